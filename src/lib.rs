@@ -1,0 +1,1 @@
+//! mailform: a declarative reconciler for the outgoing-mail setup of hosted libraries.
