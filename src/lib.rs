@@ -1,1 +1,14 @@
-//! mailform: a declarative reconciler for the outgoing-mail setup of hosted libraries.
+//! mailform: a declarative reconciler for the outgoing-mail setup of the libraries a platform
+//! hosts. Library files (KDL) are the desired state; see the README for the code map and the
+//! invariants each module keeps.
+
+pub mod config;
+pub mod diagnostic;
+pub mod format;
+pub mod model;
+pub mod render;
+pub mod schema;
+pub mod source;
+
+#[cfg(feature = "cli")]
+pub mod cli;

@@ -1,0 +1,208 @@
+//! The command line: arguments, the commands' glue, and terminal rendering.
+//!
+//! Each command reads its inputs, calls the pure core (`config`, `format`, `schema`), hands the
+//! results to a renderer and returns the exit code. Only `main.rs` exits.
+
+mod args;
+mod human;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub use args::{Args, Command};
+use args::{ColorChoice, DiagnosticFormat, FmtArgs, SchemaArgs, SchemaKind, ValidateArgs};
+
+use crate::config::{self, AnalyzeOptions};
+use crate::diagnostic::{Diagnostic, Tally};
+use crate::model::Date;
+use crate::render::diagnostics as render;
+use crate::schema::{self, FileKind};
+use crate::source::SourceSet;
+
+/// Exit code for a clean run.
+pub const EXIT_OK: u8 = 0;
+/// Exit code when the inputs have errors (or warnings under `--deny-warnings`), or `fmt
+/// --check` finds a file that is not canonical.
+pub const EXIT_FAILED: u8 = 1;
+
+/// A failure of the tool itself rather than of the inputs.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{0}` is not a date of the form YYYY-MM-DD")]
+    BadDate(String),
+}
+
+/// Runs one command and returns its exit code.
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    let color = args.color.resolve();
+    match args.command {
+        Command::Validate(a) => validate(a, color),
+        Command::Fmt(a) => fmt(a, color),
+        Command::Schema(a) => Ok(print_schema(a)),
+    }
+}
+
+fn today(given: Option<&str>) -> Result<Date, CliError> {
+    match given {
+        Some(s) => Date::parse(s).map_err(|_| CliError::BadDate(s.to_string())),
+        None => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            Ok(Date::from_days_since_epoch((secs / 86_400) as i64))
+        }
+    }
+}
+
+fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from("libraries")]
+    } else {
+        paths
+    }
+}
+
+fn validate(a: ValidateArgs, color: bool) -> Result<ExitCode, CliError> {
+    let today = today(a.today.as_deref())?;
+    let (mut sources, mut diagnostics) = config::read_sources(&default_paths(a.paths));
+    let analysis = config::analyze(&mut sources, &AnalyzeOptions { today });
+    diagnostics.extend(analysis.diagnostics);
+    let tally = Tally::of(&diagnostics);
+
+    match a.format {
+        DiagnosticFormat::Human => {
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(human::render(&sources, &diagnostics, color).as_bytes());
+            let _ = writeln!(err, "{}", summary(&sources, tally));
+        }
+        DiagnosticFormat::Json => print(&render::to_json(&sources, &diagnostics)),
+        DiagnosticFormat::Github => print(&render::to_github(&sources, &diagnostics)),
+    }
+    let failed = tally.errors > 0 || (a.deny_warnings && tally.warnings > 0);
+    Ok(ExitCode::from(if failed { EXIT_FAILED } else { EXIT_OK }))
+}
+
+fn summary(sources: &SourceSet, tally: Tally) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}: {}, {}",
+        plural(sources.len(), "file"),
+        plural(tally.errors, "error"),
+        plural(tally.warnings, "warning")
+    )
+}
+
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+}
+
+fn fmt(a: FmtArgs, color: bool) -> Result<ExitCode, CliError> {
+    let (sources, mut diagnostics) = config::read_sources(&default_paths(a.paths));
+    let mut unformatted = 0usize;
+    let mut diff_out = String::new();
+    for (id, file) in sources.iter() {
+        let Some(doc) = config::parse(id, file, &mut diagnostics) else {
+            continue;
+        };
+        let formatted = crate::format::format_document(&doc, FileKind::of_stem(file.stem()));
+        if formatted == file.text() {
+            continue;
+        }
+        unformatted += 1;
+        if a.check {
+            diff_out.push_str(&unified_diff(
+                &file.path,
+                file.display_text(),
+                &mask_like(file, &formatted),
+            ));
+        } else {
+            write_atomically(&file.path, &formatted)?;
+            eprintln!("formatted {}", file.path.display());
+        }
+    }
+    print(&diff_out);
+    let tally = Tally::of(&diagnostics);
+    if !diagnostics.is_empty() {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(human::render(&sources, &diagnostics, color).as_bytes());
+        let _ = writeln!(err, "files that do not parse are left as they are");
+    }
+    if a.check && unformatted > 0 {
+        eprintln!(
+            "{unformatted} file{} not in canonical form; run `mailform fmt` to fix",
+            if unformatted == 1 { " is" } else { "s are" }
+        );
+    }
+    let failed = tally.errors > 0 || (a.check && unformatted > 0);
+    Ok(ExitCode::from(if failed { EXIT_FAILED } else { EXIT_OK }))
+}
+
+/// The formatted text with the same secret masking as the file's display copy, so a diff
+/// never shows a literal password either.
+fn mask_like(file: &crate::source::SourceFile, formatted: &str) -> String {
+    crate::source::SourceFile::new(file.path.clone(), formatted.to_string())
+        .display_text()
+        .to_string()
+}
+
+fn unified_diff(path: &Path, old: &str, new: &str) -> String {
+    let name = path.display().to_string();
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .to_string()
+}
+
+/// Writes beside the target and renames over it, so a crash never leaves half a file.
+fn write_atomically(path: &Path, text: &str) -> Result<(), CliError> {
+    let wrap = |source| CliError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.mailform-tmp"));
+    std::fs::write(&tmp, text).map_err(wrap)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        wrap(e)
+    })
+}
+
+fn print_schema(a: SchemaArgs) -> ExitCode {
+    let text = match a.kind {
+        SchemaKind::Library => schema::schema_document(FileKind::Library),
+        SchemaKind::Platform => schema::schema_document(FileKind::Platform),
+        SchemaKind::Reference => schema::reference_markdown(),
+    };
+    print(&text);
+    ExitCode::from(EXIT_OK)
+}
+
+/// Renders a tool failure (not an input problem) for `main`.
+pub fn render_error(error: &CliError) -> String {
+    let d = Diagnostic::error("mailform::error", error.to_string());
+    human::render(
+        &SourceSet::default(),
+        std::slice::from_ref(&d),
+        ColorChoice::Auto.resolve(),
+    )
+}

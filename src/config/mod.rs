@@ -1,0 +1,349 @@
+//! Library files → typed model + every diagnostic.
+//!
+//! [`read_sources`] is the only function here that touches the file system. [`analyze`] is
+//! pure: it parses each file, walks it against the schema ([`check`]), lowers clean files into
+//! the model ([`lower`]) and then checks what only the whole set can show (duplicate ids, two
+//! libraries on one sending domain). Problems are collected, never short-circuited.
+
+mod check;
+mod lower;
+pub mod values;
+
+use std::path::{Path, PathBuf};
+
+use kdl::KdlDocument;
+
+use crate::diagnostic::{Diagnostic, FileId};
+use crate::model::{Config, Date};
+use crate::schema::{FileKind, PLATFORM_STEM};
+use crate::source::{SourceFile, SourceSet};
+
+/// Files larger than this are refused before parsing: no library file comes near it, and it
+/// bounds the memory a stray file can take.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+/// Nesting deeper than this is refused before parsing; the schema is four levels deep, and a
+/// recursive parser must not meet a file built to exhaust its stack.
+pub const MAX_NESTING: usize = 32;
+
+/// What the checks depend on besides the files.
+#[derive(Debug, Clone, Copy)]
+pub struct AnalyzeOptions {
+    /// The date launch-date checks count from.
+    pub today: Date,
+}
+
+/// The result of [`analyze`]: the model when every file lowered, and all diagnostics.
+#[derive(Debug)]
+pub struct Analysis {
+    pub config: Option<Config>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads the files named by `paths`: each directory contributes its `*.kdl` files (sorted),
+/// each file itself. When no platform file is among them, the one beside the first library
+/// file is read too. Unreadable files become diagnostics.
+pub fn read_sources(paths: &[PathBuf]) -> (SourceSet, Vec<Diagnostic>) {
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut diagnostics = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            match std::fs::read_dir(path) {
+                Ok(entries) => {
+                    let mut found: Vec<PathBuf> = entries
+                        .filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .filter(|p| p.extension().is_some_and(|e| e == "kdl") && p.is_file())
+                        .collect();
+                    found.sort();
+                    files.extend(found);
+                }
+                Err(e) => diagnostics.push(io_error(path, &e)),
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let has_platform = files.iter().any(|f| is_platform(f));
+    if !has_platform && let Some(first) = files.first() {
+        let beside = first
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(format!("{PLATFORM_STEM}.kdl"));
+        if beside.is_file() {
+            files.push(beside);
+        }
+    }
+    files.dedup();
+
+    let mut sources = SourceSet::default();
+    for path in files {
+        match std::fs::read(&path) {
+            Ok(bytes) if bytes.len() > MAX_FILE_BYTES => diagnostics.push(
+                Diagnostic::error(
+                    "config::too-large",
+                    format!(
+                        "{} is {} bytes, more than the {} a library file may have",
+                        path.display(),
+                        bytes.len(),
+                        MAX_FILE_BYTES
+                    ),
+                )
+                .help("a library file is a few hundred bytes; check that this is the right file"),
+            ),
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    sources.add(SourceFile::new(path, text));
+                }
+                Err(e) => diagnostics.push(
+                    Diagnostic::error(
+                        "config::not-text",
+                        format!(
+                            "{} is not UTF-8 text (invalid byte at offset {})",
+                            path.display(),
+                            e.utf8_error().valid_up_to()
+                        ),
+                    )
+                    .help("library files are UTF-8 KDL text; check that this is the right file"),
+                ),
+            },
+            Err(e) => diagnostics.push(io_error(&path, &e)),
+        }
+    }
+    (sources, diagnostics)
+}
+
+fn is_platform(path: &Path) -> bool {
+    path.file_stem().is_some_and(|s| s == PLATFORM_STEM)
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error("config::io", format!("cannot read {}: {e}", path.display()))
+        .help("check the path and its permissions")
+}
+
+/// Parses, checks and lowers every file in `sources`. Masks secrets found while parsing in
+/// the files' display copies, so renderers never show them.
+pub fn analyze(sources: &mut SourceSet, opts: &AnalyzeOptions) -> Analysis {
+    let mut diagnostics = Vec::new();
+    let mut parsed: Vec<(FileId, FileKind, KdlDocument)> = Vec::new();
+    let ids: Vec<FileId> = sources.iter().map(|(id, _)| id).collect();
+
+    for id in ids {
+        let file = sources.get(id);
+        let kind = FileKind::of_stem(file.stem());
+        let Some(doc) = parse(id, file, &mut diagnostics) else {
+            continue;
+        };
+        let mut secret_spans = Vec::new();
+        let mut checker = check::Checker {
+            file: id,
+            diagnostics: &mut diagnostics,
+            secret_spans: &mut secret_spans,
+        };
+        checker.check_nodes(Some(&doc), kind.top(), None);
+        let file = sources.get_mut(id);
+        for span in secret_spans {
+            file.mask(span);
+        }
+        parsed.push((id, kind, doc));
+    }
+
+    let config = lower::lower(sources, &parsed, opts, &mut diagnostics);
+    sort(sources, &mut diagnostics);
+    Analysis {
+        config,
+        diagnostics,
+    }
+}
+
+/// Orders diagnostics by file, then position, so output is stable.
+fn sort(sources: &SourceSet, diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| {
+            d.location
+                .as_ref()
+                .map(|l| (sources.path(l.file).to_path_buf(), l.span.start, l.span.end))
+        };
+        key(a).cmp(&key(b))
+    });
+}
+
+/// Parses one file, turning KDL errors (and files built to hurt the parser) into diagnostics.
+pub fn parse(
+    id: FileId,
+    file: &SourceFile,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<KdlDocument> {
+    let text = file.text();
+    if let Some(at) = too_deep(text) {
+        diagnostics.push(
+            Diagnostic::error(
+                "config::too-deep",
+                format!("blocks are nested more than {MAX_NESTING} levels deep"),
+            )
+            .at(id, at..at + 1)
+            .label("too deep")
+            .help("library files nest at most four levels; check for unbalanced `{`"),
+        );
+        return None;
+    }
+    match KdlDocument::parse_v2(text) {
+        Ok(doc) => Some(doc),
+        Err(err) => {
+            let before = diagnostics.len();
+            for d in &err.diagnostics {
+                let offset = d.span.offset().min(text.len());
+                let end = (offset + d.span.len()).min(text.len());
+                let message = d
+                    .message
+                    .as_deref()
+                    .map(tidy)
+                    .unwrap_or_else(|| "this is not valid KDL".to_string());
+                let mut diag = Diagnostic::error("config::syntax", message)
+                    .at(id, offset..end)
+                    .label(
+                        d.label
+                            .as_deref()
+                            .map(tidy)
+                            .unwrap_or_else(|| "here".into()),
+                    );
+                diag.help = Some(match d.help.as_deref() {
+                    Some(help) => {
+                        format!("{}; library files are KDL v2 (https://kdl.dev)", tidy(help))
+                    }
+                    None => "library files are KDL v2 (https://kdl.dev)".to_string(),
+                });
+                diagnostics.push(diag);
+            }
+            if diagnostics.len() == before {
+                diagnostics.push(
+                    Diagnostic::error("config::syntax", "this file is not valid KDL")
+                        .at(id, 0..0)
+                        .help("library files are KDL v2 (https://kdl.dev)"),
+                );
+            }
+            None
+        }
+    }
+}
+
+/// KDL's messages are sentences; ours are lower case without a trailing period.
+fn tidy(s: &str) -> String {
+    let s = s.trim().trim_end_matches('.');
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The offset where nesting first exceeds [`MAX_NESTING`], skipping strings and comments.
+fn too_deep(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                // Block comments nest in KDL; a deep pile of them is as bad as deep braces.
+                let mut comment_depth = 0usize;
+                while i < bytes.len() {
+                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                        comment_depth += 1;
+                        if comment_depth > MAX_NESTING {
+                            return Some(i);
+                        }
+                        i += 1;
+                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                        comment_depth -= 1;
+                        i += 1;
+                        if comment_depth == 0 {
+                            break;
+                        }
+                    }
+                    i += 1;
+                }
+            }
+            b'{' | b'(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b'}' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The closest of `candidates` to `word`, if one is close enough to be a likely typo.
+pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, c)| *d <= limit || (c.contains(word) && word.len() >= 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Edit distance over characters where swapping two neighbours counts as one edit (optimal
+/// string alignment), since `nmae` for `name` is the commonest typo of all.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev2: Vec<usize> = vec![0; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cur[j] = cur[j].min(prev2[j - 2] + 1);
+            }
+        }
+        prev2 = std::mem::replace(&mut prev, cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_catch_typos_only() {
+        let names = ["ses-domain", "smtp-account", "managed-domain", "name"];
+        assert_eq!(
+            suggest("smtp-acount", names.iter().copied()),
+            Some("smtp-account")
+        );
+        assert_eq!(suggest("ses", names.iter().copied()), Some("ses-domain"));
+        assert_eq!(suggest("colour", names.iter().copied()), None);
+        assert_eq!(suggest("nmae", names.iter().copied()), Some("name"));
+    }
+
+    #[test]
+    fn nesting_is_measured_outside_strings_and_comments() {
+        assert_eq!(too_deep(&"{".repeat(10)), None);
+        assert!(too_deep(&"{".repeat(40)).is_some());
+        assert_eq!(too_deep(&format!("a \"{}\"", "{".repeat(40))), None);
+        assert_eq!(too_deep(&format!("// {}\n", "{".repeat(40))), None);
+    }
+}

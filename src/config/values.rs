@@ -1,0 +1,367 @@
+//! Checks of single values against their [`ValueKind`].
+
+use kdl::{KdlEntry, KdlValue};
+
+use crate::model::{Date, DomainName, EmailAddress, LibraryId, Usd};
+use crate::schema::ValueKind;
+use crate::source::is_env_name;
+
+/// Why a value does not fit, and what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError {
+    pub code: &'static str,
+    pub message: String,
+    pub help: String,
+}
+
+fn err(code: &'static str, message: impl Into<String>, help: impl Into<String>) -> ValueError {
+    ValueError {
+        code,
+        message: message.into(),
+        help: help.into(),
+    }
+}
+
+/// A value's type in words, for "expected X, found Y".
+pub fn type_name(value: &KdlValue) -> &'static str {
+    match value {
+        KdlValue::String(_) => "a string",
+        KdlValue::Integer(_) => "an integer",
+        KdlValue::Float(_) => "a number with decimals",
+        KdlValue::Bool(_) => "a boolean",
+        KdlValue::Null => "#null",
+    }
+}
+
+fn expect_string<'v>(value: &'v KdlValue, kind: &ValueKind) -> Result<&'v str, ValueError> {
+    match value {
+        KdlValue::String(s) if s.trim().is_empty() => Err(err(
+            "config::invalid-value",
+            "the value is empty",
+            format!("write {}", kind.describe()),
+        )),
+        KdlValue::String(s) => Ok(s),
+        other => Err(err(
+            "config::wrong-type",
+            format!("expected {}, found {}", kind.describe(), type_name(other)),
+            "quote text values, e.g. \"value\"",
+        )),
+    }
+}
+
+fn expect_integer(value: &KdlValue, kind: &ValueKind) -> Result<i128, ValueError> {
+    match value {
+        KdlValue::Integer(i) => Ok(*i),
+        KdlValue::String(_) => Err(err(
+            "config::wrong-type",
+            format!("expected {}, found a string", kind.describe()),
+            "write the number without quotes",
+        )),
+        other => Err(err(
+            "config::wrong-type",
+            format!("expected {}, found {}", kind.describe(), type_name(other)),
+            format!("write {}", kind.describe()),
+        )),
+    }
+}
+
+/// Checks one entry's value against a kind.
+pub fn check(kind: &ValueKind, entry: &KdlEntry) -> Result<(), ValueError> {
+    let value = entry.value();
+    match kind {
+        ValueKind::Text | ValueKind::TagValue => {
+            let s = expect_string(value, kind)?;
+            if matches!(kind, ValueKind::TagValue) && s.chars().count() > 256 {
+                return Err(err(
+                    "config::invalid-value",
+                    "a tag value has at most 256 characters",
+                    "shorten the value",
+                ));
+            }
+            Ok(())
+        }
+        ValueKind::LibraryId => {
+            let s = expect_string(value, kind)?;
+            LibraryId::parse(s).map(drop).map_err(|e| {
+                err(
+                    "config::invalid-id",
+                    format!("`{s}` is not a valid library id: {e}"),
+                    "use the file's stem, e.g. `springfield-public`",
+                )
+            })
+        }
+        ValueKind::Email => {
+            let s = expect_string(value, kind)?;
+            EmailAddress::parse(s).map(drop).map_err(|e| {
+                err(
+                    "config::invalid-email",
+                    format!("`{s}` is not a valid e-mail address: {e}"),
+                    "write an address such as `noreply@library.example.org`",
+                )
+            })
+        }
+        ValueKind::Domain => {
+            let s = expect_string(value, kind)?;
+            if s.contains('@') {
+                return Err(err(
+                    "config::invalid-domain",
+                    format!("`{s}` is an e-mail address, not a domain name"),
+                    "write only the part after `@`",
+                ));
+            }
+            DomainName::parse(s).map(drop).map_err(|e| {
+                err(
+                    "config::invalid-domain",
+                    format!("`{s}` is not a valid domain name: {e}"),
+                    "write a domain such as `library.example.org`",
+                )
+            })
+        }
+        ValueKind::Host => {
+            let s = expect_string(value, kind)?;
+            check_host(s)
+        }
+        ValueKind::Port => {
+            let i = expect_integer(value, kind)?;
+            if (1..=65535).contains(&i) {
+                Ok(())
+            } else {
+                Err(err(
+                    "config::invalid-port",
+                    format!("{i} is not a TCP port"),
+                    "a port is 1-65535; SMTP submission uses 465 (tls) or 587 (starttls)",
+                ))
+            }
+        }
+        ValueKind::Date => {
+            let s = expect_string(value, kind)?;
+            Date::parse(s).map(drop).map_err(|e| {
+                err(
+                    "config::invalid-date",
+                    e,
+                    "write the date as \"YYYY-MM-DD\", e.g. \"2027-03-01\"",
+                )
+            })
+        }
+        ValueKind::Integer { min, max } => {
+            let i = expect_integer(value, kind)?;
+            if i < i128::from(*min) || i > i128::from(*max) {
+                return Err(err(
+                    "config::out-of-range",
+                    format!("{i} is outside {min}-{max}"),
+                    format!("write {}", kind.describe()),
+                ));
+            }
+            Ok(())
+        }
+        ValueKind::IntegerOneOf(allowed) => {
+            let i = expect_integer(value, kind)?;
+            if allowed.iter().any(|a| i128::from(*a) == i) {
+                Ok(())
+            } else {
+                Err(err(
+                    "config::out-of-range",
+                    format!("{i} is not allowed here"),
+                    format!("write {}", kind.describe()),
+                ))
+            }
+        }
+        ValueKind::Bool => match value {
+            KdlValue::Bool(_) => Ok(()),
+            KdlValue::String(s) if s == "true" || s == "false" => Err(err(
+                "config::wrong-type",
+                format!("expected #true or #false, found the string \"{s}\""),
+                format!("KDL v2 writes booleans as #{s}"),
+            )),
+            other => Err(err(
+                "config::wrong-type",
+                format!("expected #true or #false, found {}", type_name(other)),
+                "write #true or #false",
+            )),
+        },
+        ValueKind::Usd => usd(entry).map(drop),
+        ValueKind::OneOf(words) => {
+            let s = expect_string(value, kind)?;
+            if words.contains(&s) {
+                Ok(())
+            } else {
+                let suggestion = super::suggest(s, words.iter().copied())
+                    .map(|w| format!("did you mean \"{w}\"? "))
+                    .unwrap_or_default();
+                Err(err(
+                    "config::invalid-value",
+                    format!("\"{s}\" is not allowed here"),
+                    format!("{suggestion}write {}", kind.describe()),
+                ))
+            }
+        }
+        ValueKind::EnvName => {
+            let s = expect_string(value, kind)?;
+            if is_env_name(s) {
+                Ok(())
+            } else {
+                // The value may be the password itself pasted in by mistake: never echo it.
+                Err(err(
+                    "config::literal-secret",
+                    "this is not an environment variable name; if it is the password itself, \
+                     remove it from the file now",
+                    "write the name of the environment variable that holds the password, e.g. \
+                     env=\"SPRINGFIELD_SMTP_PASSWORD\" (upper case, digits, underscores)",
+                ))
+            }
+        }
+        ValueKind::AwsAccountId => {
+            let s = expect_string(value, kind)?;
+            if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(())
+            } else {
+                Err(err(
+                    "config::invalid-value",
+                    format!("`{s}` is not a 12-digit AWS account id"),
+                    "write the receiving account's id as a quoted 12-digit string",
+                ))
+            }
+        }
+        ValueKind::AwsRegion => {
+            let s = expect_string(value, kind)?;
+            let parts: Vec<&str> = s.split('-').collect();
+            let ok = parts.len() >= 3
+                && parts[0].len() == 2
+                && parts.iter().all(|p| !p.is_empty())
+                && parts[..parts.len() - 1]
+                    .iter()
+                    .all(|p| p.bytes().all(|b| b.is_ascii_lowercase()))
+                && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit());
+            if ok {
+                Ok(())
+            } else {
+                Err(err(
+                    "config::invalid-value",
+                    format!("`{s}` is not an AWS region name"),
+                    "write a region such as \"us-east-1\" or \"eu-west-1\"",
+                ))
+            }
+        }
+        ValueKind::ConfigurationSetName => {
+            let s = expect_string(value, kind)?;
+            if s.len() <= 64
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                Ok(())
+            } else {
+                Err(err(
+                    "config::invalid-value",
+                    format!("`{s}` is not a valid SES configuration set name"),
+                    "use at most 64 letters, digits, hyphens and underscores",
+                ))
+            }
+        }
+        ValueKind::Phone => {
+            let s = expect_string(value, kind)?;
+            let ok = s
+                .strip_prefix('+')
+                .and_then(|r| r.split_once('.'))
+                .is_some_and(|(cc, num)| {
+                    (1..=3).contains(&cc.len())
+                        && cc.bytes().all(|b| b.is_ascii_digit())
+                        && (4..=15).contains(&num.len())
+                        && num.bytes().all(|b| b.is_ascii_digit())
+                });
+            if ok {
+                Ok(())
+            } else {
+                Err(err(
+                    "config::invalid-value",
+                    format!("`{s}` is not a phone number in Route 53 Domains' form"),
+                    "write +COUNTRY.NUMBER, e.g. \"+1.5555550100\"",
+                ))
+            }
+        }
+        ValueKind::CountryCode => {
+            let s = expect_string(value, kind)?;
+            if s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase()) {
+                Ok(())
+            } else {
+                Err(err(
+                    "config::invalid-value",
+                    format!("`{s}` is not a two-letter country code"),
+                    "write an ISO 3166 code in capitals, e.g. \"US\"",
+                ))
+            }
+        }
+    }
+}
+
+fn check_host(s: &str) -> Result<(), ValueError> {
+    if s.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(());
+    }
+    if s.contains("://") || s.contains(':') || s.contains('/') {
+        return Err(err(
+            "config::invalid-host",
+            format!("`{s}` is not a bare host name"),
+            "write only the host, e.g. \"smtp.example.org\"; the port goes in `port`",
+        ));
+    }
+    // Host names may be single-label on a private network, but an SMTP server a library hands
+    // us must be reachable from the internet, so we want a domain name.
+    DomainName::parse(s).map(drop).map_err(|e| {
+        err(
+            "config::invalid-host",
+            format!("`{s}` is not a valid host name: {e}"),
+            "write the SMTP server's host name, e.g. \"smtp.example.org\"",
+        )
+    })
+}
+
+/// Reads a dollar amount exactly, from the number as written (never through binary floats).
+pub fn usd(entry: &KdlEntry) -> Result<Usd, ValueError> {
+    let kind = ValueKind::Usd;
+    let written = entry
+        .format()
+        .map(|f| f.value_repr.clone())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| entry.value().to_string());
+    let bad = || {
+        err(
+            "config::invalid-value",
+            format!("`{written}` is not a dollar amount"),
+            "write a number with at most two decimals, e.g. 20 or 14.99",
+        )
+    };
+    match entry.value() {
+        KdlValue::Integer(_) | KdlValue::Float(_) => {}
+        other => {
+            return Err(err(
+                "config::wrong-type",
+                format!("expected {}, found {}", kind.describe(), type_name(other)),
+                "write the amount as a number without quotes, e.g. 20.00",
+            ));
+        }
+    }
+    let (whole, frac) = written.split_once('.').unwrap_or((&written, ""));
+    let whole_ok = !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit() || b == b'_');
+    let frac_ok = frac.len() <= 2 && frac.bytes().all(|b| b.is_ascii_digit());
+    if !whole_ok || !frac_ok {
+        return Err(bad());
+    }
+    let dollars: u64 = whole.replace('_', "").parse().map_err(|_| bad())?;
+    let cents: u64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    if dollars > 100_000 {
+        return Err(err(
+            "config::out-of-range",
+            format!("`{written}` is more than any domain should cost a year"),
+            "write the yearly cap in US dollars, usually 12-20",
+        ));
+    }
+    let total = dollars * 100 + cents;
+    if total == 0 {
+        return Err(err(
+            "config::out-of-range",
+            "a price cap of zero allows no purchase",
+            "write the most mailform may pay a year, e.g. 20.00",
+        ));
+    }
+    Ok(Usd::from_cents(total))
+}

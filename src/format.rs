@@ -1,0 +1,300 @@
+//! The canonical layout of library files, for `mailform fmt`.
+//!
+//! Four-space indentation, nodes in schema order (unknown nodes after, as written), arguments
+//! before properties and properties in schema order, every string quoted, amounts with two
+//! decimals, comments kept next to the node they precede or follow, at most one blank line
+//! between nodes. Pure: text in, text out; a file that does not parse is never rewritten.
+
+use kdl::{KdlDocument, KdlEntry, KdlIdentifier, KdlNode, KdlValue};
+
+use crate::config::values;
+use crate::schema::{Children, FileKind, NodeSpec, ValueKind};
+
+const INDENT: &str = "    ";
+
+/// Formats a parsed document of the given kind.
+pub fn format_document(doc: &KdlDocument, kind: FileKind) -> String {
+    let mut out = String::new();
+    if let Some(f) = doc.format() {
+        for line in comment_lines(&f.leading) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    write_nodes(&mut out, doc.nodes(), kind.top(), Order::Schema, 0);
+    if let Some(f) = doc.format() {
+        let trailing = comment_lines(&f.trailing);
+        if !trailing.is_empty() && !out.is_empty() && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        for line in trailing {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    // A blank line at the very top or bottom is not part of the layout.
+    let trimmed = out.trim_matches('\n');
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("{trimmed}\n")
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Order {
+    /// Known nodes in schema order, unknown ones after as written.
+    Schema,
+    /// Free-named children (tags): by name.
+    ByName,
+}
+
+fn write_nodes(
+    out: &mut String,
+    nodes: &[KdlNode],
+    specs: &[NodeSpec],
+    order: Order,
+    depth: usize,
+) {
+    let mut indexed: Vec<(usize, &KdlNode)> = nodes
+        .iter()
+        .map(|n| {
+            let rank = specs
+                .iter()
+                .position(|s| s.name == n.name().value())
+                .unwrap_or(usize::MAX);
+            (rank, n)
+        })
+        .collect();
+    let originally_first = nodes.first().map(|n| n as *const KdlNode);
+    match order {
+        Order::Schema => indexed.sort_by_key(|(rank, _)| *rank),
+        Order::ByName => indexed.sort_by(|a, b| a.1.name().value().cmp(b.1.name().value())),
+    }
+    for (i, (_, node)) in indexed.iter().enumerate() {
+        let spec = specs.iter().find(|s| s.name == node.name().value());
+        let was_first = originally_first == Some(*node as *const KdlNode);
+        write_node(out, node, spec, depth, i == 0, was_first);
+    }
+}
+
+fn write_node(
+    out: &mut String,
+    node: &KdlNode,
+    spec: Option<&NodeSpec>,
+    depth: usize,
+    first: bool,
+    was_first: bool,
+) {
+    let pad = INDENT.repeat(depth);
+    let format = node.format();
+    let leading = format.map(|f| f.leading.as_str()).unwrap_or("");
+    // A blank line before every block keeps methods and contacts apart in a diff.
+    if !first && (blank_line_before(leading, was_first) || node.children().is_some()) {
+        out.push('\n');
+    }
+    for line in comment_lines(leading) {
+        out.push_str(&pad);
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.push_str(&pad);
+    if let Some(ty) = node.ty() {
+        out.push('(');
+        out.push_str(&ident(ty));
+        out.push(')');
+    }
+    out.push_str(&ident(node.name()));
+
+    let value_kind = spec.and_then(|s| s.value);
+    let (args, props): (Vec<&KdlEntry>, Vec<&KdlEntry>) =
+        node.entries().iter().partition(|e| e.name().is_none());
+    for entry in args {
+        write_entry(out, entry, value_kind.as_ref());
+    }
+    let prop_rank = |e: &&KdlEntry| {
+        let key = e.name().map(|k| k.value()).unwrap_or("");
+        spec.and_then(|s| s.props.iter().position(|p| p.name == key))
+            .unwrap_or(usize::MAX)
+    };
+    let mut props = props;
+    props.sort_by_key(prop_rank);
+    for entry in props {
+        let kind = spec.and_then(|s| {
+            let key = entry.name().map(|k| k.value()).unwrap_or("");
+            s.props.iter().find(|p| p.name == key).map(|p| p.kind)
+        });
+        write_entry(out, entry, kind.as_ref());
+    }
+
+    if let Some(f) = format {
+        for line in comment_lines(&f.before_children) {
+            out.push(' ');
+            out.push_str(&line);
+        }
+    }
+    if let Some(children) = node.children() {
+        let (specs, order): (&[NodeSpec], Order) = match spec.map(|s| s.children) {
+            Some(Children::Nodes(specs)) => (specs, Order::Schema),
+            Some(Children::Map(_)) => (&[], Order::ByName),
+            _ => (&[], Order::Schema),
+        };
+        let inner_comments = children.format().map(|f| {
+            let mut lines = comment_lines(&f.leading);
+            lines.extend(comment_lines(&f.trailing));
+            lines
+        });
+        let inner_comments = inner_comments.unwrap_or_default();
+        if children.nodes().is_empty() && inner_comments.is_empty() {
+            out.push_str(" {}");
+        } else {
+            out.push_str(" {\n");
+            let inner_pad = INDENT.repeat(depth + 1);
+            if let Some(f) = children.format() {
+                for line in comment_lines(&f.leading) {
+                    out.push_str(&inner_pad);
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+            }
+            write_nodes(out, children.nodes(), specs, order, depth + 1);
+            if let Some(f) = children.format() {
+                for line in comment_lines(&f.trailing) {
+                    out.push_str(&inner_pad);
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+            }
+            out.push_str(&pad);
+            out.push('}');
+        }
+    }
+    if let Some(f) = format {
+        let mut trailing = comment_lines(&f.before_terminator);
+        trailing.extend(comment_lines(&f.terminator));
+        trailing.extend(comment_lines(&f.trailing));
+        for line in trailing {
+            out.push(' ');
+            out.push_str(&line);
+        }
+    }
+    out.push('\n');
+}
+
+fn write_entry(out: &mut String, entry: &KdlEntry, kind: Option<&ValueKind>) {
+    out.push(' ');
+    if let Some(f) = entry.format() {
+        for line in comment_lines(&f.leading) {
+            out.push_str(&line);
+            out.push(' ');
+        }
+    }
+    if let Some(key) = entry.name() {
+        out.push_str(&ident(key));
+        out.push('=');
+    }
+    if let Some(ty) = entry.ty() {
+        out.push('(');
+        out.push_str(&ident(ty));
+        out.push(')');
+    }
+    out.push_str(&value_text(entry, kind));
+    if let Some(f) = entry.format() {
+        for line in comment_lines(&f.trailing) {
+            out.push(' ');
+            out.push_str(&line);
+        }
+    }
+}
+
+fn value_text(entry: &KdlEntry, kind: Option<&ValueKind>) -> String {
+    match entry.value() {
+        KdlValue::String(s) => quote(s),
+        KdlValue::Integer(i) if kind == Some(&ValueKind::Usd) => format!("{i}.00"),
+        KdlValue::Float(_) if kind == Some(&ValueKind::Usd) => match values::usd(entry) {
+            Ok(usd) => format!("{}.{:02}", usd.cents / 100, usd.cents % 100),
+            Err(_) => entry.value().to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// Identifiers are written bare when KDL allows it, quoted otherwise.
+fn ident(id: &KdlIdentifier) -> String {
+    let s = id.value();
+    let word_chars = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let looks_numeric = s.starts_with(|c: char| c.is_ascii_digit())
+        || (s.starts_with(['-', '.']) && s[1..].starts_with(|c: char| c.is_ascii_digit()));
+    let keyword = matches!(s, "true" | "false" | "null" | "inf" | "-inf" | "nan");
+    let bare = !s.is_empty() && word_chars && !looks_numeric && !keyword;
+    if bare { s.to_string() } else { quote(s) }
+}
+
+fn quote(s: &str) -> String {
+    let mut q = String::with_capacity(s.len() + 2);
+    q.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => q.push_str("\\\""),
+            '\\' => q.push_str("\\\\"),
+            '\n' => q.push_str("\\n"),
+            '\r' => q.push_str("\\r"),
+            '\t' => q.push_str("\\t"),
+            c if c.is_control() => q.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => q.push(c),
+        }
+    }
+    q.push('"');
+    q
+}
+
+/// The comments (and slashdashed nodes) in a run of whitespace and comments, one per line,
+/// trimmed. Layout inside them is not ours to keep; their words are.
+fn comment_lines(decor: &str) -> Vec<String> {
+    decor
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && *l != ";")
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether the whitespace before a node held an empty line. The previous node's terminator
+/// took one line break; the first node of a block has the break after `{` in its leading.
+fn blank_line_before(leading: &str, was_first: bool) -> bool {
+    let before_content = leading
+        .find(|c: char| !c.is_whitespace())
+        .map_or(leading, |p| &leading[..p]);
+    before_content.matches('\n').count() > usize::from(was_first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fmt(text: &str) -> String {
+        let doc = KdlDocument::parse_v2(text).expect("parses");
+        format_document(&doc, FileKind::Library)
+    }
+
+    #[test]
+    fn orders_nodes_and_properties_by_schema_and_keeps_comments() {
+        let input = "// head\nlibrary   springfield {\n  smtp-account {\n    from \"a@b.example.org\"\n    host \"smtp.example.org\" // the host\n    password env=X\n  }\n\n  // who\n  name \"S\"\n}\n";
+        let out = fmt(input);
+        assert_eq!(
+            out,
+            "// head\nlibrary \"springfield\" {\n    // who\n    name \"S\"\n\n    smtp-account {\n        host \"smtp.example.org\" // the host\n        password env=\"X\"\n        from \"a@b.example.org\"\n    }\n}\n"
+        );
+        assert_eq!(fmt(&out), out, "idempotent");
+    }
+
+    #[test]
+    fn amounts_get_two_decimals() {
+        let out = fmt("library x { managed-domain { price-cap 15.5; years 2 } }");
+        assert!(out.contains("price-cap 15.50\n"), "{out}");
+        let out = fmt("library x { managed-domain { price-cap 15 } }");
+        assert!(out.contains("price-cap 15.00\n"), "{out}");
+    }
+}

@@ -1,0 +1,472 @@
+//! The desired state: what the library files declare, as typed values.
+//!
+//! Everything here is already validated; `config` is the only producer. Identifiers, domains
+//! and addresses are types rather than strings so that later stages cannot mix them up.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A library's id: the stem of its file, lower-case letters, digits and hyphens.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LibraryId(String);
+
+/// A fully qualified domain name, lower case, without a trailing dot.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DomainName(String);
+
+/// An e-mail address with a lower-cased domain.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EmailAddress {
+    local: String,
+    domain: DomainName,
+}
+
+/// A US-dollar amount in cents; Route 53 Domains prices in USD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Usd {
+    pub cents: u64,
+}
+
+/// A calendar date (the launch date, `--today`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl LibraryId {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+        if s.is_empty() || s.len() > 63 {
+            return Err("a library id has 1 to 63 characters".into());
+        }
+        if !s.chars().all(ok_char) {
+            return Err("a library id has only lower-case letters, digits and hyphens".into());
+        }
+        if s.starts_with('-') || s.ends_with('-') {
+            return Err("a library id neither starts nor ends with a hyphen".into());
+        }
+        Ok(LibraryId(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl DomainName {
+    /// Parses a domain name: at least two labels of letters, digits and hyphens, each 1–63
+    /// characters and not starting or ending with a hyphen, 253 characters at most, and an
+    /// alphabetic top-level label.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.strip_suffix('.').unwrap_or(s);
+        if s.is_empty() {
+            return Err("the domain is empty".into());
+        }
+        if s.len() > 253 {
+            return Err("a domain name has at most 253 characters".into());
+        }
+        let labels: Vec<&str> = s.split('.').collect();
+        if labels.len() < 2 {
+            return Err("a domain name has at least two labels, such as `example.org`".into());
+        }
+        for label in &labels {
+            if label.is_empty() {
+                return Err("the domain has an empty label (two dots in a row)".into());
+            }
+            if label.len() > 63 {
+                return Err(format!("the label `{label}` is longer than 63 characters"));
+            }
+            if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                return Err(format!(
+                    "the label `{label}` has a character other than a letter, digit or hyphen"
+                ));
+            }
+            if label.starts_with('-') || label.ends_with('-') {
+                return Err(format!("the label `{label}` starts or ends with a hyphen"));
+            }
+        }
+        let tld = labels[labels.len() - 1];
+        if !tld.chars().all(|c| c.is_ascii_alphabetic()) && !tld.starts_with("xn--") {
+            return Err(format!("the top-level label `{tld}` is not alphabetic"));
+        }
+        Ok(DomainName(s.to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `self` is `other` or lies beneath it.
+    pub fn is_within(&self, other: &DomainName) -> bool {
+        self.0 == other.0
+            || (self.0.len() > other.0.len()
+                && self.0.ends_with(&other.0)
+                && self.0.as_bytes()[self.0.len() - other.0.len() - 1] == b'.')
+    }
+
+    pub fn is_strict_subdomain_of(&self, other: &DomainName) -> bool {
+        self != other && self.is_within(other)
+    }
+}
+
+impl EmailAddress {
+    /// Parses an address `local@domain` with a dot-atom local part (RFC 5322, without quoted
+    /// local parts, which no mail setup of ours needs).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let Some((local, domain)) = s.rsplit_once('@') else {
+            return Err("an e-mail address has the form `name@domain`".into());
+        };
+        if local.contains('@') {
+            return Err("it has more than one `@`".into());
+        }
+        if local.is_empty() {
+            return Err("the part before `@` is empty".into());
+        }
+        if local.len() > 64 {
+            return Err("the part before `@` is longer than 64 characters".into());
+        }
+        const SPECIALS: &str = "!#$%&'*+-/=?^_`{|}~.";
+        if !local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || SPECIALS.contains(c))
+        {
+            return Err(format!(
+                "the part before `@` (`{local}`) has a character an address may not have"
+            ));
+        }
+        if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+            return Err("the part before `@` has a misplaced dot".into());
+        }
+        let domain = DomainName::parse(domain).map_err(|e| format!("after `@`: {e}"))?;
+        Ok(EmailAddress {
+            local: local.to_string(),
+            domain,
+        })
+    }
+
+    pub fn domain(&self) -> &DomainName {
+        &self.domain
+    }
+
+    pub fn local_part(&self) -> &str {
+        &self.local
+    }
+}
+
+impl Usd {
+    pub fn from_cents(cents: u64) -> Self {
+        Usd { cents }
+    }
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a date of the form YYYY-MM-DD");
+        let b = s.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return Err(bad());
+        }
+        let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().map_err(|_| bad());
+        let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        if !(1..=12).contains(&month) {
+            return Err(format!("`{s}` has no month {month}"));
+        }
+        let date = Date {
+            year: year as i32,
+            month: month as u8,
+            day: day as u8,
+        };
+        if day == 0 || day > date.days_in_month() {
+            return Err(format!("`{s}` has no day {day} in its month"));
+        }
+        Ok(date)
+    }
+
+    fn days_in_month(&self) -> u32 {
+        let leap = (self.year % 4 == 0 && self.year % 100 != 0) || self.year % 400 == 0;
+        match self.month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        }
+    }
+
+    /// Days since 1970-01-01 (proleptic Gregorian), for differences between dates.
+    pub fn days_since_epoch(&self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `days` after 1970-01-01.
+    pub fn from_days_since_epoch(days: i64) -> Self {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+
+    /// Whole days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_until(&self, later: &Date) -> i64 {
+        later.days_since_epoch() - self.days_since_epoch()
+    }
+}
+
+impl fmt::Display for LibraryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for DomainName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.local, self.domain)
+    }
+}
+
+impl fmt::Display for Usd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "${}.{:02}", self.cents / 100, self.cents % 100)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// The whole desired state of one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub platform: Platform,
+    pub libraries: Vec<Library>,
+}
+
+/// Platform-wide settings from `libraries/_platform.kdl`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Platform {
+    pub aws_region: String,
+    /// Tags mailform puts on everything it creates, besides its own ownership tags.
+    pub tags: BTreeMap<String, String>,
+    pub notice_period_days: u32,
+    pub default_price_cap: Usd,
+    pub registrant: Option<Contact>,
+}
+
+/// The registrant contact used when buying a domain (Route 53 Domains `ContactDetail`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub contact_type: ContactType,
+    pub organization: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: EmailAddress,
+    pub phone: String,
+    pub address_line_1: String,
+    pub address_line_2: Option<String>,
+    pub city: String,
+    pub state: Option<String>,
+    pub country_code: String,
+    pub zip_code: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactType {
+    Person,
+    Company,
+    Association,
+    PublicBody,
+    Reseller,
+}
+
+impl ContactType {
+    pub const NAMES: &'static [&'static str] = &[
+        "PERSON",
+        "COMPANY",
+        "ASSOCIATION",
+        "PUBLIC_BODY",
+        "RESELLER",
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "PERSON" => ContactType::Person,
+            "COMPANY" => ContactType::Company,
+            "ASSOCIATION" => ContactType::Association,
+            "PUBLIC_BODY" => ContactType::PublicBody,
+            "RESELLER" => ContactType::Reseller,
+            _ => return None,
+        })
+    }
+}
+
+/// One library and how its mail leaves the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Library {
+    pub id: LibraryId,
+    pub name: String,
+    pub it_contact: EmailAddress,
+    pub launch: Option<Date>,
+    pub method: DeliveryMethod,
+}
+
+/// The three methods of the setup document. Exactly one per library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryMethod {
+    /// Method 1: the library's own domain as an SES identity with Easy DKIM.
+    SesDomain(SesDomain),
+    /// Method 2: the library's own SMTP account.
+    SmtpAccount(SmtpAccount),
+    /// Method 3: a sending-only domain bought and run by the platform.
+    ManagedDomain(ManagedDomain),
+}
+
+impl DeliveryMethod {
+    /// The address mail is sent from.
+    pub fn from_address(&self) -> &EmailAddress {
+        match self {
+            DeliveryMethod::SesDomain(m) => &m.from,
+            DeliveryMethod::SmtpAccount(m) => &m.from,
+            DeliveryMethod::ManagedDomain(m) => &m.from,
+        }
+    }
+
+    /// The SES identity this method needs, if any.
+    pub fn ses_identity(&self) -> Option<&DomainName> {
+        match self {
+            DeliveryMethod::SesDomain(m) => Some(m.from.domain()),
+            DeliveryMethod::ManagedDomain(m) => Some(&m.domain),
+            DeliveryMethod::SmtpAccount(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DkimKeyLength {
+    Rsa1024,
+    Rsa2048,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SesDomain {
+    pub from: EmailAddress,
+    pub dkim_key_length: DkimKeyLength,
+    pub mail_from: Option<DomainName>,
+    pub configuration_set: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Implicit TLS from the first byte (usually port 465).
+    Tls,
+    /// Plain connection upgraded with STARTTLS (usually port 587).
+    StartTls,
+}
+
+/// Where a secret comes from. Secrets are never written in a library file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretRef {
+    Env(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoogleAuth {
+    AppPassword,
+    AccountPassword,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpAccount {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: String,
+    pub password: SecretRef,
+    pub from: EmailAddress,
+    pub google: Option<GoogleAuth>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferRequest {
+    /// `TransferDomainToAnotherAwsAccount` to this 12-digit account.
+    ToAwsAccount(String),
+    /// Unlock the domain and hand the auth code to the library for its own registrar.
+    ToRegistrar,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedDomain {
+    pub domain: DomainName,
+    pub from: EmailAddress,
+    /// The most mailform may pay a year; the platform default when the file gives none.
+    pub price_cap: Usd,
+    pub years: u8,
+    pub auto_renew: bool,
+    pub transfer: Option<TransferRequest>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip_through_day_numbers() {
+        for s in [
+            "1970-01-01",
+            "2000-02-29",
+            "2026-11-26",
+            "2027-03-01",
+            "2100-12-31",
+        ] {
+            let d = Date::parse(s).unwrap();
+            assert_eq!(Date::from_days_since_epoch(d.days_since_epoch()), d, "{s}");
+            assert_eq!(d.to_string(), s);
+        }
+        assert_eq!(Date::parse("1970-01-02").unwrap().days_since_epoch(), 1);
+        assert!(Date::parse("2026-02-29").is_err());
+        assert!(Date::parse("2026-13-01").is_err());
+    }
+
+    #[test]
+    fn domains_and_addresses() {
+        assert!(DomainName::parse("Example.ORG").is_ok());
+        assert!(DomainName::parse("localhost").is_err());
+        assert!(DomainName::parse("a..b").is_err());
+        assert!(DomainName::parse("-a.org").is_err());
+        assert!(DomainName::parse("a.123").is_err());
+        let sub = DomainName::parse("mail.example.org").unwrap();
+        let parent = DomainName::parse("example.org").unwrap();
+        assert!(sub.is_strict_subdomain_of(&parent));
+        assert!(
+            !DomainName::parse("badexample.org")
+                .unwrap()
+                .is_within(&parent)
+        );
+        assert!(EmailAddress::parse("noreply@example.org").is_ok());
+        assert!(EmailAddress::parse("no reply@example.org").is_err());
+        assert!(EmailAddress::parse("noreply@").is_err());
+        assert!(EmailAddress::parse("noreply.example.org").is_err());
+    }
+}

@@ -1,0 +1,7 @@
+//! Everything users read is produced here, from data: diagnostics now, plans later.
+//!
+//! Renderers are pure functions of their input; they never decide what is wrong, only how it
+//! reads. The terminal renderer that draws source snippets lives with the CLI (it needs
+//! miette's `fancy` feature); the JSON and GitHub forms live here.
+
+pub mod diagnostics;

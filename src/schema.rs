@@ -1,0 +1,702 @@
+//! The schema of the library files and of the platform file, as data.
+//!
+//! The validator walks a parsed document against these tables; the formatter takes node and
+//! property order from them; `schemas/*.kdl` and the README's configuration reference are
+//! generated from them (a test fails when the checked-in copies differ). One source of truth,
+//! so the documentation cannot drift from what is enforced.
+
+use std::fmt::Write as _;
+
+/// What a value must be. Checked by `config::values`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// Any non-empty text.
+    Text,
+    /// A library id: the file's stem.
+    LibraryId,
+    Email,
+    Domain,
+    /// A host name or IP address of an SMTP server.
+    Host,
+    Port,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// An integer in a closed range.
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    /// One of a fixed set of integers.
+    IntegerOneOf(&'static [i64]),
+    Bool,
+    /// US dollars, a number with at most two decimals.
+    Usd,
+    /// One of a fixed set of words.
+    OneOf(&'static [&'static str]),
+    /// An environment variable name (`SMTP_PASSWORD`).
+    EnvName,
+    /// A 12-digit AWS account id.
+    AwsAccountId,
+    /// An AWS region name such as `us-east-1`.
+    AwsRegion,
+    /// An SES configuration set name.
+    ConfigurationSetName,
+    /// A phone number in Route 53 Domains' form, `+1.5555550100`.
+    Phone,
+    /// An ISO 3166 two-letter country code.
+    CountryCode,
+    /// An AWS tag value (up to 256 characters).
+    TagValue,
+}
+
+impl ValueKind {
+    /// How the kind reads in the reference.
+    pub fn describe(&self) -> String {
+        match self {
+            ValueKind::Text => "text".into(),
+            ValueKind::LibraryId => "library id (lower-case letters, digits, hyphens)".into(),
+            ValueKind::Email => "e-mail address".into(),
+            ValueKind::Domain => "domain name".into(),
+            ValueKind::Host => "host name or IP address".into(),
+            ValueKind::Port => "port (1-65535)".into(),
+            ValueKind::Date => "date YYYY-MM-DD".into(),
+            ValueKind::Integer { min, max } => format!("integer {min}-{max}"),
+            ValueKind::IntegerOneOf(values) => {
+                let list: Vec<String> = values.iter().map(i64::to_string).collect();
+                format!("one of {}", list.join(", "))
+            }
+            ValueKind::Bool => "#true or #false".into(),
+            ValueKind::Usd => "US dollars, e.g. 20.00".into(),
+            ValueKind::OneOf(words) => {
+                let quoted: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+                format!("one of {}", quoted.join(", "))
+            }
+            ValueKind::EnvName => "environment variable name".into(),
+            ValueKind::AwsAccountId => "12-digit AWS account id".into(),
+            ValueKind::AwsRegion => "AWS region, e.g. us-east-1".into(),
+            ValueKind::ConfigurationSetName => "SES configuration set name".into(),
+            ValueKind::Phone => "phone, +CC.NUMBER".into(),
+            ValueKind::CountryCode => "two-letter country code".into(),
+            ValueKind::TagValue => "tag value".into(),
+        }
+    }
+
+    /// The word used in the generated schema file.
+    pub fn schema_name(&self) -> &'static str {
+        match self {
+            ValueKind::Text => "text",
+            ValueKind::LibraryId => "library-id",
+            ValueKind::Email => "email",
+            ValueKind::Domain => "domain",
+            ValueKind::Host => "host",
+            ValueKind::Port => "port",
+            ValueKind::Date => "date",
+            ValueKind::Integer { .. } => "integer",
+            ValueKind::IntegerOneOf(_) => "integer-one-of",
+            ValueKind::Bool => "bool",
+            ValueKind::Usd => "usd",
+            ValueKind::OneOf(_) => "one-of",
+            ValueKind::EnvName => "env-name",
+            ValueKind::AwsAccountId => "aws-account-id",
+            ValueKind::AwsRegion => "aws-region",
+            ValueKind::ConfigurationSetName => "configuration-set-name",
+            ValueKind::Phone => "phone",
+            ValueKind::CountryCode => "country-code",
+            ValueKind::TagValue => "tag-value",
+        }
+    }
+}
+
+/// How many times a node may appear among its siblings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occurs {
+    Required,
+    Optional,
+}
+
+/// What a node's children may be.
+#[derive(Debug, Clone, Copy)]
+pub enum Children {
+    None,
+    /// Known child nodes, in canonical order.
+    Nodes(&'static [NodeSpec]),
+    /// Free-named children, each with one value of this kind (e.g. tags).
+    Map(ValueKind),
+}
+
+/// A property (`key=value`) a node accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct PropSpec {
+    pub name: &'static str,
+    pub kind: ValueKind,
+    pub required: bool,
+    pub doc: &'static str,
+}
+
+/// One node of a file.
+#[derive(Debug, Clone, Copy)]
+pub struct NodeSpec {
+    pub name: &'static str,
+    /// The node's one positional value, if it takes one.
+    pub value: Option<ValueKind>,
+    pub props: &'static [PropSpec],
+    pub children: Children,
+    pub occurs: Occurs,
+    /// Nodes sharing a group name are alternatives: exactly one of them must appear
+    /// (`exclusive: Required`) or at most one (`Optional`).
+    pub group: Option<&'static str>,
+    /// The value used when the node is absent, for the reference.
+    pub default: Option<&'static str>,
+    /// Whether the value is a secret: a literal value is refused and never echoed.
+    pub secret: bool,
+    pub doc: &'static str,
+}
+
+impl NodeSpec {
+    const fn leaf(name: &'static str, kind: ValueKind, occurs: Occurs, doc: &'static str) -> Self {
+        NodeSpec {
+            name,
+            value: Some(kind),
+            props: &[],
+            children: Children::None,
+            occurs,
+            group: None,
+            default: None,
+            secret: false,
+            doc,
+        }
+    }
+
+    const fn block(
+        name: &'static str,
+        children: &'static [NodeSpec],
+        occurs: Occurs,
+        doc: &'static str,
+    ) -> Self {
+        NodeSpec {
+            name,
+            value: None,
+            props: &[],
+            children: Children::Nodes(children),
+            occurs,
+            group: None,
+            default: None,
+            secret: false,
+            doc,
+        }
+    }
+
+    const fn default(mut self, default: &'static str) -> Self {
+        self.default = Some(default);
+        self
+    }
+
+    const fn group(mut self, group: &'static str) -> Self {
+        self.group = Some(group);
+        self
+    }
+
+    /// The child specs, or none.
+    pub fn child_nodes(&self) -> &'static [NodeSpec] {
+        match self.children {
+            Children::Nodes(nodes) => nodes,
+            _ => &[],
+        }
+    }
+}
+
+/// How a group of alternatives must be filled.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupSpec {
+    pub name: &'static str,
+    pub required: bool,
+    pub what: &'static str,
+}
+
+/// Alternative groups and whether one member is required.
+pub const GROUPS: &[GroupSpec] = &[
+    GroupSpec {
+        name: "method",
+        required: true,
+        what: "delivery method (`ses-domain`, `smtp-account` or `managed-domain`)",
+    },
+    GroupSpec {
+        name: "transfer",
+        required: false,
+        what: "transfer request",
+    },
+];
+
+pub fn group(name: &str) -> Option<&'static GroupSpec> {
+    GROUPS.iter().find(|g| g.name == name)
+}
+
+use Occurs::{Optional, Required};
+
+const SECURITY: &[&str] = &["tls", "starttls"];
+/// `oauth` is listed so that it gets its own explanation instead of a generic refusal.
+pub const GOOGLE_AUTH: &[&str] = &["app-password", "account-password", "oauth"];
+
+const SES_DOMAIN: &[NodeSpec] = &[
+    NodeSpec::leaf(
+        "from",
+        ValueKind::Email,
+        Required,
+        "Outgoing address; its domain becomes the SES identity.",
+    ),
+    NodeSpec::leaf(
+        "dkim-key-length",
+        ValueKind::IntegerOneOf(&[2048, 1024]),
+        Optional,
+        "Easy DKIM key length in bits: 2048 or 1024.",
+    )
+    .default("2048"),
+    NodeSpec::leaf(
+        "mail-from",
+        ValueKind::Domain,
+        Optional,
+        "Custom MAIL FROM subdomain of the sending domain (needs an MX and an SPF record; \
+         lets SPF align under DMARC).",
+    ),
+    NodeSpec::leaf(
+        "configuration-set",
+        ValueKind::ConfigurationSetName,
+        Optional,
+        "SES configuration set the identity sends through by default.",
+    ),
+];
+
+const SMTP_ACCOUNT: &[NodeSpec] = &[
+    NodeSpec::leaf("host", ValueKind::Host, Required, "SMTP server host name."),
+    NodeSpec::leaf(
+        "port",
+        ValueKind::Port,
+        Required,
+        "SMTP server port (465 for tls, 587 for starttls).",
+    ),
+    NodeSpec::leaf(
+        "security",
+        ValueKind::OneOf(SECURITY),
+        Required,
+        "`tls` (implicit TLS) or `starttls`.",
+    ),
+    NodeSpec::leaf("username", ValueKind::Text, Required, "SMTP user name."),
+    NodeSpec {
+        name: "password",
+        value: None,
+        props: &[PropSpec {
+            name: "env",
+            kind: ValueKind::EnvName,
+            required: true,
+            doc: "Environment variable that holds the password.",
+        }],
+        children: Children::None,
+        occurs: Required,
+        group: None,
+        default: None,
+        secret: true,
+        doc: "The password, by reference only: `password env=\"NAME\"`. Never write the password itself.",
+    },
+    NodeSpec::leaf("from", ValueKind::Email, Required, "Outgoing address."),
+    NodeSpec::leaf(
+        "google-auth",
+        ValueKind::OneOf(GOOGLE_AUTH),
+        Optional,
+        "For Google accounts: `app-password` (recommended) or `account-password` (unreliable). OAuth is not supported.",
+    ),
+];
+
+const MANAGED_DOMAIN: &[NodeSpec] = &[
+    NodeSpec::leaf(
+        "domain",
+        ValueKind::Domain,
+        Required,
+        "The sending-only domain to buy.",
+    ),
+    NodeSpec::leaf(
+        "from",
+        ValueKind::Email,
+        Required,
+        "Outgoing address on that domain.",
+    ),
+    NodeSpec::leaf(
+        "price-cap",
+        ValueKind::Usd,
+        Optional,
+        "Most mailform may pay a year, in US dollars.",
+    )
+    .default("platform `default-price-cap`"),
+    NodeSpec::leaf(
+        "years",
+        ValueKind::Integer { min: 1, max: 10 },
+        Optional,
+        "Registration period in years.",
+    )
+    .default("1"),
+    NodeSpec::leaf(
+        "auto-renew",
+        ValueKind::Bool,
+        Optional,
+        "Renew automatically.",
+    )
+    .default("#true"),
+    NodeSpec::leaf(
+        "transfer-to-aws-account",
+        ValueKind::AwsAccountId,
+        Optional,
+        "Transfer the domain to the library's AWS account.",
+    )
+    .group("transfer"),
+    NodeSpec {
+        name: "transfer-to-registrar",
+        value: None,
+        props: &[],
+        children: Children::None,
+        occurs: Optional,
+        group: Some("transfer"),
+        default: None,
+        secret: false,
+        doc: "Unlock the domain and hand its auth code to the library for another registrar.",
+    },
+];
+
+const LIBRARY_BODY: &[NodeSpec] = &[
+    NodeSpec::leaf("name", ValueKind::Text, Required, "Display name."),
+    NodeSpec::leaf(
+        "it-contact",
+        ValueKind::Email,
+        Required,
+        "The library's IT contact address.",
+    ),
+    NodeSpec::leaf("launch", ValueKind::Date, Optional, "Planned launch date."),
+    NodeSpec::block(
+        "ses-domain",
+        SES_DOMAIN,
+        Optional,
+        "Method 1: SES domain verification with Easy DKIM (preferred).",
+    )
+    .group("method"),
+    NodeSpec::block(
+        "smtp-account",
+        SMTP_ACCOUNT,
+        Optional,
+        "Method 2: the library's own SMTP account.",
+    )
+    .group("method"),
+    NodeSpec::block(
+        "managed-domain",
+        MANAGED_DOMAIN,
+        Optional,
+        "Method 3: a sending-only domain mailform buys and runs.",
+    )
+    .group("method"),
+];
+
+/// The top of a library file, `libraries/<id>.kdl`.
+pub const LIBRARY_FILE: &[NodeSpec] = &[NodeSpec {
+    name: "library",
+    value: Some(ValueKind::LibraryId),
+    props: &[],
+    children: Children::Nodes(LIBRARY_BODY),
+    occurs: Required,
+    group: None,
+    default: None,
+    secret: false,
+    doc: "One library; its id equals the file's stem.",
+}];
+
+const CONTACT_TYPES: &[&str] = crate::model::ContactType::NAMES;
+
+const REGISTRANT: &[NodeSpec] = &[
+    NodeSpec::leaf(
+        "contact-type",
+        ValueKind::OneOf(CONTACT_TYPES),
+        Required,
+        "Route 53 Domains contact type.",
+    ),
+    NodeSpec::leaf(
+        "organization",
+        ValueKind::Text,
+        Optional,
+        "Organisation name; required unless the type is PERSON.",
+    ),
+    NodeSpec::leaf("first-name", ValueKind::Text, Required, "First name."),
+    NodeSpec::leaf("last-name", ValueKind::Text, Required, "Last name."),
+    NodeSpec::leaf("email", ValueKind::Email, Required, "Contact address."),
+    NodeSpec::leaf(
+        "phone",
+        ValueKind::Phone,
+        Required,
+        "Phone, as +1.5555550100.",
+    ),
+    NodeSpec::leaf(
+        "address-line-1",
+        ValueKind::Text,
+        Required,
+        "Street address.",
+    ),
+    NodeSpec::leaf(
+        "address-line-2",
+        ValueKind::Text,
+        Optional,
+        "Second address line.",
+    ),
+    NodeSpec::leaf("city", ValueKind::Text, Required, "City."),
+    NodeSpec::leaf("state", ValueKind::Text, Optional, "State or province."),
+    NodeSpec::leaf(
+        "country-code",
+        ValueKind::CountryCode,
+        Required,
+        "ISO 3166 country code.",
+    ),
+    NodeSpec::leaf("zip-code", ValueKind::Text, Required, "Postal code."),
+];
+
+const PLATFORM_BODY: &[NodeSpec] = &[
+    NodeSpec::leaf(
+        "aws-region",
+        ValueKind::AwsRegion,
+        Required,
+        "Region of the SES account.",
+    ),
+    NodeSpec::leaf(
+        "notice-period-days",
+        ValueKind::Integer { min: 0, max: 365 },
+        Optional,
+        "Days of notice a library gives before launch (the setup document asks two weeks).",
+    )
+    .default("14"),
+    NodeSpec::leaf(
+        "default-price-cap",
+        ValueKind::Usd,
+        Optional,
+        "Yearly price cap for managed domains that set none.",
+    )
+    .default("20.00"),
+    NodeSpec {
+        name: "tags",
+        value: None,
+        props: &[],
+        children: Children::Map(ValueKind::TagValue),
+        occurs: Optional,
+        group: None,
+        default: None,
+        secret: false,
+        doc: "Tags put on everything mailform creates, one `key \"value\"` per line, besides its own \
+              `managed-by` and `library` tags.",
+    },
+    NodeSpec::block(
+        "registrant",
+        REGISTRANT,
+        Optional,
+        "Registrant, admin and tech contact for domains mailform buys; required once a library uses managed-domain.",
+    ),
+];
+
+/// The top of the platform file, `libraries/_platform.kdl`.
+pub const PLATFORM_FILE: &[NodeSpec] = &[NodeSpec::block(
+    "platform",
+    PLATFORM_BODY,
+    Required,
+    "Platform-wide settings.",
+)];
+
+/// The platform file's stem. It starts with `_`, which no library id can, so the two never
+/// collide.
+pub const PLATFORM_STEM: &str = "_platform";
+
+/// Which schema a file follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Library,
+    Platform,
+}
+
+impl FileKind {
+    pub fn of_stem(stem: &str) -> Self {
+        if stem == PLATFORM_STEM {
+            FileKind::Platform
+        } else {
+            FileKind::Library
+        }
+    }
+
+    pub fn top(self) -> &'static [NodeSpec] {
+        match self {
+            FileKind::Library => LIBRARY_FILE,
+            FileKind::Platform => PLATFORM_FILE,
+        }
+    }
+}
+
+/// The schema of one file kind as a KDL document (what `schemas/*.schema.kdl` holds).
+pub fn schema_document(kind: FileKind) -> String {
+    let mut out = String::new();
+    let (title, file) = match kind {
+        FileKind::Library => ("library file", "libraries/<library-id>.kdl"),
+        FileKind::Platform => ("platform file", "libraries/_platform.kdl"),
+    };
+    let _ = writeln!(out, "// Schema of the mailform {title}: {file}");
+    let _ = writeln!(
+        out,
+        "// Generated from src/schema.rs by `mailform schema`; do not edit by hand."
+    );
+    for spec in kind.top() {
+        write_schema_node(&mut out, spec, 0);
+    }
+    out
+}
+
+fn write_schema_node(out: &mut String, spec: &NodeSpec, depth: usize) {
+    let pad = "    ".repeat(depth);
+    let _ = write!(out, "{pad}node {}", quote(spec.name));
+    let _ = write!(
+        out,
+        " required={}",
+        if spec.occurs == Required {
+            "#true"
+        } else {
+            "#false"
+        }
+    );
+    if let Some(group) = spec.group {
+        let _ = write!(out, " one-of={}", quote(group));
+    }
+    let _ = writeln!(out, " {{");
+    let inner = "    ".repeat(depth + 1);
+    let _ = writeln!(out, "{inner}doc {}", quote(spec.doc));
+    if let Some(kind) = spec.value {
+        write_kind(out, &inner, "value", &kind, None);
+    }
+    if spec.secret {
+        let _ = writeln!(out, "{inner}secret #true");
+    }
+    if let Some(default) = spec.default {
+        let _ = writeln!(out, "{inner}default {}", quote(default));
+    }
+    for prop in spec.props {
+        write_kind(out, &inner, "prop", &prop.kind, Some(prop));
+    }
+    match spec.children {
+        Children::None => {}
+        Children::Map(kind) => write_kind(out, &inner, "map", &kind, None),
+        Children::Nodes(children) => {
+            for child in children {
+                write_schema_node(out, child, depth + 1);
+            }
+        }
+    }
+    let _ = writeln!(out, "{pad}}}");
+}
+
+fn write_kind(out: &mut String, pad: &str, what: &str, kind: &ValueKind, prop: Option<&PropSpec>) {
+    let _ = write!(out, "{pad}{what}");
+    if let Some(prop) = prop {
+        let _ = write!(out, " {}", quote(prop.name));
+    }
+    let _ = write!(out, " type={}", quote(kind.schema_name()));
+    match kind {
+        ValueKind::Integer { min, max } => {
+            let _ = write!(out, " min={min} max={max}");
+        }
+        ValueKind::OneOf(words) => {
+            for w in *words {
+                let _ = write!(out, " {}", quote(w));
+            }
+        }
+        ValueKind::IntegerOneOf(values) => {
+            for v in *values {
+                let _ = write!(out, " {v}");
+            }
+        }
+        _ => {}
+    }
+    if let Some(prop) = prop {
+        let _ = write!(
+            out,
+            " required={}",
+            if prop.required { "#true" } else { "#false" }
+        );
+    }
+    let _ = writeln!(out);
+}
+
+/// The README's configuration reference, generated from the same tables.
+pub fn reference_markdown() -> String {
+    let mut out = String::new();
+    for (kind, title) in [
+        (
+            FileKind::Library,
+            "Library files: `libraries/<library-id>.kdl`",
+        ),
+        (
+            FileKind::Platform,
+            "The platform file: `libraries/_platform.kdl`",
+        ),
+    ] {
+        let _ = writeln!(out, "#### {title}\n");
+        let _ = writeln!(out, "| node | value | required | default | meaning |");
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        for spec in kind.top() {
+            reference_rows(&mut out, spec, "");
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(
+        out,
+        "Exactly one of `ses-domain`, `smtp-account`, `managed-domain`; at most one of \
+         `transfer-to-aws-account`, `transfer-to-registrar`."
+    );
+    out
+}
+
+fn reference_rows(out: &mut String, spec: &NodeSpec, parent: &str) {
+    let path = if parent.is_empty() {
+        format!("`{}`", spec.name)
+    } else {
+        format!("{parent} › `{}`", spec.name)
+    };
+    let mut value = match (spec.value, spec.props.first(), &spec.children) {
+        (Some(kind), _, _) => kind.describe(),
+        (None, Some(prop), _) => format!("`{}=` {}", prop.name, prop.kind.describe()),
+        (None, None, Children::Map(kind)) => format!("`key` {}, per line", kind.describe()),
+        (None, None, Children::Nodes(_)) => "block".into(),
+        (None, None, Children::None) => "flag (no value)".into(),
+    };
+    value = value.replace('|', "\\|");
+    let required = match (spec.occurs, spec.group) {
+        (_, Some(g)) if group(g).is_some_and(|g| g.required) => "one of group",
+        (_, Some(_)) => "at most one of group",
+        (Required, None) => "yes",
+        (Optional, None) => "no",
+    };
+    let default = spec.default.unwrap_or("");
+    let _ = writeln!(
+        out,
+        "| {path} | {value} | {required} | {default} | {} |",
+        spec.doc.replace('|', "\\|")
+    );
+    for child in spec.child_nodes() {
+        reference_rows(out, child, &path);
+    }
+}
+
+fn quote(s: &str) -> String {
+    let mut q = String::with_capacity(s.len() + 2);
+    q.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => q.push_str("\\\""),
+            '\\' => q.push_str("\\\\"),
+            '\n' => q.push_str("\\n"),
+            c => q.push(c),
+        }
+    }
+    q.push('"');
+    q
+}
+
+/// All names known among a node's children, for did-you-mean.
+pub fn child_names(children: &[NodeSpec]) -> impl Iterator<Item = &'static str> + '_ {
+    children.iter().map(|c| c.name)
+}
