@@ -255,7 +255,8 @@ fn quote(s: &str) -> String {
 fn comment_lines(decor: &str) -> Vec<String> {
     decor
         .lines()
-        .map(str::trim)
+        // A `\` line continuation is layout, not content: the layout is ours to choose.
+        .map(|l| l.trim().trim_start_matches('\\').trim())
         .filter(|l| !l.is_empty() && *l != ";")
         .map(str::to_string)
         .collect()

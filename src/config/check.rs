@@ -140,10 +140,14 @@ impl Checker<'_> {
                             )
                             .at(self.file, name_span(node))
                             .label("a second one")
-                            .help(format!(
-                                "keep exactly one of {}; a library switching methods replaces the old block",
-                                members.join(", ")
-                            ))
+                            .help(if name == "method" {
+                                format!(
+                                    "keep exactly one of {}; to switch methods, replace the old block (the plan removes what it left)",
+                                    members.join(", ")
+                                )
+                            } else {
+                                format!("keep exactly one of {}", members.join(", "))
+                            })
                             .note("the first one", self.file, name_span(present[0])),
                         );
                     }
@@ -168,8 +172,10 @@ impl Checker<'_> {
         if let Some(home) = home_of(name, specs) {
             help = format!("`{name}` belongs inside `{home}`");
         }
-        if is_secret_name(name) && !specs.iter().any(|s| s.secret) {
-            help.push_str("; secrets are never written in library files");
+        if is_secret_name(name) {
+            help = "a secret is never written in a library file, only referenced, as \
+                    `password env=\"NAME\"` inside `smtp-account`"
+                .to_string();
         }
         self.push(
             Diagnostic::error(
@@ -343,14 +349,14 @@ impl Checker<'_> {
     fn check_children(&mut self, node: &KdlNode, spec: &NodeSpec) {
         let name = spec.name;
         match (spec.children, node.children()) {
-            (Children::None, Some(children)) => self.push(
+            (Children::None, Some(_)) => self.push(
                 Diagnostic::error(
                     "config::unexpected-children",
                     format!("`{name}` takes no block"),
                 )
-                .at(self.file, span(children.span()))
-                .label("unexpected block")
-                .help(format!("write `{}` on one line", example_line(spec))),
+                .at(self.file, name_span(node))
+                .label("has a block")
+                .help(format!("write {} on one line", example_line(spec))),
             ),
             (Children::Nodes(specs), children) => self.check_nodes(children, specs, Some(node)),
             (Children::Map(kind), Some(children)) => self.check_map(node, kind, children),
@@ -379,12 +385,12 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            if let Some(problem) = tag_key_problem(key) {
+            if let Some((problem, help)) = tag_key_problem(key) {
                 self.push(
                     Diagnostic::error("config::invalid-tag", problem)
                         .at(self.file, name_span(child))
                         .label("this tag key")
-                        .help("mailform adds `managed-by` and `library` itself; pick another key"),
+                        .help(help),
                 );
             }
             let spec = NodeSpec {
@@ -403,15 +409,22 @@ impl Checker<'_> {
     }
 }
 
-fn tag_key_problem(key: &str) -> Option<String> {
+fn tag_key_problem(key: &str) -> Option<(String, &'static str)> {
     if key.to_ascii_lowercase().starts_with("aws:") {
-        Some(format!(
-            "tag keys starting with `aws:` are reserved by AWS (`{key}`)"
+        Some((
+            format!("tag keys starting with `aws:` are reserved by AWS (`{key}`)"),
+            "pick a key without the `aws:` prefix",
         ))
     } else if key == "managed-by" || key == "library" {
-        Some(format!("the tag `{key}` is mailform's own"))
+        Some((
+            format!("the tag `{key}` is mailform's own"),
+            "mailform adds `managed-by` and `library` itself to mark what it owns; pick another key",
+        ))
     } else if key.chars().count() > 128 {
-        Some("a tag key has at most 128 characters".into())
+        Some((
+            "a tag key has at most 128 characters".into(),
+            "shorten the key",
+        ))
     } else {
         None
     }

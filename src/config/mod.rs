@@ -297,7 +297,11 @@ pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .map(|c| (edit_distance(word, c), c))
-        .filter(|(d, c)| *d <= limit || (c.contains(word) && word.len() >= 3))
+        .filter(|(d, c)| {
+            *d <= limit
+                || (c.contains(word) && word.len() >= 3)
+                || (word.contains(c) && c.len() >= 4)
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }

@@ -1,0 +1,7 @@
+//! Integration tests: one binary, a module per command.
+
+mod fmt;
+mod robustness;
+mod schema;
+mod support;
+mod validate;

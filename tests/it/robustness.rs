@@ -1,0 +1,190 @@
+//! Random and mutated inputs never panic, and formatting is idempotent on whatever parses.
+//!
+//! The mutations start from the checked-in examples: truncations, deleted braces and quotes,
+//! swapped and duplicated lines, inserted garbage. Proptest's case count is bounded so the run
+//! stays short in CI; raise `PROPTEST_CASES` locally to search longer.
+
+use mailform::config::{self, AnalyzeOptions};
+use mailform::format::format_document;
+use mailform::model::Date;
+use mailform::schema::FileKind;
+use mailform::source::{SourceFile, SourceSet};
+use proptest::prelude::*;
+
+use crate::support::cli::{Cli, repo};
+
+fn examples() -> Vec<String> {
+    let mut texts = Vec::new();
+    for entry in std::fs::read_dir(repo().join("libraries")).expect("libraries") {
+        texts.push(std::fs::read_to_string(entry.expect("entry").path()).expect("read"));
+    }
+    texts.sort();
+    texts
+}
+
+/// Runs the whole pure pipeline on one library text (with a valid platform beside it).
+fn exercise(text: &str) {
+    let mut sources = SourceSet::default();
+    sources.add(SourceFile::new(
+        "libraries/springfield.kdl",
+        text.to_string(),
+    ));
+    sources.add(SourceFile::new(
+        "libraries/_platform.kdl",
+        crate::support::cli::PLATFORM.to_string(),
+    ));
+    let today = Date::parse("2026-11-26").unwrap();
+    let _ = config::analyze(&mut sources, &AnalyzeOptions { today });
+
+    let file = SourceFile::new("libraries/springfield.kdl", text.to_string());
+    let mut diagnostics = Vec::new();
+    if let Some(doc) = config::parse(mailform::diagnostic::FileId(0), &file, &mut diagnostics) {
+        let once = format_document(&doc, FileKind::Library);
+        let reparsed = SourceFile::new("x.kdl", once.clone());
+        let doc2 = config::parse(mailform::diagnostic::FileId(0), &reparsed, &mut diagnostics)
+            .unwrap_or_else(|| panic!("formatted output does not parse:\n{once}\nfrom:\n{text}"));
+        let twice = format_document(&doc2, FileKind::Library);
+        assert_eq!(once, twice, "fmt is not idempotent for:\n{text}");
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Truncate(usize),
+    DeleteChar(usize),
+    Insert(usize, String),
+    SwapLines(usize, usize),
+    DuplicateLine(usize),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        any::<usize>().prop_map(Mutation::Truncate),
+        any::<usize>().prop_map(Mutation::DeleteChar),
+        (any::<usize>(), "[{}\"/;=#()\\\\\n a-z0-9\\-\\*]{1,8}")
+            .prop_map(|(i, s)| Mutation::Insert(i, s)),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::SwapLines(a, b)),
+        any::<usize>().prop_map(Mutation::DuplicateLine),
+    ]
+}
+
+fn apply(text: &str, m: &Mutation) -> String {
+    let boundary = |i: usize| {
+        let mut i = i % (text.len() + 1);
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    match m {
+        Mutation::Truncate(i) => text[..boundary(*i)].to_string(),
+        Mutation::DeleteChar(i) => {
+            let at = boundary(*i);
+            let mut s = text.to_string();
+            if at < s.len() {
+                s.remove(at);
+            }
+            s
+        }
+        Mutation::Insert(i, ins) => {
+            let at = boundary(*i);
+            format!("{}{ins}{}", &text[..at], &text[at..])
+        }
+        Mutation::SwapLines(a, b) => {
+            let mut lines: Vec<&str> = text.lines().collect();
+            if !lines.is_empty() {
+                let (a, b) = (a % lines.len(), b % lines.len());
+                lines.swap(a, b);
+            }
+            lines.join("\n")
+        }
+        Mutation::DuplicateLine(a) => {
+            let mut lines: Vec<&str> = text.lines().collect();
+            if !lines.is_empty() {
+                let a = a % lines.len();
+                lines.insert(a, lines[a]);
+            }
+            lines.join("\n")
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_examples_never_panic(pick in any::<usize>(), ms in proptest::collection::vec(mutation(), 1..6)) {
+        let all = examples();
+        let mut text = all[pick % all.len()].clone();
+        for m in &ms {
+            text = apply(&text, m);
+        }
+        exercise(&text);
+    }
+
+    #[test]
+    fn random_text_never_panics(text in "\\PC{0,400}") {
+        exercise(&text);
+    }
+
+    #[test]
+    fn kdl_shaped_noise_never_panics(text in "[a-z\\-\"{}; =#\n0-9.@]{0,300}") {
+        exercise(&text);
+    }
+}
+
+#[test]
+fn deep_nesting_is_refused_without_recursion() {
+    for text in [
+        "a {".repeat(100_000),
+        "(".repeat(100_000),
+        "/*".repeat(100_000),
+        format!("library \"x\" {}", "{ a ".repeat(50_000)),
+    ] {
+        exercise(&text);
+    }
+    let out = Cli::with_platform()
+        .file("libraries/springfield.kdl", &"x {".repeat(200_000))
+        .args(["validate"])
+        .run();
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("config::too-deep"), "{}", out.stderr);
+}
+
+#[test]
+fn huge_files_are_refused_and_large_ones_handled() {
+    let huge = format!("// {}\n", "x".repeat(config::MAX_FILE_BYTES));
+    let out = Cli::with_platform()
+        .file("libraries/springfield.kdl", &huge)
+        .args(["validate"])
+        .run();
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("config::too-large"), "{}", out.stderr);
+
+    // Just under the limit: a library with very many unknown nodes is checked in full.
+    let many = format!(
+        "library \"springfield\" {{\n{}}}\n",
+        "    colour \"blue\"\n".repeat(20_000)
+    );
+    exercise(&many);
+}
+
+#[test]
+fn binary_garbage_never_panics() {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let bytes: Vec<u8> = (0..4096)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    exercise(&String::from_utf8_lossy(&bytes));
+    let out = Cli::with_platform()
+        .bytes("libraries/springfield.kdl", &bytes)
+        .args(["validate"])
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}

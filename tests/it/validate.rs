@@ -1,0 +1,356 @@
+//! `mailform validate`: the bad-input corpus, the examples, and the output formats.
+//!
+//! Each file in `tests/it/corpus/bad/` is one case: `//? CODE PATH:LINE:COL` lines say which
+//! diagnostics must appear where (`-` for none), `//! args: …` overrides the command line,
+//! `//! no-platform` leaves out the platform file, and `//== PATH` starts a file to write.
+//! Every case must exit 1, report each expected code at its place, never print the canary
+//! secret in any format, and match its snapshot of the terminal rendering.
+
+use std::path::Path;
+
+use crate::snap;
+use crate::support::cli::{CANARY, Cli, PLATFORM, repo};
+
+const TODAY: &str = "2026-11-26";
+
+/// A diagnostic code and where it points (file, line, column), or nowhere.
+type Found = (String, Option<(String, usize, usize)>);
+
+struct Case {
+    expects: Vec<Found>,
+    args: Vec<String>,
+    files: Vec<(String, String)>,
+    platform: bool,
+}
+
+fn parse_case(text: &str) -> Case {
+    let mut case = Case {
+        expects: Vec::new(),
+        args: vec!["validate".into(), "libraries".into()],
+        files: Vec::new(),
+        platform: true,
+    };
+    for line in text.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix("//? ") {
+            let (code, place) = rest.trim_end().split_once(' ').expect("//? CODE PLACE");
+            let place = (place != "-").then(|| {
+                let mut parts = place.rsplitn(3, ':');
+                let col = parts.next().unwrap().parse().unwrap();
+                let line = parts.next().unwrap().parse().unwrap();
+                (parts.next().unwrap().to_string(), line, col)
+            });
+            case.expects.push((code.to_string(), place));
+        } else if let Some(rest) = line.strip_prefix("//! args: ") {
+            case.args = rest.split_whitespace().map(String::from).collect();
+        } else if line.trim_end() == "//! no-platform" {
+            case.platform = false;
+        } else if let Some(path) = line.strip_prefix("//== ") {
+            case.files
+                .push((path.trim_end().to_string(), String::new()));
+        } else {
+            case.files
+                .last_mut()
+                .expect("a //== line first")
+                .1
+                .push_str(line);
+        }
+    }
+    case
+}
+
+fn setup(case: &Case) -> Cli {
+    let mut cli = Cli::new();
+    if case.platform && !case.files.iter().any(|(p, _)| p.ends_with("_platform.kdl")) {
+        cli = cli.file("libraries/_platform.kdl", PLATFORM);
+    }
+    for (path, text) in &case.files {
+        cli = cli.file(path, text);
+    }
+    cli
+}
+
+/// The case's command line with a fixed `--today` and the given extra arguments.
+fn command(case: &Case, extra: &[&str]) -> Vec<String> {
+    let mut args = case.args.clone();
+    if !args.iter().any(|a| a == "--today") {
+        args.splice(1..1, ["--today".to_string(), TODAY.to_string()]);
+    }
+    args.splice(1..1, extra.iter().map(|s| s.to_string()));
+    args
+}
+
+#[test]
+fn bad_inputs() {
+    let dir = repo().join("tests/it/corpus/bad");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .expect("corpus")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 40, "the corpus has {} cases", names.len());
+    // Every case runs even when one fails, so a change shows all it broke at once.
+    let failed: Vec<String> = names
+        .iter()
+        .filter(|path| std::panic::catch_unwind(|| check_case(path)).is_err())
+        .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(failed.is_empty(), "failing cases: {failed:?}");
+}
+
+fn check_case(path: &Path) {
+    let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+    let case = parse_case(&std::fs::read_to_string(path).expect("case"));
+    assert!(!case.expects.is_empty(), "{name}: no expectations");
+    let cli = setup(&case);
+
+    let human = Cli::reuse(&cli, command(&case, &[])).run();
+    assert_eq!(human.code, 1, "{name}: exit code\n{}", human.stderr);
+
+    let json = Cli::reuse(&cli, command(&case, &["--format", "json"])).run();
+    assert_eq!(json.code, 1, "{name}: exit code with --format json");
+    let report: serde_json::Value = serde_json::from_str(&json.stdout)
+        .unwrap_or_else(|e| panic!("{name}: JSON output: {e}\n{}", json.stdout));
+    let found: Vec<Found> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            let place = d.get("location").map(|l| {
+                (
+                    l["file"].as_str().unwrap().to_string(),
+                    l["line"].as_u64().unwrap() as usize,
+                    l["column"].as_u64().unwrap() as usize,
+                )
+            });
+            (d["code"].as_str().unwrap().to_string(), place)
+        })
+        .collect();
+    for expected in &case.expects {
+        assert!(
+            found.contains(expected),
+            "{name}: expected {expected:?}\nfound {found:#?}\n{}",
+            human.stderr
+        );
+    }
+
+    let github = Cli::reuse(&cli, command(&case, &["--format", "github"])).run();
+    assert_eq!(github.code, 1, "{name}: exit code with --format github");
+    let fmt_check = Cli::reuse(
+        &cli,
+        vec!["fmt".into(), "--check".into(), "libraries".into()],
+    )
+    .run();
+    for (what, out) in [
+        ("human", &human),
+        ("json", &json),
+        ("github", &github),
+        ("fmt --check", &fmt_check),
+    ] {
+        assert!(
+            !out.all().contains(CANARY) && !out.all().contains("hunter2"),
+            "{name}: the canary secret leaked in {what} output:\n{}",
+            out.all()
+        );
+    }
+
+    snap!(
+        "validate",
+        name.clone(),
+        format!("exit: {}\n{}", human.code, human.stderr)
+    );
+}
+
+#[test]
+fn examples_validate_clean_and_are_canonical() {
+    let cli = Cli::new();
+    let libraries = repo().join("libraries");
+    let out = cli
+        .args(["validate", "--deny-warnings", "--today", TODAY])
+        .args([libraries.to_string_lossy()])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("0 errors, 0 warnings"),
+        "{}",
+        out.stderr
+    );
+
+    let out = Cli::new()
+        .args(["fmt", "--check"])
+        .args([libraries.to_string_lossy()])
+        .run();
+    assert_eq!(out.code, 0, "examples are not canonical:\n{}", out.all());
+}
+
+#[test]
+fn examples_cover_every_method_twice_on_reserved_domains() {
+    let dir = repo().join("libraries");
+    let mut counts = [0usize; 3];
+    for entry in std::fs::read_dir(&dir).expect("libraries") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("read");
+        for (i, method) in ["ses-domain {", "smtp-account {", "managed-domain {"]
+            .iter()
+            .enumerate()
+        {
+            counts[i] += usize::from(text.contains(method));
+        }
+        for word in text.split(|c: char| c == '"' || c.is_whitespace() || c == '@') {
+            let looks_like_domain = word.contains('.')
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+                && word.chars().any(|c| c.is_ascii_alphabetic())
+                && !word.ends_with('.');
+            if looks_like_domain {
+                let reserved = ["example.org", "example.com", "example.net"]
+                    .iter()
+                    .any(|d| word == *d || word.ends_with(&format!(".{d}")))
+                    || [".example", ".test", ".invalid", ".localhost"]
+                        .iter()
+                        .any(|tld| word.ends_with(tld));
+                assert!(
+                    reserved,
+                    "{}: `{word}` is not a reserved example domain",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(
+        counts.iter().all(|&c| c >= 2),
+        "examples per method: {counts:?}"
+    );
+}
+
+#[test]
+fn json_output_is_versioned_and_complete() {
+    let out = Cli::with_platform()
+        .file(
+            "libraries/springfield.kdl",
+            "library \"springfield\" {\n    nmae \"x\"\n}\n",
+        )
+        .args([
+            "validate",
+            "--format",
+            "json",
+            "--today",
+            TODAY,
+            "libraries",
+        ])
+        .run();
+    assert_eq!(out.code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["files"], 2);
+    assert_eq!(
+        report["errors"],
+        report["diagnostics"].as_array().unwrap().len()
+    );
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("schemas/diagnostics.schema.json")).expect("schema"),
+    )
+    .expect("schema is JSON");
+    let required = schema["required"].as_array().expect("required");
+    for key in required {
+        assert!(report.get(key.as_str().unwrap()).is_some(), "missing {key}");
+    }
+    snap!("validate", "json-format", out.stdout);
+}
+
+#[test]
+fn github_annotations_point_at_file_line_and_column() {
+    let out = Cli::with_platform()
+        .file(
+            "libraries/springfield.kdl",
+            "library \"springfield\" {\n    name \"S\"\n    it-contact \"it@x.example.org\"\n    ses-domain {\n        from \"no, reply@x.example.org\"\n    }\n}\n",
+        )
+        .args(["validate", "--format", "github", "--today", TODAY, "libraries"])
+        .run();
+    assert_eq!(out.code, 1);
+    snap!("validate", "github-format", out.stdout);
+    assert!(
+        out.stdout
+            .starts_with("::error file=libraries/springfield.kdl,line=5,col=14,"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let cli = Cli::with_platform().file(
+        "libraries/springfield.kdl",
+        "library \"springfield\" {\n    name \"S\"\n    it-contact \"it@x.example.org\"\n    launch \"2026-12-01\"\n    ses-domain {\n        from \"noreply@x.example.org\"\n    }\n}\n",
+    );
+    let out = Cli::reuse(
+        &cli,
+        ["validate", "--today", TODAY, "libraries"]
+            .map(String::from)
+            .to_vec(),
+    )
+    .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("config::launch-too-soon"),
+        "{}",
+        out.stderr
+    );
+    let out = Cli::reuse(
+        &cli,
+        ["validate", "--deny-warnings", "--today", TODAY, "libraries"]
+            .map(String::from)
+            .to_vec(),
+    )
+    .run();
+    assert_eq!(out.code, 1);
+    // Counted from a later day, the launch is past and nothing is said.
+    let out = Cli::reuse(
+        &cli,
+        ["validate", "--today", "2027-01-01", "libraries"]
+            .map(String::from)
+            .to_vec(),
+    )
+    .run();
+    assert_eq!(out.code, 0);
+    assert!(!out.stderr.contains("launch-too-soon"), "{}", out.stderr);
+}
+
+#[test]
+fn a_single_file_finds_its_platform_file() {
+    let cli = Cli::with_platform().file(
+        "libraries/springfield.kdl",
+        "library \"springfield\" {\n    name \"S\"\n    it-contact \"it@x.example.org\"\n    ses-domain {\n        from \"noreply@x.example.org\"\n    }\n}\n",
+    );
+    let out = Cli::reuse(
+        &cli,
+        vec!["validate".into(), "libraries/springfield.kdl".into()],
+    )
+    .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("2 files"), "{}", out.stderr);
+}
+
+#[test]
+fn unreadable_and_non_text_files_are_reported() {
+    let out = Cli::with_platform()
+        .bytes("libraries/garbage.kdl", &[0xff, 0xfe, 0x00, 0x9f, b'{'])
+        .args(["validate", "libraries", "libraries/missing.kdl"])
+        .run();
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("config::not-text"), "{}", out.stderr);
+    assert!(out.stderr.contains("config::io"), "{}", out.stderr);
+}
+
+#[test]
+fn bad_today_is_a_clear_error() {
+    let out = Cli::with_platform()
+        .args(["validate", "--today", "tomorrow"])
+        .run();
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("`tomorrow` is not a date"),
+        "{}",
+        out.stderr
+    );
+}
