@@ -4,7 +4,9 @@
 
 pub mod config;
 pub mod diagnostic;
+pub mod dns_check;
 pub mod format;
+pub mod live;
 pub mod model;
 pub mod render;
 pub mod schema;

@@ -1,0 +1,848 @@
+//! Judging DNS answers against what a sending domain needs. Pure: observations in, verdicts out.
+//!
+//! Easy DKIM needs three CNAMEs, `<token>._domainkey.<domain>` → `<token>.<SigningHostedZone>`.
+//! For each one the verdict is present, missing or wrong, and the usual mistakes are named:
+//! the domain appended twice by a provider's form, TXT where the CNAME belongs, a flattened or
+//! proxied answer, a typo in the target or a target outside the signing zone, the records put
+//! on the parent domain or a sub-domain, and a CNAME colliding with other records.
+//!
+//! SPF and DMARC of the sending domain are judged too, but only as information for methods 1
+//! and 3: with SES's default MAIL FROM, Amazon's SPF covers the mail and Easy DKIM aligns
+//! strictly, so nothing the library has there needs to change. A custom MAIL FROM needs its own
+//! MX and SPF records, which are judged like the DKIM records.
+
+use crate::live::dns::{Answer, Observations, Query, Rtype};
+use crate::model::DomainName;
+
+/// What the DKIM records of one SES identity must be.
+#[derive(Debug, Clone)]
+pub struct DkimExpectation {
+    pub domain: DomainName,
+    /// The three Easy DKIM tokens of the identity.
+    pub tokens: Vec<String>,
+    /// `DkimAttributes.SigningHostedZone`, e.g. `dkim.amazonses.com`; never assumed.
+    pub signing_zone: String,
+    /// Sub-domains where a misplaced record is worth looking for (e.g. the MAIL FROM domain).
+    pub subdomains: Vec<DomainName>,
+}
+
+impl DkimExpectation {
+    pub fn record_name(&self, token: &str) -> String {
+        format!("{token}._domainkey.{}", self.domain)
+    }
+
+    pub fn target(&self, token: &str) -> String {
+        format!("{token}.{}", self.signing_zone.trim_end_matches('.'))
+    }
+
+    /// Where a record for `token` may have been put by mistake.
+    fn misplaced_names(&self, token: &str) -> Vec<(Placement, String)> {
+        let mut names = vec![(
+            Placement::DomainTwice,
+            format!("{}.{}", self.record_name(token), self.domain),
+        )];
+        if let Some(parent) = parent(&self.domain) {
+            names.push((Placement::Parent, format!("{token}._domainkey.{parent}")));
+        }
+        for sub in &self.subdomains {
+            names.push((Placement::Subdomain, format!("{token}._domainkey.{sub}")));
+        }
+        names
+    }
+
+    /// Every question the judgement needs.
+    pub fn queries(&self) -> Vec<Query> {
+        let mut queries = Vec::new();
+        for token in &self.tokens {
+            let name = self.record_name(token);
+            for rtype in [Rtype::Cname, Rtype::Txt, Rtype::A, Rtype::Aaaa] {
+                queries.push(Query::new(&name, rtype));
+            }
+            for (_, misplaced) in self.misplaced_names(token) {
+                queries.push(Query::new(misplaced, Rtype::Cname));
+            }
+        }
+        queries
+    }
+}
+
+/// The parent of a domain, when it still has two labels.
+fn parent(domain: &DomainName) -> Option<String> {
+    let (_, rest) = domain.as_str().split_once('.')?;
+    rest.contains('.').then(|| rest.to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    DomainTwice,
+    Parent,
+    Subdomain,
+}
+
+/// A common mistake, named so the library's IT staff can act on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mistake {
+    /// The provider's form appended the domain again: `<token>._domainkey.d.org.d.org`.
+    DomainTwice { at: String },
+    /// A TXT record where the CNAME belongs.
+    TxtInsteadOfCname { value: String },
+    /// Addresses where the CNAME belongs: a proxied or flattened record.
+    Flattened { addresses: Vec<String> },
+    /// The target is in the signing zone but not the expected token: a typo.
+    TargetTypo { found: String },
+    /// The target is outside the signing zone.
+    TargetOutsideSigningZone { found: String },
+    /// The target had the library's domain appended (a relative name in a zone file).
+    TargetWithDomainAppended { found: String },
+    /// The record is on the parent domain.
+    OnParentDomain { at: String },
+    /// The record is on a sub-domain.
+    OnSubdomain { at: String },
+    /// Other records share the CNAME's name, which DNS forbids.
+    Collision { types: Vec<Rtype> },
+}
+
+impl Mistake {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Mistake::DomainTwice { .. } => "dns::domain-twice",
+            Mistake::TxtInsteadOfCname { .. } => "dns::txt-instead-of-cname",
+            Mistake::Flattened { .. } => "dns::flattened",
+            Mistake::TargetTypo { .. } => "dns::target-typo",
+            Mistake::TargetOutsideSigningZone { .. } => "dns::target-outside-signing-zone",
+            Mistake::TargetWithDomainAppended { .. } => "dns::target-domain-appended",
+            Mistake::OnParentDomain { .. } => "dns::on-parent-domain",
+            Mistake::OnSubdomain { .. } => "dns::on-subdomain",
+            Mistake::Collision { .. } => "dns::cname-collision",
+        }
+    }
+
+    /// What is wrong, in the words the library's IT staff will read.
+    pub fn message(&self) -> String {
+        match self {
+            Mistake::DomainTwice { at } => format!(
+                "the record was created as `{at}`: the DNS provider's form added the domain a second time"
+            ),
+            Mistake::TxtInsteadOfCname { value } => {
+                format!("a TXT record (`{value}`) is there instead of a CNAME")
+            }
+            Mistake::Flattened { addresses } => format!(
+                "the name answers with addresses ({}) instead of a CNAME: the record is proxied or flattened",
+                addresses.join(", ")
+            ),
+            Mistake::TargetTypo { found } => {
+                format!("the CNAME points to `{found}`, which has a typo in the token")
+            }
+            Mistake::TargetOutsideSigningZone { found } => {
+                format!("the CNAME points to `{found}`, outside Amazon's DKIM signing zone")
+            }
+            Mistake::TargetWithDomainAppended { found } => format!(
+                "the CNAME points to `{found}`: the library's domain was appended to the target"
+            ),
+            Mistake::OnParentDomain { at } => {
+                format!("the record was put on the parent domain, as `{at}`")
+            }
+            Mistake::OnSubdomain { at } => format!("the record was put on a sub-domain, as `{at}`"),
+            Mistake::Collision { types } => format!(
+                "other records ({}) share the CNAME's name; DNS allows nothing beside a CNAME",
+                types
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    /// What to do about it.
+    pub fn remedy(&self) -> &'static str {
+        match self {
+            Mistake::DomainTwice { .. } => {
+                "delete that record and enter only the host part (`<token>._domainkey`) in the name field"
+            }
+            Mistake::TxtInsteadOfCname { .. } => {
+                "delete the TXT record and create a CNAME record with the given target"
+            }
+            Mistake::Flattened { .. } => {
+                "turn off proxying or CNAME flattening for this record (\"DNS only\")"
+            }
+            Mistake::TargetTypo { .. } | Mistake::TargetOutsideSigningZone { .. } => {
+                "copy the target exactly as given, ending in the signing zone"
+            }
+            Mistake::TargetWithDomainAppended { .. } => {
+                "write the target as a full name (in a zone file, end it with a dot)"
+            }
+            Mistake::OnParentDomain { .. } | Mistake::OnSubdomain { .. } => {
+                "create the record under the sending domain itself, with the exact name given"
+            }
+            Mistake::Collision { .. } => "delete the other records at that name, keep the CNAME",
+        }
+    }
+}
+
+/// The verdict on one expected record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Present,
+    /// Nothing at the name; `hint` when a misplaced copy was found elsewhere.
+    Missing {
+        hint: Option<Mistake>,
+    },
+    Wrong {
+        mistake: Mistake,
+    },
+    /// The DNS could not be asked; not the library's fault.
+    Unknown {
+        error: String,
+    },
+}
+
+impl Verdict {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Verdict::Present => "dns::present",
+            Verdict::Missing { hint: None } => "dns::missing",
+            Verdict::Missing { hint: Some(m) } | Verdict::Wrong { mistake: m } => m.code(),
+            Verdict::Unknown { .. } => "dns::lookup-failed",
+        }
+    }
+}
+
+/// One expected record and what was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordCheck {
+    pub name: String,
+    pub rtype: Rtype,
+    pub expected: String,
+    pub verdict: Verdict,
+}
+
+/// The DKIM records of one identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DkimReport {
+    pub records: Vec<RecordCheck>,
+}
+
+impl DkimReport {
+    pub fn present(&self) -> usize {
+        self.records
+            .iter()
+            .filter(|r| r.verdict == Verdict::Present)
+            .count()
+    }
+
+    /// Some but not all records are in place.
+    pub fn partial(&self) -> bool {
+        let present = self.present();
+        present > 0 && present < self.records.len()
+    }
+}
+
+fn answer<'a>(obs: &'a Observations, name: &str, rtype: Rtype) -> Option<&'a Answer> {
+    obs.get(&Query::new(name, rtype))
+}
+
+fn data_at(obs: &Observations, name: &str, rtype: Rtype) -> Vec<String> {
+    answer(obs, name, rtype)
+        .map(|a| a.at(name, rtype).map(|r| r.data.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// Judges the DKIM records of one identity.
+pub fn judge_dkim(expect: &DkimExpectation, obs: &Observations) -> DkimReport {
+    let records = expect
+        .tokens
+        .iter()
+        .map(|token| {
+            let name = expect.record_name(token);
+            let expected = expect.target(token);
+            let verdict = judge_one(expect, token, &name, &expected, obs);
+            RecordCheck {
+                name,
+                rtype: Rtype::Cname,
+                expected,
+                verdict,
+            }
+        })
+        .collect();
+    DkimReport { records }
+}
+
+fn judge_one(
+    expect: &DkimExpectation,
+    token: &str,
+    name: &str,
+    expected: &str,
+    obs: &Observations,
+) -> Verdict {
+    if let Some(Answer::Failed(error)) = answer(obs, name, Rtype::Cname) {
+        return Verdict::Unknown {
+            error: error.clone(),
+        };
+    }
+    let cnames = data_at(obs, name, Rtype::Cname);
+    if let Some(found) = cnames.first() {
+        let others: Vec<Rtype> = [Rtype::Txt, Rtype::A, Rtype::Aaaa]
+            .into_iter()
+            .filter(|t| !data_at(obs, name, *t).is_empty())
+            .collect();
+        if !others.is_empty() {
+            return Verdict::Wrong {
+                mistake: Mistake::Collision { types: others },
+            };
+        }
+        if cnames.iter().any(|c| c == expected) {
+            return Verdict::Present;
+        }
+        let zone = expect.signing_zone.trim_end_matches('.');
+        let mistake = if *found == format!("{expected}.{}", expect.domain) {
+            Mistake::TargetWithDomainAppended {
+                found: found.clone(),
+            }
+        } else if found.ends_with(&format!(".{zone}"))
+            && found.matches('.').count() == zone.matches('.').count() + 1
+        {
+            Mistake::TargetTypo {
+                found: found.clone(),
+            }
+        } else {
+            Mistake::TargetOutsideSigningZone {
+                found: found.clone(),
+            }
+        };
+        return Verdict::Wrong { mistake };
+    }
+    if let Some(value) = data_at(obs, name, Rtype::Txt).into_iter().next() {
+        return Verdict::Wrong {
+            mistake: Mistake::TxtInsteadOfCname { value },
+        };
+    }
+    let mut addresses = data_at(obs, name, Rtype::A);
+    addresses.extend(data_at(obs, name, Rtype::Aaaa));
+    if !addresses.is_empty() {
+        return Verdict::Wrong {
+            mistake: Mistake::Flattened { addresses },
+        };
+    }
+    let hint = expect
+        .misplaced_names(token)
+        .into_iter()
+        .find(|(_, at)| !data_at(obs, at, Rtype::Cname).is_empty())
+        .map(|(placement, at)| match placement {
+            Placement::DomainTwice => Mistake::DomainTwice { at },
+            Placement::Parent => Mistake::OnParentDomain { at },
+            Placement::Subdomain => Mistake::OnSubdomain { at },
+        });
+    Verdict::Missing { hint }
+}
+
+/// What a custom MAIL FROM domain needs: one MX to SES's feedback endpoint and an SPF record
+/// that includes amazonses.com.
+#[derive(Debug, Clone)]
+pub struct MailFromExpectation {
+    pub domain: DomainName,
+    pub region: String,
+}
+
+impl MailFromExpectation {
+    pub fn mx(&self) -> String {
+        format!("10 feedback-smtp.{}.amazonses.com", self.region)
+    }
+
+    pub fn spf(&self) -> &'static str {
+        "v=spf1 include:amazonses.com ~all"
+    }
+
+    pub fn queries(&self) -> Vec<Query> {
+        vec![
+            Query::new(self.domain.as_str(), Rtype::Mx),
+            Query::new(self.domain.as_str(), Rtype::Txt),
+        ]
+    }
+}
+
+/// Problems of a custom MAIL FROM domain's records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailFromProblem {
+    /// More than one MX, or one to somewhere else.
+    WrongMx { found: Vec<String> },
+    /// An SPF record that does not authorise SES.
+    SpfWithoutSes { found: String },
+    /// More than one SPF record: receivers treat that as a permanent error.
+    SeveralSpf { count: usize },
+}
+
+impl MailFromProblem {
+    pub fn code(&self) -> &'static str {
+        match self {
+            MailFromProblem::WrongMx { .. } => "dns::mail-from-mx",
+            MailFromProblem::SpfWithoutSes { .. } => "dns::mail-from-spf",
+            MailFromProblem::SeveralSpf { .. } => "dns::several-spf",
+        }
+    }
+}
+
+/// The MX and SPF records of a custom MAIL FROM domain.
+pub fn judge_mail_from(
+    expect: &MailFromExpectation,
+    obs: &Observations,
+) -> Vec<(RecordCheck, Option<MailFromProblem>)> {
+    let name = expect.domain.as_str();
+    let mut out = Vec::new();
+
+    let mx = data_at(obs, name, Rtype::Mx);
+    let mx_verdict = match answer(obs, name, Rtype::Mx) {
+        Some(Answer::Failed(e)) => (Verdict::Unknown { error: e.clone() }, None),
+        _ if mx.is_empty() => (Verdict::Missing { hint: None }, None),
+        _ if mx.len() == 1 && mx[0] == expect.mx() => (Verdict::Present, None),
+        _ => (
+            Verdict::Wrong {
+                mistake: Mistake::TargetOutsideSigningZone {
+                    found: mx.join(", "),
+                },
+            },
+            Some(MailFromProblem::WrongMx { found: mx.clone() }),
+        ),
+    };
+    out.push((
+        RecordCheck {
+            name: name.to_string(),
+            rtype: Rtype::Mx,
+            expected: expect.mx(),
+            verdict: mx_verdict.0,
+        },
+        mx_verdict.1,
+    ));
+
+    let spf: Vec<String> = data_at(obs, name, Rtype::Txt)
+        .into_iter()
+        .filter(|t| is_spf(t))
+        .collect();
+    let spf_verdict = match (answer(obs, name, Rtype::Txt), spf.as_slice()) {
+        (Some(Answer::Failed(e)), _) => (Verdict::Unknown { error: e.clone() }, None),
+        (_, []) => (Verdict::Missing { hint: None }, None),
+        (_, [one])
+            if parse_spf(one)
+                .is_ok_and(|terms| terms.iter().any(|t| t.is_include_of("amazonses.com"))) =>
+        {
+            (Verdict::Present, None)
+        }
+        (_, [one]) => (
+            Verdict::Missing { hint: None },
+            Some(MailFromProblem::SpfWithoutSes { found: one.clone() }),
+        ),
+        (_, several) => (
+            Verdict::Missing { hint: None },
+            Some(MailFromProblem::SeveralSpf {
+                count: several.len(),
+            }),
+        ),
+    };
+    out.push((
+        RecordCheck {
+            name: name.to_string(),
+            rtype: Rtype::Txt,
+            expected: expect.spf().to_string(),
+            verdict: spf_verdict.0,
+        },
+        spf_verdict.1,
+    ));
+    out
+}
+
+fn is_spf(txt: &str) -> bool {
+    let lower = txt.trim_start().to_ascii_lowercase();
+    lower == "v=spf1" || lower.starts_with("v=spf1 ")
+}
+
+/// One SPF term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpfTerm {
+    pub qualifier: char,
+    pub name: String,
+    pub value: Option<String>,
+}
+
+impl SpfTerm {
+    /// Whether evaluating this term costs a DNS lookup (RFC 7208 §4.6.4).
+    pub fn costs_lookup(&self) -> bool {
+        matches!(
+            self.name.as_str(),
+            "include" | "a" | "mx" | "ptr" | "exists" | "redirect"
+        )
+    }
+
+    fn is_include_of(&self, domain: &str) -> bool {
+        self.name == "include" && self.value.as_deref() == Some(domain)
+    }
+
+    /// The domain whose SPF record this term pulls in.
+    pub fn followed_domain(&self) -> Option<&str> {
+        matches!(self.name.as_str(), "include" | "redirect")
+            .then_some(self.value.as_deref())
+            .flatten()
+    }
+}
+
+/// Parses an SPF record; the error names the first term that is not valid SPF.
+pub fn parse_spf(record: &str) -> Result<Vec<SpfTerm>, String> {
+    let mut words = record.split_whitespace();
+    if !words
+        .next()
+        .is_some_and(|v| v.eq_ignore_ascii_case("v=spf1"))
+    {
+        return Err("the record does not start with v=spf1".into());
+    }
+    const MECHANISMS: &[&str] = &["all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"];
+    const MODIFIERS: &[&str] = &["redirect", "exp"];
+    let mut terms = Vec::new();
+    for word in words {
+        if let Some((name, value)) = word.split_once('=') {
+            let name = name.to_ascii_lowercase();
+            let known = MODIFIERS.contains(&name.as_str());
+            let well_formed = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !well_formed || (known && value.is_empty()) {
+                return Err(format!("`{word}` is not a valid SPF modifier"));
+            }
+            terms.push(SpfTerm {
+                qualifier: '+',
+                name,
+                value: Some(value.to_string()),
+            });
+            continue;
+        }
+        let (qualifier, rest) = match word.chars().next() {
+            Some(q @ ('+' | '-' | '~' | '?')) => (q, &word[1..]),
+            _ => ('+', word),
+        };
+        let (name, value) = match rest.split_once([':', '/']) {
+            Some((n, _)) if rest.as_bytes()[n.len()] == b'/' => (n, None),
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (rest, None),
+        };
+        let name = name.to_ascii_lowercase();
+        if !MECHANISMS.contains(&name.as_str()) {
+            return Err(format!("`{word}` is not an SPF mechanism"));
+        }
+        let needs_value = matches!(name.as_str(), "include" | "ip4" | "ip6" | "exists");
+        if needs_value && value.as_deref().is_none_or(str::is_empty) {
+            return Err(format!("`{word}` needs a value after `:`"));
+        }
+        terms.push(SpfTerm {
+            qualifier,
+            name,
+            value,
+        });
+    }
+    Ok(terms)
+}
+
+/// The SPF record of a domain and the lookups evaluating it would cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpfFinding {
+    Absent,
+    Several {
+        count: usize,
+    },
+    Invalid {
+        reason: String,
+    },
+    /// `lookups` counts the whole tree of includes; over 10 is a permanent error (RFC 7208).
+    Valid {
+        record: String,
+        lookups: usize,
+        unresolved: Vec<String>,
+    },
+}
+
+/// SPF's limit on DNS-querying terms.
+pub const SPF_LOOKUP_LIMIT: usize = 10;
+
+/// TXT questions for the includes and redirects reachable from `domain`'s SPF record that
+/// have not been asked yet; ask them and call again until it returns nothing.
+pub fn spf_followups(domain: &str, obs: &Observations) -> Vec<Query> {
+    let mut wanted = Vec::new();
+    let mut stack = vec![(domain.to_string(), 0usize)];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some((name, depth)) = stack.pop() {
+        if !seen.insert(name.clone()) || depth > SPF_LOOKUP_LIMIT {
+            continue;
+        }
+        let q = Query::new(&name, Rtype::Txt);
+        let Some(answer) = obs.get(&q) else {
+            wanted.push(q);
+            continue;
+        };
+        let records: Vec<String> = answer
+            .at(&q.name, Rtype::Txt)
+            .map(|r| r.data.clone())
+            .filter(|t| is_spf(t))
+            .collect();
+        if let [one] = records.as_slice()
+            && let Ok(terms) = parse_spf(one)
+        {
+            for t in terms {
+                if let Some(next) = t.followed_domain() {
+                    stack.push((next.trim_end_matches('.').to_ascii_lowercase(), depth + 1));
+                }
+            }
+        }
+    }
+    wanted
+}
+
+/// Judges `domain`'s SPF record, counting lookups through every include already observed.
+pub fn judge_spf(domain: &str, obs: &Observations) -> SpfFinding {
+    let records: Vec<String> = data_at(obs, domain, Rtype::Txt)
+        .into_iter()
+        .filter(|t| is_spf(t))
+        .collect();
+    let record = match records.as_slice() {
+        [] => return SpfFinding::Absent,
+        [one] => one.clone(),
+        several => {
+            return SpfFinding::Several {
+                count: several.len(),
+            };
+        }
+    };
+    let terms = match parse_spf(&record) {
+        Ok(t) => t,
+        Err(reason) => return SpfFinding::Invalid { reason },
+    };
+    let mut lookups = 0;
+    let mut unresolved = Vec::new();
+    let mut stack: Vec<SpfTerm> = terms;
+    let mut expanded = 0usize;
+    while let Some(term) = stack.pop() {
+        if term.costs_lookup() {
+            lookups += 1;
+        }
+        if lookups > SPF_LOOKUP_LIMIT * 2 || expanded > 64 {
+            break;
+        }
+        if let Some(next) = term.followed_domain() {
+            let next = next.trim_end_matches('.').to_ascii_lowercase();
+            let found: Vec<String> = data_at(obs, &next, Rtype::Txt)
+                .into_iter()
+                .filter(|t| is_spf(t))
+                .collect();
+            match (obs.get(&Query::new(&next, Rtype::Txt)), found.as_slice()) {
+                (Some(_), [one]) => {
+                    if let Ok(inner) = parse_spf(one) {
+                        expanded += 1;
+                        stack.extend(inner);
+                    }
+                }
+                _ => unresolved.push(next),
+            }
+        }
+    }
+    SpfFinding::Valid {
+        record,
+        lookups,
+        unresolved,
+    }
+}
+
+/// The DMARC record that governs a domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DmarcFinding {
+    Absent,
+    Several {
+        at: String,
+    },
+    Invalid {
+        at: String,
+        reason: String,
+    },
+    Valid {
+        at: String,
+        policy: String,
+        /// `r` (relaxed, the default) or `s` (strict).
+        adkim: char,
+        aspf: char,
+    },
+}
+
+/// TXT questions for DMARC: the domain's own `_dmarc` and its parent's (where an
+/// organisational policy usually lives).
+pub fn dmarc_queries(domain: &DomainName) -> Vec<Query> {
+    let mut q = vec![Query::new(format!("_dmarc.{domain}"), Rtype::Txt)];
+    if let Some(parent) = parent(domain) {
+        q.push(Query::new(format!("_dmarc.{parent}"), Rtype::Txt));
+    }
+    q
+}
+
+/// Finds and parses the DMARC record for `domain`, falling back to its parent.
+pub fn judge_dmarc(domain: &DomainName, obs: &Observations) -> DmarcFinding {
+    for q in dmarc_queries(domain) {
+        let records: Vec<String> = data_at(obs, &q.name, Rtype::Txt)
+            .into_iter()
+            .filter(|t| t.trim_start().to_ascii_lowercase().starts_with("v=dmarc1"))
+            .collect();
+        match records.as_slice() {
+            [] => continue,
+            [one] => return parse_dmarc(&q.name, one),
+            _ => return DmarcFinding::Several { at: q.name },
+        }
+    }
+    DmarcFinding::Absent
+}
+
+fn parse_dmarc(at: &str, record: &str) -> DmarcFinding {
+    let mut policy = None;
+    let (mut adkim, mut aspf) = ('r', 'r');
+    for tag in record.split(';').map(str::trim).filter(|t| !t.is_empty()) {
+        let Some((k, v)) = tag.split_once('=') else {
+            return DmarcFinding::Invalid {
+                at: at.into(),
+                reason: format!("`{tag}` is not a tag=value pair"),
+            };
+        };
+        let v = v.trim().to_ascii_lowercase();
+        match k.trim().to_ascii_lowercase().as_str() {
+            "p" if matches!(v.as_str(), "none" | "quarantine" | "reject") => policy = Some(v),
+            "p" => {
+                return DmarcFinding::Invalid {
+                    at: at.into(),
+                    reason: format!("policy `{v}` is not none, quarantine or reject"),
+                };
+            }
+            "adkim" | "aspf" if !matches!(v.as_str(), "r" | "s") => {
+                return DmarcFinding::Invalid {
+                    at: at.into(),
+                    reason: format!("alignment `{k}={v}` is not r or s"),
+                };
+            }
+            "adkim" => adkim = if v == "s" { 's' } else { 'r' },
+            "aspf" => aspf = if v == "s" { 's' } else { 'r' },
+            _ => {}
+        }
+    }
+    match policy {
+        Some(policy) => DmarcFinding::Valid {
+            at: at.into(),
+            policy,
+            adkim,
+            aspf,
+        },
+        None => DmarcFinding::Invalid {
+            at: at.into(),
+            reason: "the record has no `p=` policy".into(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::dns::Rr;
+
+    fn expect() -> DkimExpectation {
+        DkimExpectation {
+            domain: DomainName::parse("lib.example.org").unwrap(),
+            tokens: vec!["aaa".into(), "bbb".into(), "ccc".into()],
+            signing_zone: "dkim.amazonses.com".into(),
+            subdomains: vec![],
+        }
+    }
+
+    fn obs(records: &[(&str, Rtype, &str)]) -> Observations {
+        let mut o = Observations::new();
+        for q in expect().queries() {
+            o.insert(q, Answer::NxDomain);
+        }
+        for (name, rtype, data) in records {
+            let rr = Rr {
+                owner: name.to_string(),
+                rtype: *rtype,
+                data: data.to_string(),
+            };
+            match o
+                .entry(Query::new(*name, *rtype))
+                .or_insert(Answer::NxDomain)
+            {
+                Answer::Records(v) => v.push(rr),
+                other => *other = Answer::Records(vec![rr]),
+            }
+        }
+        o
+    }
+
+    #[test]
+    fn judges_each_record() {
+        let o = obs(&[
+            (
+                "aaa._domainkey.lib.example.org",
+                Rtype::Cname,
+                "aaa.dkim.amazonses.com",
+            ),
+            (
+                "bbb._domainkey.lib.example.org",
+                Rtype::Cname,
+                "bbx.dkim.amazonses.com",
+            ),
+            (
+                "ccc._domainkey.lib.example.org.lib.example.org",
+                Rtype::Cname,
+                "ccc.dkim.amazonses.com",
+            ),
+        ]);
+        let report = judge_dkim(&expect(), &o);
+        let codes: Vec<&str> = report.records.iter().map(|r| r.verdict.code()).collect();
+        assert_eq!(
+            codes,
+            ["dns::present", "dns::target-typo", "dns::domain-twice"]
+        );
+        assert!(report.partial());
+    }
+
+    #[test]
+    fn spf_parsing_and_lookup_counting() {
+        assert!(parse_spf("v=spf1 include:_spf.example.com ~all").is_ok());
+        assert!(parse_spf("v=spf1 include: ~all").is_err());
+        assert!(parse_spf("v=spf1 inclde:x.example.com ~all").is_err());
+        assert!(parse_spf("v=spf1 ip4:192.0.2.0/24 a/24 mx -all").is_ok());
+        let mut o = Observations::new();
+        let txt = |o: &mut Observations, name: &str, data: &str| {
+            o.insert(
+                Query::new(name, Rtype::Txt),
+                Answer::Records(vec![Rr {
+                    owner: name.into(),
+                    rtype: Rtype::Txt,
+                    data: data.into(),
+                }]),
+            );
+        };
+        txt(
+            &mut o,
+            "d.example.org",
+            "v=spf1 include:a.example.org mx -all",
+        );
+        assert_eq!(
+            spf_followups("d.example.org", &o),
+            vec![Query::new("a.example.org", Rtype::Txt)]
+        );
+        txt(
+            &mut o,
+            "a.example.org",
+            "v=spf1 a mx include:b.example.org -all",
+        );
+        txt(&mut o, "b.example.org", "v=spf1 ip4:192.0.2.1 -all");
+        assert!(spf_followups("d.example.org", &o).is_empty());
+        assert_eq!(
+            judge_spf("d.example.org", &o),
+            SpfFinding::Valid {
+                record: "v=spf1 include:a.example.org mx -all".into(),
+                lookups: 5,
+                unresolved: vec![]
+            }
+        );
+    }
+}

@@ -1,0 +1,307 @@
+//! DNS: the [`DnsReader`] trait and its hickory-resolver adapter.
+//!
+//! A record installed a minute ago must be seen at once, so by default the adapter asks the
+//! domain's authoritative name servers directly (found through the system resolver) instead of
+//! a caching resolver; `--resolver ADDR:PORT` pins one server instead (tests, the sandbox).
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::proto::rr::{RData, RecordType};
+use tokio::sync::Mutex;
+
+/// The record types mailform asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rtype {
+    A,
+    Aaaa,
+    Cname,
+    Mx,
+    Ns,
+    Soa,
+    Txt,
+}
+
+impl Rtype {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rtype::A => "A",
+            Rtype::Aaaa => "AAAA",
+            Rtype::Cname => "CNAME",
+            Rtype::Mx => "MX",
+            Rtype::Ns => "NS",
+            Rtype::Soa => "SOA",
+            Rtype::Txt => "TXT",
+        }
+    }
+
+    fn to_hickory(self) -> RecordType {
+        match self {
+            Rtype::A => RecordType::A,
+            Rtype::Aaaa => RecordType::AAAA,
+            Rtype::Cname => RecordType::CNAME,
+            Rtype::Mx => RecordType::MX,
+            Rtype::Ns => RecordType::NS,
+            Rtype::Soa => RecordType::SOA,
+            Rtype::Txt => RecordType::TXT,
+        }
+    }
+}
+
+/// One question: a name (lower case, no trailing dot) and a type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Query {
+    pub name: String,
+    pub rtype: Rtype,
+}
+
+impl Query {
+    pub fn new(name: impl Into<String>, rtype: Rtype) -> Self {
+        Query {
+            name: name.into().trim_end_matches('.').to_ascii_lowercase(),
+            rtype,
+        }
+    }
+}
+
+/// One record of an answer, as text: CNAME/NS targets as names without the trailing dot, TXT
+/// as its strings joined, MX as `PREFERENCE EXCHANGE`, addresses as written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rr {
+    /// The owner name; differs from the question when a CNAME was followed.
+    pub owner: String,
+    pub rtype: Rtype,
+    pub data: String,
+}
+
+/// What the DNS said to one question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// NOERROR with records (possibly a CNAME chain and the target's records).
+    Records(Vec<Rr>),
+    /// NOERROR, no records of this type at the name.
+    NoData,
+    /// The name does not exist.
+    NxDomain,
+    /// The question could not be answered (timeout, refused, SERVFAIL).
+    Failed(String),
+}
+
+impl Answer {
+    /// The records whose owner is exactly `name` and whose type is `rtype`.
+    pub fn at<'a>(&'a self, name: &'a str, rtype: Rtype) -> impl Iterator<Item = &'a Rr> + 'a {
+        let records: &[Rr] = match self {
+            Answer::Records(r) => r,
+            _ => &[],
+        };
+        records
+            .iter()
+            .filter(move |r| r.owner == name && r.rtype == rtype)
+    }
+}
+
+/// The answers to a set of questions; what the pure checks read.
+pub type Observations = BTreeMap<Query, Answer>;
+
+/// Reads DNS. Implemented by [`HickoryDns`]; tests can record answers in an [`Observations`].
+pub trait DnsReader {
+    fn query(&self, q: &Query) -> impl std::future::Future<Output = Answer> + Send;
+}
+
+/// Where to send questions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DnsSource {
+    /// The zone's authoritative servers, found through the system resolver.
+    Authoritative,
+    /// One given server (tests, the sandbox): `--resolver ADDR:PORT`.
+    Server(SocketAddr),
+}
+
+/// The hickory-resolver adapter.
+pub struct HickoryDns {
+    source: DnsSource,
+    timeout: Duration,
+    /// Caching resolver used to find authoritative servers (system config), or the fixed one.
+    base: TokioResolver,
+    /// Resolvers per zone apex, each pointed at that zone's authoritative servers.
+    per_zone: Mutex<BTreeMap<String, Arc<TokioResolver>>>,
+}
+
+impl HickoryDns {
+    pub fn new(source: DnsSource, timeout: Duration) -> Result<Self, String> {
+        let base = match source {
+            DnsSource::Server(addr) => resolver_for(&[addr], timeout),
+            DnsSource::Authoritative => {
+                let mut builder = TokioResolver::builder_tokio()
+                    .map_err(|e| format!("cannot read the system resolver configuration: {e}"))?;
+                builder.options_mut().timeout = timeout;
+                builder
+                    .build()
+                    .map_err(|e| format!("cannot build a DNS resolver: {e}"))
+            }
+        }?;
+        Ok(HickoryDns {
+            source,
+            timeout,
+            base,
+            per_zone: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// The resolver that answers authoritatively for `name`'s zone.
+    async fn resolver_for_name(&self, name: &str) -> Result<Arc<TokioResolver>, String> {
+        // Walk up from the name to the closest enclosing zone that has NS records.
+        let labels: Vec<&str> = name.split('.').collect();
+        for start in 0..labels.len().saturating_sub(1) {
+            let candidate = labels[start..].join(".");
+            if let Some(found) = self.per_zone.lock().await.get(&candidate) {
+                return Ok(found.clone());
+            }
+            let Ok(ns) = self
+                .base
+                .lookup(format!("{candidate}."), RecordType::NS)
+                .await
+            else {
+                continue;
+            };
+            let hosts: Vec<String> = ns
+                .answers()
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::NS(ns) if r.name.to_ascii().trim_end_matches('.') == candidate => {
+                        Some(ns.0.to_ascii())
+                    }
+                    _ => None,
+                })
+                .collect();
+            if hosts.is_empty() {
+                continue;
+            }
+            let mut addrs = Vec::new();
+            for host in hosts {
+                if let Ok(ips) = self.base.lookup_ip(host.as_str()).await {
+                    addrs.extend(ips.iter().map(|ip: IpAddr| SocketAddr::new(ip, 53)));
+                }
+            }
+            if addrs.is_empty() {
+                return Err(format!("no address for any name server of {candidate}"));
+            }
+            let resolver = Arc::new(resolver_for(&addrs, self.timeout)?);
+            self.per_zone
+                .lock()
+                .await
+                .insert(candidate, resolver.clone());
+            return Ok(resolver);
+        }
+        Err(format!("no zone with name servers encloses {name}"))
+    }
+}
+
+/// A non-caching resolver that asks exactly these servers.
+fn resolver_for(servers: &[SocketAddr], timeout: Duration) -> Result<TokioResolver, String> {
+    let name_servers = servers
+        .iter()
+        .map(|addr| {
+            let mut udp = ConnectionConfig::udp();
+            udp.port = addr.port();
+            let mut tcp = ConnectionConfig::tcp();
+            tcp.port = addr.port();
+            let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
+            ns.connections = vec![udp, tcp];
+            ns
+        })
+        .collect::<Vec<_>>();
+    let config = ResolverConfig::from_parts(None, vec![], name_servers);
+    let mut opts = ResolverOpts::default();
+    opts.timeout = timeout;
+    opts.attempts = 2;
+    opts.cache_size = 0;
+    opts.ndots = 0;
+    TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
+        .with_options(opts)
+        .build()
+        .map_err(|e| format!("cannot build a DNS resolver: {e}"))
+}
+
+impl DnsReader for HickoryDns {
+    async fn query(&self, q: &Query) -> Answer {
+        let resolver = match self.source {
+            DnsSource::Server(_) => None,
+            DnsSource::Authoritative => match self.resolver_for_name(&q.name).await {
+                Ok(r) => Some(r),
+                Err(e) => return Answer::Failed(e),
+            },
+        };
+        let resolver = resolver.as_deref().unwrap_or(&self.base);
+        match resolver
+            .lookup(format!("{}.", q.name), q.rtype.to_hickory())
+            .await
+        {
+            Ok(lookup) => {
+                let records: Vec<Rr> = lookup.answers().iter().filter_map(to_rr).collect();
+                if records.is_empty() {
+                    Answer::NoData
+                } else {
+                    Answer::Records(records)
+                }
+            }
+            Err(e) if e.is_nx_domain() => Answer::NxDomain,
+            Err(e) if e.is_no_records_found() => Answer::NoData,
+            Err(e) => Answer::Failed(e.to_string()),
+        }
+    }
+}
+
+fn name_text(name: &hickory_resolver::proto::rr::Name) -> String {
+    name.to_ascii().trim_end_matches('.').to_ascii_lowercase()
+}
+
+fn to_rr(r: &hickory_resolver::proto::rr::Record) -> Option<Rr> {
+    let (rtype, data) = match &r.data {
+        RData::A(a) => (Rtype::A, a.0.to_string()),
+        RData::AAAA(a) => (Rtype::Aaaa, a.0.to_string()),
+        RData::CNAME(c) => (Rtype::Cname, name_text(&c.0)),
+        RData::NS(n) => (Rtype::Ns, name_text(&n.0)),
+        RData::MX(mx) => (
+            Rtype::Mx,
+            format!("{} {}", mx.preference, name_text(&mx.exchange)),
+        ),
+        RData::TXT(txt) => (
+            Rtype::Txt,
+            txt.txt_data
+                .iter()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect::<String>(),
+        ),
+        RData::SOA(soa) => (Rtype::Soa, name_text(&soa.mname)),
+        _ => return None,
+    };
+    Some(Rr {
+        owner: name_text(&r.name),
+        rtype,
+        data,
+    })
+}
+
+/// Asks every question, at most `concurrency` at a time, and collects the answers.
+pub async fn observe<R: DnsReader + Sync>(
+    reader: &R,
+    queries: impl IntoIterator<Item = Query>,
+    concurrency: usize,
+) -> Observations {
+    use futures::stream::{self, StreamExt};
+    let unique: std::collections::BTreeSet<Query> = queries.into_iter().collect();
+    stream::iter(unique)
+        .map(|q| async move {
+            let answer = reader.query(&q).await;
+            (q, answer)
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await
+}
