@@ -61,7 +61,11 @@ pub fn render_human(report: &ProbeReport) -> String {
             out.push_str(&format!("       what to do: {a}\n"));
         }
     }
-    if let Some(tls) = &report.tls {
+    if let Some(tls) = report
+        .tls
+        .as_ref()
+        .filter(|t| t.version.is_some() || t.certificate.is_some())
+    {
         out.push_str("\nTLS\n");
         if let (Some(v), Some(c)) = (&tls.version, &tls.cipher) {
             out.push_str(&format!("  version:  {v}\n  cipher:   {c}\n"));
