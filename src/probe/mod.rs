@@ -1,7 +1,8 @@
 //! The SMTP account probe ("method 2"): checks that a library's own SMTP
 //! account meets the platform's four requirements without sending a message.
 //!
-//! One connection does it all, where the server allows: connect, greeting,
+//! One connection does it all, where the server allows (a second one only to
+//! name the TLS version of a server whose handshake failed, see [`legacy`]): connect, greeting,
 //! EHLO, TLS (implicit or STARTTLS, then EHLO again), an open-relay test
 //! before authenticating (`MAIL FROM`, `RCPT TO` an outside address, `RSET`,
 //! never `DATA`), AUTH with the account's credentials, `MAIL FROM` with the
@@ -10,7 +11,7 @@
 //! and what the library's IT staff should do.
 //!
 //! # Layout
-//! - [`reply`], [`ehlo`], [`auth`], [`google`], and most of [`tls`] are pure:
+//! - [`reply`], [`ehlo`], [`auth`], [`google`], [`legacy`] and most of [`tls`] are pure:
 //!   parsing and diagnosis, unit-tested beside the code.
 //! - `session` holds all socket I/O: the conversation itself.
 //! - [`render`] turns a [`ProbeReport`] into text or versioned JSON.
@@ -32,6 +33,7 @@
 pub mod auth;
 pub mod ehlo;
 pub mod google;
+pub mod legacy;
 pub mod outcome;
 pub mod render;
 pub mod reply;

@@ -18,6 +18,7 @@ use tokio_rustls::client::TlsStream;
 
 use super::auth::{self, Choice, Mechanism};
 use super::ehlo::Capabilities;
+use super::legacy;
 use super::outcome::{
     Direction, ProbeReport, Stage, StageOutcome, Status, TlsDetails, TranscriptLine, Verdict,
 };
@@ -153,7 +154,9 @@ async fn converse(
         ))
     })?;
     let tcp = connect(target, opts, rec, deadline).await?;
+    let peer = tcp.peer_addr().ok();
     let mut s = Session {
+        peer,
         conn: Conn {
             stream: Stream::Plain(tcp),
             buf: Vec::new(),
@@ -353,6 +356,8 @@ impl Conn {
 }
 
 struct Session<'a> {
+    /// The address we are connected to, for a second look at its TLS.
+    peer: Option<SocketAddr>,
     conn: Conn,
     rec: &'a mut Recorder,
     opts: &'a ProbeOptions,
@@ -527,7 +532,13 @@ impl Session<'_> {
                     days_left,
                 });
                 self.rec.line(Direction::Note, "TLS handshake failed");
-                Err(self.rec.fail(tls::diagnose_handshake(&e, leaf.as_ref(), &host)))
+                let mut outcome = tls::diagnose_handshake(&e, leaf.as_ref(), &host);
+                if legacy::worth_sniffing(&e)
+                    && let Some(answer) = self.sniff_tls_version().await
+                {
+                    outcome = legacy::refine(outcome, answer);
+                }
+                Err(self.rec.fail(outcome))
             }
             Ok(Ok(stream)) => {
                 let (_, session) = stream.get_ref();
@@ -550,17 +561,12 @@ impl Session<'_> {
                     })
                     .unwrap_or_default();
                 self.rec.push(StageOutcome::pass(s, "ok", format!("{v} with {c}{cert_text}")));
-                if let (Some(days), Some(l)) = (days_left, &leaf) {
-                    if days < 30 {
-                        self.rec.push(
-                            StageOutcome::warn(
-                                s,
-                                "expires_soon",
-                                format!("the certificate expires on {} ({days} days left)", tls::day(l.not_after)),
-                            )
-                            .action("renew the certificate before it expires"),
-                        );
-                    }
+                if let Some(warning) = leaf
+                    .as_ref()
+                    .zip(days_left)
+                    .and_then(|(l, days)| tls::expiry_warning(l, days))
+                {
+                    self.rec.push(warning);
                 }
                 self.rec.tls = Some(TlsDetails {
                     version,
@@ -572,6 +578,62 @@ impl Session<'_> {
                 Ok(())
             }
         }
+    }
+
+    /// Opens a second connection, only after a failed handshake, to see
+    /// which TLS version the server picks from a wider offer (see [`legacy`]).
+    async fn sniff_tls_version(&mut self) -> Option<legacy::ServerAnswer> {
+        let addr = self.peer?;
+        let starttls = self.target.security == Security::Starttls;
+        let ehlo = format!("EHLO {}", self.opts.ehlo_name);
+        let sni = match ServerName::try_from(self.target.host.as_str()) {
+            Ok(ServerName::DnsName(_)) => Some(self.target.host.clone()),
+            _ => None,
+        };
+        self.rec.line(
+            Direction::Note,
+            "second connection: offering TLS 1.0 to 1.2 to learn the server's version",
+        );
+        let look = async move {
+            let tcp = TcpStream::connect(addr).await.ok()?;
+            let mut conn = Conn {
+                stream: Stream::Plain(tcp),
+                buf: Vec::new(),
+            };
+            if starttls {
+                conn.read_reply().await.ok()?;
+                conn.write_line(&ehlo).await.ok()?;
+                conn.read_reply().await.ok()?;
+                conn.write_line("STARTTLS").await.ok()?;
+                if conn.read_reply().await.ok()?.code != 220 {
+                    return None;
+                }
+            }
+            let Stream::Plain(mut tcp) = conn.stream else {
+                return None;
+            };
+            tcp.write_all(&legacy::client_hello(sni.as_deref()))
+                .await
+                .ok()?;
+            let mut seen = Vec::new();
+            let mut chunk = [0u8; 512];
+            loop {
+                if let Some(answer) = legacy::parse_answer(&seen) {
+                    return Some(answer);
+                }
+                let n = tcp.read(&mut chunk).await.ok()?;
+                if n == 0 || seen.len() > 4096 {
+                    return None;
+                }
+                seen.extend_from_slice(&chunk[..n]);
+            }
+        };
+        let answer = timeout_at(self.stage_until(), look).await.ok().flatten();
+        if let Some(a) = answer {
+            self.rec
+                .line(Direction::Note, format!("server answered: {a:?}"));
+        }
+        answer
     }
 
     async fn greeting(&mut self) -> Result<(), Stop> {

@@ -145,6 +145,24 @@ pub fn version_name(v: rustls::ProtocolVersion) -> String {
     }
 }
 
+/// Warn this many days or fewer before the certificate expires.
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// A warning when a valid certificate expires within [`EXPIRY_WARNING_DAYS`].
+pub fn expiry_warning(cert: &CertificateInfo, days_left: i64) -> Option<StageOutcome> {
+    (days_left < EXPIRY_WARNING_DAYS).then(|| {
+        StageOutcome::warn(
+            Stage::Tls,
+            "expires_soon",
+            format!(
+                "the certificate expires on {} ({days_left} days left)",
+                day(cert.not_after)
+            ),
+        )
+        .action("renew the certificate before it expires")
+    })
+}
+
 const FIX_CERT: &str = "install a certificate from a public certificate authority (for example Let's Encrypt) that names this host, with its full chain";
 
 /// Translates a failed handshake into an outcome. `cert` is the leaf the
@@ -328,6 +346,15 @@ mod tests {
             "localhost",
         );
         assert!(o.diagnosis.contains("wrong.example.net"), "{}", o.diagnosis);
+    }
+
+    #[test]
+    fn expiry_warning_under_30_days() {
+        let c = info("CN=a", "CN=b");
+        assert_eq!(expiry_warning(&c, 30), None);
+        let w = expiry_warning(&c, 29).unwrap();
+        assert_eq!(w.code, "smtp::tls::expires_soon");
+        assert!(w.diagnosis.contains("2021-01-01 (29 days left)"));
     }
 
     #[test]

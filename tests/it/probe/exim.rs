@@ -21,7 +21,11 @@ async fn good(security: Security, mechanism: &'static str) -> mailform::probe::P
         Security::Starttls => exim.starttls_port,
         Security::Tls => exim.smtps_port,
     };
-    let report = probe(&target(port, security, "testpass"), &opts_trusting(&exim.ca)).await;
+    let report = probe(
+        &target(port, security, "testpass"),
+        &opts_trusting(&exim.ca),
+    )
+    .await;
     assert_eq!(report.verdict, Verdict::Pass, "{}", render_human(&report));
     assert_eq!(
         report.codes(),
@@ -46,14 +50,24 @@ async fn good(security: Security, mechanism: &'static str) -> mailform::probe::P
             ],
         }
     );
-    assert!(outcome(&report, "smtp::auth::ok").diagnosis.contains(&format!("with {mechanism}")));
+    assert!(
+        outcome(&report, "smtp::auth::ok")
+            .diagnosis
+            .contains(&format!("with {mechanism}"))
+    );
     let tls = report.tls.as_ref().expect("tls details");
-    assert!(matches!(tls.version.as_deref(), Some("TLS 1.3" | "TLS 1.2")));
+    assert!(matches!(
+        tls.version.as_deref(),
+        Some("TLS 1.3" | "TLS 1.2")
+    ));
     let cert = tls.certificate.as_ref().expect("certificate");
     assert_eq!(cert.issuer, "CN=mailform test CA");
     assert_eq!(cert.names, ["localhost", "127.0.0.1"]);
     let transcript = report.transcript.as_ref().expect("transcript");
-    assert!(!transcript.iter().any(|l| l.text.starts_with("DATA")), "never DATA");
+    assert!(
+        !transcript.iter().any(|l| l.text.starts_with("DATA")),
+        "never DATA"
+    );
     report
 }
 
@@ -104,31 +118,101 @@ async fn failing(spec: EximSpec, password: &str) -> mailform::probe::ProbeReport
 
 #[tokio::test]
 async fn tls_below_1_2_is_named() {
-    let r = failing(EximSpec { tls: TlsVersions::Legacy, ..EximSpec::default() }, "testpass").await;
-    assert_eq!(failures(&r), ["smtp::tls::version_too_old"], "{}", render_human(&r));
+    let r = failing(
+        EximSpec {
+            tls: TlsVersions::Legacy,
+            ..EximSpec::default()
+        },
+        "testpass",
+    )
+    .await;
+    assert_eq!(
+        failures(&r),
+        ["smtp::tls::version_too_old"],
+        "{}",
+        render_human(&r)
+    );
+    assert!(
+        outcome(&r, "smtp::tls::version_too_old")
+            .diagnosis
+            .contains("at best TLS 1.1")
+    );
+    assert_probe_snapshot!("tls_legacy_only", render_human(&r));
 }
 
 #[tokio::test]
 async fn self_signed_certificate_is_named() {
-    let r = failing(EximSpec { leaf: Leaf::SelfSigned, ..EximSpec::default() }, "testpass").await;
+    let r = failing(
+        EximSpec {
+            leaf: Leaf::SelfSigned,
+            ..EximSpec::default()
+        },
+        "testpass",
+    )
+    .await;
     assert_eq!(failures(&r), ["smtp::tls::self_signed"]);
-    assert!(r.tls.as_ref().unwrap().certificate.as_ref().unwrap().self_signed);
+    assert!(
+        r.tls
+            .as_ref()
+            .unwrap()
+            .certificate
+            .as_ref()
+            .unwrap()
+            .self_signed
+    );
     assert_probe_snapshot!("self_signed", render_human(&r));
 }
 
 #[tokio::test]
 async fn expired_certificate_is_named_with_its_date() {
-    let r = failing(EximSpec { leaf: Leaf::Expired, ..EximSpec::default() }, "testpass").await;
+    let r = failing(
+        EximSpec {
+            leaf: Leaf::Expired,
+            ..EximSpec::default()
+        },
+        "testpass",
+    )
+    .await;
     assert_eq!(failures(&r), ["smtp::tls::expired"]);
-    assert!(outcome(&r, "smtp::tls::expired").diagnosis.contains("expired on 2021-01-01"));
+    assert!(
+        outcome(&r, "smtp::tls::expired")
+            .diagnosis
+            .contains("expired on 2021-01-01")
+    );
 }
 
 #[tokio::test]
 async fn wrong_host_lists_the_certificates_names() {
-    let r = failing(EximSpec { leaf: Leaf::WrongHost, ..EximSpec::default() }, "testpass").await;
+    let r = failing(
+        EximSpec {
+            leaf: Leaf::WrongHost,
+            ..EximSpec::default()
+        },
+        "testpass",
+    )
+    .await;
     assert_eq!(failures(&r), ["smtp::tls::wrong_host"]);
     let d = &outcome(&r, "smtp::tls::wrong_host").diagnosis;
-    assert!(d.contains("not valid for localhost") && d.contains("wrong.example.net"), "{d}");
+    assert!(
+        d.contains("not valid for localhost") && d.contains("wrong.example.net"),
+        "{d}"
+    );
+}
+
+#[tokio::test]
+async fn certificate_expiring_soon_is_a_warning() {
+    let exim = Exim::start(&EximSpec {
+        leaf: Leaf::ExpiresSoon,
+        ..EximSpec::default()
+    });
+    let r = probe(
+        &target(exim.starttls_port, Security::Starttls, "testpass"),
+        &opts_trusting(&exim.ca),
+    )
+    .await;
+    assert_eq!(r.verdict, Verdict::Warn, "{}", render_human(&r));
+    assert_eq!(outcome(&r, "smtp::tls::expires_soon").status, Status::Warn);
+    assert!(matches!(r.tls.as_ref().unwrap().days_left, Some(9 | 10)));
 }
 
 #[tokio::test]
@@ -138,13 +222,24 @@ async fn test_ca_is_not_trusted_by_default() {
         extra_roots: Vec::new(),
         ..opts_trusting(&exim.ca)
     };
-    let r = probe(&target(exim.starttls_port, Security::Starttls, "testpass"), &opts).await;
+    let r = probe(
+        &target(exim.starttls_port, Security::Starttls, "testpass"),
+        &opts,
+    )
+    .await;
     assert_eq!(failures(&r), ["smtp::tls::unknown_issuer"]);
 }
 
 #[tokio::test]
 async fn no_auth_offered() {
-    let r = failing(EximSpec { mechanisms: vec![], ..EximSpec::default() }, "testpass").await;
+    let r = failing(
+        EximSpec {
+            mechanisms: vec![],
+            ..EximSpec::default()
+        },
+        "testpass",
+    )
+    .await;
     assert_eq!(failures(&r), ["smtp::auth::not_offered"]);
 }
 
@@ -156,7 +251,11 @@ async fn oauth_only_is_unsupported() {
     };
     let r = failing(spec, "testpass").await;
     assert_eq!(failures(&r), ["smtp::auth::oauth_only"]);
-    assert!(outcome(&r, "smtp::auth::oauth_only").diagnosis.contains("OAuth is not supported by the platform"));
+    assert!(
+        outcome(&r, "smtp::auth::oauth_only")
+            .diagnosis
+            .contains("OAuth is not supported by the platform")
+    );
     assert_probe_snapshot!("oauth_only", render_human(&r));
 }
 
@@ -168,9 +267,15 @@ async fn auth_only_in_clear_text_sends_no_credentials() {
     };
     let r = failing(spec, "testpass").await;
     assert_eq!(failures(&r), ["smtp::auth::only_before_tls"]);
-    assert_eq!(outcome(&r, "smtp::tls::auth_before_tls").status, Status::Warn);
+    assert_eq!(
+        outcome(&r, "smtp::tls::auth_before_tls").status,
+        Status::Warn
+    );
     let transcript = r.transcript.as_ref().unwrap();
-    assert!(!transcript.iter().any(|l| l.text.starts_with("AUTH")), "no AUTH sent");
+    assert!(
+        !transcript.iter().any(|l| l.text.starts_with("AUTH")),
+        "no AUTH sent"
+    );
 }
 
 #[tokio::test]
@@ -186,7 +291,10 @@ async fn auth_also_in_clear_text_is_a_security_warning() {
     .await;
     assert_eq!(r.verdict, Verdict::Warn, "{}", render_human(&r));
     assert!(r.passed());
-    assert_eq!(outcome(&r, "smtp::tls::auth_before_tls").status, Status::Warn);
+    assert_eq!(
+        outcome(&r, "smtp::tls::auth_before_tls").status,
+        Status::Warn
+    );
     // The credentials went only after STARTTLS.
     let t = r.transcript.as_ref().unwrap();
     let starttls = t.iter().position(|l| l.text == "STARTTLS").unwrap();
@@ -196,13 +304,27 @@ async fn auth_also_in_clear_text_is_a_security_warning() {
 
 #[tokio::test]
 async fn no_starttls() {
-    let r = failing(EximSpec { tls: TlsVersions::None, ..EximSpec::default() }, "testpass").await;
+    let r = failing(
+        EximSpec {
+            tls: TlsVersions::None,
+            ..EximSpec::default()
+        },
+        "testpass",
+    )
+    .await;
     assert_eq!(failures(&r), ["smtp::tls::starttls_not_offered"]);
 }
 
 #[tokio::test]
 async fn open_relay_fails() {
-    let r = failing(EximSpec { open_relay: true, ..EximSpec::default() }, "testpass").await;
+    let r = failing(
+        EximSpec {
+            open_relay: true,
+            ..EximSpec::default()
+        },
+        "testpass",
+    )
+    .await;
     assert_eq!(failures(&r), ["smtp::relay::open"]);
     let t = r.transcript.as_ref().unwrap();
     assert!(t.iter().any(|l| l.text == "RSET"));
@@ -225,5 +347,9 @@ async fn refused_sender_address() {
     };
     let r = failing(spec, "testpass").await;
     assert_eq!(failures(&r), ["smtp::sender::refused"]);
-    assert!(outcome(&r, "smtp::sender::refused").diagnosis.contains("Sender address rejected"));
+    assert!(
+        outcome(&r, "smtp::sender::refused")
+            .diagnosis
+            .contains("Sender address rejected")
+    );
 }

@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use mailform::probe::{ProbeOptions, ProbeReport, Security, Verdict, probe, render_human};
 use mailform::probe::reply::MAX_REPLY_LINES;
+use mailform::probe::{ProbeOptions, ProbeReport, Security, Verdict, probe, render_human};
 
 use super::{failures, outcome, target};
 use crate::assert_probe_snapshot;
@@ -70,7 +70,11 @@ async fn garbage_is_not_smtp() {
 async fn busy_server_421_is_rejected() {
     let r = against(Behaviour::Busy421, Security::Starttls, &quick()).await;
     assert_eq!(failures(&r), ["smtp::greeting::rejected"]);
-    assert!(outcome(&r, "smtp::greeting::rejected").diagnosis.contains("421 4.3.2"));
+    assert!(
+        outcome(&r, "smtp::greeting::rejected")
+            .diagnosis
+            .contains("421 4.3.2")
+    );
 }
 
 #[tokio::test]
@@ -97,7 +101,11 @@ async fn overall_deadline_wins_over_stage_timeout() {
     };
     let r = against(Behaviour::Silent, Security::Starttls, &opts).await;
     assert_eq!(failures(&r), ["smtp::greeting::timeout"]);
-    assert!(outcome(&r, "smtp::greeting::timeout").diagnosis.contains("overall deadline"));
+    assert!(
+        outcome(&r, "smtp::greeting::timeout")
+            .diagnosis
+            .contains("overall deadline")
+    );
 }
 
 #[tokio::test]

@@ -50,5 +50,10 @@ pub fn outcome<'a>(report: &'a ProbeReport, code: &str) -> &'a mailform::probe::
         .stages
         .iter()
         .find(|s| s.code == code)
-        .unwrap_or_else(|| panic!("no outcome {code} in:\n{}", mailform::probe::render_human(report)))
+        .unwrap_or_else(|| {
+            panic!(
+                "no outcome {code} in:\n{}",
+                mailform::probe::render_human(report)
+            )
+        })
 }

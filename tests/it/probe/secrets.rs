@@ -22,7 +22,10 @@ fn forms() -> Vec<String> {
 
 fn assert_clean(what: &str, text: &str) {
     for f in forms() {
-        assert!(!text.contains(&f), "{what} leaks the password ({f}):\n{text}");
+        assert!(
+            !text.contains(&f),
+            "{what} leaks the password ({f}):\n{text}"
+        );
     }
 }
 
@@ -43,14 +46,22 @@ async fn canary_password_never_leaks() {
         let t = target(exim.starttls_port, Security::Starttls, CANARY);
         let opts: ProbeOptions = opts_trusting(&exim.ca);
         let report = probe(&t, &opts).await;
-        assert_eq!(report.passed(), server_password == CANARY, "{}", render_human(&report));
+        assert_eq!(
+            report.passed(),
+            server_password == CANARY,
+            "{}",
+            render_human(&report)
+        );
         assert!(report.transcript.as_ref().is_some_and(|l| !l.is_empty()));
         assert_clean("human report", &render_human(&report));
         assert_clean("json", &to_json(&report).to_string());
         assert_clean("report debug", &format!("{report:?}"));
         assert_clean("transcript debug", &format!("{:?}", report.transcript));
         assert_clean("target debug", &format!("{t:?}"));
-        assert_clean("password debug", &format!("{:?} {}", t.password, t.password));
+        assert_clean(
+            "password debug",
+            &format!("{:?} {}", t.password, t.password),
+        );
         assert_clean("options debug", &format!("{opts:?}"));
         for s in &report.stages {
             assert_clean("stage debug", &format!("{s:?}"));

@@ -21,6 +21,8 @@ pub enum Leaf {
     Expired,
     /// CA-signed for wrong.example.net only.
     WrongHost,
+    /// CA-signed for localhost, expiring ten days from now.
+    ExpiresSoon,
 }
 
 impl Leaf {
@@ -30,6 +32,7 @@ impl Leaf {
             Leaf::SelfSigned => "self",
             Leaf::Expired => "expired",
             Leaf::WrongHost => "wrong",
+            Leaf::ExpiresSoon => "soon",
         }
     }
 }
@@ -51,7 +54,10 @@ fn leaf_params(names: &[&str], cn: &str) -> CertificateParams {
     p.distinguished_name = dn(cn);
     p.not_before = datetime!(2025-01-01 0:00 UTC);
     p.not_after = datetime!(2045-01-01 0:00 UTC);
-    p.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    p.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
     p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     p.use_authority_key_identifier_extension = true;
     p
@@ -71,24 +77,43 @@ impl TestPki {
         let issuer = Issuer::new(ca_params, ca_key);
         std::fs::write(dir.join("ca.pem"), ca_cert.pem()).expect("write ca.pem");
 
-        for leaf in [Leaf::Good, Leaf::SelfSigned, Leaf::Expired, Leaf::WrongHost] {
+        for leaf in [
+            Leaf::Good,
+            Leaf::SelfSigned,
+            Leaf::Expired,
+            Leaf::WrongHost,
+            Leaf::ExpiresSoon,
+        ] {
             let key = KeyPair::generate().expect("leaf key");
             let cert = match leaf {
-                Leaf::Good => leaf_params(&["localhost", "127.0.0.1"], "localhost").signed_by(&key, &issuer),
-                Leaf::SelfSigned => leaf_params(&["localhost", "127.0.0.1"], "localhost").self_signed(&key),
+                Leaf::Good => {
+                    leaf_params(&["localhost", "127.0.0.1"], "localhost").signed_by(&key, &issuer)
+                }
+                Leaf::SelfSigned => {
+                    leaf_params(&["localhost", "127.0.0.1"], "localhost").self_signed(&key)
+                }
                 Leaf::Expired => {
                     let mut p = leaf_params(&["localhost", "127.0.0.1"], "localhost");
                     p.not_before = datetime!(2020-01-01 0:00 UTC);
                     p.not_after = datetime!(2021-01-01 0:00 UTC);
                     p.signed_by(&key, &issuer)
                 }
-                Leaf::WrongHost => leaf_params(&["wrong.example.net"], "wrong.example.net").signed_by(&key, &issuer),
+                Leaf::ExpiresSoon => {
+                    let mut p = leaf_params(&["localhost", "127.0.0.1"], "localhost");
+                    p.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(10);
+                    p.signed_by(&key, &issuer)
+                }
+                Leaf::WrongHost => leaf_params(&["wrong.example.net"], "wrong.example.net")
+                    .signed_by(&key, &issuer),
             }
             .expect("sign leaf");
             let stem = leaf.file_stem();
             std::fs::write(dir.join(format!("{stem}.pem")), cert.pem()).expect("write cert");
-            std::fs::write(dir.join(format!("{stem}.key")), key.serialize_pem()).expect("write key");
+            std::fs::write(dir.join(format!("{stem}.key")), key.serialize_pem())
+                .expect("write key");
         }
-        TestPki { ca: ca_cert.der().clone() }
+        TestPki {
+            ca: ca_cert.der().clone(),
+        }
     }
 }

@@ -239,7 +239,8 @@ impl Exim {
             .map_err(|e| e.to_string())?;
         let root = dir.path();
         // Exim drops to Debian-exim: it must reach the spool, logs and keys.
-        std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| e.to_string())?;
         let (uid, gid) = exim_ids();
         for sub in ["spool", "log", "certs"] {
             let p = root.join(sub);
@@ -249,7 +250,8 @@ impl Exim {
         let pki = TestPki::create(&root.join("certs"));
         for entry in std::fs::read_dir(root.join("certs")).map_err(|e| e.to_string())? {
             let p = entry.map_err(|e| e.to_string())?.path();
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).map_err(|e| e.to_string())?;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644))
+                .map_err(|e| e.to_string())?;
         }
         let starttls_port = free_port();
         let mut smtps_port = free_port();
@@ -257,7 +259,8 @@ impl Exim {
             smtps_port = free_port();
         }
         let conf = root.join("exim.conf");
-        std::fs::write(&conf, config(spec, root, starttls_port, smtps_port)).map_err(|e| e.to_string())?;
+        std::fs::write(&conf, config(spec, root, starttls_port, smtps_port))
+            .map_err(|e| e.to_string())?;
         let exim = std::env::var("EXIM").unwrap_or_else(|_| "/usr/sbin/exim4".into());
         let check = Command::new(&exim)
             .arg("-C")
@@ -296,7 +299,9 @@ impl Exim {
                 return Ok(server);
             }
             if let Ok(Some(status)) = server.child.try_wait() {
-                let log = |f: &str| std::fs::read_to_string(server._dir.path().join(f)).unwrap_or_default();
+                let log = |f: &str| {
+                    std::fs::read_to_string(server._dir.path().join(f)).unwrap_or_default()
+                };
                 return Err(format!(
                     "exim exited with {status}: {}{}",
                     log("daemon.out"),

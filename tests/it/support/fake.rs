@@ -40,7 +40,9 @@ impl Drop for FakeServer {
 
 impl FakeServer {
     pub async fn start(behaviour: Behaviour) -> FakeServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind fake server");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind fake server");
         let port = listener.local_addr().expect("local addr").port();
         let task = tokio::spawn(async move {
             let mut conns = tokio::task::JoinSet::new();
@@ -115,7 +117,12 @@ async fn serve(sock: TcpStream, behaviour: Behaviour) {
             drop(sock);
         }
         Behaviour::HeloOnly => {
-            if reader.get_mut().write_all(b"220 old.example SMTP\r\n").await.is_err() {
+            if reader
+                .get_mut()
+                .write_all(b"220 old.example SMTP\r\n")
+                .await
+                .is_err()
+            {
                 return;
             }
             while let Some(l) = line(&mut reader).await {

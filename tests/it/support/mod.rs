@@ -10,12 +10,18 @@ pub mod fake;
 /// durations, ports, Exim's version and greeting date, days left.
 pub fn filters() -> Vec<(&'static str, &'static str)> {
     vec![
-        (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", "[TIME]"),
+        (
+            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})",
+            "[TIME]",
+        ),
         (r"in \d+ ms", "in [MS] ms"),
         (r"(127\.0\.0\.1|localhost|\[::1\]):\d+", "$1:[PORT]"),
         (r"port \d+", "port [PORT]"),
         (r"Exim \d+\.\d+(\.\d+)?", "Exim [VERSION]"),
-        (r"\w{3}, \d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}", "[DATE]"),
+        (
+            r"\w{3}, \d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}",
+            "[DATE]",
+        ),
         (r"\(-?\d+ days left\)", "([N] days left)"),
         (r"/tmp/[^\s]+", "[TEMP]"),
     ]
