@@ -3,6 +3,7 @@
 
 mod exim;
 mod fakes;
+mod json;
 mod secrets;
 
 use std::time::Duration;

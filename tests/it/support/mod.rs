@@ -15,6 +15,8 @@ pub fn filters() -> Vec<(&'static str, &'static str)> {
             "[TIME]",
         ),
         (r"in \d+ ms", "in [MS] ms"),
+        (r#""duration_ms": \d+"#, r#""duration_ms": "[MS]""#),
+        (r#""port": \d+"#, r#""port": "[PORT]""#),
         (r"(127\.0\.0\.1|localhost|\[::1\]):\d+", "$1:[PORT]"),
         (r"port \d+", "port [PORT]"),
         (r"Exim \d+\.\d+(\.\d+)?", "Exim [VERSION]"),
