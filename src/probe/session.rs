@@ -168,20 +168,13 @@ async fn converse(
         config,
         seen,
         cleartext_auth: Vec::new(),
+        broken: false,
     };
-    if target.security == Security::Tls {
-        s.handshake().await?;
-    }
-    s.greeting().await?;
-    let mut caps = s.ehlo(true).await?;
-    if target.security == Security::Starttls {
-        caps = s.starttls(caps).await?;
-    }
-    s.relay().await?;
-    s.auth(&caps).await?;
-    s.sender().await?;
+    let result = s.stages().await;
+    // Say goodbye whenever the conversation is still in step, also after a
+    // refusal, so the server's log shows a clean end.
     s.quit().await;
-    Ok(())
+    result
 }
 
 fn until(deadline: Instant, step: Duration) -> Instant {
@@ -367,6 +360,9 @@ struct Session<'a> {
     seen: SeenChain,
     /// AUTH mechanisms offered before TLS.
     cleartext_auth: Vec<String>,
+    /// The conversation is out of step (timeout, bad reply, lost connection):
+    /// nothing more is sent.
+    broken: bool,
 }
 
 /// How a reply is shown in the transcript.
@@ -383,6 +379,7 @@ impl Session<'_> {
     }
 
     fn io_failure(&mut self, what: &str, detail: String) -> Stop {
+        self.broken = true;
         let stage = self.rec.stage;
         self.rec.fail(
             StageOutcome::fail(stage, what, detail)
@@ -434,6 +431,7 @@ impl Session<'_> {
                 Ok(reply)
             }
             Err(ReadError::Timeout) => {
+                self.broken = true;
                 let why = if by_deadline {
                     format!(
                         "the probe's overall deadline of {} s ran out while waiting for the server",
@@ -497,6 +495,8 @@ impl Session<'_> {
                 ));
             }
         };
+        // Until the handshake succeeds there is no stream to say QUIT on.
+        self.broken = true;
         let Stream::Plain(tcp) = std::mem::replace(&mut self.conn.stream, Stream::Gone) else {
             return Err(self.io_failure("connection_lost", "no plain connection to secure".into()));
         };
@@ -575,6 +575,7 @@ impl Session<'_> {
                     days_left,
                 });
                 self.conn.stream = Stream::Tls(Box::new(stream));
+                self.broken = false;
                 Ok(())
             }
         }
@@ -896,16 +897,39 @@ impl Session<'_> {
 
     /// Says goodbye; the verdict no longer depends on what happens here.
     async fn quit(&mut self) {
+        if self.broken {
+            return;
+        }
         self.rec.line(Direction::Client, "QUIT");
         let limit = until(
             self.deadline,
             self.opts.stage_timeout.min(Duration::from_secs(2)),
         );
         let conn = &mut self.conn;
-        let _ = timeout_at(limit, async {
+        let reply = timeout_at(limit, async {
             conn.write_line("QUIT").await.ok()?;
             conn.read_reply().await.ok()
         })
         .await;
+        if let Ok(Some(reply)) = reply {
+            for l in reply.wire_lines() {
+                let l = self.rec.redactor.scrub(&l);
+                self.rec.line(Direction::Server, l);
+            }
+        }
+    }
+
+    async fn stages(&mut self) -> Result<(), Stop> {
+        if self.target.security == Security::Tls {
+            self.handshake().await?;
+        }
+        self.greeting().await?;
+        let mut caps = self.ehlo(true).await?;
+        if self.target.security == Security::Starttls {
+            caps = self.starttls(caps).await?;
+        }
+        self.relay().await?;
+        self.auth(&caps).await?;
+        self.sender().await
     }
 }

@@ -6,7 +6,9 @@ use base64::Engine as _;
 use mailform::probe::{ProbeOptions, Security, probe, render_human, to_json};
 
 use super::{opts_trusting, target};
+use crate::support::certs::TestPki;
 use crate::support::exim::{Exim, EximSpec};
+use crate::support::fake::EchoAuthServer;
 
 const CANARY: &str = "Canary7f3eXq9PW";
 
@@ -66,5 +68,36 @@ async fn canary_password_never_leaks() {
         for s in &report.stages {
             assert_clean("stage debug", &format!("{s:?}"));
         }
+    }
+}
+
+/// A hostile server that echoes the AUTH exchange back in its refusal: the
+/// report must show `<redacted>` where the encoded password was.
+#[tokio::test]
+async fn echoed_credentials_are_scrubbed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pki = TestPki::create(dir.path());
+    for mechanism in ["PLAIN", "LOGIN"] {
+        let server = EchoAuthServer::start(mechanism, &pki).await;
+        let t = target(server.port, Security::Tls, CANARY);
+        let report = probe(&t, &opts_trusting(&pki.ca)).await;
+        let refusal = report
+            .stages
+            .iter()
+            .find(|s| s.code == "smtp::auth::bad_credentials")
+            .unwrap_or_else(|| panic!("{}", render_human(&report)));
+        assert!(
+            refusal.diagnosis.contains("you sent:"),
+            "{}",
+            refusal.diagnosis
+        );
+        assert!(
+            refusal.diagnosis.contains("<redacted>"),
+            "{}",
+            refusal.diagnosis
+        );
+        assert_clean("human report", &render_human(&report));
+        assert_clean("json", &to_json(&report).to_string());
+        assert_clean("report debug", &format!("{report:?}"));
     }
 }

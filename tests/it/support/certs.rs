@@ -7,7 +7,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
     Issuer, KeyPair, KeyUsagePurpose,
 };
-use rustls::pki_types::CertificateDer;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::macros::datetime;
 
 /// Which certificate a server presents.
@@ -40,6 +40,8 @@ impl Leaf {
 /// The test CA: its certificate (to trust) and PEM files for each leaf.
 pub struct TestPki {
     pub ca: CertificateDer<'static>,
+    /// The good leaf and its key, for fake TLS servers.
+    pub good: (CertificateDer<'static>, PrivateKeyDer<'static>),
 }
 
 fn dn(cn: &str) -> DistinguishedName {
@@ -77,6 +79,7 @@ impl TestPki {
         let issuer = Issuer::new(ca_params, ca_key);
         std::fs::write(dir.join("ca.pem"), ca_cert.pem()).expect("write ca.pem");
 
+        let mut good = None;
         for leaf in [
             Leaf::Good,
             Leaf::SelfSigned,
@@ -107,6 +110,10 @@ impl TestPki {
                     .signed_by(&key, &issuer),
             }
             .expect("sign leaf");
+            if leaf == Leaf::Good {
+                let key_der = PrivatePkcs8KeyDer::from(key.serialize_der());
+                good = Some((cert.der().clone(), PrivateKeyDer::Pkcs8(key_der)));
+            }
             let stem = leaf.file_stem();
             std::fs::write(dir.join(format!("{stem}.pem")), cert.pem()).expect("write cert");
             std::fs::write(dir.join(format!("{stem}.key")), key.serialize_pem())
@@ -114,6 +121,7 @@ impl TestPki {
         }
         TestPki {
             ca: ca_cert.der().clone(),
+            good: good.expect("good leaf made"),
         }
     }
 }

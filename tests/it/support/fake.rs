@@ -27,6 +27,87 @@ pub enum Behaviour {
     HeloOnly,
 }
 
+/// A hostile server over implicit TLS that offers one AUTH mechanism and
+/// echoes every AUTH line the client sends back in its refusal.
+pub struct EchoAuthServer {
+    pub port: u16,
+    task: JoinHandle<()>,
+}
+
+impl Drop for EchoAuthServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl EchoAuthServer {
+    pub async fn start(mechanism: &'static str, pki: &super::certs::TestPki) -> EchoAuthServer {
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_no_client_auth()
+            .with_single_cert(vec![pki.good.0.clone()], pki.good.1.clone_key())
+            .expect("server cert");
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind fake server");
+        let port = listener.local_addr().expect("local addr").port();
+        let task = tokio::spawn(async move {
+            let mut conns = tokio::task::JoinSet::new();
+            while let Ok((sock, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                conns.spawn(async move {
+                    if let Ok(tls) = acceptor.accept(sock).await {
+                        echo_auth(BufReader::new(tls), mechanism).await;
+                    }
+                });
+            }
+        });
+        EchoAuthServer { port, task }
+    }
+}
+
+async fn echo_auth<S>(mut s: BufReader<S>, mechanism: &str)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut heard = Vec::new();
+    let say = |text: String| text.into_bytes();
+    let mut out = say("220 echo.example ESMTP\r\n".into());
+    loop {
+        if s.get_mut().write_all(&out).await.is_err() || s.get_mut().flush().await.is_err() {
+            return;
+        }
+        let mut l = String::new();
+        if s.read_line(&mut l).await.unwrap_or(0) == 0 {
+            return;
+        }
+        let l = l.trim_end().to_string();
+        let verb = l.split(' ').next().unwrap_or("").to_ascii_uppercase();
+        out = match verb.as_str() {
+            "EHLO" => say(format!("250-echo.example\r\n250 AUTH {mechanism}\r\n")),
+            "MAIL" | "RSET" => say("250 OK\r\n".into()),
+            "RCPT" => say("550 5.7.1 relaying denied\r\n".into()),
+            "QUIT" => say("221 bye\r\n".into()),
+            "AUTH" if l.eq_ignore_ascii_case("AUTH LOGIN") => {
+                heard.push(l);
+                say("334 VXNlcm5hbWU6\r\n".into())
+            }
+            "AUTH" => say(format!("535 5.7.8 rejected, you sent: {l}\r\n")),
+            _ if heard.len() == 1 => {
+                heard.push(l);
+                say("334 UGFzc3dvcmQ6\r\n".into())
+            }
+            _ => say(format!(
+                "535 5.7.8 rejected, you sent: {} then {l}\r\n",
+                heard.join(" then ")
+            )),
+        };
+    }
+}
+
 pub struct FakeServer {
     pub port: u16,
     task: JoinHandle<()>,
