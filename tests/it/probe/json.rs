@@ -47,15 +47,15 @@ fn check(schema: &Value, v: &Value, at: &str, problems: &mut Vec<String>) {
             return;
         }
     }
-    if let Some(c) = schema.get("const") {
-        if c != v {
-            problems.push(format!("{at}: {v} is not {c}"));
-        }
+    if let Some(c) = schema.get("const")
+        && c != v
+    {
+        problems.push(format!("{at}: {v} is not {c}"));
     }
-    if let Some(Value::Array(options)) = schema.get("enum") {
-        if !options.contains(v) {
-            problems.push(format!("{at}: {v} is not one of {options:?}"));
-        }
+    if let Some(Value::Array(options)) = schema.get("enum")
+        && !options.contains(v)
+    {
+        problems.push(format!("{at}: {v} is not one of {options:?}"));
     }
     if let Some(Value::String(p)) = schema.get("pattern") {
         // Only `^prefix...` patterns are used; check the literal prefix.
