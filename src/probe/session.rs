@@ -230,6 +230,9 @@ async fn connect(
         .await
         {
             Ok(Ok(tcp)) => {
+                // Request and reply alternate: without this, Nagle's
+                // algorithm and delayed ACKs add tens of milliseconds a turn.
+                let _ = tcp.set_nodelay(true);
                 rec.push(StageOutcome::pass(
                     s,
                     "ok",
