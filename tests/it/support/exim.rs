@@ -6,6 +6,7 @@
 //! daemon on drop. Never the system service.
 
 use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -76,10 +77,44 @@ pub struct Exim {
 }
 
 impl Drop for Exim {
+    /// Kills the daemon and the children it forked for connections (they
+    /// share its process group), and waits until they are gone: a child
+    /// still logging would recreate the temp dir after it is removed.
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        let group = format!("-{}", self.child.id());
+        let signal = |sig: &str| {
+            Command::new("kill")
+                .args([sig, "--", &group])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        signal("-KILL");
         let _ = self.child.wait();
+        let started = Instant::now();
+        while live_members(self.child.id()) > 0 && started.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
+}
+
+/// Processes of this process group that still run (zombies cannot write
+/// logs; whether they are reaped depends on the container's init).
+fn live_members(group: u32) -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("stat")).ok())
+        .filter(|stat| {
+            // "pid (comm) state ppid pgrp ...": comm may hold spaces.
+            let Some((_, rest)) = stat.rsplit_once(')') else {
+                return false;
+            };
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            f.len() > 2 && f[0] != "Z" && f[2] == group.to_string()
+        })
+        .count()
 }
 
 fn exim_ids() -> (u32, u32) {
@@ -281,6 +316,8 @@ impl Exim {
             .arg("-C")
             .arg(&conf)
             .arg("-bdf")
+            // Its own process group, so drop can end the daemon's children too.
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
