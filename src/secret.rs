@@ -10,7 +10,9 @@ use std::fmt;
 pub const REDACTED: &str = "<redacted>";
 
 /// A secret string, such as an SMTP password.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Deliberately not `PartialEq`: code has no business comparing secrets.
+#[derive(Clone)]
 pub struct Secret(String);
 
 /// Why a secret could not be read from the environment.

@@ -10,6 +10,29 @@
 //! [`StageOutcome`] with a stable code (`smtp::<stage>::<what>`), a diagnosis
 //! and what the library's IT staff should do.
 //!
+//! # Codes
+//! Stable; a planner may match on them. `<stage>::skipped` marks a stage not
+//! run because an earlier one failed; read errors in any stage give
+//! `<stage>::timeout`, `::connection_closed`, `::connection_lost`,
+//! `::malformed_reply`, `::reply_too_long`, and the overall deadline
+//! `<stage>::deadline`.
+//! - `smtp::google::` `app_password`, `app_password_malformed`, `account_password` (warn), `mode_unspecified` (warn)
+//! - `smtp::connect::` `ok`, `dns`, `dns_timeout`, `refused`, `timeout`, `unreachable`
+//! - `smtp::greeting::` `ok`, `rejected`, `unexpected`
+//! - `smtp::ehlo::` `ok`, `esmtp_unsupported`, `ehlo_refused`
+//! - `smtp::tls::` `ok`, `expires_soon` (warn), `auth_before_tls` (warn, security),
+//!   `starttls_not_offered`, `starttls_refused`, `self_signed`, `expired`,
+//!   `not_yet_valid`, `wrong_host`, `unknown_issuer`, `invalid_certificate`,
+//!   `version_too_old`, `no_common_cipher`, `handshake_timeout`, `handshake_failed`,
+//!   `invalid_host_name`, `configuration`
+//! - `smtp::relay::` `closed`, `open`
+//! - `smtp::auth::` `ok`, `not_offered`, `only_before_tls`, `oauth_only`,
+//!   `no_supported_mechanism`, `bad_credentials`, `google_app_password_required`,
+//!   `google_web_login_required`, `microsoft_basic_auth_disabled`,
+//!   `encryption_required`, `temporary_failure`, `mechanism_rejected`,
+//!   `malformed_challenge`, `rejected`
+//! - `smtp::sender::` `accepted`, `refused`
+//!
 //! # Layout
 //! - [`reply`], [`ehlo`], [`auth`], [`google`], [`legacy`] and most of [`tls`] are pure:
 //!   parsing and diagnosis, unit-tested beside the code.

@@ -49,7 +49,11 @@ impl Redactor {
         // Very short passwords would blank out ordinary words; they are
         // refused elsewhere as weak long before this matters.
         .filter(|p| p.len() >= 4)
-        .collect();
+        .collect::<Vec<_>>();
+        // Longest first, so a whole PLAIN blob goes before the password's
+        // own encoding that may sit inside it.
+        let mut patterns = patterns;
+        patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
         Redactor { patterns }
     }
 
@@ -96,7 +100,7 @@ impl Recorder {
 pub(super) async fn run(target: &ProbeTarget, opts: &ProbeOptions) -> ProbeReport {
     let taken_at = OffsetDateTime::now_utc();
     let started = Instant::now();
-    let deadline = started + opts.deadline;
+    let deadline = later(started, opts.deadline);
     let mut rec = Recorder {
         stage: Stage::Connect,
         outcomes: google::check(&target.host, target.google, &target.password),
@@ -177,8 +181,14 @@ async fn converse(
     result
 }
 
+/// `from + step`, saturating: a huge timeout must not panic on overflow.
+fn later(from: Instant, step: Duration) -> Instant {
+    from.checked_add(step)
+        .unwrap_or_else(|| from + Duration::from_secs(365 * 24 * 3600))
+}
+
 fn until(deadline: Instant, step: Duration) -> Instant {
-    (Instant::now() + step).min(deadline)
+    later(Instant::now(), step).min(deadline)
 }
 
 async fn connect(
@@ -934,5 +944,51 @@ impl Session<'_> {
         self.relay().await?;
         self.auth(&caps).await?;
         self.sender().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn target(password: &str) -> ProbeTarget {
+        ProbeTarget {
+            host: "h".into(),
+            port: 587,
+            security: Security::Starttls,
+            username: "user".into(),
+            password: Secret::new(password),
+            from: "a@b".into(),
+            google: None,
+        }
+    }
+
+    #[test]
+    fn redactor_hides_password_and_its_encodings() {
+        let r = Redactor::new(&target("s3cret-pw"));
+        let plain = auth::plain_response("user", "s3cret-pw");
+        let login = auth::base64("s3cret-pw");
+        assert_eq!(r.scrub("535 bad s3cret-pw"), "535 bad <redacted>");
+        assert_eq!(
+            r.scrub(&format!("you sent AUTH PLAIN {plain}")),
+            "you sent AUTH PLAIN <redacted>"
+        );
+        assert_eq!(r.scrub(&format!("you sent {login}")), "you sent <redacted>");
+        assert_eq!(r.scrub("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn redactor_ignores_very_short_passwords() {
+        // A one-letter password would otherwise blank out every "a".
+        let r = Redactor::new(&target("a"));
+        assert_eq!(r.scrub("a reply"), "a reply");
+    }
+
+    #[test]
+    fn huge_timeouts_do_not_overflow() {
+        let now = Instant::now();
+        assert!(later(now, Duration::MAX) > now);
+        assert!(until(now, Duration::MAX) <= now);
     }
 }
