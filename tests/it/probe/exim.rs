@@ -200,6 +200,21 @@ async fn wrong_host_lists_the_certificates_names() {
 }
 
 #[tokio::test]
+async fn not_yet_valid_certificate_is_named_with_its_date() {
+    let r = failing(
+        EximSpec {
+            leaf: Leaf::NotYetValid,
+            ..EximSpec::default()
+        },
+        "testpass",
+    )
+    .await;
+    assert_eq!(failures(&r), ["smtp::tls::not_yet_valid"]);
+    let d = &outcome(&r, "smtp::tls::not_yet_valid").diagnosis;
+    assert!(d.contains("until 2040-01-01"), "{d}");
+}
+
+#[tokio::test]
 async fn certificate_expiring_soon_is_a_warning() {
     let exim = Exim::start(&EximSpec {
         leaf: Leaf::ExpiresSoon,

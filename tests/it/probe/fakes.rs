@@ -86,6 +86,12 @@ async fn reset_during_tls_handshake() {
 }
 
 #[tokio::test]
+async fn silent_tls_handshake_times_out() {
+    let r = against(Behaviour::Silent, Security::Tls, &quick()).await;
+    assert_eq!(failures(&r), ["smtp::tls::handshake_timeout"]);
+}
+
+#[tokio::test]
 async fn helo_only_server_fails_esmtp() {
     let r = against(Behaviour::HeloOnly, Security::Starttls, &quick()).await;
     assert_eq!(failures(&r), ["smtp::ehlo::esmtp_unsupported"]);

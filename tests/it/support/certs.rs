@@ -23,6 +23,8 @@ pub enum Leaf {
     WrongHost,
     /// CA-signed for localhost, expiring ten days from now.
     ExpiresSoon,
+    /// CA-signed for localhost, valid only from 2040.
+    NotYetValid,
 }
 
 impl Leaf {
@@ -33,6 +35,7 @@ impl Leaf {
             Leaf::Expired => "expired",
             Leaf::WrongHost => "wrong",
             Leaf::ExpiresSoon => "soon",
+            Leaf::NotYetValid => "future",
         }
     }
 }
@@ -86,6 +89,7 @@ impl TestPki {
             Leaf::Expired,
             Leaf::WrongHost,
             Leaf::ExpiresSoon,
+            Leaf::NotYetValid,
         ] {
             let key = KeyPair::generate().expect("leaf key");
             let cert = match leaf {
@@ -104,6 +108,11 @@ impl TestPki {
                 Leaf::ExpiresSoon => {
                     let mut p = leaf_params(&["localhost", "127.0.0.1"], "localhost");
                     p.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(10);
+                    p.signed_by(&key, &issuer)
+                }
+                Leaf::NotYetValid => {
+                    let mut p = leaf_params(&["localhost", "127.0.0.1"], "localhost");
+                    p.not_before = datetime!(2040-01-01 0:00 UTC);
                     p.signed_by(&key, &issuer)
                 }
                 Leaf::WrongHost => leaf_params(&["wrong.example.net"], "wrong.example.net")
