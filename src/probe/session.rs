@@ -40,19 +40,19 @@ struct Redactor {
 impl Redactor {
     fn new(target: &ProbeTarget) -> Self {
         let pw = target.password.expose();
-        let patterns = [
+        let mut patterns = [
             pw.to_string(),
             auth::base64(pw),
             auth::plain_response(&target.username, pw),
         ]
         .into_iter()
-        // Very short passwords would blank out ordinary words; they are
-        // refused elsewhere as weak long before this matters.
+        // Patterns under 4 characters would blank out ordinary words. This is
+        // the second line of defence: the probe itself records AUTH lines
+        // only as `<redacted>`; scrubbing catches a server echoing them.
         .filter(|p| p.len() >= 4)
         .collect::<Vec<_>>();
         // Longest first, so a whole PLAIN blob goes before the password's
         // own encoding that may sit inside it.
-        let mut patterns = patterns;
         patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
         Redactor { patterns }
     }
