@@ -23,7 +23,7 @@
 //! - `smtp::tls::` `ok`, `expires_soon` (warn), `auth_before_tls` (warn, security),
 //!   `starttls_not_offered`, `starttls_refused`, `self_signed`, `expired`,
 //!   `not_yet_valid`, `wrong_host`, `unknown_issuer`, `invalid_certificate`,
-//!   `version_too_old`, `no_common_cipher`, `handshake_timeout`, `handshake_failed`,
+//!   `version_too_old`, `no_common_cipher`, `not_tls`, `handshake_timeout`, `handshake_failed`,
 //!   `invalid_host_name`, `configuration`
 //! - `smtp::relay::` `closed`, `open`
 //! - `smtp::auth::` `ok`, `not_offered`, `only_before_tls`, `oauth_only`,

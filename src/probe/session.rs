@@ -459,7 +459,7 @@ impl Session<'_> {
                 let stage = self.rec.stage;
                 Err(self.rec.fail(
                     StageOutcome::fail(stage, "timeout", why)
-                        .action("check the port and security setting (implicit TLS on a STARTTLS port stalls like this); a server that answers this slowly cannot serve the platform"),
+                        .action("check the port and security setting (STARTTLS set for an implicit-TLS port such as 465 stalls like this); a server that answers this slowly cannot serve the platform"),
                 ))
             }
             Err(ReadError::Closed) => Err(self.io_failure(

@@ -8,8 +8,8 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{
-    AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, PeerIncompatible,
-    RootCertStore, SignatureScheme,
+    AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, InvalidMessage,
+    PeerIncompatible, RootCertStore, SignatureScheme,
 };
 use time::OffsetDateTime;
 
@@ -186,6 +186,15 @@ pub fn diagnose_handshake(
     };
     match rustls_err {
         rustls::Error::InvalidCertificate(ce) => diagnose_certificate(ce, cert, host),
+        // The first bytes were not a TLS record: a plain-text SMTP greeting.
+        rustls::Error::InvalidMessage(
+            InvalidMessage::InvalidContentType | InvalidMessage::UnknownProtocolVersion,
+        ) => StageOutcome::fail(
+            s,
+            "not_tls",
+            "the server answered in plain text, not TLS: this port expects STARTTLS (usually 587) rather than implicit TLS",
+        )
+        .action("set the security to STARTTLS for this port, or give us the implicit-TLS port (usually 465)"),
         rustls::Error::AlertReceived(AlertDescription::ProtocolVersion)
         | rustls::Error::PeerIncompatible(
             PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig

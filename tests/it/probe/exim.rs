@@ -231,6 +231,40 @@ async fn certificate_expiring_soon_is_a_warning() {
 }
 
 #[tokio::test]
+async fn implicit_tls_on_a_starttls_port_is_named() {
+    let exim = Exim::start(&EximSpec::default());
+    let r = probe(
+        &target(exim.starttls_port, Security::Tls, "testpass"),
+        &opts_trusting(&exim.ca),
+    )
+    .await;
+    assert_eq!(failures(&r), ["smtp::tls::not_tls"], "{}", render_human(&r));
+}
+
+#[tokio::test]
+async fn starttls_on_an_implicit_tls_port_times_out_with_a_hint() {
+    let exim = Exim::start(&EximSpec::default());
+    let opts = mailform::probe::ProbeOptions {
+        stage_timeout: std::time::Duration::from_millis(700),
+        ..opts_trusting(&exim.ca)
+    };
+    let r = probe(
+        &target(exim.smtps_port, Security::Starttls, "testpass"),
+        &opts,
+    )
+    .await;
+    assert_eq!(failures(&r), ["smtp::greeting::timeout"]);
+    let action = outcome(&r, "smtp::greeting::timeout")
+        .action
+        .clone()
+        .unwrap();
+    assert!(
+        action.contains("STARTTLS set for an implicit-TLS port"),
+        "{action}"
+    );
+}
+
+#[tokio::test]
 async fn test_ca_is_not_trusted_by_default() {
     let exim = Exim::start(&EximSpec::default());
     let opts = mailform::probe::ProbeOptions {
