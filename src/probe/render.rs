@@ -279,7 +279,7 @@ mod tests {
 
     #[test]
     fn human() {
-        insta::with_settings!({snapshot_path => "../../snapshots/probe"}, {
+        insta::with_settings!({snapshot_path => "../../snapshots/probe", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!("render_human_unit", render_human(&report()));
         });
     }
