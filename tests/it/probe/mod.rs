@@ -4,6 +4,7 @@
 mod exim;
 mod fakes;
 mod json;
+mod refusals;
 mod secrets;
 
 use std::time::Duration;

@@ -8,7 +8,7 @@ use mailform::probe::{ProbeOptions, Security, probe, render_human, to_json};
 use super::{opts_trusting, target};
 use crate::support::certs::TestPki;
 use crate::support::exim::{Exim, EximSpec};
-use crate::support::fake::EchoAuthServer;
+use crate::support::fake::{AuthServer, Refusal};
 
 const CANARY: &str = "Canary7f3eXq9PW";
 
@@ -78,7 +78,7 @@ async fn echoed_credentials_are_scrubbed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let pki = TestPki::create(dir.path());
     for mechanism in ["PLAIN", "LOGIN"] {
-        let server = EchoAuthServer::start(mechanism, &pki).await;
+        let server = AuthServer::start(mechanism, Refusal::Echo, &pki).await;
         let t = target(server.port, Security::Tls, CANARY);
         let report = probe(&t, &opts_trusting(&pki.ca)).await;
         let refusal = report

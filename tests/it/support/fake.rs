@@ -27,21 +27,34 @@ pub enum Behaviour {
     HeloOnly,
 }
 
-/// A hostile server over implicit TLS that offers one AUTH mechanism and
-/// echoes every AUTH line the client sends back in its refusal.
-pub struct EchoAuthServer {
+/// How an [`AuthServer`] refuses the credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Hostile: echo every AUTH line the client sent back in a 535.
+    Echo,
+    /// Answer with this reply line (code and text), e.g. Google's 534 5.7.9.
+    Fixed(&'static str),
+}
+
+/// A server over implicit TLS (the test CA's good certificate) that offers
+/// one AUTH mechanism and always refuses it as told.
+pub struct AuthServer {
     pub port: u16,
     task: JoinHandle<()>,
 }
 
-impl Drop for EchoAuthServer {
+impl Drop for AuthServer {
     fn drop(&mut self) {
         self.task.abort();
     }
 }
 
-impl EchoAuthServer {
-    pub async fn start(mechanism: &'static str, pki: &super::certs::TestPki) -> EchoAuthServer {
+impl AuthServer {
+    pub async fn start(
+        mechanism: &'static str,
+        refusal: Refusal,
+        pki: &super::certs::TestPki,
+    ) -> AuthServer {
         let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -60,16 +73,16 @@ impl EchoAuthServer {
                 let acceptor = acceptor.clone();
                 conns.spawn(async move {
                     if let Ok(tls) = acceptor.accept(sock).await {
-                        echo_auth(BufReader::new(tls), mechanism).await;
+                        refuse_auth(BufReader::new(tls), mechanism, refusal).await;
                     }
                 });
             }
         });
-        EchoAuthServer { port, task }
+        AuthServer { port, task }
     }
 }
 
-async fn echo_auth<S>(mut s: BufReader<S>, mechanism: &str)
+async fn refuse_auth<S>(mut s: BufReader<S>, mechanism: &str, refusal: Refusal)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
@@ -95,15 +108,21 @@ where
                 heard.push(l);
                 say("334 VXNlcm5hbWU6\r\n".into())
             }
-            "AUTH" => say(format!("535 5.7.8 rejected, you sent: {l}\r\n")),
+            "AUTH" => match refusal {
+                Refusal::Echo => say(format!("535 5.7.8 rejected, you sent: {l}\r\n")),
+                Refusal::Fixed(reply) => say(format!("{reply}\r\n")),
+            },
             _ if heard.len() == 1 => {
                 heard.push(l);
                 say("334 UGFzc3dvcmQ6\r\n".into())
             }
-            _ => say(format!(
-                "535 5.7.8 rejected, you sent: {} then {l}\r\n",
-                heard.join(" then ")
-            )),
+            _ => match refusal {
+                Refusal::Echo => say(format!(
+                    "535 5.7.8 rejected, you sent: {} then {l}\r\n",
+                    heard.join(" then ")
+                )),
+                Refusal::Fixed(reply) => say(format!("{reply}\r\n")),
+            },
         };
     }
 }
