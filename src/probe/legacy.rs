@@ -221,4 +221,11 @@ mod tests {
         );
         assert_eq!(refine(failed.clone(), ServerAnswer::Unknown), failed);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_server_bytes_are_read_without_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let _ = parse_answer(&bytes);
+        }
+    }
 }

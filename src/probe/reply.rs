@@ -291,4 +291,36 @@ mod tests {
         assert_eq!(r("Authentication failed").enhanced_code(), None);
         assert_eq!(r("1.2.3 x").enhanced_code(), None);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_neither_panic_nor_grow_without_bound(
+            lines in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..64), 0..300)
+        ) {
+            let mut p = ReplyParser::new();
+            for l in &lines {
+                if p.push(l).is_err() {
+                    break;
+                }
+                proptest::prop_assert!(p.lines.len() <= MAX_REPLY_LINES);
+                proptest::prop_assert!(p.bytes <= MAX_REPLY_BYTES + MAX_LINE_BYTES);
+            }
+        }
+
+        #[test]
+        fn well_formed_replies_round_trip(
+            code in 200u16..600,
+            texts in proptest::collection::vec("[ -~]{0,40}", 1..20)
+        ) {
+            let r = Reply { code, lines: texts.clone() };
+            let mut p = ReplyParser::new();
+            let mut out = None;
+            for l in r.wire_lines() {
+                out = p.push(l.as_bytes()).unwrap();
+            }
+            let got = out.unwrap();
+            proptest::prop_assert_eq!(got.code, code);
+            proptest::prop_assert_eq!(got.lines.len(), texts.len());
+        }
+    }
 }
