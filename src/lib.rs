@@ -8,8 +8,10 @@ pub mod dns_check;
 pub mod format;
 pub mod live;
 pub mod model;
+pub mod probe;
 pub mod render;
 pub mod schema;
+pub mod secret;
 pub mod source;
 
 #[cfg(feature = "cli")]

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per command.
 
 mod fmt;
+mod probe;
 mod robustness;
 mod schema;
 mod support;

@@ -1,3 +1,53 @@
-//! The test harness: run the real `mailform` binary in a temporary directory.
+//! Test harness: the `mailform` binary runner, certificates, throw-away Exim servers, misbehaving fake
+//! servers and the snapshot settings. Everything runs on 127.0.0.1 with
+//! ports picked at run time, and is stopped on drop, also when a test fails.
 
+pub mod certs;
 pub mod cli;
+pub mod exim;
+pub mod fake;
+
+/// Filters that take run-dependent parts out of probe output: times,
+/// durations, ports, Exim's version and greeting date, days left.
+pub fn filters() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})",
+            "[TIME]",
+        ),
+        (r"in \d+ ms", "in [MS] ms"),
+        (r#""duration_ms": \d+"#, r#""duration_ms": "[MS]""#),
+        (r#""port": \d+"#, r#""port": "[PORT]""#),
+        (r"(127\.0\.0\.1|localhost|\[::1\]):\d+", "$1:[PORT]"),
+        (r"port \d+", "port [PORT]"),
+        (r"Exim \d+\.\d+(\.\d+)?", "Exim [VERSION]"),
+        (
+            r"\w{3}, \d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}",
+            "[DATE]",
+        ),
+        (r"\(-?\d+ days left\)", "([N] days left)"),
+        (r"/tmp/[^\s]+", "[TEMP]"),
+    ]
+}
+
+/// `insta::assert_snapshot!` with the project's snapshot folder and filters.
+#[macro_export]
+macro_rules! assert_probe_snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({
+            snapshot_path => "../../../snapshots/probe",
+            prepend_module_to_snapshot => false,
+            filters => $crate::support::filters(),
+        }, {
+            insta::assert_snapshot!($name, $value);
+        })
+    };
+}
+
+/// A port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("bind an ephemeral port on 127.0.0.1")
+}

@@ -1,0 +1,136 @@
+//! A test CA and leaf certificates, made with rcgen: in-process, no openssl
+//! CLI needed in CI, and with fixed validity dates so snapshots are stable.
+
+use std::path::Path;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use time::macros::datetime;
+
+/// Which certificate a server presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leaf {
+    /// CA-signed for localhost and 127.0.0.1, valid 2025–2045.
+    Good,
+    /// Self-signed for localhost.
+    SelfSigned,
+    /// CA-signed, valid 2020-01-01 to 2021-01-01.
+    Expired,
+    /// CA-signed for wrong.example.net only.
+    WrongHost,
+    /// CA-signed for localhost, expiring ten days from now.
+    ExpiresSoon,
+    /// CA-signed for localhost, valid only from 2040.
+    NotYetValid,
+}
+
+impl Leaf {
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            Leaf::Good => "good",
+            Leaf::SelfSigned => "self",
+            Leaf::Expired => "expired",
+            Leaf::WrongHost => "wrong",
+            Leaf::ExpiresSoon => "soon",
+            Leaf::NotYetValid => "future",
+        }
+    }
+}
+
+/// The test CA: its certificate (to trust) and PEM files for each leaf.
+pub struct TestPki {
+    pub ca: CertificateDer<'static>,
+    /// The good leaf and its key, for fake TLS servers.
+    pub good: (CertificateDer<'static>, PrivateKeyDer<'static>),
+}
+
+fn dn(cn: &str) -> DistinguishedName {
+    let mut d = DistinguishedName::new();
+    d.push(DnType::CommonName, cn);
+    d
+}
+
+fn leaf_params(names: &[&str], cn: &str) -> CertificateParams {
+    let mut p = CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        .expect("leaf names");
+    p.distinguished_name = dn(cn);
+    p.not_before = datetime!(2025-01-01 0:00 UTC);
+    p.not_after = datetime!(2045-01-01 0:00 UTC);
+    p.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    p.use_authority_key_identifier_extension = true;
+    p
+}
+
+impl TestPki {
+    /// Writes `ca.pem` and `{good,self,expired,wrong}.{pem,key}` into `dir`.
+    pub fn create(dir: &Path) -> TestPki {
+        let ca_key = KeyPair::generate().expect("CA key");
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca_params.distinguished_name = dn("mailform test CA");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        ca_params.not_before = datetime!(2024-01-01 0:00 UTC);
+        ca_params.not_after = datetime!(2050-01-01 0:00 UTC);
+        let ca_cert = ca_params.self_signed(&ca_key).expect("CA cert");
+        let issuer = Issuer::new(ca_params, ca_key);
+        std::fs::write(dir.join("ca.pem"), ca_cert.pem()).expect("write ca.pem");
+
+        let mut good = None;
+        for leaf in [
+            Leaf::Good,
+            Leaf::SelfSigned,
+            Leaf::Expired,
+            Leaf::WrongHost,
+            Leaf::ExpiresSoon,
+            Leaf::NotYetValid,
+        ] {
+            let key = KeyPair::generate().expect("leaf key");
+            let cert = match leaf {
+                Leaf::Good => {
+                    leaf_params(&["localhost", "127.0.0.1"], "localhost").signed_by(&key, &issuer)
+                }
+                Leaf::SelfSigned => {
+                    leaf_params(&["localhost", "127.0.0.1"], "localhost").self_signed(&key)
+                }
+                Leaf::Expired => {
+                    let mut p = leaf_params(&["localhost", "127.0.0.1"], "localhost");
+                    p.not_before = datetime!(2020-01-01 0:00 UTC);
+                    p.not_after = datetime!(2021-01-01 0:00 UTC);
+                    p.signed_by(&key, &issuer)
+                }
+                Leaf::ExpiresSoon => {
+                    let mut p = leaf_params(&["localhost", "127.0.0.1"], "localhost");
+                    p.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(10);
+                    p.signed_by(&key, &issuer)
+                }
+                Leaf::NotYetValid => {
+                    let mut p = leaf_params(&["localhost", "127.0.0.1"], "localhost");
+                    p.not_before = datetime!(2040-01-01 0:00 UTC);
+                    p.signed_by(&key, &issuer)
+                }
+                Leaf::WrongHost => leaf_params(&["wrong.example.net"], "wrong.example.net")
+                    .signed_by(&key, &issuer),
+            }
+            .expect("sign leaf");
+            if leaf == Leaf::Good {
+                let key_der = PrivatePkcs8KeyDer::from(key.serialize_der());
+                good = Some((cert.der().clone(), PrivateKeyDer::Pkcs8(key_der)));
+            }
+            let stem = leaf.file_stem();
+            std::fs::write(dir.join(format!("{stem}.pem")), cert.pem()).expect("write cert");
+            std::fs::write(dir.join(format!("{stem}.key")), key.serialize_pem())
+                .expect("write key");
+        }
+        TestPki {
+            ca: ca_cert.der().clone(),
+            good: good.expect("good leaf made"),
+        }
+    }
+}
