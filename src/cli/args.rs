@@ -22,8 +22,74 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Rewrite library files in the canonical layout (or check that they are).
     Fmt(FmtArgs),
+    /// Probe an SMTP account (method 2) without sending a message: a library's, or one given
+    /// on the command line.
+    Probe(ProbeArgs),
     /// Print the schema the validator enforces, or the README's configuration reference.
     Schema(SchemaArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["library", "host"])))]
+pub struct ProbeArgs {
+    /// The library whose `smtp-account` to probe (its file is read from --libraries).
+    pub library: Option<String>,
+    /// Directory of the library files.
+    #[arg(long, default_value = "libraries", value_name = "DIR")]
+    pub libraries: PathBuf,
+    /// Ad hoc: the SMTP server's host name.
+    #[arg(long, conflicts_with = "library", requires_all = ["port", "security", "user", "password_env", "from"])]
+    pub host: Option<String>,
+    /// Ad hoc: the port.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Ad hoc: `tls` or `starttls`.
+    #[arg(long, value_enum)]
+    pub security: Option<SecurityArg>,
+    /// Ad hoc: the user name.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Ad hoc: the environment variable that holds the password (never the password itself).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Ad hoc: the outgoing address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub from: Option<String>,
+    /// Ad hoc: a Google account's password kind.
+    #[arg(long, value_enum)]
+    pub google: Option<GoogleArg>,
+    #[arg(long, value_enum, default_value_t = ProbeFormat::Human)]
+    pub format: ProbeFormat,
+    /// Show the SMTP conversation (the password and the AUTH exchange redacted).
+    #[arg(long)]
+    pub transcript: bool,
+    /// Give up after this many seconds in all.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub deadline: u64,
+    /// TEST ONLY: also trust this CA certificate (PEM or DER). Never use it for a real
+    /// library: the setup document requires a chain to Mozilla's roots.
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub test_only_trust_ca: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SecurityArg {
+    Tls,
+    Starttls,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GoogleArg {
+    AppPassword,
+    AccountPassword,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProbeFormat {
+    /// A report with every stage's verdict.
+    Human,
+    /// Versioned JSON (schemas/probe-report.schema.json).
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

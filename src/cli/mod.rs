@@ -5,6 +5,7 @@
 
 mod args;
 mod human;
+mod probe;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,10 @@ pub enum CliError {
     },
     #[error("`{0}` is not a date of the form YYYY-MM-DD")]
     BadDate(String),
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
 }
 
 /// Runs one command and returns its exit code.
@@ -45,11 +50,12 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     match args.command {
         Command::Validate(a) => validate(a, color),
         Command::Fmt(a) => fmt(a, color),
+        Command::Probe(a) => probe::run(a, color),
         Command::Schema(a) => Ok(print_schema(a)),
     }
 }
 
-fn today(given: Option<&str>) -> Result<Date, CliError> {
+pub(crate) fn today(given: Option<&str>) -> Result<Date, CliError> {
     match given {
         Some(s) => Date::parse(s).map_err(|_| CliError::BadDate(s.to_string())),
         None => {
@@ -99,7 +105,7 @@ fn summary(sources: &SourceSet, tally: Tally) -> String {
     )
 }
 
-fn print(text: &str) {
+pub(crate) fn print(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
 }

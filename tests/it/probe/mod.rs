@@ -1,6 +1,7 @@
 //! Integration tests of the SMTP probe against real Exim servers and fake
 //! misbehaving ones, plus the canary-password leak test.
 
+mod cli;
 mod exim;
 mod fakes;
 mod json;

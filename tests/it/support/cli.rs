@@ -31,6 +31,7 @@ pub const CANARY: &str = "CANARY-7f3a-hunter2";
 pub struct Cli {
     dir: tempfile::TempDir,
     args: Vec<String>,
+    env: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -52,6 +53,7 @@ impl Cli {
         Cli {
             dir: tempfile::tempdir().expect("temp dir"),
             args: Vec::new(),
+            env: Vec::new(),
         }
     }
 
@@ -79,11 +81,18 @@ impl Cli {
         self
     }
 
+    /// Sets an environment variable for the run.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
     /// Another command line in the same directory.
     pub fn reuse(other: &Cli, args: Vec<String>) -> CliRef<'_> {
         CliRef {
             dir: other.dir.path(),
             args,
+            env: &other.env,
         }
     }
 
@@ -96,7 +105,7 @@ impl Cli {
     }
 
     pub fn run(&self) -> Output {
-        run_in(self.dir.path(), &self.args)
+        run_in(self.dir.path(), &self.args, &self.env)
     }
 }
 
@@ -104,18 +113,20 @@ impl Cli {
 pub struct CliRef<'a> {
     dir: &'a Path,
     args: Vec<String>,
+    env: &'a [(String, String)],
 }
 
 impl CliRef<'_> {
     pub fn run(&self) -> Output {
-        run_in(self.dir, &self.args)
+        run_in(self.dir, &self.args, self.env)
     }
 }
 
-fn run_in(dir: &Path, args: &[String]) -> Output {
+fn run_in(dir: &Path, args: &[String], env: &[(String, String)]) -> Output {
     {
         let out = Command::new(bin())
             .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .current_dir(dir)
             .env("NO_COLOR", "1")
             .env_remove("COLUMNS")
