@@ -1,0 +1,198 @@
+//! Method 1: the library keeps its own DNS; SES gives three DKIM CNAMEs and
+//! the library's IT staff install them.
+
+use std::time::Duration;
+
+use aws_sdk_sesv2::types::{DkimStatus, VerificationStatus};
+use hickory_resolver::proto::rr::{RData, RecordType};
+use mailform::sandbox::RecordInput;
+
+use crate::support::sandbox::{self as harness, operations};
+
+const DOMAIN: &str = "example-library.org";
+
+#[tokio::test]
+async fn method_1_story_from_missing_records_to_failed() {
+    let sandbox = harness::start();
+    let ses = harness::ses(&sandbox);
+    let dns = harness::resolver(&sandbox);
+    sandbox.create_zone(DOMAIN);
+
+    let created = ses
+        .create_email_identity()
+        .email_identity(DOMAIN)
+        .send()
+        .await
+        .expect("create the identity");
+    assert!(!created.verified_for_sending_status());
+    let dkim = created.dkim_attributes().expect("Easy DKIM attributes");
+    assert_eq!(dkim.status(), Some(&DkimStatus::Pending));
+    let tokens = dkim.tokens().to_vec();
+    assert_eq!(tokens.len(), 3);
+    let zone = dkim.signing_hosted_zone().expect("a signing hosted zone");
+    assert_eq!(zone, "dkim.amazonses.com");
+
+    // The records are missing: the resolver gets NXDOMAIN.
+    let host = |t: &str| format!("{t}._domainkey.{DOMAIN}.");
+    let missing = dns
+        .lookup(host(&tokens[0]).as_str(), RecordType::CNAME)
+        .await
+        .expect_err("no record yet");
+    assert!(missing.is_nx_domain(), "{missing:?}");
+
+    // IT installs two of three.
+    for token in &tokens[..2] {
+        sandbox
+            .add_record(
+                DOMAIN,
+                RecordInput::new(&host(token), "CNAME", &format!("{token}.{zone}")),
+            )
+            .unwrap();
+    }
+    let answer = dns
+        .lookup(host(&tokens[0]).as_str(), RecordType::CNAME)
+        .await
+        .expect("the first CNAME resolves");
+    let targets: Vec<String> = answer
+        .answers()
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::CNAME(name) => Some(name.0.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(targets, vec![format!("{}.{zone}.", tokens[0])]);
+    let status = |out: &aws_sdk_sesv2::operation::get_email_identity::GetEmailIdentityOutput| {
+        out.dkim_attributes().and_then(|d| d.status()).cloned()
+    };
+    let got = ses
+        .get_email_identity()
+        .email_identity(DOMAIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(&got), Some(DkimStatus::Pending));
+    assert_eq!(
+        got.verification_status(),
+        Some(&VerificationStatus::Pending)
+    );
+
+    // The third.
+    sandbox
+        .add_record(
+            DOMAIN,
+            RecordInput::new(&host(&tokens[2]), "CNAME", &format!("{}.{zone}", tokens[2])),
+        )
+        .unwrap();
+    let got = ses
+        .get_email_identity()
+        .email_identity(DOMAIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(&got), Some(DkimStatus::Success));
+    assert!(got.verified_for_sending_status());
+
+    // One removed: TEMPORARY_FAILURE, then FAILED 72 simulated hours later.
+    assert!(
+        sandbox
+            .remove_record(DOMAIN, &host(&tokens[1]), "CNAME", None)
+            .unwrap()
+    );
+    let got = ses
+        .get_email_identity()
+        .email_identity(DOMAIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(&got), Some(DkimStatus::TemporaryFailure));
+    sandbox.advance_clock(Duration::from_secs(71 * 3600));
+    let got = ses
+        .get_email_identity()
+        .email_identity(DOMAIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(&got), Some(DkimStatus::TemporaryFailure));
+    sandbox.advance_clock(Duration::from_secs(3600));
+    let got = ses
+        .get_email_identity()
+        .email_identity(DOMAIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(&got), Some(DkimStatus::Failed));
+    assert_eq!(got.verification_status(), Some(&VerificationStatus::Failed));
+
+    assert_eq!(
+        operations(&sandbox),
+        [
+            "CreateEmailIdentity",
+            "GetEmailIdentity",
+            "GetEmailIdentity",
+            "GetEmailIdentity",
+            "GetEmailIdentity",
+            "GetEmailIdentity"
+        ]
+    );
+    assert!(sandbox.request_log()[0].mutating);
+    assert!(!sandbox.request_log()[1].mutating);
+}
+
+#[tokio::test]
+async fn a_pending_identity_fails_after_72_hours_and_a_temporary_failure_can_recover() {
+    let sandbox = harness::start();
+    let ses = harness::ses(&sandbox);
+    for domain in ["never.example", "recovers.example"] {
+        sandbox.create_zone(domain);
+        ses.create_email_identity()
+            .email_identity(domain)
+            .send()
+            .await
+            .unwrap();
+    }
+    let got = ses
+        .get_email_identity()
+        .email_identity("recovers.example")
+        .send()
+        .await
+        .unwrap();
+    let dkim = got.dkim_attributes().unwrap();
+    let zone = dkim.signing_hosted_zone().unwrap().to_string();
+    for token in dkim.tokens() {
+        let record = RecordInput::new(
+            &format!("{token}._domainkey"),
+            "CNAME",
+            &format!("{token}.{zone}"),
+        );
+        sandbox.add_record("recovers.example", record).unwrap();
+    }
+    let first = dkim.tokens()[0].clone();
+    let name = format!("{first}._domainkey");
+    sandbox
+        .remove_record("recovers.example", &name, "CNAME", None)
+        .unwrap();
+    sandbox.advance_clock(Duration::from_secs(24 * 3600));
+    sandbox
+        .add_record(
+            "recovers.example",
+            RecordInput::new(&name, "CNAME", &format!("{first}.{zone}")),
+        )
+        .unwrap();
+    sandbox.advance_clock(Duration::from_secs(48 * 3600));
+    let status = |domain: &'static str| {
+        let ses = ses.clone();
+        async move {
+            ses.get_email_identity()
+                .email_identity(domain)
+                .send()
+                .await
+                .unwrap()
+                .dkim_attributes()
+                .and_then(|d| d.status())
+                .cloned()
+        }
+    };
+    assert_eq!(status("never.example").await, Some(DkimStatus::Failed));
+    assert_eq!(status("recovers.example").await, Some(DkimStatus::Success));
+}
