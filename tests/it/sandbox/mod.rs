@@ -2,3 +2,5 @@
 //! resolver.
 
 mod method1;
+mod method3;
+mod route53_rules;
