@@ -385,9 +385,8 @@ fn contact_problems(role: &str, contact: Option<&Value>) -> Vec<String> {
         problems.push(format!("{role}.Email {email} is not an email address"));
     }
     let country = field("CountryCode");
-    if !country.is_empty()
-        && !(country.len() == 2 && country.chars().all(|c| c.is_ascii_uppercase()))
-    {
+    let two_letters = country.len() == 2 && country.chars().all(|c| c.is_ascii_uppercase());
+    if !country.is_empty() && !two_letters {
         problems.push(format!(
             "{role}.CountryCode {country} is not a two-letter country code"
         ));

@@ -567,7 +567,7 @@ fn value_key(rtype: &str, value: &str) -> String {
         "CNAME" | "NS" => zones::normalize_name(value),
         "MX" => value
             .split_whitespace()
-            .map(|p| zones::normalize_name(p))
+            .map(zones::normalize_name)
             .collect::<Vec<_>>()
             .join(" "),
         "TXT" => value.trim().to_string(),

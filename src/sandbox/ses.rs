@@ -100,10 +100,11 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty())
                 .map(str::to_string);
-            if let Some(name) = &set {
-                if !state.configuration_sets.contains_key(name) {
-                    return Err(not_found_set(name));
-                }
+            if let Some(name) = set
+                .as_ref()
+                .filter(|n| !state.configuration_sets.contains_key(*n))
+            {
+                return Err(not_found_set(name));
             }
             find_mut(state, &path_name())?.configuration_set = set;
             Ok(Reply::json(json!({})))
@@ -380,10 +381,11 @@ fn create_identity(
         .get("ConfigurationSetName")
         .and_then(Value::as_str)
         .map(str::to_string);
-    if let Some(set) = &configuration_set {
-        if !state.configuration_sets.contains_key(set) {
-            return Err(not_found_set(set));
-        }
+    if let Some(set) = configuration_set
+        .as_ref()
+        .filter(|n| !state.configuration_sets.contains_key(*n))
+    {
+        return Err(not_found_set(set));
     }
     let mut key_length = "RSA_2048_BIT".to_string();
     if let Some(signing) = body.get("DkimSigningAttributes") {
@@ -557,12 +559,13 @@ fn put_dkim_signing(
         }
         let dkim = &mut identity.dkim;
         if length != dkim.next_key_length {
-            if let Some(changed) = dkim.key_length_changed_at {
-                if now - changed < DAY {
-                    return Err(ApiError::bad_request(
-                        "The signing key length can be changed only once in 24 hours.",
-                    ));
-                }
+            if dkim
+                .key_length_changed_at
+                .is_some_and(|changed| now - changed < DAY)
+            {
+                return Err(ApiError::bad_request(
+                    "The signing key length can be changed only once in 24 hours.",
+                ));
             }
             dkim.next_key_length = length.to_string();
             dkim.current_key_length = length.to_string();

@@ -1,6 +1,7 @@
 //! The local AWS sandbox, driven through the official SDK clients and a real
 //! resolver.
 
+mod faults;
 mod method1;
 mod method3;
 mod route53_rules;
