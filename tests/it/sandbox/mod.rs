@@ -5,3 +5,4 @@ mod faults;
 mod method1;
 mod method3;
 mod route53_rules;
+mod ses_ops;
