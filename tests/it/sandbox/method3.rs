@@ -16,6 +16,10 @@ use crate::support::sandbox as harness;
 const DOMAIN: &str = "springfield-library.org";
 
 pub fn contact() -> ContactDetail {
+    contact_with_phone("+1.5555550100")
+}
+
+pub fn contact_with_phone(phone: &str) -> ContactDetail {
     ContactDetail::builder()
         .first_name("Ada")
         .last_name("Byron")
@@ -25,7 +29,7 @@ pub fn contact() -> ContactDetail {
         .city("Springfield")
         .country_code(CountryCode::Us)
         .zip_code("12345")
-        .phone_number("+1.5555550100")
+        .phone_number(phone)
         .email("it@springfield-library.org")
         .build()
 }

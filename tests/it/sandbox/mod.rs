@@ -1,6 +1,7 @@
 //! The local AWS sandbox, driven through the official SDK clients and a real
 //! resolver.
 
+mod domains_ops;
 mod faults;
 mod method1;
 mod method3;
