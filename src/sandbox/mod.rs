@@ -12,6 +12,7 @@
 //! and clock move rechecks SES verification, so statuses never lag the zones;
 //! all servers stop when the [`SandboxHandle`] is dropped.
 
+mod admin_client;
 mod config;
 mod dns;
 mod domains;
@@ -31,6 +32,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use admin_client::{AdminClient, AdminError};
 pub use config::{Availability, Ports, RateLimits, SandboxConfig, Timings, TldPrice};
 pub use faults::{FaultKind, FaultRule, Service, parse_duration};
 pub use state::RecordSet;

@@ -1,6 +1,9 @@
+#![cfg(feature = "sandbox")]
 //! The local AWS sandbox, driven through the official SDK clients and a real
 //! resolver.
 
+mod admin;
+mod dns;
 mod domains_ops;
 mod faults;
 mod method1;

@@ -1,3 +1,4 @@
 //! Helpers shared by the integration tests.
 
+#[cfg(feature = "sandbox")]
 pub mod sandbox;

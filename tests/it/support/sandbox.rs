@@ -112,13 +112,23 @@ pub fn domains(sandbox: &SandboxHandle) -> aws_sdk_route53domains::Client {
     Client::default().domains(sandbox)
 }
 
-/// A resolver that asks only the sandbox's DNS server and caches nothing,
-/// so every edit shows at once.
+/// A resolver that asks only the sandbox's DNS server (UDP, then TCP) and
+/// caches nothing, so every edit shows at once.
 pub fn resolver(sandbox: &SandboxHandle) -> TokioResolver {
-    let addr = sandbox.endpoints().dns;
-    let mut server = NameServerConfig::udp_and_tcp(addr.ip());
+    resolver_over(
+        sandbox,
+        NameServerConfig::udp_and_tcp(sandbox.endpoints().dns.ip()),
+    )
+}
+
+/// The same over TCP alone.
+pub fn tcp_resolver(sandbox: &SandboxHandle) -> TokioResolver {
+    resolver_over(sandbox, NameServerConfig::tcp(sandbox.endpoints().dns.ip()))
+}
+
+fn resolver_over(sandbox: &SandboxHandle, mut server: NameServerConfig) -> TokioResolver {
     for connection in &mut server.connections {
-        connection.port = addr.port();
+        connection.port = sandbox.endpoints().dns.port();
     }
     let config = ResolverConfig::from_parts(None, vec![], vec![server]);
     let mut builder = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default());
