@@ -53,6 +53,8 @@ enum Command {
     },
     /// Fix the CheckDomainAvailability answer for a domain (e.g. UNAVAILABLE_PREMIUM).
     Availability { domain: String, answer: String },
+    /// Play the recipient clicking SES's link for an email address identity.
+    ConfirmAddress { address: String },
     /// Print the request log as JSON lines.
     Log {
         /// Empty the log afterwards.
@@ -263,6 +265,7 @@ fn run(args: Args) -> Result<(), String> {
             })?;
             admin.set_availability(&domain, answer).map_err(fail)
         }
+        Command::ConfirmAddress { address } => admin.confirm_address(&address).map_err(fail),
         Command::Log { clear } => {
             for entry in admin.request_log().map_err(fail)? {
                 println!("{}", serde_json::to_string(&entry).unwrap_or_default());

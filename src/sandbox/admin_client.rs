@@ -135,6 +135,12 @@ impl AdminClient {
         )
     }
 
+    pub fn confirm_address(&self, address: &str) -> Result<(), AdminError> {
+        let body = json!({ "identity": address });
+        self.call("POST", "/_sandbox/ses/confirm", Some(body))
+            .map(|_| ())
+    }
+
     pub fn inject_fault(&self, rule: &FaultRule) -> Result<(), AdminError> {
         let body = serde_json::to_value(rule).map_err(|e| AdminError::Malformed(e.to_string()))?;
         self.call("POST", "/_sandbox/faults", Some(body))

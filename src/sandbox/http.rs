@@ -422,6 +422,7 @@ fn is_mutating(operation: &str) -> bool {
 /// - `POST /_sandbox/dns/add` `{"zone", "name", "type", "value", "ttl"?}`
 /// - `POST /_sandbox/dns/remove` `{"zone", "name", "type", "value"?}`
 /// - `POST /_sandbox/dns/list` `{"zone"}`
+/// - `POST /_sandbox/ses/confirm` `{"identity"}`: an address was confirmed
 /// - `POST /_sandbox/faults` a [`FaultRule`]; `DELETE /_sandbox/faults`
 /// - `POST /_sandbox/rate-limits` a [`RateLimits`]
 /// - `POST /_sandbox/availability` `{"domain", "availability"}`
@@ -506,6 +507,13 @@ fn admin_inner(req: &Req, shared: &Shared) -> Result<Value, (u16, String)> {
                 .map(|h| &h.zone.name)
                 .collect();
             Ok(json!({ "external": external, "hosted": hosted }))
+        }
+        ("POST", ["_sandbox", "ses", "confirm"]) => {
+            let v = body()?;
+            world
+                .confirm_address(&text(&v, "identity")?)
+                .map_err(|e| (404, e.to_string()))?;
+            Ok(json!({}))
         }
         ("POST", ["_sandbox", "faults"]) => {
             let rule: FaultRule =

@@ -57,6 +57,8 @@ pub enum SandboxError {
     NoSuchZone { zone: String },
     #[error("record {name} is not inside zone {zone}")]
     OutsideZone { name: String, zone: String },
+    #[error("no email address identity {address}: create it with CreateEmailIdentity first")]
+    NoSuchAddress { address: String },
     #[error("invalid record: {0}")]
     InvalidRecord(String),
 }
@@ -290,6 +292,16 @@ impl World {
         Ok(after < before)
     }
 
+    pub fn confirm_address(&mut self, address: &str) -> Result<(), SandboxError> {
+        if !ses::confirm_address(&mut self.state, address) {
+            return Err(SandboxError::NoSuchAddress {
+                address: address.to_string(),
+            });
+        }
+        self.persist();
+        Ok(())
+    }
+
     pub fn records(&self, zone: &str) -> Result<Vec<RecordSet>, SandboxError> {
         let zone_name = zones::normalize_name(zone);
         self.state
@@ -487,6 +499,12 @@ impl SandboxHandle {
     /// The record sets of an external zone.
     pub fn records(&self, zone: &str) -> Result<Vec<RecordSet>, SandboxError> {
         lock(&self.shared).records(zone)
+    }
+
+    /// Plays the recipient clicking SES's verification link for an email
+    /// address identity (otherwise it fails after 24 simulated hours).
+    pub fn confirm_address(&self, address: &str) -> Result<(), SandboxError> {
+        lock(&self.shared).confirm_address(address)
     }
 
     pub fn inject_fault(&self, rule: FaultRule) {

@@ -664,6 +664,22 @@ fn create_configuration_set(
     Ok(Reply::json(json!({})))
 }
 
+/// The recipient clicked the link in SES's verification mail.
+pub(crate) fn confirm_address(state: &mut State, address: &str) -> bool {
+    let now = state.now;
+    match state.identities.get_mut(&key_of(address)) {
+        Some(identity) if identity.kind == IdentityKind::EmailAddress => {
+            let v = &mut identity.verification;
+            v.status = Status::Success;
+            v.since = now;
+            v.last_checked = Some(now);
+            v.last_success = Some(now);
+            true
+        }
+        _ => false,
+    }
+}
+
 /// One step of SES's checking cycle for a record that is `present` or not.
 fn step(v: &mut Verification, present: bool, missing_error: &str, now: i64, window: i64) {
     v.last_checked = Some(now);
@@ -697,7 +713,7 @@ fn step(v: &mut Verification, present: bool, missing_error: &str, now: i64, wind
 pub(crate) fn recheck_all(state: &mut State, config: &SandboxConfig) {
     let now = state.now;
     let window = config.timings.verification_window;
-    let feedback_mx = format!("10 feedback-smtp.{}.amazonses.com.", config.region);
+    let feedback_host = format!("feedback-smtp.{}.amazonses.com.", config.region);
     let keys: Vec<String> = state.identities.keys().cloned().collect();
     for key in keys {
         let Some(identity) = state.identities.get(&key) else {
@@ -720,16 +736,26 @@ pub(crate) fn recheck_all(state: &mut State, config: &SandboxConfig) {
             error
         });
         let mail_from_present = identity.mail_from.as_ref().map(|m| {
+            // SES looks for an MX to its feedback host; the preference is free.
             zones::values_at(state, &m.domain, "MX").is_some_and(|values| {
                 values.iter().any(|v| {
-                    v.to_ascii_lowercase().trim_end_matches('.')
-                        == feedback_mx.trim_end_matches('.')
+                    v.split_whitespace()
+                        .nth(1)
+                        .is_some_and(|host| zones::normalize_name(host) == feedback_host)
                 })
             })
         });
         let Some(identity) = state.identities.get_mut(&key) else {
             continue;
         };
+        if identity.kind == IdentityKind::EmailAddress {
+            // The verification mail's link lapses after 24 hours.
+            let v = &mut identity.verification;
+            if v.status == Status::Pending && now - v.since >= DAY {
+                v.status = Status::Failed;
+                v.since = now;
+            }
+        }
         if let Some(error) = dkim_check {
             let present = error.is_none();
             step(

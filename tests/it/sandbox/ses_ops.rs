@@ -374,3 +374,48 @@ async fn the_account_answers_sandbox_or_production_as_configured() {
         .unwrap();
     assert!(account.production_access_enabled());
 }
+
+#[tokio::test]
+async fn an_address_is_verified_by_its_link_or_fails_after_a_day() {
+    let sandbox = harness::start();
+    let ses = harness::ses(&sandbox);
+    for address in ["it@example.org", "late@example.org"] {
+        ses.create_email_identity()
+            .email_identity(address)
+            .send()
+            .await
+            .unwrap();
+    }
+    sandbox.confirm_address("it@example.org").unwrap();
+    assert!(sandbox.confirm_address("nobody@example.org").is_err());
+    sandbox.advance_clock(Duration::from_secs(24 * 3600));
+    let status = |address: &'static str| {
+        let ses = ses.clone();
+        async move {
+            let got = ses
+                .get_email_identity()
+                .email_identity(address)
+                .send()
+                .await
+                .unwrap();
+            (
+                got.verified_for_sending_status(),
+                got.verification_status().cloned(),
+            )
+        }
+    };
+    assert_eq!(
+        status("it@example.org").await,
+        (
+            true,
+            Some(aws_sdk_sesv2::types::VerificationStatus::Success)
+        )
+    );
+    assert_eq!(
+        status("late@example.org").await,
+        (
+            false,
+            Some(aws_sdk_sesv2::types::VerificationStatus::Failed)
+        )
+    );
+}
