@@ -8,5 +8,7 @@ mod domains_ops;
 mod faults;
 mod method1;
 mod method3;
+#[cfg(feature = "moto-contract")]
+mod moto_contract;
 mod route53_rules;
 mod ses_ops;

@@ -64,11 +64,15 @@ impl Client {
     }
 
     pub fn ses(&self, sandbox: &SandboxHandle) -> aws_sdk_sesv2::Client {
+        self.ses_at(&sandbox.endpoints().ses)
+    }
+
+    pub fn ses_at(&self, endpoint: &str) -> aws_sdk_sesv2::Client {
         let config = aws_sdk_sesv2::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .credentials_provider(credentials())
-            .endpoint_url(&sandbox.endpoints().ses)
+            .endpoint_url(endpoint)
             .retry_config(self.retry())
             .timeout_config(self.timeout())
             .build();
@@ -76,11 +80,15 @@ impl Client {
     }
 
     pub fn route53(&self, sandbox: &SandboxHandle) -> aws_sdk_route53::Client {
+        self.route53_at(&sandbox.endpoints().route53)
+    }
+
+    pub fn route53_at(&self, endpoint: &str) -> aws_sdk_route53::Client {
         let config = aws_sdk_route53::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .credentials_provider(credentials())
-            .endpoint_url(&sandbox.endpoints().route53)
+            .endpoint_url(endpoint)
             .retry_config(self.retry())
             .timeout_config(self.timeout())
             .build();
@@ -88,11 +96,15 @@ impl Client {
     }
 
     pub fn domains(&self, sandbox: &SandboxHandle) -> aws_sdk_route53domains::Client {
+        self.domains_at(&sandbox.endpoints().route53domains)
+    }
+
+    pub fn domains_at(&self, endpoint: &str) -> aws_sdk_route53domains::Client {
         let config = aws_sdk_route53domains::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .credentials_provider(credentials())
-            .endpoint_url(&sandbox.endpoints().route53domains)
+            .endpoint_url(endpoint)
             .retry_config(self.retry())
             .timeout_config(self.timeout())
             .build();
