@@ -223,8 +223,14 @@ impl std::error::Error for DropConnection {}
 
 pub(crate) async fn serve(listener: tokio::net::TcpListener, front: Front, shared: Shared) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of descriptors or a reset during accept: back off
+                // instead of spinning, then keep serving.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
         };
         let shared = shared.clone();
         tokio::spawn(async move {

@@ -11,6 +11,30 @@
 //! Invariants: the simulated clock moves only when advanced; every DNS edit
 //! and clock move rechecks SES verification, so statuses never lag the zones;
 //! all servers stop when the [`SandboxHandle`] is dropped.
+//!
+//! Embedding it (tests, or the CLI's future `--sandbox`):
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use mailform::sandbox::{FaultKind, FaultRule, RecordInput, Sandbox, SandboxConfig, Service};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = Sandbox::start(SandboxConfig::default())?;
+//! let endpoints = sandbox.endpoints(); // endpoint_url per service, DNS address
+//! println!("SES at {}, DNS at {}", endpoints.ses, endpoints.dns);
+//! // Play the library's IT staff at their DNS provider.
+//! sandbox.add_record(
+//!     "example-library.org",
+//!     RecordInput::new("abc._domainkey", "CNAME", "abc.dkim.amazonses.com"),
+//! )?;
+//! sandbox.advance_clock(Duration::from_secs(72 * 3600));
+//! sandbox.inject_fault(FaultRule::new(Service::Ses, FaultKind::Throttle).times(1));
+//! for entry in sandbox.request_log() {
+//!     println!("{} {} {}", entry.service.as_str(), entry.operation, entry.status);
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 mod admin_client;
 mod config;

@@ -186,7 +186,7 @@ async fn the_rate_limit_throttles_bursts_and_a_patient_client_gets_through() {
     let patient = Client {
         retry: Some(
             RetryConfig::standard()
-                .with_max_attempts(6)
+                .with_max_attempts(10)
                 .with_initial_backoff(Duration::from_millis(400))
                 .with_max_backoff(Duration::from_secs(1)),
         ),

@@ -276,3 +276,48 @@ async fn a_zone_with_records_cannot_be_deleted_and_unknown_zones_are_not_found()
     let err = client.get_hosted_zone().id(&zone).send().await.unwrap_err();
     assert!(err.into_service_error().is_no_such_hosted_zone());
 }
+
+#[tokio::test]
+async fn a_change_is_pending_until_it_has_propagated() {
+    let mut config = mailform::sandbox::SandboxConfig::default();
+    config.timings.change_propagation = 60;
+    let sandbox = harness::start_with(config);
+    let client = harness::route53(&sandbox);
+    let zone = new_zone(&client, "example.org").await;
+    let changed = client
+        .change_resource_record_sets()
+        .hosted_zone_id(&zone)
+        .change_batch(
+            ChangeBatch::builder()
+                .changes(record_change(
+                    ChangeAction::Create,
+                    "a.example.org",
+                    RrType::A,
+                    &["192.0.2.1"],
+                ))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let id = changed.change_info().unwrap().id().to_string();
+    let status = || async {
+        client
+            .get_change()
+            .id(&id)
+            .send()
+            .await
+            .unwrap()
+            .change_info()
+            .unwrap()
+            .status()
+            .clone()
+    };
+    assert_eq!(
+        status().await,
+        aws_sdk_route53::types::ChangeStatus::Pending
+    );
+    sandbox.advance_clock(std::time::Duration::from_secs(60));
+    assert_eq!(status().await, aws_sdk_route53::types::ChangeStatus::Insync);
+}
