@@ -68,7 +68,7 @@ fn tld_of(name: &str) -> &str {
 
 pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Reply, ApiError> {
     let World { state, config, .. } = world;
-    let body = req.json()?;
+    let body = req.json().map_err(|e| invalid(e.message))?;
     match operation {
         "CheckDomainAvailability" => {
             let name = domain_key(text(&body, "DomainName")?);
