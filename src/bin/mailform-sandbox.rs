@@ -139,6 +139,17 @@ enum Fault {
     Clear,
 }
 
+/// Prints a line; a closed pipe (`| head`) ends the output quietly instead of
+/// panicking as `println!` does.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            return Ok(());
+        }
+    }};
+}
+
 fn main() -> ExitCode {
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -195,20 +206,20 @@ fn run(args: Args) -> Result<(), String> {
         Command::Dns(Dns::List { zone }) => {
             for set in admin.records(&zone).map_err(fail)? {
                 for value in &set.values {
-                    println!("{}\t{}\t{}\t{}", set.name, set.ttl, set.rtype, value);
+                    out!("{}\t{}\t{}\t{}", set.name, set.ttl, set.rtype, value);
                 }
             }
             Ok(())
         }
         Command::Clock(Clock::Show) => {
-            println!("{}", admin.now().map_err(fail)?);
+            out!("{}", admin.now().map_err(fail)?);
             Ok(())
         }
         Command::Clock(Clock::Advance { by }) => {
             let by = parse_duration(&by).ok_or_else(|| {
                 format!("cannot read duration {by}: use e.g. 90s, 30m, 72h or 3d")
             })?;
-            println!("{}", admin.advance_clock(by).map_err(fail)?);
+            out!("{}", admin.advance_clock(by).map_err(fail)?);
             Ok(())
         }
         Command::Fault(Fault::Add {
@@ -242,7 +253,7 @@ fn run(args: Args) -> Result<(), String> {
         }
         Command::Fault(Fault::List) => {
             for rule in admin.faults().map_err(fail)? {
-                println!("{}", serde_json::to_string(&rule).unwrap_or_default());
+                out!("{}", serde_json::to_string(&rule).unwrap_or_default());
             }
             Ok(())
         }
@@ -268,7 +279,7 @@ fn run(args: Args) -> Result<(), String> {
         Command::ConfirmAddress { address } => admin.confirm_address(&address).map_err(fail),
         Command::Log { clear } => {
             for entry in admin.request_log().map_err(fail)? {
-                println!("{}", serde_json::to_string(&entry).unwrap_or_default());
+                out!("{}", serde_json::to_string(&entry).unwrap_or_default());
             }
             if clear {
                 admin.clear_request_log().map_err(fail)?;
