@@ -53,6 +53,8 @@ enum Command {
     },
     /// Fix the CheckDomainAvailability answer for a domain (e.g. UNAVAILABLE_PREMIUM).
     Availability { domain: String, answer: String },
+    /// Forget every resource, zone, fault and log entry (the clock stays).
+    Reset,
     /// Play the recipient clicking SES's link for an email address identity.
     ConfirmAddress { address: String },
     /// Print the request log as JSON lines.
@@ -276,6 +278,7 @@ fn run(args: Args) -> Result<(), String> {
             })?;
             admin.set_availability(&domain, answer).map_err(fail)
         }
+        Command::Reset => admin.reset().map_err(fail),
         Command::ConfirmAddress { address } => admin.confirm_address(&address).map_err(fail),
         Command::Log { clear } => {
             for entry in admin.request_log().map_err(fail)? {

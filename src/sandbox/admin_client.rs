@@ -135,6 +135,11 @@ impl AdminClient {
         )
     }
 
+    /// Forgets every resource, zone, fault and log entry; the clock stays.
+    pub fn reset(&self) -> Result<(), AdminError> {
+        self.call("POST", "/_sandbox/reset", None).map(|_| ())
+    }
+
     pub fn confirm_address(&self, address: &str) -> Result<(), AdminError> {
         let body = json!({ "identity": address });
         self.call("POST", "/_sandbox/ses/confirm", Some(body))

@@ -428,6 +428,7 @@ fn is_mutating(operation: &str) -> bool {
 /// - `POST /_sandbox/dns/add` `{"zone", "name", "type", "value", "ttl"?}`
 /// - `POST /_sandbox/dns/remove` `{"zone", "name", "type", "value"?}`
 /// - `POST /_sandbox/dns/list` `{"zone"}`
+/// - `POST /_sandbox/reset`: forget everything but the clock
 /// - `POST /_sandbox/ses/confirm` `{"identity"}`: an address was confirmed
 /// - `POST /_sandbox/faults` a [`FaultRule`]; `DELETE /_sandbox/faults`
 /// - `POST /_sandbox/rate-limits` a [`RateLimits`]
@@ -513,6 +514,10 @@ fn admin_inner(req: &Req, shared: &Shared) -> Result<Value, (u16, String)> {
                 .map(|h| &h.zone.name)
                 .collect();
             Ok(json!({ "external": external, "hosted": hosted }))
+        }
+        ("POST", ["_sandbox", "reset"]) => {
+            world.reset();
+            Ok(json!({}))
         }
         ("POST", ["_sandbox", "ses", "confirm"]) => {
             let v = body()?;

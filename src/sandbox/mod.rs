@@ -316,6 +316,14 @@ impl World {
         Ok(after < before)
     }
 
+    /// Forgets every resource, zone, fault and log entry; the clock stays.
+    pub fn reset(&mut self) {
+        self.state = State::new(self.state.now);
+        self.faults.clear();
+        self.log.clear();
+        self.persist();
+    }
+
     pub fn confirm_address(&mut self, address: &str) -> Result<(), SandboxError> {
         if !ses::confirm_address(&mut self.state, address) {
             return Err(SandboxError::NoSuchAddress {
@@ -523,6 +531,11 @@ impl SandboxHandle {
     /// The record sets of an external zone.
     pub fn records(&self, zone: &str) -> Result<Vec<RecordSet>, SandboxError> {
         lock(&self.shared).records(zone)
+    }
+
+    /// Forgets every resource, zone, fault and log entry; the clock stays.
+    pub fn reset(&self) {
+        lock(&self.shared).reset();
     }
 
     /// Plays the recipient clicking SES's verification link for an email

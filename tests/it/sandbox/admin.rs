@@ -63,6 +63,10 @@ async fn the_admin_api_edits_dns_moves_the_clock_and_injects_faults() {
     assert_eq!(log[0].error.as_deref(), Some("TooManyRequestsException"));
     admin.clear_request_log().unwrap();
     assert!(admin.request_log().unwrap().is_empty());
+
+    admin.reset().unwrap();
+    assert!(admin.records("example.org").is_err());
+    assert_eq!(admin.now().unwrap(), START + 3600, "the clock stays");
 }
 
 #[tokio::test]
@@ -171,4 +175,6 @@ async fn the_binary_serves_and_its_subcommands_drive_it() {
     assert!(records.iter().any(|r| r.values == ["192.0.2.7"]));
     run(&["dns", "remove", "example.org", "www", "A"]);
     assert!(run(&["log"]).is_empty());
+    run(&["reset"]);
+    assert!(admin.records("example.org").is_err());
 }
