@@ -7,7 +7,7 @@ use aws_sdk_sesv2::types::{DkimStatus, VerificationStatus};
 use hickory_resolver::proto::rr::{RData, RecordType};
 use mailform::sandbox::RecordInput;
 
-use crate::support::sandbox::{self as harness, operations};
+use crate::support::sandbox::{self as harness, IdentityStatus, identity_status, operations};
 
 const DOMAIN: &str = "example-library.org";
 
@@ -62,19 +62,15 @@ async fn method_1_story_from_missing_records_to_failed() {
         })
         .collect();
     assert_eq!(targets, vec![format!("{}.{zone}.", tokens[0])]);
-    let status = |out: &aws_sdk_sesv2::operation::get_email_identity::GetEmailIdentityOutput| {
-        out.dkim_attributes().and_then(|d| d.status()).cloned()
-    };
-    let got = ses
-        .get_email_identity()
-        .email_identity(DOMAIN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status(&got), Some(DkimStatus::Pending));
+    let expect =
+        |dkim: DkimStatus, verification: VerificationStatus, sending: bool| IdentityStatus {
+            dkim: Some(dkim),
+            verification: Some(verification),
+            verified_for_sending: sending,
+        };
     assert_eq!(
-        got.verification_status(),
-        Some(&VerificationStatus::Pending)
+        identity_status(&ses, DOMAIN).await,
+        expect(DkimStatus::Pending, VerificationStatus::Pending, false)
     );
 
     // The third.
@@ -84,45 +80,31 @@ async fn method_1_story_from_missing_records_to_failed() {
             RecordInput::new(&host(&tokens[2]), "CNAME", &format!("{}.{zone}", tokens[2])),
         )
         .unwrap();
-    let got = ses
-        .get_email_identity()
-        .email_identity(DOMAIN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status(&got), Some(DkimStatus::Success));
-    assert!(got.verified_for_sending_status());
+    assert_eq!(
+        identity_status(&ses, DOMAIN).await,
+        expect(DkimStatus::Success, VerificationStatus::Success, true)
+    );
 
-    // One removed: TEMPORARY_FAILURE, then FAILED 72 simulated hours later.
+    // One removed: TEMPORARY_FAILURE (still sending), then FAILED 72
+    // simulated hours later.
     assert!(
         sandbox
             .remove_record(DOMAIN, &host(&tokens[1]), "CNAME", None)
             .unwrap()
     );
-    let got = ses
-        .get_email_identity()
-        .email_identity(DOMAIN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status(&got), Some(DkimStatus::TemporaryFailure));
+    let temporary = expect(
+        DkimStatus::TemporaryFailure,
+        VerificationStatus::TemporaryFailure,
+        true,
+    );
+    assert_eq!(identity_status(&ses, DOMAIN).await, temporary);
     sandbox.advance_clock(Duration::from_secs(71 * 3600));
-    let got = ses
-        .get_email_identity()
-        .email_identity(DOMAIN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status(&got), Some(DkimStatus::TemporaryFailure));
+    assert_eq!(identity_status(&ses, DOMAIN).await, temporary);
     sandbox.advance_clock(Duration::from_secs(3600));
-    let got = ses
-        .get_email_identity()
-        .email_identity(DOMAIN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status(&got), Some(DkimStatus::Failed));
-    assert_eq!(got.verification_status(), Some(&VerificationStatus::Failed));
+    assert_eq!(
+        identity_status(&ses, DOMAIN).await,
+        expect(DkimStatus::Failed, VerificationStatus::Failed, false)
+    );
 
     assert_eq!(
         operations(&sandbox),
@@ -180,19 +162,12 @@ async fn a_pending_identity_fails_after_72_hours_and_a_temporary_failure_can_rec
         )
         .unwrap();
     sandbox.advance_clock(Duration::from_secs(48 * 3600));
-    let status = |domain: &'static str| {
-        let ses = ses.clone();
-        async move {
-            ses.get_email_identity()
-                .email_identity(domain)
-                .send()
-                .await
-                .unwrap()
-                .dkim_attributes()
-                .and_then(|d| d.status())
-                .cloned()
-        }
-    };
-    assert_eq!(status("never.example").await, Some(DkimStatus::Failed));
-    assert_eq!(status("recovers.example").await, Some(DkimStatus::Success));
+    assert_eq!(
+        identity_status(&ses, "never.example").await.dkim,
+        Some(DkimStatus::Failed)
+    );
+    assert_eq!(
+        identity_status(&ses, "recovers.example").await.dkim,
+        Some(DkimStatus::Success)
+    );
 }

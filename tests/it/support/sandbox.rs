@@ -158,3 +158,26 @@ pub fn operations(sandbox: &SandboxHandle) -> Vec<String> {
         .map(|e| e.operation)
         .collect()
 }
+
+/// What GetEmailIdentity says about verification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentityStatus {
+    pub dkim: Option<aws_sdk_sesv2::types::DkimStatus>,
+    pub verification: Option<aws_sdk_sesv2::types::VerificationStatus>,
+    pub verified_for_sending: bool,
+}
+
+/// Asks SES (the sandbox) for an identity's status through the SDK.
+pub async fn identity_status(ses: &aws_sdk_sesv2::Client, identity: &str) -> IdentityStatus {
+    let got = ses
+        .get_email_identity()
+        .email_identity(identity)
+        .send()
+        .await
+        .expect("GetEmailIdentity");
+    IdentityStatus {
+        dkim: got.dkim_attributes().and_then(|d| d.status()).cloned(),
+        verification: got.verification_status().cloned(),
+        verified_for_sending: got.verified_for_sending_status(),
+    }
+}
