@@ -10,6 +10,8 @@ pub mod live;
 pub mod model;
 pub mod probe;
 pub mod render;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod schema;
 pub mod secret;
 pub mod source;

@@ -3,6 +3,7 @@
 mod fmt;
 mod probe;
 mod robustness;
+mod sandbox;
 mod schema;
 mod support;
 mod validate;

@@ -6,6 +6,10 @@ pub mod certs;
 pub mod cli;
 pub mod exim;
 pub mod fake;
+#[cfg(feature = "moto-contract")]
+pub mod moto;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 
 /// Filters that take run-dependent parts out of probe output: times,
 /// durations, ports, Exim's version and greeting date, days left.

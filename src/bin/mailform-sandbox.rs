@@ -1,0 +1,353 @@
+//! `mailform-sandbox`: runs the local AWS sandbox, or drives a running one
+//! through its admin API (the library's DNS, the clock, faults, the log).
+//!
+//! Glue only: everything it does is in `mailform::sandbox`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use mailform::sandbox::{
+    AdminClient, Availability, FaultKind, FaultRule, Ports, RateLimits, RecordInput, Sandbox,
+    SandboxConfig, Service, parse_duration,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "mailform-sandbox",
+    about = "A local stand-in for SES v2, Route 53, Route 53 Domains and DNS"
+)]
+struct Args {
+    /// Where the sandbox keeps state.json and endpoints.json.
+    #[arg(long, global = true, default_value = ".mailform/sandbox")]
+    state_dir: PathBuf,
+    /// The admin API of a running sandbox (default: $MAILFORM_SANDBOX_ADMIN,
+    /// then endpoints.json in the state directory).
+    #[arg(long, global = true)]
+    admin: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the sandbox and serve until interrupted.
+    Serve(Serve),
+    /// Edit the external zones that stand for the libraries' DNS providers.
+    #[command(subcommand)]
+    Dns(Dns),
+    /// Show or advance the simulated clock.
+    #[command(subcommand)]
+    Clock(Clock),
+    /// Inject or clear faults.
+    #[command(subcommand)]
+    Fault(Fault),
+    /// Set requests per second per service (omit a service to lift its limit).
+    RateLimit {
+        #[arg(long)]
+        ses: Option<f64>,
+        #[arg(long)]
+        route53: Option<f64>,
+        #[arg(long)]
+        route53domains: Option<f64>,
+    },
+    /// Fix the CheckDomainAvailability answer for a domain (e.g. UNAVAILABLE_PREMIUM).
+    Availability { domain: String, answer: String },
+    /// Forget every resource, zone, fault and log entry (the clock stays).
+    Reset,
+    /// Play the recipient clicking SES's link for an email address identity.
+    ConfirmAddress { address: String },
+    /// Print the request log as JSON lines.
+    Log {
+        /// Empty the log afterwards.
+        #[arg(long)]
+        clear: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct Serve {
+    #[arg(long, default_value_t = 0)]
+    ses_port: u16,
+    #[arg(long, default_value_t = 0)]
+    route53_port: u16,
+    #[arg(long, default_value_t = 0)]
+    route53domains_port: u16,
+    #[arg(long, default_value_t = 0)]
+    admin_port: u16,
+    #[arg(long, default_value_t = 0)]
+    dns_port: u16,
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// Where DKIM CNAMEs point (region-dependent on AWS).
+    #[arg(long, default_value = "dkim.amazonses.com")]
+    signing_hosted_zone: String,
+    /// Answer GetAccount as an account out of the SES sandbox.
+    #[arg(long)]
+    production_access: bool,
+    /// Enforce the documented API rate limits (SES 1/s, Route 53 5/s).
+    #[arg(long)]
+    rate_limits: bool,
+}
+
+#[derive(Subcommand)]
+enum Dns {
+    /// Add a record (NAME relative to ZONE, absolute with a final dot, or @).
+    Add {
+        zone: String,
+        name: String,
+        #[arg(value_name = "TYPE")]
+        rtype: String,
+        value: String,
+        #[arg(long, default_value_t = 300)]
+        ttl: u32,
+    },
+    /// Remove one value, or the whole record set when VALUE is omitted.
+    Remove {
+        zone: String,
+        name: String,
+        #[arg(value_name = "TYPE")]
+        rtype: String,
+        value: Option<String>,
+    },
+    /// List a zone's records.
+    List { zone: String },
+}
+
+#[derive(Subcommand)]
+enum Clock {
+    Show,
+    /// Advance by a duration: 90s, 30m, 72h, 3d.
+    Advance {
+        by: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum Fault {
+    /// KIND is throttle, server-error, latency or drop.
+    Add {
+        service: String,
+        kind: String,
+        #[arg(long)]
+        operation: Option<String>,
+        #[arg(long)]
+        times: Option<u32>,
+        /// For latency: how long to wait.
+        #[arg(long, default_value_t = 1000)]
+        millis: u64,
+    },
+    List,
+    Clear,
+}
+
+/// Prints a line; a closed pipe (`| head`) ends the output quietly instead of
+/// panicking as `println!` does.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            return Ok(());
+        }
+    }};
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("mailform-sandbox: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<(), String> {
+    if let Command::Serve(serve) = &args.command {
+        return run_serve(serve, args.state_dir.clone());
+    }
+    let admin_url = match args
+        .admin
+        .clone()
+        .or_else(|| std::env::var("MAILFORM_SANDBOX_ADMIN").ok())
+    {
+        Some(url) => url,
+        None => read_admin_url(&args.state_dir)?,
+    };
+    let admin = AdminClient::new(&admin_url).map_err(|e| e.to_string())?;
+    let fail = |e: mailform::sandbox::AdminError| e.to_string();
+    match args.command {
+        Command::Serve(_) => Ok(()),
+        Command::Dns(Dns::Add {
+            zone,
+            name,
+            rtype,
+            value,
+            ttl,
+        }) => {
+            let record = RecordInput {
+                ttl,
+                ..RecordInput::new(&name, &rtype, &value)
+            };
+            admin.add_record(&zone, &record).map_err(fail)
+        }
+        Command::Dns(Dns::Remove {
+            zone,
+            name,
+            rtype,
+            value,
+        }) => {
+            let removed = admin
+                .remove_record(&zone, &name, &rtype, value.as_deref())
+                .map_err(fail)?;
+            if !removed {
+                return Err(format!("no such {rtype} record at {name} in {zone}"));
+            }
+            Ok(())
+        }
+        Command::Dns(Dns::List { zone }) => {
+            for set in admin.records(&zone).map_err(fail)? {
+                for value in &set.values {
+                    out!("{}\t{}\t{}\t{}", set.name, set.ttl, set.rtype, value);
+                }
+            }
+            Ok(())
+        }
+        Command::Clock(Clock::Show) => {
+            out!("{}", admin.now().map_err(fail)?);
+            Ok(())
+        }
+        Command::Clock(Clock::Advance { by }) => {
+            let by = parse_duration(&by).ok_or_else(|| {
+                format!("cannot read duration {by}: use e.g. 90s, 30m, 72h or 3d")
+            })?;
+            out!("{}", admin.advance_clock(by).map_err(fail)?);
+            Ok(())
+        }
+        Command::Fault(Fault::Add {
+            service,
+            kind,
+            operation,
+            times,
+            millis,
+        }) => {
+            let service = Service::parse(&service).ok_or_else(|| {
+                format!("unknown service {service}: use ses, route53 or route53domains")
+            })?;
+            let kind = match kind.as_str() {
+                "throttle" => FaultKind::Throttle,
+                "server-error" => FaultKind::ServerError,
+                "latency" => FaultKind::Latency { millis },
+                "drop" => FaultKind::DropConnection,
+                other => {
+                    return Err(format!(
+                        "unknown fault {other}: use throttle, server-error, latency or drop"
+                    ));
+                }
+            };
+            let rule = FaultRule {
+                service,
+                operation,
+                kind,
+                times,
+            };
+            admin.inject_fault(&rule).map_err(fail)
+        }
+        Command::Fault(Fault::List) => {
+            for rule in admin.faults().map_err(fail)? {
+                out!("{}", serde_json::to_string(&rule).unwrap_or_default());
+            }
+            Ok(())
+        }
+        Command::Fault(Fault::Clear) => admin.clear_faults().map_err(fail),
+        Command::RateLimit {
+            ses,
+            route53,
+            route53domains,
+        } => admin
+            .set_rate_limits(RateLimits {
+                ses,
+                route53,
+                route53domains,
+            })
+            .map_err(fail),
+        Command::Availability { domain, answer } => {
+            let answer = Availability::parse(&answer.to_ascii_uppercase()).ok_or_else(|| {
+                let all: Vec<&str> = Availability::ALL.iter().map(|a| a.as_str()).collect();
+                format!("unknown answer {answer}: use one of {}", all.join(", "))
+            })?;
+            admin.set_availability(&domain, answer).map_err(fail)
+        }
+        Command::Reset => admin.reset().map_err(fail),
+        Command::ConfirmAddress { address } => admin.confirm_address(&address).map_err(fail),
+        Command::Log { clear } => {
+            for entry in admin.request_log().map_err(fail)? {
+                out!("{}", serde_json::to_string(&entry).unwrap_or_default());
+            }
+            if clear {
+                admin.clear_request_log().map_err(fail)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn read_admin_url(state_dir: &std::path::Path) -> Result<String, String> {
+    let path = state_dir.join("endpoints.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "cannot read {}: {e}; start the sandbox with `mailform-sandbox serve` or pass --admin",
+            path.display()
+        )
+    })?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+    value
+        .get("admin")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| format!("{} names no admin endpoint", path.display()))
+}
+
+fn run_serve(serve: &Serve, state_dir: PathBuf) -> Result<(), String> {
+    let config = SandboxConfig {
+        state_dir: Some(state_dir.clone()),
+        ports: Ports {
+            ses: serve.ses_port,
+            route53: serve.route53_port,
+            route53domains: serve.route53domains_port,
+            admin: serve.admin_port,
+            dns: serve.dns_port,
+        },
+        region: serve.region.clone(),
+        signing_hosted_zone: serve.signing_hosted_zone.clone(),
+        production_access: serve.production_access,
+        rate_limits: if serve.rate_limits {
+            RateLimits::documented()
+        } else {
+            RateLimits::default()
+        },
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config).map_err(|e| e.to_string())?;
+    let endpoints = sandbox.endpoints();
+    let text = serde_json::to_string_pretty(endpoints).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&state_dir)
+        .and_then(|()| std::fs::write(state_dir.join("endpoints.json"), text))
+        .map_err(|e| {
+            format!(
+                "cannot write endpoints.json in {}: {e}",
+                state_dir.display()
+            )
+        })?;
+    println!("ses            {}", endpoints.ses);
+    println!("route53        {}", endpoints.route53);
+    println!("route53domains {}", endpoints.route53domains);
+    println!("admin          {}", endpoints.admin);
+    println!("dns            {} (udp and tcp)", endpoints.dns);
+    println!("state          {}", state_dir.display());
+    println!("any credentials work, e.g. AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox");
+    loop {
+        std::thread::park();
+    }
+}

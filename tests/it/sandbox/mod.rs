@@ -1,0 +1,14 @@
+#![cfg(feature = "sandbox")]
+//! The local AWS sandbox, driven through the official SDK clients and a real
+//! resolver.
+
+mod admin;
+mod dns;
+mod domains_ops;
+mod faults;
+mod method1;
+mod method3;
+#[cfg(feature = "moto-contract")]
+mod moto_contract;
+mod route53_rules;
+mod ses_ops;
