@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a module per command.
 
+mod dns;
 mod fmt;
 mod probe;
 mod robustness;
