@@ -375,6 +375,9 @@ pub struct SesDomain {
     pub dkim_key_length: DkimKeyLength,
     pub mail_from: Option<DomainName>,
     pub configuration_set: Option<String>,
+    /// Explicit consent to take over an identity mailform did not create (`adopt #true`).
+    /// Never inferred: without it an existing identity stays read-only.
+    pub adopt: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

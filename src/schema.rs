@@ -264,6 +264,14 @@ const SES_DOMAIN: &[NodeSpec] = &[
         Optional,
         "SES configuration set the identity sends through by default.",
     ),
+    NodeSpec::leaf(
+        "adopt",
+        ValueKind::Bool,
+        Optional,
+        "Take over an SES identity that exists already but was not created by mailform; \
+         without it such an identity is only read, never changed.",
+    )
+    .default("#false"),
 ];
 
 const SMTP_ACCOUNT: &[NodeSpec] = &[

@@ -125,7 +125,7 @@ enum Clock {
 
 #[derive(Subcommand)]
 enum Fault {
-    /// KIND is throttle, server-error, latency or drop.
+    /// KIND is throttle, server-error, latency, drop or access-denied.
     Add {
         service: String,
         kind: String,
@@ -239,9 +239,10 @@ fn run(args: Args) -> Result<(), String> {
                 "server-error" => FaultKind::ServerError,
                 "latency" => FaultKind::Latency { millis },
                 "drop" => FaultKind::DropConnection,
+                "access-denied" => FaultKind::AccessDenied,
                 other => {
                     return Err(format!(
-                        "unknown fault {other}: use throttle, server-error, latency or drop"
+                        "unknown fault {other}: use throttle, server-error, latency, drop or access-denied"
                     ));
                 }
             };

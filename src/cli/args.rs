@@ -27,6 +27,54 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Print the schema the validator enforces, or the README's configuration reference.
     Schema(SchemaArgs),
+    /// Read the live state (SES, Route 53, Route 53 Domains, DNS, SMTP) into a snapshot file.
+    Refresh(RefreshArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RefreshArgs {
+    /// Directory of the library files.
+    #[arg(long, default_value = "libraries", value_name = "DIR")]
+    pub libraries: PathBuf,
+    /// Write the snapshot here (atomically) instead of to standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Read only these libraries (repeatable); default: all, and every live resource.
+    #[arg(long = "target", value_name = "LIBRARY", num_args = 1..)]
+    pub targets: Vec<String>,
+    /// Ask this DNS server instead of each zone's authoritative servers.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub resolver: Option<std::net::SocketAddr>,
+    /// SES endpoint URL (the sandbox); default: AWS.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_ses: Option<String>,
+    /// Route 53 endpoint URL (the sandbox); default: AWS.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_route53: Option<String>,
+    /// Route 53 Domains endpoint URL (the sandbox); default: AWS.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_route53domains: Option<String>,
+    /// Calls in flight at once per system; the rate limits still apply.
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// SES requests per second (AWS documents 1).
+    #[arg(long, default_value_t = 1.0, value_name = "PER_SECOND")]
+    pub rate_ses: f64,
+    /// Route 53 requests per second (AWS documents 5).
+    #[arg(long, default_value_t = 5.0, value_name = "PER_SECOND")]
+    pub rate_route53: f64,
+    /// Route 53 Domains requests per second (undocumented by AWS).
+    #[arg(long, default_value_t = 1.0, value_name = "PER_SECOND")]
+    pub rate_route53domains: f64,
+    /// Attempts per AWS call, the first included (retries back off exponentially).
+    #[arg(long, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+    /// Give up on one AWS call, retries included, after this many seconds.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// TEST ONLY: first retry backoff in milliseconds.
+    #[arg(long, hide = true, value_name = "MILLIS")]
+    pub test_only_backoff_ms: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -6,6 +6,7 @@
 mod args;
 mod human;
 mod probe;
+mod refresh;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -42,6 +43,10 @@ pub enum CliError {
     Usage(String),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    #[error(transparent)]
+    Live(#[from] crate::live::ReadError),
+    #[error(transparent)]
+    Snapshot(#[from] crate::live::snapshot::SnapshotError),
 }
 
 /// Runs one command and returns its exit code.
@@ -52,6 +57,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Fmt(a) => fmt(a, color),
         Command::Probe(a) => probe::run(a, color),
         Command::Schema(a) => Ok(print_schema(a)),
+        Command::Refresh(a) => refresh::run(a, color),
     }
 }
 

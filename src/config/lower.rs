@@ -316,6 +316,7 @@ fn lower_library(
             },
             mail_from,
             configuration_set: m.str("configuration-set").map(str::to_string),
+            adopt: m.bool("adopt").unwrap_or(false),
         });
         (method, m.span("from").unwrap_or(name_span(node)))
     } else if let Some(node) = f.node("smtp-account") {

@@ -3,5 +3,24 @@
 //! A reader answers questions and never judges the answers: what a DNS answer means for a
 //! library is decided by the pure checks (`crate::dns_check`) and the planner. That keeps
 //! every decision testable from recorded facts, and every adapter thin.
+//!
+//! - [`ses`], [`registrar`], [`route53`], [`dns`], [`clock`]: the traits and their adapters;
+//!   [`aws`] holds what the AWS adapters share (configuration, rate limiter, error mapping).
+//! - [`facts`]: what the readers return, as plain data; [`error`]: why a read failed.
+//! - [`ownership`]: pure classification of live resources as managed, adoptable or not ours.
+//! - [`gather`]: reads everything for a set of libraries into a snapshot.
+//! - [`snapshot`]: the versioned live-state file `mailform refresh` writes and `--live` reads.
 
+pub mod aws;
+pub mod clock;
 pub mod dns;
+pub mod error;
+pub mod facts;
+pub mod gather;
+pub mod ownership;
+pub mod registrar;
+pub mod route53;
+pub mod ses;
+pub mod snapshot;
+
+pub use error::{ReadError, ReadErrorKind, System};

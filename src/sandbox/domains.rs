@@ -13,7 +13,8 @@ use super::state::{Domain, Operation, State};
 use super::{World, route53, ses, zones};
 
 const TARGET_PREFIX: &str = "Route53Domains_v20140515.";
-const OPERATIONS: [&str; 13] = [
+const OPERATIONS: [&str; 14] = [
+    "ListTagsForDomain",
     "CheckDomainAvailability",
     "ListPrices",
     "RegisterDomain",
@@ -152,6 +153,11 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
                 out["NextPageMarker"] = json!((start + max).to_string());
             }
             Ok(Reply::amz_json(out))
+        }
+        // The sandbox keeps no tags on domains: every registered domain answers none.
+        "ListTagsForDomain" => {
+            registered(state, text(&body, "DomainName")?)?;
+            Ok(Reply::amz_json(json!({ "TagList": [] })))
         }
         "EnableDomainAutoRenew" | "DisableDomainAutoRenew" => {
             let name = text(&body, "DomainName")?.to_string();

@@ -50,6 +50,9 @@ pub enum FaultKind {
     Latency { millis: u64 },
     /// Closes the connection without an answer.
     DropConnection,
+    /// The caller lacks the IAM permission: SES and Route 53 Domains 403/400
+    /// `AccessDeniedException`, Route 53 403 `AccessDenied`.
+    AccessDenied,
 }
 
 impl FaultKind {
@@ -59,6 +62,7 @@ impl FaultKind {
             FaultKind::ServerError => "server_error",
             FaultKind::Latency { .. } => "latency",
             FaultKind::DropConnection => "drop_connection",
+            FaultKind::AccessDenied => "access_denied",
         }
     }
 }

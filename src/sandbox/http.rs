@@ -179,6 +179,22 @@ impl ApiError {
         }
     }
 
+    fn access_denied(service: Service, operation: &str) -> Self {
+        let (status, code, prefix) = match service {
+            Service::Ses => (403, "AccessDeniedException", "ses"),
+            Service::Route53 => (403, "AccessDenied", "route53"),
+            Service::Route53Domains => (400, "AccessDeniedException", "route53domains"),
+        };
+        ApiError::new(
+            status,
+            code,
+            format!(
+                "User: arn:aws:sts::123456789012:assumed-role/sandbox/test is not authorized \
+                 to perform: {prefix}:{operation}"
+            ),
+        )
+    }
+
     fn internal(service: Service) -> Self {
         let code = match service {
             Service::Ses => "InternalFailure",
@@ -371,6 +387,7 @@ async fn handle(
     let early = match &fault {
         Some(FaultKind::Throttle) => Some(ApiError::throttle(service)),
         Some(FaultKind::ServerError) => Some(ApiError::internal(service)),
+        Some(FaultKind::AccessDenied) => Some(ApiError::access_denied(service, operation)),
         Some(FaultKind::DropConnection) => {
             log(0, None, fault.as_ref());
             return Err(Box::new(DropConnection));

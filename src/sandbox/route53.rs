@@ -28,6 +28,7 @@ pub(crate) fn route(req: &Req) -> Option<&'static str> {
         ("GET", ["hostedzonesbyname"]) => "ListHostedZonesByName",
         ("GET", ["hostedzonecount"]) => "GetHostedZoneCount",
         ("GET", ["change", _]) => "GetChange",
+        ("GET", ["tags", "hostedzone", _]) => "ListTagsForResource",
         _ => return None,
     })
 }
@@ -118,6 +119,20 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
                     "<GetHostedZoneResponse xmlns=\"{NS}\">{}{}</GetHostedZoneResponse>",
                     zone_xml(zone),
                     delegation_xml(zone)
+                ),
+            ))
+        }
+        // The sandbox keeps no tags on hosted zones: every zone answers an empty set.
+        "ListTagsForResource" => {
+            let id = req.segments.get(3).map(|s| bare_id(s)).unwrap_or_default();
+            find(state, &id)?;
+            Ok(Reply::xml(
+                200,
+                format!(
+                    "<ListTagsForResourceResponse xmlns=\"{NS}\"><ResourceTagSet>\
+                     <ResourceType>hostedzone</ResourceType><ResourceId>{}</ResourceId>\
+                     <Tags></Tags></ResourceTagSet></ListTagsForResourceResponse>",
+                    super::http::xml_escape(&id)
                 ),
             ))
         }

@@ -1,0 +1,379 @@
+//! What the three AWS adapters share: loading the SDK configuration (the standard credential
+//! chain, the region, retries, timeouts, endpoint overrides), the per-service rate limiter,
+//! and turning an SDK error into one [`ReadError`].
+//!
+//! # Why a rate limiter of our own
+//! SES allows 1 request a second for everything but sending, Route 53 5. The SDK's retries
+//! recover from throttling but only after being throttled; its `adaptive` mode learns a rate
+//! from throttling too. We want to stay under the documented rate from the first call. The
+//! limiter is a dozen lines (one deadline behind a fair async mutex), so it lives here rather
+//! than in a crate; it wraps the SDK's own HTTP client so that every *attempt*, retries
+//! included, waits for its turn.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use super::error::{ReadError, ReadErrorKind, System};
+
+/// Route 53 Domains is served only in us-east-1.
+pub const ROUTE53_DOMAINS_REGION: &str = "us-east-1";
+
+/// Requests per second allowed per service.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rates {
+    pub ses: f64,
+    pub route53: f64,
+    pub route53domains: f64,
+}
+
+impl Default for Rates {
+    /// The documented limits: SES 1 a second, Route 53 5. Route 53 Domains documents none;
+    /// 1 a second is a careful guess.
+    fn default() -> Self {
+        Rates {
+            ses: 1.0,
+            route53: 5.0,
+            route53domains: 1.0,
+        }
+    }
+}
+
+/// Endpoint URL overrides (the sandbox); `None` uses AWS.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    pub ses: Option<String>,
+    pub route53: Option<String>,
+    pub route53domains: Option<String>,
+}
+
+/// Retries with exponential backoff on throttling, 5xx and transient network errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retries {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for Retries {
+    fn default() -> Self {
+        Retries {
+            max_attempts: 5,
+            initial_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Time limits of every call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    /// For the first byte of each answer.
+    pub read: Duration,
+    /// For a whole call, retries and waits for the rate limiter included.
+    pub operation: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(5),
+            read: Duration::from_secs(20),
+            operation: Duration::from_secs(120),
+        }
+    }
+}
+
+/// How the adapters talk to AWS.
+#[derive(Debug, Clone)]
+pub struct AwsOptions {
+    /// The SES (and Route 53) region: the platform file's `aws-region`.
+    pub region: String,
+    pub endpoints: Endpoints,
+    pub rates: Rates,
+    pub retries: Retries,
+    pub timeouts: Timeouts,
+    /// Page size for list calls; `None` takes each service's default (tests make it small).
+    pub page_size: Option<i32>,
+    /// Fixed credentials (tests); `None` uses the standard chain: environment, shared
+    /// config and credentials files (profiles, `credential_process`, SSO), web identity
+    /// (GitHub OIDC), ECS and EC2 instance metadata.
+    pub credentials: Option<aws_credential_types::Credentials>,
+}
+
+impl AwsOptions {
+    pub fn new(region: impl Into<String>) -> Self {
+        AwsOptions {
+            region: region.into(),
+            endpoints: Endpoints::default(),
+            rates: Rates::default(),
+            retries: Retries::default(),
+            timeouts: Timeouts::default(),
+            page_size: None,
+            credentials: None,
+        }
+    }
+}
+
+/// Loads the shared SDK configuration once. Nothing is called yet: credentials are resolved
+/// on the first request, so a missing credential shows up as that request's [`ReadError`].
+pub async fn load_sdk_config(opts: &AwsOptions) -> SdkConfig {
+    let retry = RetryConfig::standard()
+        .with_max_attempts(opts.retries.max_attempts.max(1))
+        .with_initial_backoff(opts.retries.initial_backoff)
+        .with_max_backoff(opts.retries.max_backoff);
+    let timeout = TimeoutConfig::builder()
+        .connect_timeout(opts.timeouts.connect)
+        .read_timeout(opts.timeouts.read)
+        .operation_timeout(opts.timeouts.operation)
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(opts.region.clone()))
+        .retry_config(retry)
+        .timeout_config(timeout);
+    if let Some(credentials) = &opts.credentials {
+        loader = loader.credentials_provider(credentials.clone());
+    }
+    loader.load().await
+}
+
+/// The SDK's HTTPS client behind a rate limiter of `rate` requests a second.
+pub(crate) fn limited_http_client(rate: f64) -> SharedHttpClient {
+    use aws_smithy_http_client::tls;
+    let inner = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .build_https();
+    SharedHttpClient::new(LimitedClient {
+        inner,
+        limiter: Arc::new(RateLimiter::new(rate)),
+    })
+}
+
+/// Spaces calls at least `1/rate` seconds apart, in the order they ask.
+#[derive(Debug)]
+pub struct RateLimiter {
+    interval: Duration,
+    next: Mutex<Option<Instant>>,
+}
+
+/// Added to every interval so that jitter between us and the server never makes two
+/// requests look closer together than the limit.
+const MARGIN: Duration = Duration::from_millis(15);
+
+impl RateLimiter {
+    /// `rate` requests a second; zero or less means unlimited.
+    pub fn new(rate: f64) -> Self {
+        let interval = if rate > 0.0 && rate.is_finite() {
+            Duration::from_secs_f64(1.0 / rate) + MARGIN
+        } else {
+            Duration::ZERO
+        };
+        RateLimiter {
+            interval,
+            next: Mutex::new(None),
+        }
+    }
+
+    /// Waits for this caller's turn. The mutex is fair, so waiters go first come, first served.
+    pub async fn acquire(&self) {
+        if self.interval.is_zero() {
+            return;
+        }
+        let mut next = self.next.lock().await;
+        if let Some(at) = *next {
+            tokio::time::sleep_until(at).await;
+        }
+        *next = Some(Instant::now() + self.interval);
+    }
+}
+
+#[derive(Debug)]
+struct LimitedClient {
+    inner: SharedHttpClient,
+    limiter: Arc<RateLimiter>,
+}
+
+impl HttpClient for LimitedClient {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(LimitedConnector {
+            inner: self.inner.http_connector(settings, components),
+            limiter: self.limiter.clone(),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct LimitedConnector {
+    inner: SharedHttpConnector,
+    limiter: Arc<RateLimiter>,
+}
+
+impl HttpConnector for LimitedConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let inner = self.inner.clone();
+        let limiter = self.limiter.clone();
+        HttpConnectorFuture::new(async move {
+            limiter.acquire().await;
+            inner.call(request).await
+        })
+    }
+}
+
+/// Error codes AWS uses for a missing permission.
+const ACCESS_DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "NotAuthorized",
+];
+/// Error codes AWS uses for throttling.
+const THROTTLED: &[&str] = &[
+    "TooManyRequestsException",
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "OperationLimitExceeded",
+    "PriorRequestNotComplete",
+];
+/// Error codes AWS uses for bad or expired credentials.
+const BAD_CREDENTIALS: &[&str] = &[
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+];
+
+/// Turns an SDK error into one [`ReadError`].
+pub(crate) fn classify<E, R>(
+    system: System,
+    operation: &'static str,
+    attempts: u32,
+    err: SdkError<E, R>,
+) -> ReadError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let kind = match &err {
+        SdkError::TimeoutError(_) => ReadErrorKind::Timeout,
+        SdkError::DispatchFailure(d) if d.is_timeout() => ReadErrorKind::Timeout,
+        _ if mentions_missing_credentials(&err) => ReadErrorKind::NoCredentials,
+        SdkError::DispatchFailure(d) => ReadErrorKind::Unreachable {
+            detail: innermost(d.as_connector_error().map(|c| c as _)),
+        },
+        SdkError::ServiceError(_) | SdkError::ResponseError(_) => {
+            let code = err.code().unwrap_or("unknown").to_string();
+            if ACCESS_DENIED.contains(&code.as_str()) {
+                ReadErrorKind::AccessDenied {
+                    action: format!("{}:{operation}", system.iam_prefix()),
+                }
+            } else if THROTTLED.contains(&code.as_str()) {
+                ReadErrorKind::Throttled { attempts }
+            } else if BAD_CREDENTIALS.contains(&code.as_str()) {
+                ReadErrorKind::InvalidCredentials { code }
+            } else {
+                ReadErrorKind::Service {
+                    message: err.message().unwrap_or_default().to_string(),
+                    code,
+                }
+            }
+        }
+        _ => ReadErrorKind::Service {
+            code: "request-failed".into(),
+            message: innermost(Some(&err)),
+        },
+    };
+    ReadError {
+        system,
+        operation,
+        resource: None,
+        kind,
+        source: Some(Box::new(err)),
+    }
+}
+
+/// Whether the error chain holds the credential chain's "nothing found".
+fn mentions_missing_credentials(err: &(dyn std::error::Error + 'static)) -> bool {
+    use aws_credential_types::provider::error::CredentialsError;
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(CredentialsError::CredentialsNotLoaded(_)) =
+            e.downcast_ref::<CredentialsError>()
+        {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// The last message of an error chain: usually the one that says what happened.
+fn innermost(err: Option<&(dyn std::error::Error + 'static)>) -> String {
+    let mut last = String::new();
+    let mut current = err;
+    while let Some(e) = current {
+        last = e.to_string();
+        current = e.source();
+    }
+    last
+}
+
+/// Seconds since the epoch of an SDK timestamp.
+pub(crate) fn secs(t: &aws_sdk_sesv2::primitives::DateTime) -> i64 {
+    t.secs()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn limiter_spaces_calls_by_the_interval() {
+        let limiter = RateLimiter::new(50.0);
+        let start = Instant::now();
+        for _ in 0..5 {
+            limiter.acquire().await;
+        }
+        // The first call goes at once, then one each 20 ms plus the margin.
+        let elapsed = start.elapsed();
+        assert!(
+            elapsed >= (Duration::from_millis(20) + MARGIN) * 4,
+            "{elapsed:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn zero_rate_is_unlimited() {
+        let limiter = RateLimiter::new(0.0);
+        let start = Instant::now();
+        for _ in 0..100 {
+            limiter.acquire().await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(50));
+    }
+}

@@ -1,0 +1,503 @@
+//! Reading everything live for a set of libraries: the engine of `mailform refresh`.
+//!
+//! Generic over the readers, so tests can hand in fakes; the only decisions made here are
+//! *what to ask* (from the desired model). The DNS verdicts come from the pure checks in
+//! [`crate::dns_check`]; the SMTP probe is [`crate::probe`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+use crate::dns_check::{
+    self, DkimExpectation, DmarcFinding, MailFromExpectation, MailFromProblem, SpfFinding, Verdict,
+};
+use crate::model::{Config, DeliveryMethod, Library, LibraryId, SecretRef, SmtpSecurity};
+use crate::probe::{self, GoogleAuthMode, ProbeOptions, ProbeTarget, Security};
+use crate::secret::Secret;
+
+use super::clock::Clock;
+use super::dns::{Answer, DnsReader, Observations, Query, observe};
+use super::error::ReadError;
+use super::facts::{HostedZone, RegisteredDomain, SesIdentity};
+use super::registrar::RegistrarReader;
+use super::route53::Route53Reader;
+use super::ses::SesReader;
+use super::snapshot::{
+    self, AvailabilityV1, CheckV1, DnsV1, FindingV1, LibraryV1, LiveSnapshotV1, ObservationV1,
+    PriceV1, ProbeV1, RegistrarV1, Route53V1, SesV1,
+};
+
+/// The readers one refresh uses.
+pub struct Readers<S, Z, R, D> {
+    pub ses: S,
+    pub route53: Z,
+    pub registrar: R,
+    pub dns: D,
+}
+
+/// What to read and how hard to push.
+pub struct GatherOptions<'a> {
+    /// Only these libraries; `None` reads all of them and every live resource.
+    pub targets: Option<Vec<LibraryId>>,
+    /// Calls in flight at once, per system (the rate limiters still apply).
+    pub concurrency: usize,
+    pub probe: ProbeOptions,
+    /// Where a library's SMTP password variable is looked up (the environment, in the CLI).
+    pub secret_lookup: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    /// Told what is being read, for a progress line.
+    pub progress: &'a (dyn Fn(&str) + Sync),
+}
+
+/// Reads everything and builds the snapshot. The first failed AWS read stops it: a partial
+/// snapshot would make the planner see resources as missing.
+pub async fn gather<S, Z, R, D>(
+    config: &Config,
+    readers: &Readers<S, Z, R, D>,
+    opts: &GatherOptions<'_>,
+    clock: &dyn Clock,
+) -> Result<LiveSnapshotV1, ReadError>
+where
+    S: SesReader + Sync,
+    Z: Route53Reader + Sync,
+    R: RegistrarReader + Sync,
+    D: DnsReader + Sync,
+{
+    let taken_at = clock.now();
+    let libraries: Vec<&Library> = config
+        .libraries
+        .iter()
+        .filter(|l| {
+            opts.targets
+                .as_ref()
+                .is_none_or(|targets| targets.contains(&l.id))
+        })
+        .collect();
+    let everything = opts.targets.is_none();
+    let n = opts.concurrency.max(1);
+
+    let wanted_identities: BTreeSet<String> = libraries
+        .iter()
+        .filter_map(|l| l.method.ses_identity())
+        .map(|d| d.as_str().to_string())
+        .collect();
+    let managed_domains: BTreeSet<String> = libraries
+        .iter()
+        .filter_map(|l| match &l.method {
+            DeliveryMethod::ManagedDomain(m) => Some(m.domain.as_str().to_string()),
+            _ => None,
+        })
+        .collect();
+
+    let ses = async {
+        (opts.progress)("SES: account and identities");
+        let account = readers.ses.account().await?;
+        let listed = readers.ses.identities().await?;
+        let names: Vec<String> = listed
+            .into_iter()
+            .map(|i| i.name)
+            .filter(|name| everything || wanted_identities.contains(name))
+            .collect();
+        let identities: Vec<SesIdentity> = stream::iter(names)
+            .map(|name| async move { readers.ses.identity(&name).await })
+            .buffered(n)
+            .try_filter_map(|i| async move { Ok(i) })
+            .try_collect()
+            .await?;
+        let sets = readers.ses.configuration_sets().await?;
+        Ok::<_, ReadError>((account, identities, sets))
+    };
+
+    let route53 = async {
+        (opts.progress)("Route 53: hosted zones");
+        let zones = readers.route53.hosted_zones().await?;
+        let zones: Vec<HostedZone> = stream::iter(
+            zones
+                .into_iter()
+                .filter(|z| everything || managed_domains.contains(&z.name)),
+        )
+        .map(|mut zone| async move {
+            zone.records = readers.route53.record_sets(&zone.id).await?;
+            zone.tags = readers.route53.zone_tags(&zone.id).await?;
+            Ok::<_, ReadError>(zone)
+        })
+        .buffered(n)
+        .try_collect()
+        .await?;
+        Ok::<_, ReadError>(zones)
+    };
+
+    let registrar = async {
+        (opts.progress)("Route 53 Domains: domains and operations");
+        let listed = readers.registrar.domains().await?;
+        let registered: BTreeSet<String> = listed.iter().map(|d| d.name.clone()).collect();
+        let domains: Vec<RegisteredDomain> = stream::iter(
+            listed
+                .into_iter()
+                .filter(|d| everything || managed_domains.contains(&d.name)),
+        )
+        .map(|listed| async move {
+            let mut detail = readers.registrar.domain(&listed.name).await?;
+            // ListDomains knows the transfer lock, GetDomainDetail only the status codes.
+            detail.transfer_lock = listed.transfer_lock;
+            detail.auto_renew = detail.auto_renew.or(listed.auto_renew);
+            detail.expiry = detail.expiry.or(listed.expiry);
+            Ok::<_, ReadError>(detail)
+        })
+        .buffered(n)
+        .try_collect()
+        .await?;
+        let operations = readers.registrar.operations().await?;
+        let mut availability = Vec::new();
+        for domain in managed_domains.iter().filter(|d| !registered.contains(*d)) {
+            availability.push(readers.registrar.availability(domain).await?);
+        }
+        let tlds: BTreeSet<&str> = managed_domains
+            .iter()
+            .filter_map(|d| d.rsplit('.').next())
+            .collect();
+        let mut prices = Vec::new();
+        for tld in tlds {
+            prices.extend(readers.registrar.price(tld).await?);
+        }
+        Ok::<_, ReadError>((domains, operations, availability, prices))
+    };
+
+    let (ses, zones, registrar) = tokio::try_join!(ses, route53, registrar)?;
+    let (account, identities, sets) = ses;
+    let (domains, operations, availability, prices) = registrar;
+
+    (opts.progress)("DNS");
+    let by_name: BTreeMap<&str, &SesIdentity> =
+        identities.iter().map(|i| (i.name.as_str(), i)).collect();
+    let mut plans: Vec<DnsPlan> = libraries
+        .iter()
+        .filter_map(|l| dns_plan(l, &by_name, &config.platform.aws_region))
+        .collect();
+    let mut queries: BTreeSet<Query> = plans.iter().flat_map(|p| p.queries()).collect();
+    let mut obs: Observations = observe(&readers.dns, queries.iter().cloned(), n).await;
+    // SPF includes: ask, look again, until nothing new is wanted (bounded by SPF's own limit).
+    for _ in 0..=dns_check::SPF_LOOKUP_LIMIT {
+        let more: BTreeSet<Query> = plans
+            .iter()
+            .flat_map(|p| dns_check::spf_followups(p.domain.as_str(), &obs))
+            .filter(|q| !queries.contains(q))
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        obs.extend(observe(&readers.dns, more.iter().cloned(), n).await);
+        queries.extend(more);
+    }
+
+    (opts.progress)("SMTP probes");
+    let probes: BTreeMap<LibraryId, Result<ProbeV1, String>> =
+        stream::iter(libraries.iter().filter_map(|l| match &l.method {
+            DeliveryMethod::SmtpAccount(a) => Some((l.id.clone(), a)),
+            _ => None,
+        }))
+        .map(|(id, account)| async move {
+            let SecretRef::Env(var) = &account.password;
+            let Some(password) = (opts.secret_lookup)(var).filter(|p| !p.is_empty()) else {
+                return (
+                    id,
+                    Err(format!(
+                        "SMTP probe skipped: the password variable {var} is not set"
+                    )),
+                );
+            };
+            let target = ProbeTarget {
+                host: account.host.clone(),
+                port: account.port,
+                security: match account.security {
+                    SmtpSecurity::Tls => Security::Tls,
+                    SmtpSecurity::StartTls => Security::Starttls,
+                },
+                username: account.username.clone(),
+                password: Secret::new(password),
+                from: account.from.to_string(),
+                google: account.google.map(|g| match g {
+                    crate::model::GoogleAuth::AppPassword => GoogleAuthMode::AppPassword,
+                    crate::model::GoogleAuth::AccountPassword => GoogleAuthMode::AccountPassword,
+                }),
+            };
+            let report = probe::probe(&target, &opts.probe).await;
+            let result = ProbeV1 {
+                taken_at: snapshot::timestamp(report.taken_at),
+                verdict: report.verdict.key().to_string(),
+                codes: report.codes().into_iter().map(str::to_string).collect(),
+            };
+            (id, Ok(result))
+        })
+        .buffer_unordered(n)
+        .collect()
+        .await;
+
+    let mut library_out = Vec::new();
+    for library in &libraries {
+        let mut notes = Vec::new();
+        let identity = library.method.ses_identity().map(|d| d.to_string());
+        if let Some(name) = &identity {
+            match by_name.get(name.as_str()) {
+                None => notes.push(format!("no SES identity {name} yet")),
+                Some(i) if i.dkim.as_ref().is_none_or(|d| d.tokens.is_empty()) => {
+                    notes.push(format!("SES identity {name} has no Easy DKIM tokens"))
+                }
+                Some(_) => {}
+            }
+        }
+        let dns = match plans.iter().position(|p| p.library == library.id) {
+            Some(at) => Some(plans.swap_remove(at).judge(&obs)),
+            None => None,
+        };
+        let smtp_probe = match probes.get(&library.id) {
+            Some(Ok(p)) => Some(p.clone()),
+            Some(Err(note)) => {
+                notes.push(note.clone());
+                None
+            }
+            None => None,
+        };
+        library_out.push(LibraryV1 {
+            id: library.id.as_str().to_string(),
+            method: method_name(&library.method).to_string(),
+            identity,
+            dns,
+            smtp_probe,
+            notes,
+        });
+    }
+
+    Ok(LiveSnapshotV1 {
+        version: snapshot::VERSION,
+        taken_at: snapshot::timestamp(taken_at),
+        region: config.platform.aws_region.clone(),
+        targets: opts
+            .targets
+            .as_ref()
+            .map(|t| t.iter().map(|id| id.as_str().to_string()).collect()),
+        ses: SesV1 {
+            account: (&account).into(),
+            identities: identities.iter().map(Into::into).collect(),
+            configuration_sets: sets.into_iter().map(|s| s.name).collect(),
+        },
+        registrar: RegistrarV1 {
+            domains: domains.iter().map(Into::into).collect(),
+            operations: operations.iter().map(Into::into).collect(),
+            availability: availability
+                .into_iter()
+                .map(|a| AvailabilityV1 {
+                    domain: a.domain,
+                    answer: a.answer,
+                })
+                .collect(),
+            prices: prices
+                .into_iter()
+                .map(|p| PriceV1 {
+                    tld: p.tld,
+                    registration: p.registration,
+                    renewal: p.renewal,
+                    currency: p.currency,
+                })
+                .collect(),
+        },
+        route53: Route53V1 {
+            hosted_zones: zones.iter().map(Into::into).collect(),
+        },
+        libraries: library_out,
+    })
+}
+
+fn method_name(method: &DeliveryMethod) -> &'static str {
+    match method {
+        DeliveryMethod::SesDomain(_) => "ses-domain",
+        DeliveryMethod::SmtpAccount(_) => "smtp-account",
+        DeliveryMethod::ManagedDomain(_) => "managed-domain",
+    }
+}
+
+/// The DNS questions of one library and how to judge the answers.
+struct DnsPlan {
+    library: LibraryId,
+    domain: crate::model::DomainName,
+    dkim: Option<DkimExpectation>,
+    mail_from: Option<MailFromExpectation>,
+}
+
+fn dns_plan(
+    library: &Library,
+    identities: &BTreeMap<&str, &SesIdentity>,
+    region: &str,
+) -> Option<DnsPlan> {
+    let domain = library.method.ses_identity()?.clone();
+    let mail_from = match &library.method {
+        DeliveryMethod::SesDomain(m) => m.mail_from.clone(),
+        _ => None,
+    };
+    let dkim = identities
+        .get(domain.as_str())
+        .and_then(|i| i.dkim.as_ref())
+        .and_then(|d| {
+            let zone = d.signing_hosted_zone.clone()?;
+            (!d.tokens.is_empty()).then(|| DkimExpectation {
+                domain: domain.clone(),
+                tokens: d.tokens.clone(),
+                signing_zone: zone,
+                subdomains: mail_from.iter().cloned().collect(),
+            })
+        });
+    Some(DnsPlan {
+        library: library.id.clone(),
+        dkim,
+        mail_from: mail_from.map(|d| MailFromExpectation {
+            domain: d,
+            region: region.to_string(),
+        }),
+        domain,
+    })
+}
+
+impl DnsPlan {
+    fn queries(&self) -> Vec<Query> {
+        let mut q = Vec::new();
+        if let Some(d) = &self.dkim {
+            q.extend(d.queries());
+        }
+        if let Some(m) = &self.mail_from {
+            q.extend(m.queries());
+        }
+        q.extend(dns_check::dmarc_queries(&self.domain));
+        q.push(Query::new(self.domain.as_str(), super::dns::Rtype::Txt));
+        q
+    }
+
+    fn judge(self, obs: &Observations) -> DnsV1 {
+        let dkim = self
+            .dkim
+            .as_ref()
+            .map(|d| {
+                dns_check::judge_dkim(d, obs)
+                    .records
+                    .into_iter()
+                    .map(|r| CheckV1 {
+                        name: r.name,
+                        rtype: r.rtype.as_str().to_string(),
+                        expected: r.expected,
+                        verdict: r.verdict.code().to_string(),
+                        detail: verdict_detail(&r.verdict),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mail_from = self
+            .mail_from
+            .as_ref()
+            .map(|m| {
+                dns_check::judge_mail_from(m, obs)
+                    .into_iter()
+                    .map(|(r, problem)| CheckV1 {
+                        name: r.name,
+                        rtype: r.rtype.as_str().to_string(),
+                        expected: r.expected,
+                        verdict: problem
+                            .as_ref()
+                            .map_or(r.verdict.code(), MailFromProblem::code)
+                            .to_string(),
+                        detail: problem
+                            .as_ref()
+                            .map(problem_detail)
+                            .or_else(|| verdict_detail(&r.verdict)),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let asked: BTreeSet<Query> = self.queries().into_iter().collect();
+        let observations = obs
+            .iter()
+            .filter(|(q, _)| asked.contains(q))
+            .map(|(q, a)| observation(q, a))
+            .collect();
+        DnsV1 {
+            dkim,
+            mail_from,
+            spf: spf_finding(dns_check::judge_spf(self.domain.as_str(), obs)),
+            dmarc: dmarc_finding(dns_check::judge_dmarc(&self.domain, obs)),
+            observations,
+        }
+    }
+}
+
+fn verdict_detail(v: &Verdict) -> Option<String> {
+    match v {
+        Verdict::Present | Verdict::Missing { hint: None } => None,
+        Verdict::Missing { hint: Some(m) } | Verdict::Wrong { mistake: m } => Some(m.message()),
+        Verdict::Unknown { error } => Some(error.clone()),
+    }
+}
+
+fn problem_detail(p: &MailFromProblem) -> String {
+    match p {
+        MailFromProblem::WrongMx { found } => format!("MX records found: {}", found.join(", ")),
+        MailFromProblem::SpfWithoutSes { found } => {
+            format!("the SPF record `{found}` does not include amazonses.com")
+        }
+        MailFromProblem::SeveralSpf { count } => format!("{count} SPF records; there must be one"),
+    }
+}
+
+fn spf_finding(f: SpfFinding) -> FindingV1 {
+    let (finding, detail) = match f {
+        SpfFinding::Absent => ("absent", None),
+        SpfFinding::Several { count } => ("several", Some(format!("{count} SPF records"))),
+        SpfFinding::Invalid { reason } => ("invalid", Some(reason)),
+        SpfFinding::Valid {
+            record, lookups, ..
+        } => ("valid", Some(format!("{record} ({lookups} DNS lookups)"))),
+    };
+    FindingV1 {
+        finding: finding.into(),
+        detail,
+    }
+}
+
+fn dmarc_finding(f: DmarcFinding) -> FindingV1 {
+    let (finding, detail) = match f {
+        DmarcFinding::Absent => ("absent", None),
+        DmarcFinding::Several { at } => ("several", Some(format!("several records at {at}"))),
+        DmarcFinding::Invalid { at, reason } => ("invalid", Some(format!("{at}: {reason}"))),
+        DmarcFinding::Valid {
+            at,
+            policy,
+            adkim,
+            aspf,
+        } => (
+            "valid",
+            Some(format!("p={policy} adkim={adkim} aspf={aspf} at {at}")),
+        ),
+    };
+    FindingV1 {
+        finding: finding.into(),
+        detail,
+    }
+}
+
+fn observation(q: &Query, a: &Answer) -> ObservationV1 {
+    let (answer, records, error) = match a {
+        Answer::Records(rs) => (
+            "records",
+            rs.iter()
+                .map(|r| format!("{} {} {}", r.owner, r.rtype.as_str(), r.data))
+                .collect(),
+            None,
+        ),
+        Answer::NoData => ("nodata", Vec::new(), None),
+        Answer::NxDomain => ("nxdomain", Vec::new(), None),
+        Answer::Failed(e) => ("failed", Vec::new(), Some(e.clone())),
+    };
+    ObservationV1 {
+        name: q.name.clone(),
+        rtype: q.rtype.as_str().to_string(),
+        answer: answer.into(),
+        records,
+        error,
+    }
+}

@@ -1,0 +1,221 @@
+//! Ownership: which live resources mailform may change. Pure.
+//!
+//! Everything mailform creates carries `managed-by=mailform` and `library=<id>` (plus the
+//! platform's tags). A resource without them was made by someone else and is only ever read,
+//! unless the library that wants it says `adopt #true` in its `ses-domain` block: adoption is
+//! an explicit act in a reviewed file, never inferred.
+
+use crate::model::{Config, DeliveryMethod, Library, LibraryId};
+
+use super::facts::Tags;
+
+/// The tag that marks what mailform created.
+pub const MANAGED_BY_KEY: &str = "managed-by";
+pub const MANAGED_BY_VALUE: &str = "mailform";
+/// The tag that names the library a resource belongs to.
+pub const LIBRARY_KEY: &str = "library";
+
+/// The tags mailform puts on what it creates for `library`: the platform's, then its own
+/// (which win over a platform tag of the same key).
+pub fn tags_for(config: &Config, library: &LibraryId) -> Tags {
+    let mut tags = config.platform.tags.clone();
+    tags.insert(MANAGED_BY_KEY.into(), MANAGED_BY_VALUE.into());
+    tags.insert(LIBRARY_KEY.into(), library.as_str().into());
+    tags
+}
+
+/// The kinds of live resource mailform reasons about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceKind {
+    SesIdentity,
+    HostedZone,
+    RegisteredDomain,
+}
+
+/// Where a live resource stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ownership {
+    /// Tagged by mailform for this library, which still wants it.
+    Managed { library: LibraryId },
+    /// Tagged by mailform for a library that no longer wants it (removed or changed method).
+    Orphaned { library: String },
+    /// Not tagged by mailform, wanted by a library that said `adopt #true`.
+    Adoptable { library: LibraryId },
+    /// Not mailform's: read only. `wanted_by` names a library whose desired resource this is
+    /// (a conflict to report, resolved only by `adopt #true`).
+    Unmanaged { wanted_by: Option<LibraryId> },
+}
+
+impl Ownership {
+    /// Whether mailform may change the resource.
+    pub fn may_change(&self) -> bool {
+        matches!(
+            self,
+            Ownership::Managed { .. } | Ownership::Adoptable { .. }
+        )
+    }
+}
+
+/// The library (if any) whose desired state includes a resource of this kind and name.
+pub fn wanted_by<'a>(config: &'a Config, kind: ResourceKind, name: &str) -> Option<&'a Library> {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    config.libraries.iter().find(|l| match (kind, &l.method) {
+        (ResourceKind::SesIdentity, m) => m.ses_identity().is_some_and(|d| d.as_str() == name),
+        (
+            ResourceKind::HostedZone | ResourceKind::RegisteredDomain,
+            DeliveryMethod::ManagedDomain(m),
+        ) => m.domain.as_str() == name,
+        _ => false,
+    })
+}
+
+/// Classifies one live resource against the desired state.
+pub fn classify(config: &Config, kind: ResourceKind, name: &str, tags: &Tags) -> Ownership {
+    let wanted = wanted_by(config, kind, name);
+    let ours = tags.get(MANAGED_BY_KEY).map(String::as_str) == Some(MANAGED_BY_VALUE);
+    match (ours, tags.get(LIBRARY_KEY), wanted) {
+        (true, Some(tagged), Some(library)) if tagged == library.id.as_str() => {
+            Ownership::Managed {
+                library: library.id.clone(),
+            }
+        }
+        (true, Some(tagged), _) => Ownership::Orphaned {
+            library: tagged.clone(),
+        },
+        // Ours but without a library tag: never delete what we cannot attribute.
+        (true, None, wanted) => Ownership::Unmanaged {
+            wanted_by: wanted.map(|l| l.id.clone()),
+        },
+        (false, _, Some(library)) if adopts(library) => Ownership::Adoptable {
+            library: library.id.clone(),
+        },
+        (false, _, wanted) => Ownership::Unmanaged {
+            wanted_by: wanted.map(|l| l.id.clone()),
+        },
+    }
+}
+
+fn adopts(library: &Library) -> bool {
+    matches!(&library.method, DeliveryMethod::SesDomain(m) if m.adopt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::*;
+    use std::collections::BTreeMap;
+
+    fn library(id: &str, domain: &str, adopt: bool) -> Library {
+        Library {
+            id: LibraryId::parse(id).unwrap(),
+            name: id.into(),
+            it_contact: EmailAddress::parse("it@example.org").unwrap(),
+            launch: None,
+            method: DeliveryMethod::SesDomain(SesDomain {
+                from: EmailAddress::parse(&format!("noreply@{domain}")).unwrap(),
+                dkim_key_length: DkimKeyLength::Rsa2048,
+                mail_from: None,
+                configuration_set: None,
+                adopt,
+            }),
+        }
+    }
+
+    fn config() -> Config {
+        Config {
+            platform: Platform {
+                aws_region: "eu-west-1".into(),
+                tags: BTreeMap::from([("team".into(), "platform".into())]),
+                notice_period_days: 14,
+                default_price_cap: Usd::from_cents(2000),
+                registrant: None,
+            },
+            libraries: vec![
+                library("springfield", "springfield.example.org", false),
+                library("shelbyville", "shelbyville.example.org", true),
+            ],
+        }
+    }
+
+    fn tags(pairs: &[(&str, &str)]) -> Tags {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn tags_carry_platform_tags_and_ownership() {
+        let c = config();
+        let t = tags_for(&c, &c.libraries[0].id);
+        assert_eq!(
+            t,
+            tags(&[
+                ("library", "springfield"),
+                ("managed-by", "mailform"),
+                ("team", "platform")
+            ])
+        );
+    }
+
+    #[test]
+    fn classification() {
+        let c = config();
+        let id = |s: &str| LibraryId::parse(s).unwrap();
+        let kind = ResourceKind::SesIdentity;
+        let ours = tags(&[("managed-by", "mailform"), ("library", "springfield")]);
+        assert_eq!(
+            classify(&c, kind, "springfield.example.org", &ours),
+            Ownership::Managed {
+                library: id("springfield")
+            }
+        );
+        // Tagged for springfield but springfield wants another domain: orphaned.
+        assert_eq!(
+            classify(&c, kind, "old.example.org", &ours),
+            Ownership::Orphaned {
+                library: "springfield".into()
+            }
+        );
+        // Someone else's identity on a domain springfield wants: read only, a conflict.
+        assert_eq!(
+            classify(
+                &c,
+                kind,
+                "springfield.example.org",
+                &tags(&[("owner", "marketing")])
+            ),
+            Ownership::Unmanaged {
+                wanted_by: Some(id("springfield"))
+            }
+        );
+        // The same for shelbyville, which said `adopt #true`.
+        assert_eq!(
+            classify(&c, kind, "Shelbyville.example.org.", &Tags::new()),
+            Ownership::Adoptable {
+                library: id("shelbyville")
+            }
+        );
+        // Tagged by another tool with our key but another value: not ours.
+        assert_eq!(
+            classify(
+                &c,
+                kind,
+                "unrelated.example.org",
+                &tags(&[("managed-by", "terraform")])
+            ),
+            Ownership::Unmanaged { wanted_by: None }
+        );
+        // Adoption is for SES identities only: a hosted zone of that name is not adoptable.
+        assert_eq!(
+            classify(
+                &c,
+                ResourceKind::HostedZone,
+                "shelbyville.example.org",
+                &Tags::new()
+            ),
+            Ownership::Unmanaged { wanted_by: None }
+        );
+        assert!(!Ownership::Unmanaged { wanted_by: None }.may_change());
+    }
+}

@@ -1,0 +1,207 @@
+//! The registrar: the [`RegistrarReader`] trait and its aws-sdk-route53domains adapter.
+//! Route 53 Domains is served only in us-east-1, whatever the platform's region.
+
+use std::future::Future;
+
+use aws_config::{Region, SdkConfig};
+use aws_sdk_route53domains::Client;
+
+use super::aws::{AwsOptions, ROUTE53_DOMAINS_REGION, classify, limited_http_client, secs};
+use super::error::{ReadError, System};
+use super::facts::{Availability, DomainOperation, RegisteredDomain, Tags, TldPrice};
+
+/// Reads the domains registered through Route 53 Domains.
+pub trait RegistrarReader {
+    /// `ListDomains`, every page; statuses, name servers and tags are left empty.
+    fn domains(&self) -> impl Future<Output = Result<Vec<RegisteredDomain>, ReadError>> + Send;
+    /// `GetDomainDetail` and `ListTagsForDomain` of one domain.
+    fn domain(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<RegisteredDomain, ReadError>> + Send;
+    /// `ListOperations`, every page.
+    fn operations(&self) -> impl Future<Output = Result<Vec<DomainOperation>, ReadError>> + Send;
+    /// `CheckDomainAvailability`.
+    fn availability(
+        &self,
+        domain: &str,
+    ) -> impl Future<Output = Result<Availability, ReadError>> + Send;
+    /// `ListPrices` for one TLD.
+    fn price(&self, tld: &str) -> impl Future<Output = Result<Option<TldPrice>, ReadError>> + Send;
+}
+
+/// The aws-sdk-route53domains adapter, pinned to us-east-1.
+#[derive(Debug, Clone)]
+pub struct AwsRegistrar {
+    client: Client,
+    attempts: u32,
+    page_size: Option<i32>,
+}
+
+impl AwsRegistrar {
+    pub fn new(sdk: &SdkConfig, opts: &AwsOptions) -> Self {
+        let mut config = aws_sdk_route53domains::config::Builder::from(sdk)
+            .region(Region::new(ROUTE53_DOMAINS_REGION))
+            .http_client(limited_http_client(opts.rates.route53domains));
+        if let Some(url) = &opts.endpoints.route53domains {
+            config = config.endpoint_url(url);
+        }
+        AwsRegistrar {
+            client: Client::from_conf(config.build()),
+            attempts: opts.retries.max_attempts,
+            page_size: opts.page_size,
+        }
+    }
+}
+
+fn plain_name(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+impl RegistrarReader for AwsRegistrar {
+    async fn domains(&self) -> Result<Vec<RegisteredDomain>, ReadError> {
+        let mut pages = self
+            .client
+            .list_domains()
+            .set_max_items(self.page_size)
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page
+                .map_err(|e| classify(System::Route53Domains, "ListDomains", self.attempts, e))?;
+            out.extend(page.domains().iter().map(|d| RegisteredDomain {
+                name: plain_name(d.domain_name().unwrap_or_default()),
+                auto_renew: d.auto_renew(),
+                transfer_lock: d.transfer_lock(),
+                expiry: d.expiry().map(secs),
+                statuses: Vec::new(),
+                name_servers: Vec::new(),
+                tags: Tags::new(),
+            }));
+        }
+        Ok(out)
+    }
+
+    async fn domain(&self, name: &str) -> Result<RegisteredDomain, ReadError> {
+        let detail = self
+            .client
+            .get_domain_detail()
+            .domain_name(name)
+            .send()
+            .await
+            .map_err(|e| {
+                classify(System::Route53Domains, "GetDomainDetail", self.attempts, e).resource(name)
+            })?;
+        let tags = self
+            .client
+            .list_tags_for_domain()
+            .domain_name(name)
+            .send()
+            .await
+            .map_err(|e| {
+                classify(
+                    System::Route53Domains,
+                    "ListTagsForDomain",
+                    self.attempts,
+                    e,
+                )
+                .resource(name)
+            })?;
+        Ok(RegisteredDomain {
+            name: plain_name(detail.domain_name().unwrap_or(name)),
+            auto_renew: detail.auto_renew(),
+            transfer_lock: None,
+            expiry: detail.expiration_date().map(secs),
+            statuses: detail.status_list().to_vec(),
+            name_servers: detail
+                .nameservers()
+                .iter()
+                .map(|n| plain_name(n.name()))
+                .collect(),
+            tags: tags
+                .tag_list()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
+                .collect(),
+        })
+    }
+
+    async fn operations(&self) -> Result<Vec<DomainOperation>, ReadError> {
+        let mut pages = self
+            .client
+            .list_operations()
+            .set_max_items(self.page_size)
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                classify(System::Route53Domains, "ListOperations", self.attempts, e)
+            })?;
+            out.extend(page.operations().iter().map(|o| {
+                DomainOperation {
+                    id: o.operation_id().unwrap_or_default().to_string(),
+                    domain: o.domain_name().map(plain_name),
+                    kind: o
+                        .r#type()
+                        .map(|t| t.as_str().to_string())
+                        .unwrap_or_default(),
+                    status: o
+                        .status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                    submitted: o.submitted_date().map(secs),
+                }
+            }));
+        }
+        Ok(out)
+    }
+
+    async fn availability(&self, domain: &str) -> Result<Availability, ReadError> {
+        let out = self
+            .client
+            .check_domain_availability()
+            .domain_name(domain)
+            .send()
+            .await
+            .map_err(|e| {
+                classify(
+                    System::Route53Domains,
+                    "CheckDomainAvailability",
+                    self.attempts,
+                    e,
+                )
+                .resource(domain)
+            })?;
+        Ok(Availability {
+            domain: plain_name(domain),
+            answer: out
+                .availability()
+                .map(|a| a.as_str().to_string())
+                .unwrap_or_default(),
+        })
+    }
+
+    async fn price(&self, tld: &str) -> Result<Option<TldPrice>, ReadError> {
+        let out = self
+            .client
+            .list_prices()
+            .tld(tld)
+            .send()
+            .await
+            .map_err(|e| {
+                classify(System::Route53Domains, "ListPrices", self.attempts, e).resource(tld)
+            })?;
+        Ok(out
+            .prices()
+            .iter()
+            .find(|p| p.name() == Some(tld))
+            .map(|p| TldPrice {
+                tld: tld.to_string(),
+                registration: p.registration_price().map(|x| x.price()),
+                renewal: p.renewal_price().map(|x| x.price()),
+                currency: p.registration_price().map(|x| x.currency().to_string()),
+            }))
+    }
+}

@@ -1,0 +1,179 @@
+//! SES: the [`SesReader`] trait and its aws-sdk-sesv2 adapter.
+
+use std::future::Future;
+
+use aws_config::SdkConfig;
+use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::error::ProvideErrorMetadata as _;
+
+use super::aws::{AwsOptions, classify, limited_http_client, secs};
+use super::error::{ReadError, System};
+use super::facts::{
+    ConfigurationSet, DkimFacts, IdentityKind, IdentitySummary, MailFromFacts, SesAccount,
+    SesIdentity, Status, Tags,
+};
+
+/// Reads the SES account of the platform's region.
+pub trait SesReader {
+    /// `GetAccount`.
+    fn account(&self) -> impl Future<Output = Result<SesAccount, ReadError>> + Send;
+    /// `ListEmailIdentities`, every page.
+    fn identities(&self) -> impl Future<Output = Result<Vec<IdentitySummary>, ReadError>> + Send;
+    /// `GetEmailIdentity`; `None` when there is no such identity.
+    fn identity(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<SesIdentity>, ReadError>> + Send;
+    /// `ListConfigurationSets`, every page.
+    fn configuration_sets(
+        &self,
+    ) -> impl Future<Output = Result<Vec<ConfigurationSet>, ReadError>> + Send;
+}
+
+/// The aws-sdk-sesv2 adapter.
+#[derive(Debug, Clone)]
+pub struct AwsSes {
+    client: Client,
+    attempts: u32,
+    page_size: Option<i32>,
+}
+
+impl AwsSes {
+    pub fn new(sdk: &SdkConfig, opts: &AwsOptions) -> Self {
+        let mut config = aws_sdk_sesv2::config::Builder::from(sdk)
+            .http_client(limited_http_client(opts.rates.ses));
+        if let Some(url) = &opts.endpoints.ses {
+            config = config.endpoint_url(url);
+        }
+        AwsSes {
+            client: Client::from_conf(config.build()),
+            attempts: opts.retries.max_attempts,
+            page_size: opts.page_size,
+        }
+    }
+}
+
+impl SesReader for AwsSes {
+    async fn account(&self) -> Result<SesAccount, ReadError> {
+        let out = self
+            .client
+            .get_account()
+            .send()
+            .await
+            .map_err(|e| classify(System::Ses, "GetAccount", self.attempts, e))?;
+        Ok(SesAccount {
+            production_access: out.production_access_enabled(),
+            sending_enabled: out.sending_enabled(),
+            max_24_hour_send: out.send_quota().map(|q| q.max24_hour_send()),
+            max_send_rate: out.send_quota().map(|q| q.max_send_rate()),
+        })
+    }
+
+    async fn identities(&self) -> Result<Vec<IdentitySummary>, ReadError> {
+        let mut pages = self
+            .client
+            .list_email_identities()
+            .set_page_size(self.page_size)
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|e| classify(System::Ses, "ListEmailIdentities", self.attempts, e))?;
+            for info in page.email_identities() {
+                out.push(IdentitySummary {
+                    name: info
+                        .identity_name()
+                        .unwrap_or_default()
+                        .to_ascii_lowercase(),
+                    kind: IdentityKind::parse(
+                        info.identity_type().map(|t| t.as_str()).unwrap_or_default(),
+                    ),
+                    verification_status: info
+                        .verification_status()
+                        .map(|s| Status::parse(s.as_str())),
+                    sending_enabled: info.sending_enabled(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn identity(&self, name: &str) -> Result<Option<SesIdentity>, ReadError> {
+        let out = match self
+            .client
+            .get_email_identity()
+            .email_identity(name)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if e.code() == Some("NotFoundException") => return Ok(None),
+            Err(e) => {
+                return Err(
+                    classify(System::Ses, "GetEmailIdentity", self.attempts, e).resource(name)
+                );
+            }
+        };
+        let dkim = out.dkim_attributes().map(|d| DkimFacts {
+            signing_enabled: d.signing_enabled(),
+            status: d.status().map(|s| Status::parse(s.as_str())),
+            tokens: d.tokens().to_vec(),
+            signing_hosted_zone: d
+                .signing_hosted_zone()
+                .map(|z| z.trim_end_matches('.').to_ascii_lowercase()),
+            origin: d
+                .signing_attributes_origin()
+                .map(|o| o.as_str().to_string()),
+            current_key_length: d
+                .current_signing_key_length()
+                .map(|k| k.as_str().to_string()),
+            next_key_length: d.next_signing_key_length().map(|k| k.as_str().to_string()),
+            last_key_generation: d.last_key_generation_timestamp().map(secs),
+        });
+        let mail_from = out.mail_from_attributes().map(|m| MailFromFacts {
+            domain: m.mail_from_domain().to_ascii_lowercase(),
+            status: m.mail_from_domain_status().as_str().to_string(),
+            behavior_on_mx_failure: m.behavior_on_mx_failure().as_str().to_string(),
+        });
+        let tags: Tags = out
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect();
+        Ok(Some(SesIdentity {
+            name: name.to_ascii_lowercase(),
+            kind: IdentityKind::parse(out.identity_type().map(|t| t.as_str()).unwrap_or_default()),
+            verification_status: out.verification_status().map(|s| Status::parse(s.as_str())),
+            verified_for_sending: out.verified_for_sending_status(),
+            dkim,
+            mail_from,
+            configuration_set: out.configuration_set_name().map(str::to_string),
+            tags,
+            verification_error: out
+                .verification_info()
+                .and_then(|v| v.error_type())
+                .map(|e| e.as_str().to_string()),
+        }))
+    }
+
+    async fn configuration_sets(&self) -> Result<Vec<ConfigurationSet>, ReadError> {
+        let mut pages = self
+            .client
+            .list_configuration_sets()
+            .set_page_size(self.page_size)
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|e| classify(System::Ses, "ListConfigurationSets", self.attempts, e))?;
+            out.extend(
+                page.configuration_sets()
+                    .iter()
+                    .map(|name| ConfigurationSet { name: name.clone() }),
+            );
+        }
+        Ok(out)
+    }
+}

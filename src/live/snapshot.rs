@@ -1,0 +1,396 @@
+//! The live-state snapshot: what `mailform refresh` writes and later commands read with
+//! `--live FILE`. Versioned JSON with its own types (schema: `schemas/live-snapshot.schema.json`);
+//! the internal facts are free to change, this is not.
+//!
+//! Secrets never enter it: SMTP probes are recorded as time, verdict and codes only.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::facts;
+
+/// The format version this build writes and reads.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveSnapshotV1 {
+    pub version: u32,
+    /// RFC 3339, UTC.
+    pub taken_at: String,
+    /// The SES region read.
+    pub region: String,
+    /// The libraries asked for with `--target`; `None` when all were read.
+    pub targets: Option<Vec<String>>,
+    pub ses: SesV1,
+    pub registrar: RegistrarV1,
+    pub route53: Route53V1,
+    pub libraries: Vec<LibraryV1>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SesV1 {
+    pub account: SesAccountV1,
+    pub identities: Vec<IdentityV1>,
+    pub configuration_sets: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SesAccountV1 {
+    pub production_access: bool,
+    pub sending_enabled: bool,
+    pub max_24_hour_send: Option<f64>,
+    pub max_send_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdentityV1 {
+    pub name: String,
+    /// `DOMAIN` or `EMAIL_ADDRESS`.
+    pub kind: String,
+    /// `PENDING`, `SUCCESS`, `FAILED`, `TEMPORARY_FAILURE`, `NOT_STARTED`.
+    pub verification_status: Option<String>,
+    pub verified_for_sending: bool,
+    pub verification_error: Option<String>,
+    pub dkim: Option<DkimV1>,
+    pub mail_from: Option<MailFromV1>,
+    pub configuration_set: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DkimV1 {
+    pub signing_enabled: bool,
+    pub status: Option<String>,
+    pub tokens: Vec<String>,
+    pub signing_hosted_zone: Option<String>,
+    pub origin: Option<String>,
+    pub current_key_length: Option<String>,
+    pub next_key_length: Option<String>,
+    pub last_key_generation: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailFromV1 {
+    pub domain: String,
+    pub status: String,
+    pub behavior_on_mx_failure: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistrarV1 {
+    pub domains: Vec<DomainV1>,
+    pub operations: Vec<OperationV1>,
+    pub availability: Vec<AvailabilityV1>,
+    pub prices: Vec<PriceV1>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainV1 {
+    pub name: String,
+    pub auto_renew: Option<bool>,
+    pub transfer_lock: Option<bool>,
+    pub expiry: Option<String>,
+    pub statuses: Vec<String>,
+    pub name_servers: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OperationV1 {
+    pub id: String,
+    pub domain: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub status: String,
+    pub submitted: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AvailabilityV1 {
+    pub domain: String,
+    pub answer: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PriceV1 {
+    pub tld: String,
+    pub registration: Option<f64>,
+    pub renewal: Option<f64>,
+    pub currency: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Route53V1 {
+    pub hosted_zones: Vec<ZoneV1>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZoneV1 {
+    pub id: String,
+    pub name: String,
+    pub private: bool,
+    pub tags: BTreeMap<String, String>,
+    pub records: Vec<RecordV1>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordV1 {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+    pub ttl: Option<i64>,
+    pub values: Vec<String>,
+    pub alias_target: Option<String>,
+}
+
+/// What was observed for one library.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LibraryV1 {
+    pub id: String,
+    /// `ses-domain`, `smtp-account` or `managed-domain`.
+    pub method: String,
+    /// The SES identity the library needs (methods 1 and 3).
+    pub identity: Option<String>,
+    pub dns: Option<DnsV1>,
+    pub smtp_probe: Option<ProbeV1>,
+    /// Why something was not read, e.g. a probe skipped for an unset password variable.
+    pub notes: Vec<String>,
+}
+
+/// DNS observations and the pure checks' verdicts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DnsV1 {
+    /// Easy DKIM CNAMEs, from the identity's tokens and SigningHostedZone.
+    pub dkim: Vec<CheckV1>,
+    /// The custom MAIL FROM domain's MX and SPF.
+    pub mail_from: Vec<CheckV1>,
+    /// Information only: the sending domain's SPF record.
+    pub spf: FindingV1,
+    /// Information only: the DMARC record governing the sending domain.
+    pub dmarc: FindingV1,
+    pub observations: Vec<ObservationV1>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckV1 {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+    pub expected: String,
+    /// A stable code: `dns::present`, `dns::missing`, `dns::target-typo`, ...
+    pub verdict: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingV1 {
+    /// `absent`, `several`, `invalid` or `valid`.
+    pub finding: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObservationV1 {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+    /// `records`, `nodata`, `nxdomain` or `failed`.
+    pub answer: String,
+    pub records: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// An SMTP probe's result: never the password, never the conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeV1 {
+    pub taken_at: String,
+    /// `pass`, `warn` or `fail`.
+    pub verdict: String,
+    pub codes: Vec<String>,
+}
+
+/// Why a snapshot could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("cannot read the live snapshot {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the live snapshot {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a live snapshot: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error(
+        "{path} is a live snapshot of format version {found}, this mailform reads version {VERSION}; run `mailform refresh` again"
+    )]
+    Version { path: PathBuf, found: u64 },
+}
+
+/// The snapshot as pretty JSON with a final newline.
+pub fn to_json(snapshot: &LiveSnapshotV1) -> String {
+    let mut text = serde_json::to_string_pretty(snapshot).unwrap_or_else(|_| "null".into());
+    text.push('\n');
+    text
+}
+
+/// Writes the snapshot atomically (beside the target, then renamed over it).
+pub fn write(path: &Path, snapshot: &LiveSnapshotV1) -> Result<(), SnapshotError> {
+    let wrap = |source| SnapshotError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.mailform-tmp"));
+    std::fs::write(&tmp, to_json(snapshot)).map_err(wrap)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        wrap(e)
+    })
+}
+
+/// Reads a snapshot, checking its version before anything else.
+pub fn read(path: &Path) -> Result<LiveSnapshotV1, SnapshotError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SnapshotError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(path, &text)
+}
+
+/// Parses a snapshot's text; `path` is for messages only.
+pub fn parse(path: &Path, text: &str) -> Result<LiveSnapshotV1, SnapshotError> {
+    let invalid = |message: String| SnapshotError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| invalid(format!("not JSON ({e})")))?;
+    match value.get("version").and_then(serde_json::Value::as_u64) {
+        Some(v) if v == u64::from(VERSION) => {}
+        Some(found) => {
+            return Err(SnapshotError::Version {
+                path: path.to_path_buf(),
+                found,
+            });
+        }
+        None => return Err(invalid("it has no numeric `version`".into())),
+    }
+    serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
+}
+
+/// RFC 3339 in UTC.
+pub fn timestamp(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+fn unix(secs: i64) -> String {
+    timestamp(OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH))
+}
+
+impl From<&facts::SesAccount> for SesAccountV1 {
+    fn from(a: &facts::SesAccount) -> Self {
+        SesAccountV1 {
+            production_access: a.production_access,
+            sending_enabled: a.sending_enabled,
+            max_24_hour_send: a.max_24_hour_send,
+            max_send_rate: a.max_send_rate,
+        }
+    }
+}
+
+impl From<&facts::SesIdentity> for IdentityV1 {
+    fn from(i: &facts::SesIdentity) -> Self {
+        IdentityV1 {
+            name: i.name.clone(),
+            kind: i.kind.as_str().to_string(),
+            verification_status: i
+                .verification_status
+                .as_ref()
+                .map(|s| s.as_str().to_string()),
+            verified_for_sending: i.verified_for_sending,
+            verification_error: i.verification_error.clone(),
+            dkim: i.dkim.as_ref().map(|d| DkimV1 {
+                signing_enabled: d.signing_enabled,
+                status: d.status.as_ref().map(|s| s.as_str().to_string()),
+                tokens: d.tokens.clone(),
+                signing_hosted_zone: d.signing_hosted_zone.clone(),
+                origin: d.origin.clone(),
+                current_key_length: d.current_key_length.clone(),
+                next_key_length: d.next_key_length.clone(),
+                last_key_generation: d.last_key_generation.map(unix),
+            }),
+            mail_from: i.mail_from.as_ref().map(|m| MailFromV1 {
+                domain: m.domain.clone(),
+                status: m.status.clone(),
+                behavior_on_mx_failure: m.behavior_on_mx_failure.clone(),
+            }),
+            configuration_set: i.configuration_set.clone(),
+            tags: i.tags.clone(),
+        }
+    }
+}
+
+impl From<&facts::RegisteredDomain> for DomainV1 {
+    fn from(d: &facts::RegisteredDomain) -> Self {
+        DomainV1 {
+            name: d.name.clone(),
+            auto_renew: d.auto_renew,
+            transfer_lock: d.transfer_lock,
+            expiry: d.expiry.map(unix),
+            statuses: d.statuses.clone(),
+            name_servers: d.name_servers.clone(),
+            tags: d.tags.clone(),
+        }
+    }
+}
+
+impl From<&facts::DomainOperation> for OperationV1 {
+    fn from(o: &facts::DomainOperation) -> Self {
+        OperationV1 {
+            id: o.id.clone(),
+            domain: o.domain.clone(),
+            kind: o.kind.clone(),
+            status: o.status.clone(),
+            submitted: o.submitted.map(unix),
+        }
+    }
+}
+
+impl From<&facts::HostedZone> for ZoneV1 {
+    fn from(z: &facts::HostedZone) -> Self {
+        ZoneV1 {
+            id: z.id.clone(),
+            name: z.name.clone(),
+            private: z.private,
+            tags: z.tags.clone(),
+            records: z
+                .records
+                .iter()
+                .map(|r| RecordV1 {
+                    name: r.name.clone(),
+                    rtype: r.rtype.clone(),
+                    ttl: r.ttl,
+                    values: r.values.clone(),
+                    alias_target: r.alias_target.clone(),
+                })
+                .collect(),
+        }
+    }
+}
