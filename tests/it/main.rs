@@ -2,6 +2,7 @@
 
 mod dns;
 mod fmt;
+mod live;
 mod probe;
 mod robustness;
 mod sandbox;

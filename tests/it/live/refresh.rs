@@ -1,0 +1,245 @@
+//! `mailform refresh` through the binary, against a sandbox and its DNS server.
+
+use std::process::Command;
+
+use aws_sdk_sesv2::types::Tag;
+use mailform::sandbox::{RecordInput, SandboxConfig, SandboxHandle};
+use serde_json::Value;
+
+use super::schema_check::assert_valid;
+use crate::support::cli::{CANARY, Cli, bin};
+use crate::support::{free_port, sandbox as harness};
+
+const SES_LIBRARY: &str = r#"library "springfield" {
+    name "Springfield Public Library"
+    it-contact "it@springfield-library.example.org"
+
+    ses-domain {
+        from "noreply@springfield-library.example.org"
+        mail-from "bounce.springfield-library.example.org"
+    }
+}
+"#;
+
+fn smtp_library(id: &str, port: u16, var: &str) -> String {
+    format!(
+        r#"library "{id}" {{
+    name "{id}"
+    it-contact "it@{id}.example.org"
+
+    smtp-account {{
+        host "127.0.0.1"
+        port {port}
+        security "starttls"
+        username "mailer@{id}.example.org"
+        password env="{var}"
+        from "noreply@{id}.example.org"
+    }}
+}}
+"#
+    )
+}
+
+/// A sandbox with springfield's identity (tagged as ours) and its DKIM records installed.
+async fn world() -> (tempfile::TempDir, SandboxHandle) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sandbox = harness::start_with(SandboxConfig {
+        state_dir: Some(dir.path().to_path_buf()),
+        ..SandboxConfig::default()
+    });
+    let domain = "springfield-library.example.org";
+    let out = harness::ses(&sandbox)
+        .create_email_identity()
+        .email_identity(domain)
+        .tags(
+            Tag::builder()
+                .key("managed-by")
+                .value("mailform")
+                .build()
+                .unwrap(),
+        )
+        .tags(
+            Tag::builder()
+                .key("library")
+                .value("springfield")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let tokens = out.dkim_attributes().unwrap().tokens().to_vec();
+    for t in &tokens {
+        sandbox
+            .add_record(
+                domain,
+                RecordInput::new(
+                    &format!("{t}._domainkey"),
+                    "CNAME",
+                    &format!("{t}.dkim.amazonses.com"),
+                ),
+            )
+            .unwrap();
+    }
+    sandbox
+        .add_record(
+            domain,
+            RecordInput::new("_dmarc", "TXT", "v=DMARC1; p=none"),
+        )
+        .unwrap();
+    (dir, sandbox)
+}
+
+fn refresh_args(sandbox: &SandboxHandle) -> Vec<String> {
+    let e = sandbox.endpoints();
+    [
+        "refresh",
+        "--out",
+        "live.json",
+        "--resolver",
+        &e.dns.to_string(),
+        "--endpoint-ses",
+        &e.ses,
+        "--endpoint-route53",
+        &e.route53,
+        "--endpoint-route53domains",
+        &e.route53domains,
+        "--rate-ses",
+        "0",
+        "--rate-route53",
+        "0",
+        "--rate-route53domains",
+        "0",
+        "--test-only-backoff-ms",
+        "10",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect()
+}
+
+#[tokio::test]
+async fn refresh_writes_a_snapshot_that_matches_its_schema_and_holds_no_secret() {
+    let (_dir, sandbox) = world().await;
+    let closed = free_port();
+    let cli = Cli::with_platform()
+        .file("libraries/springfield.kdl", SES_LIBRARY)
+        .file(
+            "libraries/shelbyville.kdl",
+            &smtp_library("shelbyville", closed, "SHELBYVILLE_SMTP_PASSWORD"),
+        )
+        .file(
+            "libraries/ogdenville.kdl",
+            &smtp_library("ogdenville", closed, "OGDENVILLE_SMTP_PASSWORD_UNSET"),
+        )
+        .args(refresh_args(&sandbox))
+        .env("AWS_ACCESS_KEY_ID", "AKIDSANDBOXTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("SHELBYVILLE_SMTP_PASSWORD", CANARY);
+    // The sandbox serves from its own thread, so blocking here is fine.
+    let out = cli.run();
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(!out.all().contains(CANARY));
+    let text = cli.read("live.json");
+    assert!(
+        !text.contains(CANARY),
+        "the password leaked into the snapshot"
+    );
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_valid(&json);
+    assert_eq!(json["version"], 1);
+
+    let identity = &json["ses"]["identities"][0];
+    assert_eq!(identity["name"], "springfield-library.example.org");
+    assert_eq!(identity["verification_status"], "SUCCESS");
+    assert_eq!(identity["tags"]["library"], "springfield");
+
+    let library = |id: &str| {
+        json["libraries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == id)
+            .unwrap_or_else(|| panic!("{id} in the snapshot"))
+            .clone()
+    };
+    let springfield = library("springfield");
+    let dkim: Vec<&str> = springfield["dns"]["dkim"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(dkim, ["dns::present"; 3]);
+    let mail_from: Vec<&str> = springfield["dns"]["mail_from"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(mail_from, ["dns::missing"; 2]);
+    assert_eq!(springfield["dns"]["dmarc"]["finding"], "valid");
+
+    let shelbyville = library("shelbyville");
+    assert_eq!(shelbyville["smtp_probe"]["verdict"], "fail");
+    assert!(
+        shelbyville["smtp_probe"]["codes"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("smtp::connect::refused")),
+        "{shelbyville}"
+    );
+    let ogdenville = library("ogdenville");
+    assert!(ogdenville["smtp_probe"].is_null());
+    assert_eq!(
+        ogdenville["notes"][0],
+        "SMTP probe skipped: the password variable OGDENVILLE_SMTP_PASSWORD_UNSET is not set"
+    );
+
+    // --target reads one library only.
+    let mut args = refresh_args(&sandbox);
+    args.extend(["--target".to_string(), "springfield".to_string()]);
+    let again = Cli::reuse(&cli, args);
+    let out = again.run();
+    assert_eq!(out.code, 0, "{}", out.all());
+    let json: Value = serde_json::from_str(&cli.read("live.json")).unwrap();
+    assert_valid(&json);
+    assert_eq!(json["targets"], serde_json::json!(["springfield"]));
+    assert_eq!(json["libraries"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn missing_credentials_are_one_clear_error() {
+    let (_dir, sandbox) = world().await;
+    let cli = Cli::with_platform().file("libraries/springfield.kdl", SES_LIBRARY);
+    let empty = cli.path().join("no-such-aws-file");
+    let out = Command::new(bin())
+        .args(refresh_args(&sandbox))
+        .current_dir(cli.path())
+        .env("NO_COLOR", "1")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ROLE_ARN")
+        .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("run mailform");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("failed: no AWS credentials found"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.lines().count() <= 8,
+        "one error, not a stack:\n{stderr}"
+    );
+    assert!(!cli.path().join("live.json").exists());
+}
