@@ -245,10 +245,10 @@ where
                 Some(_) => {}
             }
         }
-        let dns = match plans.iter().position(|p| p.library == library.id) {
-            Some(at) => Some(plans.swap_remove(at).judge(&obs)),
-            None => None,
-        };
+        let dns = plans
+            .iter()
+            .position(|p| p.library == library.id)
+            .map(|at| plans.swap_remove(at).judge(&obs));
         let smtp_probe = match probes.get(&library.id) {
             Some(Ok(p)) => Some(p.clone()),
             Some(Err(note)) => {
