@@ -2,6 +2,7 @@
 
 mod dns;
 mod fmt;
+mod plan;
 mod probe;
 mod robustness;
 mod sandbox;
