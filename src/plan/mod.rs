@@ -6,6 +6,8 @@
 //! `crate::render::plan` read them and nothing else. Deletions are a separate list in every
 //! library so that no renderer can fold them into a summary.
 
+pub mod actions;
+
 use serde::Serialize;
 
 /// Version of the plan's JSON form; bumped on any incompatible change.
