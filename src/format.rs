@@ -7,10 +7,140 @@
 
 use kdl::{KdlDocument, KdlEntry, KdlIdentifier, KdlNode, KdlValue};
 
-use crate::config::values;
+use crate::config::{self, values};
+use crate::diagnostic::{Diagnostic, FileId};
 use crate::schema::{Children, FileKind, NodeSpec, ValueKind};
+use crate::source::SourceFile;
 
 const INDENT: &str = "    ";
+
+/// Formats a file, or explains why it cannot be: it does not parse, or the layout would lose a
+/// comment (the KDL parser drops a few comment positions, e.g. after an empty `{}`). The result
+/// is checked to parse again and to be a fixed point, so `fmt` never writes a file it would
+/// change on the next run.
+pub fn format_source(
+    id: FileId,
+    file: &SourceFile,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let doc = config::parse(id, file, diagnostics)?;
+    let kind = FileKind::of_stem(file.stem());
+    let formatted = format_document(&doc, kind);
+    let kept: std::collections::BTreeSet<&str> = formatted.lines().map(str::trim).collect();
+    let mut lost = false;
+    for (span, text) in comments(file.text()) {
+        let all_kept = text
+            .lines()
+            .map(comment_body)
+            .filter(|l| !l.is_empty())
+            .all(|l| kept.iter().any(|k| k.contains(l)));
+        if !all_kept {
+            lost = true;
+            diagnostics.push(
+                Diagnostic::error(
+                    "fmt::comment-lost",
+                    "this comment would be lost in the canonical layout",
+                )
+                .at(id, span)
+                .label("comment in a position the KDL parser does not keep")
+                .help("move the comment to a line of its own, above the node it describes"),
+            );
+        }
+    }
+    if lost {
+        return None;
+    }
+    let again = SourceFile::new(file.path.clone(), formatted.clone());
+    let mut scratch = Vec::new();
+    let settled = config::parse(id, &again, &mut scratch)
+        .map(|doc| format_document(&doc, kind))
+        .is_some_and(|twice| twice == formatted);
+    if !settled {
+        diagnostics.push(
+            Diagnostic::error(
+                "fmt::unstable",
+                "mailform cannot settle on a layout for this file",
+            )
+            .at(id, 0..0)
+            .help("the file is left as it is; please report this file to the mailform maintainers"),
+        );
+        return None;
+    }
+    Some(formatted)
+}
+
+/// A comment line without its markers, for comparing what was kept.
+fn comment_body(line: &str) -> &str {
+    let l = line.trim().trim_start_matches('\\').trim();
+    let l = l.strip_prefix("//").unwrap_or(l);
+    let l = l.strip_prefix("/*").unwrap_or(l);
+    let l = l.strip_suffix("*/").unwrap_or(l);
+    l.trim()
+}
+
+/// A comment placed inside a line: `// text` would swallow the rest of the line, so it is
+/// written as `/* text */` there.
+fn inline(comment: &str) -> String {
+    match comment.strip_prefix("//") {
+        Some(body) if !body.contains("*/") && !body.contains("/*") => {
+            format!("/* {} */", body.trim())
+        }
+        _ => comment.to_string(),
+    }
+}
+
+/// Every comment in KDL text, with its byte range: `// …`, nested `/* … */`, skipping strings.
+fn comments(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let raw = i > 0 && bytes[i - 1] == b'#';
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' && !raw {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let start = i;
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                out.push((start..i, &text[start..i]));
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let start = i;
+                let mut depth = 0usize;
+                while i < bytes.len() {
+                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                let end = i.min(bytes.len());
+                if text.is_char_boundary(start) && text.is_char_boundary(end) {
+                    out.push((start..end, &text[start..end]));
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
 
 /// Formats a parsed document of the given kind.
 pub fn format_document(doc: &KdlDocument, kind: FileKind) -> String {
@@ -130,7 +260,7 @@ fn write_node(
     if let Some(f) = format {
         for line in comment_lines(&f.before_children) {
             out.push(' ');
-            out.push_str(&line);
+            out.push_str(&inline(&line));
         }
     }
     if let Some(children) = node.children() {
@@ -185,7 +315,7 @@ fn write_entry(out: &mut String, entry: &KdlEntry, kind: Option<&ValueKind>) {
     out.push(' ');
     if let Some(f) = entry.format() {
         for line in comment_lines(&f.leading) {
-            out.push_str(&line);
+            out.push_str(&inline(&line));
             out.push(' ');
         }
     }
@@ -202,7 +332,7 @@ fn write_entry(out: &mut String, entry: &KdlEntry, kind: Option<&ValueKind>) {
     if let Some(f) = entry.format() {
         for line in comment_lines(&f.trailing) {
             out.push(' ');
-            out.push_str(&line);
+            out.push_str(&inline(&line));
         }
     }
 }

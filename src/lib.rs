@@ -8,6 +8,7 @@ pub mod dns_check;
 pub mod format;
 pub mod live;
 pub mod model;
+pub mod plan;
 pub mod probe;
 pub mod render;
 #[cfg(feature = "sandbox")]

@@ -121,10 +121,9 @@ fn fmt(a: FmtArgs, color: bool) -> Result<ExitCode, CliError> {
     let mut unformatted = 0usize;
     let mut diff_out = String::new();
     for (id, file) in sources.iter() {
-        let Some(doc) = config::parse(id, file, &mut diagnostics) else {
+        let Some(formatted) = crate::format::format_source(id, file, &mut diagnostics) else {
             continue;
         };
-        let formatted = crate::format::format_document(&doc, FileKind::of_stem(file.stem()));
         if formatted == file.text() {
             continue;
         }
@@ -145,7 +144,7 @@ fn fmt(a: FmtArgs, color: bool) -> Result<ExitCode, CliError> {
     if !diagnostics.is_empty() {
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(human::render(&sources, &diagnostics, color).as_bytes());
-        let _ = writeln!(err, "files that do not parse are left as they are");
+        let _ = writeln!(err, "files with errors are left as they are");
     }
     if a.check && unformatted > 0 {
         eprintln!(

@@ -5,3 +5,4 @@
 //! miette's `fancy` feature); the JSON and GitHub forms live here.
 
 pub mod diagnostics;
+pub mod plan;

@@ -77,7 +77,7 @@ fn a_file_that_does_not_parse_is_reported_and_never_rewritten() {
     assert!(out.stderr.contains("config::syntax"), "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("files that do not parse are left as they are")
+            .contains("files with errors are left as they are")
     );
     assert_eq!(cli.read("libraries/springfield.kdl"), broken);
     let leftovers: Vec<_> = std::fs::read_dir(cli.path().join("libraries"))
@@ -89,6 +89,17 @@ fn a_file_that_does_not_parse_is_reported_and_never_rewritten() {
         2,
         "temporary files left behind: {leftovers:?}"
     );
+}
+
+#[test]
+fn a_comment_the_layout_would_lose_is_reported_and_the_file_kept() {
+    // The KDL parser keeps no comment after an empty `{}` on the same line.
+    let text = "library \"springfield\" {\n    name \"S\" {} // keep me\n}\n";
+    let cli = Cli::with_platform().file("libraries/springfield.kdl", text);
+    let out = Cli::reuse(&cli, vec!["fmt".into()]).run();
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(out.stderr.contains("fmt::comment-lost"), "{}", out.stderr);
+    assert_eq!(cli.read("libraries/springfield.kdl"), text);
 }
 
 #[test]

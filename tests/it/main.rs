@@ -3,6 +3,7 @@
 mod dns;
 mod fmt;
 mod live;
+mod plan;
 mod probe;
 mod robustness;
 mod sandbox;

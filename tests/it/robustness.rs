@@ -5,9 +5,9 @@
 //! stays short in CI; raise `PROPTEST_CASES` locally to search longer.
 
 use mailform::config::{self, AnalyzeOptions};
-use mailform::format::format_document;
+use mailform::diagnostic::FileId;
+use mailform::format::format_source;
 use mailform::model::Date;
-use mailform::schema::FileKind;
 use mailform::source::{SourceFile, SourceSet};
 use proptest::prelude::*;
 
@@ -38,14 +38,17 @@ fn exercise(text: &str) {
 
     let file = SourceFile::new("libraries/springfield.kdl", text.to_string());
     let mut diagnostics = Vec::new();
-    if let Some(doc) = config::parse(mailform::diagnostic::FileId(0), &file, &mut diagnostics) {
-        let once = format_document(&doc, FileKind::Library);
-        let reparsed = SourceFile::new("x.kdl", once.clone());
-        let doc2 = config::parse(mailform::diagnostic::FileId(0), &reparsed, &mut diagnostics)
-            .unwrap_or_else(|| panic!("formatted output does not parse:\n{once}\nfrom:\n{text}"));
-        let twice = format_document(&doc2, FileKind::Library);
+    if let Some(once) = format_source(FileId(0), &file, &mut diagnostics) {
+        let reparsed = SourceFile::new("libraries/springfield.kdl", once.clone());
+        let twice = format_source(FileId(0), &reparsed, &mut diagnostics).unwrap_or_else(|| {
+            panic!("formatted output is refused:\n{once}\nfrom:\n{text}\n{diagnostics:?}")
+        });
         assert_eq!(once, twice, "fmt is not idempotent for:\n{text}");
     }
+    assert!(
+        !diagnostics.iter().any(|d| d.code == "fmt::unstable"),
+        "fmt could not settle on a layout for:\n{text}"
+    );
 }
 
 #[derive(Debug, Clone)]
@@ -110,7 +113,15 @@ fn apply(text: &str, m: &Mutation) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+    // A fixed seed keeps CI reproducible; PROPTEST_RNG_SEED or PROPTEST_CASES explore further.
+    #![proptest_config(ProptestConfig {
+        cases: 400,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(
+            std::env::var("PROPTEST_RNG_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x6d61_696c_666f_726d),
+        ),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn mutated_examples_never_panic(pick in any::<usize>(), ms in proptest::collection::vec(mutation(), 1..6)) {

@@ -1,0 +1,265 @@
+//! The plan: what `apply` would change, what each library must do, what is under way, and
+//! whether each library is ready for its launch.
+//!
+//! These types are the planner's output and, serialised, the versioned JSON of
+//! `mailform plan --format json` (schema in `schemas/plan.schema.json`); renderers in
+//! `crate::render::plan` read them and nothing else. Deletions are a separate list in every
+//! library so that no renderer can fold them into a summary.
+
+pub mod actions;
+
+use serde::Serialize;
+
+/// Version of the plan's JSON form; bumped on any incompatible change.
+pub const PLAN_VERSION: u32 = 1;
+
+/// A whole plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub version: u32,
+    pub libraries: Vec<LibraryPlan>,
+    /// Live resources no library declares and mailform does not own: shown, never touched.
+    pub unmanaged: Vec<Unmanaged>,
+}
+
+/// The delivery method, as the library file names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    SesDomain,
+    SmtpAccount,
+    ManagedDomain,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::SesDomain => "ses-domain",
+            Method::SmtpAccount => "smtp-account",
+            Method::ManagedDomain => "managed-domain",
+        }
+    }
+}
+
+/// One library's part of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LibraryPlan {
+    pub library: String,
+    pub name: String,
+    pub method: Method,
+    /// Creations, updates and replacements `apply` will make.
+    pub changes: Vec<Change>,
+    /// Deletions `apply` will make (only with `--allow-destroy`), always listed apart.
+    pub deletions: Vec<Change>,
+    /// What the library's IT staff must do.
+    pub actions: Vec<LibraryAction>,
+    /// What is under way and needs nobody for now.
+    pub in_progress: Vec<Progress>,
+    pub readiness: Readiness,
+}
+
+impl LibraryPlan {
+    /// Whether the library is waiting on someone or failing a check.
+    pub fn needs_attention(&self) -> bool {
+        !self.actions.is_empty() || !self.readiness.ready
+    }
+}
+
+/// How a resource changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Op {
+    Create,
+    Update,
+    Replace,
+    Delete,
+}
+
+impl Op {
+    /// Terraform's sign for the operation.
+    pub fn sign(self) -> &'static str {
+        match self {
+            Op::Create => "+",
+            Op::Update => "~",
+            Op::Replace => "-/+",
+            Op::Delete => "-",
+        }
+    }
+
+    pub fn verb(self) -> &'static str {
+        match self {
+            Op::Create => "create",
+            Op::Update => "update",
+            Op::Replace => "replace",
+            Op::Delete => "destroy",
+        }
+    }
+}
+
+/// What kind of thing changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceKind {
+    SesIdentity,
+    DomainRegistration,
+    DnsRecord,
+    DomainAutoRenew,
+    DomainTransferLock,
+    DomainTransfer,
+}
+
+impl ResourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::SesIdentity => "ses-identity",
+            ResourceKind::DomainRegistration => "domain-registration",
+            ResourceKind::DnsRecord => "dns-record",
+            ResourceKind::DomainAutoRenew => "domain-auto-renew",
+            ResourceKind::DomainTransferLock => "domain-transfer-lock",
+            ResourceKind::DomainTransfer => "domain-transfer",
+        }
+    }
+}
+
+/// One change to one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub op: Op,
+    pub kind: ResourceKind,
+    /// The resource's name: a domain, or `NAME TYPE` for a record.
+    pub name: String,
+    pub attributes: Vec<Attribute>,
+    /// Money this change spends (domain registrations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Cost>,
+    /// Why, when it is not obvious (a method switch, a library removed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// An attribute's old and new value; `None` for absent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attribute {
+    pub name: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// What a purchase costs, against the library's cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Cost {
+    pub yearly_cents: u64,
+    pub cap_cents: u64,
+    pub years: u8,
+}
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+/// Something the library's IT staff must do, with the records involved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LibraryAction {
+    /// Stable code, e.g. `dns::missing`, `smtp::auth::bad_credentials`.
+    pub code: String,
+    pub level: Level,
+    pub message: String,
+    pub remedy: String,
+    pub records: Vec<RecordHandoff>,
+}
+
+/// A DNS record for the library to install, and what is there now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordHandoff {
+    /// Fully qualified name.
+    pub name: String,
+    /// The name relative to the library's zone, as most providers' forms want it.
+    pub host: String,
+    pub rtype: String,
+    pub value: String,
+    /// The verdict code (`dns::present`, `dns::missing`, …).
+    pub status: String,
+    /// What was found instead, if anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+}
+
+/// Something under way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Progress {
+    /// SES looks for the records for 72 hours.
+    Verification {
+        identity: String,
+        status: String,
+        since: Option<String>,
+        gives_up_at: Option<String>,
+    },
+    /// A Route 53 Domains operation.
+    Operation {
+        domain: String,
+        operation: String,
+        status: String,
+        submitted: Option<String>,
+    },
+}
+
+/// Whether the library can launch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Readiness {
+    pub ready: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_left: Option<i64>,
+    /// Error when not ready inside the notice period.
+    pub level: Level,
+    pub summary: String,
+}
+
+/// A live resource nobody declares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unmanaged {
+    pub kind: ResourceKind,
+    pub name: String,
+    pub note: String,
+}
+
+/// Counts for summary lines and exit codes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub destroy: usize,
+    pub attention: usize,
+}
+
+impl Plan {
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals::default();
+        for l in &self.libraries {
+            for c in l.changes.iter().chain(&l.deletions) {
+                match c.op {
+                    Op::Create => t.create += 1,
+                    Op::Update => t.update += 1,
+                    Op::Replace => t.replace += 1,
+                    Op::Delete => t.destroy += 1,
+                }
+            }
+            t.attention += usize::from(l.needs_attention());
+        }
+        t
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.libraries
+            .iter()
+            .any(|l| !l.changes.is_empty() || !l.deletions.is_empty())
+    }
+}
