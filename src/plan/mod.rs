@@ -7,6 +7,7 @@
 //! library so that no renderer can fold them into a summary.
 
 pub mod actions;
+pub mod planner;
 
 use serde::Serialize;
 

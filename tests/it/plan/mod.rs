@@ -1,5 +1,7 @@
 //! Plan rendering: every change kind, operation, progress and readiness in all three formats.
 
+mod planner;
+
 use mailform::plan::*;
 use mailform::render::plan::{GITHUB_COMMENT_LIMIT, Style, to_json, to_markdown, to_text};
 

@@ -1,0 +1,738 @@
+//! The planning core: (desired model, live snapshot, today) → [`Plan`]. No I/O.
+//!
+//! Per library it decides what `apply` must change (SES identity, domain registration,
+//! records in a managed domain's hosted zone, auto-renew, transfer), what the library's IT
+//! staff must do (DNS records, SMTP diagnoses), what is under way, and readiness against the
+//! launch date. Live resources mailform owns for a library that no longer wants them become
+//! deletions; resources nobody declares and mailform does not own are listed, never touched.
+
+use std::collections::BTreeMap;
+
+use super::actions::{host_part, readiness};
+use super::{
+    Attribute, Change, Cost, Level, LibraryAction, LibraryPlan, Method, Op, PLAN_VERSION, Plan,
+    Progress, RecordHandoff, ResourceKind, Unmanaged,
+};
+use crate::live::ownership::{self, Ownership};
+use crate::live::snapshot::{CheckV1, IdentityV1, LiveSnapshotV1, ZoneV1};
+use crate::model::{
+    Config, Date, DeliveryMethod, DkimKeyLength, Library, ManagedDomain, SesDomain, TransferRequest,
+};
+
+/// What the plan depends on besides the files and the snapshot.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanOptions {
+    pub today: Date,
+}
+
+/// SES looks for the DKIM records this long before it gives up.
+pub const VERIFICATION_WINDOW_HOURS: i64 = 72;
+
+/// Plans every library of `config` against `live`.
+pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan {
+    let identities: BTreeMap<&str, &IdentityV1> = live
+        .ses
+        .identities
+        .iter()
+        .map(|i| (i.name.as_str(), i))
+        .collect();
+    let mut libraries: Vec<LibraryPlan> = config
+        .libraries
+        .iter()
+        .map(|library| plan_library(config, live, &identities, library, opts))
+        .collect();
+
+    // Live identities: orphans become deletions of the library that left them; identities
+    // nobody declares and mailform does not own are shown read-only.
+    let mut unmanaged = Vec::new();
+    for identity in &live.ses.identities {
+        match ownership::classify(
+            config,
+            ownership::ResourceKind::SesIdentity,
+            &identity.name,
+            &identity.tags,
+        ) {
+            Ownership::Orphaned { library } => {
+                let reason = match config.libraries.iter().find(|l| l.id.as_str() == library) {
+                    Some(l) => format!("library `{library}` now uses {}", method_of(l).as_str()),
+                    None => format!("library `{library}` was removed"),
+                };
+                let deletion = Change {
+                    op: Op::Delete,
+                    kind: ResourceKind::SesIdentity,
+                    name: identity.name.clone(),
+                    attributes: vec![],
+                    cost: None,
+                    reason: Some(reason),
+                };
+                match libraries.iter_mut().find(|l| l.library == library) {
+                    Some(l) => l.deletions.push(deletion),
+                    None => libraries.push(LibraryPlan {
+                        library: library.clone(),
+                        name: "(removed from the library files)".into(),
+                        method: Method::SesDomain,
+                        changes: vec![],
+                        deletions: vec![deletion],
+                        actions: vec![],
+                        in_progress: vec![],
+                        readiness: readiness(
+                            None,
+                            opts.today,
+                            config.platform.notice_period_days,
+                            false,
+                        ),
+                    }),
+                }
+            }
+            Ownership::Unmanaged { wanted_by: None } => unmanaged.push(Unmanaged {
+                kind: ResourceKind::SesIdentity,
+                name: identity.name.clone(),
+                note: "no library declares it and mailform did not create it".into(),
+            }),
+            _ => {}
+        }
+    }
+    for domain in &live.registrar.domains {
+        let wanted = ownership::wanted_by(
+            config,
+            ownership::ResourceKind::RegisteredDomain,
+            &domain.name,
+        );
+        if wanted.is_none() {
+            unmanaged.push(Unmanaged {
+                kind: ResourceKind::DomainRegistration,
+                name: domain.name.clone(),
+                note: "registered in this account, but no library declares it; registrations are never deleted".into(),
+            });
+        }
+    }
+    Plan {
+        version: PLAN_VERSION,
+        libraries,
+        unmanaged,
+    }
+}
+
+fn method_of(library: &Library) -> Method {
+    match library.method {
+        DeliveryMethod::SesDomain(_) => Method::SesDomain,
+        DeliveryMethod::SmtpAccount(_) => Method::SmtpAccount,
+        DeliveryMethod::ManagedDomain(_) => Method::ManagedDomain,
+    }
+}
+
+fn plan_library(
+    config: &Config,
+    live: &LiveSnapshotV1,
+    identities: &BTreeMap<&str, &IdentityV1>,
+    library: &Library,
+    opts: &PlanOptions,
+) -> LibraryPlan {
+    let mut out = LibraryPlan {
+        library: library.id.as_str().to_string(),
+        name: library.name.clone(),
+        method: method_of(library),
+        changes: vec![],
+        deletions: vec![],
+        actions: vec![],
+        in_progress: vec![],
+        readiness: readiness(None, opts.today, 0, false),
+    };
+    let observed = live.libraries.iter().find(|l| l.id == library.id.as_str());
+    let mut blocked = false;
+    match &library.method {
+        DeliveryMethod::SesDomain(m) => {
+            let identity = identities.get(m.from.domain().as_str()).copied();
+            blocked |= plan_identity(
+                config,
+                library,
+                m.from.domain().as_str(),
+                Some(m),
+                identity,
+                &mut out,
+            );
+            let dkim = observed
+                .and_then(|o| o.dns.as_ref())
+                .map(|d| d.dkim.as_slice());
+            blocked |= dns_actions(m.from.domain().as_str(), identity, dkim, &mut out);
+            let mail_from = observed
+                .and_then(|o| o.dns.as_ref())
+                .map(|d| d.mail_from.as_slice());
+            blocked |= mail_from_actions(m.from.domain().as_str(), mail_from, &mut out);
+        }
+        DeliveryMethod::ManagedDomain(m) => {
+            let registered = plan_registration(config, live, library, m, &mut out);
+            blocked |= !registered;
+            let identity = identities.get(m.domain.as_str()).copied();
+            blocked |= plan_identity(config, library, m.domain.as_str(), None, identity, &mut out);
+            plan_zone_records(live, m, identity, &mut out);
+        }
+        DeliveryMethod::SmtpAccount(_) => {
+            match observed.and_then(|o| o.smtp_probe.as_ref()) {
+                Some(probe) => {
+                    for code in &probe.codes {
+                        if let Some(action) = probe_code_action(code) {
+                            blocked |= action.level == Level::Error;
+                            out.actions.push(action);
+                        }
+                    }
+                }
+                None => {
+                    blocked = true;
+                    let why = observed
+                        .and_then(|o| o.notes.first().cloned())
+                        .unwrap_or_else(|| "the account was not probed".into());
+                    out.actions.push(LibraryAction {
+                        code: "smtp::not-probed".into(),
+                        level: Level::Warning,
+                        message: why,
+                        remedy: "set the password variable the library file names and run the plan again".into(),
+                        records: vec![],
+                    });
+                }
+            }
+        }
+    }
+    blocked |= out.actions.iter().any(|a| a.level >= Level::Warning);
+    out.readiness = readiness(
+        library.launch,
+        opts.today,
+        config.platform.notice_period_days,
+        blocked,
+    );
+    out
+}
+
+fn key_length_name(k: DkimKeyLength) -> &'static str {
+    match k {
+        DkimKeyLength::Rsa1024 => "RSA_1024_BIT",
+        DkimKeyLength::Rsa2048 => "RSA_2048_BIT",
+    }
+}
+
+fn tag_text(tags: &BTreeMap<String, String>) -> String {
+    tags.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The SES identity of a library: create it, bring its attributes in line, or report why it
+/// cannot be touched. Returns whether the library is blocked by it.
+fn plan_identity(
+    config: &Config,
+    library: &Library,
+    domain: &str,
+    method1: Option<&SesDomain>,
+    identity: Option<&IdentityV1>,
+    out: &mut LibraryPlan,
+) -> bool {
+    let tags = ownership::tags_for(config, &library.id);
+    let key_length = method1.map_or(DkimKeyLength::Rsa2048, |m| m.dkim_key_length);
+    let mail_from = method1
+        .and_then(|m| m.mail_from.as_ref())
+        .map(|d| d.to_string());
+    let configuration_set = method1.and_then(|m| m.configuration_set.clone());
+    let Some(identity) = identity else {
+        let mut attributes = vec![Attribute {
+            name: "dkim-signing-key-length".into(),
+            old: None,
+            new: Some(key_length_name(key_length).into()),
+        }];
+        if let Some(mf) = &mail_from {
+            attributes.push(Attribute {
+                name: "mail-from-domain".into(),
+                old: None,
+                new: Some(mf.clone()),
+            });
+        }
+        if let Some(cs) = &configuration_set {
+            attributes.push(Attribute {
+                name: "configuration-set".into(),
+                old: None,
+                new: Some(cs.clone()),
+            });
+        }
+        attributes.push(Attribute {
+            name: "tags".into(),
+            old: None,
+            new: Some(tag_text(&tags)),
+        });
+        out.changes.push(Change {
+            op: Op::Create,
+            kind: ResourceKind::SesIdentity,
+            name: domain.to_string(),
+            attributes,
+            cost: None,
+            reason: None,
+        });
+        return true;
+    };
+    let owner = ownership::classify(
+        config,
+        ownership::ResourceKind::SesIdentity,
+        domain,
+        &identity.tags,
+    );
+    if !owner.may_change() {
+        out.actions.push(LibraryAction {
+            code: "ses::identity-not-managed".into(),
+            level: Level::Error,
+            message: format!("the SES identity {domain} exists but mailform did not create it"),
+            remedy: "if it should be managed by mailform, add `adopt #true` to the library's ses-domain block; otherwise use another domain".into(),
+            records: vec![],
+        });
+        return true;
+    }
+    let mut attributes = Vec::new();
+    let live_length = identity
+        .dkim
+        .as_ref()
+        .and_then(|d| d.next_key_length.clone().or(d.current_key_length.clone()));
+    if live_length.as_deref() != Some(key_length_name(key_length)) {
+        attributes.push(Attribute {
+            name: "dkim-signing-key-length".into(),
+            old: live_length,
+            new: Some(key_length_name(key_length).into()),
+        });
+    }
+    let live_mail_from = identity
+        .mail_from
+        .as_ref()
+        .map(|m| m.domain.clone())
+        .filter(|d| !d.is_empty());
+    if method1.is_some() && live_mail_from != mail_from {
+        attributes.push(Attribute {
+            name: "mail-from-domain".into(),
+            old: live_mail_from,
+            new: mail_from,
+        });
+    }
+    if method1.is_some() && identity.configuration_set != configuration_set {
+        attributes.push(Attribute {
+            name: "configuration-set".into(),
+            old: identity.configuration_set.clone(),
+            new: configuration_set,
+        });
+    }
+    let missing_tags: BTreeMap<String, String> = tags
+        .iter()
+        .filter(|(k, v)| identity.tags.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !missing_tags.is_empty() {
+        attributes.push(Attribute {
+            name: "tags".into(),
+            old: Some(tag_text(&identity.tags)).filter(|t| !t.is_empty()),
+            new: Some(tag_text(&tags)),
+        });
+    }
+    if !attributes.is_empty() {
+        out.changes.push(Change {
+            op: Op::Update,
+            kind: ResourceKind::SesIdentity,
+            name: domain.to_string(),
+            attributes,
+            cost: None,
+            reason: matches!(owner, Ownership::Adoptable { .. })
+                .then(|| "adopted with `adopt #true`".to_string()),
+        });
+    }
+    let status = identity
+        .dkim
+        .as_ref()
+        .and_then(|d| d.status.clone())
+        .or(identity.verification_status.clone())
+        .unwrap_or_else(|| "NOT_STARTED".into());
+    match status.as_str() {
+        "SUCCESS" => false,
+        "PENDING" => {
+            out.in_progress.push(Progress::Verification {
+                identity: domain.to_string(),
+                status,
+                since: None,
+                gives_up_at: None,
+            });
+            true
+        }
+        "TEMPORARY_FAILURE" => {
+            out.actions.push(LibraryAction {
+                code: "ses::temporary-failure".into(),
+                level: Level::Error,
+                message: format!(
+                    "SES can no longer find the DKIM records of {domain}; it checks again for {VERIFICATION_WINDOW_HOURS} hours, then stops signing"
+                ),
+                remedy: "put the records back exactly as listed".into(),
+                records: vec![],
+            });
+            true
+        }
+        "FAILED" => {
+            out.actions.push(LibraryAction {
+                code: "ses::verification-failed".into(),
+                level: Level::Error,
+                message: format!(
+                    "SES gave up verifying {domain} after {VERIFICATION_WINDOW_HOURS} hours without the records"
+                ),
+                remedy: "install the records; mailform then restarts verification".into(),
+                records: vec![],
+            });
+            true
+        }
+        _ => true,
+    }
+}
+
+/// The DKIM records the library must install, from the snapshot's verdicts.
+fn dns_actions(
+    domain: &str,
+    identity: Option<&IdentityV1>,
+    dkim: Option<&[CheckV1]>,
+    out: &mut LibraryPlan,
+) -> bool {
+    let Some(checks) = dkim.filter(|c| !c.is_empty()) else {
+        if identity.is_none() {
+            out.actions.push(LibraryAction {
+                code: "dns::records-after-apply".into(),
+                level: Level::Info,
+                message: "the three DKIM records are known once apply has created the SES identity"
+                    .into(),
+                remedy: "after apply, send the library the output of `mailform records`".into(),
+                records: vec![],
+            });
+        }
+        return identity.is_none();
+    };
+    if checks.iter().all(|c| c.verdict == "dns::present") {
+        return false;
+    }
+    let parsed = crate::model::DomainName::parse(domain).ok();
+    let handoff: Vec<RecordHandoff> = checks
+        .iter()
+        .map(|c| RecordHandoff {
+            name: c.name.clone(),
+            host: parsed
+                .as_ref()
+                .map_or_else(|| c.name.clone(), |d| host_part(&c.name, d)),
+            rtype: c.rtype.clone(),
+            value: c.expected.clone(),
+            status: c.verdict.clone(),
+            found: c.detail.clone(),
+        })
+        .collect();
+    let missing = checks
+        .iter()
+        .filter(|c| c.verdict != "dns::present")
+        .count();
+    let lead = checks
+        .iter()
+        .find(|c| c.verdict != "dns::present" && c.verdict != "dns::missing")
+        .or_else(|| checks.iter().find(|c| c.verdict != "dns::present"));
+    let (code, message) = match lead {
+        Some(c) if c.verdict != "dns::missing" => (
+            c.verdict.clone(),
+            c.detail
+                .clone()
+                .unwrap_or_else(|| format!("{} is not as expected", c.name)),
+        ),
+        _ => (
+            if missing == checks.len() {
+                "dns::missing".to_string()
+            } else {
+                "dns::partial".to_string()
+            },
+            format!(
+                "{missing} of the {} DKIM records {} not installed",
+                checks.len(),
+                if missing == 1 { "is" } else { "are" }
+            ),
+        ),
+    };
+    out.actions.push(LibraryAction {
+        code,
+        level: Level::Warning,
+        message,
+        remedy: "install the records below exactly at the library's DNS provider".into(),
+        records: handoff,
+    });
+    true
+}
+
+fn mail_from_actions(domain: &str, checks: Option<&[CheckV1]>, out: &mut LibraryPlan) -> bool {
+    let Some(checks) = checks else { return false };
+    let wrong: Vec<&CheckV1> = checks
+        .iter()
+        .filter(|c| c.verdict != "dns::present")
+        .collect();
+    if wrong.is_empty() {
+        return false;
+    }
+    let parsed = crate::model::DomainName::parse(domain).ok();
+    out.actions.push(LibraryAction {
+        code: "dns::mail-from".into(),
+        level: Level::Warning,
+        message: "the custom MAIL FROM domain's MX or SPF record is missing or wrong".into(),
+        remedy: "install exactly one MX and the SPF record below; until then SES sends from amazonses.com".into(),
+        records: checks
+            .iter()
+            .map(|c| RecordHandoff {
+                name: c.name.clone(),
+                host: parsed.as_ref().map_or_else(|| c.name.clone(), |d| host_part(&c.name, d)),
+                rtype: c.rtype.clone(),
+                value: c.expected.clone(),
+                status: c.verdict.clone(),
+                found: c.detail.clone(),
+            })
+            .collect(),
+    });
+    true
+}
+
+/// A failing or warning probe code as an action. Passing codes give none.
+fn probe_code_action(code: &str) -> Option<LibraryAction> {
+    const PASSING: &[&str] = &["::ok", "::closed", "::accepted", "::app_password"];
+    if PASSING.iter().any(|p| code.ends_with(p)) || code.ends_with("::skipped") {
+        return None;
+    }
+    let warning = matches!(
+        code,
+        "smtp::tls::expires_soon"
+            | "smtp::tls::auth_before_tls"
+            | "smtp::google::account_password"
+            | "smtp::google::mode_unspecified"
+    );
+    Some(LibraryAction {
+        code: code.to_string(),
+        level: if warning {
+            Level::Warning
+        } else {
+            Level::Error
+        },
+        message: format!("the SMTP account check reported {code}"),
+        remedy: "run `mailform probe` for the full diagnosis and what to do".into(),
+        records: vec![],
+    })
+}
+
+/// The registration of a managed domain. Returns whether the domain is registered.
+fn plan_registration(
+    config: &Config,
+    live: &LiveSnapshotV1,
+    library: &Library,
+    m: &ManagedDomain,
+    out: &mut LibraryPlan,
+) -> bool {
+    let domain = m.domain.as_str();
+    if let Some(registered) = live.registrar.domains.iter().find(|d| d.name == domain) {
+        if registered.auto_renew != Some(m.auto_renew) {
+            out.changes.push(Change {
+                op: Op::Update,
+                kind: ResourceKind::DomainAutoRenew,
+                name: domain.into(),
+                attributes: vec![Attribute {
+                    name: "auto-renew".into(),
+                    old: registered.auto_renew.map(|b| b.to_string()),
+                    new: Some(m.auto_renew.to_string()),
+                }],
+                cost: None,
+                reason: None,
+            });
+        }
+        match &m.transfer {
+            Some(TransferRequest::ToRegistrar) if registered.transfer_lock != Some(false) => {
+                out.changes.push(Change {
+                    op: Op::Update,
+                    kind: ResourceKind::DomainTransferLock,
+                    name: domain.into(),
+                    attributes: vec![Attribute {
+                        name: "transfer-lock".into(),
+                        old: registered.transfer_lock.map(|b| b.to_string()),
+                        new: Some("false".into()),
+                    }],
+                    cost: None,
+                    reason: Some("the library takes the domain to another registrar".into()),
+                });
+            }
+            Some(TransferRequest::ToAwsAccount(account)) => {
+                let started =
+                    live.registrar.operations.iter().any(|o| {
+                        o.domain.as_deref() == Some(domain) && o.kind.contains("TRANSFER")
+                    });
+                if !started {
+                    out.changes.push(Change {
+                        op: Op::Create,
+                        kind: ResourceKind::DomainTransfer,
+                        name: domain.into(),
+                        attributes: vec![Attribute {
+                            name: "to-account".into(),
+                            old: None,
+                            new: Some(account.clone()),
+                        }],
+                        cost: None,
+                        reason: Some("the library asked to take the domain over".into()),
+                    });
+                }
+            }
+            _ => {}
+        }
+        return true;
+    }
+    if let Some(op) = live.registrar.operations.iter().find(|o| {
+        o.domain.as_deref() == Some(domain)
+            && o.kind == "REGISTER_DOMAIN"
+            && o.status != "FAILED"
+            && o.status != "ERROR"
+    }) {
+        out.in_progress.push(Progress::Operation {
+            domain: domain.into(),
+            operation: op.kind.clone(),
+            status: op.status.clone(),
+            submitted: op.submitted.clone(),
+        });
+        return false;
+    }
+    let availability = live
+        .registrar
+        .availability
+        .iter()
+        .find(|a| a.domain == domain)
+        .map(|a| a.answer.as_str());
+    let tld = domain.rsplit('.').next().unwrap_or_default();
+    let price = live
+        .registrar
+        .prices
+        .iter()
+        .find(|p| p.tld == tld)
+        .and_then(|p| p.registration)
+        .map(|p| (p * 100.0).round() as u64);
+    match (availability, price) {
+        (Some("AVAILABLE"), Some(cents)) if cents <= m.price_cap.cents => {
+            out.changes.push(Change {
+                op: Op::Create,
+                kind: ResourceKind::DomainRegistration,
+                name: domain.into(),
+                attributes: vec![
+                    Attribute {
+                        name: "years".into(),
+                        old: None,
+                        new: Some(m.years.to_string()),
+                    },
+                    Attribute {
+                        name: "auto-renew".into(),
+                        old: None,
+                        new: Some(m.auto_renew.to_string()),
+                    },
+                    Attribute {
+                        name: "tags".into(),
+                        old: None,
+                        new: Some(tag_text(&ownership::tags_for(config, &library.id))),
+                    },
+                ],
+                cost: Some(Cost {
+                    yearly_cents: cents,
+                    cap_cents: m.price_cap.cents,
+                    years: m.years,
+                }),
+                reason: Some("buying needs `apply --allow-purchase` naming the domain".into()),
+            });
+        }
+        (Some("AVAILABLE"), Some(cents)) => out.actions.push(LibraryAction {
+            code: "registrar::over-price-cap".into(),
+            level: Level::Error,
+            message: format!(
+                "{domain} costs ${}.{:02} a year, over the cap of {}",
+                cents / 100,
+                cents % 100,
+                m.price_cap
+            ),
+            remedy: "agree a higher `price-cap` with the library, or choose another domain".into(),
+            records: vec![],
+        }),
+        (Some("AVAILABLE"), None) => out.actions.push(LibraryAction {
+            code: "registrar::no-price".into(),
+            level: Level::Error,
+            message: format!("Route 53 Domains lists no price for .{tld}"),
+            remedy: "choose a domain under a top-level domain Route 53 Domains sells".into(),
+            records: vec![],
+        }),
+        (Some(answer), _) => out.actions.push(LibraryAction {
+            code: "registrar::unavailable".into(),
+            level: Level::Error,
+            message: format!("{domain} cannot be registered: Route 53 Domains answers {answer}"),
+            remedy: "choose another domain; only AVAILABLE can be registered".into(),
+            records: vec![],
+        }),
+        (None, _) => out.actions.push(LibraryAction {
+            code: "registrar::not-checked".into(),
+            level: Level::Warning,
+            message: format!("the availability of {domain} was not checked"),
+            remedy:
+                "run the plan with live state (mailform refresh) to check availability and price"
+                    .into(),
+            records: vec![],
+        }),
+    }
+    false
+}
+
+/// The DKIM CNAMEs mailform writes into a managed domain's hosted zone.
+fn plan_zone_records(
+    live: &LiveSnapshotV1,
+    m: &ManagedDomain,
+    identity: Option<&IdentityV1>,
+    out: &mut LibraryPlan,
+) {
+    let domain = m.domain.as_str();
+    let zone: Option<&ZoneV1> = live
+        .route53
+        .hosted_zones
+        .iter()
+        .find(|z| z.name == domain && !z.private);
+    let Some(dkim) = identity.and_then(|i| i.dkim.as_ref()) else {
+        out.changes.push(Change {
+            op: Op::Create,
+            kind: ResourceKind::DnsRecord,
+            name: format!("3 × <token>._domainkey.{domain} CNAME"),
+            attributes: vec![Attribute {
+                name: "value".into(),
+                old: None,
+                new: Some("(known after the SES identity is created)".into()),
+            }],
+            cost: None,
+            reason: None,
+        });
+        return;
+    };
+    let Some(signing_zone) = dkim.signing_hosted_zone.as_deref() else {
+        return;
+    };
+    for token in &dkim.tokens {
+        let name = format!("{token}._domainkey.{domain}");
+        let want = format!("{token}.{}", signing_zone.trim_end_matches('.'));
+        let have = zone.and_then(|z| {
+            z.records
+                .iter()
+                .find(|r| r.name == name && r.rtype == "CNAME")
+        });
+        let have_value = have
+            .and_then(|r| r.values.first())
+            .map(|v| v.trim_end_matches('.').to_string());
+        let op = match have_value.as_deref() {
+            Some(v) if v == want => continue,
+            Some(_) => Op::Update,
+            None => Op::Create,
+        };
+        out.changes.push(Change {
+            op,
+            kind: ResourceKind::DnsRecord,
+            name: format!("{name} CNAME"),
+            attributes: vec![Attribute {
+                name: "value".into(),
+                old: have_value,
+                new: Some(want),
+            }],
+            cost: None,
+            reason: None,
+        });
+    }
+}

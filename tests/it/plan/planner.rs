@@ -1,0 +1,397 @@
+//! Table-driven plan tests: library files and a live snapshot in, a plan out (snapshot-tested
+//! in the terminal form, with the essentials asserted).
+
+use mailform::config::{self, AnalyzeOptions};
+use mailform::live::snapshot::LiveSnapshotV1;
+use mailform::model::{Config, Date};
+use mailform::plan::planner::{PlanOptions, plan};
+use mailform::plan::{Level, Op, Plan, ResourceKind};
+use mailform::render::plan::{Style, to_text};
+use mailform::source::{SourceFile, SourceSet};
+use serde_json::{Value, json};
+
+use crate::snap;
+use crate::support::cli::PLATFORM;
+
+const TODAY: &str = "2026-11-26";
+
+fn config(libraries: &[(&str, &str)]) -> Config {
+    let mut sources = SourceSet::default();
+    sources.add(SourceFile::new(
+        "libraries/_platform.kdl",
+        PLATFORM.to_string(),
+    ));
+    for (id, text) in libraries {
+        sources.add(SourceFile::new(
+            format!("libraries/{id}.kdl"),
+            text.to_string(),
+        ));
+    }
+    let analysis = config::analyze(
+        &mut sources,
+        &AnalyzeOptions {
+            today: Date::parse(TODAY).unwrap(),
+        },
+    );
+    analysis
+        .config
+        .unwrap_or_else(|| panic!("{:#?}", analysis.diagnostics))
+}
+
+fn ses_library(id: &str, domain: &str, extra: &str) -> String {
+    format!(
+        "library \"{id}\" {{\n    name \"{id} library\"\n    it-contact \"it@{domain}\"\n    launch \"2026-12-05\"\n\n    ses-domain {{\n        from \"noreply@{domain}\"\n{extra}    }}\n}}\n"
+    )
+}
+
+fn smtp_library(id: &str) -> String {
+    format!(
+        "library \"{id}\" {{\n    name \"{id} library\"\n    it-contact \"it@{id}.example.org\"\n\n    smtp-account {{\n        host \"smtp.{id}.example.org\"\n        port 587\n        security \"starttls\"\n        username \"notices\"\n        password env=\"SMTP_PASSWORD\"\n        from \"notices@{id}.example.org\"\n    }}\n}}\n"
+    )
+}
+
+fn managed_library(id: &str, domain: &str, extra: &str) -> String {
+    format!(
+        "library \"{id}\" {{\n    name \"{id} library\"\n    it-contact \"it@{id}.example.org\"\n\n    managed-domain {{\n        domain \"{domain}\"\n        from \"noreply@{domain}\"\n        price-cap 15.00\n{extra}    }}\n}}\n"
+    )
+}
+
+/// An empty live world, to be filled by each case.
+fn live() -> Value {
+    json!({
+        "version": 1, "taken_at": "2026-11-26T09:00:00Z", "region": "us-east-1", "targets": null,
+        "ses": { "account": { "production_access": true, "sending_enabled": true, "max_24_hour_send": null, "max_send_rate": null },
+                 "identities": [], "configuration_sets": [] },
+        "registrar": { "domains": [], "operations": [], "availability": [], "prices": [] },
+        "route53": { "hosted_zones": [] },
+        "libraries": []
+    })
+}
+
+fn identity(name: &str, status: &str, library: Option<&str>) -> Value {
+    let mut tags = serde_json::Map::new();
+    if let Some(l) = library {
+        tags.insert("managed-by".into(), json!("mailform"));
+        tags.insert("library".into(), json!(l));
+        tags.insert("cost-center".into(), json!("library-mail"));
+    }
+    json!({
+        "name": name, "kind": "DOMAIN", "verification_status": status,
+        "verified_for_sending": status == "SUCCESS", "verification_error": null,
+        "dkim": { "signing_enabled": true, "status": status, "tokens": ["tok1", "tok2", "tok3"],
+                  "signing_hosted_zone": "dkim.amazonses.com", "origin": "AWS_SES",
+                  "current_key_length": "RSA_2048_BIT", "next_key_length": "RSA_2048_BIT", "last_key_generation": null },
+        "mail_from": null, "configuration_set": null, "tags": tags
+    })
+}
+
+fn dkim_checks(domain: &str, verdicts: [&str; 3]) -> Value {
+    let checks: Vec<Value> = ["tok1", "tok2", "tok3"]
+        .iter()
+        .zip(verdicts)
+        .map(|(t, v)| json!({
+            "name": format!("{t}._domainkey.{domain}"), "type": "CNAME",
+            "expected": format!("{t}.dkim.amazonses.com"), "verdict": v,
+            "detail": if v == "dns::present" || v == "dns::missing" { Value::Null } else { json!(format!("{v} found")) }
+        }))
+        .collect();
+    json!(checks)
+}
+
+fn observed(id: &str, method: &str, dkim: Value, probe: Value) -> Value {
+    json!({
+        "id": id, "method": method, "identity": null,
+        "dns": if dkim.is_null() { Value::Null } else { json!({
+            "dkim": dkim, "mail_from": [],
+            "spf": { "finding": "absent", "detail": null }, "dmarc": { "finding": "absent", "detail": null },
+            "observations": [] }) },
+        "smtp_probe": probe, "notes": []
+    })
+}
+
+fn run(config: &Config, live: Value) -> Plan {
+    let live: LiveSnapshotV1 = serde_json::from_value(live).expect("a valid snapshot");
+    plan(
+        config,
+        &live,
+        &PlanOptions {
+            today: Date::parse(TODAY).unwrap(),
+        },
+    )
+}
+
+fn check(name: &str, plan: &Plan) {
+    snap!("plan/planner", name, to_text(plan, Style { color: false }));
+}
+
+#[test]
+fn method1_from_nothing_creates_the_identity() {
+    let c = config(&[(
+        "springfield",
+        &ses_library(
+            "springfield",
+            "springfield.example.org",
+            "        mail-from \"bounce.springfield.example.org\"\n",
+        ),
+    )]);
+    let p = run(&c, live());
+    let l = &p.libraries[0];
+    assert_eq!(
+        (l.changes[0].op, l.changes[0].kind),
+        (Op::Create, ResourceKind::SesIdentity)
+    );
+    assert_eq!(l.actions[0].code, "dns::records-after-apply");
+    // Launch on 2026-12-05 is 9 days away: not ready inside the notice period is an error.
+    assert_eq!(l.readiness.level, Level::Error);
+    check("method1-from-nothing", &p);
+}
+
+#[test]
+fn method1_pending_with_two_of_three_records() {
+    let c = config(&[(
+        "springfield",
+        &ses_library("springfield", "springfield.example.org", ""),
+    )]);
+    let mut l = live();
+    l["ses"]["identities"] = json!([identity(
+        "springfield.example.org",
+        "PENDING",
+        Some("springfield")
+    )]);
+    l["libraries"] = json!([observed(
+        "springfield",
+        "ses-domain",
+        dkim_checks(
+            "springfield.example.org",
+            ["dns::present", "dns::present", "dns::missing"]
+        ),
+        Value::Null
+    )]);
+    let p = run(&c, l);
+    let lib = &p.libraries[0];
+    assert!(lib.changes.is_empty(), "{:?}", lib.changes);
+    assert_eq!(lib.actions[0].code, "dns::partial");
+    assert_eq!(lib.actions[0].records[2].host, "tok3._domainkey");
+    assert_eq!(lib.in_progress.len(), 1);
+    check("method1-pending-partial", &p);
+}
+
+#[test]
+fn method1_converged_plans_nothing_and_is_ready() {
+    let c = config(&[(
+        "springfield",
+        &ses_library("springfield", "springfield.example.org", ""),
+    )]);
+    let mut l = live();
+    l["ses"]["identities"] = json!([identity(
+        "springfield.example.org",
+        "SUCCESS",
+        Some("springfield")
+    )]);
+    l["libraries"] = json!([observed(
+        "springfield",
+        "ses-domain",
+        dkim_checks("springfield.example.org", ["dns::present"; 3]),
+        Value::Null
+    )]);
+    let p = run(&c, l);
+    assert!(!p.has_changes());
+    assert!(p.libraries[0].readiness.ready);
+    check("method1-converged", &p);
+}
+
+#[test]
+fn method1_named_dns_mistake_and_key_length_drift() {
+    let c = config(&[(
+        "springfield",
+        &ses_library(
+            "springfield",
+            "springfield.example.org",
+            "        dkim-key-length 1024\n",
+        ),
+    )]);
+    let mut l = live();
+    l["ses"]["identities"] = json!([identity(
+        "springfield.example.org",
+        "PENDING",
+        Some("springfield")
+    )]);
+    l["libraries"] = json!([observed(
+        "springfield",
+        "ses-domain",
+        dkim_checks(
+            "springfield.example.org",
+            ["dns::present", "dns::domain-twice", "dns::missing"]
+        ),
+        Value::Null
+    )]);
+    let p = run(&c, l);
+    let lib = &p.libraries[0];
+    assert_eq!(lib.changes[0].op, Op::Update);
+    assert_eq!(
+        lib.changes[0].attributes[0].new.as_deref(),
+        Some("RSA_1024_BIT")
+    );
+    assert_eq!(lib.actions[0].code, "dns::domain-twice");
+    check("method1-mistake-and-drift", &p);
+}
+
+#[test]
+fn an_identity_mailform_did_not_create_is_left_alone_unless_adopted() {
+    let c = config(&[(
+        "springfield",
+        &ses_library("springfield", "springfield.example.org", ""),
+    )]);
+    let mut l = live();
+    l["ses"]["identities"] = json!([identity("springfield.example.org", "SUCCESS", None)]);
+    let p = run(&c, l.clone());
+    assert!(!p.has_changes());
+    assert_eq!(p.libraries[0].actions[0].code, "ses::identity-not-managed");
+
+    let c = config(&[(
+        "springfield",
+        &ses_library(
+            "springfield",
+            "springfield.example.org",
+            "        adopt #true\n",
+        ),
+    )]);
+    let p = run(&c, l);
+    let change = &p.libraries[0].changes[0];
+    assert_eq!(
+        (change.op, change.attributes[0].name.as_str()),
+        (Op::Update, "tags")
+    );
+    check("adopted", &p);
+}
+
+#[test]
+fn switching_methods_and_removing_libraries_plan_deletions_apart() {
+    let c = config(&[("shelbyville", &smtp_library("shelbyville"))]);
+    let mut l = live();
+    l["ses"]["identities"] = json!([
+        identity("shelbyville.example.org", "SUCCESS", Some("shelbyville")),
+        identity("gone.example.org", "SUCCESS", Some("ogdenville")),
+        identity("legacy.example.org", "SUCCESS", None),
+    ]);
+    l["libraries"] = json!([observed(
+        "shelbyville",
+        "smtp-account",
+        Value::Null,
+        json!({
+            "taken_at": "2026-11-26T09:00:00Z", "verdict": "fail",
+            "codes": ["smtp::connect::ok", "smtp::tls::ok", "smtp::auth::bad_credentials", "smtp::sender::skipped"]
+        })
+    )]);
+    let p = run(&c, l);
+    assert_eq!(p.totals().destroy, 2);
+    let shelbyville = &p.libraries[0];
+    assert_eq!(shelbyville.deletions[0].name, "shelbyville.example.org");
+    assert!(shelbyville.changes.is_empty());
+    assert_eq!(shelbyville.actions[0].code, "smtp::auth::bad_credentials");
+    assert_eq!(p.libraries[1].library, "ogdenville");
+    assert_eq!(p.unmanaged[0].name, "legacy.example.org");
+    check("switch-and-remove", &p);
+}
+
+#[test]
+fn method3_buys_within_the_cap_and_refuses_above_it() {
+    let c = config(&[(
+        "ogdenville",
+        &managed_library("ogdenville", "ogdenville-mail.example", ""),
+    )]);
+    let mut l = live();
+    l["registrar"]["availability"] =
+        json!([{ "domain": "ogdenville-mail.example", "answer": "AVAILABLE" }]);
+    l["registrar"]["prices"] =
+        json!([{ "tld": "example", "registration": 13.0, "renewal": 13.0, "currency": "USD" }]);
+    let p = run(&c, l.clone());
+    let buy = &p.libraries[0].changes[0];
+    assert_eq!(buy.kind, ResourceKind::DomainRegistration);
+    assert_eq!(buy.cost.unwrap().yearly_cents, 1300);
+    check("method3-buy", &p);
+
+    l["registrar"]["prices"][0]["registration"] = json!(16.5);
+    let p = run(&c, l.clone());
+    assert!(
+        !p.libraries[0]
+            .changes
+            .iter()
+            .any(|c| c.kind == ResourceKind::DomainRegistration)
+    );
+    assert_eq!(p.libraries[0].actions[0].code, "registrar::over-price-cap");
+
+    l["registrar"]["availability"][0]["answer"] = json!("UNAVAILABLE_PREMIUM");
+    let p = run(&c, l);
+    assert_eq!(p.libraries[0].actions[0].code, "registrar::unavailable");
+}
+
+#[test]
+fn method3_registered_writes_its_records_and_follows_renewal_and_transfer() {
+    let c = config(&[(
+        "ogdenville",
+        &managed_library(
+            "ogdenville",
+            "ogdenville-mail.example",
+            "        auto-renew #false\n        transfer-to-aws-account \"111122223333\"\n",
+        ),
+    )]);
+    let mut l = live();
+    l["registrar"]["domains"] = json!([{ "name": "ogdenville-mail.example", "auto_renew": true, "transfer_lock": true,
+        "expiry": null, "statuses": [], "name_servers": [], "tags": {} }]);
+    l["ses"]["identities"] = json!([identity(
+        "ogdenville-mail.example",
+        "PENDING",
+        Some("ogdenville")
+    )]);
+    l["route53"]["hosted_zones"] = json!([{ "id": "Z1", "name": "ogdenville-mail.example", "private": false, "tags": {},
+        "records": [{ "name": "tok1._domainkey.ogdenville-mail.example", "type": "CNAME", "ttl": 300,
+                      "values": ["tok1.dkim.amazonses.com"], "alias_target": null },
+                    { "name": "tok2._domainkey.ogdenville-mail.example", "type": "CNAME", "ttl": 300,
+                      "values": ["old.dkim.amazonses.com"], "alias_target": null }] }]);
+    let p = run(&c, l);
+    let ops: Vec<(Op, ResourceKind)> = p.libraries[0]
+        .changes
+        .iter()
+        .map(|c| (c.op, c.kind))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            (Op::Update, ResourceKind::DomainAutoRenew),
+            (Op::Create, ResourceKind::DomainTransfer),
+            (Op::Update, ResourceKind::DnsRecord),
+            (Op::Create, ResourceKind::DnsRecord),
+        ]
+    );
+    check("method3-registered", &p);
+}
+
+#[test]
+fn method3_registration_in_flight_is_progress_not_a_second_purchase() {
+    let c = config(&[(
+        "ogdenville",
+        &managed_library("ogdenville", "ogdenville-mail.example", ""),
+    )]);
+    let mut l = live();
+    l["registrar"]["operations"] = json!([{ "id": "op-1", "domain": "ogdenville-mail.example", "type": "REGISTER_DOMAIN",
+        "status": "IN_PROGRESS", "submitted": "2026-11-26T08:00:00Z" }]);
+    l["registrar"]["availability"] =
+        json!([{ "domain": "ogdenville-mail.example", "answer": "PENDING" }]);
+    let p = run(&c, l);
+    assert!(
+        !p.libraries[0]
+            .changes
+            .iter()
+            .any(|c| c.kind == ResourceKind::DomainRegistration)
+    );
+    assert_eq!(p.libraries[0].in_progress.len(), 1);
+}
+
+#[test]
+fn method2_without_a_probe_is_not_ready() {
+    let c = config(&[("shelbyville", &smtp_library("shelbyville"))]);
+    let p = run(&c, live());
+    assert_eq!(p.libraries[0].actions[0].code, "smtp::not-probed");
+    assert!(!p.libraries[0].readiness.ready);
+}
