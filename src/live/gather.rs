@@ -501,3 +501,268 @@ fn observation(q: &Query, a: &Answer) -> ObservationV1 {
         error,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The engine against scripted fakes: each records its calls, so a test sees exactly what
+    //! was asked (and notices a call too many or too few).
+
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::live::clock::FixedClock;
+    use crate::live::error::{ReadErrorKind, System};
+    use crate::live::facts::*;
+    use crate::model::*;
+
+    #[derive(Default)]
+    struct Calls(Mutex<Vec<String>>);
+
+    impl Calls {
+        fn push(&self, call: String) {
+            self.0.lock().unwrap().push(call);
+        }
+        fn take(&self) -> Vec<String> {
+            let mut calls = std::mem::take(&mut *self.0.lock().unwrap());
+            calls.sort();
+            calls
+        }
+    }
+
+    struct Fake {
+        calls: Calls,
+        deny_zone_listing: bool,
+    }
+
+    fn identity(name: &str) -> SesIdentity {
+        SesIdentity {
+            name: name.into(),
+            kind: IdentityKind::Domain,
+            verification_status: Some(Status::Pending),
+            verified_for_sending: false,
+            dkim: Some(DkimFacts {
+                signing_enabled: true,
+                status: Some(Status::Pending),
+                tokens: vec!["t1".into(), "t2".into(), "t3".into()],
+                signing_hosted_zone: Some("dkim.eu-west-1.amazonses.com".into()),
+                origin: None,
+                current_key_length: None,
+                next_key_length: None,
+                last_key_generation: None,
+            }),
+            mail_from: None,
+            configuration_set: None,
+            tags: Tags::new(),
+            verification_error: None,
+        }
+    }
+
+    impl SesReader for Fake {
+        async fn account(&self) -> Result<SesAccount, ReadError> {
+            self.calls.push("ses:GetAccount".into());
+            Ok(SesAccount {
+                production_access: true,
+                sending_enabled: true,
+                max_24_hour_send: None,
+                max_send_rate: None,
+            })
+        }
+        async fn identities(&self) -> Result<Vec<IdentitySummary>, ReadError> {
+            self.calls.push("ses:ListEmailIdentities".into());
+            Ok(["a.example.org", "b.example.org"]
+                .into_iter()
+                .map(|n| IdentitySummary {
+                    name: n.into(),
+                    kind: IdentityKind::Domain,
+                    verification_status: None,
+                    sending_enabled: false,
+                })
+                .collect())
+        }
+        async fn identity(&self, name: &str) -> Result<Option<SesIdentity>, ReadError> {
+            self.calls.push(format!("ses:GetEmailIdentity {name}"));
+            Ok(Some(identity(name)))
+        }
+        async fn configuration_sets(&self) -> Result<Vec<ConfigurationSet>, ReadError> {
+            self.calls.push("ses:ListConfigurationSets".into());
+            Ok(Vec::new())
+        }
+    }
+
+    impl Route53Reader for Fake {
+        async fn hosted_zones(&self) -> Result<Vec<HostedZone>, ReadError> {
+            self.calls.push("route53:ListHostedZones".into());
+            if self.deny_zone_listing {
+                return Err(ReadError::new(
+                    System::Route53,
+                    "ListHostedZones",
+                    ReadErrorKind::AccessDenied {
+                        action: "route53:ListHostedZones".into(),
+                    },
+                ));
+            }
+            Ok(vec![HostedZone {
+                id: "Z1".into(),
+                name: "unrelated.example.com".into(),
+                private: false,
+                records: Vec::new(),
+                tags: Tags::new(),
+            }])
+        }
+        async fn record_sets(&self, zone_id: &str) -> Result<Vec<RecordSet>, ReadError> {
+            self.calls
+                .push(format!("route53:ListResourceRecordSets {zone_id}"));
+            Ok(Vec::new())
+        }
+        async fn zone_tags(&self, zone_id: &str) -> Result<Tags, ReadError> {
+            self.calls
+                .push(format!("route53:ListTagsForResource {zone_id}"));
+            Ok(Tags::new())
+        }
+    }
+
+    impl RegistrarReader for Fake {
+        async fn domains(&self) -> Result<Vec<RegisteredDomain>, ReadError> {
+            self.calls.push("domains:ListDomains".into());
+            Ok(Vec::new())
+        }
+        async fn domain(&self, name: &str) -> Result<RegisteredDomain, ReadError> {
+            self.calls.push(format!("domains:GetDomainDetail {name}"));
+            Err(ReadError::new(
+                System::Route53Domains,
+                "GetDomainDetail",
+                ReadErrorKind::Timeout,
+            ))
+        }
+        async fn operations(&self) -> Result<Vec<DomainOperation>, ReadError> {
+            self.calls.push("domains:ListOperations".into());
+            Ok(Vec::new())
+        }
+        async fn availability(&self, domain: &str) -> Result<Availability, ReadError> {
+            self.calls
+                .push(format!("domains:CheckDomainAvailability {domain}"));
+            Ok(Availability {
+                domain: domain.into(),
+                answer: "AVAILABLE".into(),
+            })
+        }
+        async fn price(&self, tld: &str) -> Result<Option<TldPrice>, ReadError> {
+            self.calls.push(format!("domains:ListPrices {tld}"));
+            Ok(None)
+        }
+    }
+
+    impl DnsReader for Fake {
+        async fn query(&self, _q: &Query) -> Answer {
+            Answer::NxDomain
+        }
+    }
+
+    fn config() -> Config {
+        let ses = |id: &str, domain: &str| Library {
+            id: LibraryId::parse(id).unwrap(),
+            name: id.into(),
+            it_contact: EmailAddress::parse("it@example.org").unwrap(),
+            launch: None,
+            method: DeliveryMethod::SesDomain(SesDomain {
+                from: EmailAddress::parse(&format!("noreply@{domain}")).unwrap(),
+                dkim_key_length: DkimKeyLength::Rsa2048,
+                mail_from: None,
+                configuration_set: None,
+                adopt: false,
+            }),
+        };
+        Config {
+            platform: Platform {
+                aws_region: "eu-west-1".into(),
+                tags: Default::default(),
+                notice_period_days: 14,
+                default_price_cap: Usd::from_cents(2000),
+                registrant: None,
+            },
+            libraries: vec![ses("a", "a.example.org"), ses("b", "b.example.org")],
+        }
+    }
+
+    fn readers(deny_zone_listing: bool) -> Readers<Fake, Fake, Fake, Fake> {
+        let fake = || Fake {
+            calls: Calls::default(),
+            deny_zone_listing,
+        };
+        Readers {
+            ses: fake(),
+            route53: fake(),
+            registrar: fake(),
+            dns: fake(),
+        }
+    }
+
+    async fn run(
+        readers: &Readers<Fake, Fake, Fake, Fake>,
+        targets: Option<Vec<LibraryId>>,
+    ) -> Result<LiveSnapshotV1, ReadError> {
+        let lookup = |_: &str| None;
+        let progress = |_: &str| {};
+        let opts = GatherOptions {
+            targets,
+            concurrency: 2,
+            probe: ProbeOptions::default(),
+            secret_lookup: &lookup,
+            progress: &progress,
+        };
+        gather(
+            &config(),
+            readers,
+            &opts,
+            &FixedClock::at_unix(1_767_225_600),
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_target_reads_only_its_own_resources() {
+        let r = readers(false);
+        let snap = run(&r, Some(vec![LibraryId::parse("b").unwrap()]))
+            .await
+            .unwrap();
+        assert_eq!(
+            r.ses.calls.take(),
+            [
+                "ses:GetAccount",
+                "ses:GetEmailIdentity b.example.org",
+                "ses:ListConfigurationSets",
+                "ses:ListEmailIdentities",
+            ]
+        );
+        // The zone belongs to no target: listed, never read.
+        assert_eq!(r.route53.calls.take(), ["route53:ListHostedZones"]);
+        assert_eq!(snap.taken_at, "2026-01-01T00:00:00Z");
+        assert_eq!(snap.libraries.len(), 1);
+        let dns = snap.libraries[0].dns.as_ref().unwrap();
+        assert_eq!(dns.dkim.len(), 3);
+        assert_eq!(dns.dkim[0].expected, "t1.dkim.eu-west-1.amazonses.com");
+        assert!(dns.dkim.iter().all(|c| c.verdict == "dns::missing"));
+    }
+
+    #[tokio::test]
+    async fn without_targets_everything_is_read() {
+        let r = readers(false);
+        let snap = run(&r, None).await.unwrap();
+        assert_eq!(snap.ses.identities.len(), 2);
+        assert_eq!(
+            r.route53.calls.take(),
+            [
+                "route53:ListHostedZones",
+                "route53:ListResourceRecordSets Z1",
+                "route53:ListTagsForResource Z1",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn one_failed_read_fails_the_refresh() {
+        let r = readers(true);
+        let err = run(&r, None).await.unwrap_err();
+        assert_eq!(err.operation, "ListHostedZones");
+    }
+}

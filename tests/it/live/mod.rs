@@ -4,6 +4,8 @@
 #[cfg(feature = "sandbox")]
 mod adapters;
 #[cfg(feature = "sandbox")]
+mod gather;
+#[cfg(feature = "sandbox")]
 mod refresh;
 mod snapshot;
 
