@@ -33,25 +33,42 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct RefreshArgs {
-    /// Directory of the library files.
-    #[arg(long, default_value = "libraries", value_name = "DIR")]
-    pub libraries: PathBuf,
     /// Write the snapshot here (atomically) instead of to standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Where live state comes from: a snapshot file, the in-process sandbox, or AWS and DNS.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LiveArgs {
+    /// Directory of the library files.
+    #[arg(long, default_value = "libraries", value_name = "DIR")]
+    pub libraries: PathBuf,
     /// Read only these libraries (repeatable); default: all, and every live resource.
     #[arg(long = "target", value_name = "LIBRARY", num_args = 1..)]
     pub targets: Vec<String>,
+    /// Work from this live snapshot (`mailform refresh --out FILE`) instead of the live services.
+    #[arg(long, value_name = "FILE", conflicts_with = "sandbox")]
+    pub live: Option<PathBuf>,
+    /// Run against a local sandbox (no AWS account) whose state persists in
+    /// .mailform/sandbox; needs a build with `--features sandbox`.
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Where the sandbox keeps its state.
+    #[arg(long, default_value = ".mailform/sandbox", value_name = "DIR")]
+    pub sandbox_dir: PathBuf,
     /// Ask this DNS server instead of each zone's authoritative servers.
     #[arg(long, value_name = "ADDR:PORT")]
     pub resolver: Option<std::net::SocketAddr>,
-    /// SES endpoint URL (the sandbox); default: AWS.
+    /// SES endpoint URL (a sandbox); default: AWS.
     #[arg(long, value_name = "URL")]
     pub endpoint_ses: Option<String>,
-    /// Route 53 endpoint URL (the sandbox); default: AWS.
+    /// Route 53 endpoint URL (a sandbox); default: AWS.
     #[arg(long, value_name = "URL")]
     pub endpoint_route53: Option<String>,
-    /// Route 53 Domains endpoint URL (the sandbox); default: AWS.
+    /// Route 53 Domains endpoint URL (a sandbox); default: AWS.
     #[arg(long, value_name = "URL")]
     pub endpoint_route53domains: Option<String>,
     /// Calls in flight at once per system; the rate limits still apply.
@@ -73,7 +90,7 @@ pub struct RefreshArgs {
     #[arg(long, default_value_t = 120, value_name = "SECONDS")]
     pub timeout: u64,
     /// TEST ONLY: first retry backoff in milliseconds.
-    #[arg(long, hide = true, value_name = "MILLIS")]
+    #[arg(long, hide = true, value_name = "MS")]
     pub test_only_backoff_ms: Option<u64>,
 }
 

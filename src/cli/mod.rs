@@ -7,6 +7,7 @@ mod args;
 mod human;
 mod probe;
 mod refresh;
+mod world;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -131,6 +131,10 @@ fn default_prices() -> Vec<TldPrice> {
         ("eu", 11.0),
         ("uk", 9.0),
         ("library", 35.0),
+        // Reserved by RFC 2606 and 6761, so no real registrar sells them: the sandbox does, so
+        // the example libraries (which may only use reserved names) can buy their domains.
+        ("example", 13.0),
+        ("test", 12.0),
     ]
     .into_iter()
     .map(|(tld, price)| TldPrice {

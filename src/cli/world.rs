@@ -1,0 +1,197 @@
+//! Where live state comes from for one run: a snapshot file (`--live`), the in-process
+//! sandbox (`--sandbox`), or AWS and DNS. Shared by `refresh`, `plan` and `records`.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use super::args::LiveArgs;
+use super::{CliError, human};
+use crate::config::{self, AnalyzeOptions};
+use crate::live::aws::{self, AwsOptions, Endpoints, Rates};
+use crate::live::clock::SystemClock;
+use crate::live::dns::{DnsSource, HickoryDns};
+use crate::live::gather::{self, GatherOptions, Readers};
+use crate::live::registrar::AwsRegistrar;
+use crate::live::route53::AwsRoute53;
+use crate::live::ses::AwsSes;
+use crate::live::snapshot::{self, LiveSnapshotV1};
+use crate::model::{Config, Date, LibraryId};
+use crate::probe::ProbeOptions;
+
+/// Reads and checks the library files; prints their diagnostics and returns `None` when they
+/// have errors.
+pub(super) fn load_config(libraries: &Path, today: Date, color: bool) -> Option<Config> {
+    let (mut sources, mut diagnostics) = config::read_sources(&[libraries.to_path_buf()]);
+    let analysis = config::analyze(&mut sources, &AnalyzeOptions { today });
+    diagnostics.extend(analysis.diagnostics);
+    let config = analysis
+        .config
+        .filter(|_| !diagnostics.iter().any(|d| d.is_error()));
+    if config.is_none() {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(human::render(&sources, &diagnostics, color).as_bytes());
+        let _ = writeln!(err, "fix the library files first (`mailform validate`)");
+    }
+    config
+}
+
+/// The libraries named by `--target`, checked against the files.
+pub(super) fn targets(config: &Config, a: &LiveArgs) -> Result<Option<Vec<LibraryId>>, CliError> {
+    if a.targets.is_empty() {
+        return Ok(None);
+    }
+    a.targets
+        .iter()
+        .map(|t| {
+            config
+                .libraries
+                .iter()
+                .find(|l| l.id.as_str() == t)
+                .map(|l| l.id.clone())
+                .ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "no library `{t}` in {}; `mailform validate` lists the files read",
+                        a.libraries.display()
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// The live services of one run, kept open while the run needs them.
+pub(super) struct World {
+    pub aws: AwsOptions,
+    pub dns: DnsSource,
+    #[cfg(feature = "sandbox")]
+    _sandbox: Option<crate::sandbox::SandboxHandle>,
+}
+
+impl World {
+    /// AWS and DNS as the flags say, or the sandbox started in-process with `--sandbox`.
+    pub fn open(a: &LiveArgs, config: &Config) -> Result<World, CliError> {
+        let mut opts = AwsOptions::new(config.platform.aws_region.clone());
+        opts.endpoints = Endpoints {
+            ses: a.endpoint_ses.clone(),
+            route53: a.endpoint_route53.clone(),
+            route53domains: a.endpoint_route53domains.clone(),
+        };
+        opts.rates = Rates {
+            ses: a.rate_ses,
+            route53: a.rate_route53,
+            route53domains: a.rate_route53domains,
+        };
+        opts.retries.max_attempts = a.max_attempts;
+        if let Some(ms) = a.test_only_backoff_ms {
+            opts.retries.initial_backoff = Duration::from_millis(ms);
+            opts.retries.max_backoff = Duration::from_millis(ms.saturating_mul(4));
+        }
+        opts.timeouts.operation = Duration::from_secs(a.timeout.max(1));
+        let dns = a
+            .resolver
+            .map_or(DnsSource::Authoritative, DnsSource::Server);
+        if a.sandbox {
+            return Self::sandbox(a, config, opts);
+        }
+        Ok(World {
+            aws: opts,
+            dns,
+            #[cfg(feature = "sandbox")]
+            _sandbox: None,
+        })
+    }
+
+    #[cfg(feature = "sandbox")]
+    fn sandbox(a: &LiveArgs, config: &Config, mut opts: AwsOptions) -> Result<World, CliError> {
+        use crate::sandbox::{Sandbox, SandboxConfig};
+        std::fs::create_dir_all(&a.sandbox_dir).map_err(|source| CliError::Write {
+            path: a.sandbox_dir.clone(),
+            source,
+        })?;
+        let handle = Sandbox::start(SandboxConfig {
+            state_dir: Some(a.sandbox_dir.clone()),
+            region: config.platform.aws_region.clone(),
+            ..SandboxConfig::default()
+        })
+        .map_err(|e| CliError::Usage(format!("cannot start the sandbox: {e}")))?;
+        let endpoints = handle.endpoints().clone();
+        opts.endpoints = Endpoints {
+            ses: Some(endpoints.ses.clone()),
+            route53: Some(endpoints.route53.clone()),
+            route53domains: Some(endpoints.route53domains.clone()),
+        };
+        // The sandbox accepts any credentials and has no rate limit unless asked.
+        opts.credentials = Some(aws_credential_types::Credentials::new(
+            "sandbox",
+            "sandbox",
+            None,
+            None,
+            "mailform-sandbox",
+        ));
+        opts.rates = Rates {
+            ses: 0.0,
+            route53: 0.0,
+            route53domains: 0.0,
+        };
+        Ok(World {
+            aws: opts,
+            dns: DnsSource::Server(endpoints.dns),
+            _sandbox: Some(handle),
+        })
+    }
+
+    #[cfg(not(feature = "sandbox"))]
+    fn sandbox(_: &LiveArgs, _: &Config, _: AwsOptions) -> Result<World, CliError> {
+        Err(CliError::Usage(
+            "this mailform was built without the sandbox; build it with `--features sandbox`"
+                .into(),
+        ))
+    }
+
+    /// Reads the live state of `config`'s libraries (or the targets).
+    pub fn snapshot(
+        &self,
+        config: &Config,
+        targets: Option<Vec<LibraryId>>,
+        concurrency: u16,
+    ) -> Result<LiveSnapshotV1, CliError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(CliError::Runtime)?;
+        runtime.block_on(async {
+            let sdk = aws::load_sdk_config(&self.aws).await;
+            let dns = HickoryDns::new(self.dns, Duration::from_secs(5)).map_err(CliError::Usage)?;
+            let readers = Readers {
+                ses: AwsSes::new(&sdk, &self.aws),
+                route53: AwsRoute53::new(&sdk, &self.aws),
+                registrar: AwsRegistrar::new(&sdk, &self.aws),
+                dns,
+            };
+            let progress = super::refresh::Progress::new();
+            let lookup = |var: &str| std::env::var(var).ok();
+            let show = |what: &str| progress.show(what);
+            let gather_opts = GatherOptions {
+                targets,
+                concurrency: usize::from(concurrency),
+                probe: ProbeOptions::default(),
+                secret_lookup: &lookup,
+                progress: &show,
+            };
+            let result = gather::gather(config, &readers, &gather_opts, &SystemClock).await;
+            progress.clear();
+            result.map_err(CliError::from)
+        })
+    }
+}
+
+/// The live snapshot for a run: read from `--live FILE`, or gathered now.
+pub(super) fn live_snapshot(a: &LiveArgs, config: &Config) -> Result<LiveSnapshotV1, CliError> {
+    let targets = targets(config, a)?;
+    if let Some(path) = &a.live {
+        return Ok(snapshot::read(path)?);
+    }
+    World::open(a, config)?.snapshot(config, targets, a.concurrency)
+}
