@@ -29,6 +29,36 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Read the live state (SES, Route 53, Route 53 Domains, DNS, SMTP) into a snapshot file.
     Refresh(RefreshArgs),
+    /// Show what apply would change, what each library must do, and readiness for launch.
+    Plan(PlanArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// Save the plan, with the hashes of its inputs, for `mailform apply PLANFILE`.
+    #[arg(long, value_name = "PLANFILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 with no changes, 2 with changes, 3 with no changes but libraries waiting on
+    /// someone or failing a check, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Count launch dates from this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PlanFormat {
+    /// Terraform's idiom, for a terminal.
+    Text,
+    /// For a pull-request comment (kept under GitHub's size limit).
+    Markdown,
+    /// Versioned JSON (schemas/plan.schema.json).
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

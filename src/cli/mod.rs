@@ -5,6 +5,7 @@
 
 mod args;
 mod human;
+mod plan;
 mod probe;
 mod refresh;
 mod world;
@@ -59,6 +60,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Probe(a) => probe::run(a, color),
         Command::Schema(a) => Ok(print_schema(a)),
         Command::Refresh(a) => refresh::run(a, color),
+        Command::Plan(a) => plan::run(a, color),
     }
 }
 

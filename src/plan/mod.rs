@@ -8,14 +8,15 @@
 
 pub mod actions;
 pub mod planner;
+pub mod saved;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Version of the plan's JSON form; bumped on any incompatible change.
 pub const PLAN_VERSION: u32 = 1;
 
 /// A whole plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     pub version: u32,
     pub libraries: Vec<LibraryPlan>,
@@ -24,7 +25,7 @@ pub struct Plan {
 }
 
 /// The delivery method, as the library file names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     SesDomain,
@@ -43,7 +44,7 @@ impl Method {
 }
 
 /// One library's part of the plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LibraryPlan {
     pub library: String,
     pub name: String,
@@ -67,7 +68,7 @@ impl LibraryPlan {
 }
 
 /// How a resource changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Op {
     Create,
@@ -98,7 +99,7 @@ impl Op {
 }
 
 /// What kind of thing changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ResourceKind {
     SesIdentity,
@@ -123,7 +124,7 @@ impl ResourceKind {
 }
 
 /// One change to one resource.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     pub op: Op,
     pub kind: ResourceKind,
@@ -139,7 +140,7 @@ pub struct Change {
 }
 
 /// An attribute's old and new value; `None` for absent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attribute {
     pub name: String,
     pub old: Option<String>,
@@ -147,7 +148,7 @@ pub struct Attribute {
 }
 
 /// What a purchase costs, against the library's cap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cost {
     pub yearly_cents: u64,
     pub cap_cents: u64,
@@ -155,7 +156,7 @@ pub struct Cost {
 }
 
 /// How much a finding matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Level {
     Info,
@@ -164,7 +165,7 @@ pub enum Level {
 }
 
 /// Something the library's IT staff must do, with the records involved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LibraryAction {
     /// Stable code, e.g. `dns::missing`, `smtp::auth::bad_credentials`.
     pub code: String,
@@ -175,7 +176,7 @@ pub struct LibraryAction {
 }
 
 /// A DNS record for the library to install, and what is there now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordHandoff {
     /// Fully qualified name.
     pub name: String,
@@ -191,7 +192,7 @@ pub struct RecordHandoff {
 }
 
 /// Something under way.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Progress {
     /// SES looks for the records for 72 hours.
@@ -211,7 +212,7 @@ pub enum Progress {
 }
 
 /// Whether the library can launch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Readiness {
     pub ready: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -224,7 +225,7 @@ pub struct Readiness {
 }
 
 /// A live resource nobody declares.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unmanaged {
     pub kind: ResourceKind,
     pub name: String,
@@ -232,7 +233,7 @@ pub struct Unmanaged {
 }
 
 /// Counts for summary lines and exit codes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     pub create: usize,
     pub update: usize,

@@ -468,16 +468,32 @@ fn mail_from_actions(domain: &str, checks: Option<&[CheckV1]>, out: &mut Library
         return false;
     }
     let parsed = crate::model::DomainName::parse(domain).ok();
+    let unanswered = wrong.iter().all(|c| c.verdict == "dns::lookup-failed");
+    let (code, message, remedy) = if unanswered {
+        (
+            "dns::lookup-failed",
+            "the custom MAIL FROM domain's records could not be looked up",
+            "check that the domain's name servers answer; mailform looks again on the next plan",
+        )
+    } else {
+        (
+            "dns::mail-from",
+            "the custom MAIL FROM domain's MX or SPF record is missing or wrong",
+            "install exactly one MX and the SPF record below; until then SES sends from amazonses.com",
+        )
+    };
     out.actions.push(LibraryAction {
-        code: "dns::mail-from".into(),
+        code: code.into(),
         level: Level::Warning,
-        message: "the custom MAIL FROM domain's MX or SPF record is missing or wrong".into(),
-        remedy: "install exactly one MX and the SPF record below; until then SES sends from amazonses.com".into(),
+        message: message.into(),
+        remedy: remedy.into(),
         records: checks
             .iter()
             .map(|c| RecordHandoff {
                 name: c.name.clone(),
-                host: parsed.as_ref().map_or_else(|| c.name.clone(), |d| host_part(&c.name, d)),
+                host: parsed
+                    .as_ref()
+                    .map_or_else(|| c.name.clone(), |d| host_part(&c.name, d)),
                 rtype: c.rtype.clone(),
                 value: c.expected.clone(),
                 status: c.verdict.clone(),

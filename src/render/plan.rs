@@ -157,7 +157,12 @@ fn library_body(out: &mut String, l: &LibraryPlan, style: Style, indent: &str) {
     if !l.actions.is_empty() {
         let _ = writeln!(out, "{indent}the library must act:");
         for a in &l.actions {
-            let _ = writeln!(out, "{indent}  ✗ {}  {}", a.code, a.message);
+            let mark = match a.level {
+                crate::plan::Level::Error => "✗",
+                crate::plan::Level::Warning => "!",
+                crate::plan::Level::Info => "·",
+            };
+            let _ = writeln!(out, "{indent}  {mark} {}  {}", a.code, a.message);
             let _ = writeln!(out, "{indent}    what to do: {}", a.remedy);
             for r in &a.records {
                 let found = r

@@ -1,5 +1,6 @@
 //! Plan rendering: every change kind, operation, progress and readiness in all three formats.
 
+mod cli;
 mod planner;
 
 use mailform::plan::*;

@@ -1,0 +1,79 @@
+//! `mailform plan`: the reviewable difference between the library files and the live setup.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use super::args::{PlanArgs, PlanFormat};
+use super::{CliError, EXIT_FAILED, EXIT_OK, print, today, world};
+use crate::config;
+use crate::plan::planner::{self, PlanOptions};
+use crate::plan::saved::{self, PLAN_FILE_VERSION, PlanFile};
+use crate::render::plan::{GITHUB_COMMENT_LIMIT, Style, to_json, to_markdown, to_text};
+
+/// `--detailed-exitcode`: changes are present.
+pub const EXIT_CHANGES: u8 = 2;
+/// `--detailed-exitcode`: no changes, but libraries wait on someone or fail a check.
+pub const EXIT_ATTENTION: u8 = 3;
+
+pub(super) fn run(a: PlanArgs, color: bool) -> Result<ExitCode, CliError> {
+    let today = today(a.today.as_deref())?;
+    let Some(config) = world::load_config(&a.live.libraries, today, color) else {
+        return Ok(ExitCode::from(EXIT_FAILED));
+    };
+    let live = world::live_snapshot(&a.live, &config)?;
+    let mut plan = planner::plan(&config, &live, &PlanOptions { today });
+    if !a.live.targets.is_empty() {
+        plan.libraries
+            .retain(|l| a.live.targets.contains(&l.library));
+        plan.unmanaged.clear();
+    }
+
+    match a.format {
+        PlanFormat::Text => print(&to_text(&plan, Style { color })),
+        PlanFormat::Markdown => print(&to_markdown(&plan, GITHUB_COMMENT_LIMIT)),
+        PlanFormat::Json => print(&to_json(&plan)),
+    }
+    if let Some(path) = &a.out {
+        let file = PlanFile {
+            version: PLAN_FILE_VERSION,
+            live_taken_at: live.taken_at.clone(),
+            targets: (!a.live.targets.is_empty()).then(|| a.live.targets.clone()),
+            files: file_hashes(&a.live.libraries),
+            facts: saved::fingerprints(&live),
+            plan: plan.clone(),
+        };
+        let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+        text.push('\n');
+        super::write_atomically(path, &text)?;
+        eprintln!(
+            "saved the plan to {}; apply it with `mailform apply {}`",
+            path.display(),
+            path.display()
+        );
+    }
+
+    let code = if !a.detailed_exitcode {
+        EXIT_OK
+    } else if plan.has_changes() {
+        EXIT_CHANGES
+    } else if plan.totals().attention > 0 {
+        EXIT_ATTENTION
+    } else {
+        EXIT_OK
+    };
+    Ok(ExitCode::from(code))
+}
+
+/// SHA-256 of every library file, by path, for the saved plan's staleness check.
+pub(super) fn file_hashes(libraries: &std::path::Path) -> BTreeMap<String, String> {
+    let (sources, _) = config::read_sources(&[libraries.to_path_buf()]);
+    sources
+        .iter()
+        .map(|(_, f)| {
+            (
+                f.path.display().to_string(),
+                saved::sha256(f.text().as_bytes()),
+            )
+        })
+        .collect()
+}

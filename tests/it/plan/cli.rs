@@ -1,0 +1,212 @@
+//! `mailform plan` through the binary: against the in-process sandbox (`--sandbox`) and from
+//! a saved live snapshot (`--live FILE`), with every output format and exit code.
+
+use crate::support::cli::{Cli, PLATFORM};
+#[cfg(feature = "sandbox")]
+use crate::support::cli::repo;
+
+#[cfg(feature = "sandbox")]
+fn with_examples() -> Cli {
+    let mut cli = Cli::new();
+    for entry in std::fs::read_dir(repo().join("libraries")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        cli = cli.file(
+            &format!("libraries/{name}"),
+            &std::fs::read_to_string(&path).unwrap(),
+        );
+    }
+    cli
+}
+
+fn args(extra: &[&str]) -> Vec<String> {
+    let mut a = vec!["plan", "--today", "2026-11-26"];
+    a.extend_from_slice(extra);
+    a.into_iter().map(String::from).collect()
+}
+
+#[cfg(feature = "sandbox")]
+#[test]
+fn the_examples_plan_against_the_sandbox_with_no_aws_account() {
+    let cli = with_examples();
+    let out = Cli::reuse(&cli, args(&["--sandbox", "--sandbox-dir", "sbx"])).run();
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout.ends_with("Plan: 8 to create, 0 to change, 0 to replace, 0 to destroy. 6 libraries need attention.\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("+ domain-registration ogdenville-library-mail.example")
+    );
+    assert!(
+        out.stdout
+            .contains("cost: $13.00 a year × 1 year (cap $15.00 a year)")
+    );
+    // The sandbox kept its state where it was told to.
+    assert!(
+        cli.path().join("sbx").is_dir(),
+        "the sandbox state lives where it was told"
+    );
+
+    let detailed = Cli::reuse(
+        &cli,
+        args(&["--sandbox", "--sandbox-dir", "sbx", "--detailed-exitcode"]),
+    )
+    .run();
+    assert_eq!(detailed.code, 2, "changes present");
+
+    let saved = Cli::reuse(
+        &cli,
+        args(&[
+            "--sandbox",
+            "--sandbox-dir",
+            "sbx",
+            "--out",
+            "plan.json",
+            "--format",
+            "json",
+        ]),
+    )
+    .run();
+    assert_eq!(saved.code, 0, "{}", saved.all());
+    let plan: serde_json::Value = serde_json::from_str(&saved.stdout).unwrap();
+    assert_eq!(plan["version"], 1);
+    let file: serde_json::Value = serde_json::from_str(&cli.read("plan.json")).unwrap();
+    assert_eq!(file["version"], 1);
+    assert_eq!(file["plan"], plan);
+    assert_eq!(
+        file["files"].as_object().unwrap().len(),
+        7,
+        "{}",
+        file["files"]
+    );
+    assert!(
+        file["files"]["libraries/ogdenville.kdl"]
+            .as_str()
+            .unwrap()
+            .len()
+            == 64
+    );
+    assert!(file["facts"]["ses.account"].is_string());
+    assert!(file["facts"]["registrar.availability/ogdenville-library-mail.example"].is_string());
+
+    let only = Cli::reuse(
+        &cli,
+        args(&[
+            "--sandbox",
+            "--sandbox-dir",
+            "sbx",
+            "--target",
+            "ogdenville",
+        ]),
+    )
+    .run();
+    assert_eq!(only.code, 0, "{}", only.all());
+    assert!(
+        only.stdout.contains("# ogdenville:") && !only.stdout.contains("# brockway:"),
+        "{}",
+        only.stdout
+    );
+}
+
+const LIBRARY: &str = "library \"springfield\" {\n    name \"Springfield\"\n    it-contact \"it@springfield.example.org\"\n\n    ses-domain {\n        from \"noreply@springfield.example.org\"\n    }\n}\n";
+
+fn snapshot(status: &str, verdict: &str) -> String {
+    let checks: Vec<serde_json::Value> = ["tok1", "tok2", "tok3"]
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+            "name": format!("{t}._domainkey.springfield.example.org"), "type": "CNAME",
+            "expected": format!("{t}.dkim.amazonses.com"), "verdict": verdict, "detail": null })
+        })
+        .collect();
+    serde_json::json!({
+        "version": 1, "taken_at": "2026-11-26T09:00:00Z", "region": "us-east-1", "targets": null,
+        "ses": { "account": { "production_access": true, "sending_enabled": true, "max_24_hour_send": null, "max_send_rate": null },
+                 "identities": [{ "name": "springfield.example.org", "kind": "DOMAIN", "verification_status": status,
+                   "verified_for_sending": status == "SUCCESS", "verification_error": null,
+                   "dkim": { "signing_enabled": true, "status": status, "tokens": ["tok1", "tok2", "tok3"],
+                     "signing_hosted_zone": "dkim.amazonses.com", "origin": "AWS_SES", "current_key_length": "RSA_2048_BIT",
+                     "next_key_length": "RSA_2048_BIT", "last_key_generation": null },
+                   "mail_from": null, "configuration_set": null,
+                   "tags": { "managed-by": "mailform", "library": "springfield" } }],
+                 "configuration_sets": [] },
+        "registrar": { "domains": [], "operations": [], "availability": [], "prices": [] },
+        "route53": { "hosted_zones": [] },
+        "libraries": [{ "id": "springfield", "method": "ses-domain", "identity": "springfield.example.org",
+            "dns": { "dkim": checks, "mail_from": [], "spf": { "finding": "absent", "detail": null },
+                     "dmarc": { "finding": "absent", "detail": null }, "observations": [] },
+            "smtp_probe": null, "notes": [] }]
+    })
+    .to_string()
+}
+
+fn platform_without_tags() -> String {
+    PLATFORM.to_string()
+}
+
+#[test]
+fn a_converged_library_plans_nothing_and_exits_0() {
+    let cli = Cli::new()
+        .file("libraries/_platform.kdl", &platform_without_tags())
+        .file("libraries/springfield.kdl", LIBRARY)
+        .file("live.json", &snapshot("SUCCESS", "dns::present"));
+    let out = Cli::reuse(&cli, args(&["--live", "live.json", "--detailed-exitcode"])).run();
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(out.stdout.starts_with("No changes."), "{}", out.stdout);
+}
+
+#[test]
+fn no_changes_but_a_library_waiting_exits_3() {
+    let cli = Cli::new()
+        .file("libraries/_platform.kdl", &platform_without_tags())
+        .file("libraries/springfield.kdl", LIBRARY)
+        .file("live.json", &snapshot("PENDING", "dns::missing"));
+    let out = Cli::reuse(&cli, args(&["--live", "live.json", "--detailed-exitcode"])).run();
+    assert_eq!(out.code, 3, "{}", out.all());
+    assert!(out.stdout.contains("dns::missing"), "{}", out.stdout);
+    let md = Cli::reuse(&cli, args(&["--live", "live.json", "--format", "markdown"])).run();
+    assert!(
+        md.stdout.starts_with("### mailform plan\n"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout.contains("| `springfield` | ses-domain |"),
+        "{}",
+        md.stdout
+    );
+}
+
+#[test]
+fn bad_library_files_stop_the_plan_before_any_live_read() {
+    let cli = Cli::new()
+        .file("libraries/_platform.kdl", &platform_without_tags())
+        .file(
+            "libraries/springfield.kdl",
+            "library \"springfield\" {\n    nmae \"x\"\n}\n",
+        );
+    let out = Cli::reuse(&cli, args(&["--live", "missing.json"])).run();
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("config::unknown-node"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_live_snapshot_of_another_version_is_refused_clearly() {
+    let cli = Cli::new()
+        .file("libraries/_platform.kdl", &platform_without_tags())
+        .file("libraries/springfield.kdl", LIBRARY)
+        .file(
+            "live.json",
+            &snapshot("SUCCESS", "dns::present").replacen("\"version\":1", "\"version\":9", 1),
+        );
+    let out = Cli::reuse(&cli, args(&["--live", "live.json"])).run();
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("version 9"), "{}", out.stderr);
+}
