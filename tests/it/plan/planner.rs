@@ -6,7 +6,7 @@ use mailform::live::snapshot::LiveSnapshotV1;
 use mailform::model::{Config, Date};
 use mailform::plan::planner::{PlanOptions, plan};
 use mailform::plan::{Level, Op, Plan, ResourceKind};
-use mailform::render::plan::{Style, to_text};
+use mailform::render::plan::{GITHUB_COMMENT_LIMIT, Style, to_json, to_markdown, to_text};
 use mailform::source::{SourceFile, SourceSet};
 use serde_json::{Value, json};
 
@@ -120,8 +120,16 @@ fn run(config: &Config, live: Value) -> Plan {
     )
 }
 
+/// Every case is snapshot in all three formats, so each change kind and finding is seen in
+/// each of them.
 fn check(name: &str, plan: &Plan) {
     snap!("plan/planner", name, to_text(plan, Style { color: false }));
+    snap!(
+        "plan/planner",
+        format!("{name}.md"),
+        to_markdown(plan, GITHUB_COMMENT_LIMIT)
+    );
+    snap!("plan/planner", format!("{name}.json"), to_json(plan));
 }
 
 #[test]
@@ -247,6 +255,7 @@ fn an_identity_mailform_did_not_create_is_left_alone_unless_adopted() {
     let p = run(&c, l.clone());
     assert!(!p.has_changes());
     assert_eq!(p.libraries[0].actions[0].code, "ses::identity-not-managed");
+    check("not-managed", &p);
 
     let c = config(&[(
         "springfield",
@@ -394,4 +403,79 @@ fn method2_without_a_probe_is_not_ready() {
     let p = run(&c, live());
     assert_eq!(p.libraries[0].actions[0].code, "smtp::not-probed");
     assert!(!p.libraries[0].readiness.ready);
+    check("method2-not-probed", &p);
+}
+
+#[test]
+fn vanished_records_and_failed_verification_are_errors() {
+    let c = config(&[(
+        "springfield",
+        &ses_library("springfield", "springfield.example.org", ""),
+    )]);
+    for (status, code) in [
+        ("TEMPORARY_FAILURE", "ses::temporary-failure"),
+        ("FAILED", "ses::verification-failed"),
+    ] {
+        let mut l = live();
+        l["ses"]["identities"] = json!([identity(
+            "springfield.example.org",
+            status,
+            Some("springfield")
+        )]);
+        l["libraries"] = json!([observed(
+            "springfield",
+            "ses-domain",
+            dkim_checks(
+                "springfield.example.org",
+                ["dns::present", "dns::missing", "dns::missing"]
+            ),
+            Value::Null
+        )]);
+        let p = run(&c, l);
+        let codes: Vec<&str> = p.libraries[0]
+            .actions
+            .iter()
+            .map(|a| a.code.as_str())
+            .collect();
+        assert!(codes.contains(&code), "{codes:?}");
+        assert_eq!(p.libraries[0].readiness.level, Level::Error);
+        check(&status.to_ascii_lowercase(), &p);
+    }
+}
+
+#[test]
+fn a_custom_mail_from_with_wrong_records() {
+    let c = config(&[(
+        "springfield",
+        &ses_library(
+            "springfield",
+            "springfield.example.org",
+            "        mail-from \"bounce.springfield.example.org\"\n",
+        ),
+    )]);
+    let mut l = live();
+    l["ses"]["identities"] = json!([identity(
+        "springfield.example.org",
+        "SUCCESS",
+        Some("springfield")
+    )]);
+    let mut obs = observed(
+        "springfield",
+        "ses-domain",
+        dkim_checks("springfield.example.org", ["dns::present"; 3]),
+        Value::Null,
+    );
+    obs["dns"]["mail_from"] = json!([
+        { "name": "bounce.springfield.example.org", "type": "MX", "expected": "10 feedback-smtp.us-east-1.amazonses.com",
+          "verdict": "dns::mail-from-mx", "detail": "10 mail.springfield.example.org" },
+        { "name": "bounce.springfield.example.org", "type": "TXT", "expected": "v=spf1 include:amazonses.com ~all",
+          "verdict": "dns::present", "detail": null }
+    ]);
+    l["libraries"] = json!([obs]);
+    let p = run(&c, l);
+    let lib = &p.libraries[0];
+    assert_eq!(lib.changes[0].attributes[0].name, "mail-from-domain");
+    assert_eq!(lib.actions[0].code, "dns::mail-from");
+    assert_eq!(lib.actions[0].records[0].host, "bounce");
+    check("mail-from-wrong", &p);
 }
