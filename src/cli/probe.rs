@@ -1,12 +1,10 @@
 //! `mailform probe`: check an SMTP account (method 2) and print the report.
 
-use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use super::args::{GoogleArg, ProbeArgs, ProbeFormat, SecurityArg};
-use super::{CliError, EXIT_FAILED, EXIT_OK, human, print, today};
-use crate::config::{self, AnalyzeOptions};
+use super::{CliError, EXIT_FAILED, EXIT_OK, print, today};
 use crate::model::{DeliveryMethod, GoogleAuth, SecretRef, SmtpSecurity};
 use crate::probe::{self, GoogleAuthMode, ProbeOptions, ProbeTarget, Security};
 use crate::secret::Secret;
@@ -55,21 +53,7 @@ pub(super) fn run(a: ProbeArgs, color: bool) -> Result<ExitCode, CliError> {
 /// The library's `smtp-account`, with the password read from the variable it names. Prints
 /// the diagnostics and returns `None` when the files have errors.
 fn library_target(a: &ProbeArgs, id: &str, color: bool) -> Result<Option<ProbeTarget>, CliError> {
-    let (mut sources, mut diagnostics) = config::read_sources(std::slice::from_ref(&a.libraries));
-    let analysis = config::analyze(
-        &mut sources,
-        &AnalyzeOptions {
-            today: today(None)?,
-        },
-    );
-    diagnostics.extend(analysis.diagnostics);
-    let Some(config) = analysis
-        .config
-        .filter(|_| !diagnostics.iter().any(|d| d.is_error()))
-    else {
-        let mut err = std::io::stderr().lock();
-        let _ = err.write_all(human::render(&sources, &diagnostics, color).as_bytes());
-        let _ = writeln!(err, "fix the library files first (`mailform validate`)");
+    let Some(config) = super::world::load_config(&a.libraries, today(None)?, color) else {
         return Ok(None);
     };
     let library = config
