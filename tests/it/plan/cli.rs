@@ -210,3 +210,42 @@ fn a_live_snapshot_of_another_version_is_refused_clearly() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("version 9"), "{}", out.stderr);
 }
+
+/// End to end with a real SMTP server: the plan probes a method-2 library's account (Exim on
+/// 127.0.0.1, its certificate from a test CA that normal runs rightly do not trust) and
+/// reports the named TLS failure as something the library must fix.
+#[cfg(feature = "sandbox")]
+#[test]
+fn a_method2_plan_probes_the_real_server_and_names_the_failure() {
+    use crate::support::exim::{Exim, EximSpec};
+    let exim = Exim::start(&EximSpec::default());
+    let library = format!(
+        "library \"capital\" {{\n    name \"Capital\"\n    it-contact \"it@capital.example.org\"\n\n    smtp-account {{\n        host \"127.0.0.1\"\n        port {}\n        security \"starttls\"\n        username \"testuser\"\n        password env=\"CAPITAL_SMTP_PASSWORD\"\n        from \"noreply@example-library.org\"\n    }}\n}}\n",
+        exim.starttls_port
+    );
+    let cli = Cli::new()
+        .file("libraries/_platform.kdl", &platform_without_tags())
+        .file("libraries/capital.kdl", &library)
+        .env("CAPITAL_SMTP_PASSWORD", crate::support::cli::CANARY);
+    let out = Cli::reuse(
+        &cli,
+        args(&["--sandbox", "--sandbox-dir", "sbx", "--detailed-exitcode"]),
+    )
+    .run();
+    assert_eq!(
+        out.code,
+        3,
+        "no changes, but the library must act:\n{}",
+        out.all()
+    );
+    assert!(
+        out.stdout.contains("smtp::tls::unknown_issuer"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.all().contains(crate::support::cli::CANARY),
+        "the password leaked:\n{}",
+        out.all()
+    );
+}
