@@ -29,6 +29,10 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Read the live state (SES, Route 53, Route 53 Domains, DNS, SMTP) into a snapshot file.
     Refresh(RefreshArgs),
+    /// Print the DNS records a library's IT staff install, with what mailform sees now.
+    Records(super::records::RecordsArgs),
+    /// Print the yearly charges of the managed domains, for billing.
+    Costs(super::costs::CostsArgs),
 }
 
 #[derive(Debug, clap::Args)]

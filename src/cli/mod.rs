@@ -4,8 +4,10 @@
 //! results to a renderer and returns the exit code. Only `main.rs` exits.
 
 mod args;
+mod costs;
 mod human;
 mod probe;
+mod records;
 mod refresh;
 mod world;
 
@@ -48,6 +50,8 @@ pub enum CliError {
     Live(#[from] crate::live::ReadError),
     #[error(transparent)]
     Snapshot(#[from] crate::live::snapshot::SnapshotError),
+    #[error(transparent)]
+    Records(#[from] crate::render::records::RecordsError),
 }
 
 /// Runs one command and returns its exit code.
@@ -59,6 +63,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Probe(a) => probe::run(a, color),
         Command::Schema(a) => Ok(print_schema(a)),
         Command::Refresh(a) => refresh::run(a, color),
+        Command::Records(a) => records::run(a, color),
+        Command::Costs(a) => costs::run(a, color),
     }
 }
 
