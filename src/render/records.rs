@@ -72,6 +72,10 @@ pub enum RecordsError {
     )]
     SmtpAccount { library: String },
     #[error(
+        "the live snapshot covers only {targets}, not library `{library}`: run `mailform refresh --target {library}` or leave out --live"
+    )]
+    NotInSnapshot { library: String, targets: String },
+    #[error(
         "there is no SES identity {domain} for library `{library}` yet: run apply first; the tokens are created with the identity"
     )]
     NoIdentity { library: String, domain: String },
@@ -89,6 +93,14 @@ pub fn sheet(library: &Library, live: &LiveSnapshotV1) -> Result<RecordSheet, Re
         DeliveryMethod::SesDomain(m) => (m.from.domain(), Installer::Library, m.mail_from.clone()),
         DeliveryMethod::ManagedDomain(m) => (&m.domain, Installer::Mailform, None),
     };
+    // A snapshot read with --target knows nothing of the other libraries; "no identity" would
+    // be a false alarm.
+    if let Some(targets) = live.targets.as_ref().filter(|t| !t.contains(&id)) {
+        return Err(RecordsError::NotInSnapshot {
+            library: id,
+            targets: targets.join(", "),
+        });
+    }
     let Some(identity) = live
         .ses
         .identities
@@ -122,7 +134,7 @@ pub fn sheet(library: &Library, live: &LiveSnapshotV1) -> Result<RecordSheet, Re
     let record = |name: String, rtype: &str, value: String| {
         let check = checks
             .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(&name) && c.rtype == rtype);
+            .find(|c| c.name.trim_end_matches('.').eq_ignore_ascii_case(&name) && c.rtype == rtype);
         SheetRecord {
             host: host_part(&name, domain),
             rtype: rtype.to_string(),

@@ -135,12 +135,16 @@ fn live() -> Value {
 }
 
 fn run(args: &[&str]) -> Output {
+    run_with(args, live())
+}
+
+fn run_with(args: &[&str], live: Value) -> Output {
     Cli::with_platform()
         .file("libraries/springfield.kdl", SPRINGFIELD)
         .file("libraries/shelbyville.kdl", SHELBYVILLE)
         .file("libraries/ogdenville.kdl", OGDENVILLE)
         .file("libraries/capital-city.kdl", CAPITAL)
-        .file("live.json", &serde_json::to_string_pretty(&live()).unwrap())
+        .file("live.json", &serde_json::to_string_pretty(&live).unwrap())
         .args(["records"])
         .args(args.iter().copied())
         .args(["--live", "live.json"])
@@ -271,6 +275,21 @@ fn an_unknown_library_is_named() {
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(
         out.stderr.contains("no library `springfeld`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_snapshot_of_other_libraries_is_not_taken_for_a_missing_identity() {
+    let mut snapshot = live();
+    snapshot["targets"] = json!(["ogdenville"]);
+    let out = run_with(&["springfield"], snapshot);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        message(&out.stderr).contains(
+            "the live snapshot covers only ogdenville, not library `springfield`: run `mailform refresh --target springfield`"
+        ),
         "{}",
         out.stderr
     );
