@@ -31,6 +31,10 @@ pub enum Command {
     Refresh(RefreshArgs),
     /// Show what apply would change, what each library must do, and readiness for launch.
     Plan(PlanArgs),
+    /// Print the DNS records a library's IT staff install, with what mailform sees now.
+    Records(super::records::RecordsArgs),
+    /// Print the yearly charges of the managed domains, for billing.
+    Costs(super::costs::CostsArgs),
 }
 
 #[derive(Debug, clap::Args)]

@@ -4,9 +4,11 @@
 //! results to a renderer and returns the exit code. Only `main.rs` exits.
 
 mod args;
+mod costs;
 mod human;
 mod plan;
 mod probe;
+mod records;
 mod refresh;
 mod world;
 
@@ -49,6 +51,8 @@ pub enum CliError {
     Live(#[from] crate::live::ReadError),
     #[error(transparent)]
     Snapshot(#[from] crate::live::snapshot::SnapshotError),
+    #[error(transparent)]
+    Records(#[from] crate::render::records::RecordsError),
 }
 
 /// Runs one command and returns its exit code.
@@ -61,6 +65,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Schema(a) => Ok(print_schema(a)),
         Command::Refresh(a) => refresh::run(a, color),
         Command::Plan(a) => plan::run(a, color),
+        Command::Records(a) => records::run(a, color),
+        Command::Costs(a) => costs::run(a, color),
     }
 }
 

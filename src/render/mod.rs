@@ -4,5 +4,7 @@
 //! reads. The terminal renderer that draws source snippets lives with the CLI (it needs
 //! miette's `fancy` feature); the JSON and GitHub forms live here.
 
+pub mod costs;
 pub mod diagnostics;
 pub mod plan;
+pub mod records;

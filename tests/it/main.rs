@@ -1,10 +1,12 @@
 //! Integration tests: one binary, a module per command.
 
+mod costs;
 mod dns;
 mod fmt;
 mod live;
 mod plan;
 mod probe;
+mod records;
 mod robustness;
 mod sandbox;
 mod schema;
