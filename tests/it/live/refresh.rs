@@ -6,8 +6,8 @@ use aws_sdk_sesv2::types::Tag;
 use mailform::sandbox::{RecordInput, SandboxConfig, SandboxHandle};
 use serde_json::Value;
 
-use super::schema_check::assert_valid;
 use crate::support::cli::{CANARY, Cli, bin};
+use crate::support::json_schema::assert_valid;
 use crate::support::{free_port, sandbox as harness};
 
 const SES_LIBRARY: &str = r#"library "springfield" {
@@ -147,7 +147,7 @@ async fn refresh_writes_a_snapshot_that_matches_its_schema_and_holds_no_secret()
         "the password leaked into the snapshot"
     );
     let json: Value = serde_json::from_str(&text).unwrap();
-    assert_valid(&json);
+    assert_valid("live-snapshot.schema.json", &json);
     assert_eq!(json["version"], 1);
 
     let identity = &json["ses"]["identities"][0];
@@ -204,7 +204,7 @@ async fn refresh_writes_a_snapshot_that_matches_its_schema_and_holds_no_secret()
     let out = again.run();
     assert_eq!(out.code, 0, "{}", out.all());
     let json: Value = serde_json::from_str(&cli.read("live.json")).unwrap();
-    assert_valid(&json);
+    assert_valid("live-snapshot.schema.json", &json);
     assert_eq!(json["targets"], serde_json::json!(["springfield"]));
     assert_eq!(json["libraries"].as_array().unwrap().len(), 1);
 }

@@ -74,7 +74,7 @@ fn written_then_read_is_equal_and_valid() {
     assert_eq!(snapshot::read(&path).unwrap(), sample());
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    super::schema_check::assert_valid(&json);
+    crate::support::json_schema::assert_valid("live-snapshot.schema.json", &json);
 }
 
 #[test]

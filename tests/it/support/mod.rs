@@ -6,6 +6,7 @@ pub mod certs;
 pub mod cli;
 pub mod exim;
 pub mod fake;
+pub mod json_schema;
 pub mod knot;
 #[cfg(feature = "moto-contract")]
 pub mod moto;
