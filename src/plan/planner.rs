@@ -347,11 +347,20 @@ fn plan_identity(
     match status.as_str() {
         "SUCCESS" => false,
         "PENDING" => {
+            // Easy DKIM generates the keys when the identity is created, so the last key
+            // generation is when SES started looking; it looks for 72 hours.
+            let since = identity
+                .dkim
+                .as_ref()
+                .and_then(|d| d.last_key_generation.clone());
+            let gives_up_at = since
+                .as_deref()
+                .and_then(|s| plus_hours(s, VERIFICATION_WINDOW_HOURS));
             out.in_progress.push(Progress::Verification {
                 identity: domain.to_string(),
                 status,
-                since: None,
-                gives_up_at: None,
+                since,
+                gives_up_at,
             });
             true
         }
@@ -381,6 +390,13 @@ fn plan_identity(
         }
         _ => true,
     }
+}
+
+/// An RFC 3339 time plus some hours, in RFC 3339; `None` when the time does not parse.
+fn plus_hours(rfc3339: &str, hours: i64) -> Option<String> {
+    use time::format_description::well_known::Rfc3339;
+    let t = time::OffsetDateTime::parse(rfc3339, &Rfc3339).ok()?;
+    (t + time::Duration::hours(hours)).format(&Rfc3339).ok()
 }
 
 /// The DKIM records the library must install, from the snapshot's verdicts.

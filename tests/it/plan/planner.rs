@@ -175,10 +175,20 @@ fn method1_pending_with_two_of_three_records() {
         ),
         Value::Null
     )]);
+    l["ses"]["identities"][0]["dkim"]["last_key_generation"] = json!("2026-11-25T10:00:00Z");
     let p = run(&c, l);
     let lib = &p.libraries[0];
     assert!(lib.changes.is_empty(), "{:?}", lib.changes);
     assert_eq!(lib.actions[0].code, "dns::partial");
+    match &lib.in_progress[0] {
+        mailform::plan::Progress::Verification {
+            since, gives_up_at, ..
+        } => {
+            assert_eq!(since.as_deref(), Some("2026-11-25T10:00:00Z"));
+            assert_eq!(gives_up_at.as_deref(), Some("2026-11-28T10:00:00Z"));
+        }
+        other => panic!("{other:?}"),
+    }
     assert_eq!(lib.actions[0].records[2].host, "tok3._domainkey");
     assert_eq!(lib.in_progress.len(), 1);
     check("method1-pending-partial", &p);
