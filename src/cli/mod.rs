@@ -3,6 +3,7 @@
 //! Each command reads its inputs, calls the pure core (`config`, `format`, `schema`), hands the
 //! results to a renderer and returns the exit code. Only `main.rs` exits.
 
+mod apply;
 mod args;
 mod human;
 mod plan;
@@ -61,6 +62,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Schema(a) => Ok(print_schema(a)),
         Command::Refresh(a) => refresh::run(a, color),
         Command::Plan(a) => plan::run(a, color),
+        Command::Apply(a) => apply::run(a, color),
     }
 }
 

@@ -205,3 +205,73 @@ impl RegistrarReader for AwsRegistrar {
             }))
     }
 }
+
+/// Changes the settings of domains mailform registered. Registrations are never deleted.
+pub trait RegistrarWriter {
+    /// `EnableDomainAutoRenew` or `DisableDomainAutoRenew`.
+    fn set_auto_renew(
+        &self,
+        domain: &str,
+        on: bool,
+    ) -> impl Future<Output = Result<(), ReadError>> + Send;
+    /// `DisableDomainTransferLock`, so the library can move the domain to another registrar.
+    fn disable_transfer_lock(
+        &self,
+        domain: &str,
+    ) -> impl Future<Output = Result<(), ReadError>> + Send;
+}
+
+impl RegistrarWriter for AwsRegistrar {
+    async fn set_auto_renew(&self, domain: &str, on: bool) -> Result<(), ReadError> {
+        let result = if on {
+            self.client
+                .enable_domain_auto_renew()
+                .domain_name(domain)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    classify(
+                        System::Route53Domains,
+                        "EnableDomainAutoRenew",
+                        self.attempts,
+                        e,
+                    )
+                })
+        } else {
+            self.client
+                .disable_domain_auto_renew()
+                .domain_name(domain)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    classify(
+                        System::Route53Domains,
+                        "DisableDomainAutoRenew",
+                        self.attempts,
+                        e,
+                    )
+                })
+        };
+        result.map_err(|e| e.resource(domain))
+    }
+
+    async fn disable_transfer_lock(&self, domain: &str) -> Result<(), ReadError> {
+        self.client
+            .disable_domain_transfer_lock()
+            .domain_name(domain)
+            .send()
+            .await
+            .map_err(|e| {
+                classify(
+                    System::Route53Domains,
+                    "DisableDomainTransferLock",
+                    self.attempts,
+                    e,
+                )
+                .resource(domain)
+            })?;
+        Ok(())
+    }
+}

@@ -1,9 +1,9 @@
 //! `mailform plan` through the binary: against the in-process sandbox (`--sandbox`) and from
 //! a saved live snapshot (`--live FILE`), with every output format and exit code.
 
-use crate::support::cli::{Cli, PLATFORM};
 #[cfg(feature = "sandbox")]
 use crate::support::cli::repo;
+use crate::support::cli::{Cli, PLATFORM};
 
 #[cfg(feature = "sandbox")]
 fn with_examples() -> Cli {

@@ -1,0 +1,517 @@
+//! Apply: executes exactly a plan's changes through the writer traits (beside the readers in
+//! `crate::live`), in dependency order, re-reading the live fact each mutation depends on right
+//! before it.
+//!
+//! Why re-check rather than lock: AWS offers no lock over an SES identity or a hosted zone, and
+//! a lock file of ours would only guard applies that share a disk. Re-reading right before each
+//! call makes a concurrent apply (or a person in the console) visible: a step whose fact moved
+//! is skipped and reported, never forced, and every write is idempotent in effect (UPSERT of
+//! exactly our records, puts of a value), so two overlapping applies converge rather than
+//! duplicate. The remaining window is the time between one read and its call.
+//!
+//! The executor decides nothing the planner did not: it takes the plan's changes and, for the
+//! values, the library files the plan was made from.
+
+use std::collections::BTreeMap;
+
+use crate::live::ReadError;
+use crate::live::facts::SesIdentity;
+use crate::live::ownership::{self, Ownership};
+use crate::live::registrar::{RegistrarReader, RegistrarWriter};
+use crate::live::route53::{RecordWrite, Route53Reader, Route53Writer};
+use crate::live::ses::{SesReader, SesWriter};
+use crate::model::{Config, DeliveryMethod, DkimKeyLength, Library};
+use crate::plan::{Change, LibraryPlan, Op, Plan, ResourceKind};
+
+/// TTL of the DKIM records mailform writes into a managed domain's zone.
+pub const DKIM_TTL: i64 = 1800;
+
+/// The services one apply reads and writes.
+pub struct Services<S, Z, R> {
+    pub ses: S,
+    pub route53: Z,
+    pub registrar: R,
+}
+
+/// How one step ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The mutations were made; the list names each call.
+    Done(Vec<String>),
+    /// Nothing was changed, and why (the fact moved since the plan, or already converged).
+    Skipped(String),
+    /// The step failed; one line saying why and what to do.
+    Failed(String),
+}
+
+/// One step of an apply: a change of one library, and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub library: String,
+    /// `+ ses-identity example.org`, as the plan shows it.
+    pub change: String,
+    pub outcome: Outcome,
+}
+
+/// What an apply did, for the final summary and the exit code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub done: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    /// Libraries with at least one failed step.
+    pub failed_libraries: Vec<String>,
+}
+
+/// The order of execution: a domain is registered before its settings change, an identity
+/// exists before its records go into the zone, and deletions come last.
+fn rank(change: &Change) -> u8 {
+    match (change.op, change.kind) {
+        (Op::Delete, _) => 9,
+        (_, ResourceKind::DomainRegistration) => 0,
+        (
+            _,
+            ResourceKind::DomainAutoRenew
+            | ResourceKind::DomainTransferLock
+            | ResourceKind::DomainTransfer,
+        ) => 1,
+        (_, ResourceKind::SesIdentity) => 2,
+        (_, ResourceKind::DnsRecord) => 3,
+    }
+}
+
+fn label(change: &Change) -> String {
+    format!(
+        "{} {} {}",
+        change.op.sign(),
+        change.kind.as_str(),
+        change.name
+    )
+}
+
+/// Executes the plan's changes and deletions, one library after another; a library's failure
+/// stops only the rest of that library. `on_step` sees each step as it ends.
+pub async fn apply<S, Z, R>(
+    config: &Config,
+    plan: &Plan,
+    services: &Services<S, Z, R>,
+    on_step: &(dyn Fn(&Step) + Sync),
+) -> Summary
+where
+    S: SesReader + SesWriter + Sync,
+    Z: Route53Reader + Route53Writer + Sync,
+    R: RegistrarReader + RegistrarWriter + Sync,
+{
+    let mut summary = Summary::default();
+    for library_plan in &plan.libraries {
+        let library = config
+            .libraries
+            .iter()
+            .find(|l| l.id.as_str() == library_plan.library);
+        let mut steps: Vec<&Change> = library_plan
+            .changes
+            .iter()
+            .chain(&library_plan.deletions)
+            .collect();
+        steps.sort_by_key(|c| rank(c));
+        let mut records_done = false;
+        let mut failed = false;
+        for change in steps {
+            // The DKIM records of a zone are one step: one read of the zone, one UPSERT.
+            if change.kind == ResourceKind::DnsRecord {
+                if records_done {
+                    continue;
+                }
+                records_done = true;
+            }
+            let outcome = if failed {
+                Outcome::Skipped("not attempted: an earlier step of this library failed".into())
+            } else {
+                step(config, library, library_plan, change, services).await
+            };
+            let change_label = if change.kind == ResourceKind::DnsRecord {
+                format!(
+                    "{} dkim-records in the zone of {}",
+                    change.op.sign(),
+                    zone_of(library, change)
+                )
+            } else {
+                label(change)
+            };
+            match &outcome {
+                Outcome::Done(_) => summary.done += 1,
+                Outcome::Skipped(_) => summary.skipped += 1,
+                Outcome::Failed(_) => {
+                    summary.failed += 1;
+                    failed = true;
+                }
+            }
+            on_step(&Step {
+                library: library_plan.library.clone(),
+                change: change_label,
+                outcome,
+            });
+        }
+        if failed {
+            summary.failed_libraries.push(library_plan.library.clone());
+        }
+    }
+    summary
+}
+
+fn zone_of(library: Option<&Library>, change: &Change) -> String {
+    match library.map(|l| &l.method) {
+        Some(DeliveryMethod::ManagedDomain(m)) => m.domain.to_string(),
+        _ => change.name.clone(),
+    }
+}
+
+async fn step<S, Z, R>(
+    config: &Config,
+    library: Option<&Library>,
+    library_plan: &LibraryPlan,
+    change: &Change,
+    services: &Services<S, Z, R>,
+) -> Outcome
+where
+    S: SesReader + SesWriter + Sync,
+    Z: Route53Reader + Route53Writer + Sync,
+    R: RegistrarReader + RegistrarWriter + Sync,
+{
+    let result = match (change.op, change.kind) {
+        (Op::Delete, ResourceKind::SesIdentity) => {
+            delete_identity(config, &library_plan.library, &change.name, &services.ses).await
+        }
+        (Op::Delete, _) => Ok(Outcome::Failed(format!(
+            "apply deletes only SES identities; {} {} is left as it is",
+            change.kind.as_str(),
+            change.name
+        ))),
+        (_, ResourceKind::SesIdentity) => match library.and_then(|l| Desired::of(config, l)) {
+            Some(desired) if desired.domain == change.name => {
+                converge_identity(config, library_plan, change.op, &desired, &services.ses).await
+            }
+            _ => Ok(Outcome::Failed(format!(
+                "the library files no longer ask for the SES identity {}; plan again",
+                change.name
+            ))),
+        },
+        (_, ResourceKind::DnsRecord) => match library.map(|l| &l.method) {
+            Some(DeliveryMethod::ManagedDomain(m)) => {
+                write_dkim_records(m.domain.as_str(), services).await
+            }
+            _ => Ok(Outcome::Failed(
+                "mailform writes records only into the zones of managed domains".into(),
+            )),
+        },
+        (_, ResourceKind::DomainAutoRenew) => match library.map(|l| &l.method) {
+            Some(DeliveryMethod::ManagedDomain(m)) if m.domain.as_str() == change.name => {
+                auto_renew(&change.name, m.auto_renew, &services.registrar).await
+            }
+            _ => Ok(Outcome::Failed(
+                "the library files no longer declare this managed domain; plan again".into(),
+            )),
+        },
+        (_, ResourceKind::DomainTransferLock) => unlock(&change.name, &services.registrar).await,
+        (_, ResourceKind::DomainRegistration) => Ok(Outcome::Failed(
+            "this version of apply does not buy domains; register it by hand or wait for \
+             `apply --allow-purchase`"
+                .into(),
+        )),
+        (_, ResourceKind::DomainTransfer) => Ok(Outcome::Failed(
+            "this version of apply does not transfer domains to other AWS accounts".into(),
+        )),
+    };
+    result.unwrap_or_else(|e: ReadError| Outcome::Failed(e.to_string()))
+}
+
+/// What the library files want of an SES identity.
+struct Desired {
+    domain: String,
+    key_length: &'static str,
+    /// `None` when the method does not manage it (method 3 leaves MAIL FROM and the set alone).
+    mail_from: Option<Option<String>>,
+    configuration_set: Option<Option<String>>,
+    tags: BTreeMap<String, String>,
+}
+
+impl Desired {
+    fn of(config: &Config, library: &Library) -> Option<Desired> {
+        let tags = ownership::tags_for(config, &library.id);
+        match &library.method {
+            DeliveryMethod::SesDomain(m) => Some(Desired {
+                domain: m.from.domain().to_string(),
+                key_length: key_length_name(m.dkim_key_length),
+                mail_from: Some(m.mail_from.as_ref().map(|d| d.to_string())),
+                configuration_set: Some(m.configuration_set.clone()),
+                tags,
+            }),
+            DeliveryMethod::ManagedDomain(m) => Some(Desired {
+                domain: m.domain.to_string(),
+                key_length: key_length_name(DkimKeyLength::Rsa2048),
+                mail_from: None,
+                configuration_set: None,
+                tags,
+            }),
+            DeliveryMethod::SmtpAccount(_) => None,
+        }
+    }
+}
+
+fn key_length_name(k: DkimKeyLength) -> &'static str {
+    match k {
+        DkimKeyLength::Rsa1024 => "RSA_1024_BIT",
+        DkimKeyLength::Rsa2048 => "RSA_2048_BIT",
+    }
+}
+
+/// Creates the identity (if it is still absent) or brings its attributes in line (if it is
+/// still ours to change), calling only what differs now.
+async fn converge_identity<S>(
+    config: &Config,
+    library_plan: &LibraryPlan,
+    op: Op,
+    desired: &Desired,
+    ses: &S,
+) -> Result<Outcome, ReadError>
+where
+    S: SesReader + SesWriter + Sync,
+{
+    let name = desired.domain.as_str();
+    let Some(live) = ses.identity(name).await? else {
+        if op != Op::Create {
+            return Ok(Outcome::Skipped(format!(
+                "the SES identity {name} is gone since the plan; plan again"
+            )));
+        }
+        let set = desired.configuration_set.clone().flatten();
+        ses.create_identity(name, desired.key_length, set.as_deref(), &desired.tags)
+            .await?;
+        let mut calls = vec!["CreateEmailIdentity".to_string()];
+        if let Some(Some(mail_from)) = &desired.mail_from {
+            ses.put_mail_from(name, Some(mail_from)).await?;
+            calls.push("PutEmailIdentityMailFromAttributes".into());
+        }
+        return Ok(Outcome::Done(calls));
+    };
+    if op == Op::Create {
+        return Ok(Outcome::Skipped(format!(
+            "the SES identity {name} exists now (made since the plan); nothing created, plan again"
+        )));
+    }
+    let owner = ownership::classify(
+        config,
+        ownership::ResourceKind::SesIdentity,
+        name,
+        &live.tags,
+    );
+    if !owner.may_change() {
+        return Ok(Outcome::Skipped(format!(
+            "the SES identity {name} is not mailform's to change (tags now say otherwise)"
+        )));
+    }
+    update_identity(&library_plan.library, desired, &live, ses).await
+}
+
+async fn update_identity<S>(
+    library: &str,
+    desired: &Desired,
+    live: &SesIdentity,
+    ses: &S,
+) -> Result<Outcome, ReadError>
+where
+    S: SesWriter + Sync,
+{
+    let name = desired.domain.as_str();
+    let mut calls = Vec::new();
+    let live_length = live
+        .dkim
+        .as_ref()
+        .and_then(|d| d.next_key_length.clone().or(d.current_key_length.clone()));
+    if live_length.as_deref() != Some(desired.key_length) {
+        ses.put_key_length(name, desired.key_length).await?;
+        calls.push("PutEmailIdentityDkimSigningAttributes".to_string());
+    }
+    if let Some(want) = &desired.mail_from {
+        let have = live
+            .mail_from
+            .as_ref()
+            .map(|m| m.domain.clone())
+            .filter(|d| !d.is_empty());
+        if &have != want {
+            ses.put_mail_from(name, want.as_deref()).await?;
+            calls.push("PutEmailIdentityMailFromAttributes".into());
+        }
+    }
+    if let Some(want) = &desired.configuration_set
+        && &live.configuration_set != want
+    {
+        ses.put_configuration_set(name, want.as_deref()).await?;
+        calls.push("PutEmailIdentityConfigurationSetAttributes".into());
+    }
+    let missing: Vec<&String> = desired
+        .tags
+        .iter()
+        .filter(|(k, v)| live.tags.get(*k) != Some(*v))
+        .map(|(k, _)| k)
+        .collect();
+    if !missing.is_empty() {
+        // TagResource needs the identity's ARN, hence the account id (STS), which mailform
+        // does not read yet.
+        let keys = missing
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Ok(Outcome::Failed(format!(
+            "the SES identity {name} lacks the tags {keys} for library `{library}`; this version \
+             of apply cannot tag an existing identity: add them in the SES console{}",
+            if calls.is_empty() {
+                String::new()
+            } else {
+                format!(" (done first: {})", calls.join(", "))
+            }
+        )));
+    }
+    if calls.is_empty() {
+        return Ok(Outcome::Skipped(format!(
+            "the SES identity {name} already matches the library files"
+        )));
+    }
+    Ok(Outcome::Done(calls))
+}
+
+/// Deletes an identity only if it is still there and still an orphan of this library.
+async fn delete_identity<S>(
+    config: &Config,
+    library: &str,
+    name: &str,
+    ses: &S,
+) -> Result<Outcome, ReadError>
+where
+    S: SesReader + SesWriter + Sync,
+{
+    let Some(live) = ses.identity(name).await? else {
+        return Ok(Outcome::Skipped(format!(
+            "the SES identity {name} is already gone"
+        )));
+    };
+    match ownership::classify(
+        config,
+        ownership::ResourceKind::SesIdentity,
+        name,
+        &live.tags,
+    ) {
+        Ownership::Orphaned { library: owner } if owner == library => {
+            ses.delete_identity(name).await?;
+            Ok(Outcome::Done(vec!["DeleteEmailIdentity".into()]))
+        }
+        _ => Ok(Outcome::Skipped(format!(
+            "the SES identity {name} is no longer an orphan of library `{library}`; left as it is"
+        ))),
+    }
+}
+
+/// UPSERTs the three Easy DKIM CNAMEs of a managed domain into its public hosted zone, taking
+/// tokens and the signing zone from the identity as it is now, and only those that differ.
+async fn write_dkim_records<S, Z, R>(
+    domain: &str,
+    services: &Services<S, Z, R>,
+) -> Result<Outcome, ReadError>
+where
+    S: SesReader + Sync,
+    Z: Route53Reader + Route53Writer + Sync,
+{
+    let identity = services.ses.identity(domain).await?;
+    let Some(dkim) = identity
+        .and_then(|i| i.dkim)
+        .filter(|d| !d.tokens.is_empty())
+    else {
+        return Ok(Outcome::Failed(format!(
+            "the SES identity {domain} has no Easy DKIM tokens yet; apply again once it has"
+        )));
+    };
+    let Some(signing_zone) = dkim.signing_hosted_zone.clone() else {
+        return Ok(Outcome::Failed(format!(
+            "SES reports no SigningHostedZone for {domain}; apply again later"
+        )));
+    };
+    let zones = services.route53.hosted_zones().await?;
+    let Some(zone) = zones.iter().find(|z| z.name == domain && !z.private) else {
+        return Ok(Outcome::Failed(format!(
+            "there is no public hosted zone for {domain} in Route 53; it appears once the \
+             registration completes"
+        )));
+    };
+    let existing = services.route53.record_sets(&zone.id).await?;
+    let wanted: Vec<RecordWrite> = dkim
+        .tokens
+        .iter()
+        .map(|token| RecordWrite {
+            name: format!("{token}._domainkey.{domain}"),
+            rtype: "CNAME".into(),
+            ttl: DKIM_TTL,
+            values: vec![format!("{token}.{}", signing_zone.trim_end_matches('.'))],
+        })
+        .filter(|want| {
+            !existing.iter().any(|r| {
+                r.name == want.name
+                    && r.rtype == want.rtype
+                    && r.values.len() == 1
+                    && r.values[0].trim_end_matches('.') == want.values[0]
+            })
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(Outcome::Skipped(format!(
+            "the DKIM records of {domain} are in place already"
+        )));
+    }
+    services.route53.upsert_records(&zone.id, &wanted).await?;
+    Ok(Outcome::Done(vec![format!(
+        "ChangeResourceRecordSets (UPSERT {} CNAME)",
+        wanted.len()
+    )]))
+}
+
+async fn auto_renew<R>(domain: &str, on: bool, registrar: &R) -> Result<Outcome, ReadError>
+where
+    R: RegistrarReader + RegistrarWriter + Sync,
+{
+    let now = registrar.domains().await?;
+    let Some(live) = now.iter().find(|d| d.name == domain) else {
+        return Ok(Outcome::Failed(format!(
+            "{domain} is not registered in this account (any more); plan again"
+        )));
+    };
+    if live.auto_renew == Some(on) {
+        return Ok(Outcome::Skipped(format!(
+            "auto-renew of {domain} is {on} already"
+        )));
+    }
+    registrar.set_auto_renew(domain, on).await?;
+    Ok(Outcome::Done(vec![if on {
+        "EnableDomainAutoRenew".into()
+    } else {
+        "DisableDomainAutoRenew".into()
+    }]))
+}
+
+async fn unlock<R>(domain: &str, registrar: &R) -> Result<Outcome, ReadError>
+where
+    R: RegistrarReader + RegistrarWriter + Sync,
+{
+    let now = registrar.domains().await?;
+    let Some(live) = now.iter().find(|d| d.name == domain) else {
+        return Ok(Outcome::Failed(format!(
+            "{domain} is not registered in this account (any more); plan again"
+        )));
+    };
+    if live.transfer_lock == Some(false) {
+        return Ok(Outcome::Skipped(format!(
+            "the transfer lock of {domain} is off already"
+        )));
+    }
+    registrar.disable_transfer_lock(domain).await?;
+    Ok(Outcome::Done(vec!["DisableDomainTransferLock".into()]))
+}
