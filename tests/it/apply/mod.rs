@@ -369,3 +369,79 @@ async fn a_rerun_after_faults_converges_with_nothing_duplicated() {
     let again = world.run(&cli, &["plan", "--detailed-exitcode"]);
     assert_eq!(again.code, 3, "{}", again.all());
 }
+
+#[tokio::test]
+async fn a_registered_managed_domain_gets_its_settings_identity_and_dkim_records_in_order() {
+    use aws_sdk_route53domains::types::{ContactDetail, ContactType, CountryCode};
+    const DOMAIN: &str = "ogdenville-mail.org";
+    let world = World::new();
+    let contact = ContactDetail::builder()
+        .first_name("Pat")
+        .last_name("Lee")
+        .contact_type(ContactType::Company)
+        .organization_name("Library Market")
+        .address_line1("1 Main Street")
+        .city("Springfield")
+        .country_code(CountryCode::Us)
+        .zip_code("12345")
+        .phone_number("+1.5555550100")
+        .email("domains@library-market.example")
+        .build();
+    harness::domains(&world.sandbox)
+        .register_domain()
+        .domain_name(DOMAIN)
+        .duration_in_years(1)
+        .admin_contact(contact.clone())
+        .registrant_contact(contact.clone())
+        .tech_contact(contact)
+        .send()
+        .await
+        .unwrap();
+    world
+        .sandbox
+        .advance_clock(std::time::Duration::from_secs(60 * 60));
+    let cli = cli().file(
+        "libraries/ogdenville.kdl",
+        &format!(
+            "library \"ogdenville\" {{\n    name \"Ogdenville\"\n    it-contact \"it@ogdenville.example.org\"\n\n    managed-domain {{\n        domain \"{DOMAIN}\"\n        from \"noreply@{DOMAIN}\"\n        auto-renew #false\n    }}\n}}\n"
+        ),
+    );
+
+    world.sandbox.clear_request_log();
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    let steps: Vec<&str> = applied
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("ogdenville: "))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "ogdenville: ~ domain-auto-renew ogdenville-mail.org: done (DisableDomainAutoRenew)",
+            "ogdenville: + ses-identity ogdenville-mail.org: done (CreateEmailIdentity)",
+            "ogdenville: + dkim-records in the zone of ogdenville-mail.org: done (ChangeResourceRecordSets (UPSERT 3 CNAME))",
+        ],
+        "{}",
+        applied.stdout
+    );
+    assert_eq!(
+        world.mutations(),
+        [
+            "DisableDomainAutoRenew 200",
+            "CreateEmailIdentity 200",
+            "ChangeResourceRecordSets 200"
+        ]
+    );
+
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        plan.stdout.contains("Plan: 0 to create, 0 to change"),
+        "{}",
+        plan.stdout
+    );
+    world.sandbox.clear_request_log();
+    let again = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert_eq!(world.mutations(), Vec::<String>::new());
+}
