@@ -515,3 +515,377 @@ where
     registrar.disable_transfer_lock(domain).await?;
     Ok(Outcome::Done(vec!["DisableDomainTransferLock".into()]))
 }
+
+#[cfg(test)]
+mod tests {
+    //! The executor against a scripted fake that records every call and answers an error to
+    //! any call it was not scripted for, so a missing or extra call fails the test.
+
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::config::{self, AnalyzeOptions};
+    use crate::live::error::{ReadErrorKind, System};
+    use crate::live::facts::{
+        Availability, ConfigurationSet, DomainOperation, HostedZone, IdentityKind, IdentitySummary,
+        RecordSet, RegisteredDomain, SesAccount, Tags, TldPrice,
+    };
+    use crate::model::Date;
+    use crate::plan::{Method, Readiness};
+    use crate::source::{SourceFile, SourceSet};
+
+    /// Clones share their state, so one fake can stand for all three services.
+    #[derive(Default, Clone)]
+    struct Fake {
+        calls: Arc<Mutex<Vec<String>>>,
+        /// What GetEmailIdentity answers, by name.
+        identities: Arc<Mutex<BTreeMap<String, SesIdentity>>>,
+    }
+
+    impl Fake {
+        fn call(&self, what: String) {
+            self.calls.lock().unwrap().push(what);
+        }
+        fn unexpected(&self, op: &'static str) -> ReadError {
+            self.call(format!("unexpected {op}"));
+            ReadError::new(
+                System::Ses,
+                op,
+                ReadErrorKind::Service {
+                    code: "unexpected".into(),
+                    message: "not scripted".into(),
+                },
+            )
+        }
+        fn calls(&self) -> Vec<String> {
+            self.calls.lock().unwrap().clone()
+        }
+    }
+
+    impl SesReader for Fake {
+        async fn account(&self) -> Result<SesAccount, ReadError> {
+            Err(self.unexpected("GetAccount"))
+        }
+        async fn identities(&self) -> Result<Vec<IdentitySummary>, ReadError> {
+            Err(self.unexpected("ListEmailIdentities"))
+        }
+        async fn identity(&self, name: &str) -> Result<Option<SesIdentity>, ReadError> {
+            self.call(format!("GetEmailIdentity {name}"));
+            Ok(self.identities.lock().unwrap().get(name).cloned())
+        }
+        async fn configuration_sets(&self) -> Result<Vec<ConfigurationSet>, ReadError> {
+            Err(self.unexpected("ListConfigurationSets"))
+        }
+    }
+
+    impl SesWriter for Fake {
+        async fn create_identity(
+            &self,
+            name: &str,
+            key_length: &str,
+            _: Option<&str>,
+            _: &Tags,
+        ) -> Result<(), ReadError> {
+            self.call(format!("CreateEmailIdentity {name} {key_length}"));
+            Ok(())
+        }
+        async fn put_key_length(&self, _: &str, _: &str) -> Result<(), ReadError> {
+            Err(self.unexpected("PutEmailIdentityDkimSigningAttributes"))
+        }
+        async fn put_mail_from(&self, _: &str, _: Option<&str>) -> Result<(), ReadError> {
+            Err(self.unexpected("PutEmailIdentityMailFromAttributes"))
+        }
+        async fn put_configuration_set(&self, _: &str, _: Option<&str>) -> Result<(), ReadError> {
+            Err(self.unexpected("PutEmailIdentityConfigurationSetAttributes"))
+        }
+        async fn delete_identity(&self, name: &str) -> Result<(), ReadError> {
+            self.call(format!("DeleteEmailIdentity {name}"));
+            Ok(())
+        }
+    }
+
+    impl Route53Reader for Fake {
+        async fn hosted_zones(&self) -> Result<Vec<HostedZone>, ReadError> {
+            Err(self.unexpected("ListHostedZones"))
+        }
+        async fn record_sets(&self, _: &str) -> Result<Vec<RecordSet>, ReadError> {
+            Err(self.unexpected("ListResourceRecordSets"))
+        }
+        async fn zone_tags(&self, _: &str) -> Result<Tags, ReadError> {
+            Err(self.unexpected("ListTagsForResource"))
+        }
+    }
+
+    impl Route53Writer for Fake {
+        async fn upsert_records(&self, _: &str, _: &[RecordWrite]) -> Result<(), ReadError> {
+            Err(self.unexpected("ChangeResourceRecordSets"))
+        }
+    }
+
+    impl RegistrarReader for Fake {
+        async fn domains(&self) -> Result<Vec<RegisteredDomain>, ReadError> {
+            Err(self.unexpected("ListDomains"))
+        }
+        async fn domain(&self, _: &str) -> Result<RegisteredDomain, ReadError> {
+            Err(self.unexpected("GetDomainDetail"))
+        }
+        async fn operations(&self) -> Result<Vec<DomainOperation>, ReadError> {
+            Err(self.unexpected("ListOperations"))
+        }
+        async fn availability(&self, _: &str) -> Result<Availability, ReadError> {
+            Err(self.unexpected("CheckDomainAvailability"))
+        }
+        async fn price(&self, _: &str) -> Result<Option<TldPrice>, ReadError> {
+            Err(self.unexpected("ListPrices"))
+        }
+    }
+
+    impl RegistrarWriter for Fake {
+        async fn set_auto_renew(&self, _: &str, _: bool) -> Result<(), ReadError> {
+            Err(self.unexpected("EnableDomainAutoRenew"))
+        }
+        async fn disable_transfer_lock(&self, _: &str) -> Result<(), ReadError> {
+            Err(self.unexpected("DisableDomainTransferLock"))
+        }
+    }
+
+    fn config(ids: &[&str]) -> Config {
+        let mut sources = SourceSet::default();
+        sources.add(SourceFile::new(
+            "libraries/_platform.kdl",
+            "platform {\n    aws-region \"us-east-1\"\n}\n".to_string(),
+        ));
+        for id in ids {
+            sources.add(SourceFile::new(
+                format!("libraries/{id}.kdl"),
+                format!(
+                    "library \"{id}\" {{\n    name \"{id}\"\n    it-contact \"it@{id}.example.org\"\n\n    ses-domain {{\n        from \"noreply@{id}.example.org\"\n    }}\n}}\n"
+                ),
+            ));
+        }
+        let analysis = config::analyze(
+            &mut sources,
+            &AnalyzeOptions {
+                today: Date::parse("2026-11-26").unwrap(),
+            },
+        );
+        analysis
+            .config
+            .unwrap_or_else(|| panic!("{:#?}", analysis.diagnostics))
+    }
+
+    fn change(op: Op, kind: ResourceKind, name: &str) -> Change {
+        Change {
+            op,
+            kind,
+            name: name.into(),
+            attributes: vec![],
+            cost: None,
+            reason: None,
+        }
+    }
+
+    fn library_plan(id: &str, changes: Vec<Change>, deletions: Vec<Change>) -> LibraryPlan {
+        LibraryPlan {
+            library: id.into(),
+            name: id.into(),
+            method: Method::SesDomain,
+            changes,
+            deletions,
+            actions: vec![],
+            in_progress: vec![],
+            readiness: Readiness {
+                ready: false,
+                launch: None,
+                days_left: None,
+                level: crate::plan::Level::Info,
+                summary: String::new(),
+            },
+        }
+    }
+
+    fn identity(name: &str, tags: &[(&str, &str)]) -> SesIdentity {
+        SesIdentity {
+            name: name.into(),
+            kind: IdentityKind::Domain,
+            verification_status: None,
+            verified_for_sending: false,
+            dkim: None,
+            mail_from: None,
+            configuration_set: None,
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            verification_error: None,
+        }
+    }
+
+    fn run(config: &Config, plan: &Plan, fake: &Fake) -> (Summary, Vec<Step>) {
+        let services = Services {
+            ses: fake.clone(),
+            route53: fake.clone(),
+            registrar: fake.clone(),
+        };
+        let steps = Mutex::new(Vec::new());
+        let record = |s: &Step| steps.lock().unwrap().push(s.clone());
+        let summary = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(apply(config, plan, &services, &record));
+        (summary, steps.into_inner().unwrap())
+    }
+
+    #[test]
+    fn an_identity_made_since_the_plan_is_not_created_again() {
+        let config = config(&["springfield"]);
+        let plan = Plan {
+            version: 1,
+            libraries: vec![library_plan(
+                "springfield",
+                vec![change(
+                    Op::Create,
+                    ResourceKind::SesIdentity,
+                    "springfield.example.org",
+                )],
+                vec![],
+            )],
+            unmanaged: vec![],
+        };
+        let fake = Fake::default();
+        fake.identities.lock().unwrap().insert(
+            "springfield.example.org".into(),
+            identity("springfield.example.org", &[]),
+        );
+        let (summary, steps) = run(&config, &plan, &fake);
+        assert_eq!(fake.calls(), ["GetEmailIdentity springfield.example.org"]);
+        assert_eq!(summary.skipped, 1);
+        assert!(
+            matches!(&steps[0].outcome, Outcome::Skipped(why) if why.contains("exists now")),
+            "{steps:?}"
+        );
+    }
+
+    #[test]
+    fn a_deletion_goes_ahead_only_while_the_identity_is_still_an_orphan() {
+        // `gone` was removed from the files; its identity is still tagged as its.
+        let config = config(&["springfield"]);
+        let plan = Plan {
+            version: 1,
+            libraries: vec![
+                library_plan(
+                    "gone",
+                    vec![],
+                    vec![change(
+                        Op::Delete,
+                        ResourceKind::SesIdentity,
+                        "gone.example.org",
+                    )],
+                ),
+                library_plan(
+                    "moved",
+                    vec![],
+                    vec![change(
+                        Op::Delete,
+                        ResourceKind::SesIdentity,
+                        "moved.example.org",
+                    )],
+                ),
+            ],
+            unmanaged: vec![],
+        };
+        let fake = Fake::default();
+        fake.identities.lock().unwrap().extend([
+            (
+                "gone.example.org".to_string(),
+                identity(
+                    "gone.example.org",
+                    &[("managed-by", "mailform"), ("library", "gone")],
+                ),
+            ),
+            // Someone took this one over since the plan: its tags no longer say it is ours.
+            (
+                "moved.example.org".to_string(),
+                identity("moved.example.org", &[("owner", "someone-else")]),
+            ),
+        ]);
+        let (summary, _) = run(&config, &plan, &fake);
+        assert_eq!(
+            fake.calls(),
+            [
+                "GetEmailIdentity gone.example.org",
+                "DeleteEmailIdentity gone.example.org",
+                "GetEmailIdentity moved.example.org",
+            ]
+        );
+        assert_eq!((summary.done, summary.skipped, summary.failed), (1, 1, 0));
+    }
+
+    #[test]
+    fn a_failed_step_stops_its_library_only() {
+        let config = config(&["springfield", "shelbyville"]);
+        let plan = Plan {
+            version: 1,
+            libraries: vec![
+                library_plan(
+                    "springfield",
+                    vec![
+                        change(
+                            Op::Create,
+                            ResourceKind::SesIdentity,
+                            "springfield.example.org",
+                        ),
+                        // Ranked first, and this version of apply does not buy domains.
+                        change(
+                            Op::Create,
+                            ResourceKind::DomainRegistration,
+                            "springfield.example.org",
+                        ),
+                    ],
+                    vec![],
+                ),
+                library_plan(
+                    "shelbyville",
+                    vec![change(
+                        Op::Create,
+                        ResourceKind::SesIdentity,
+                        "shelbyville.example.org",
+                    )],
+                    vec![],
+                ),
+            ],
+            unmanaged: vec![],
+        };
+        let fake = Fake::default();
+        let (summary, steps) = run(&config, &plan, &fake);
+        assert_eq!(
+            fake.calls(),
+            [
+                "GetEmailIdentity shelbyville.example.org",
+                "CreateEmailIdentity shelbyville.example.org RSA_2048_BIT",
+            ]
+        );
+        assert_eq!(summary.failed_libraries, ["springfield"]);
+        let labels: Vec<(&str, &str)> = steps
+            .iter()
+            .map(|s| {
+                (
+                    s.change.as_str(),
+                    match s.outcome {
+                        Outcome::Done(_) => "done",
+                        Outcome::Skipped(_) => "skipped",
+                        Outcome::Failed(_) => "failed",
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("+ domain-registration springfield.example.org", "failed"),
+                ("+ ses-identity springfield.example.org", "skipped"),
+                ("+ ses-identity shelbyville.example.org", "done"),
+            ]
+        );
+    }
+}
