@@ -89,13 +89,21 @@ fn label(change: &Change) -> String {
     )
 }
 
+/// What the person running apply allowed, and who hears of each step.
+pub struct ApplyOptions<'a> {
+    /// The domains `--allow-purchase` names: no other domain is ever bought.
+    pub purchases: &'a [String],
+    /// Sees each step as it ends.
+    pub on_step: &'a (dyn Fn(&Step) + Sync),
+}
+
 /// Executes the plan's changes and deletions, one library after another; a library's failure
-/// stops only the rest of that library. `on_step` sees each step as it ends.
+/// stops only the rest of that library.
 pub async fn apply<S, Z, R>(
     config: &Config,
     plan: &Plan,
     services: &Services<S, Z, R>,
-    on_step: &(dyn Fn(&Step) + Sync),
+    opts: &ApplyOptions<'_>,
 ) -> Summary
 where
     S: SesReader + SesWriter + Sync,
@@ -127,7 +135,15 @@ where
             let outcome = if failed {
                 Outcome::Skipped("not attempted: an earlier step of this library failed".into())
             } else {
-                step(config, library, library_plan, change, services).await
+                step(
+                    config,
+                    library,
+                    library_plan,
+                    change,
+                    services,
+                    opts.purchases,
+                )
+                .await
             };
             let change_label = if change.kind == ResourceKind::DnsRecord {
                 format!(
@@ -146,7 +162,7 @@ where
                     failed = true;
                 }
             }
-            on_step(&Step {
+            (opts.on_step)(&Step {
                 library: library_plan.library.clone(),
                 change: change_label,
                 outcome,
@@ -172,6 +188,7 @@ async fn step<S, Z, R>(
     library_plan: &LibraryPlan,
     change: &Change,
     services: &Services<S, Z, R>,
+    purchases: &[String],
 ) -> Outcome
 where
     S: SesReader + SesWriter + Sync,
@@ -213,11 +230,23 @@ where
             )),
         },
         (_, ResourceKind::DomainTransferLock) => unlock(&change.name, &services.registrar).await,
-        (_, ResourceKind::DomainRegistration) => Ok(Outcome::Failed(
-            "this version of apply does not buy domains; register it by hand or wait for \
-             `apply --allow-purchase`"
-                .into(),
-        )),
+        (_, ResourceKind::DomainRegistration) => match library.map(|l| &l.method) {
+            Some(DeliveryMethod::ManagedDomain(m)) if m.domain.as_str() == change.name => {
+                match &config.platform.registrant {
+                    _ if !purchases.contains(&change.name) => Ok(Outcome::Failed(format!(
+                        "not bought: buying needs `--allow-purchase {}`",
+                        change.name
+                    ))),
+                    None => Ok(Outcome::Failed(
+                        "not bought: the platform file has no `registrant` contact".into(),
+                    )),
+                    Some(contact) => buy(m, contact, &services.registrar).await,
+                }
+            }
+            _ => Ok(Outcome::Failed(
+                "the library files no longer declare this managed domain; plan again".into(),
+            )),
+        },
         (_, ResourceKind::DomainTransfer) => Ok(Outcome::Failed(
             "this version of apply does not transfer domains to other AWS accounts".into(),
         )),
@@ -474,6 +503,72 @@ where
     )]))
 }
 
+/// Buys a managed domain, once: right before `RegisterDomain` it looks for a registration of
+/// the domain already submitted (also one whose answer a crashed apply never recorded, since
+/// Route 53 Domains lists it), for the domain in this account, and checks availability and the
+/// price against the library's cap again.
+async fn buy<R>(
+    m: &crate::model::ManagedDomain,
+    contact: &crate::model::Contact,
+    registrar: &R,
+) -> Result<Outcome, ReadError>
+where
+    R: RegistrarReader + RegistrarWriter + Sync,
+{
+    let domain = m.domain.as_str();
+    let operations = registrar.operations().await?;
+    if let Some(op) = operations.iter().find(|o| {
+        o.domain.as_deref() == Some(domain)
+            && o.kind == "REGISTER_DOMAIN"
+            && o.status != "FAILED"
+            && o.status != "ERROR"
+    }) {
+        return Ok(Outcome::Skipped(format!(
+            "a registration of {domain} was submitted already (operation {}, {}); not bought again",
+            op.id, op.status
+        )));
+    }
+    if registrar.domains().await?.iter().any(|d| d.name == domain) {
+        return Ok(Outcome::Skipped(format!(
+            "{domain} is registered in this account already; not bought again"
+        )));
+    }
+    let availability = registrar.availability(domain).await?;
+    if availability.answer != "AVAILABLE" {
+        return Ok(Outcome::Failed(format!(
+            "not bought: Route 53 Domains now answers {} for {domain}",
+            availability.answer
+        )));
+    }
+    let tld = domain.rsplit('.').next().unwrap_or_default();
+    // The cap is in US dollars; a price in any other currency is not comparable with it.
+    let Some(cents) = registrar
+        .price(tld)
+        .await?
+        .filter(|p| p.currency.as_deref().is_none_or(|c| c == "USD"))
+        .and_then(|p| p.registration)
+        .map(|p| (p * 100.0).round() as u64)
+    else {
+        return Ok(Outcome::Failed(format!(
+            "not bought: Route 53 Domains lists no price in US dollars for .{tld} now"
+        )));
+    };
+    if cents > m.price_cap.cents {
+        return Ok(Outcome::Failed(format!(
+            "not bought: {domain} now costs ${}.{:02} a year, over the cap of {}",
+            cents / 100,
+            cents % 100,
+            m.price_cap
+        )));
+    }
+    let id = registrar
+        .register_domain(domain, m.years, m.auto_renew, contact)
+        .await?;
+    Ok(Outcome::Done(vec![format!(
+        "RegisterDomain (operation {id})"
+    )]))
+}
+
 async fn auto_renew<R>(domain: &str, on: bool, registrar: &R) -> Result<Outcome, ReadError>
 where
     R: RegistrarReader + RegistrarWriter + Sync,
@@ -540,6 +635,10 @@ mod tests {
         calls: Arc<Mutex<Vec<String>>>,
         /// What GetEmailIdentity answers, by name.
         identities: Arc<Mutex<BTreeMap<String, SesIdentity>>>,
+        /// What ListOperations answers.
+        operations: Arc<Mutex<Vec<DomainOperation>>>,
+        /// What ListPrices answers for a registration, in dollars.
+        price: Arc<Mutex<Option<f64>>>,
     }
 
     impl Fake {
@@ -624,19 +723,31 @@ mod tests {
 
     impl RegistrarReader for Fake {
         async fn domains(&self) -> Result<Vec<RegisteredDomain>, ReadError> {
-            Err(self.unexpected("ListDomains"))
+            self.call("ListDomains".into());
+            Ok(vec![])
         }
         async fn domain(&self, _: &str) -> Result<RegisteredDomain, ReadError> {
             Err(self.unexpected("GetDomainDetail"))
         }
         async fn operations(&self) -> Result<Vec<DomainOperation>, ReadError> {
-            Err(self.unexpected("ListOperations"))
+            self.call("ListOperations".into());
+            Ok(self.operations.lock().unwrap().clone())
         }
-        async fn availability(&self, _: &str) -> Result<Availability, ReadError> {
-            Err(self.unexpected("CheckDomainAvailability"))
+        async fn availability(&self, domain: &str) -> Result<Availability, ReadError> {
+            self.call(format!("CheckDomainAvailability {domain}"));
+            Ok(Availability {
+                domain: domain.into(),
+                answer: "AVAILABLE".into(),
+            })
         }
-        async fn price(&self, _: &str) -> Result<Option<TldPrice>, ReadError> {
-            Err(self.unexpected("ListPrices"))
+        async fn price(&self, tld: &str) -> Result<Option<TldPrice>, ReadError> {
+            self.call(format!("ListPrices {tld}"));
+            Ok(Some(TldPrice {
+                tld: tld.into(),
+                registration: *self.price.lock().unwrap(),
+                renewal: None,
+                currency: Some("USD".into()),
+            }))
         }
     }
 
@@ -647,21 +758,46 @@ mod tests {
         async fn disable_transfer_lock(&self, _: &str) -> Result<(), ReadError> {
             Err(self.unexpected("DisableDomainTransferLock"))
         }
+        async fn register_domain(
+            &self,
+            domain: &str,
+            years: u8,
+            _: bool,
+            contact: &crate::model::Contact,
+        ) -> Result<String, ReadError> {
+            self.call(format!(
+                "RegisterDomain {domain} {years}y for {}",
+                contact.last_name
+            ));
+            Ok("op-1".into())
+        }
     }
 
+    const PLATFORM: &str = "platform {\n    aws-region \"us-east-1\"\n\n    registrant {\n        contact-type \"PERSON\"\n        first-name \"Pat\"\n        last-name \"Lee\"\n        email \"domains@example.org\"\n        phone \"+1.5555550100\"\n        address-line-1 \"1 Main Street\"\n        city \"Springfield\"\n        country-code \"US\"\n        zip-code \"12345\"\n    }\n}\n";
+
     fn config(ids: &[&str]) -> Config {
+        let files: Vec<(String, String)> = ids
+            .iter()
+            .map(|id| {
+                (
+                    id.to_string(),
+                    format!(
+                        "library \"{id}\" {{\n    name \"{id}\"\n    it-contact \"it@{id}.example.org\"\n\n    ses-domain {{\n        from \"noreply@{id}.example.org\"\n    }}\n}}\n"
+                    ),
+                )
+            })
+            .collect();
+        config_of(&files)
+    }
+
+    fn config_of(files: &[(String, String)]) -> Config {
         let mut sources = SourceSet::default();
         sources.add(SourceFile::new(
             "libraries/_platform.kdl",
-            "platform {\n    aws-region \"us-east-1\"\n}\n".to_string(),
+            PLATFORM.to_string(),
         ));
-        for id in ids {
-            sources.add(SourceFile::new(
-                format!("libraries/{id}.kdl"),
-                format!(
-                    "library \"{id}\" {{\n    name \"{id}\"\n    it-contact \"it@{id}.example.org\"\n\n    ses-domain {{\n        from \"noreply@{id}.example.org\"\n    }}\n}}\n"
-                ),
-            ));
+        for (id, text) in files {
+            sources.add(SourceFile::new(format!("libraries/{id}.kdl"), text.clone()));
         }
         let analysis = config::analyze(
             &mut sources,
@@ -729,10 +865,14 @@ mod tests {
         };
         let steps = Mutex::new(Vec::new());
         let record = |s: &Step| steps.lock().unwrap().push(s.clone());
+        let opts = ApplyOptions {
+            purchases: &[],
+            on_step: &record,
+        };
         let summary = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap()
-            .block_on(apply(config, plan, &services, &record));
+            .block_on(apply(config, plan, &services, &opts));
         (summary, steps.into_inner().unwrap())
     }
 
@@ -835,7 +975,7 @@ mod tests {
                             ResourceKind::SesIdentity,
                             "springfield.example.org",
                         ),
-                        // Ranked first, and this version of apply does not buy domains.
+                        // Ranked first, and no purchase was allowed.
                         change(
                             Op::Create,
                             ResourceKind::DomainRegistration,
@@ -886,6 +1026,96 @@ mod tests {
                 ("+ ses-identity springfield.example.org", "skipped"),
                 ("+ ses-identity shelbyville.example.org", "done"),
             ]
+        );
+    }
+
+    fn buying(price: f64, operations: Vec<DomainOperation>) -> (Summary, Vec<Step>, Vec<String>) {
+        let config = config_of(&[(
+            "ogdenville".into(),
+            "library \"ogdenville\" {\n    name \"Ogdenville\"\n    it-contact \"it@ogdenville.example.org\"\n\n    managed-domain {\n        domain \"ogdenville-mail.org\"\n        from \"noreply@ogdenville-mail.org\"\n        price-cap 20.00\n    }\n}\n".into(),
+        )]);
+        let plan = Plan {
+            version: 1,
+            libraries: vec![library_plan(
+                "ogdenville",
+                vec![change(
+                    Op::Create,
+                    ResourceKind::DomainRegistration,
+                    "ogdenville-mail.org",
+                )],
+                vec![],
+            )],
+            unmanaged: vec![],
+        };
+        let fake = Fake::default();
+        *fake.price.lock().unwrap() = Some(price);
+        *fake.operations.lock().unwrap() = operations;
+        let services = Services {
+            ses: fake.clone(),
+            route53: fake.clone(),
+            registrar: fake.clone(),
+        };
+        let steps = Mutex::new(Vec::new());
+        let record = |s: &Step| steps.lock().unwrap().push(s.clone());
+        let purchases = ["ogdenville-mail.org".to_string()];
+        let opts = ApplyOptions {
+            purchases: &purchases,
+            on_step: &record,
+        };
+        let summary = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(apply(&config, &plan, &services, &opts));
+        (summary, steps.into_inner().unwrap(), fake.calls())
+    }
+
+    #[test]
+    fn a_purchase_rechecks_operations_availability_and_price_right_before_registering() {
+        let (summary, _, calls) = buying(15.0, vec![]);
+        assert_eq!(summary.done, 1);
+        assert_eq!(
+            calls,
+            [
+                "ListOperations",
+                "ListDomains",
+                "CheckDomainAvailability ogdenville-mail.org",
+                "ListPrices org",
+                "RegisterDomain ogdenville-mail.org 1y for Lee",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_registration_submitted_before_a_crash_is_never_bought_again() {
+        let (summary, steps, calls) = buying(
+            15.0,
+            vec![DomainOperation {
+                id: "op-0".into(),
+                domain: Some("ogdenville-mail.org".into()),
+                kind: "REGISTER_DOMAIN".into(),
+                status: "IN_PROGRESS".into(),
+                submitted: None,
+            }],
+        );
+        assert_eq!(calls, ["ListOperations"]);
+        assert_eq!(summary.skipped, 1);
+        assert!(
+            matches!(&steps[0].outcome, Outcome::Skipped(why) if why.contains("operation op-0")),
+            "{steps:?}"
+        );
+    }
+
+    #[test]
+    fn a_price_over_the_cap_at_the_last_moment_buys_nothing() {
+        let (summary, steps, calls) = buying(25.0, vec![]);
+        assert!(
+            !calls.iter().any(|c| c.starts_with("RegisterDomain")),
+            "{calls:?}"
+        );
+        assert_eq!(summary.failed, 1);
+        assert!(
+            matches!(&steps[0].outcome, Outcome::Failed(why) if why.contains("now costs $25.00 a year, over the cap")),
+            "{steps:?}"
         );
     }
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use super::args::ApplyArgs;
 use super::{CliError, EXIT_FAILED, EXIT_OK, print, today, world};
-use crate::apply::{self, Outcome, Services, Step};
+use crate::apply::{self, ApplyOptions, Outcome, Services, Step};
 use crate::live::aws;
 use crate::live::registrar::AwsRegistrar;
 use crate::live::route53::AwsRoute53;
@@ -53,7 +53,7 @@ pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
         println!("No changes: nothing to apply.");
         return Ok(ExitCode::from(EXIT_OK));
     }
-    if let Some(refusal) = destroy_refusal(&plan, &a) {
+    if let Some(refusal) = destroy_refusal(&plan, &a).or_else(|| purchase_refusal(&plan, &a)) {
         eprintln!("{refusal}");
         return Ok(ExitCode::from(EXIT_FAILED));
     }
@@ -62,7 +62,39 @@ pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
         eprintln!("apply cancelled: nothing was changed");
         return Ok(ExitCode::from(EXIT_FAILED));
     }
-    execute(&config, &plan, &world)
+    execute(&config, &plan, &world, &a.allow_purchase)
+}
+
+/// Why the plan's purchases may not go ahead: each must be named by `--allow-purchase`, which
+/// `--auto-approve` does not replace.
+fn purchase_refusal(plan: &Plan, a: &ApplyArgs) -> Option<String> {
+    let unnamed: Vec<String> = plan
+        .libraries
+        .iter()
+        .flat_map(|l| &l.changes)
+        .filter(|c| {
+            c.kind == ResourceKind::DomainRegistration && !a.allow_purchase.contains(&c.name)
+        })
+        .map(|c| match c.cost {
+            Some(cost) => format!(
+                "  + {} for ${}.{:02} a year × {} (cap ${}.{:02})",
+                c.name,
+                cost.yearly_cents / 100,
+                cost.yearly_cents % 100,
+                cost.years,
+                cost.cap_cents / 100,
+                cost.cap_cents % 100
+            ),
+            None => format!("  + {}", c.name),
+        })
+        .collect();
+    (!unnamed.is_empty()).then(|| {
+        format!(
+            "refusing to apply: the plan buys {} domain(s) not named by --allow-purchase (purchases are not refundable)\n{}",
+            unnamed.len(),
+            unnamed.join("\n")
+        )
+    })
 }
 
 /// The saved plan, if it still describes the world; otherwise prints why not and returns `None`.
@@ -194,7 +226,12 @@ fn show(step: &Step) {
     println!("{}: {}: {line}", step.library, step.change);
 }
 
-fn execute(config: &Config, plan: &Plan, world: &world::World) -> Result<ExitCode, CliError> {
+fn execute(
+    config: &Config,
+    plan: &Plan,
+    world: &world::World,
+    purchases: &[String],
+) -> Result<ExitCode, CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -207,7 +244,11 @@ fn execute(config: &Config, plan: &Plan, world: &world::World) -> Result<ExitCod
             route53: AwsRoute53::new(&sdk, &world.aws),
             registrar: AwsRegistrar::new(&sdk, &world.aws),
         };
-        apply::apply(config, plan, &services, &show).await
+        let opts = ApplyOptions {
+            purchases,
+            on_step: &show,
+        };
+        apply::apply(config, plan, &services, &opts).await
     });
     println!(
         "Apply complete: {} done, {} skipped, {} failed.",

@@ -52,6 +52,9 @@ pub struct ApplyArgs {
     /// Delete more identities than `--max-destroy` allows.
     #[arg(long, requires = "allow_destroy")]
     pub force_destroy: bool,
+    /// Buy these domains (each one named; `--auto-approve` is not enough).
+    #[arg(long, value_name = "DOMAIN", num_args = 1..)]
+    pub allow_purchase: Vec<String>,
     /// Count launch dates from this date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE")]
     pub today: Option<String>,
