@@ -445,3 +445,75 @@ async fn a_registered_managed_domain_gets_its_settings_identity_and_dkim_records
     assert_eq!(again.code, 0, "{}", again.all());
     assert_eq!(world.mutations(), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn a_purchase_needs_its_domain_named_and_happens_exactly_once() {
+    const DOMAIN: &str = "shelbyville-mail.org";
+    let world = World::new();
+    let cli = cli().file(
+        "libraries/shelbyville.kdl",
+        &format!(
+            "library \"shelbyville\" {{\n    name \"Shelbyville\"\n    it-contact \"it@shelbyville.example.org\"\n\n    managed-domain {{\n        domain \"{DOMAIN}\"\n        from \"noreply@{DOMAIN}\"\n    }}\n}}\n"
+        ),
+    );
+    let saved = world.run(&cli, &["plan", "--out", "plan.json"]);
+    assert!(
+        saved
+            .stdout
+            .contains(&format!("+ domain-registration {DOMAIN}")),
+        "{}",
+        saved.stdout
+    );
+
+    world.sandbox.clear_request_log();
+    let unnamed = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(unnamed.code, 1, "{}", unnamed.all());
+    assert!(
+        unnamed.stderr.contains(&format!(
+            "refusing to apply: the plan buys 1 domain(s) not named by --allow-purchase (purchases are not refundable)\n  + {DOMAIN} for $15.00 a year × 1 (cap $20.00)"
+        )),
+        "{}",
+        unnamed.stderr
+    );
+    assert_eq!(world.mutations(), Vec::<String>::new());
+
+    let bought = world.run(
+        &cli,
+        &["apply", "--auto-approve", "--allow-purchase", DOMAIN],
+    );
+    assert_eq!(bought.code, 0, "{}", bought.all());
+    assert!(
+        bought.stdout.contains(&format!(
+            "shelbyville: + domain-registration {DOMAIN}: done (RegisterDomain (operation"
+        )),
+        "{}",
+        bought.stdout
+    );
+    assert_eq!(
+        world.mutations(),
+        [
+            "RegisterDomain 200",
+            "CreateEmailIdentity 200",
+            "ChangeResourceRecordSets 200"
+        ]
+    );
+
+    // The saved plan still says "buy": it is refused, since the registration is now live.
+    world.sandbox.clear_request_log();
+    let stale = world.run(&cli, &["apply", "plan.json", "--allow-purchase", DOMAIN]);
+    assert_eq!(stale.code, 1, "{}", stale.all());
+    assert!(
+        stale
+            .stderr
+            .contains(&format!("live fact registrar.operations/{DOMAIN} is new")),
+        "{}",
+        stale.stderr
+    );
+    // A rerun while the registration is under way buys nothing more.
+    let rerun = world.run(
+        &cli,
+        &["apply", "--auto-approve", "--allow-purchase", DOMAIN],
+    );
+    assert_eq!(rerun.code, 0, "{}", rerun.all());
+    assert_eq!(world.mutations(), Vec::<String>::new());
+}
