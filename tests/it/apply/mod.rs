@@ -517,3 +517,68 @@ async fn a_purchase_needs_its_domain_named_and_happens_exactly_once() {
     assert_eq!(rerun.code, 0, "{}", rerun.all());
     assert_eq!(world.mutations(), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn a_registration_submitted_by_a_crashed_apply_is_not_bought_again() {
+    use aws_sdk_route53domains::types::{ContactDetail, ContactType, CountryCode};
+    const DOMAIN: &str = "capital-city-mail.org";
+    let world = World::new();
+    let cli = cli().file(
+        "libraries/capital.kdl",
+        &format!(
+            "library \"capital\" {{\n    name \"Capital City\"\n    it-contact \"it@capital.example.org\"\n\n    managed-domain {{\n        domain \"{DOMAIN}\"\n        from \"noreply@{DOMAIN}\"\n    }}\n}}\n"
+        ),
+    );
+    let saved = world.run(&cli, &["plan", "--out", "plan.json"]);
+    assert_eq!(saved.code, 0, "{}", saved.all());
+    // An earlier apply's RegisterDomain reached Route 53 Domains, then that apply died before
+    // it could record or report anything.
+    let contact = ContactDetail::builder()
+        .first_name("Pat")
+        .last_name("Lee")
+        .contact_type(ContactType::Company)
+        .organization_name("Library Market")
+        .address_line1("1 Main Street")
+        .city("Springfield")
+        .country_code(CountryCode::Us)
+        .zip_code("12345")
+        .phone_number("+1.5555550100")
+        .email("domains@library-market.example")
+        .build();
+    harness::domains(&world.sandbox)
+        .register_domain()
+        .domain_name(DOMAIN)
+        .duration_in_years(1)
+        .admin_contact(contact.clone())
+        .registrant_contact(contact.clone())
+        .tech_contact(contact)
+        .send()
+        .await
+        .unwrap();
+
+    world.sandbox.clear_request_log();
+    let stale = world.run(&cli, &["apply", "plan.json", "--allow-purchase", DOMAIN]);
+    assert_eq!(stale.code, 1, "{}", stale.all());
+    assert!(
+        stale
+            .stderr
+            .contains(&format!("live fact registrar.operations/{DOMAIN} is new")),
+        "{}",
+        stale.stderr
+    );
+    let rerun = world.run(
+        &cli,
+        &["apply", "--auto-approve", "--allow-purchase", DOMAIN],
+    );
+    assert_eq!(rerun.code, 0, "{}", rerun.all());
+    assert!(
+        !rerun.stdout.contains("domain-registration"),
+        "{}",
+        rerun.stdout
+    );
+    assert_eq!(
+        world.mutations(),
+        ["CreateEmailIdentity 200", "ChangeResourceRecordSets 200"],
+        "the identity and its records go ahead; the domain is not bought again"
+    );
+}
