@@ -2,6 +2,7 @@
 //! hosts. Library files (KDL) are the desired state; see the README for the code map and the
 //! invariants each module keeps.
 
+pub mod apply;
 pub mod config;
 pub mod diagnostic;
 pub mod dns_check;

@@ -31,10 +31,39 @@ pub enum Command {
     Refresh(RefreshArgs),
     /// Show what apply would change, what each library must do, and readiness for launch.
     Plan(PlanArgs),
+    /// Make the changes of a plan: a fresh one (shown and confirmed first) or a saved one.
+    Apply(ApplyArgs),
     /// Print the DNS records a library's IT staff install, with what mailform sees now.
     Records(super::records::RecordsArgs),
     /// Print the yearly charges of the managed domains, for billing.
     Costs(super::costs::CostsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    /// A plan saved by `mailform plan --out`; refused when its inputs changed since.
+    #[arg(value_name = "PLANFILE")]
+    pub planfile: Option<PathBuf>,
+    /// Do not ask for confirmation (required when stdin is not a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Allow the plan's deletions (SES identities left by removed or switched libraries).
+    #[arg(long)]
+    pub allow_destroy: bool,
+    /// Refuse to delete more SES identities than this in one apply.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub max_destroy: usize,
+    /// Delete more identities than `--max-destroy` allows.
+    #[arg(long, requires = "allow_destroy")]
+    pub force_destroy: bool,
+    /// Buy these domains (each one named; `--auto-approve` is not enough).
+    #[arg(long, value_name = "DOMAIN", num_args = 1..)]
+    pub allow_purchase: Vec<String>,
+    /// Count launch dates from this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
+    #[command(flatten)]
+    pub live: LiveArgs,
 }
 
 #[derive(Debug, clap::Args)]

@@ -3,6 +3,7 @@
 //! Each command reads its inputs, calls the pure core (`config`, `format`, `schema`), hands the
 //! results to a renderer and returns the exit code. Only `main.rs` exits.
 
+mod apply;
 mod args;
 mod costs;
 mod human;
@@ -67,6 +68,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Plan(a) => plan::run(a, color),
         Command::Records(a) => records::run(a, color),
         Command::Costs(a) => costs::run(a, color),
+        Command::Apply(a) => apply::run(a, color),
     }
 }
 

@@ -205,3 +205,134 @@ impl RegistrarReader for AwsRegistrar {
             }))
     }
 }
+
+/// Changes the settings of domains mailform registered. Registrations are never deleted.
+pub trait RegistrarWriter {
+    /// `EnableDomainAutoRenew` or `DisableDomainAutoRenew`.
+    fn set_auto_renew(
+        &self,
+        domain: &str,
+        on: bool,
+    ) -> impl Future<Output = Result<(), ReadError>> + Send;
+    /// `DisableDomainTransferLock`, so the library can move the domain to another registrar.
+    fn disable_transfer_lock(
+        &self,
+        domain: &str,
+    ) -> impl Future<Output = Result<(), ReadError>> + Send;
+    /// `RegisterDomain` with one contact as registrant, admin and tech; answers the operation
+    /// id. Sent once, never retried automatically: a lost answer must not buy twice (the
+    /// caller looks for the operation before trying again).
+    fn register_domain(
+        &self,
+        domain: &str,
+        years: u8,
+        auto_renew: bool,
+        contact: &crate::model::Contact,
+    ) -> impl Future<Output = Result<String, ReadError>> + Send;
+}
+
+impl RegistrarWriter for AwsRegistrar {
+    async fn set_auto_renew(&self, domain: &str, on: bool) -> Result<(), ReadError> {
+        let result = if on {
+            self.client
+                .enable_domain_auto_renew()
+                .domain_name(domain)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    classify(
+                        System::Route53Domains,
+                        "EnableDomainAutoRenew",
+                        self.attempts,
+                        e,
+                    )
+                })
+        } else {
+            self.client
+                .disable_domain_auto_renew()
+                .domain_name(domain)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    classify(
+                        System::Route53Domains,
+                        "DisableDomainAutoRenew",
+                        self.attempts,
+                        e,
+                    )
+                })
+        };
+        result.map_err(|e| e.resource(domain))
+    }
+
+    async fn register_domain(
+        &self,
+        domain: &str,
+        years: u8,
+        auto_renew: bool,
+        contact: &crate::model::Contact,
+    ) -> Result<String, ReadError> {
+        use aws_sdk_route53domains::config::retry::RetryConfig;
+        use aws_sdk_route53domains::types::{ContactDetail, ContactType, CountryCode};
+        const OP: &str = "RegisterDomain";
+        let kind = match contact.contact_type {
+            crate::model::ContactType::Person => ContactType::Person,
+            crate::model::ContactType::Company => ContactType::Company,
+            crate::model::ContactType::Association => ContactType::Association,
+            crate::model::ContactType::PublicBody => ContactType::PublicBody,
+            crate::model::ContactType::Reseller => ContactType::Reseller,
+        };
+        let detail = ContactDetail::builder()
+            .contact_type(kind)
+            .set_organization_name(contact.organization.clone())
+            .first_name(&contact.first_name)
+            .last_name(&contact.last_name)
+            .email(contact.email.to_string())
+            .phone_number(&contact.phone)
+            .address_line1(&contact.address_line_1)
+            .set_address_line2(contact.address_line_2.clone())
+            .city(&contact.city)
+            .set_state(contact.state.clone())
+            .country_code(CountryCode::from(contact.country_code.as_str()))
+            .zip_code(&contact.zip_code)
+            .build();
+        let out = self
+            .client
+            .register_domain()
+            .domain_name(domain)
+            .duration_in_years(i32::from(years))
+            .auto_renew(auto_renew)
+            .admin_contact(detail.clone())
+            .registrant_contact(detail.clone())
+            .tech_contact(detail)
+            .customize()
+            .config_override(
+                aws_sdk_route53domains::config::Builder::default()
+                    .retry_config(RetryConfig::disabled()),
+            )
+            .send()
+            .await
+            .map_err(|e| classify(System::Route53Domains, OP, 1, e).resource(domain))?;
+        Ok(out.operation_id().unwrap_or_default().to_string())
+    }
+
+    async fn disable_transfer_lock(&self, domain: &str) -> Result<(), ReadError> {
+        self.client
+            .disable_domain_transfer_lock()
+            .domain_name(domain)
+            .send()
+            .await
+            .map_err(|e| {
+                classify(
+                    System::Route53Domains,
+                    "DisableDomainTransferLock",
+                    self.attempts,
+                    e,
+                )
+                .resource(domain)
+            })?;
+        Ok(())
+    }
+}

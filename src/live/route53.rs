@@ -153,3 +153,82 @@ impl Route53Reader for AwsRoute53 {
             .unwrap_or_default())
     }
 }
+
+/// One record set mailform writes: a name (without the trailing dot), a type, a TTL and values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordWrite {
+    pub name: String,
+    pub rtype: String,
+    pub ttl: i64,
+    pub values: Vec<String>,
+}
+
+/// Writes the records mailform owns in a hosted zone.
+pub trait Route53Writer {
+    /// One `ChangeResourceRecordSets` that UPSERTs exactly these record sets.
+    fn upsert_records(
+        &self,
+        zone_id: &str,
+        records: &[RecordWrite],
+    ) -> impl std::future::Future<Output = Result<(), ReadError>> + Send;
+}
+
+impl Route53Writer for AwsRoute53 {
+    async fn upsert_records(
+        &self,
+        zone_id: &str,
+        records: &[RecordWrite],
+    ) -> Result<(), ReadError> {
+        use aws_sdk_route53::types::{
+            Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet,
+        };
+        const OP: &str = "ChangeResourceRecordSets";
+        let invalid = |e: aws_sdk_route53::error::BuildError| {
+            ReadError::new(
+                System::Route53,
+                OP,
+                super::error::ReadErrorKind::Service {
+                    code: "invalid-request".into(),
+                    message: e.to_string(),
+                },
+            )
+            .resource(zone_id)
+        };
+        let mut changes = Vec::new();
+        for r in records {
+            let values = r
+                .values
+                .iter()
+                .map(|v| ResourceRecord::builder().value(v).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(invalid)?;
+            let set = ResourceRecordSet::builder()
+                .name(format!("{}.", r.name))
+                .r#type(RrType::from(r.rtype.as_str()))
+                .ttl(r.ttl)
+                .set_resource_records(Some(values))
+                .build()
+                .map_err(invalid)?;
+            changes.push(
+                Change::builder()
+                    .action(ChangeAction::Upsert)
+                    .resource_record_set(set)
+                    .build()
+                    .map_err(invalid)?,
+            );
+        }
+        let batch = ChangeBatch::builder()
+            .comment("mailform apply")
+            .set_changes(Some(changes))
+            .build()
+            .map_err(invalid)?;
+        self.client
+            .change_resource_record_sets()
+            .hosted_zone_id(zone_id)
+            .change_batch(batch)
+            .send()
+            .await
+            .map_err(|e| classify(System::Route53, OP, self.attempts, e).resource(zone_id))?;
+        Ok(())
+    }
+}

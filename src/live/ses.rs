@@ -177,3 +177,139 @@ impl SesReader for AwsSes {
         Ok(out)
     }
 }
+
+/// Changes the SES identities mailform owns. Errors are the readers' [`ReadError`]: the same
+/// one line naming system, operation, resource and, on AccessDenied, the IAM action to grant.
+pub trait SesWriter {
+    /// `CreateEmailIdentity` with Easy DKIM at `key_length` (`RSA_2048_BIT`, `RSA_1024_BIT`),
+    /// the tags and, if given, the default configuration set.
+    fn create_identity(
+        &self,
+        name: &str,
+        key_length: &str,
+        configuration_set: Option<&str>,
+        tags: &Tags,
+    ) -> impl Future<Output = Result<(), ReadError>> + Send;
+    /// `PutEmailIdentityDkimSigningAttributes`: the next Easy DKIM key length.
+    fn put_key_length(
+        &self,
+        name: &str,
+        key_length: &str,
+    ) -> impl Future<Output = Result<(), ReadError>> + Send;
+    /// `PutEmailIdentityMailFromAttributes`; `None` removes the custom MAIL FROM domain.
+    fn put_mail_from(
+        &self,
+        name: &str,
+        domain: Option<&str>,
+    ) -> impl Future<Output = Result<(), ReadError>> + Send;
+    /// `PutEmailIdentityConfigurationSetAttributes`; `None` removes the default set.
+    fn put_configuration_set(
+        &self,
+        name: &str,
+        set: Option<&str>,
+    ) -> impl Future<Output = Result<(), ReadError>> + Send;
+    /// `DeleteEmailIdentity`.
+    fn delete_identity(&self, name: &str) -> impl Future<Output = Result<(), ReadError>> + Send;
+}
+
+/// A request the SDK refused to build: a bug of ours, named like any other failure.
+fn invalid(operation: &'static str, name: &str, e: impl std::fmt::Display) -> ReadError {
+    ReadError::new(
+        System::Ses,
+        operation,
+        super::error::ReadErrorKind::Service {
+            code: "invalid-request".into(),
+            message: e.to_string(),
+        },
+    )
+    .resource(name)
+}
+
+impl SesWriter for AwsSes {
+    async fn create_identity(
+        &self,
+        name: &str,
+        key_length: &str,
+        configuration_set: Option<&str>,
+        tags: &Tags,
+    ) -> Result<(), ReadError> {
+        use aws_sdk_sesv2::types::{DkimSigningAttributes, DkimSigningKeyLength, Tag};
+        const OP: &str = "CreateEmailIdentity";
+        let tags = tags
+            .iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(OP, name, e))?;
+        self.client
+            .create_email_identity()
+            .email_identity(name)
+            .dkim_signing_attributes(
+                DkimSigningAttributes::builder()
+                    .next_signing_key_length(DkimSigningKeyLength::from(key_length))
+                    .build(),
+            )
+            .set_configuration_set_name(configuration_set.map(str::to_string))
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| classify(System::Ses, OP, self.attempts, e).resource(name))?;
+        Ok(())
+    }
+
+    async fn put_key_length(&self, name: &str, key_length: &str) -> Result<(), ReadError> {
+        use aws_sdk_sesv2::types::{
+            DkimSigningAttributes, DkimSigningAttributesOrigin, DkimSigningKeyLength,
+        };
+        const OP: &str = "PutEmailIdentityDkimSigningAttributes";
+        self.client
+            .put_email_identity_dkim_signing_attributes()
+            .email_identity(name)
+            .signing_attributes_origin(DkimSigningAttributesOrigin::AwsSes)
+            .signing_attributes(
+                DkimSigningAttributes::builder()
+                    .next_signing_key_length(DkimSigningKeyLength::from(key_length))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| classify(System::Ses, OP, self.attempts, e).resource(name))?;
+        Ok(())
+    }
+
+    async fn put_mail_from(&self, name: &str, domain: Option<&str>) -> Result<(), ReadError> {
+        use aws_sdk_sesv2::types::BehaviorOnMxFailure;
+        const OP: &str = "PutEmailIdentityMailFromAttributes";
+        self.client
+            .put_email_identity_mail_from_attributes()
+            .email_identity(name)
+            .set_mail_from_domain(domain.map(str::to_string))
+            .set_behavior_on_mx_failure(domain.map(|_| BehaviorOnMxFailure::UseDefaultValue))
+            .send()
+            .await
+            .map_err(|e| classify(System::Ses, OP, self.attempts, e).resource(name))?;
+        Ok(())
+    }
+
+    async fn put_configuration_set(&self, name: &str, set: Option<&str>) -> Result<(), ReadError> {
+        const OP: &str = "PutEmailIdentityConfigurationSetAttributes";
+        self.client
+            .put_email_identity_configuration_set_attributes()
+            .email_identity(name)
+            .set_configuration_set_name(set.map(str::to_string))
+            .send()
+            .await
+            .map_err(|e| classify(System::Ses, OP, self.attempts, e).resource(name))?;
+        Ok(())
+    }
+
+    async fn delete_identity(&self, name: &str) -> Result<(), ReadError> {
+        const OP: &str = "DeleteEmailIdentity";
+        self.client
+            .delete_email_identity()
+            .email_identity(name)
+            .send()
+            .await
+            .map_err(|e| classify(System::Ses, OP, self.attempts, e).resource(name))?;
+        Ok(())
+    }
+}

@@ -1,5 +1,7 @@
 //! Integration tests: one binary, a module per command.
 
+#[cfg(feature = "sandbox")]
+mod apply;
 mod costs;
 mod dns;
 mod fmt;

@@ -1,0 +1,1121 @@
+//! Apply: executes exactly a plan's changes through the writer traits (beside the readers in
+//! `crate::live`), in dependency order, re-reading the live fact each mutation depends on right
+//! before it.
+//!
+//! Why re-check rather than lock: AWS offers no lock over an SES identity or a hosted zone, and
+//! a lock file of ours would only guard applies that share a disk. Re-reading right before each
+//! call makes a concurrent apply (or a person in the console) visible: a step whose fact moved
+//! is skipped and reported, never forced, and every write is idempotent in effect (UPSERT of
+//! exactly our records, puts of a value), so two overlapping applies converge rather than
+//! duplicate. The remaining window is the time between one read and its call.
+//!
+//! The executor decides nothing the planner did not: it takes the plan's changes and, for the
+//! values, the library files the plan was made from.
+
+use std::collections::BTreeMap;
+
+use crate::live::ReadError;
+use crate::live::facts::SesIdentity;
+use crate::live::ownership::{self, Ownership};
+use crate::live::registrar::{RegistrarReader, RegistrarWriter};
+use crate::live::route53::{RecordWrite, Route53Reader, Route53Writer};
+use crate::live::ses::{SesReader, SesWriter};
+use crate::model::{Config, DeliveryMethod, DkimKeyLength, Library};
+use crate::plan::{Change, LibraryPlan, Op, Plan, ResourceKind};
+
+/// TTL of the DKIM records mailform writes into a managed domain's zone.
+pub const DKIM_TTL: i64 = 1800;
+
+/// The services one apply reads and writes.
+pub struct Services<S, Z, R> {
+    pub ses: S,
+    pub route53: Z,
+    pub registrar: R,
+}
+
+/// How one step ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The mutations were made; the list names each call.
+    Done(Vec<String>),
+    /// Nothing was changed, and why (the fact moved since the plan, or already converged).
+    Skipped(String),
+    /// The step failed; one line saying why and what to do.
+    Failed(String),
+}
+
+/// One step of an apply: a change of one library, and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub library: String,
+    /// `+ ses-identity example.org`, as the plan shows it.
+    pub change: String,
+    pub outcome: Outcome,
+}
+
+/// What an apply did, for the final summary and the exit code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub done: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    /// Libraries with at least one failed step.
+    pub failed_libraries: Vec<String>,
+}
+
+/// The order of execution: a domain is registered before its settings change, an identity
+/// exists before its records go into the zone, and deletions come last.
+fn rank(change: &Change) -> u8 {
+    match (change.op, change.kind) {
+        (Op::Delete, _) => 9,
+        (_, ResourceKind::DomainRegistration) => 0,
+        (
+            _,
+            ResourceKind::DomainAutoRenew
+            | ResourceKind::DomainTransferLock
+            | ResourceKind::DomainTransfer,
+        ) => 1,
+        (_, ResourceKind::SesIdentity) => 2,
+        (_, ResourceKind::DnsRecord) => 3,
+    }
+}
+
+fn label(change: &Change) -> String {
+    format!(
+        "{} {} {}",
+        change.op.sign(),
+        change.kind.as_str(),
+        change.name
+    )
+}
+
+/// What the person running apply allowed, and who hears of each step.
+pub struct ApplyOptions<'a> {
+    /// The domains `--allow-purchase` names: no other domain is ever bought.
+    pub purchases: &'a [String],
+    /// Sees each step as it ends.
+    pub on_step: &'a (dyn Fn(&Step) + Sync),
+}
+
+/// Executes the plan's changes and deletions, one library after another; a library's failure
+/// stops only the rest of that library.
+pub async fn apply<S, Z, R>(
+    config: &Config,
+    plan: &Plan,
+    services: &Services<S, Z, R>,
+    opts: &ApplyOptions<'_>,
+) -> Summary
+where
+    S: SesReader + SesWriter + Sync,
+    Z: Route53Reader + Route53Writer + Sync,
+    R: RegistrarReader + RegistrarWriter + Sync,
+{
+    let mut summary = Summary::default();
+    for library_plan in &plan.libraries {
+        let library = config
+            .libraries
+            .iter()
+            .find(|l| l.id.as_str() == library_plan.library);
+        let mut steps: Vec<&Change> = library_plan
+            .changes
+            .iter()
+            .chain(&library_plan.deletions)
+            .collect();
+        steps.sort_by_key(|c| rank(c));
+        let mut records_done = false;
+        let mut failed = false;
+        for change in steps {
+            // The DKIM records of a zone are one step: one read of the zone, one UPSERT.
+            if change.kind == ResourceKind::DnsRecord {
+                if records_done {
+                    continue;
+                }
+                records_done = true;
+            }
+            let outcome = if failed {
+                Outcome::Skipped("not attempted: an earlier step of this library failed".into())
+            } else {
+                step(
+                    config,
+                    library,
+                    library_plan,
+                    change,
+                    services,
+                    opts.purchases,
+                )
+                .await
+            };
+            let change_label = if change.kind == ResourceKind::DnsRecord {
+                format!(
+                    "{} dkim-records in the zone of {}",
+                    change.op.sign(),
+                    zone_of(library, change)
+                )
+            } else {
+                label(change)
+            };
+            match &outcome {
+                Outcome::Done(_) => summary.done += 1,
+                Outcome::Skipped(_) => summary.skipped += 1,
+                Outcome::Failed(_) => {
+                    summary.failed += 1;
+                    failed = true;
+                }
+            }
+            (opts.on_step)(&Step {
+                library: library_plan.library.clone(),
+                change: change_label,
+                outcome,
+            });
+        }
+        if failed {
+            summary.failed_libraries.push(library_plan.library.clone());
+        }
+    }
+    summary
+}
+
+fn zone_of(library: Option<&Library>, change: &Change) -> String {
+    match library.map(|l| &l.method) {
+        Some(DeliveryMethod::ManagedDomain(m)) => m.domain.to_string(),
+        _ => change.name.clone(),
+    }
+}
+
+async fn step<S, Z, R>(
+    config: &Config,
+    library: Option<&Library>,
+    library_plan: &LibraryPlan,
+    change: &Change,
+    services: &Services<S, Z, R>,
+    purchases: &[String],
+) -> Outcome
+where
+    S: SesReader + SesWriter + Sync,
+    Z: Route53Reader + Route53Writer + Sync,
+    R: RegistrarReader + RegistrarWriter + Sync,
+{
+    let result = match (change.op, change.kind) {
+        (Op::Delete, ResourceKind::SesIdentity) => {
+            delete_identity(config, &library_plan.library, &change.name, &services.ses).await
+        }
+        (Op::Delete, _) => Ok(Outcome::Failed(format!(
+            "apply deletes only SES identities; {} {} is left as it is",
+            change.kind.as_str(),
+            change.name
+        ))),
+        (_, ResourceKind::SesIdentity) => match library.and_then(|l| Desired::of(config, l)) {
+            Some(desired) if desired.domain == change.name => {
+                converge_identity(config, library_plan, change.op, &desired, &services.ses).await
+            }
+            _ => Ok(Outcome::Failed(format!(
+                "the library files no longer ask for the SES identity {}; plan again",
+                change.name
+            ))),
+        },
+        (_, ResourceKind::DnsRecord) => match library.map(|l| &l.method) {
+            Some(DeliveryMethod::ManagedDomain(m)) => {
+                write_dkim_records(m.domain.as_str(), services).await
+            }
+            _ => Ok(Outcome::Failed(
+                "mailform writes records only into the zones of managed domains".into(),
+            )),
+        },
+        (_, ResourceKind::DomainAutoRenew) => match library.map(|l| &l.method) {
+            Some(DeliveryMethod::ManagedDomain(m)) if m.domain.as_str() == change.name => {
+                auto_renew(&change.name, m.auto_renew, &services.registrar).await
+            }
+            _ => Ok(Outcome::Failed(
+                "the library files no longer declare this managed domain; plan again".into(),
+            )),
+        },
+        (_, ResourceKind::DomainTransferLock) => unlock(&change.name, &services.registrar).await,
+        (_, ResourceKind::DomainRegistration) => match library.map(|l| &l.method) {
+            Some(DeliveryMethod::ManagedDomain(m)) if m.domain.as_str() == change.name => {
+                match &config.platform.registrant {
+                    _ if !purchases.contains(&change.name) => Ok(Outcome::Failed(format!(
+                        "not bought: buying needs `--allow-purchase {}`",
+                        change.name
+                    ))),
+                    None => Ok(Outcome::Failed(
+                        "not bought: the platform file has no `registrant` contact".into(),
+                    )),
+                    Some(contact) => buy(m, contact, &services.registrar).await,
+                }
+            }
+            _ => Ok(Outcome::Failed(
+                "the library files no longer declare this managed domain; plan again".into(),
+            )),
+        },
+        (_, ResourceKind::DomainTransfer) => Ok(Outcome::Failed(
+            "this version of apply does not transfer domains to other AWS accounts".into(),
+        )),
+    };
+    result.unwrap_or_else(|e: ReadError| Outcome::Failed(e.to_string()))
+}
+
+/// What the library files want of an SES identity.
+struct Desired {
+    domain: String,
+    key_length: &'static str,
+    /// `None` when the method does not manage it (method 3 leaves MAIL FROM and the set alone).
+    mail_from: Option<Option<String>>,
+    configuration_set: Option<Option<String>>,
+    tags: BTreeMap<String, String>,
+}
+
+impl Desired {
+    fn of(config: &Config, library: &Library) -> Option<Desired> {
+        let tags = ownership::tags_for(config, &library.id);
+        match &library.method {
+            DeliveryMethod::SesDomain(m) => Some(Desired {
+                domain: m.from.domain().to_string(),
+                key_length: key_length_name(m.dkim_key_length),
+                mail_from: Some(m.mail_from.as_ref().map(|d| d.to_string())),
+                configuration_set: Some(m.configuration_set.clone()),
+                tags,
+            }),
+            DeliveryMethod::ManagedDomain(m) => Some(Desired {
+                domain: m.domain.to_string(),
+                key_length: key_length_name(DkimKeyLength::Rsa2048),
+                mail_from: None,
+                configuration_set: None,
+                tags,
+            }),
+            DeliveryMethod::SmtpAccount(_) => None,
+        }
+    }
+}
+
+fn key_length_name(k: DkimKeyLength) -> &'static str {
+    match k {
+        DkimKeyLength::Rsa1024 => "RSA_1024_BIT",
+        DkimKeyLength::Rsa2048 => "RSA_2048_BIT",
+    }
+}
+
+/// Creates the identity (if it is still absent) or brings its attributes in line (if it is
+/// still ours to change), calling only what differs now.
+async fn converge_identity<S>(
+    config: &Config,
+    library_plan: &LibraryPlan,
+    op: Op,
+    desired: &Desired,
+    ses: &S,
+) -> Result<Outcome, ReadError>
+where
+    S: SesReader + SesWriter + Sync,
+{
+    let name = desired.domain.as_str();
+    let Some(live) = ses.identity(name).await? else {
+        if op != Op::Create {
+            return Ok(Outcome::Skipped(format!(
+                "the SES identity {name} is gone since the plan; plan again"
+            )));
+        }
+        let set = desired.configuration_set.clone().flatten();
+        ses.create_identity(name, desired.key_length, set.as_deref(), &desired.tags)
+            .await?;
+        let mut calls = vec!["CreateEmailIdentity".to_string()];
+        if let Some(Some(mail_from)) = &desired.mail_from {
+            ses.put_mail_from(name, Some(mail_from)).await?;
+            calls.push("PutEmailIdentityMailFromAttributes".into());
+        }
+        return Ok(Outcome::Done(calls));
+    };
+    if op == Op::Create {
+        return Ok(Outcome::Skipped(format!(
+            "the SES identity {name} exists now (made since the plan); nothing created, plan again"
+        )));
+    }
+    let owner = ownership::classify(
+        config,
+        ownership::ResourceKind::SesIdentity,
+        name,
+        &live.tags,
+    );
+    if !owner.may_change() {
+        return Ok(Outcome::Skipped(format!(
+            "the SES identity {name} is not mailform's to change (tags now say otherwise)"
+        )));
+    }
+    update_identity(&library_plan.library, desired, &live, ses).await
+}
+
+async fn update_identity<S>(
+    library: &str,
+    desired: &Desired,
+    live: &SesIdentity,
+    ses: &S,
+) -> Result<Outcome, ReadError>
+where
+    S: SesWriter + Sync,
+{
+    let name = desired.domain.as_str();
+    let mut calls = Vec::new();
+    let live_length = live
+        .dkim
+        .as_ref()
+        .and_then(|d| d.next_key_length.clone().or(d.current_key_length.clone()));
+    if live_length.as_deref() != Some(desired.key_length) {
+        ses.put_key_length(name, desired.key_length).await?;
+        calls.push("PutEmailIdentityDkimSigningAttributes".to_string());
+    }
+    if let Some(want) = &desired.mail_from {
+        let have = live
+            .mail_from
+            .as_ref()
+            .map(|m| m.domain.clone())
+            .filter(|d| !d.is_empty());
+        if &have != want {
+            ses.put_mail_from(name, want.as_deref()).await?;
+            calls.push("PutEmailIdentityMailFromAttributes".into());
+        }
+    }
+    if let Some(want) = &desired.configuration_set
+        && &live.configuration_set != want
+    {
+        ses.put_configuration_set(name, want.as_deref()).await?;
+        calls.push("PutEmailIdentityConfigurationSetAttributes".into());
+    }
+    let missing: Vec<&String> = desired
+        .tags
+        .iter()
+        .filter(|(k, v)| live.tags.get(*k) != Some(*v))
+        .map(|(k, _)| k)
+        .collect();
+    if !missing.is_empty() {
+        // TagResource needs the identity's ARN, hence the account id (STS), which mailform
+        // does not read yet.
+        let keys = missing
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Ok(Outcome::Failed(format!(
+            "the SES identity {name} lacks the tags {keys} for library `{library}`; this version \
+             of apply cannot tag an existing identity: add them in the SES console{}",
+            if calls.is_empty() {
+                String::new()
+            } else {
+                format!(" (done first: {})", calls.join(", "))
+            }
+        )));
+    }
+    if calls.is_empty() {
+        return Ok(Outcome::Skipped(format!(
+            "the SES identity {name} already matches the library files"
+        )));
+    }
+    Ok(Outcome::Done(calls))
+}
+
+/// Deletes an identity only if it is still there and still an orphan of this library.
+async fn delete_identity<S>(
+    config: &Config,
+    library: &str,
+    name: &str,
+    ses: &S,
+) -> Result<Outcome, ReadError>
+where
+    S: SesReader + SesWriter + Sync,
+{
+    let Some(live) = ses.identity(name).await? else {
+        return Ok(Outcome::Skipped(format!(
+            "the SES identity {name} is already gone"
+        )));
+    };
+    match ownership::classify(
+        config,
+        ownership::ResourceKind::SesIdentity,
+        name,
+        &live.tags,
+    ) {
+        Ownership::Orphaned { library: owner } if owner == library => {
+            ses.delete_identity(name).await?;
+            Ok(Outcome::Done(vec!["DeleteEmailIdentity".into()]))
+        }
+        _ => Ok(Outcome::Skipped(format!(
+            "the SES identity {name} is no longer an orphan of library `{library}`; left as it is"
+        ))),
+    }
+}
+
+/// UPSERTs the three Easy DKIM CNAMEs of a managed domain into its public hosted zone, taking
+/// tokens and the signing zone from the identity as it is now, and only those that differ.
+async fn write_dkim_records<S, Z, R>(
+    domain: &str,
+    services: &Services<S, Z, R>,
+) -> Result<Outcome, ReadError>
+where
+    S: SesReader + Sync,
+    Z: Route53Reader + Route53Writer + Sync,
+{
+    let identity = services.ses.identity(domain).await?;
+    let Some(dkim) = identity
+        .and_then(|i| i.dkim)
+        .filter(|d| !d.tokens.is_empty())
+    else {
+        return Ok(Outcome::Failed(format!(
+            "the SES identity {domain} has no Easy DKIM tokens yet; apply again once it has"
+        )));
+    };
+    let Some(signing_zone) = dkim.signing_hosted_zone.clone() else {
+        return Ok(Outcome::Failed(format!(
+            "SES reports no SigningHostedZone for {domain}; apply again later"
+        )));
+    };
+    let zones = services.route53.hosted_zones().await?;
+    let Some(zone) = zones.iter().find(|z| z.name == domain && !z.private) else {
+        return Ok(Outcome::Failed(format!(
+            "there is no public hosted zone for {domain} in Route 53; it appears once the \
+             registration completes"
+        )));
+    };
+    let existing = services.route53.record_sets(&zone.id).await?;
+    let wanted: Vec<RecordWrite> = dkim
+        .tokens
+        .iter()
+        .map(|token| RecordWrite {
+            name: format!("{token}._domainkey.{domain}"),
+            rtype: "CNAME".into(),
+            ttl: DKIM_TTL,
+            values: vec![format!("{token}.{}", signing_zone.trim_end_matches('.'))],
+        })
+        .filter(|want| {
+            !existing.iter().any(|r| {
+                r.name == want.name
+                    && r.rtype == want.rtype
+                    && r.values.len() == 1
+                    && r.values[0].trim_end_matches('.') == want.values[0]
+            })
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(Outcome::Skipped(format!(
+            "the DKIM records of {domain} are in place already"
+        )));
+    }
+    services.route53.upsert_records(&zone.id, &wanted).await?;
+    Ok(Outcome::Done(vec![format!(
+        "ChangeResourceRecordSets (UPSERT {} CNAME)",
+        wanted.len()
+    )]))
+}
+
+/// Buys a managed domain, once: right before `RegisterDomain` it looks for a registration of
+/// the domain already submitted (also one whose answer a crashed apply never recorded, since
+/// Route 53 Domains lists it), for the domain in this account, and checks availability and the
+/// price against the library's cap again.
+async fn buy<R>(
+    m: &crate::model::ManagedDomain,
+    contact: &crate::model::Contact,
+    registrar: &R,
+) -> Result<Outcome, ReadError>
+where
+    R: RegistrarReader + RegistrarWriter + Sync,
+{
+    let domain = m.domain.as_str();
+    let operations = registrar.operations().await?;
+    if let Some(op) = operations.iter().find(|o| {
+        o.domain.as_deref() == Some(domain)
+            && o.kind == "REGISTER_DOMAIN"
+            && o.status != "FAILED"
+            && o.status != "ERROR"
+    }) {
+        return Ok(Outcome::Skipped(format!(
+            "a registration of {domain} was submitted already (operation {}, {}); not bought again",
+            op.id, op.status
+        )));
+    }
+    if registrar.domains().await?.iter().any(|d| d.name == domain) {
+        return Ok(Outcome::Skipped(format!(
+            "{domain} is registered in this account already; not bought again"
+        )));
+    }
+    let availability = registrar.availability(domain).await?;
+    if availability.answer != "AVAILABLE" {
+        return Ok(Outcome::Failed(format!(
+            "not bought: Route 53 Domains now answers {} for {domain}",
+            availability.answer
+        )));
+    }
+    let tld = domain.rsplit('.').next().unwrap_or_default();
+    // The cap is in US dollars; a price in any other currency is not comparable with it.
+    let Some(cents) = registrar
+        .price(tld)
+        .await?
+        .filter(|p| p.currency.as_deref().is_none_or(|c| c == "USD"))
+        .and_then(|p| p.registration)
+        .map(|p| (p * 100.0).round() as u64)
+    else {
+        return Ok(Outcome::Failed(format!(
+            "not bought: Route 53 Domains lists no price in US dollars for .{tld} now"
+        )));
+    };
+    if cents > m.price_cap.cents {
+        return Ok(Outcome::Failed(format!(
+            "not bought: {domain} now costs ${}.{:02} a year, over the cap of {}",
+            cents / 100,
+            cents % 100,
+            m.price_cap
+        )));
+    }
+    let id = registrar
+        .register_domain(domain, m.years, m.auto_renew, contact)
+        .await?;
+    Ok(Outcome::Done(vec![format!(
+        "RegisterDomain (operation {id})"
+    )]))
+}
+
+async fn auto_renew<R>(domain: &str, on: bool, registrar: &R) -> Result<Outcome, ReadError>
+where
+    R: RegistrarReader + RegistrarWriter + Sync,
+{
+    let now = registrar.domains().await?;
+    let Some(live) = now.iter().find(|d| d.name == domain) else {
+        return Ok(Outcome::Failed(format!(
+            "{domain} is not registered in this account (any more); plan again"
+        )));
+    };
+    if live.auto_renew == Some(on) {
+        return Ok(Outcome::Skipped(format!(
+            "auto-renew of {domain} is {on} already"
+        )));
+    }
+    registrar.set_auto_renew(domain, on).await?;
+    Ok(Outcome::Done(vec![if on {
+        "EnableDomainAutoRenew".into()
+    } else {
+        "DisableDomainAutoRenew".into()
+    }]))
+}
+
+async fn unlock<R>(domain: &str, registrar: &R) -> Result<Outcome, ReadError>
+where
+    R: RegistrarReader + RegistrarWriter + Sync,
+{
+    let now = registrar.domains().await?;
+    let Some(live) = now.iter().find(|d| d.name == domain) else {
+        return Ok(Outcome::Failed(format!(
+            "{domain} is not registered in this account (any more); plan again"
+        )));
+    };
+    if live.transfer_lock == Some(false) {
+        return Ok(Outcome::Skipped(format!(
+            "the transfer lock of {domain} is off already"
+        )));
+    }
+    registrar.disable_transfer_lock(domain).await?;
+    Ok(Outcome::Done(vec!["DisableDomainTransferLock".into()]))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The executor against a scripted fake that records every call and answers an error to
+    //! any call it was not scripted for, so a missing or extra call fails the test.
+
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::config::{self, AnalyzeOptions};
+    use crate::live::error::{ReadErrorKind, System};
+    use crate::live::facts::{
+        Availability, ConfigurationSet, DomainOperation, HostedZone, IdentityKind, IdentitySummary,
+        RecordSet, RegisteredDomain, SesAccount, Tags, TldPrice,
+    };
+    use crate::model::Date;
+    use crate::plan::{Method, Readiness};
+    use crate::source::{SourceFile, SourceSet};
+
+    /// Clones share their state, so one fake can stand for all three services.
+    #[derive(Default, Clone)]
+    struct Fake {
+        calls: Arc<Mutex<Vec<String>>>,
+        /// What GetEmailIdentity answers, by name.
+        identities: Arc<Mutex<BTreeMap<String, SesIdentity>>>,
+        /// What ListOperations answers.
+        operations: Arc<Mutex<Vec<DomainOperation>>>,
+        /// What ListPrices answers for a registration, in dollars.
+        price: Arc<Mutex<Option<f64>>>,
+    }
+
+    impl Fake {
+        fn call(&self, what: String) {
+            self.calls.lock().unwrap().push(what);
+        }
+        fn unexpected(&self, op: &'static str) -> ReadError {
+            self.call(format!("unexpected {op}"));
+            ReadError::new(
+                System::Ses,
+                op,
+                ReadErrorKind::Service {
+                    code: "unexpected".into(),
+                    message: "not scripted".into(),
+                },
+            )
+        }
+        fn calls(&self) -> Vec<String> {
+            self.calls.lock().unwrap().clone()
+        }
+    }
+
+    impl SesReader for Fake {
+        async fn account(&self) -> Result<SesAccount, ReadError> {
+            Err(self.unexpected("GetAccount"))
+        }
+        async fn identities(&self) -> Result<Vec<IdentitySummary>, ReadError> {
+            Err(self.unexpected("ListEmailIdentities"))
+        }
+        async fn identity(&self, name: &str) -> Result<Option<SesIdentity>, ReadError> {
+            self.call(format!("GetEmailIdentity {name}"));
+            Ok(self.identities.lock().unwrap().get(name).cloned())
+        }
+        async fn configuration_sets(&self) -> Result<Vec<ConfigurationSet>, ReadError> {
+            Err(self.unexpected("ListConfigurationSets"))
+        }
+    }
+
+    impl SesWriter for Fake {
+        async fn create_identity(
+            &self,
+            name: &str,
+            key_length: &str,
+            _: Option<&str>,
+            _: &Tags,
+        ) -> Result<(), ReadError> {
+            self.call(format!("CreateEmailIdentity {name} {key_length}"));
+            Ok(())
+        }
+        async fn put_key_length(&self, _: &str, _: &str) -> Result<(), ReadError> {
+            Err(self.unexpected("PutEmailIdentityDkimSigningAttributes"))
+        }
+        async fn put_mail_from(&self, _: &str, _: Option<&str>) -> Result<(), ReadError> {
+            Err(self.unexpected("PutEmailIdentityMailFromAttributes"))
+        }
+        async fn put_configuration_set(&self, _: &str, _: Option<&str>) -> Result<(), ReadError> {
+            Err(self.unexpected("PutEmailIdentityConfigurationSetAttributes"))
+        }
+        async fn delete_identity(&self, name: &str) -> Result<(), ReadError> {
+            self.call(format!("DeleteEmailIdentity {name}"));
+            Ok(())
+        }
+    }
+
+    impl Route53Reader for Fake {
+        async fn hosted_zones(&self) -> Result<Vec<HostedZone>, ReadError> {
+            Err(self.unexpected("ListHostedZones"))
+        }
+        async fn record_sets(&self, _: &str) -> Result<Vec<RecordSet>, ReadError> {
+            Err(self.unexpected("ListResourceRecordSets"))
+        }
+        async fn zone_tags(&self, _: &str) -> Result<Tags, ReadError> {
+            Err(self.unexpected("ListTagsForResource"))
+        }
+    }
+
+    impl Route53Writer for Fake {
+        async fn upsert_records(&self, _: &str, _: &[RecordWrite]) -> Result<(), ReadError> {
+            Err(self.unexpected("ChangeResourceRecordSets"))
+        }
+    }
+
+    impl RegistrarReader for Fake {
+        async fn domains(&self) -> Result<Vec<RegisteredDomain>, ReadError> {
+            self.call("ListDomains".into());
+            Ok(vec![])
+        }
+        async fn domain(&self, _: &str) -> Result<RegisteredDomain, ReadError> {
+            Err(self.unexpected("GetDomainDetail"))
+        }
+        async fn operations(&self) -> Result<Vec<DomainOperation>, ReadError> {
+            self.call("ListOperations".into());
+            Ok(self.operations.lock().unwrap().clone())
+        }
+        async fn availability(&self, domain: &str) -> Result<Availability, ReadError> {
+            self.call(format!("CheckDomainAvailability {domain}"));
+            Ok(Availability {
+                domain: domain.into(),
+                answer: "AVAILABLE".into(),
+            })
+        }
+        async fn price(&self, tld: &str) -> Result<Option<TldPrice>, ReadError> {
+            self.call(format!("ListPrices {tld}"));
+            Ok(Some(TldPrice {
+                tld: tld.into(),
+                registration: *self.price.lock().unwrap(),
+                renewal: None,
+                currency: Some("USD".into()),
+            }))
+        }
+    }
+
+    impl RegistrarWriter for Fake {
+        async fn set_auto_renew(&self, _: &str, _: bool) -> Result<(), ReadError> {
+            Err(self.unexpected("EnableDomainAutoRenew"))
+        }
+        async fn disable_transfer_lock(&self, _: &str) -> Result<(), ReadError> {
+            Err(self.unexpected("DisableDomainTransferLock"))
+        }
+        async fn register_domain(
+            &self,
+            domain: &str,
+            years: u8,
+            _: bool,
+            contact: &crate::model::Contact,
+        ) -> Result<String, ReadError> {
+            self.call(format!(
+                "RegisterDomain {domain} {years}y for {}",
+                contact.last_name
+            ));
+            Ok("op-1".into())
+        }
+    }
+
+    const PLATFORM: &str = "platform {\n    aws-region \"us-east-1\"\n\n    registrant {\n        contact-type \"PERSON\"\n        first-name \"Pat\"\n        last-name \"Lee\"\n        email \"domains@example.org\"\n        phone \"+1.5555550100\"\n        address-line-1 \"1 Main Street\"\n        city \"Springfield\"\n        country-code \"US\"\n        zip-code \"12345\"\n    }\n}\n";
+
+    fn config(ids: &[&str]) -> Config {
+        let files: Vec<(String, String)> = ids
+            .iter()
+            .map(|id| {
+                (
+                    id.to_string(),
+                    format!(
+                        "library \"{id}\" {{\n    name \"{id}\"\n    it-contact \"it@{id}.example.org\"\n\n    ses-domain {{\n        from \"noreply@{id}.example.org\"\n    }}\n}}\n"
+                    ),
+                )
+            })
+            .collect();
+        config_of(&files)
+    }
+
+    fn config_of(files: &[(String, String)]) -> Config {
+        let mut sources = SourceSet::default();
+        sources.add(SourceFile::new(
+            "libraries/_platform.kdl",
+            PLATFORM.to_string(),
+        ));
+        for (id, text) in files {
+            sources.add(SourceFile::new(format!("libraries/{id}.kdl"), text.clone()));
+        }
+        let analysis = config::analyze(
+            &mut sources,
+            &AnalyzeOptions {
+                today: Date::parse("2026-11-26").unwrap(),
+            },
+        );
+        analysis
+            .config
+            .unwrap_or_else(|| panic!("{:#?}", analysis.diagnostics))
+    }
+
+    fn change(op: Op, kind: ResourceKind, name: &str) -> Change {
+        Change {
+            op,
+            kind,
+            name: name.into(),
+            attributes: vec![],
+            cost: None,
+            reason: None,
+        }
+    }
+
+    fn library_plan(id: &str, changes: Vec<Change>, deletions: Vec<Change>) -> LibraryPlan {
+        LibraryPlan {
+            library: id.into(),
+            name: id.into(),
+            method: Method::SesDomain,
+            changes,
+            deletions,
+            actions: vec![],
+            in_progress: vec![],
+            readiness: Readiness {
+                ready: false,
+                launch: None,
+                days_left: None,
+                level: crate::plan::Level::Info,
+                summary: String::new(),
+            },
+        }
+    }
+
+    fn identity(name: &str, tags: &[(&str, &str)]) -> SesIdentity {
+        SesIdentity {
+            name: name.into(),
+            kind: IdentityKind::Domain,
+            verification_status: None,
+            verified_for_sending: false,
+            dkim: None,
+            mail_from: None,
+            configuration_set: None,
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            verification_error: None,
+        }
+    }
+
+    fn run(config: &Config, plan: &Plan, fake: &Fake) -> (Summary, Vec<Step>) {
+        let services = Services {
+            ses: fake.clone(),
+            route53: fake.clone(),
+            registrar: fake.clone(),
+        };
+        let steps = Mutex::new(Vec::new());
+        let record = |s: &Step| steps.lock().unwrap().push(s.clone());
+        let opts = ApplyOptions {
+            purchases: &[],
+            on_step: &record,
+        };
+        let summary = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(apply(config, plan, &services, &opts));
+        (summary, steps.into_inner().unwrap())
+    }
+
+    #[test]
+    fn an_identity_made_since_the_plan_is_not_created_again() {
+        let config = config(&["springfield"]);
+        let plan = Plan {
+            version: 1,
+            libraries: vec![library_plan(
+                "springfield",
+                vec![change(
+                    Op::Create,
+                    ResourceKind::SesIdentity,
+                    "springfield.example.org",
+                )],
+                vec![],
+            )],
+            unmanaged: vec![],
+        };
+        let fake = Fake::default();
+        fake.identities.lock().unwrap().insert(
+            "springfield.example.org".into(),
+            identity("springfield.example.org", &[]),
+        );
+        let (summary, steps) = run(&config, &plan, &fake);
+        assert_eq!(fake.calls(), ["GetEmailIdentity springfield.example.org"]);
+        assert_eq!(summary.skipped, 1);
+        assert!(
+            matches!(&steps[0].outcome, Outcome::Skipped(why) if why.contains("exists now")),
+            "{steps:?}"
+        );
+    }
+
+    #[test]
+    fn a_deletion_goes_ahead_only_while_the_identity_is_still_an_orphan() {
+        // `gone` was removed from the files; its identity is still tagged as its.
+        let config = config(&["springfield"]);
+        let plan = Plan {
+            version: 1,
+            libraries: vec![
+                library_plan(
+                    "gone",
+                    vec![],
+                    vec![change(
+                        Op::Delete,
+                        ResourceKind::SesIdentity,
+                        "gone.example.org",
+                    )],
+                ),
+                library_plan(
+                    "moved",
+                    vec![],
+                    vec![change(
+                        Op::Delete,
+                        ResourceKind::SesIdentity,
+                        "moved.example.org",
+                    )],
+                ),
+            ],
+            unmanaged: vec![],
+        };
+        let fake = Fake::default();
+        fake.identities.lock().unwrap().extend([
+            (
+                "gone.example.org".to_string(),
+                identity(
+                    "gone.example.org",
+                    &[("managed-by", "mailform"), ("library", "gone")],
+                ),
+            ),
+            // Someone took this one over since the plan: its tags no longer say it is ours.
+            (
+                "moved.example.org".to_string(),
+                identity("moved.example.org", &[("owner", "someone-else")]),
+            ),
+        ]);
+        let (summary, _) = run(&config, &plan, &fake);
+        assert_eq!(
+            fake.calls(),
+            [
+                "GetEmailIdentity gone.example.org",
+                "DeleteEmailIdentity gone.example.org",
+                "GetEmailIdentity moved.example.org",
+            ]
+        );
+        assert_eq!((summary.done, summary.skipped, summary.failed), (1, 1, 0));
+    }
+
+    #[test]
+    fn a_failed_step_stops_its_library_only() {
+        let config = config(&["springfield", "shelbyville"]);
+        let plan = Plan {
+            version: 1,
+            libraries: vec![
+                library_plan(
+                    "springfield",
+                    vec![
+                        change(
+                            Op::Create,
+                            ResourceKind::SesIdentity,
+                            "springfield.example.org",
+                        ),
+                        // Ranked first, and no purchase was allowed.
+                        change(
+                            Op::Create,
+                            ResourceKind::DomainRegistration,
+                            "springfield.example.org",
+                        ),
+                    ],
+                    vec![],
+                ),
+                library_plan(
+                    "shelbyville",
+                    vec![change(
+                        Op::Create,
+                        ResourceKind::SesIdentity,
+                        "shelbyville.example.org",
+                    )],
+                    vec![],
+                ),
+            ],
+            unmanaged: vec![],
+        };
+        let fake = Fake::default();
+        let (summary, steps) = run(&config, &plan, &fake);
+        assert_eq!(
+            fake.calls(),
+            [
+                "GetEmailIdentity shelbyville.example.org",
+                "CreateEmailIdentity shelbyville.example.org RSA_2048_BIT",
+            ]
+        );
+        assert_eq!(summary.failed_libraries, ["springfield"]);
+        let labels: Vec<(&str, &str)> = steps
+            .iter()
+            .map(|s| {
+                (
+                    s.change.as_str(),
+                    match s.outcome {
+                        Outcome::Done(_) => "done",
+                        Outcome::Skipped(_) => "skipped",
+                        Outcome::Failed(_) => "failed",
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("+ domain-registration springfield.example.org", "failed"),
+                ("+ ses-identity springfield.example.org", "skipped"),
+                ("+ ses-identity shelbyville.example.org", "done"),
+            ]
+        );
+    }
+
+    fn buying(price: f64, operations: Vec<DomainOperation>) -> (Summary, Vec<Step>, Vec<String>) {
+        let config = config_of(&[(
+            "ogdenville".into(),
+            "library \"ogdenville\" {\n    name \"Ogdenville\"\n    it-contact \"it@ogdenville.example.org\"\n\n    managed-domain {\n        domain \"ogdenville-mail.org\"\n        from \"noreply@ogdenville-mail.org\"\n        price-cap 20.00\n    }\n}\n".into(),
+        )]);
+        let plan = Plan {
+            version: 1,
+            libraries: vec![library_plan(
+                "ogdenville",
+                vec![change(
+                    Op::Create,
+                    ResourceKind::DomainRegistration,
+                    "ogdenville-mail.org",
+                )],
+                vec![],
+            )],
+            unmanaged: vec![],
+        };
+        let fake = Fake::default();
+        *fake.price.lock().unwrap() = Some(price);
+        *fake.operations.lock().unwrap() = operations;
+        let services = Services {
+            ses: fake.clone(),
+            route53: fake.clone(),
+            registrar: fake.clone(),
+        };
+        let steps = Mutex::new(Vec::new());
+        let record = |s: &Step| steps.lock().unwrap().push(s.clone());
+        let purchases = ["ogdenville-mail.org".to_string()];
+        let opts = ApplyOptions {
+            purchases: &purchases,
+            on_step: &record,
+        };
+        let summary = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(apply(&config, &plan, &services, &opts));
+        (summary, steps.into_inner().unwrap(), fake.calls())
+    }
+
+    #[test]
+    fn a_purchase_rechecks_operations_availability_and_price_right_before_registering() {
+        let (summary, _, calls) = buying(15.0, vec![]);
+        assert_eq!(summary.done, 1);
+        assert_eq!(
+            calls,
+            [
+                "ListOperations",
+                "ListDomains",
+                "CheckDomainAvailability ogdenville-mail.org",
+                "ListPrices org",
+                "RegisterDomain ogdenville-mail.org 1y for Lee",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_registration_submitted_before_a_crash_is_never_bought_again() {
+        let (summary, steps, calls) = buying(
+            15.0,
+            vec![DomainOperation {
+                id: "op-0".into(),
+                domain: Some("ogdenville-mail.org".into()),
+                kind: "REGISTER_DOMAIN".into(),
+                status: "IN_PROGRESS".into(),
+                submitted: None,
+            }],
+        );
+        assert_eq!(calls, ["ListOperations"]);
+        assert_eq!(summary.skipped, 1);
+        assert!(
+            matches!(&steps[0].outcome, Outcome::Skipped(why) if why.contains("operation op-0")),
+            "{steps:?}"
+        );
+    }
+
+    #[test]
+    fn a_price_over_the_cap_at_the_last_moment_buys_nothing() {
+        let (summary, steps, calls) = buying(25.0, vec![]);
+        assert!(
+            !calls.iter().any(|c| c.starts_with("RegisterDomain")),
+            "{calls:?}"
+        );
+        assert_eq!(summary.failed, 1);
+        assert!(
+            matches!(&steps[0].outcome, Outcome::Failed(why) if why.contains("now costs $25.00 a year, over the cap")),
+            "{steps:?}"
+        );
+    }
+}

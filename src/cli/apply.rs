@@ -1,0 +1,266 @@
+//! `mailform apply`: makes a plan's changes. Without PLANFILE it plans now, shows the plan and
+//! asks for `yes` (or `--auto-approve` when stdin is no terminal); with PLANFILE it re-reads
+//! the library files and the live facts and refuses a plan whose inputs changed since.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::args::ApplyArgs;
+use super::{CliError, EXIT_FAILED, EXIT_OK, print, today, world};
+use crate::apply::{self, ApplyOptions, Outcome, Services, Step};
+use crate::live::aws;
+use crate::live::registrar::AwsRegistrar;
+use crate::live::route53::AwsRoute53;
+use crate::live::ses::AwsSes;
+use crate::model::{Config, LibraryId};
+use crate::plan::planner::{self, PlanOptions};
+use crate::plan::saved::{self, PLAN_FILE_VERSION, PlanFile};
+use crate::plan::{Op, Plan, ResourceKind};
+use crate::render::plan::{Style, to_text};
+
+pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
+    let today = today(a.today.as_deref())?;
+    let Some(config) = world::load_config(&a.live.libraries, today, color) else {
+        return Ok(ExitCode::from(EXIT_FAILED));
+    };
+    if a.live.live.is_some() {
+        return Err(CliError::Usage(
+            "apply changes the live services and cannot work from a snapshot file; drop --live"
+                .into(),
+        ));
+    }
+    let world = world::World::open(&a.live, &config)?;
+    let plan = match &a.planfile {
+        Some(path) => match saved_plan(&a, &config, &world, path)? {
+            Some(plan) => plan,
+            None => return Ok(ExitCode::from(EXIT_FAILED)),
+        },
+        None => {
+            let targets = world::targets(&config, &a.live)?;
+            let live = world.snapshot(&config, targets, a.live.concurrency)?;
+            let mut plan = planner::plan(&config, &live, &PlanOptions { today });
+            if !a.live.targets.is_empty() {
+                plan.libraries
+                    .retain(|l| a.live.targets.contains(&l.library));
+                plan.unmanaged.clear();
+            }
+            print(&to_text(&plan, Style { color }));
+            plan
+        }
+    };
+    if !plan.has_changes() {
+        println!("No changes: nothing to apply.");
+        return Ok(ExitCode::from(EXIT_OK));
+    }
+    if let Some(refusal) = destroy_refusal(&plan, &a).or_else(|| purchase_refusal(&plan, &a)) {
+        eprintln!("{refusal}");
+        return Ok(ExitCode::from(EXIT_FAILED));
+    }
+    // A saved plan was reviewed when it was made, as with Terraform; a fresh one is confirmed.
+    if a.planfile.is_none() && !a.auto_approve && !confirmed()? {
+        eprintln!("apply cancelled: nothing was changed");
+        return Ok(ExitCode::from(EXIT_FAILED));
+    }
+    execute(&config, &plan, &world, &a.allow_purchase)
+}
+
+/// Why the plan's purchases may not go ahead: each must be named by `--allow-purchase`, which
+/// `--auto-approve` does not replace.
+fn purchase_refusal(plan: &Plan, a: &ApplyArgs) -> Option<String> {
+    let unnamed: Vec<String> = plan
+        .libraries
+        .iter()
+        .flat_map(|l| &l.changes)
+        .filter(|c| {
+            c.kind == ResourceKind::DomainRegistration && !a.allow_purchase.contains(&c.name)
+        })
+        .map(|c| match c.cost {
+            Some(cost) => format!(
+                "  + {} for ${}.{:02} a year × {} (cap ${}.{:02})",
+                c.name,
+                cost.yearly_cents / 100,
+                cost.yearly_cents % 100,
+                cost.years,
+                cost.cap_cents / 100,
+                cost.cap_cents % 100
+            ),
+            None => format!("  + {}", c.name),
+        })
+        .collect();
+    (!unnamed.is_empty()).then(|| {
+        format!(
+            "refusing to apply: the plan buys {} domain(s) not named by --allow-purchase (purchases are not refundable)\n{}",
+            unnamed.len(),
+            unnamed.join("\n")
+        )
+    })
+}
+
+/// The saved plan, if it still describes the world; otherwise prints why not and returns `None`.
+fn saved_plan(
+    a: &ApplyArgs,
+    config: &Config,
+    world: &world::World,
+    path: &Path,
+) -> Result<Option<Plan>, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Usage(format!("cannot read the plan {}: {e}", path.display())))?;
+    let file: PlanFile = serde_json::from_str(&text).map_err(|e| {
+        CliError::Usage(format!(
+            "{} is not a plan saved by `mailform plan --out`: {e}",
+            path.display()
+        ))
+    })?;
+    if file.version != PLAN_FILE_VERSION {
+        return Err(CliError::Usage(format!(
+            "{} is a plan file of version {}, this mailform reads version {PLAN_FILE_VERSION}; plan again",
+            path.display(),
+            file.version
+        )));
+    }
+    let targets = match &file.targets {
+        None => None,
+        Some(ids) => Some(
+            ids.iter()
+                .map(|id| {
+                    config
+                        .libraries
+                        .iter()
+                        .find(|l| l.id.as_str() == id)
+                        .map(|l| l.id.clone())
+                        .ok_or_else(|| {
+                            CliError::Usage(format!(
+                                "the plan targets library `{id}`, which the library files no longer have; plan again"
+                            ))
+                        })
+                })
+                .collect::<Result<Vec<LibraryId>, _>>()?,
+        ),
+    };
+    let live = world.snapshot(config, targets, a.live.concurrency)?;
+    let files_now = super::plan::file_hashes(&a.live.libraries);
+    let stale = file.staleness(&files_now, &saved::fingerprints(&live));
+    if !stale.is_empty() {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "refusing the plan {}: it no longer describes the world; make a new one with `mailform plan --out`",
+            path.display()
+        );
+        for line in stale {
+            let _ = writeln!(err, "  {line}");
+        }
+        return Ok(None);
+    }
+    Ok(Some(file.plan))
+}
+
+/// Why the plan's deletions may not go ahead, if they may not.
+fn destroy_refusal(plan: &Plan, a: &ApplyArgs) -> Option<String> {
+    let deletions: Vec<String> = plan
+        .libraries
+        .iter()
+        .flat_map(|l| {
+            l.deletions.iter().map(move |d| {
+                format!(
+                    "  - {} {} (library `{}`)",
+                    d.kind.as_str(),
+                    d.name,
+                    l.library
+                )
+            })
+        })
+        .collect();
+    if deletions.is_empty() {
+        return None;
+    }
+    if !a.allow_destroy {
+        return Some(format!(
+            "refusing to apply: the plan deletes {} resource(s); review them and pass --allow-destroy\n{}",
+            deletions.len(),
+            deletions.join("\n")
+        ));
+    }
+    let identities = plan
+        .libraries
+        .iter()
+        .flat_map(|l| &l.deletions)
+        .filter(|d| d.op == Op::Delete && d.kind == ResourceKind::SesIdentity)
+        .count();
+    if identities > a.max_destroy && !a.force_destroy {
+        return Some(format!(
+            "refusing to apply: the plan deletes {identities} SES identities, more than --max-destroy {}; \
+             pass --force-destroy if that is really meant\n{}",
+            a.max_destroy,
+            deletions.join("\n")
+        ));
+    }
+    None
+}
+
+/// Asks on the terminal; without one, `--auto-approve` is required.
+fn confirmed() -> Result<bool, CliError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Usage(
+            "stdin is not a terminal, so apply cannot ask; review the plan and pass --auto-approve, or apply a saved plan"
+                .into(),
+        ));
+    }
+    print!("Do you want to perform these actions? Only 'yes' will be accepted: ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| CliError::Usage(format!("cannot read the answer: {e}")))?;
+    Ok(answer.trim() == "yes")
+}
+
+fn show(step: &Step) {
+    let line = match &step.outcome {
+        Outcome::Done(calls) => format!("done ({})", calls.join(", ")),
+        Outcome::Skipped(why) => format!("skipped: {why}"),
+        Outcome::Failed(why) => format!("FAILED: {why}"),
+    };
+    println!("{}: {}: {line}", step.library, step.change);
+}
+
+fn execute(
+    config: &Config,
+    plan: &Plan,
+    world: &world::World,
+    purchases: &[String],
+) -> Result<ExitCode, CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
+    let summary = runtime.block_on(async {
+        let sdk = aws::load_sdk_config(&world.aws).await;
+        let services = Services {
+            ses: AwsSes::new(&sdk, &world.aws),
+            route53: AwsRoute53::new(&sdk, &world.aws),
+            registrar: AwsRegistrar::new(&sdk, &world.aws),
+        };
+        let opts = ApplyOptions {
+            purchases,
+            on_step: &show,
+        };
+        apply::apply(config, plan, &services, &opts).await
+    });
+    println!(
+        "Apply complete: {} done, {} skipped, {} failed.",
+        summary.done, summary.skipped, summary.failed
+    );
+    if summary.failed_libraries.is_empty() {
+        Ok(ExitCode::from(EXIT_OK))
+    } else {
+        eprintln!(
+            "libraries with failed steps: {}; fix the cause and run apply again (it re-reads and continues)",
+            summary.failed_libraries.join(", ")
+        );
+        Ok(ExitCode::from(EXIT_FAILED))
+    }
+}

@@ -1,0 +1,584 @@
+//! `mailform apply` through the binary, against the in-process sandbox: convergence, zero
+//! mutating calls on a converged estate, stale plans, deletion guards, unmanaged identities
+//! and faults during apply.
+
+use mailform::sandbox::{FaultKind, FaultRule, SandboxConfig, SandboxHandle, Service};
+
+use crate::support::cli::{Cli, Output};
+use crate::support::sandbox as harness;
+
+fn library(id: &str, extra: &str) -> String {
+    format!(
+        "library \"{id}\" {{\n    name \"{id}\"\n    it-contact \"it@{id}.example.org\"\n\n    ses-domain {{\n        from \"noreply@{id}.example.org\"\n{extra}    }}\n}}\n"
+    )
+}
+
+/// A sandbox started in this test, with its state in a temp dir, and the binary's flags for it.
+struct World {
+    _dir: tempfile::TempDir,
+    sandbox: SandboxHandle,
+}
+
+impl World {
+    fn new() -> World {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sandbox = harness::start_with(SandboxConfig {
+            state_dir: Some(dir.path().to_path_buf()),
+            ..SandboxConfig::default()
+        });
+        World { _dir: dir, sandbox }
+    }
+
+    fn args(&self, command: &[&str]) -> Vec<String> {
+        let e = self.sandbox.endpoints();
+        let mut out: Vec<String> = command.iter().map(|s| s.to_string()).collect();
+        let dns = e.dns.to_string();
+        for a in [
+            "--today",
+            "2026-11-26",
+            "--resolver",
+            &dns,
+            "--endpoint-ses",
+            &e.ses,
+            "--endpoint-route53",
+            &e.route53,
+            "--endpoint-route53domains",
+            &e.route53domains,
+            "--rate-ses",
+            "0",
+            "--rate-route53",
+            "0",
+            "--rate-route53domains",
+            "0",
+            "--max-attempts",
+            "3",
+            "--test-only-backoff-ms",
+            "10",
+        ] {
+            out.push(a.to_string());
+        }
+        out
+    }
+
+    fn run(&self, cli: &Cli, command: &[&str]) -> Output {
+        Cli::reuse(cli, self.args(command)).run()
+    }
+
+    fn mutations(&self) -> Vec<String> {
+        self.sandbox
+            .request_log()
+            .into_iter()
+            .filter(|e| e.mutating)
+            .map(|e| format!("{} {}", e.operation, e.status))
+            .collect()
+    }
+
+    async fn identities(&self) -> Vec<String> {
+        let out = harness::ses(&self.sandbox)
+            .list_email_identities()
+            .send()
+            .await
+            .unwrap();
+        let mut names: Vec<String> = out
+            .email_identities()
+            .iter()
+            .filter_map(|i| i.identity_name().map(str::to_string))
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+fn cli() -> Cli {
+    Cli::with_platform()
+        .env("AWS_ACCESS_KEY_ID", "AKIDSANDBOXTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+#[tokio::test]
+async fn method_1_from_nothing_converges_and_a_second_apply_mutates_nothing() {
+    let world = World::new();
+    let cli = cli().file(
+        "libraries/springfield.kdl",
+        &library(
+            "springfield",
+            "        mail-from \"bounce.springfield.example.org\"\n        dkim-key-length 1024\n",
+        ),
+    );
+
+    let refused = world.run(&cli, &["apply"]);
+    assert_eq!(refused.code, 1, "{}", refused.all());
+    assert!(
+        refused.stderr.contains("pass --auto-approve"),
+        "{}",
+        refused.all()
+    );
+    assert!(world.mutations().is_empty(), "{:?}", world.mutations());
+
+    let first = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(first.code, 0, "{}", first.all());
+    assert!(
+        first.stdout.contains(
+            "springfield: + ses-identity springfield.example.org: done (CreateEmailIdentity, PutEmailIdentityMailFromAttributes)"
+        ),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first
+            .stdout
+            .ends_with("Apply complete: 1 done, 0 skipped, 0 failed.\n")
+    );
+    assert_eq!(
+        world.mutations(),
+        [
+            "CreateEmailIdentity 200",
+            "PutEmailIdentityMailFromAttributes 200"
+        ]
+    );
+    let identity = harness::ses(&world.sandbox)
+        .get_email_identity()
+        .email_identity("springfield.example.org")
+        .send()
+        .await
+        .unwrap();
+    let dkim = identity.dkim_attributes().unwrap();
+    assert_eq!(
+        dkim.next_signing_key_length().map(|k| k.as_str()),
+        Some("RSA_1024_BIT")
+    );
+    let tags: Vec<(&str, &str)> = identity
+        .tags()
+        .iter()
+        .map(|t| (t.key(), t.value()))
+        .collect();
+    assert!(tags.contains(&("managed-by", "mailform")), "{tags:?}");
+    assert!(tags.contains(&("library", "springfield")), "{tags:?}");
+
+    // Converged: the plan has no changes, only what waits on the library's DNS.
+    let plan = world.run(&cli, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 3, "{}", plan.all());
+    assert!(
+        plan.stdout.contains("Plan: 0 to create, 0 to change"),
+        "{}",
+        plan.stdout
+    );
+
+    world.sandbox.clear_request_log();
+    let second = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(second.code, 0, "{}", second.all());
+    assert!(
+        second.stdout.ends_with("No changes: nothing to apply.\n"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        !world.sandbox.request_log().is_empty(),
+        "it read the live state"
+    );
+    assert_eq!(world.mutations(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_stale_plan_is_refused_naming_the_changed_file_and_fact() {
+    let world = World::new();
+    let cli = cli()
+        .file("libraries/springfield.kdl", &library("springfield", ""))
+        .file("libraries/shelbyville.kdl", &library("shelbyville", ""));
+
+    let saved = world.run(&cli, &["plan", "--out", "plan.json"]);
+    assert_eq!(saved.code, 0, "{}", saved.all());
+    // Someone else applies shelbyville meanwhile, and springfield's file changes.
+    let other = world.run(
+        &cli,
+        &["apply", "--auto-approve", "--target", "shelbyville"],
+    );
+    assert_eq!(other.code, 0, "{}", other.all());
+    std::fs::write(
+        cli.path().join("libraries/springfield.kdl"),
+        library("springfield", "        dkim-key-length 1024\n"),
+    )
+    .unwrap();
+
+    world.sandbox.clear_request_log();
+    let stale = world.run(&cli, &["apply", "plan.json"]);
+    assert_eq!(stale.code, 1, "{}", stale.all());
+    assert!(
+        stale.stderr.contains("refusing the plan plan.json"),
+        "{}",
+        stale.stderr
+    );
+    assert!(
+        stale
+            .stderr
+            .contains("library file libraries/springfield.kdl changed"),
+        "{}",
+        stale.stderr
+    );
+    assert!(
+        stale
+            .stderr
+            .contains("live fact ses.identity/shelbyville.example.org is new"),
+        "{}",
+        stale.stderr
+    );
+    assert_eq!(world.mutations(), Vec::<String>::new());
+
+    // A fresh saved plan applies without a question, as Terraform's does.
+    let fresh = world.run(&cli, &["plan", "--out", "plan.json"]);
+    assert_eq!(fresh.code, 0, "{}", fresh.all());
+    let applied = world.run(&cli, &["apply", "plan.json"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    assert_eq!(
+        world.identities().await,
+        ["shelbyville.example.org", "springfield.example.org"]
+    );
+}
+
+#[tokio::test]
+async fn deletions_need_allow_destroy_and_respect_the_blast_radius_and_unmanaged_identities() {
+    let world = World::new();
+    let ids = ["a-lib", "b-lib", "c-lib", "d-lib"];
+    let mut cli = cli();
+    for id in ids {
+        cli = cli.file(&format!("libraries/{id}.kdl"), &library(id, ""));
+    }
+    let created = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(created.code, 0, "{}", created.all());
+    // An identity mailform did not make: shown, never touched.
+    harness::ses(&world.sandbox)
+        .create_email_identity()
+        .email_identity("someone-else.example.com")
+        .send()
+        .await
+        .unwrap();
+    for id in ids {
+        std::fs::remove_file(cli.path().join(format!("libraries/{id}.kdl"))).unwrap();
+    }
+    // One library file stays so that the directory still has libraries.
+    std::fs::write(
+        cli.path().join("libraries/keeper.kdl"),
+        library("keeper", ""),
+    )
+    .unwrap();
+    let keeper = world.run(&cli, &["apply", "--auto-approve", "--target", "keeper"]);
+    assert_eq!(keeper.code, 0, "{}", keeper.all());
+
+    world.sandbox.clear_request_log();
+    let no_flag = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(no_flag.code, 1, "{}", no_flag.all());
+    assert!(
+        no_flag.stderr.contains(
+            "refusing to apply: the plan deletes 4 resource(s); review them and pass --allow-destroy"
+        ),
+        "{}",
+        no_flag.stderr
+    );
+    assert!(
+        no_flag
+            .stderr
+            .contains("  - ses-identity a-lib.example.org (library `a-lib`)"),
+        "{}",
+        no_flag.stderr
+    );
+
+    let over = world.run(&cli, &["apply", "--auto-approve", "--allow-destroy"]);
+    assert_eq!(over.code, 1, "{}", over.all());
+    assert!(
+        over.stderr
+            .contains("the plan deletes 4 SES identities, more than --max-destroy 3"),
+        "{}",
+        over.stderr
+    );
+    assert_eq!(world.mutations(), Vec::<String>::new());
+
+    let forced = world.run(
+        &cli,
+        &[
+            "apply",
+            "--auto-approve",
+            "--allow-destroy",
+            "--force-destroy",
+        ],
+    );
+    assert_eq!(forced.code, 0, "{}", forced.all());
+    assert!(
+        forced
+            .stdout
+            .contains("a-lib: - ses-identity a-lib.example.org: done (DeleteEmailIdentity)"),
+        "{}",
+        forced.stdout
+    );
+    assert_eq!(
+        world.mutations(),
+        ["DeleteEmailIdentity 200"; 4],
+        "only the four orphans were deleted"
+    );
+    assert_eq!(
+        world.identities().await,
+        ["keeper.example.org", "someone-else.example.com"]
+    );
+}
+
+#[tokio::test]
+async fn a_rerun_after_faults_converges_with_nothing_duplicated() {
+    let world = World::new();
+    let cli = cli()
+        .file("libraries/springfield.kdl", &library("springfield", ""))
+        .file("libraries/shelbyville.kdl", &library("shelbyville", ""));
+
+    // Throttled once: the retry absorbs it.
+    world.sandbox.inject_fault(FaultRule {
+        times: Some(1),
+        ..FaultRule::new(Service::Ses, FaultKind::Throttle).operation("CreateEmailIdentity")
+    });
+    // Then SES fails every create for good: springfield fails, shelbyville goes on.
+    let broken =
+        FaultRule::new(Service::Ses, FaultKind::ServerError).operation("CreateEmailIdentity");
+    let out = world.run(
+        &cli,
+        &["apply", "--auto-approve", "--target", "shelbyville"],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    world.sandbox.inject_fault(broken);
+    let failed = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(failed.code, 1, "{}", failed.all());
+    assert!(
+        failed.stdout.contains(
+            "springfield: + ses-identity springfield.example.org: FAILED: SES CreateEmailIdentity (springfield.example.org) failed"
+        ),
+        "{}",
+        failed.stdout
+    );
+    assert!(
+        failed
+            .stderr
+            .contains("libraries with failed steps: springfield"),
+        "{}",
+        failed.stderr
+    );
+
+    world.sandbox.clear_faults();
+    let rerun = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(rerun.code, 0, "{}", rerun.all());
+    assert_eq!(
+        world.identities().await,
+        ["shelbyville.example.org", "springfield.example.org"]
+    );
+    let again = world.run(&cli, &["plan", "--detailed-exitcode"]);
+    assert_eq!(again.code, 3, "{}", again.all());
+}
+
+#[tokio::test]
+async fn a_registered_managed_domain_gets_its_settings_identity_and_dkim_records_in_order() {
+    use aws_sdk_route53domains::types::{ContactDetail, ContactType, CountryCode};
+    const DOMAIN: &str = "ogdenville-mail.org";
+    let world = World::new();
+    let contact = ContactDetail::builder()
+        .first_name("Pat")
+        .last_name("Lee")
+        .contact_type(ContactType::Company)
+        .organization_name("Library Market")
+        .address_line1("1 Main Street")
+        .city("Springfield")
+        .country_code(CountryCode::Us)
+        .zip_code("12345")
+        .phone_number("+1.5555550100")
+        .email("domains@library-market.example")
+        .build();
+    harness::domains(&world.sandbox)
+        .register_domain()
+        .domain_name(DOMAIN)
+        .duration_in_years(1)
+        .admin_contact(contact.clone())
+        .registrant_contact(contact.clone())
+        .tech_contact(contact)
+        .send()
+        .await
+        .unwrap();
+    world
+        .sandbox
+        .advance_clock(std::time::Duration::from_secs(60 * 60));
+    let cli = cli().file(
+        "libraries/ogdenville.kdl",
+        &format!(
+            "library \"ogdenville\" {{\n    name \"Ogdenville\"\n    it-contact \"it@ogdenville.example.org\"\n\n    managed-domain {{\n        domain \"{DOMAIN}\"\n        from \"noreply@{DOMAIN}\"\n        auto-renew #false\n    }}\n}}\n"
+        ),
+    );
+
+    world.sandbox.clear_request_log();
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    let steps: Vec<&str> = applied
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("ogdenville: "))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "ogdenville: ~ domain-auto-renew ogdenville-mail.org: done (DisableDomainAutoRenew)",
+            "ogdenville: + ses-identity ogdenville-mail.org: done (CreateEmailIdentity)",
+            "ogdenville: + dkim-records in the zone of ogdenville-mail.org: done (ChangeResourceRecordSets (UPSERT 3 CNAME))",
+        ],
+        "{}",
+        applied.stdout
+    );
+    assert_eq!(
+        world.mutations(),
+        [
+            "DisableDomainAutoRenew 200",
+            "CreateEmailIdentity 200",
+            "ChangeResourceRecordSets 200"
+        ]
+    );
+
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        plan.stdout.contains("Plan: 0 to create, 0 to change"),
+        "{}",
+        plan.stdout
+    );
+    world.sandbox.clear_request_log();
+    let again = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert_eq!(world.mutations(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_purchase_needs_its_domain_named_and_happens_exactly_once() {
+    const DOMAIN: &str = "shelbyville-mail.org";
+    let world = World::new();
+    let cli = cli().file(
+        "libraries/shelbyville.kdl",
+        &format!(
+            "library \"shelbyville\" {{\n    name \"Shelbyville\"\n    it-contact \"it@shelbyville.example.org\"\n\n    managed-domain {{\n        domain \"{DOMAIN}\"\n        from \"noreply@{DOMAIN}\"\n    }}\n}}\n"
+        ),
+    );
+    let saved = world.run(&cli, &["plan", "--out", "plan.json"]);
+    assert!(
+        saved
+            .stdout
+            .contains(&format!("+ domain-registration {DOMAIN}")),
+        "{}",
+        saved.stdout
+    );
+
+    world.sandbox.clear_request_log();
+    let unnamed = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(unnamed.code, 1, "{}", unnamed.all());
+    assert!(
+        unnamed.stderr.contains(&format!(
+            "refusing to apply: the plan buys 1 domain(s) not named by --allow-purchase (purchases are not refundable)\n  + {DOMAIN} for $15.00 a year × 1 (cap $20.00)"
+        )),
+        "{}",
+        unnamed.stderr
+    );
+    assert_eq!(world.mutations(), Vec::<String>::new());
+
+    let bought = world.run(
+        &cli,
+        &["apply", "--auto-approve", "--allow-purchase", DOMAIN],
+    );
+    assert_eq!(bought.code, 0, "{}", bought.all());
+    assert!(
+        bought.stdout.contains(&format!(
+            "shelbyville: + domain-registration {DOMAIN}: done (RegisterDomain (operation"
+        )),
+        "{}",
+        bought.stdout
+    );
+    assert_eq!(
+        world.mutations(),
+        [
+            "RegisterDomain 200",
+            "CreateEmailIdentity 200",
+            "ChangeResourceRecordSets 200"
+        ]
+    );
+
+    // The saved plan still says "buy": it is refused, since the registration is now live.
+    world.sandbox.clear_request_log();
+    let stale = world.run(&cli, &["apply", "plan.json", "--allow-purchase", DOMAIN]);
+    assert_eq!(stale.code, 1, "{}", stale.all());
+    assert!(
+        stale
+            .stderr
+            .contains(&format!("live fact registrar.operations/{DOMAIN} is new")),
+        "{}",
+        stale.stderr
+    );
+    // A rerun while the registration is under way buys nothing more.
+    let rerun = world.run(
+        &cli,
+        &["apply", "--auto-approve", "--allow-purchase", DOMAIN],
+    );
+    assert_eq!(rerun.code, 0, "{}", rerun.all());
+    assert_eq!(world.mutations(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_registration_submitted_by_a_crashed_apply_is_not_bought_again() {
+    use aws_sdk_route53domains::types::{ContactDetail, ContactType, CountryCode};
+    const DOMAIN: &str = "capital-city-mail.org";
+    let world = World::new();
+    let cli = cli().file(
+        "libraries/capital.kdl",
+        &format!(
+            "library \"capital\" {{\n    name \"Capital City\"\n    it-contact \"it@capital.example.org\"\n\n    managed-domain {{\n        domain \"{DOMAIN}\"\n        from \"noreply@{DOMAIN}\"\n    }}\n}}\n"
+        ),
+    );
+    let saved = world.run(&cli, &["plan", "--out", "plan.json"]);
+    assert_eq!(saved.code, 0, "{}", saved.all());
+    // An earlier apply's RegisterDomain reached Route 53 Domains, then that apply died before
+    // it could record or report anything.
+    let contact = ContactDetail::builder()
+        .first_name("Pat")
+        .last_name("Lee")
+        .contact_type(ContactType::Company)
+        .organization_name("Library Market")
+        .address_line1("1 Main Street")
+        .city("Springfield")
+        .country_code(CountryCode::Us)
+        .zip_code("12345")
+        .phone_number("+1.5555550100")
+        .email("domains@library-market.example")
+        .build();
+    harness::domains(&world.sandbox)
+        .register_domain()
+        .domain_name(DOMAIN)
+        .duration_in_years(1)
+        .admin_contact(contact.clone())
+        .registrant_contact(contact.clone())
+        .tech_contact(contact)
+        .send()
+        .await
+        .unwrap();
+
+    world.sandbox.clear_request_log();
+    let stale = world.run(&cli, &["apply", "plan.json", "--allow-purchase", DOMAIN]);
+    assert_eq!(stale.code, 1, "{}", stale.all());
+    assert!(
+        stale
+            .stderr
+            .contains(&format!("live fact registrar.operations/{DOMAIN} is new")),
+        "{}",
+        stale.stderr
+    );
+    let rerun = world.run(
+        &cli,
+        &["apply", "--auto-approve", "--allow-purchase", DOMAIN],
+    );
+    assert_eq!(rerun.code, 0, "{}", rerun.all());
+    assert!(
+        !rerun.stdout.contains("domain-registration"),
+        "{}",
+        rerun.stdout
+    );
+    assert_eq!(
+        world.mutations(),
+        ["CreateEmailIdentity 200", "ChangeResourceRecordSets 200"],
+        "the identity and its records go ahead; the domain is not bought again"
+    );
+}
