@@ -837,6 +837,7 @@ mod tests {
                 level: crate::plan::Level::Info,
                 summary: String::new(),
             },
+            yearly_cost: None,
         }
     }
 

@@ -58,6 +58,10 @@ pub struct LibraryPlan {
     /// What is under way and needs nobody for now.
     pub in_progress: Vec<Progress>,
     pub readiness: Readiness,
+    /// A managed domain's yearly charge, passed through to the library (renewal price, or the
+    /// registration price where Route 53 Domains lists no renewal price).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yearly_cost: Option<Cost>,
 }
 
 impl LibraryPlan {

@@ -81,6 +81,7 @@ pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan 
                             config.platform.notice_period_days,
                             false,
                         ),
+                        yearly_cost: None,
                     }),
                 }
             }
@@ -137,6 +138,7 @@ fn plan_library(
         actions: vec![],
         in_progress: vec![],
         readiness: readiness(None, opts.today, 0, false),
+        yearly_cost: None,
     };
     let observed = live.libraries.iter().find(|l| l.id == library.id.as_str());
     let mut blocked = false;
@@ -161,6 +163,7 @@ fn plan_library(
             blocked |= mail_from_actions(m.from.domain().as_str(), mail_from, &mut out);
         }
         DeliveryMethod::ManagedDomain(m) => {
+            out.yearly_cost = yearly_cost(live, m);
             let registered = plan_registration(config, live, library, m, &mut out);
             blocked |= !registered;
             let identity = identities.get(m.domain.as_str()).copied();
@@ -705,6 +708,19 @@ fn plan_registration(
         }),
     }
     false
+}
+
+/// What a managed domain costs a year: the renewal price of its TLD, or the registration price
+/// where no renewal price is listed.
+fn yearly_cost(live: &LiveSnapshotV1, m: &ManagedDomain) -> Option<Cost> {
+    let tld = m.domain.as_str().rsplit('.').next()?;
+    let price = live.registrar.prices.iter().find(|p| p.tld == tld)?;
+    let dollars = price.renewal.or(price.registration)?;
+    Some(Cost {
+        yearly_cents: (dollars * 100.0).round() as u64,
+        cap_cents: m.price_cap.cents,
+        years: m.years,
+    })
 }
 
 /// The DKIM CNAMEs mailform writes into a managed domain's hosted zone.

@@ -181,6 +181,14 @@ fn library_body(out: &mut String, l: &LibraryPlan, style: Style, indent: &str) {
     for p in &l.in_progress {
         let _ = writeln!(out, "{indent}in progress: {}", progress_line(p));
     }
+    if let Some(cost) = &l.yearly_cost {
+        let _ = writeln!(
+            out,
+            "{indent}yearly cost: {} (cap {}), passed through to the library",
+            dollars(cost.yearly_cents),
+            dollars(cost.cap_cents)
+        );
+    }
     let _ = writeln!(out, "{indent}readiness: {}", l.readiness.summary);
 }
 

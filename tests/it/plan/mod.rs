@@ -100,6 +100,7 @@ pub fn sample() -> Plan {
             summary: "not ready, launch 2026-12-01 in 5 days, inside the 14-day notice period"
                 .into(),
         },
+        yearly_cost: None,
     };
     let shelbyville = LibraryPlan {
         library: "shelbyville".into(),
@@ -126,6 +127,7 @@ pub fn sample() -> Plan {
         actions: vec![],
         in_progress: vec![],
         readiness: ready(),
+        yearly_cost: None,
     };
     let ogdenville = LibraryPlan {
         library: "ogdenville".into(),
@@ -201,6 +203,11 @@ pub fn sample() -> Plan {
             level: Level::Info,
             summary: "not ready yet, launch 2027-04-12 in 137 days".into(),
         },
+        yearly_cost: Some(Cost {
+            yearly_cents: 1300,
+            cap_cents: 1500,
+            years: 1,
+        }),
     };
     let capital = LibraryPlan {
         library: "capital-city".into(),
@@ -232,6 +239,7 @@ pub fn sample() -> Plan {
             level: Level::Warning,
             summary: "not ready, launch 2027-02-15 in 81 days".into(),
         },
+        yearly_cost: None,
     };
     Plan {
         version: PLAN_VERSION,

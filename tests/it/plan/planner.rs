@@ -329,6 +329,11 @@ fn method3_buys_within_the_cap_and_refuses_above_it() {
     assert_eq!(buy.kind, ResourceKind::DomainRegistration);
     assert_eq!(buy.cost.unwrap().yearly_cents, 1300);
     check("method3-buy", &p);
+    // The yearly charge passed through to the library: the renewal price.
+    assert_eq!(
+        p.libraries[0].yearly_cost.map(|c| c.yearly_cents),
+        Some(1300)
+    );
 
     l["registrar"]["prices"][0]["registration"] = json!(16.5);
     let p = run(&c, l.clone());
@@ -339,10 +344,12 @@ fn method3_buys_within_the_cap_and_refuses_above_it() {
             .any(|c| c.kind == ResourceKind::DomainRegistration)
     );
     assert_eq!(p.libraries[0].actions[0].code, "registrar::over-price-cap");
+    check("method3-over-cap", &p);
 
     l["registrar"]["availability"][0]["answer"] = json!("UNAVAILABLE_PREMIUM");
     let p = run(&c, l);
     assert_eq!(p.libraries[0].actions[0].code, "registrar::unavailable");
+    check("method3-unavailable", &p);
 }
 
 #[test]
@@ -405,6 +412,7 @@ fn method3_registration_in_flight_is_progress_not_a_second_purchase() {
             .any(|c| c.kind == ResourceKind::DomainRegistration)
     );
     assert_eq!(p.libraries[0].in_progress.len(), 1);
+    check("method3-in-flight", &p);
 }
 
 #[test]
