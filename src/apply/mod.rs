@@ -20,8 +20,9 @@ use crate::live::ownership::{self, Ownership};
 use crate::live::registrar::{RegistrarReader, RegistrarWriter};
 use crate::live::route53::{RecordWrite, Route53Reader, Route53Writer};
 use crate::live::ses::{SesReader, SesWriter};
-use crate::model::{Config, DeliveryMethod, DkimKeyLength, Library};
+use crate::model::{Config, DeliveryMethod, DkimKeyLength, Library, TransferRequest};
 use crate::plan::{Change, LibraryPlan, Op, Plan, ResourceKind};
+use crate::secret::Secret;
 
 /// TTL of the DKIM records mailform writes into a managed domain's zone.
 pub const DKIM_TTL: i64 = 1800;
@@ -95,6 +96,9 @@ pub struct ApplyOptions<'a> {
     pub purchases: &'a [String],
     /// Sees each step as it ends.
     pub on_step: &'a (dyn Fn(&Step) + Sync),
+    /// Keeps a secret a step obtained (a transfer password, an auth code) where only the
+    /// operator can read it, and answers where; the executor never prints or logs a secret.
+    pub keep_secret: &'a (dyn Fn(&str, &str, &Secret) -> Result<String, String> + Sync),
 }
 
 /// Executes the plan's changes and deletions, one library after another; a library's failure
@@ -135,15 +139,7 @@ where
             let outcome = if failed {
                 Outcome::Skipped("not attempted: an earlier step of this library failed".into())
             } else {
-                step(
-                    config,
-                    library,
-                    library_plan,
-                    change,
-                    services,
-                    opts.purchases,
-                )
-                .await
+                step(config, library, library_plan, change, services, opts).await
             };
             let change_label = if change.kind == ResourceKind::DnsRecord {
                 format!(
@@ -188,7 +184,7 @@ async fn step<S, Z, R>(
     library_plan: &LibraryPlan,
     change: &Change,
     services: &Services<S, Z, R>,
-    purchases: &[String],
+    opts: &ApplyOptions<'_>,
 ) -> Outcome
 where
     S: SesReader + SesWriter + Sync,
@@ -233,7 +229,7 @@ where
         (_, ResourceKind::DomainRegistration) => match library.map(|l| &l.method) {
             Some(DeliveryMethod::ManagedDomain(m)) if m.domain.as_str() == change.name => {
                 match &config.platform.registrant {
-                    _ if !purchases.contains(&change.name) => Ok(Outcome::Failed(format!(
+                    _ if !opts.purchases.contains(&change.name) => Ok(Outcome::Failed(format!(
                         "not bought: buying needs `--allow-purchase {}`",
                         change.name
                     ))),
@@ -247,9 +243,21 @@ where
                 "the library files no longer declare this managed domain; plan again".into(),
             )),
         },
-        (_, ResourceKind::DomainTransfer) => Ok(Outcome::Failed(
-            "this version of apply does not transfer domains to other AWS accounts".into(),
-        )),
+        (_, ResourceKind::DomainTransfer) => match library.map(|l| &l.method) {
+            Some(DeliveryMethod::ManagedDomain(m)) if m.domain.as_str() == change.name => {
+                match &m.transfer {
+                    Some(request) => {
+                        transfer(&change.name, request, &services.registrar, opts.keep_secret).await
+                    }
+                    None => Ok(Outcome::Failed(
+                        "the library file no longer asks for a transfer; plan again".into(),
+                    )),
+                }
+            }
+            _ => Ok(Outcome::Failed(
+                "the library files no longer declare this managed domain; plan again".into(),
+            )),
+        },
     };
     result.unwrap_or_else(|e: ReadError| Outcome::Failed(e.to_string()))
 }
@@ -611,6 +619,70 @@ where
     Ok(Outcome::Done(vec!["DisableDomainTransferLock".into()]))
 }
 
+/// Hands a managed domain over as the library asked: to its AWS account (the password the
+/// receiving account must use within 3 days), or to another registrar (the auth code, once the
+/// transfer lock is off). The secret goes to `keep_secret`, never to a message.
+async fn transfer<R>(
+    domain: &str,
+    request: &TransferRequest,
+    registrar: &R,
+    keep_secret: &(dyn Fn(&str, &str, &Secret) -> Result<String, String> + Sync),
+) -> Result<Outcome, ReadError>
+where
+    R: RegistrarReader + RegistrarWriter + Sync,
+{
+    let now = registrar.domains().await?;
+    let Some(live) = now.iter().find(|d| d.name == domain) else {
+        return Ok(Outcome::Failed(format!(
+            "{domain} is not registered in this account (any more); plan again"
+        )));
+    };
+    match request {
+        TransferRequest::ToAwsAccount(account) => {
+            let started = registrar.operations().await?.into_iter().any(|o| {
+                o.domain.as_deref() == Some(domain)
+                    && o.kind.contains("TRANSFER")
+                    && !matches!(o.status.as_str(), "FAILED" | "ERROR")
+            });
+            if started {
+                return Ok(Outcome::Skipped(format!(
+                    "a transfer of {domain} is already under way"
+                )));
+            }
+            let (_, password) = registrar.transfer_to_account(domain, account).await?;
+            match keep_secret(domain, "transfer-password", &password) {
+                Ok(place) => Ok(Outcome::Done(vec![format!(
+                    "TransferDomainToAnotherAwsAccount; the password is in {place}: the account \
+                     {account} must accept the transfer with it within 3 days, or the transfer \
+                     lapses; the hosted zone stays in this account"
+                )])),
+                Err(e) => Ok(Outcome::Failed(format!(
+                    "the transfer of {domain} started, but its password could not be kept ({e}); \
+                     cancel it with CancelDomainTransferToAnotherAwsAccount and apply again"
+                ))),
+            }
+        }
+        TransferRequest::ToRegistrar => {
+            if live.transfer_lock != Some(false) {
+                return Ok(Outcome::Failed(format!(
+                    "the transfer lock of {domain} is still on; apply turns it off first"
+                )));
+            }
+            let code = registrar.retrieve_auth_code(domain).await?;
+            match keep_secret(domain, "auth-code", &code) {
+                Ok(place) => Ok(Outcome::Done(vec![format!(
+                    "RetrieveDomainAuthCode; the auth code is in {place}: give it to the library \
+                     for its new registrar (a domain cannot move to another registrar within 60 \
+                     days of its registration or last transfer)"
+                )])),
+                Err(e) => Ok(Outcome::Failed(format!(
+                    "the auth code of {domain} could not be kept ({e}); apply again"
+                ))),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! The executor against a scripted fake that records every call and answers an error to
@@ -771,6 +843,21 @@ mod tests {
             ));
             Ok("op-1".into())
         }
+        async fn transfer_to_account(
+            &self,
+            _: &str,
+            _: &str,
+        ) -> Result<(String, Secret), ReadError> {
+            Err(self.unexpected("TransferDomainToAnotherAwsAccount"))
+        }
+        async fn retrieve_auth_code(&self, _: &str) -> Result<Secret, ReadError> {
+            Err(self.unexpected("RetrieveDomainAuthCode"))
+        }
+    }
+
+    /// Secrets have no business in these tests: keeping one fails the step.
+    fn no_secrets(_: &str, _: &str, _: &Secret) -> Result<String, String> {
+        Err("no secret was expected".into())
     }
 
     const PLATFORM: &str = "platform {\n    aws-region \"us-east-1\"\n\n    registrant {\n        contact-type \"PERSON\"\n        first-name \"Pat\"\n        last-name \"Lee\"\n        email \"domains@example.org\"\n        phone \"+1.5555550100\"\n        address-line-1 \"1 Main Street\"\n        city \"Springfield\"\n        country-code \"US\"\n        zip-code \"12345\"\n    }\n}\n";
@@ -869,6 +956,7 @@ mod tests {
         let opts = ApplyOptions {
             purchases: &[],
             on_step: &record,
+            keep_secret: &no_secrets,
         };
         let summary = tokio::runtime::Builder::new_current_thread()
             .build()
@@ -1062,6 +1150,7 @@ mod tests {
         let opts = ApplyOptions {
             purchases: &purchases,
             on_step: &record,
+            keep_secret: &no_secrets,
         };
         let summary = tokio::runtime::Builder::new_current_thread()
             .build()

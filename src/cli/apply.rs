@@ -18,6 +18,7 @@ use crate::plan::planner::{self, PlanOptions};
 use crate::plan::saved::{self, PLAN_FILE_VERSION, PlanFile};
 use crate::plan::{Op, Plan, ResourceKind};
 use crate::render::plan::{Style, to_text};
+use crate::secret::Secret;
 
 pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
     let today = today(a.today.as_deref())?;
@@ -62,7 +63,7 @@ pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
         eprintln!("apply cancelled: nothing was changed");
         return Ok(ExitCode::from(EXIT_FAILED));
     }
-    execute(&config, &plan, &world, &a.allow_purchase)
+    execute(&config, &plan, &world, &a.allow_purchase, &a.secrets_dir)
 }
 
 /// Why the plan's purchases may not go ahead: each must be named by `--allow-purchase`, which
@@ -226,11 +227,41 @@ fn show(step: &Step) {
     println!("{}: {}: {line}", step.library, step.change);
 }
 
+/// Writes a secret to a new file in `dir` that only the owner can read, and answers its path.
+fn keep_secret(
+    dir: &std::path::Path,
+    domain: &str,
+    what: &str,
+    secret: &Secret,
+) -> Result<String, String> {
+    use std::io::Write as _;
+    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let path = dir.join(format!("{domain}.{what}.{stamp}"));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    file.write_all(format!("{}\n", secret.expose()).as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path.display().to_string())
+}
+
 fn execute(
     config: &Config,
     plan: &Plan,
     world: &world::World,
     purchases: &[String],
+    secrets_dir: &std::path::Path,
 ) -> Result<ExitCode, CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -244,9 +275,13 @@ fn execute(
             route53: AwsRoute53::new(&sdk, &world.aws),
             registrar: AwsRegistrar::new(&sdk, &world.aws),
         };
+        let keep = |domain: &str, what: &str, secret: &Secret| {
+            keep_secret(secrets_dir, domain, what, secret)
+        };
         let opts = ApplyOptions {
             purchases,
             on_step: &show,
+            keep_secret: &keep,
         };
         apply::apply(config, plan, &services, &opts).await
     });

@@ -44,6 +44,10 @@ pub struct ApplyArgs {
     /// A plan saved by `mailform plan --out`; refused when its inputs changed since.
     #[arg(value_name = "PLANFILE")]
     pub planfile: Option<PathBuf>,
+    /// Where transfer passwords and auth codes are written, each in a file only you can read
+    /// (they are never printed).
+    #[arg(long, default_value = ".mailform/secrets", value_name = "DIR")]
+    pub secrets_dir: PathBuf,
     /// Do not ask for confirmation (required when stdin is not a terminal).
     #[arg(long)]
     pub auto_approve: bool,

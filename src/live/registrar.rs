@@ -9,6 +9,7 @@ use aws_sdk_route53domains::Client;
 use super::aws::{AwsOptions, ROUTE53_DOMAINS_REGION, classify, limited_http_client, secs};
 use super::error::{ReadError, System};
 use super::facts::{Availability, DomainOperation, RegisteredDomain, Tags, TldPrice};
+use crate::secret::Secret;
 
 /// Reads the domains registered through Route 53 Domains.
 pub trait RegistrarReader {
@@ -229,6 +230,18 @@ pub trait RegistrarWriter {
         auto_renew: bool,
         contact: &crate::model::Contact,
     ) -> impl Future<Output = Result<String, ReadError>> + Send;
+    /// `TransferDomainToAnotherAwsAccount`: answers the operation id and the password the
+    /// receiving account must use within 3 days. The password is a secret: never print it.
+    fn transfer_to_account(
+        &self,
+        domain: &str,
+        account_id: &str,
+    ) -> impl Future<Output = Result<(String, Secret), ReadError>> + Send;
+    /// `RetrieveDomainAuthCode`: the code another registrar asks for. A secret.
+    fn retrieve_auth_code(
+        &self,
+        domain: &str,
+    ) -> impl Future<Output = Result<Secret, ReadError>> + Send;
 }
 
 impl RegistrarWriter for AwsRegistrar {
@@ -316,6 +329,38 @@ impl RegistrarWriter for AwsRegistrar {
             .await
             .map_err(|e| classify(System::Route53Domains, OP, 1, e).resource(domain))?;
         Ok(out.operation_id().unwrap_or_default().to_string())
+    }
+
+    async fn transfer_to_account(
+        &self,
+        domain: &str,
+        account_id: &str,
+    ) -> Result<(String, Secret), ReadError> {
+        const OP: &str = "TransferDomainToAnotherAwsAccount";
+        let out = self
+            .client
+            .transfer_domain_to_another_aws_account()
+            .domain_name(domain)
+            .account_id(account_id)
+            .send()
+            .await
+            .map_err(|e| classify(System::Route53Domains, OP, self.attempts, e).resource(domain))?;
+        Ok((
+            out.operation_id().unwrap_or_default().to_string(),
+            Secret::new(out.password().unwrap_or_default()),
+        ))
+    }
+
+    async fn retrieve_auth_code(&self, domain: &str) -> Result<Secret, ReadError> {
+        const OP: &str = "RetrieveDomainAuthCode";
+        let out = self
+            .client
+            .retrieve_domain_auth_code()
+            .domain_name(domain)
+            .send()
+            .await
+            .map_err(|e| classify(System::Route53Domains, OP, self.attempts, e).resource(domain))?;
+        Ok(Secret::new(out.auth_code().unwrap_or_default()))
     }
 
     async fn disable_transfer_lock(&self, domain: &str) -> Result<(), ReadError> {

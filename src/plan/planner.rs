@@ -587,6 +587,22 @@ fn plan_registration(
                     cost: None,
                     reason: Some("the library takes the domain to another registrar".into()),
                 });
+                // With the lock off, the auth code is retrieved in the same apply and written
+                // to a file; an unlocked domain is not planned again.
+                out.changes.push(Change {
+                    op: Op::Create,
+                    kind: ResourceKind::DomainTransfer,
+                    name: domain.into(),
+                    attributes: vec![Attribute {
+                        name: "to".into(),
+                        old: None,
+                        new: Some("another registrar (auth code to a file)".into()),
+                    }],
+                    cost: None,
+                    reason: Some(
+                        "not possible within 60 days of registration or of a last transfer".into(),
+                    ),
+                });
             }
             Some(TransferRequest::ToAwsAccount(account)) => {
                 let started =
@@ -604,7 +620,10 @@ fn plan_registration(
                             new: Some(account.clone()),
                         }],
                         cost: None,
-                        reason: Some("the library asked to take the domain over".into()),
+                        reason: Some(
+                            "the library asked to take the domain over; its account must accept within 3 days"
+                                .into(),
+                        ),
                     });
                 }
             }

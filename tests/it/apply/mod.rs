@@ -582,3 +582,156 @@ async fn a_registration_submitted_by_a_crashed_apply_is_not_bought_again() {
         "the identity and its records go ahead; the domain is not bought again"
     );
 }
+
+/// Registers `domain` in the sandbox as an earlier apply would have, and lets it complete.
+async fn registered(world: &World, domain: &str) {
+    use aws_sdk_route53domains::types::{ContactDetail, ContactType, CountryCode};
+    let contact = ContactDetail::builder()
+        .first_name("Pat")
+        .last_name("Lee")
+        .contact_type(ContactType::Company)
+        .organization_name("Library Market")
+        .address_line1("1 Main Street")
+        .city("Springfield")
+        .country_code(CountryCode::Us)
+        .zip_code("12345")
+        .phone_number("+1.5555550100")
+        .email("domains@library-market.example")
+        .build();
+    harness::domains(&world.sandbox)
+        .register_domain()
+        .domain_name(domain)
+        .duration_in_years(1)
+        .admin_contact(contact.clone())
+        .registrant_contact(contact.clone())
+        .tech_contact(contact)
+        .send()
+        .await
+        .unwrap();
+    world
+        .sandbox
+        .advance_clock(std::time::Duration::from_secs(60 * 60));
+}
+
+fn managed(domain: &str, extra: &str) -> String {
+    format!(
+        "library \"ogdenville\" {{\n    name \"Ogdenville\"\n    it-contact \"it@ogdenville.example.org\"\n\n    managed-domain {{\n        domain \"{domain}\"\n        from \"noreply@{domain}\"\n{extra}    }}\n}}\n"
+    )
+}
+
+/// The one file in the secrets directory: its content, after checking only the owner can read it.
+fn the_secret(cli: &Cli) -> String {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = cli.path().join(".mailform/secrets");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the secrets directory")
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{}", files[0].display());
+    let secret = std::fs::read_to_string(&files[0])
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(!secret.is_empty());
+    secret
+}
+
+#[tokio::test]
+async fn a_transfer_to_the_librarys_account_starts_once_and_its_password_is_never_printed() {
+    const DOMAIN: &str = "ogdenville-mail.org";
+    let world = World::new();
+    registered(&world, DOMAIN).await;
+    let cli = cli().file(
+        "libraries/ogdenville.kdl",
+        &managed(DOMAIN, "        transfer-to-aws-account \"111122223333\"\n"),
+    );
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        plan.stdout
+            .contains("+ domain-transfer ogdenville-mail.org"),
+        "{}",
+        plan.stdout
+    );
+
+    world.sandbox.clear_request_log();
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    assert!(
+        applied
+            .stdout
+            .contains("done (TransferDomainToAnotherAwsAccount; the password is in"),
+        "{}",
+        applied.stdout
+    );
+    assert!(
+        applied.stdout.contains("within 3 days"),
+        "{}",
+        applied.stdout
+    );
+    let password = the_secret(&cli);
+    assert!(
+        !applied.all().contains(&password),
+        "the password was printed:\n{}",
+        applied.all()
+    );
+    assert_eq!(
+        world
+            .mutations()
+            .iter()
+            .filter(|m| m.starts_with("TransferDomainToAnotherAwsAccount"))
+            .count(),
+        1
+    );
+
+    // The transfer is under way: nothing more to do, and no second transfer.
+    world.sandbox.clear_request_log();
+    let again = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert!(
+        !world
+            .mutations()
+            .iter()
+            .any(|m| m.starts_with("TransferDomainToAnotherAwsAccount")),
+        "{:?}",
+        world.mutations()
+    );
+}
+
+#[tokio::test]
+async fn a_handover_to_another_registrar_unlocks_then_keeps_the_auth_code_in_a_private_file() {
+    const DOMAIN: &str = "ogdenville-mail.org";
+    let world = World::new();
+    registered(&world, DOMAIN).await;
+    let cli = cli().file(
+        "libraries/ogdenville.kdl",
+        &managed(DOMAIN, "        transfer-to-registrar\n"),
+    );
+    world.sandbox.clear_request_log();
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    let mutations = world.mutations();
+    let unlock = mutations
+        .iter()
+        .position(|m| m.starts_with("DisableDomainTransferLock"));
+    assert!(unlock.is_some(), "{mutations:?}");
+    assert!(
+        applied
+            .stdout
+            .contains("done (RetrieveDomainAuthCode; the auth code is in"),
+        "{}",
+        applied.stdout
+    );
+    assert!(applied.stdout.contains("60 days"), "{}", applied.stdout);
+    let code = the_secret(&cli);
+    assert!(
+        !applied.all().contains(&code),
+        "the auth code was printed:\n{}",
+        applied.all()
+    );
+
+    // Unlocked, the handover is not planned again.
+    let plan = world.run(&cli, &["plan"]);
+    assert!(!plan.stdout.contains("domain-transfer"), "{}", plan.stdout);
+}
