@@ -372,34 +372,9 @@ async fn a_rerun_after_faults_converges_with_nothing_duplicated() {
 
 #[tokio::test]
 async fn a_registered_managed_domain_gets_its_settings_identity_and_dkim_records_in_order() {
-    use aws_sdk_route53domains::types::{ContactDetail, ContactType, CountryCode};
     const DOMAIN: &str = "ogdenville-mail.org";
     let world = World::new();
-    let contact = ContactDetail::builder()
-        .first_name("Pat")
-        .last_name("Lee")
-        .contact_type(ContactType::Company)
-        .organization_name("Library Market")
-        .address_line1("1 Main Street")
-        .city("Springfield")
-        .country_code(CountryCode::Us)
-        .zip_code("12345")
-        .phone_number("+1.5555550100")
-        .email("domains@library-market.example")
-        .build();
-    harness::domains(&world.sandbox)
-        .register_domain()
-        .domain_name(DOMAIN)
-        .duration_in_years(1)
-        .admin_contact(contact.clone())
-        .registrant_contact(contact.clone())
-        .tech_contact(contact)
-        .send()
-        .await
-        .unwrap();
-    world
-        .sandbox
-        .advance_clock(std::time::Duration::from_secs(60 * 60));
+    registered(&world, DOMAIN).await;
     let cli = cli().file(
         "libraries/ogdenville.kdl",
         &format!(
@@ -520,7 +495,6 @@ async fn a_purchase_needs_its_domain_named_and_happens_exactly_once() {
 
 #[tokio::test]
 async fn a_registration_submitted_by_a_crashed_apply_is_not_bought_again() {
-    use aws_sdk_route53domains::types::{ContactDetail, ContactType, CountryCode};
     const DOMAIN: &str = "capital-city-mail.org";
     let world = World::new();
     let cli = cli().file(
@@ -533,28 +507,7 @@ async fn a_registration_submitted_by_a_crashed_apply_is_not_bought_again() {
     assert_eq!(saved.code, 0, "{}", saved.all());
     // An earlier apply's RegisterDomain reached Route 53 Domains, then that apply died before
     // it could record or report anything.
-    let contact = ContactDetail::builder()
-        .first_name("Pat")
-        .last_name("Lee")
-        .contact_type(ContactType::Company)
-        .organization_name("Library Market")
-        .address_line1("1 Main Street")
-        .city("Springfield")
-        .country_code(CountryCode::Us)
-        .zip_code("12345")
-        .phone_number("+1.5555550100")
-        .email("domains@library-market.example")
-        .build();
-    harness::domains(&world.sandbox)
-        .register_domain()
-        .domain_name(DOMAIN)
-        .duration_in_years(1)
-        .admin_contact(contact.clone())
-        .registrant_contact(contact.clone())
-        .tech_contact(contact)
-        .send()
-        .await
-        .unwrap();
+    submit_registration(&world, DOMAIN).await;
 
     world.sandbox.clear_request_log();
     let stale = world.run(&cli, &["apply", "plan.json", "--allow-purchase", DOMAIN]);
@@ -583,8 +536,8 @@ async fn a_registration_submitted_by_a_crashed_apply_is_not_bought_again() {
     );
 }
 
-/// Registers `domain` in the sandbox as an earlier apply would have, and lets it complete.
-async fn registered(world: &World, domain: &str) {
+/// Submits the registration of `domain`, as an earlier apply would have; it stays in flight.
+async fn submit_registration(world: &World, domain: &str) {
     use aws_sdk_route53domains::types::{ContactDetail, ContactType, CountryCode};
     let contact = ContactDetail::builder()
         .first_name("Pat")
@@ -608,6 +561,11 @@ async fn registered(world: &World, domain: &str) {
         .send()
         .await
         .unwrap();
+}
+
+/// Registers `domain` and lets the registration complete.
+async fn registered(world: &World, domain: &str) {
+    submit_registration(world, domain).await;
     world
         .sandbox
         .advance_clock(std::time::Duration::from_secs(60 * 60));
