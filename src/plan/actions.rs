@@ -1,13 +1,11 @@
 //! What a library must do, from the verdicts on its live setup. Pure.
 //!
 //! DNS verdicts become a handoff of exact records (full name and host part, since providers'
-//! forms differ); SMTP probe outcomes become the diagnoses the setup document promises; the
-//! launch date and whether anything still blocks decide readiness.
+//! forms differ); the launch date and whether anything still blocks decide readiness.
 
-use super::{Level, LibraryAction, Readiness, RecordHandoff};
-use crate::dns_check::{DkimExpectation, DkimReport, Mistake, RecordCheck, Verdict};
+use super::{Level, Readiness, RecordHandoff};
+use crate::live::snapshot::CheckV1;
 use crate::model::{Date, DomainName};
-use crate::probe::{StageOutcome, Status};
 
 /// The name relative to the zone of `domain`, as a provider's "host" field wants it.
 pub fn host_part(name: &str, domain: &DomainName) -> String {
@@ -19,135 +17,17 @@ pub fn host_part(name: &str, domain: &DomainName) -> String {
     }
 }
 
-fn found_text(verdict: &Verdict) -> Option<String> {
-    let m = match verdict {
-        Verdict::Wrong { mistake }
-        | Verdict::Missing {
-            hint: Some(mistake),
-        } => mistake,
-        _ => return None,
-    };
-    Some(match m {
-        Mistake::DomainTwice { at }
-        | Mistake::OnParentDomain { at }
-        | Mistake::OnSubdomain { at } => {
-            format!("a record at {at}")
-        }
-        Mistake::TxtInsteadOfCname { value } => format!("TXT \"{value}\""),
-        Mistake::Flattened { addresses } => format!("addresses {}", addresses.join(", ")),
-        Mistake::TargetTypo { found }
-        | Mistake::TargetOutsideSigningZone { found }
-        | Mistake::TargetWithDomainAppended { found } => format!("CNAME {found}"),
-        Mistake::Collision { types } => format!(
-            "also {}",
-            types
-                .iter()
-                .map(|t| t.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    })
-}
-
-/// The handoff line for one checked record.
-pub fn handoff(check: &RecordCheck, domain: &DomainName) -> RecordHandoff {
+/// The handoff line for one record the live snapshot checked.
+pub fn handoff(check: &CheckV1, domain: &str) -> RecordHandoff {
     RecordHandoff {
         name: check.name.clone(),
-        host: host_part(&check.name, domain),
-        rtype: check.rtype.as_str().to_string(),
+        host: DomainName::parse(domain)
+            .map_or_else(|_| check.name.clone(), |d| host_part(&check.name, &d)),
+        rtype: check.rtype.clone(),
         value: check.expected.clone(),
-        status: check.verdict.code().to_string(),
-        found: found_text(&check.verdict),
+        status: check.verdict.clone(),
+        found: check.detail.clone(),
     }
-}
-
-/// What the library must do about its DKIM records, if anything: one action listing all three
-/// records (so the handoff is complete), led by the first named mistake.
-pub fn dkim_action(expect: &DkimExpectation, report: &DkimReport) -> Option<LibraryAction> {
-    let not_present: Vec<&RecordCheck> = report
-        .records
-        .iter()
-        .filter(|r| r.verdict != Verdict::Present)
-        .collect();
-    if not_present.is_empty() {
-        return None;
-    }
-    if not_present
-        .iter()
-        .all(|r| matches!(r.verdict, Verdict::Unknown { .. }))
-    {
-        return Some(LibraryAction {
-            code: "dns::lookup-failed".into(),
-            level: Level::Warning,
-            message: "the DKIM records could not be looked up; mailform will try again".into(),
-            remedy:
-                "nothing, unless this persists: then check that the domain's name servers answer"
-                    .into(),
-            records: report
-                .records
-                .iter()
-                .map(|r| handoff(r, &expect.domain))
-                .collect(),
-        });
-    }
-    let first_mistake = not_present.iter().find_map(|r| match &r.verdict {
-        Verdict::Wrong { mistake }
-        | Verdict::Missing {
-            hint: Some(mistake),
-        } => Some(mistake),
-        _ => None,
-    });
-    let total = report.records.len();
-    let (code, message, remedy) = match first_mistake {
-        Some(m) => (m.code().to_string(), m.message(), m.remedy().to_string()),
-        None if report.present() == 0 => (
-            "dns::missing".to_string(),
-            format!("none of the {total} DKIM records is installed yet"),
-            "install the records below at the library's DNS provider".to_string(),
-        ),
-        None => (
-            "dns::partial".to_string(),
-            format!(
-                "{} of the {total} DKIM records {} missing",
-                not_present.len(),
-                if not_present.len() == 1 { "is" } else { "are" }
-            ),
-            "install the missing records below; all three are needed".to_string(),
-        ),
-    };
-    Some(LibraryAction {
-        code,
-        level: Level::Warning,
-        message,
-        remedy,
-        records: report
-            .records
-            .iter()
-            .map(|r| handoff(r, &expect.domain))
-            .collect(),
-    })
-}
-
-/// The probe's failures and warnings as what the library must do.
-pub fn probe_actions(stages: &[StageOutcome]) -> Vec<LibraryAction> {
-    stages
-        .iter()
-        .filter(|s| matches!(s.status, Status::Fail | Status::Warn))
-        .map(|s| LibraryAction {
-            code: s.code.clone(),
-            level: if s.status == Status::Fail {
-                Level::Error
-            } else {
-                Level::Warning
-            },
-            message: s.diagnosis.clone(),
-            remedy: s
-                .action
-                .clone()
-                .unwrap_or_else(|| "nothing required; see the diagnosis".into()),
-            records: vec![],
-        })
-        .collect()
 }
 
 /// Whether a library can launch, and how urgent it is when it cannot.
@@ -194,28 +74,9 @@ pub fn readiness(launch: Option<Date>, today: Date, notice_days: u32, blocked: b
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::dns::Rtype;
 
     fn domain() -> DomainName {
         DomainName::parse("lib.example.org").unwrap()
-    }
-
-    fn check(token: &str, verdict: Verdict) -> RecordCheck {
-        RecordCheck {
-            name: format!("{token}._domainkey.lib.example.org"),
-            rtype: Rtype::Cname,
-            expected: format!("{token}.dkim.amazonses.com"),
-            verdict,
-        }
-    }
-
-    fn expect() -> DkimExpectation {
-        DkimExpectation {
-            domain: domain(),
-            tokens: vec!["a".into(), "b".into(), "c".into()],
-            signing_zone: "dkim.amazonses.com".into(),
-            subdomains: vec![],
-        }
     }
 
     #[test]
@@ -228,48 +89,6 @@ mod tests {
         assert_eq!(
             host_part("other.example.org", &domain()),
             "other.example.org"
-        );
-    }
-
-    #[test]
-    fn dkim_actions_name_the_mistake_and_list_every_record() {
-        let all_present = DkimReport {
-            records: ["a", "b", "c"].map(|t| check(t, Verdict::Present)).to_vec(),
-        };
-        assert!(dkim_action(&expect(), &all_present).is_none());
-
-        let partial = DkimReport {
-            records: vec![
-                check("a", Verdict::Present),
-                check("b", Verdict::Present),
-                check("c", Verdict::Missing { hint: None }),
-            ],
-        };
-        let a = dkim_action(&expect(), &partial).unwrap();
-        assert_eq!(a.code, "dns::partial");
-        assert_eq!(a.message, "1 of the 3 DKIM records is missing");
-        assert_eq!(a.records.len(), 3);
-        assert_eq!(a.records[2].host, "c._domainkey");
-
-        let twice = DkimReport {
-            records: vec![
-                check("a", Verdict::Present),
-                check(
-                    "b",
-                    Verdict::Missing {
-                        hint: Some(Mistake::DomainTwice {
-                            at: "b._domainkey.lib.example.org.lib.example.org".into(),
-                        }),
-                    },
-                ),
-                check("c", Verdict::Missing { hint: None }),
-            ],
-        };
-        let a = dkim_action(&expect(), &twice).unwrap();
-        assert_eq!(a.code, "dns::domain-twice");
-        assert_eq!(
-            a.records[1].found.as_deref(),
-            Some("a record at b._domainkey.lib.example.org.lib.example.org")
         );
     }
 

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::actions::{host_part, readiness};
+use super::actions::{handoff, readiness};
 use super::{
     Attribute, Change, Cost, Level, LibraryAction, LibraryPlan, Method, Op, PLAN_VERSION, Plan,
     Progress, RecordHandoff, ResourceKind, Unmanaged,
@@ -425,20 +425,7 @@ fn dns_actions(
     if checks.iter().all(|c| c.verdict == "dns::present") {
         return false;
     }
-    let parsed = crate::model::DomainName::parse(domain).ok();
-    let handoff: Vec<RecordHandoff> = checks
-        .iter()
-        .map(|c| RecordHandoff {
-            name: c.name.clone(),
-            host: parsed
-                .as_ref()
-                .map_or_else(|| c.name.clone(), |d| host_part(&c.name, d)),
-            rtype: c.rtype.clone(),
-            value: c.expected.clone(),
-            status: c.verdict.clone(),
-            found: c.detail.clone(),
-        })
-        .collect();
+    let handoff: Vec<RecordHandoff> = checks.iter().map(|c| handoff(c, domain)).collect();
     let missing = checks
         .iter()
         .filter(|c| c.verdict != "dns::present")
@@ -486,7 +473,6 @@ fn mail_from_actions(domain: &str, checks: Option<&[CheckV1]>, out: &mut Library
     if wrong.is_empty() {
         return false;
     }
-    let parsed = crate::model::DomainName::parse(domain).ok();
     let unanswered = wrong.iter().all(|c| c.verdict == "dns::lookup-failed");
     let (code, message, remedy) = if unanswered {
         (
@@ -506,19 +492,7 @@ fn mail_from_actions(domain: &str, checks: Option<&[CheckV1]>, out: &mut Library
         level: Level::Warning,
         message: message.into(),
         remedy: remedy.into(),
-        records: checks
-            .iter()
-            .map(|c| RecordHandoff {
-                name: c.name.clone(),
-                host: parsed
-                    .as_ref()
-                    .map_or_else(|| c.name.clone(), |d| host_part(&c.name, d)),
-                rtype: c.rtype.clone(),
-                value: c.expected.clone(),
-                status: c.verdict.clone(),
-                found: c.detail.clone(),
-            })
-            .collect(),
+        records: checks.iter().map(|c| handoff(c, domain)).collect(),
     });
     true
 }
