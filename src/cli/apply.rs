@@ -39,7 +39,7 @@ pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
         },
         None => {
             let targets = world::targets(&config, &a.live)?;
-            let live = world.snapshot(&config, targets, a.live.concurrency)?;
+            let live = world.read(&config, &a.live, targets)?;
             let mut plan = planner::plan(&config, &live, &PlanOptions { today });
             if !a.live.targets.is_empty() {
                 plan.libraries
@@ -139,7 +139,7 @@ fn saved_plan(
                 .collect::<Result<Vec<LibraryId>, _>>()?,
         ),
     };
-    let live = world.snapshot(config, targets, a.live.concurrency)?;
+    let live = world.read(config, &a.live, targets)?;
     let files_now = super::plan::file_hashes(&a.live.libraries);
     let stale = file.staleness(&files_now, &saved::fingerprints(&live));
     if !stale.is_empty() {

@@ -81,6 +81,9 @@ pub struct PlanArgs {
     pub detailed_exitcode: bool,
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
+    /// Also write the live snapshot this plan read (a baseline for the next `--baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub save_live: Option<PathBuf>,
     /// Count launch dates from this date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE")]
     pub today: Option<String>,
@@ -96,6 +99,15 @@ pub enum PlanFormat {
     Markdown,
     /// Versioned JSON (schemas/plan.schema.json).
     Json,
+}
+
+/// How much of the live state a run reads in depth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RefreshMode {
+    /// Deep reads only for what is not settled since `--baseline` (everything without one).
+    Scoped,
+    /// Everything, ignoring `--baseline`.
+    Full,
 }
 
 #[derive(Debug, clap::Args)]
@@ -119,6 +131,15 @@ pub struct LiveArgs {
     /// Work from this live snapshot (`mailform refresh --out FILE`) instead of the live services.
     #[arg(long, value_name = "FILE", conflicts_with = "sandbox")]
     pub live: Option<PathBuf>,
+    /// An earlier snapshot (`refresh --out`, `plan --save-live`) to take the deep reads of
+    /// settled resources from, so a plan over a converged estate makes few AWS calls; what
+    /// changed is still read (README: Refresh scope).
+    #[arg(long, value_name = "FILE", conflicts_with = "live")]
+    pub baseline: Option<PathBuf>,
+    /// `full` reads every resource in depth and ignores `--baseline` (the scheduled drift
+    /// check); `scoped` uses the baseline when one is given.
+    #[arg(long, value_enum, default_value_t = RefreshMode::Scoped, value_name = "MODE")]
+    pub refresh: RefreshMode,
     /// Run against a local sandbox (no AWS account) whose state persists in
     /// .mailform/sandbox; needs a build with `--features sandbox`.
     #[arg(long)]

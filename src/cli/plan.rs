@@ -21,6 +21,9 @@ pub(super) fn run(a: PlanArgs, color: bool) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::from(EXIT_FAILED));
     };
     let live = world::live_snapshot(&a.live, &config)?;
+    if let Some(path) = &a.save_live {
+        crate::live::snapshot::write(path, &live)?;
+    }
     let mut plan = planner::plan(&config, &live, &PlanOptions { today });
     if !a.live.targets.is_empty() {
         plan.libraries

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::args::{GoogleArg, ProbeArgs, ProbeFormat, SecurityArg};
 use super::{CliError, EXIT_FAILED, EXIT_OK, print, today};
-use crate::model::{DeliveryMethod, GoogleAuth, SecretRef, SmtpSecurity};
+use crate::model::{DeliveryMethod, SecretRef};
 use crate::probe::{self, GoogleAuthMode, ProbeOptions, ProbeTarget, Security};
 use crate::secret::Secret;
 
@@ -72,21 +72,7 @@ fn library_target(a: &ProbeArgs, id: &str, color: bool) -> Result<Option<ProbeTa
         )));
     };
     let SecretRef::Env(var) = &account.password;
-    Ok(Some(ProbeTarget {
-        host: account.host.clone(),
-        port: account.port,
-        security: match account.security {
-            SmtpSecurity::Tls => Security::Tls,
-            SmtpSecurity::StartTls => Security::Starttls,
-        },
-        username: account.username.clone(),
-        password: secret(var)?,
-        from: account.from.to_string(),
-        google: account.google.map(|g| match g {
-            GoogleAuth::AppPassword => GoogleAuthMode::AppPassword,
-            GoogleAuth::AccountPassword => GoogleAuthMode::AccountPassword,
-        }),
-    }))
+    Ok(Some(ProbeTarget::for_account(account, secret(var)?)))
 }
 
 fn ad_hoc_target(a: &ProbeArgs) -> Result<ProbeTarget, CliError> {

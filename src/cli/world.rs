@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use super::args::LiveArgs;
+use super::args::{LiveArgs, RefreshMode};
 use super::{CliError, human};
 use crate::config::{self, AnalyzeOptions};
 use crate::live::aws::{self, AwsOptions, Endpoints, Rates};
@@ -149,12 +149,37 @@ impl World {
         ))
     }
 
+    /// Reads the live state of `config`'s libraries (or the targets) as the flags say: scoped
+    /// against `--baseline` unless `--refresh full`. Says on stderr how much was read.
+    pub fn read(
+        &self,
+        config: &Config,
+        a: &LiveArgs,
+        targets: Option<Vec<LibraryId>>,
+    ) -> Result<LiveSnapshotV1, CliError> {
+        let baseline = match (&a.baseline, a.refresh) {
+            (Some(path), RefreshMode::Scoped) => Some(snapshot::read(path)?),
+            _ => None,
+        };
+        let live = self.snapshot(config, targets, a.concurrency, baseline.as_ref())?;
+        if let Some(r) = live.refresh.as_ref().filter(|r| r.mode == "scoped") {
+            eprintln!(
+                "refresh: scoped; {} of {} libraries read in depth, the others' settled resources as read in full at {} (`--refresh full` reads everything)",
+                r.read_in_depth.len(),
+                live.libraries.len(),
+                r.full_read_at
+            );
+        }
+        Ok(live)
+    }
+
     /// Reads the live state of `config`'s libraries (or the targets).
-    pub fn snapshot(
+    fn snapshot(
         &self,
         config: &Config,
         targets: Option<Vec<LibraryId>>,
         concurrency: u16,
+        baseline: Option<&LiveSnapshotV1>,
     ) -> Result<LiveSnapshotV1, CliError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -179,6 +204,7 @@ impl World {
                 probe: ProbeOptions::default(),
                 secret_lookup: &lookup,
                 progress: &show,
+                baseline,
             };
             let result = gather::gather(config, &readers, &gather_opts, &SystemClock).await;
             progress.clear();
@@ -193,5 +219,5 @@ pub(super) fn live_snapshot(a: &LiveArgs, config: &Config) -> Result<LiveSnapsho
     if let Some(path) = &a.live {
         return Ok(snapshot::read(path)?);
     }
-    World::open(a, config)?.snapshot(config, targets, a.concurrency)
+    World::open(a, config)?.read(config, a, targets)
 }

@@ -11,20 +11,22 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use crate::dns_check::{
     self, DkimExpectation, DmarcFinding, MailFromExpectation, MailFromProblem, SpfFinding, Verdict,
 };
-use crate::model::{Config, DeliveryMethod, Library, LibraryId, SecretRef, SmtpSecurity};
-use crate::probe::{self, GoogleAuthMode, ProbeOptions, ProbeTarget, Security};
+use crate::model::{Config, DeliveryMethod, Library, LibraryId, SecretRef};
+use crate::probe::{self, ProbeOptions, ProbeTarget};
 use crate::secret::Secret;
 
 use super::clock::Clock;
 use super::dns::{Answer, DnsReader, Observations, Query, observe};
 use super::error::ReadError;
-use super::facts::{HostedZone, RegisteredDomain, SesIdentity};
+use super::facts::{HostedZone, IdentitySummary, RegisteredDomain};
 use super::registrar::RegistrarReader;
 use super::route53::Route53Reader;
+use super::scope::{Scope, desired_fingerprint};
 use super::ses::SesReader;
 use super::snapshot::{
-    self, AvailabilityV1, CheckV1, DnsV1, FindingV1, LibraryV1, LiveSnapshotV1, ObservationV1,
-    PriceV1, ProbeV1, RegistrarV1, Route53V1, SesV1,
+    self, AvailabilityV1, CheckV1, DnsV1, DomainV1, FindingV1, IdentityV1, LibraryV1,
+    LiveSnapshotV1, ObservationV1, PriceV1, ProbeV1, RefreshV1, RegistrarV1, Route53V1, SesV1,
+    ZoneV1,
 };
 
 /// The readers one refresh uses.
@@ -46,10 +48,16 @@ pub struct GatherOptions<'a> {
     pub secret_lookup: &'a (dyn Fn(&str) -> Option<String> + Sync),
     /// Told what is being read, for a progress line.
     pub progress: &'a (dyn Fn(&str) + Sync),
+    /// A previous snapshot to take settled resources' deep reads from (see [`super::scope`]);
+    /// `None` reads everything.
+    pub baseline: Option<&'a LiveSnapshotV1>,
 }
 
 /// Reads everything and builds the snapshot. The first failed AWS read stops it: a partial
 /// snapshot would make the planner see resources as missing.
+///
+/// With a baseline, deep reads of settled resources come from it (the rule is in
+/// [`super::scope`]); without one, everything is read.
 pub async fn gather<S, Z, R, D>(
     config: &Config,
     readers: &Readers<S, Z, R, D>,
@@ -74,6 +82,10 @@ where
         .collect();
     let everything = opts.targets.is_none();
     let n = opts.concurrency.max(1);
+    let mut scope = match opts.baseline {
+        Some(baseline) => Scope::scoped(config, &libraries, baseline),
+        None => Scope::full(),
+    };
 
     let wanted_identities: BTreeSet<String> = libraries
         .iter()
@@ -88,156 +100,138 @@ where
         })
         .collect();
 
-    let ses = async {
-        (opts.progress)("SES: account and identities");
-        let account = readers.ses.account().await?;
-        let listed = readers.ses.identities().await?;
-        let names: Vec<String> = listed
-            .into_iter()
-            .map(|i| i.name)
-            .filter(|name| everything || wanted_identities.contains(name))
-            .collect();
-        let identities: Vec<SesIdentity> = stream::iter(names)
-            .map(|name| async move { readers.ses.identity(&name).await })
-            .buffered(n)
-            .try_filter_map(|i| async move { Ok(i) })
-            .try_collect()
-            .await?;
-        let sets = readers.ses.configuration_sets().await?;
-        Ok::<_, ReadError>((account, identities, sets))
-    };
-
-    let route53 = async {
-        (opts.progress)("Route 53: hosted zones");
-        let zones = readers.route53.hosted_zones().await?;
-        let zones: Vec<HostedZone> = stream::iter(
-            zones
+    // List-level state, always live.
+    let lists = async {
+        let ses = async {
+            (opts.progress)("SES: account and identities");
+            let account = readers.ses.account().await?;
+            let listed: Vec<IdentitySummary> = readers
+                .ses
+                .identities()
+                .await?
                 .into_iter()
-                .filter(|z| everything || managed_domains.contains(&z.name)),
-        )
-        .map(|mut zone| async move {
-            zone.records = readers.route53.record_sets(&zone.id).await?;
-            zone.tags = readers.route53.zone_tags(&zone.id).await?;
-            Ok::<_, ReadError>(zone)
-        })
-        .buffered(n)
-        .try_collect()
-        .await?;
-        Ok::<_, ReadError>(zones)
-    };
-
-    let registrar = async {
-        (opts.progress)("Route 53 Domains: domains and operations");
-        let listed = readers.registrar.domains().await?;
-        let registered: BTreeSet<String> = listed.iter().map(|d| d.name.clone()).collect();
-        let domains: Vec<RegisteredDomain> = stream::iter(
-            listed
+                .filter(|i| everything || wanted_identities.contains(&i.name))
+                .collect();
+            let sets = readers.ses.configuration_sets().await?;
+            Ok::<_, ReadError>((account, listed, sets))
+        };
+        let route53 = async {
+            (opts.progress)("Route 53: hosted zones");
+            let zones: Vec<HostedZone> = readers
+                .route53
+                .hosted_zones()
+                .await?
                 .into_iter()
-                .filter(|d| everything || managed_domains.contains(&d.name)),
-        )
-        .map(|listed| async move {
-            let mut detail = readers.registrar.domain(&listed.name).await?;
-            // ListDomains knows the transfer lock, GetDomainDetail only the status codes.
-            detail.transfer_lock = listed.transfer_lock;
-            detail.auto_renew = detail.auto_renew.or(listed.auto_renew);
-            detail.expiry = detail.expiry.or(listed.expiry);
-            Ok::<_, ReadError>(detail)
-        })
-        .buffered(n)
-        .try_collect()
-        .await?;
-        let operations = readers.registrar.operations().await?;
-        let mut availability = Vec::new();
-        for domain in managed_domains.iter().filter(|d| !registered.contains(*d)) {
-            availability.push(readers.registrar.availability(domain).await?);
-        }
-        let tlds: BTreeSet<&str> = managed_domains
-            .iter()
-            .filter_map(|d| d.rsplit('.').next())
-            .collect();
-        let mut prices = Vec::new();
-        for tld in tlds {
-            prices.extend(readers.registrar.price(tld).await?);
-        }
-        Ok::<_, ReadError>((domains, operations, availability, prices))
+                .filter(|z| everything || managed_domains.contains(&z.name))
+                .collect();
+            Ok::<_, ReadError>(zones)
+        };
+        let registrar = async {
+            (opts.progress)("Route 53 Domains: domains and operations");
+            let listed = readers.registrar.domains().await?;
+            let registered: BTreeSet<String> = listed.iter().map(|d| d.name.clone()).collect();
+            let listed: Vec<RegisteredDomain> = listed
+                .into_iter()
+                .filter(|d| everything || managed_domains.contains(&d.name))
+                .collect();
+            let operations = readers.registrar.operations().await?;
+            let mut availability = Vec::new();
+            for domain in managed_domains.iter().filter(|d| !registered.contains(*d)) {
+                availability.push(readers.registrar.availability(domain).await?);
+            }
+            let tlds: BTreeSet<&str> = managed_domains
+                .iter()
+                .filter_map(|d| d.rsplit('.').next())
+                .collect();
+            let mut prices = Vec::new();
+            for tld in tlds {
+                prices.extend(readers.registrar.price(tld).await?);
+            }
+            Ok::<_, ReadError>((listed, operations, availability, prices))
+        };
+        tokio::try_join!(ses, route53, registrar)
     };
+    let (ses, listed_zones, registrar) = lists.await?;
+    let (account, listed_identities, sets) = ses;
+    let (listed_domains, operations, availability, prices) = registrar;
 
-    let (ses, zones, registrar) = tokio::try_join!(ses, route53, registrar)?;
-    let (account, identities, sets) = ses;
-    let (domains, operations, availability, prices) = registrar;
+    // Deep reads, except what the baseline holds for settled resources.
+    let mut deep = Deep::default();
+    deep.read(
+        readers,
+        &scope,
+        n,
+        &listed_identities,
+        &listed_zones,
+        &listed_domains,
+        |_| true,
+    )
+    .await?;
 
     (opts.progress)("DNS");
-    let by_name: BTreeMap<&str, &SesIdentity> =
-        identities.iter().map(|i| (i.name.as_str(), i)).collect();
-    let mut plans: Vec<DnsPlan> = libraries
+    let mut dns = Dns::default();
+    dns.judge(
+        readers,
+        &libraries,
+        &deep.identities,
+        &config.platform.aws_region,
+        n,
+    )
+    .await;
+    // A settled library whose DNS moved since the baseline is read again in depth.
+    let moved: Vec<&Library> = libraries
         .iter()
-        .filter_map(|l| dns_plan(l, &by_name, &config.platform.aws_region))
+        .copied()
+        .filter(|l| !scope.is_dirty(l) && scope.dns_moved(l, dns.verdicts.get(&l.id)))
         .collect();
-    let mut queries: BTreeSet<Query> = plans.iter().flat_map(|p| p.queries()).collect();
-    let mut obs: Observations = observe(&readers.dns, queries.iter().cloned(), n).await;
-    // SPF includes: ask, look again, until nothing new is wanted (bounded by SPF's own limit).
-    for _ in 0..=dns_check::SPF_LOOKUP_LIMIT {
-        let more: BTreeSet<Query> = plans
-            .iter()
-            .flat_map(|p| dns_check::spf_followups(p.domain.as_str(), &obs))
-            .filter(|q| !queries.contains(q))
-            .collect();
-        if more.is_empty() {
-            break;
+    if !moved.is_empty() {
+        for library in &moved {
+            scope.mark_dirty(library);
         }
-        obs.extend(observe(&readers.dns, more.iter().cloned(), n).await);
-        queries.extend(more);
+        let names: BTreeSet<String> = moved
+            .iter()
+            .flat_map(|l| {
+                let mut names: Vec<String> = l
+                    .method
+                    .ses_identity()
+                    .map(|d| d.to_string())
+                    .into_iter()
+                    .collect();
+                if let DeliveryMethod::ManagedDomain(m) = &l.method {
+                    names.push(m.domain.to_string());
+                }
+                names
+            })
+            .collect();
+        deep.read(
+            readers,
+            &scope,
+            n,
+            &listed_identities,
+            &listed_zones,
+            &listed_domains,
+            |name| names.contains(name),
+        )
+        .await?;
+        dns.judge(
+            readers,
+            &moved,
+            &deep.identities,
+            &config.platform.aws_region,
+            n,
+        )
+        .await;
     }
 
     (opts.progress)("SMTP probes");
-    let probes: BTreeMap<LibraryId, Result<ProbeV1, String>> =
-        stream::iter(libraries.iter().filter_map(|l| match &l.method {
-            DeliveryMethod::SmtpAccount(a) => Some((l.id.clone(), a)),
-            _ => None,
-        }))
-        .map(|(id, account)| async move {
-            let SecretRef::Env(var) = &account.password;
-            let Some(password) = (opts.secret_lookup)(var).filter(|p| !p.is_empty()) else {
-                return (
-                    id,
-                    Err(format!(
-                        "SMTP probe skipped: the password variable {var} is not set"
-                    )),
-                );
-            };
-            let target = ProbeTarget {
-                host: account.host.clone(),
-                port: account.port,
-                security: match account.security {
-                    SmtpSecurity::Tls => Security::Tls,
-                    SmtpSecurity::StartTls => Security::Starttls,
-                },
-                username: account.username.clone(),
-                password: Secret::new(password),
-                from: account.from.to_string(),
-                google: account.google.map(|g| match g {
-                    crate::model::GoogleAuth::AppPassword => GoogleAuthMode::AppPassword,
-                    crate::model::GoogleAuth::AccountPassword => GoogleAuthMode::AccountPassword,
-                }),
-            };
-            let report = probe::probe(&target, &opts.probe).await;
-            let result = ProbeV1 {
-                taken_at: snapshot::timestamp(report.taken_at),
-                verdict: report.verdict.key().to_string(),
-                codes: report.codes().into_iter().map(str::to_string).collect(),
-            };
-            (id, Ok(result))
-        })
-        .buffer_unordered(n)
-        .collect()
-        .await;
+    let probes = probe_all(&libraries, opts, n).await;
 
     let mut library_out = Vec::new();
     for library in &libraries {
         let mut notes = Vec::new();
         let identity = library.method.ses_identity().map(|d| d.to_string());
         if let Some(name) = &identity {
-            match by_name.get(name.as_str()) {
+            match deep.identities.get(name.as_str()) {
                 None => notes.push(format!("no SES identity {name} yet")),
                 Some(i) if i.dkim.as_ref().is_none_or(|d| d.tokens.is_empty()) => {
                     notes.push(format!("SES identity {name} has no Easy DKIM tokens"))
@@ -245,10 +239,6 @@ where
                 Some(_) => {}
             }
         }
-        let dns = plans
-            .iter()
-            .position(|p| p.library == library.id)
-            .map(|at| plans.swap_remove(at).judge(&obs));
         let smtp_probe = match probes.get(&library.id) {
             Some(Ok(p)) => Some(p.clone()),
             Some(Err(note)) => {
@@ -261,15 +251,29 @@ where
             id: library.id.as_str().to_string(),
             method: method_name(&library.method).to_string(),
             identity,
-            dns,
+            dns: dns.verdicts.remove(&library.id),
             smtp_probe,
+            desired: Some(desired_fingerprint(&config.platform, library)),
             notes,
         });
     }
 
+    let taken_at = snapshot::timestamp(taken_at);
+    let refresh = RefreshV1 {
+        mode: if scope.is_scoped() { "scoped" } else { "full" }.into(),
+        full_read_at: scope.full_read_at().unwrap_or_else(|| taken_at.clone()),
+        read_in_depth: if scope.is_scoped() {
+            scope.dirty_libraries().map(str::to_string).collect()
+        } else {
+            libraries
+                .iter()
+                .map(|l| l.id.as_str().to_string())
+                .collect()
+        },
+    };
     Ok(LiveSnapshotV1 {
         version: snapshot::VERSION,
-        taken_at: snapshot::timestamp(taken_at),
+        taken_at,
         region: config.platform.aws_region.clone(),
         targets: opts
             .targets
@@ -277,11 +281,11 @@ where
             .map(|t| t.iter().map(|id| id.as_str().to_string()).collect()),
         ses: SesV1 {
             account: (&account).into(),
-            identities: identities.iter().map(Into::into).collect(),
+            identities: deep.identities.into_values().collect(),
             configuration_sets: sets.into_iter().map(|s| s.name).collect(),
         },
         registrar: RegistrarV1 {
-            domains: domains.iter().map(Into::into).collect(),
+            domains: deep.domains.into_values().collect(),
             operations: operations.iter().map(Into::into).collect(),
             availability: availability
                 .into_iter()
@@ -301,10 +305,209 @@ where
                 .collect(),
         },
         route53: Route53V1 {
-            hosted_zones: zones.iter().map(Into::into).collect(),
+            hosted_zones: deep.zones.into_values().collect(),
         },
         libraries: library_out,
+        refresh: Some(refresh),
     })
+}
+
+/// The deep state of listed resources, by name.
+#[derive(Default)]
+struct Deep {
+    identities: BTreeMap<String, IdentityV1>,
+    domains: BTreeMap<String, DomainV1>,
+    /// By name and id: a public and a private zone may share a name.
+    zones: BTreeMap<(String, String), ZoneV1>,
+    /// The kinds and names of what was read live (not taken from the baseline), so a second
+    /// round does not ask for it again.
+    live: BTreeSet<(String, String)>,
+}
+
+const SES: &str = "ses-identity";
+const ZONE: &str = "hosted-zone";
+const DOMAIN: &str = "domain";
+
+impl Deep {
+    /// Reads (or takes from the baseline) the deep state of every listed resource `which`
+    /// names and that was not read live before, replacing what was there.
+    #[allow(clippy::too_many_arguments)]
+    async fn read<S, Z, R, D>(
+        &mut self,
+        readers: &Readers<S, Z, R, D>,
+        scope: &Scope<'_>,
+        n: usize,
+        identities: &[IdentitySummary],
+        zones: &[HostedZone],
+        domains: &[RegisteredDomain],
+        which: impl Fn(&str) -> bool,
+    ) -> Result<(), ReadError>
+    where
+        S: SesReader + Sync,
+        Z: Route53Reader + Sync,
+        R: RegistrarReader + Sync,
+        D: DnsReader + Sync,
+    {
+        let which = |kind: &str, name: &str| {
+            which(name) && !self.live.contains(&(kind.to_string(), name.to_string()))
+        };
+        let ses = async {
+            stream::iter(identities.iter().filter(|i| which(SES, &i.name)))
+                .map(|listed| async move {
+                    if let Some(kept) = scope.identity(listed) {
+                        return Ok(Some(Kept(kept)));
+                    }
+                    let read = readers.ses.identity(&listed.name).await?;
+                    Ok::<_, ReadError>(read.as_ref().map(IdentityV1::from).map(Live))
+                })
+                .buffered(n)
+                .try_filter_map(|i| async move { Ok(i) })
+                .try_collect::<Vec<Read<IdentityV1>>>()
+                .await
+        };
+        let route53 = async {
+            stream::iter(zones.iter().filter(|z| which(ZONE, &z.name)))
+                .map(|listed| async move {
+                    if let Some(kept) = scope.zone(listed) {
+                        return Ok(Kept(kept));
+                    }
+                    let mut zone = listed.clone();
+                    zone.records = readers.route53.record_sets(&zone.id).await?;
+                    zone.tags = readers.route53.zone_tags(&zone.id).await?;
+                    Ok::<_, ReadError>(Live(ZoneV1::from(&zone)))
+                })
+                .buffered(n)
+                .try_collect::<Vec<Read<ZoneV1>>>()
+                .await
+        };
+        let registrar = async {
+            stream::iter(domains.iter().filter(|d| which(DOMAIN, &d.name)))
+                .map(|listed| async move {
+                    if let Some(kept) = scope.domain(listed) {
+                        return Ok(Kept(kept));
+                    }
+                    let mut detail = readers.registrar.domain(&listed.name).await?;
+                    // ListDomains knows the transfer lock, GetDomainDetail only the status codes.
+                    detail.transfer_lock = listed.transfer_lock;
+                    detail.auto_renew = detail.auto_renew.or(listed.auto_renew);
+                    detail.expiry = detail.expiry.or(listed.expiry);
+                    Ok::<_, ReadError>(Live(DomainV1::from(&detail)))
+                })
+                .buffered(n)
+                .try_collect::<Vec<Read<DomainV1>>>()
+                .await
+        };
+        let (identities, zones, domains) = tokio::try_join!(ses, route53, registrar)?;
+        for read in identities {
+            let i = self.note(SES, read, |i| &i.name);
+            self.identities.insert(i.name.clone(), i);
+        }
+        for read in zones {
+            let z = self.note(ZONE, read, |z| &z.name);
+            self.zones.insert((z.name.clone(), z.id.clone()), z);
+        }
+        for read in domains {
+            let d = self.note(DOMAIN, read, |d| &d.name);
+            self.domains.insert(d.name.clone(), d);
+        }
+        Ok(())
+    }
+
+    fn note<T>(&mut self, kind: &str, read: Read<T>, name: impl Fn(&T) -> &String) -> T {
+        match read {
+            Live(t) => {
+                self.live.insert((kind.to_string(), name(&t).clone()));
+                t
+            }
+            Kept(t) => t,
+        }
+    }
+}
+
+/// A deep read: asked now, or kept from the baseline.
+enum Read<T> {
+    Live(T),
+    Kept(T),
+}
+use Read::{Kept, Live};
+
+/// The DNS verdicts of libraries, and every answer asked so far (so a second round asks only
+/// what is new).
+#[derive(Default)]
+struct Dns {
+    asked: BTreeSet<Query>,
+    obs: Observations,
+    verdicts: BTreeMap<LibraryId, DnsV1>,
+}
+
+impl Dns {
+    async fn judge<S, Z, R, D>(
+        &mut self,
+        readers: &Readers<S, Z, R, D>,
+        libraries: &[&Library],
+        identities: &BTreeMap<String, IdentityV1>,
+        region: &str,
+        n: usize,
+    ) where
+        D: DnsReader + Sync,
+    {
+        let plans: Vec<DnsPlan> = libraries
+            .iter()
+            .filter_map(|l| dns_plan(l, identities, region))
+            .collect();
+        let mut wanted: BTreeSet<Query> = plans.iter().flat_map(|p| p.queries()).collect();
+        // SPF includes: ask, look again, until nothing new is wanted (bounded by SPF's own limit).
+        for _ in 0..=dns_check::SPF_LOOKUP_LIMIT + 1 {
+            let new: Vec<Query> = wanted.difference(&self.asked).cloned().collect();
+            if new.is_empty() {
+                break;
+            }
+            self.obs
+                .extend(observe(&readers.dns, new.iter().cloned(), n).await);
+            self.asked.extend(new);
+            wanted = plans
+                .iter()
+                .flat_map(|p| dns_check::spf_followups(p.domain.as_str(), &self.obs))
+                .collect();
+        }
+        for plan in plans {
+            let id = plan.library.clone();
+            self.verdicts.insert(id, plan.judge(&self.obs));
+        }
+    }
+}
+
+async fn probe_all(
+    libraries: &[&Library],
+    opts: &GatherOptions<'_>,
+    n: usize,
+) -> BTreeMap<LibraryId, Result<ProbeV1, String>> {
+    stream::iter(libraries.iter().filter_map(|l| match &l.method {
+        DeliveryMethod::SmtpAccount(a) => Some((l.id.clone(), a)),
+        _ => None,
+    }))
+    .map(|(id, account)| async move {
+        let SecretRef::Env(var) = &account.password;
+        let Some(password) = (opts.secret_lookup)(var).filter(|p| !p.is_empty()) else {
+            return (
+                id,
+                Err(format!(
+                    "SMTP probe skipped: the password variable {var} is not set"
+                )),
+            );
+        };
+        let target = ProbeTarget::for_account(account, Secret::new(password));
+        let report = probe::probe(&target, &opts.probe).await;
+        let result = ProbeV1 {
+            taken_at: snapshot::timestamp(report.taken_at),
+            verdict: report.verdict.key().to_string(),
+            codes: report.codes().into_iter().map(str::to_string).collect(),
+        };
+        (id, Ok(result))
+    })
+    .buffer_unordered(n)
+    .collect()
+    .await
 }
 
 fn method_name(method: &DeliveryMethod) -> &'static str {
@@ -325,7 +528,7 @@ struct DnsPlan {
 
 fn dns_plan(
     library: &Library,
-    identities: &BTreeMap<&str, &SesIdentity>,
+    identities: &BTreeMap<String, IdentityV1>,
     region: &str,
 ) -> Option<DnsPlan> {
     let domain = library.method.ses_identity()?.clone();
@@ -709,6 +912,7 @@ mod tests {
             probe: ProbeOptions::default(),
             secret_lookup: &lookup,
             progress: &progress,
+            baseline: None,
         };
         gather(
             &config(),

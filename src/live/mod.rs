@@ -8,7 +8,8 @@
 //!   [`aws`] holds what the AWS adapters share (configuration, rate limiter, error mapping).
 //! - [`facts`]: what the readers return, as plain data; [`error`]: why a read failed.
 //! - [`ownership`]: pure classification of live resources as managed, adoptable or not ours.
-//! - [`gather`]: reads everything for a set of libraries into a snapshot.
+//! - [`gather`]: reads everything for a set of libraries into a snapshot; [`scope`]: which
+//!   deep reads a refresh may take from a previous snapshot.
 //! - [`snapshot`]: the versioned live-state file `mailform refresh` writes and `--live` reads.
 
 pub mod aws;
@@ -20,6 +21,7 @@ pub mod gather;
 pub mod ownership;
 pub mod registrar;
 pub mod route53;
+pub mod scope;
 pub mod ses;
 pub mod snapshot;
 

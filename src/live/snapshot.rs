@@ -29,6 +29,20 @@ pub struct LiveSnapshotV1 {
     pub registrar: RegistrarV1,
     pub route53: Route53V1,
     pub libraries: Vec<LibraryV1>,
+    /// How much was read live; absent in snapshots from before scoped refreshes.
+    #[serde(default)]
+    pub refresh: Option<RefreshV1>,
+}
+
+/// How a snapshot was read: everything (`full`), or against a baseline (`scoped`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefreshV1 {
+    /// `full` or `scoped`.
+    pub mode: String,
+    /// When the oldest reused deep read was read live: `taken_at` of a full refresh.
+    pub full_read_at: String,
+    /// The libraries whose resources were read in depth (all of them in a full refresh).
+    pub read_in_depth: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,6 +171,9 @@ pub struct LibraryV1 {
     pub identity: Option<String>,
     pub dns: Option<DnsV1>,
     pub smtp_probe: Option<ProbeV1>,
+    /// The fingerprint of the library's desired state when this was read (see `live::scope`).
+    #[serde(default)]
+    pub desired: Option<String>,
     /// Why something was not read, e.g. a probe skipped for an unset password variable.
     pub notes: Vec<String>,
 }

@@ -126,6 +126,26 @@ pub struct ProbeTarget {
 }
 
 impl ProbeTarget {
+    /// The target a library's `smtp-account` describes, with the password looked up.
+    pub fn for_account(account: &crate::model::SmtpAccount, password: Secret) -> Self {
+        use crate::model::{GoogleAuth, SmtpSecurity};
+        ProbeTarget {
+            host: account.host.clone(),
+            port: account.port,
+            security: match account.security {
+                SmtpSecurity::Tls => Security::Tls,
+                SmtpSecurity::StartTls => Security::Starttls,
+            },
+            username: account.username.clone(),
+            password,
+            from: account.from.to_string(),
+            google: account.google.map(|g| match g {
+                GoogleAuth::AppPassword => GoogleAuthMode::AppPassword,
+                GoogleAuth::AccountPassword => GoogleAuthMode::AccountPassword,
+            }),
+        }
+    }
+
     /// What may be shown of the target: everything but the password.
     pub fn summary(&self) -> TargetSummary {
         TargetSummary {

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use mailform::live::snapshot::{
-    self, DkimV1, IdentityV1, LibraryV1, LiveSnapshotV1, ProbeV1, RegistrarV1, Route53V1,
-    SesAccountV1, SesV1, SnapshotError,
+    self, DkimV1, IdentityV1, LibraryV1, LiveSnapshotV1, ProbeV1, RefreshV1, RegistrarV1,
+    Route53V1, SesAccountV1, SesV1, SnapshotError,
 };
 
 fn sample() -> LiveSnapshotV1 {
@@ -61,8 +61,14 @@ fn sample() -> LiveSnapshotV1 {
                 verdict: "pass".into(),
                 codes: vec!["smtp::connect::ok".into()],
             }),
+            desired: Some("0f".repeat(32)),
             notes: vec![],
         }],
+        refresh: Some(RefreshV1 {
+            mode: "scoped".into(),
+            full_read_at: "2026-11-25T03:00:00Z".into(),
+            read_in_depth: vec![],
+        }),
     }
 }
 

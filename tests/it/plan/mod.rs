@@ -2,6 +2,8 @@
 
 mod cli;
 mod planner;
+#[cfg(feature = "sandbox")]
+mod scope;
 
 use mailform::plan::*;
 use mailform::render::plan::{GITHUB_COMMENT_LIMIT, Style, to_json, to_markdown, to_text};

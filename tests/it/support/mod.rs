@@ -4,6 +4,8 @@
 
 pub mod certs;
 pub mod cli;
+#[cfg(feature = "sandbox")]
+pub mod estate;
 pub mod exim;
 pub mod fake;
 pub mod json_schema;

@@ -1,0 +1,199 @@
+//! Refresh scope: which deep reads a refresh may take from a previous snapshot (the baseline)
+//! instead of asking AWS again. Pure: no I/O, only comparisons.
+//!
+//! The rule, so that a plan over a converged estate of a thousand libraries does not make a
+//! thousand `GetEmailIdentity` calls at SES's one request a second:
+//!
+//! * list-level state is always read live: `ListEmailIdentities` (every identity's name and
+//!   verification status), `ListDomains` (auto-renew, transfer lock, expiry),
+//!   `ListHostedZones`, `ListOperations`, the account and the configuration sets, prices and
+//!   availability;
+//! * DNS is always asked live for every library, and SMTP accounts are always probed;
+//! * a deep read (`GetEmailIdentity`, `GetDomainDetail`, a zone's records and tags) is reused
+//!   from the baseline only when the resource is *settled*: it is in the baseline, its
+//!   list-level state is unchanged (an identity must be `SUCCESS` in both), and it belongs to
+//!   no *dirty* library;
+//! * a library is dirty when the baseline has no record of it, when its desired state (its file
+//!   and the platform settings, as a fingerprint) changed since the baseline, or when its DNS
+//!   verdicts now differ from the baseline's (a record removed or changed): a dirty library's
+//!   resources are read in depth and its DNS judged again with what that read found.
+//!
+//! What a scoped refresh cannot see is an out-of-band change to a settled resource that shows
+//! neither in the list calls nor in DNS: say, a MAIL FROM domain or configuration set changed
+//! by hand in the console on an identity that stays verified. The scheduled drift check runs
+//! with `--refresh full`, which reads everything, and catches those within a day.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{Config, DeliveryMethod, Library, Platform};
+use crate::plan::saved::sha256;
+
+use super::facts::{HostedZone, IdentitySummary, RegisteredDomain, Status};
+use super::snapshot::{DnsV1, DomainV1, IdentityV1, LibraryV1, LiveSnapshotV1, ZoneV1};
+
+/// The fingerprint of what a library asks for, platform settings included. Stored per library
+/// in every snapshot; a different fingerprint makes the library dirty.
+pub fn desired_fingerprint(platform: &Platform, library: &Library) -> String {
+    sha256(format!("{platform:?}\n{library:?}").as_bytes())
+}
+
+/// Which deep reads may come from the baseline.
+pub struct Scope<'a> {
+    baseline: Option<&'a LiveSnapshotV1>,
+    /// Resource names (identities, domains, zones) of dirty libraries.
+    dirty_names: BTreeSet<String>,
+    dirty_libraries: BTreeSet<String>,
+}
+
+impl<'a> Scope<'a> {
+    /// Everything read in depth.
+    pub fn full() -> Self {
+        Scope {
+            baseline: None,
+            dirty_names: BTreeSet::new(),
+            dirty_libraries: BTreeSet::new(),
+        }
+    }
+
+    /// Scoped against `baseline`; `libraries` are the ones this refresh covers. A baseline of
+    /// another region is no baseline at all.
+    pub fn scoped(config: &Config, libraries: &[&Library], baseline: &'a LiveSnapshotV1) -> Self {
+        if baseline.region != config.platform.aws_region {
+            return Scope::full();
+        }
+        let before: BTreeMap<&str, &LibraryV1> = baseline
+            .libraries
+            .iter()
+            .map(|l| (l.id.as_str(), l))
+            .collect();
+        let mut scope = Scope {
+            baseline: Some(baseline),
+            dirty_names: BTreeSet::new(),
+            dirty_libraries: BTreeSet::new(),
+        };
+        for library in libraries {
+            let now = desired_fingerprint(&config.platform, library);
+            let same = before
+                .get(library.id.as_str())
+                .and_then(|b| b.desired.as_deref())
+                .is_some_and(|then| then == now);
+            if !same {
+                scope.mark_dirty(library);
+            }
+        }
+        scope
+    }
+
+    /// Whether a baseline is in use at all.
+    pub fn is_scoped(&self) -> bool {
+        self.baseline.is_some()
+    }
+
+    /// When the reused deep reads were last read in full: the baseline's own full read.
+    pub fn full_read_at(&self) -> Option<String> {
+        let b = self.baseline?;
+        Some(
+            b.refresh
+                .as_ref()
+                .map_or_else(|| b.taken_at.clone(), |r| r.full_read_at.clone()),
+        )
+    }
+
+    pub fn mark_dirty(&mut self, library: &Library) {
+        self.dirty_libraries.insert(library.id.as_str().to_string());
+        self.dirty_names.extend(resource_names(library));
+    }
+
+    pub fn is_dirty(&self, library: &Library) -> bool {
+        self.baseline.is_none() || self.dirty_libraries.contains(library.id.as_str())
+    }
+
+    /// The libraries read in depth, sorted.
+    pub fn dirty_libraries(&self) -> impl Iterator<Item = &str> {
+        self.dirty_libraries.iter().map(String::as_str)
+    }
+
+    /// The baseline's deep read of a listed identity, when it has settled.
+    pub fn identity(&self, listed: &IdentitySummary) -> Option<IdentityV1> {
+        if self.dirty_names.contains(&listed.name)
+            || listed.verification_status != Some(Status::Success)
+        {
+            return None;
+        }
+        self.baseline?
+            .ses
+            .identities
+            .iter()
+            .find(|i| i.name == listed.name && i.verification_status.as_deref() == Some("SUCCESS"))
+            .cloned()
+    }
+
+    /// The baseline's deep read of a listed domain, when its list-level state is unchanged.
+    pub fn domain(&self, listed: &RegisteredDomain) -> Option<DomainV1> {
+        if self.dirty_names.contains(&listed.name) {
+            return None;
+        }
+        let now = DomainV1::from(listed);
+        self.baseline?
+            .registrar
+            .domains
+            .iter()
+            .find(|d| {
+                d.name == now.name
+                    && d.auto_renew == now.auto_renew
+                    && d.transfer_lock == now.transfer_lock
+                    && d.expiry == now.expiry
+            })
+            .cloned()
+    }
+
+    /// The baseline's records and tags of a listed zone, when it is the same zone.
+    pub fn zone(&self, listed: &HostedZone) -> Option<ZoneV1> {
+        if self.dirty_names.contains(&listed.name) {
+            return None;
+        }
+        self.baseline?
+            .route53
+            .hosted_zones
+            .iter()
+            .find(|z| z.id == listed.id && z.name == listed.name && z.private == listed.private)
+            .cloned()
+    }
+
+    /// Whether a settled library's DNS verdicts now differ from the baseline's: a record was
+    /// removed, changed or fixed since, so its resources must be read again.
+    pub fn dns_moved(&self, library: &Library, now: Option<&DnsV1>) -> bool {
+        let Some(baseline) = self.baseline else {
+            return false;
+        };
+        let then = baseline
+            .libraries
+            .iter()
+            .find(|l| l.id == library.id.as_str())
+            .and_then(|l| l.dns.as_ref());
+        let verdicts = |d: Option<&DnsV1>| {
+            d.map(|d| {
+                d.dkim
+                    .iter()
+                    .chain(&d.mail_from)
+                    .map(|c| (c.name.clone(), c.rtype.clone(), c.verdict.clone()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        verdicts(then) != verdicts(now)
+    }
+}
+
+/// The SES identity, registered domain and hosted zone a library's method involves.
+fn resource_names(library: &Library) -> Vec<String> {
+    let mut names: Vec<String> = library
+        .method
+        .ses_identity()
+        .map(|d| d.as_str().to_string())
+        .into_iter()
+        .collect();
+    if let DeliveryMethod::ManagedDomain(m) = &library.method {
+        names.push(m.domain.as_str().to_string());
+    }
+    names
+}
