@@ -5,6 +5,8 @@ mod apply;
 mod costs;
 mod dns;
 mod fmt;
+#[cfg(feature = "sandbox")]
+mod iam;
 mod live;
 mod plan;
 mod probe;

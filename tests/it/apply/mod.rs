@@ -7,20 +7,20 @@ use mailform::sandbox::{FaultKind, FaultRule, SandboxConfig, SandboxHandle, Serv
 use crate::support::cli::{Cli, Output};
 use crate::support::sandbox as harness;
 
-fn library(id: &str, extra: &str) -> String {
+pub(crate) fn library(id: &str, extra: &str) -> String {
     format!(
         "library \"{id}\" {{\n    name \"{id}\"\n    it-contact \"it@{id}.example.org\"\n\n    ses-domain {{\n        from \"noreply@{id}.example.org\"\n{extra}    }}\n}}\n"
     )
 }
 
 /// A sandbox started in this test, with its state in a temp dir, and the binary's flags for it.
-struct World {
+pub(crate) struct World {
     _dir: tempfile::TempDir,
-    sandbox: SandboxHandle,
+    pub(crate) sandbox: SandboxHandle,
 }
 
 impl World {
-    fn new() -> World {
+    pub(crate) fn new() -> World {
         let dir = tempfile::tempdir().expect("temp dir");
         let sandbox = harness::start_with(SandboxConfig {
             state_dir: Some(dir.path().to_path_buf()),
@@ -29,7 +29,7 @@ impl World {
         World { _dir: dir, sandbox }
     }
 
-    fn args(&self, command: &[&str]) -> Vec<String> {
+    pub(crate) fn args(&self, command: &[&str]) -> Vec<String> {
         let e = self.sandbox.endpoints();
         let mut out: Vec<String> = command.iter().map(|s| s.to_string()).collect();
         let dns = e.dns.to_string();
@@ -60,7 +60,7 @@ impl World {
         out
     }
 
-    fn run(&self, cli: &Cli, command: &[&str]) -> Output {
+    pub(crate) fn run(&self, cli: &Cli, command: &[&str]) -> Output {
         Cli::reuse(cli, self.args(command)).run()
     }
 
@@ -89,7 +89,7 @@ impl World {
     }
 }
 
-fn cli() -> Cli {
+pub(crate) fn cli() -> Cli {
     Cli::with_platform()
         .env("AWS_ACCESS_KEY_ID", "AKIDSANDBOXTEST")
         .env("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
@@ -564,14 +564,14 @@ async fn submit_registration(world: &World, domain: &str) {
 }
 
 /// Registers `domain` and lets the registration complete.
-async fn registered(world: &World, domain: &str) {
+pub(crate) async fn registered(world: &World, domain: &str) {
     submit_registration(world, domain).await;
     world
         .sandbox
         .advance_clock(std::time::Duration::from_secs(60 * 60));
 }
 
-fn managed(domain: &str, extra: &str) -> String {
+pub(crate) fn managed(domain: &str, extra: &str) -> String {
     format!(
         "library \"ogdenville\" {{\n    name \"Ogdenville\"\n    it-contact \"it@ogdenville.example.org\"\n\n    managed-domain {{\n        domain \"{domain}\"\n        from \"noreply@{domain}\"\n{extra}    }}\n}}\n"
     )

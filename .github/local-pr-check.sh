@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The pull-request job of .github/workflows/plan.yml, run locally against the in-process
+# sandbox instead of AWS: build (with the sandbox), fmt --check, validate --format github, and
+# the plan as the sticky comment's Markdown body plus the plan file (plan --out).
+#
+#   bash .github/local-pr-check.sh [OUT_DIR]      # OUT_DIR defaults to a new temporary directory
+#
+# Exits non-zero when a step fails, as the job would (plan: 0, 2 and 3 are fine, 1 fails).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out="${1:-$(mktemp -d)}"
+mkdir -p "$out"
+
+step() { printf '\n--> %s\n' "$*"; }
+
+step "build (debug, --features sandbox)"
+cargo build --locked --features sandbox --bin mailform
+target_dir="$(cargo metadata --format-version 1 --no-deps \
+  | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+mailform="$target_dir/debug/mailform"
+
+step "mailform fmt --check"
+"$mailform" fmt --check libraries/
+
+step "mailform validate --format github"
+"$mailform" validate --format github libraries/
+
+step "mailform plan --sandbox --format markdown --out"
+set +e
+"$mailform" plan --sandbox --sandbox-dir "$out/sandbox" --out "$out/plan.bin" \
+  --format markdown --detailed-exitcode >"$out/body.md"
+code=$?
+set -e
+if [ "$code" = 1 ]; then
+  echo "mailform plan failed (exit 1)" >&2
+  exit 1
+fi
+{
+  echo "<!-- mailform-plan -->"
+  echo "**mailform plan** for $(git rev-parse --short=12 HEAD 2>/dev/null || echo 'this tree'), against the local sandbox (exit $code)."
+  echo
+  cat "$out/body.md"
+} >"$out/plan.md"
+[ -s "$out/plan.bin" ] || { echo "plan wrote no plan file" >&2; exit 1; }
+
+echo
+echo "comment body: $out/plan.md"
+echo "plan file:    $out/plan.bin"

@@ -1,0 +1,524 @@
+//! The IAM policies in `.github/iam/` grant exactly the AWS actions mailform calls, no more.
+//!
+//! Two sources of truth, checked against each other and against the policies:
+//! * **static**: every AWS SDK call in `src/` (`.client.<operation>()`), the service from the
+//!   file's `aws_sdk_*::Client`, and the role from the impl it sits in (`…Reader` impls read,
+//!   so the plan role needs them; the apply role needs everything, since apply re-reads);
+//! * **dynamic**: the operations the sandbox logs while the real binary plans, refreshes and
+//!   applies through scenarios that reach every method (purchase, method switch, auto-renew
+//!   both ways, DKIM key length, configuration set, both transfer kinds).
+//!
+//! The plan policy must equal the static read set and the apply policy the static whole, after
+//! mapping API operations to IAM actions; what the scenarios call must be in the static set (so
+//! a call the scan misses, or a name IAM spells differently, fails here too).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use mailform::sandbox::{LogEntry, Service};
+
+use crate::apply::{World, cli, library, managed, registered};
+use crate::support::cli::{Cli, repo};
+
+const PLAN_POLICY: &str = ".github/iam/plan-role-policy.json";
+const APPLY_POLICY: &str = ".github/iam/apply-role-policy.json";
+
+/// IAM actions an API operation needs besides its own `prefix:Operation`, from AWS's Service
+/// Authorization Reference.
+const ALSO_NEEDS: &[(&str, &str)] = &[
+    // mailform tags the identity in the CreateEmailIdentity request; SES v2 authorises tags
+    // given at creation as `ses:TagResource`.
+    ("ses:CreateEmailIdentity", "ses:TagResource"),
+    // Route 53 Domains creates the new domain's hosted zone with the caller's permissions
+    // (AWS's own AmazonRoute53DomainsFullAccess grants it for this reason).
+    ("route53domains:RegisterDomain", "route53:CreateHostedZone"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+}
+
+/// One SDK call found in the source: where, and which role needs it.
+#[derive(Debug, Clone)]
+struct Call {
+    file: String,
+    access: Access,
+}
+
+#[test]
+fn the_policies_grant_exactly_the_actions_the_code_calls() {
+    let calls = sdk_calls();
+    let mut problems = Vec::new();
+    check_policy(
+        PLAN_POLICY,
+        &calls,
+        |c| c.access == Access::Read,
+        &mut problems,
+    );
+    check_policy(APPLY_POLICY, &calls, |_| true, &mut problems);
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+}
+
+#[test]
+fn the_scan_finds_the_calls_of_every_service_for_both_roles() {
+    // Guards the scanner itself: if it found nothing it would pass empty policies.
+    let calls = sdk_calls();
+    for prefix in ["ses:", "route53:", "route53domains:"] {
+        for access in [Access::Read, Access::Write] {
+            assert!(
+                calls
+                    .iter()
+                    .any(|(op, c)| op.starts_with(prefix) && c.access == access),
+                "the scan of src/ found no {access:?} call for {prefix}: {calls:#?}"
+            );
+        }
+    }
+    assert_eq!(
+        calls.get("ses:ListEmailIdentities").map(|c| c.access),
+        Some(Access::Read)
+    );
+    assert_eq!(
+        calls.get("route53domains:RegisterDomain").map(|c| c.access),
+        Some(Access::Write)
+    );
+    assert_eq!(
+        snake_to_camel("list_tags_for_resource"),
+        "ListTagsForResource"
+    );
+}
+
+#[test]
+fn a_policy_missing_or_adding_an_action_is_reported_with_the_file_to_edit() {
+    let calls: BTreeMap<String, Call> = [
+        ("ses:GetAccount", Access::Read),
+        ("ses:CreateEmailIdentity", Access::Write),
+    ]
+    .into_iter()
+    .map(|(op, access)| {
+        let call = Call {
+            file: "src/live/ses.rs".into(),
+            access,
+        };
+        (op.to_string(), call)
+    })
+    .collect();
+    let granted: BTreeSet<String> = ["ses:GetAccount", "ses:SendEmail"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let mut problems = Vec::new();
+    compare(APPLY_POLICY, &granted, &calls, |_| true, &mut problems);
+    assert_eq!(
+        problems,
+        [
+            ".github/iam/apply-role-policy.json lacks `ses:CreateEmailIdentity` (CreateEmailIdentity, called in src/live/ses.rs): add it",
+            ".github/iam/apply-role-policy.json lacks `ses:TagResource` (CreateEmailIdentity, called in src/live/ses.rs): add it",
+            ".github/iam/apply-role-policy.json grants `ses:SendEmail`, which mailform never calls: remove it",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it() {
+    let calls = sdk_calls();
+    let mut seen = Seen::default();
+
+    // The plan role: refresh and plan of every example library, on a fresh sandbox.
+    let world = World::new();
+    let mut examples = cli();
+    for entry in std::fs::read_dir(repo().join("libraries")).expect("libraries/") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".kdl") && name != "_platform.kdl" {
+            let text = std::fs::read_to_string(&path).expect("read an example");
+            examples = examples.file(&format!("libraries/{name}"), &text);
+        }
+    }
+    seen.plan(&world, &examples, &["refresh", "--out", "live.json"], 0);
+    seen.plan(&world, &examples, &["plan", "--detailed-exitcode"], 2);
+
+    // The apply role, from nothing: an SES domain with MAIL FROM and a configuration set, and a
+    // managed domain bought.
+    let world = World::new();
+    for set in ["library-notices", "library-receipts"] {
+        crate::support::sandbox::ses(&world.sandbox)
+            .create_configuration_set()
+            .configuration_set_name(set)
+            .send()
+            .await
+            .expect("a configuration set");
+    }
+    let ses_domain = library(
+        "springfield",
+        "        mail-from \"bounce.springfield.example.org\"\n        configuration-set \"library-notices\"\n",
+    );
+    let bought = "shelbyville-mail.org";
+    let estate = cli().file("libraries/springfield.kdl", &ses_domain).file(
+        "libraries/shelbyville.kdl",
+        &managed(bought, "").replace("ogdenville", "shelbyville"),
+    );
+    seen.plan(&world, &estate, &["plan", "--out", "plan.json"], 0);
+    seen.apply(
+        &world,
+        &estate,
+        &["apply", "plan.json", "--allow-purchase", bought],
+    );
+    // A new key length and configuration set for the identity made above.
+    edit(
+        &estate,
+        "libraries/springfield.kdl",
+        &ses_domain
+            .replace(
+                "    ses-domain {\n",
+                "    ses-domain {\n        dkim-key-length 1024\n",
+            )
+            .replace("library-notices", "library-receipts"),
+    );
+    seen.apply(&world, &estate, &["apply", "--auto-approve"]);
+    // A method switch: the SES identity goes.
+    edit(
+        &estate,
+        "libraries/springfield.kdl",
+        "library \"springfield\" {\n    name \"Springfield\"\n    it-contact \"it@springfield.example.org\"\n\n    smtp-account {\n        host \"smtp.springfield.example.org\"\n        port 465\n        security \"tls\"\n        username \"notices\"\n        password env=\"SPRINGFIELD_SMTP_PASSWORD\"\n        from \"notices@springfield.example.org\"\n    }\n}\n",
+    );
+    seen.apply(
+        &world,
+        &estate,
+        &["apply", "--auto-approve", "--allow-destroy"],
+    );
+
+    // A registered managed domain: auto-renew off, then on again.
+    const DOMAIN: &str = "ogdenville-mail.org";
+    for (extra, transfer) in [
+        ("        auto-renew #false\n", None),
+        ("        auto-renew #true\n", None),
+        (
+            "        transfer-to-aws-account \"111122223333\"\n",
+            Some("TransferDomainToAnotherAwsAccount"),
+        ),
+        (
+            "        transfer-to-registrar\n",
+            Some("RetrieveDomainAuthCode"),
+        ),
+    ] {
+        let world = World::new();
+        registered(&world, DOMAIN).await;
+        if extra.contains("#true") {
+            edit_and_apply_auto_renew_off(&world, &mut seen, DOMAIN);
+        }
+        let estate = cli().file("libraries/ogdenville.kdl", &managed(DOMAIN, extra));
+        seen.plan(&world, &estate, &["plan"], 0);
+        seen.apply(&world, &estate, &["apply", "--auto-approve"]);
+        if let Some(op) = transfer {
+            assert!(
+                seen.apply.contains_key(&format!("route53domains:{op}")),
+                "the scenario `{extra}` did not reach {op}"
+            );
+        }
+    }
+
+    let mut problems = Vec::new();
+    for (action, first) in &seen.plan {
+        match calls.get(action) {
+            None => problems.push(format!(
+                "plan/refresh called {action} (during `{first}`), which the scan of src/ does not find; teach tests/it/iam.rs to see it"
+            )),
+            Some(c) if c.access == Access::Write => problems.push(format!(
+                "plan/refresh called {action} (during `{first}`), which sits in a Writer impl in {}",
+                c.file
+            )),
+            Some(_) => {}
+        }
+    }
+    for (action, first) in &seen.apply {
+        if !calls.contains_key(action) {
+            problems.push(format!(
+                "apply called {action} (during `{first}`), which the scan of src/ does not find; teach tests/it/iam.rs to see it"
+            ));
+        }
+    }
+    // What a role's runs called must be in its policy (the static check above covers the rest).
+    for (policy, actions) in [(PLAN_POLICY, &seen.plan), (APPLY_POLICY, &seen.apply)] {
+        let granted = granted(policy);
+        for action in actions.keys().flat_map(|a| iam_actions(a)) {
+            if !granted.contains(&action) {
+                problems.push(format!(
+                    "{policy} lacks `{action}`, which the binary called"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+
+    let reached: BTreeSet<&String> = seen.plan.keys().chain(seen.apply.keys()).collect();
+    let unreached: Vec<&String> = calls.keys().filter(|a| !reached.contains(a)).collect();
+    // Not a failure: the static check covers these. Shown so a new call gets a scenario.
+    if !unreached.is_empty() {
+        eprintln!("no scenario reached: {unreached:?}");
+    }
+}
+
+/// Turns a registered domain's auto-renew off first, so that `auto-renew #true` has work to do.
+fn edit_and_apply_auto_renew_off(world: &World, seen: &mut Seen, domain: &str) {
+    let off = cli().file(
+        "libraries/ogdenville.kdl",
+        &managed(domain, "        auto-renew #false\n"),
+    );
+    seen.apply(world, &off, &["apply", "--auto-approve"]);
+}
+
+fn edit(cli: &Cli, path: &str, text: &str) {
+    std::fs::write(cli.path().join(path), text).expect("edit a library file");
+}
+
+/// The IAM actions (API operation form, e.g. `ses:GetAccount`) each role's runs called, each
+/// with the first command that called it.
+#[derive(Default)]
+struct Seen {
+    plan: BTreeMap<String, String>,
+    apply: BTreeMap<String, String>,
+}
+
+impl Seen {
+    fn plan(&mut self, world: &World, cli: &Cli, command: &[&str], code: i32) {
+        let log = run(world, cli, command, code);
+        record(&mut self.plan, command, log);
+    }
+
+    fn apply(&mut self, world: &World, cli: &Cli, command: &[&str]) {
+        let log = run(world, cli, command, 0);
+        record(&mut self.apply, command, log);
+    }
+}
+
+fn run(world: &World, cli: &Cli, command: &[&str], code: i32) -> Vec<LogEntry> {
+    let mut args = world.args(command);
+    if command.first() == Some(&"refresh") {
+        // refresh has no --today: it reads, and judges nothing.
+        let at = args.iter().position(|a| a == "--today").expect("--today");
+        args.drain(at..at + 2);
+    }
+    world.sandbox.clear_request_log();
+    let out = Cli::reuse(cli, args).run();
+    assert_eq!(out.code, code, "{command:?}\n{}", out.all());
+    world.sandbox.request_log()
+}
+
+fn record(into: &mut BTreeMap<String, String>, command: &[&str], log: Vec<LogEntry>) {
+    for entry in log {
+        let prefix = match entry.service {
+            Service::Ses => "ses",
+            Service::Route53 => "route53",
+            Service::Route53Domains => "route53domains",
+        };
+        into.entry(format!("{prefix}:{}", entry.operation))
+            .or_insert_with(|| command.join(" "));
+    }
+}
+
+/// `prefix:Operation` → the IAM actions it needs.
+fn iam_actions(operation: &str) -> Vec<String> {
+    let mut out = vec![operation.to_string()];
+    out.extend(
+        ALSO_NEEDS
+            .iter()
+            .filter(|(op, _)| *op == operation)
+            .map(|(_, extra)| extra.to_string()),
+    );
+    out
+}
+
+fn check_policy(
+    policy: &str,
+    calls: &BTreeMap<String, Call>,
+    needs: impl Fn(&Call) -> bool,
+    problems: &mut Vec<String>,
+) {
+    compare(policy, &granted(policy), calls, needs, problems);
+}
+
+/// Every action the role needs is granted, and nothing else is.
+fn compare(
+    policy: &str,
+    granted: &BTreeSet<String>,
+    calls: &BTreeMap<String, Call>,
+    needs: impl Fn(&Call) -> bool,
+    problems: &mut Vec<String>,
+) {
+    let mut needed = BTreeSet::new();
+    for (operation, call) in calls.iter().filter(|(_, c)| needs(c)) {
+        for action in iam_actions(operation) {
+            if !granted.contains(&action) {
+                let api = operation.split_once(':').map_or("", |(_, op)| op);
+                problems.push(format!(
+                    "{policy} lacks `{action}` ({api}, called in {}): add it",
+                    call.file
+                ));
+            }
+            needed.insert(action);
+        }
+    }
+    for action in granted.difference(&needed) {
+        problems.push(format!(
+            "{policy} grants `{action}`, which mailform never calls: remove it"
+        ));
+    }
+}
+
+/// The actions a policy file allows. A wildcard is kept as written, so it shows up as extra.
+fn granted(policy: &str) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(repo().join(policy)).expect("the policy file");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("the policy is JSON");
+    let mut out = BTreeSet::new();
+    for statement in doc["Statement"].as_array().expect("a Statement list") {
+        assert_eq!(
+            statement["Effect"], "Allow",
+            "{policy}: only Allow statements"
+        );
+        match &statement["Action"] {
+            serde_json::Value::String(a) => {
+                out.insert(a.clone());
+            }
+            serde_json::Value::Array(list) => {
+                out.extend(
+                    list.iter()
+                        .map(|a| a.as_str().expect("an action").to_string()),
+                );
+            }
+            other => panic!("{policy}: unexpected Action {other}"),
+        }
+    }
+    out
+}
+
+/// Every AWS SDK call in `src/` outside the sandbox, as `prefix:Operation`.
+fn sdk_calls() -> BTreeMap<String, Call> {
+    let root = repo();
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let mut out = BTreeMap::new();
+    for path in files {
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if rel.starts_with("src/sandbox/") || rel.starts_with("src/bin/") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read a source file");
+        for (operation, access) in calls_in(&rel, &text) {
+            let call = Call {
+                file: rel.clone(),
+                access,
+            };
+            let previous = out.insert(operation.clone(), call.clone());
+            if let Some(p) = previous {
+                assert_eq!(
+                    p.access, call.access,
+                    "{operation} is called from a Reader and a Writer ({} and {rel}); the plan role would need it",
+                    p.file
+                );
+            }
+        }
+    }
+    out
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read a source dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The SDK calls in one file: `client` then `.operation(` (whitespace between allowed), each
+/// with the access of the top-level impl it sits in.
+fn calls_in(file: &str, text: &str) -> Vec<(String, Access)> {
+    let sdks: Vec<&str> = [
+        ("aws_sdk_sesv2::Client", "ses"),
+        ("aws_sdk_route53::Client", "route53"),
+        ("aws_sdk_route53domains::Client", "route53domains"),
+    ]
+    .into_iter()
+    .filter(|(path, _)| text.contains(path))
+    .map(|(_, prefix)| prefix)
+    .collect();
+    let prefix = match sdks.as_slice() {
+        [] => return Vec::new(),
+        [one] => *one,
+        _ => panic!("{file} uses more than one AWS SDK client; the IAM test maps one per file"),
+    };
+    let mut out = Vec::new();
+    let mut offset = 0;
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .map(|l| {
+            let at = offset;
+            offset += l.len() + 1;
+            (at, l)
+        })
+        .collect();
+    let impl_at = |at: usize| -> Option<&str> {
+        let mut current = None;
+        for (start, line) in &lines {
+            if *start > at {
+                break;
+            }
+            if line.starts_with("impl ") {
+                current = Some(*line);
+            } else if *line == "}" {
+                current = None;
+            }
+        }
+        current
+    };
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(found) = text[from..].find("client") {
+        let at = from + found;
+        from = at + "client".len();
+        let before = at.checked_sub(1).map(|i| bytes[i]);
+        if before != Some(b'.') {
+            continue;
+        }
+        let rest = text[from..].trim_start();
+        let Some(rest) = rest.strip_prefix('.') else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+            .collect();
+        if name.is_empty() || !rest[name.len()..].starts_with('(') {
+            continue;
+        }
+        let access = match impl_at(at) {
+            Some(l) if l.contains("Reader for ") => Access::Read,
+            Some(l) if l.contains("Writer for ") => Access::Write,
+            _ => panic!(
+                "{file}: the SDK call `{name}` is outside a `…Reader for` or `…Writer for` impl, so the IAM test cannot tell which role needs it"
+            ),
+        };
+        out.push((format!("{prefix}:{}", snake_to_camel(&name)), access));
+    }
+    out
+}
+
+fn snake_to_camel(name: &str) -> String {
+    name.split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
