@@ -1,0 +1,215 @@
+//! Benchmark: `mailform plan` over a converged estate of 1,000 libraries (methods 1, 3 and 2 in
+//! turn) against the sandbox enforcing the documented rate limits (SES 1 request a second,
+//! Route 53 5, Route 53 Domains 1), with mailform's own default rates, scoped against a
+//! baseline snapshot as the pull-request job runs it.
+//!
+//! Run with `cargo bench --bench plan --features sandbox`. `MAILFORM_BENCH_LIBRARIES=N` changes
+//! the estate's size, `MAILFORM_BENCH_RUNS=N` the measured runs (default 3). Prints each run's
+//! wall time and peak resident memory (the plan process's own `VmHWM`), the calls it
+//! made per service, and what a full refresh of the same estate costs in SES calls. Asserts
+//! what must hold for the figures to mean anything: the estate converged, every measured plan
+//! says "No changes", no request was throttled or failed, and the scoped plan equals a full
+//! refresh's plan.
+//!
+//! Setting the estate up (apply, DNS at each library's provider, simulated time) runs without
+//! rate limits and is not measured. SMTP libraries name a password variable nobody sets, so
+//! their probes are skipped here; the probe has its own measurements.
+
+#[allow(dead_code)]
+#[path = "it/support/cli.rs"]
+mod cli;
+// The test suite uses every part of these; the benchmark only some.
+#[allow(dead_code)]
+#[path = "it/support/estate.rs"]
+mod estate;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use estate::{Estate, sandbox_flags};
+use mailform::sandbox::{RateLimits, Sandbox, SandboxConfig, SandboxHandle};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_mailform"))
+}
+
+/// One measured run: exit code, wall time, peak RSS in KiB, stdout and stderr.
+struct Measured {
+    code: i32,
+    wall: Duration,
+    max_rss_kib: i64,
+    stdout: String,
+    stderr: String,
+}
+
+/// `VmHWM` of a `/proc/PID/status`, in KiB.
+fn vm_hwm_kib(status: &str) -> Option<i64> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Runs `mailform` with `args` in `root`, watching its peak resident memory (`VmHWM`, read
+/// every 5 ms until it exits: the peak so far never shrinks, so at most the last 5 ms escape).
+fn measure(root: &Path, sandbox: &SandboxHandle, args: &[&str]) -> Measured {
+    let out_path = root.join("bench-stdout.txt");
+    let err_path = root.join("bench-stderr.txt");
+    let started = Instant::now();
+    let child = Command::new(bin())
+        .args(args)
+        .args(sandbox_flags(sandbox))
+        .current_dir(root)
+        .env("AWS_ACCESS_KEY_ID", "AKIDSANDBOXTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_path).expect("stdout file"))
+        .stderr(std::fs::File::create(&err_path).expect("stderr file"))
+        .spawn()
+        .expect("start mailform");
+    // The peak resident set so far (VmHWM) only grows; read it until the process exits.
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut child = child;
+    let mut max_rss_kib = 0;
+    let status = loop {
+        if let Some(kib) = std::fs::read_to_string(&status_file)
+            .ok()
+            .and_then(|s| vm_hwm_kib(&s))
+        {
+            max_rss_kib = max_rss_kib.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("wait for mailform") {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let wall = started.elapsed();
+    let code = status.code().unwrap_or(-1);
+    Measured {
+        code,
+        wall,
+        max_rss_kib,
+        stdout: std::fs::read_to_string(&out_path).unwrap_or_default(),
+        stderr: std::fs::read_to_string(&err_path).unwrap_or_default(),
+    }
+}
+
+/// Calls per service in the sandbox's request log, and whether any failed.
+fn calls(sandbox: &SandboxHandle) -> (BTreeMap<String, usize>, Vec<String>) {
+    let mut per_service = BTreeMap::new();
+    let mut failed = Vec::new();
+    for e in sandbox.request_log() {
+        *per_service.entry(format!("{:?}", e.service)).or_insert(0) += 1;
+        if e.error.is_some() || e.status >= 400 {
+            failed.push(format!("{} {} {:?}", e.operation, e.status, e.error));
+        }
+    }
+    (per_service, failed)
+}
+
+fn main() {
+    let n = env_usize("MAILFORM_BENCH_LIBRARIES", 1_000);
+    let runs = env_usize("MAILFORM_BENCH_RUNS", 3).max(1);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sandbox = Sandbox::start(SandboxConfig {
+        domain_limit: n,
+        start_time: Some(1_767_225_600),
+        ..SandboxConfig::default()
+    })
+    .expect("start the sandbox");
+
+    let estate = Estate::write(dir.path(), n);
+    let setup = Instant::now();
+    let rounds = estate
+        .converge(&bin(), &sandbox)
+        .unwrap_or_else(|e| panic!("the estate did not converge: {e}"));
+    println!(
+        "estate: {n} libraries ({} managed domains) converged in {rounds} rounds, {:.1} s of setup (not measured)",
+        estate.managed_domains().len(),
+        setup.elapsed().as_secs_f64()
+    );
+
+    // The baseline, as the nightly drift check or the last apply leaves it.
+    let baseline = dir.path().join("baseline.json").display().to_string();
+    sandbox.clear_request_log();
+    let full = estate.run_fast(&bin(), &sandbox, &["refresh", "--out", &baseline]);
+    assert_eq!(full.code, 0, "{}", full.stderr);
+    let (full_calls, _) = calls(&sandbox);
+    let full_ses = full_calls.get("Ses").copied().unwrap_or(0);
+    println!(
+        "a full refresh makes {full_ses} SES calls: at 1 a second, at least {full_ses} s ({:.1} min); calls per service {full_calls:?}",
+        full_ses as f64 / 60.0
+    );
+
+    sandbox.set_rate_limits(RateLimits::documented());
+    let mut walls = Vec::new();
+    let mut peaks = Vec::new();
+    for run in 1..=runs {
+        sandbox.clear_request_log();
+        let m = measure(
+            dir.path(),
+            &sandbox,
+            &["plan", "--baseline", &baseline, "--format", "json"],
+        );
+        let (per_service, failed) = calls(&sandbox);
+        assert_eq!(m.code, 0, "{}", m.stderr);
+        assert!(
+            !m.stdout.contains("\"op\""),
+            "a converged estate has no changes"
+        );
+        assert!(failed.is_empty(), "requests failed: {failed:?}");
+        assert!(!m.stderr.to_ascii_lowercase().contains("throttl"), "{}", m.stderr);
+        println!(
+            "run {run}: {:.2} s wall, peak RSS {:.1} MiB, calls {per_service:?}",
+            m.wall.as_secs_f64(),
+            m.max_rss_kib as f64 / 1024.0
+        );
+        walls.push(m.wall);
+        peaks.push(m.max_rss_kib);
+    }
+    walls.sort();
+    let worst_rss = peaks.iter().max().copied().unwrap_or(0);
+    println!(
+        "scoped plan of {n} converged libraries, SES at 1 request/s: median {:.2} s, worst {:.2} s; peak RSS at most {:.1} MiB",
+        walls[walls.len() / 2].as_secs_f64(),
+        walls[walls.len() - 1].as_secs_f64(),
+        worst_rss as f64 / 1024.0
+    );
+
+    // What the figures rest on: the scoped plan is the full plan.
+    sandbox.set_rate_limits(RateLimits::default());
+    let scoped = estate.run_fast(
+        &bin(),
+        &sandbox,
+        &["plan", "--baseline", &baseline, "--format", "json"],
+    );
+    let full = estate.run_fast(
+        &bin(),
+        &sandbox,
+        &[
+            "plan",
+            "--baseline",
+            &baseline,
+            "--refresh",
+            "full",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(scoped.code, 0, "{}", scoped.stderr);
+    assert_eq!(full.code, 0, "{}", full.stderr);
+    assert!(scoped.stdout == full.stdout, "the scoped plan differs from the full one");
+    println!("checked: the scoped plan equals a full refresh's plan");
+    sandbox.shutdown();
+}
