@@ -15,7 +15,7 @@ use mailform::sandbox::{
 #[derive(Parser)]
 #[command(
     name = "mailform-sandbox",
-    about = "A local stand-in for SES v2, Route 53, Route 53 Domains and DNS"
+    about = "A local stand-in for SES v2, Route 53, Route 53 Domains, STS and DNS"
 )]
 struct Args {
     /// Where the sandbox keeps state.json and endpoints.json.
@@ -74,6 +74,8 @@ struct Serve {
     #[arg(long, default_value_t = 0)]
     route53domains_port: u16,
     #[arg(long, default_value_t = 0)]
+    sts_port: u16,
+    #[arg(long, default_value_t = 0)]
     admin_port: u16,
     #[arg(long, default_value_t = 0)]
     dns_port: u16,
@@ -125,7 +127,9 @@ enum Clock {
 
 #[derive(Subcommand)]
 enum Fault {
-    /// KIND is throttle, server-error, latency, drop or access-denied.
+    /// KIND is throttle, server-error, latency, drop, access-denied, respond-late (the change
+    /// is made, the answer comes after --millis) or drop-after-commit (the change is made, no
+    /// answer comes).
     Add {
         service: String,
         kind: String,
@@ -133,7 +137,7 @@ enum Fault {
         operation: Option<String>,
         #[arg(long)]
         times: Option<u32>,
-        /// For latency: how long to wait.
+        /// For latency and respond-late: how long to wait.
         #[arg(long, default_value_t = 1000)]
         millis: u64,
     },
@@ -232,7 +236,7 @@ fn run(args: Args) -> Result<(), String> {
             millis,
         }) => {
             let service = Service::parse(&service).ok_or_else(|| {
-                format!("unknown service {service}: use ses, route53 or route53domains")
+                format!("unknown service {service}: use ses, route53, route53domains or sts")
             })?;
             let kind = match kind.as_str() {
                 "throttle" => FaultKind::Throttle,
@@ -240,9 +244,11 @@ fn run(args: Args) -> Result<(), String> {
                 "latency" => FaultKind::Latency { millis },
                 "drop" => FaultKind::DropConnection,
                 "access-denied" => FaultKind::AccessDenied,
+                "respond-late" => FaultKind::RespondLate { millis },
+                "drop-after-commit" => FaultKind::DropAfterCommit,
                 other => {
                     return Err(format!(
-                        "unknown fault {other}: use throttle, server-error, latency, drop or access-denied"
+                        "unknown fault {other}: use throttle, server-error, latency, drop, access-denied, respond-late or drop-after-commit"
                     ));
                 }
             };
@@ -317,6 +323,7 @@ fn run_serve(serve: &Serve, state_dir: PathBuf) -> Result<(), String> {
             ses: serve.ses_port,
             route53: serve.route53_port,
             route53domains: serve.route53domains_port,
+            sts: serve.sts_port,
             admin: serve.admin_port,
             dns: serve.dns_port,
         },
@@ -344,6 +351,7 @@ fn run_serve(serve: &Serve, state_dir: PathBuf) -> Result<(), String> {
     println!("ses            {}", endpoints.ses);
     println!("route53        {}", endpoints.route53);
     println!("route53domains {}", endpoints.route53domains);
+    println!("sts            {}", endpoints.sts);
     println!("admin          {}", endpoints.admin);
     println!("dns            {} (udp and tcp)", endpoints.dns);
     println!("state          {}", state_dir.display());

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use super::args::ApplyArgs;
 use super::{CliError, EXIT_FAILED, EXIT_OK, print, today, world};
 use crate::apply::{self, ApplyOptions, Outcome, Services, Step};
+use crate::live::account::AwsAccount;
 use crate::live::aws;
 use crate::live::registrar::AwsRegistrar;
 use crate::live::route53::AwsRoute53;
@@ -274,6 +275,7 @@ fn execute(
             ses: AwsSes::new(&sdk, &world.aws),
             route53: AwsRoute53::new(&sdk, &world.aws),
             registrar: AwsRegistrar::new(&sdk, &world.aws),
+            account: AwsAccount::new(&sdk, &world.aws),
         };
         let keep = |domain: &str, what: &str, secret: &Secret| {
             keep_secret(secrets_dir, domain, what, secret)

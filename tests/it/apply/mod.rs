@@ -44,6 +44,8 @@ impl World {
             &e.route53,
             "--endpoint-route53domains",
             &e.route53domains,
+            "--endpoint-sts",
+            &e.sts,
             "--rate-ses",
             "0",
             "--rate-route53",
@@ -71,6 +73,31 @@ impl World {
             .filter(|e| e.mutating)
             .map(|e| format!("{} {}", e.operation, e.status))
             .collect()
+    }
+
+    /// The plan has no changes (only libraries waiting on their DNS), and an apply reads the
+    /// live state but makes no mutating call.
+    fn assert_converged(&self, cli: &Cli) {
+        let plan = self.run(cli, &["plan", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 3, "{}", plan.all());
+        assert!(
+            plan.stdout.contains("Plan: 0 to create, 0 to change"),
+            "{}",
+            plan.stdout
+        );
+        self.sandbox.clear_request_log();
+        let again = self.run(cli, &["apply", "--auto-approve"]);
+        assert_eq!(again.code, 0, "{}", again.all());
+        assert!(
+            again.stdout.ends_with("No changes: nothing to apply.\n"),
+            "{}",
+            again.stdout
+        );
+        assert!(
+            !self.sandbox.request_log().is_empty(),
+            "it read the live state"
+        );
+        assert_eq!(self.mutations(), Vec::<String>::new());
     }
 
     async fn identities(&self) -> Vec<String> {
@@ -157,27 +184,72 @@ async fn method_1_from_nothing_converges_and_a_second_apply_mutates_nothing() {
     assert!(tags.contains(&("library", "springfield")), "{tags:?}");
 
     // Converged: the plan has no changes, only what waits on the library's DNS.
-    let plan = world.run(&cli, &["plan", "--detailed-exitcode"]);
-    assert_eq!(plan.code, 3, "{}", plan.all());
-    assert!(
-        plan.stdout.contains("Plan: 0 to create, 0 to change"),
-        "{}",
-        plan.stdout
+    world.assert_converged(&cli);
+}
+
+#[tokio::test]
+async fn an_adopted_identity_is_tagged_once_and_then_converged() {
+    let world = World::new();
+    // Made by hand before mailform, with a tag of its own.
+    harness::ses(&world.sandbox)
+        .create_email_identity()
+        .email_identity("springfield.example.org")
+        .tags(
+            aws_sdk_sesv2::types::Tag::builder()
+                .key("team")
+                .value("web")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let cli = cli().file(
+        "libraries/springfield.kdl",
+        &library("springfield", "        adopt #true\n"),
     );
 
     world.sandbox.clear_request_log();
-    let second = world.run(&cli, &["apply", "--auto-approve"]);
-    assert_eq!(second.code, 0, "{}", second.all());
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
     assert!(
-        second.stdout.ends_with("No changes: nothing to apply.\n"),
+        applied
+            .stdout
+            .contains("springfield: ~ ses-identity springfield.example.org: done (TagResource)"),
         "{}",
-        second.stdout
+        applied.stdout
     );
-    assert!(
-        !world.sandbox.request_log().is_empty(),
-        "it read the live state"
+    assert_eq!(world.mutations(), ["TagResource 200"]);
+    let sts: Vec<(String, bool)> = world
+        .sandbox
+        .request_log()
+        .into_iter()
+        .filter(|e| e.service == Service::Sts)
+        .map(|e| (e.operation, e.mutating))
+        .collect();
+    assert_eq!(sts, [("GetCallerIdentity".to_string(), false)]);
+    let identity = harness::ses(&world.sandbox)
+        .get_email_identity()
+        .email_identity("springfield.example.org")
+        .send()
+        .await
+        .unwrap();
+    let mut tags: Vec<(&str, &str)> = identity
+        .tags()
+        .iter()
+        .map(|t| (t.key(), t.value()))
+        .collect();
+    tags.sort();
+    assert_eq!(
+        tags,
+        [
+            ("library", "springfield"),
+            ("managed-by", "mailform"),
+            ("team", "web")
+        ]
     );
-    assert_eq!(world.mutations(), Vec::<String>::new());
+
+    world.assert_converged(&cli);
 }
 
 #[tokio::test]
