@@ -608,12 +608,37 @@ where
             m.price_cap
         )));
     }
-    let id = registrar
+    match registrar
         .register_domain(domain, m.years, m.auto_renew, contact)
-        .await?;
-    Ok(Outcome::Done(vec![format!(
-        "RegisterDomain (operation {id})"
-    )]))
+        .await
+    {
+        Ok(id) => Ok(Outcome::Done(vec![format!(
+            "RegisterDomain (operation {id})"
+        )])),
+        Err(e) => Ok(Outcome::Failed(match unanswered(&e) {
+            Some(why) => format!(
+                "whether {domain} was bought is unknown: RegisterDomain was sent but {why}, so it \
+                 may have been accepted. It was not sent again; run apply again: it first looks \
+                 for a registration of {domain} in flight and does not buy twice (do not \
+                 register it by hand)"
+            ),
+            None => format!("not bought: {e}"),
+        })),
+    }
+}
+
+/// Why a sent request may have taken effect although no answer said so: it timed out, or the
+/// connection failed before an answer; `None` when the service answered (with an error).
+fn unanswered(e: &ReadError) -> Option<&'static str> {
+    use crate::live::ReadErrorKind;
+    match &e.kind {
+        ReadErrorKind::Timeout => Some("its answer did not come in time"),
+        ReadErrorKind::Unreachable { .. } => Some("the connection failed before an answer came"),
+        ReadErrorKind::Service { code, .. } if code == "request-failed" => {
+            Some("no readable answer came back")
+        }
+        _ => None,
+    }
 }
 
 async fn auto_renew<R>(domain: &str, on: bool, registrar: &R) -> Result<Outcome, ReadError>

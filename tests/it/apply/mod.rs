@@ -75,6 +75,20 @@ impl World {
             .collect()
     }
 
+    /// An apply allowed to buy `domain` that has no registration step: it was submitted already.
+    fn rerun_buys_nothing(&self, cli: &Cli, domain: &str) {
+        let rerun = self.run(
+            cli,
+            &["apply", "--auto-approve", "--allow-purchase", domain],
+        );
+        assert_eq!(rerun.code, 0, "{}", rerun.all());
+        assert!(
+            !rerun.stdout.contains("domain-registration"),
+            "{}",
+            rerun.stdout
+        );
+    }
+
     /// The plan has no changes (only libraries waiting on their DNS), and an apply reads the
     /// live state but makes no mutating call.
     fn assert_converged(&self, cli: &Cli) {
@@ -591,21 +605,88 @@ async fn a_registration_submitted_by_a_crashed_apply_is_not_bought_again() {
         "{}",
         stale.stderr
     );
-    let rerun = world.run(
-        &cli,
-        &["apply", "--auto-approve", "--allow-purchase", DOMAIN],
-    );
-    assert_eq!(rerun.code, 0, "{}", rerun.all());
-    assert!(
-        !rerun.stdout.contains("domain-registration"),
-        "{}",
-        rerun.stdout
-    );
+    world.rerun_buys_nothing(&cli, DOMAIN);
     assert_eq!(
         world.mutations(),
         ["CreateEmailIdentity 200", "ChangeResourceRecordSets 200"],
         "the identity and its records go ahead; the domain is not bought again"
     );
+}
+
+#[tokio::test]
+async fn a_registration_whose_answer_never_comes_is_reported_unknown_and_never_bought_twice() {
+    const DOMAIN: &str = "capital-city-mail.org";
+    let world = World::new();
+    let cli = cli().file("libraries/ogdenville.kdl", &managed(DOMAIN, ""));
+    // Route 53 Domains takes the registration, but its answer comes after apply gave up.
+    world.sandbox.inject_fault(
+        FaultRule::new(
+            Service::Route53Domains,
+            FaultKind::RespondLate { millis: 4000 },
+        )
+        .operation("RegisterDomain"),
+    );
+    let lost = world.run(
+        &cli,
+        &[
+            "apply",
+            "--auto-approve",
+            "--allow-purchase",
+            DOMAIN,
+            "--timeout",
+            "1",
+        ],
+    );
+    assert_eq!(lost.code, 1, "{}", lost.all());
+    let line = lost
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("ogdenville: + domain-registration"))
+        .unwrap_or_else(|| panic!("{}", lost.stdout));
+    assert_eq!(
+        line,
+        format!(
+            "ogdenville: + domain-registration {DOMAIN}: FAILED: whether {DOMAIN} was bought is \
+             unknown: RegisterDomain was sent but its answer did not come in time, so it may have \
+             been accepted. It was not sent again; run apply again: it first looks for a \
+             registration of {DOMAIN} in flight and does not buy twice (do not register it by hand)"
+        )
+    );
+    assert!(
+        lost.stdout
+            .contains("ogdenville: + ses-identity capital-city-mail.org: skipped: not attempted"),
+        "{}",
+        lost.stdout
+    );
+    assert_eq!(
+        world.mutations(),
+        ["RegisterDomain 200"],
+        "sent once, not retried"
+    );
+
+    world.sandbox.clear_faults();
+    world.rerun_buys_nothing(&cli, DOMAIN);
+    assert_eq!(
+        world.mutations(),
+        [
+            "RegisterDomain 200",
+            "CreateEmailIdentity 200",
+            "ChangeResourceRecordSets 200"
+        ],
+        "exactly one RegisterDomain over both runs"
+    );
+    let operations = harness::domains(&world.sandbox)
+        .list_operations()
+        .send()
+        .await
+        .unwrap();
+    let registrations: Vec<&str> = operations
+        .operations()
+        .iter()
+        .filter(|o| o.r#type().map(|t| t.as_str()) == Some("REGISTER_DOMAIN"))
+        .filter_map(|o| o.domain_name())
+        .collect();
+    assert_eq!(registrations, [DOMAIN]);
 }
 
 /// Submits the registration of `domain`, as an earlier apply would have; it stays in flight.
