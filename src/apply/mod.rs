@@ -112,11 +112,26 @@ fn label(change: &Change) -> String {
 pub struct ApplyOptions<'a> {
     /// The domains `--allow-purchase` names: no other domain is ever bought.
     pub purchases: &'a [String],
+    /// Hears of each step as it begins: the library and the step's label.
+    pub on_start: &'a (dyn Fn(&str, &str) + Sync),
     /// Sees each step as it ends.
     pub on_step: &'a (dyn Fn(&Step) + Sync),
     /// Keeps a secret a step obtained (a transfer password, an auth code) where only the
     /// operator can read it, and answers where; the executor never prints or logs a secret.
     pub keep_secret: &'a (dyn Fn(&str, &str, &Secret) -> Result<String, String> + Sync),
+}
+
+/// How many steps an apply of `plan` reports: each change and deletion, with a library's DNS
+/// records counted once (they are one step).
+pub fn step_count(plan: &Plan) -> usize {
+    plan.libraries
+        .iter()
+        .map(|l| {
+            let all = l.changes.iter().chain(&l.deletions);
+            let records = all.clone().any(|c| c.kind == ResourceKind::DnsRecord);
+            all.filter(|c| c.kind != ResourceKind::DnsRecord).count() + usize::from(records)
+        })
+        .sum()
 }
 
 /// Executes the plan's changes and deletions, one library after another; a library's failure
@@ -159,6 +174,16 @@ where
                 }
                 records_done = true;
             }
+            let change_label = if change.kind == ResourceKind::DnsRecord {
+                format!(
+                    "{} dkim-records in the zone of {}",
+                    change.op.sign(),
+                    zone_of(library, change)
+                )
+            } else {
+                label(change)
+            };
+            (opts.on_start)(&library_plan.library, &change_label);
             let outcome = if failed {
                 Outcome::Skipped("not attempted: an earlier step of this library failed".into())
             } else {
@@ -172,15 +197,6 @@ where
                     opts,
                 )
                 .await
-            };
-            let change_label = if change.kind == ResourceKind::DnsRecord {
-                format!(
-                    "{} dkim-records in the zone of {}",
-                    change.op.sign(),
-                    zone_of(library, change)
-                )
-            } else {
-                label(change)
             };
             match &outcome {
                 Outcome::Done(_) => summary.done += 1,
@@ -1032,6 +1048,7 @@ mod tests {
         let record = |s: &Step| steps.lock().unwrap().push(s.clone());
         let opts = ApplyOptions {
             purchases: &[],
+            on_start: &|_, _| {},
             on_step: &record,
             keep_secret: &no_secrets,
         };
@@ -1236,6 +1253,7 @@ mod tests {
             ]
         );
         assert_eq!(summary.failed_libraries, ["springfield"]);
+        assert_eq!(step_count(&plan), steps.len());
         let labels: Vec<(&str, &str)> = steps
             .iter()
             .map(|s| {
@@ -1291,6 +1309,7 @@ mod tests {
         let purchases = ["ogdenville-mail.org".to_string()];
         let opts = ApplyOptions {
             purchases: &purchases,
+            on_start: &|_, _| {},
             on_step: &record,
             keep_secret: &no_secrets,
         };
