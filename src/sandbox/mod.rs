@@ -518,6 +518,22 @@ impl SandboxHandle {
         name
     }
 
+    /// Creates an SES configuration set (no options, no tags) unless it
+    /// exists, as a platform does once in its account. Idempotent.
+    pub fn create_configuration_set(&self, name: &str) {
+        let mut world = lock(&self.shared);
+        world
+            .state
+            .configuration_sets
+            .entry(name.to_string())
+            .or_insert_with(|| state::ConfigurationSet {
+                name: name.to_string(),
+                options: serde_json::Map::new(),
+                tags: Vec::new(),
+            });
+        world.persist();
+    }
+
     /// Adds a record to an external zone (created on first use), as a
     /// library's IT staff would at their DNS provider.
     pub fn add_record(&self, zone: &str, record: RecordInput) -> Result<(), SandboxError> {
