@@ -15,11 +15,12 @@
 use std::collections::BTreeMap;
 
 use crate::live::ReadError;
+use crate::live::account::AccountReader;
 use crate::live::facts::SesIdentity;
 use crate::live::ownership::{self, Ownership};
 use crate::live::registrar::{RegistrarReader, RegistrarWriter};
 use crate::live::route53::{RecordWrite, Route53Reader, Route53Writer};
-use crate::live::ses::{SesReader, SesWriter};
+use crate::live::ses::{self, SesReader, SesWriter};
 use crate::model::{Config, DeliveryMethod, DkimKeyLength, Library, TransferRequest};
 use crate::plan::{Change, LibraryPlan, Op, Plan, ResourceKind};
 use crate::secret::Secret;
@@ -28,10 +29,27 @@ use crate::secret::Secret;
 pub const DKIM_TTL: i64 = 1800;
 
 /// The services one apply reads and writes.
-pub struct Services<S, Z, R> {
+pub struct Services<S, Z, R, A> {
     pub ses: S,
     pub route53: Z,
     pub registrar: R,
+    /// Whose account this is: asked once, and only when an identity needs tagging.
+    pub account: A,
+}
+
+/// The account id, read at most once per apply.
+struct AccountId<'a, A> {
+    reader: &'a A,
+    id: tokio::sync::OnceCell<String>,
+}
+
+impl<A: AccountReader + Sync> AccountId<'_, A> {
+    async fn get(&self) -> Result<&str, ReadError> {
+        self.id
+            .get_or_try_init(|| self.reader.account_id())
+            .await
+            .map(String::as_str)
+    }
 }
 
 /// How one step ended.
@@ -94,6 +112,8 @@ fn label(change: &Change) -> String {
 pub struct ApplyOptions<'a> {
     /// The domains `--allow-purchase` names: no other domain is ever bought.
     pub purchases: &'a [String],
+    /// Hears of each step as it begins: the library and the step's label.
+    pub on_start: &'a (dyn Fn(&str, &str) + Sync),
     /// Sees each step as it ends.
     pub on_step: &'a (dyn Fn(&Step) + Sync),
     /// Keeps a secret a step obtained (a transfer password, an auth code) where only the
@@ -101,19 +121,37 @@ pub struct ApplyOptions<'a> {
     pub keep_secret: &'a (dyn Fn(&str, &str, &Secret) -> Result<String, String> + Sync),
 }
 
+/// How many steps an apply of `plan` reports: each change and deletion, with a library's DNS
+/// records counted once (they are one step).
+pub fn step_count(plan: &Plan) -> usize {
+    plan.libraries
+        .iter()
+        .map(|l| {
+            let all = l.changes.iter().chain(&l.deletions);
+            let records = all.clone().any(|c| c.kind == ResourceKind::DnsRecord);
+            all.filter(|c| c.kind != ResourceKind::DnsRecord).count() + usize::from(records)
+        })
+        .sum()
+}
+
 /// Executes the plan's changes and deletions, one library after another; a library's failure
 /// stops only the rest of that library.
-pub async fn apply<S, Z, R>(
+pub async fn apply<S, Z, R, A>(
     config: &Config,
     plan: &Plan,
-    services: &Services<S, Z, R>,
+    services: &Services<S, Z, R, A>,
     opts: &ApplyOptions<'_>,
 ) -> Summary
 where
     S: SesReader + SesWriter + Sync,
     Z: Route53Reader + Route53Writer + Sync,
     R: RegistrarReader + RegistrarWriter + Sync,
+    A: AccountReader + Sync,
 {
+    let account = AccountId {
+        reader: &services.account,
+        id: tokio::sync::OnceCell::new(),
+    };
     let mut summary = Summary::default();
     for library_plan in &plan.libraries {
         let library = config
@@ -136,11 +174,6 @@ where
                 }
                 records_done = true;
             }
-            let outcome = if failed {
-                Outcome::Skipped("not attempted: an earlier step of this library failed".into())
-            } else {
-                step(config, library, library_plan, change, services, opts).await
-            };
             let change_label = if change.kind == ResourceKind::DnsRecord {
                 format!(
                     "{} dkim-records in the zone of {}",
@@ -149,6 +182,21 @@ where
                 )
             } else {
                 label(change)
+            };
+            (opts.on_start)(&library_plan.library, &change_label);
+            let outcome = if failed {
+                Outcome::Skipped("not attempted: an earlier step of this library failed".into())
+            } else {
+                step(
+                    config,
+                    library,
+                    library_plan,
+                    change,
+                    services,
+                    &account,
+                    opts,
+                )
+                .await
             };
             match &outcome {
                 Outcome::Done(_) => summary.done += 1,
@@ -178,18 +226,20 @@ fn zone_of(library: Option<&Library>, change: &Change) -> String {
     }
 }
 
-async fn step<S, Z, R>(
+async fn step<S, Z, R, A>(
     config: &Config,
     library: Option<&Library>,
     library_plan: &LibraryPlan,
     change: &Change,
-    services: &Services<S, Z, R>,
+    services: &Services<S, Z, R, A>,
+    account: &AccountId<'_, A>,
     opts: &ApplyOptions<'_>,
 ) -> Outcome
 where
     S: SesReader + SesWriter + Sync,
     Z: Route53Reader + Route53Writer + Sync,
     R: RegistrarReader + RegistrarWriter + Sync,
+    A: AccountReader + Sync,
 {
     let result = match (change.op, change.kind) {
         (Op::Delete, ResourceKind::SesIdentity) => {
@@ -202,7 +252,12 @@ where
         ))),
         (_, ResourceKind::SesIdentity) => match library.and_then(|l| Desired::of(config, l)) {
             Some(desired) if desired.domain == change.name => {
-                converge_identity(config, library_plan, change.op, &desired, &services.ses).await
+                let target = Target {
+                    op: change.op,
+                    desired: &desired,
+                    account,
+                };
+                converge_identity(config, &target, &services.ses).await
             }
             _ => Ok(Outcome::Failed(format!(
                 "the library files no longer ask for the SES identity {}; plan again",
@@ -302,18 +357,25 @@ fn key_length_name(k: DkimKeyLength) -> &'static str {
     }
 }
 
+/// What one identity step aims at.
+struct Target<'a, 'b, A> {
+    op: Op,
+    desired: &'a Desired,
+    account: &'a AccountId<'b, A>,
+}
+
 /// Creates the identity (if it is still absent) or brings its attributes in line (if it is
 /// still ours to change), calling only what differs now.
-async fn converge_identity<S>(
+async fn converge_identity<S, A>(
     config: &Config,
-    library_plan: &LibraryPlan,
-    op: Op,
-    desired: &Desired,
+    target: &Target<'_, '_, A>,
     ses: &S,
 ) -> Result<Outcome, ReadError>
 where
     S: SesReader + SesWriter + Sync,
+    A: AccountReader + Sync,
 {
+    let (op, desired) = (target.op, target.desired);
     let name = desired.domain.as_str();
     let Some(live) = ses.identity(name).await? else {
         if op != Op::Create {
@@ -347,20 +409,37 @@ where
             "the SES identity {name} is not mailform's to change (tags now say otherwise)"
         )));
     }
-    update_identity(&library_plan.library, desired, &live, ses).await
+    update_identity(config, target, &live, ses).await
 }
 
-async fn update_identity<S>(
-    library: &str,
-    desired: &Desired,
+async fn update_identity<S, A>(
+    config: &Config,
+    target: &Target<'_, '_, A>,
     live: &SesIdentity,
     ses: &S,
 ) -> Result<Outcome, ReadError>
 where
     S: SesWriter + Sync,
+    A: AccountReader + Sync,
 {
+    let desired = target.desired;
     let name = desired.domain.as_str();
     let mut calls = Vec::new();
+    // Ours (tagged, or adopted with `adopt #true`): the ownership tags that are missing or
+    // differ go on first, so that if a later call fails the identity is already marked as
+    // mailform's (and the library's) for the next run; any other tag stays as it is.
+    let missing: crate::live::facts::Tags = desired
+        .tags
+        .iter()
+        .filter(|(k, v)| live.tags.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !missing.is_empty() {
+        let account = target.account.get().await?;
+        let arn = ses::identity_arn(&config.platform.aws_region, account, name);
+        ses.tag_identity(name, &arn, &missing).await?;
+        calls.push("TagResource".into());
+    }
     let live_length = live
         .dkim
         .as_ref()
@@ -385,30 +464,6 @@ where
     {
         ses.put_configuration_set(name, want.as_deref()).await?;
         calls.push("PutEmailIdentityConfigurationSetAttributes".into());
-    }
-    let missing: Vec<&String> = desired
-        .tags
-        .iter()
-        .filter(|(k, v)| live.tags.get(*k) != Some(*v))
-        .map(|(k, _)| k)
-        .collect();
-    if !missing.is_empty() {
-        // TagResource needs the identity's ARN, hence the account id (STS), which mailform
-        // does not read yet.
-        let keys = missing
-            .iter()
-            .map(|k| k.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Ok(Outcome::Failed(format!(
-            "the SES identity {name} lacks the tags {keys} for library `{library}`; this version \
-             of apply cannot tag an existing identity: add them in the SES console{}",
-            if calls.is_empty() {
-                String::new()
-            } else {
-                format!(" (done first: {})", calls.join(", "))
-            }
-        )));
     }
     if calls.is_empty() {
         return Ok(Outcome::Skipped(format!(
@@ -451,9 +506,9 @@ where
 
 /// UPSERTs the three Easy DKIM CNAMEs of a managed domain into its public hosted zone, taking
 /// tokens and the signing zone from the identity as it is now, and only those that differ.
-async fn write_dkim_records<S, Z, R>(
+async fn write_dkim_records<S, Z, R, A>(
     domain: &str,
-    services: &Services<S, Z, R>,
+    services: &Services<S, Z, R, A>,
 ) -> Result<Outcome, ReadError>
 where
     S: SesReader + Sync,
@@ -569,12 +624,37 @@ where
             m.price_cap
         )));
     }
-    let id = registrar
+    match registrar
         .register_domain(domain, m.years, m.auto_renew, contact)
-        .await?;
-    Ok(Outcome::Done(vec![format!(
-        "RegisterDomain (operation {id})"
-    )]))
+        .await
+    {
+        Ok(id) => Ok(Outcome::Done(vec![format!(
+            "RegisterDomain (operation {id})"
+        )])),
+        Err(e) => Ok(Outcome::Failed(match unanswered(&e) {
+            Some(why) => format!(
+                "whether {domain} was bought is unknown: RegisterDomain was sent but {why}, so it \
+                 may have been accepted. It was not sent again; run apply again: it first looks \
+                 for a registration of {domain} in flight and does not buy twice (do not \
+                 register it by hand)"
+            ),
+            None => format!("not bought: {e}"),
+        })),
+    }
+}
+
+/// Why a sent request may have taken effect although no answer said so: it timed out, or the
+/// connection failed before an answer; `None` when the service answered (with an error).
+fn unanswered(e: &ReadError) -> Option<&'static str> {
+    use crate::live::ReadErrorKind;
+    match &e.kind {
+        ReadErrorKind::Timeout => Some("its answer did not come in time"),
+        ReadErrorKind::Unreachable { .. } => Some("the connection failed before an answer came"),
+        ReadErrorKind::Service { code, .. } if code == "request-failed" => {
+            Some("no readable answer came back")
+        }
+        _ => None,
+    }
 }
 
 async fn auto_renew<R>(domain: &str, on: bool, registrar: &R) -> Result<Outcome, ReadError>
@@ -773,6 +853,18 @@ mod tests {
             self.call(format!("DeleteEmailIdentity {name}"));
             Ok(())
         }
+        async fn tag_identity(&self, _: &str, arn: &str, tags: &Tags) -> Result<(), ReadError> {
+            let pairs: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            self.call(format!("TagResource {arn} {}", pairs.join(",")));
+            Ok(())
+        }
+    }
+
+    impl AccountReader for Fake {
+        async fn account_id(&self) -> Result<String, ReadError> {
+            self.call("GetCallerIdentity".into());
+            Ok("123456789012".into())
+        }
     }
 
     impl Route53Reader for Fake {
@@ -950,11 +1042,13 @@ mod tests {
             ses: fake.clone(),
             route53: fake.clone(),
             registrar: fake.clone(),
+            account: fake.clone(),
         };
         let steps = Mutex::new(Vec::new());
         let record = |s: &Step| steps.lock().unwrap().push(s.clone());
         let opts = ApplyOptions {
             purchases: &[],
+            on_start: &|_, _| {},
             on_step: &record,
             keep_secret: &no_secrets,
         };
@@ -993,6 +1087,70 @@ mod tests {
             matches!(&steps[0].outcome, Outcome::Skipped(why) if why.contains("exists now")),
             "{steps:?}"
         );
+    }
+
+    #[test]
+    fn adopted_identities_get_their_missing_tags_with_one_account_lookup() {
+        let config = config_of(&[
+            (
+                "springfield".into(),
+                "library \"springfield\" {\n    name \"Springfield\"\n    it-contact \"it@springfield.example.org\"\n\n    ses-domain {\n        from \"noreply@springfield.example.org\"\n        adopt #true\n    }\n}\n".into(),
+            ),
+            (
+                "shelbyville".into(),
+                "library \"shelbyville\" {\n    name \"Shelbyville\"\n    it-contact \"it@shelbyville.example.org\"\n\n    ses-domain {\n        from \"noreply@shelbyville.example.org\"\n        adopt #true\n    }\n}\n".into(),
+            ),
+        ]);
+        let plan = Plan {
+            version: 1,
+            libraries: ["springfield", "shelbyville"]
+                .iter()
+                .map(|id| {
+                    library_plan(
+                        id,
+                        vec![change(
+                            Op::Update,
+                            ResourceKind::SesIdentity,
+                            &format!("{id}.example.org"),
+                        )],
+                        vec![],
+                    )
+                })
+                .collect(),
+            unmanaged: vec![],
+        };
+        let fake = Fake::default();
+        for (id, tags) in [
+            ("springfield", vec![("team", "web")]),
+            ("shelbyville", vec![]),
+        ] {
+            let name = format!("{id}.example.org");
+            let mut live = identity(&name, &tags);
+            live.dkim = Some(crate::live::facts::DkimFacts {
+                signing_enabled: true,
+                status: None,
+                tokens: vec![],
+                signing_hosted_zone: None,
+                origin: None,
+                current_key_length: Some("RSA_2048_BIT".into()),
+                next_key_length: None,
+                last_key_generation: None,
+            });
+            fake.identities.lock().unwrap().insert(name, live);
+        }
+        let (summary, steps) = run(&config, &plan, &fake);
+        assert_eq!(
+            fake.calls(),
+            [
+                "GetEmailIdentity springfield.example.org",
+                "GetCallerIdentity",
+                "TagResource arn:aws:ses:us-east-1:123456789012:identity/springfield.example.org library=springfield,managed-by=mailform",
+                "GetEmailIdentity shelbyville.example.org",
+                "TagResource arn:aws:ses:us-east-1:123456789012:identity/shelbyville.example.org library=shelbyville,managed-by=mailform",
+            ]
+        );
+        assert_eq!((summary.done, summary.failed), (2, 0));
+        assert_eq!(steps[0].outcome, Outcome::Done(vec!["TagResource".into()]));
     }
 
     #[test]
@@ -1095,6 +1253,7 @@ mod tests {
             ]
         );
         assert_eq!(summary.failed_libraries, ["springfield"]);
+        assert_eq!(step_count(&plan), steps.len());
         let labels: Vec<(&str, &str)> = steps
             .iter()
             .map(|s| {
@@ -1143,12 +1302,14 @@ mod tests {
             ses: fake.clone(),
             route53: fake.clone(),
             registrar: fake.clone(),
+            account: fake.clone(),
         };
         let steps = Mutex::new(Vec::new());
         let record = |s: &Step| steps.lock().unwrap().push(s.clone());
         let purchases = ["ogdenville-mail.org".to_string()];
         let opts = ApplyOptions {
             purchases: &purchases,
+            on_start: &|_, _| {},
             on_step: &record,
             keep_secret: &no_secrets,
         };

@@ -1,7 +1,9 @@
 //! `mailform-sandbox`: runs the local AWS sandbox, or drives a running one
-//! through its admin API (the library's DNS, the clock, faults, the log).
+//! through its admin API (the library's DNS, the clock, faults, the log), or
+//! shows mailform's main job on it (`demo`: plan → apply → plan).
 //!
-//! Glue only: everything it does is in `mailform::sandbox`.
+//! Glue only: everything it does is in `mailform::sandbox` and, for `demo`,
+//! mailform's own commands (`mailform::cli::run`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,7 +17,7 @@ use mailform::sandbox::{
 #[derive(Parser)]
 #[command(
     name = "mailform-sandbox",
-    about = "A local stand-in for SES v2, Route 53, Route 53 Domains and DNS"
+    about = "A local stand-in for SES v2, Route 53, Route 53 Domains, STS and DNS"
 )]
 struct Args {
     /// Where the sandbox keeps state.json and endpoints.json.
@@ -33,6 +35,13 @@ struct Args {
 enum Command {
     /// Start the sandbox and serve until interrupted.
     Serve(Serve),
+    /// mailform's main job on a fresh sandbox: plan, apply (buying the managed domains, which
+    /// costs nothing here), then plan again; fails unless that last plan has no changes.
+    Demo {
+        /// The library files.
+        #[arg(long, default_value = "libraries", value_name = "DIR")]
+        libraries: PathBuf,
+    },
     /// Edit the external zones that stand for the libraries' DNS providers.
     #[command(subcommand)]
     Dns(Dns),
@@ -73,6 +82,8 @@ struct Serve {
     route53_port: u16,
     #[arg(long, default_value_t = 0)]
     route53domains_port: u16,
+    #[arg(long, default_value_t = 0)]
+    sts_port: u16,
     #[arg(long, default_value_t = 0)]
     admin_port: u16,
     #[arg(long, default_value_t = 0)]
@@ -125,7 +136,9 @@ enum Clock {
 
 #[derive(Subcommand)]
 enum Fault {
-    /// KIND is throttle, server-error, latency, drop or access-denied.
+    /// KIND is throttle, server-error, latency, drop, access-denied, respond-late (the change
+    /// is made, the answer comes after --millis) or drop-after-commit (the change is made, no
+    /// answer comes).
     Add {
         service: String,
         kind: String,
@@ -133,7 +146,7 @@ enum Fault {
         operation: Option<String>,
         #[arg(long)]
         times: Option<u32>,
-        /// For latency: how long to wait.
+        /// For latency and respond-late: how long to wait.
         #[arg(long, default_value_t = 1000)]
         millis: u64,
     },
@@ -163,8 +176,10 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<(), String> {
-    if let Command::Serve(serve) = &args.command {
-        return run_serve(serve, args.state_dir.clone());
+    match &args.command {
+        Command::Serve(serve) => return run_serve(serve, args.state_dir.clone()),
+        Command::Demo { libraries } => return demo(libraries),
+        _ => {}
     }
     let admin_url = match args
         .admin
@@ -177,7 +192,7 @@ fn run(args: Args) -> Result<(), String> {
     let admin = AdminClient::new(&admin_url).map_err(|e| e.to_string())?;
     let fail = |e: mailform::sandbox::AdminError| e.to_string();
     match args.command {
-        Command::Serve(_) => Ok(()),
+        Command::Serve(_) | Command::Demo { .. } => Ok(()),
         Command::Dns(Dns::Add {
             zone,
             name,
@@ -232,7 +247,7 @@ fn run(args: Args) -> Result<(), String> {
             millis,
         }) => {
             let service = Service::parse(&service).ok_or_else(|| {
-                format!("unknown service {service}: use ses, route53 or route53domains")
+                format!("unknown service {service}: use ses, route53, route53domains or sts")
             })?;
             let kind = match kind.as_str() {
                 "throttle" => FaultKind::Throttle,
@@ -240,9 +255,11 @@ fn run(args: Args) -> Result<(), String> {
                 "latency" => FaultKind::Latency { millis },
                 "drop" => FaultKind::DropConnection,
                 "access-denied" => FaultKind::AccessDenied,
+                "respond-late" => FaultKind::RespondLate { millis },
+                "drop-after-commit" => FaultKind::DropAfterCommit,
                 other => {
                     return Err(format!(
-                        "unknown fault {other}: use throttle, server-error, latency, drop or access-denied"
+                        "unknown fault {other}: use throttle, server-error, latency, drop, access-denied, respond-late or drop-after-commit"
                     ));
                 }
             };
@@ -317,6 +334,7 @@ fn run_serve(serve: &Serve, state_dir: PathBuf) -> Result<(), String> {
             ses: serve.ses_port,
             route53: serve.route53_port,
             route53domains: serve.route53domains_port,
+            sts: serve.sts_port,
             admin: serve.admin_port,
             dns: serve.dns_port,
         },
@@ -344,11 +362,133 @@ fn run_serve(serve: &Serve, state_dir: PathBuf) -> Result<(), String> {
     println!("ses            {}", endpoints.ses);
     println!("route53        {}", endpoints.route53);
     println!("route53domains {}", endpoints.route53domains);
+    println!("sts            {}", endpoints.sts);
     println!("admin          {}", endpoints.admin);
     println!("dns            {} (udp and tcp)", endpoints.dns);
     println!("state          {}", state_dir.display());
     println!("any credentials work, e.g. AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox");
     loop {
         std::thread::park();
+    }
+}
+
+/// plan → apply → plan against a sandbox in a fresh directory, through mailform's own
+/// commands exactly as `mailform … --sandbox --sandbox-dir DIR` runs them. The sandbox account
+/// is given what a platform sets up once by hand (the SES configuration sets the library
+/// files name); the purchases are approved by name, as `--allow-purchase` demands.
+fn demo(libraries: &std::path::Path) -> Result<(), String> {
+    use mailform::cli::{self as mailform_cli, Args as MailformArgs};
+    use mailform::model::DeliveryMethod;
+    use std::process::ExitCode;
+
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    let (mut sources, _) = mailform::config::read_sources(&[libraries.to_path_buf()]);
+    let analysis = mailform::config::analyze(
+        &mut sources,
+        &mailform::config::AnalyzeOptions {
+            today: mailform::model::Date::from_days_since_epoch(days as i64),
+        },
+    );
+    let config = analysis.config.ok_or_else(|| {
+        format!(
+            "the library files in {} have errors; see `mailform validate {}`",
+            libraries.display(),
+            libraries.display()
+        )
+    })?;
+    let mut purchases = Vec::new();
+    let mut sets = Vec::new();
+    for library in &config.libraries {
+        match &library.method {
+            DeliveryMethod::ManagedDomain(m) => purchases.push(m.domain.to_string()),
+            DeliveryMethod::SesDomain(m) => sets.extend(m.configuration_set.clone()),
+            DeliveryMethod::SmtpAccount(_) => {}
+        }
+    }
+    sets.sort();
+    sets.dedup();
+
+    let dir = std::env::temp_dir().join(format!("mailform-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let sandbox = Sandbox::start(SandboxConfig {
+        state_dir: Some(dir.clone()),
+        region: config.platform.aws_region.clone(),
+        ..SandboxConfig::default()
+    })
+    .map_err(|e| e.to_string())?;
+    for set in &sets {
+        sandbox.create_configuration_set(set);
+    }
+    sandbox.shutdown();
+    println!(
+        "A fresh sandbox in {} (no AWS account, no network).",
+        dir.display()
+    );
+    if !sets.is_empty() {
+        println!(
+            "Set up in its SES account, as a platform does once: the configuration set(s) {}.",
+            sets.join(", ")
+        );
+    }
+
+    let dir_text = dir.display().to_string();
+    let libraries_text = libraries.display().to_string();
+    let live = [
+        "--sandbox",
+        "--sandbox-dir",
+        &dir_text,
+        "--libraries",
+        &libraries_text,
+    ];
+    let mut apply = vec!["apply", "--auto-approve"];
+    if !purchases.is_empty() {
+        apply.push("--allow-purchase");
+        apply.extend(purchases.iter().map(String::as_str));
+    }
+    let steps: [(&str, Vec<&str>); 3] = [
+        ("what would change", vec!["plan"]),
+        ("make the changes", apply),
+        (
+            "nothing left to change",
+            vec!["plan", "--detailed-exitcode"],
+        ),
+    ];
+    let mut last = ExitCode::SUCCESS;
+    for (n, (what, command)) in steps.iter().enumerate() {
+        let mut argv = vec!["mailform"];
+        argv.extend(command);
+        argv.extend(live);
+        println!("\n==> {}/3 {what}: {}", n + 1, argv.join(" "));
+        if command[0] == "apply" && !purchases.is_empty() {
+            println!(
+                "    approved purchases (sandbox domains, nothing is charged): {}",
+                purchases.join(", ")
+            );
+        }
+        let args = MailformArgs::try_parse_from(&argv).map_err(|e| e.to_string())?;
+        last = match mailform_cli::run(args) {
+            Ok(code) => code,
+            Err(e) => return Err(mailform_cli::render_error(&e)),
+        };
+        if n < 2 && last != ExitCode::SUCCESS {
+            return Err(format!(
+                "`{}` failed; the sandbox state is in {dir_text}",
+                argv.join(" ")
+            ));
+        }
+    }
+    // --detailed-exitcode: 0 no changes, 3 no changes but libraries waiting (on their DNS, an
+    // SMTP password): both are converged. 2 is changes left, 1 an error.
+    if last == ExitCode::SUCCESS || last == ExitCode::from(3) {
+        let _ = std::fs::remove_dir_all(&dir);
+        println!("\nConverged: the last plan has no changes; what remains waits on the libraries.");
+        Ok(())
+    } else {
+        Err(format!(
+            "not converged: the last plan still has changes (or failed); the sandbox state is in {dir_text}"
+        ))
     }
 }

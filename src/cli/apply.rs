@@ -5,10 +5,14 @@
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use super::args::ApplyArgs;
 use super::{CliError, EXIT_FAILED, EXIT_OK, print, today, world};
 use crate::apply::{self, ApplyOptions, Outcome, Services, Step};
+use crate::live::account::AwsAccount;
 use crate::live::aws;
 use crate::live::registrar::AwsRegistrar;
 use crate::live::route53::AwsRoute53;
@@ -18,6 +22,7 @@ use crate::plan::planner::{self, PlanOptions};
 use crate::plan::saved::{self, PLAN_FILE_VERSION, PlanFile};
 use crate::plan::{Op, Plan, ResourceKind};
 use crate::render::plan::{Style, to_text};
+use crate::render::progress::Progress;
 use crate::secret::Secret;
 
 pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
@@ -227,6 +232,73 @@ fn show(step: &Step) {
     println!("{}: {}: {line}", step.library, step.change);
 }
 
+/// The live view on a terminal: finished steps as lines that stay, the running one redrawn in
+/// place on stderr by a ticker. The text comes from [`Progress`]; this is only the terminal.
+struct LiveView {
+    state: Mutex<(Progress, Instant, usize)>,
+    done: AtomicBool,
+    width: usize,
+}
+
+impl LiveView {
+    /// A view when both outputs are a terminal that can redraw a line, outside CI; plain
+    /// lines otherwise (a log, a pipe, a CI job).
+    fn wanted(total: usize) -> Option<LiveView> {
+        let terminal = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+        let ci = std::env::var_os("CI").is_some();
+        let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        (terminal && !ci && !dumb).then(|| LiveView {
+            state: Mutex::new((Progress::new(total), Instant::now(), 0)),
+            done: AtomicBool::new(false),
+            width: std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(80),
+        })
+    }
+
+    fn draw(&self, above: Option<&str>) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (progress, since, tick) = &mut *state;
+        *tick += 1;
+        let frame = progress.frame(*tick, since.elapsed(), self.width.saturating_sub(1));
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[K");
+        if let Some(line) = above {
+            let _ = writeln!(err, "{line}");
+        }
+        let _ = write!(err, "{frame}");
+        let _ = err.flush();
+    }
+
+    fn start(&self, library: &str, change: &str) {
+        {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.0.start(library, change);
+            state.1 = Instant::now();
+        }
+        self.draw(None);
+    }
+
+    fn finish(&self, step: &Step) {
+        let line = self
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .finish(step);
+        self.draw(Some(&line));
+    }
+
+    /// Redraws the running line ten times a second until the apply ends.
+    fn tick(&self) {
+        while !self.done.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(100));
+            self.draw(None);
+        }
+    }
+}
+
 /// Writes a secret to a new file in `dir` that only the owner can read, and answers its path.
 fn keep_secret(
     dir: &std::path::Path,
@@ -268,23 +340,46 @@ fn execute(
         .enable_all()
         .build()
         .map_err(CliError::Runtime)?;
-    let summary = runtime.block_on(async {
-        let sdk = aws::load_sdk_config(&world.aws).await;
-        let services = Services {
-            ses: AwsSes::new(&sdk, &world.aws),
-            route53: AwsRoute53::new(&sdk, &world.aws),
-            registrar: AwsRegistrar::new(&sdk, &world.aws),
-        };
-        let keep = |domain: &str, what: &str, secret: &Secret| {
-            keep_secret(secrets_dir, domain, what, secret)
-        };
-        let opts = ApplyOptions {
-            purchases,
-            on_step: &show,
-            keep_secret: &keep,
-        };
-        apply::apply(config, plan, &services, &opts).await
-    });
+    let view = LiveView::wanted(apply::step_count(plan));
+    let run = || {
+        runtime.block_on(async {
+            let sdk = aws::load_sdk_config(&world.aws).await;
+            let services = Services {
+                ses: AwsSes::new(&sdk, &world.aws),
+                route53: AwsRoute53::new(&sdk, &world.aws),
+                registrar: AwsRegistrar::new(&sdk, &world.aws),
+                account: AwsAccount::new(&sdk, &world.aws),
+            };
+            let keep = |domain: &str, what: &str, secret: &Secret| {
+                keep_secret(secrets_dir, domain, what, secret)
+            };
+            let start = |library: &str, change: &str| {
+                if let Some(view) = &view {
+                    view.start(library, change);
+                }
+            };
+            let finish = |step: &Step| match &view {
+                Some(view) => view.finish(step),
+                None => show(step),
+            };
+            let opts = ApplyOptions {
+                purchases,
+                on_start: &start,
+                on_step: &finish,
+                keep_secret: &keep,
+            };
+            apply::apply(config, plan, &services, &opts).await
+        })
+    };
+    let summary = match &view {
+        None => run(),
+        Some(view) => std::thread::scope(|scope| {
+            scope.spawn(|| view.tick());
+            let summary = run();
+            view.done.store(true, Ordering::Relaxed);
+            summary
+        }),
+    };
     println!(
         "Apply complete: {} done, {} skipped, {} failed.",
         summary.done, summary.skipped, summary.failed

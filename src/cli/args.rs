@@ -159,6 +159,9 @@ pub struct LiveArgs {
     /// Route 53 Domains endpoint URL (a sandbox); default: AWS.
     #[arg(long, value_name = "URL")]
     pub endpoint_route53domains: Option<String>,
+    /// STS endpoint URL (a sandbox), for the account id apply tags identities with; default: AWS.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_sts: Option<String>,
     /// Calls in flight at once per system; the rate limits still apply.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,

@@ -76,6 +76,7 @@ impl World {
             ses: a.endpoint_ses.clone(),
             route53: a.endpoint_route53.clone(),
             route53domains: a.endpoint_route53domains.clone(),
+            sts: a.endpoint_sts.clone(),
         };
         opts.rates = Rates {
             ses: a.rate_ses,
@@ -120,6 +121,7 @@ impl World {
             ses: Some(endpoints.ses.clone()),
             route53: Some(endpoints.route53.clone()),
             route53domains: Some(endpoints.route53domains.clone()),
+            sts: Some(endpoints.sts.clone()),
         };
         // The sandbox accepts any credentials and has no rate limit unless asked.
         opts.credentials = Some(aws_credential_types::Credentials::new(

@@ -57,6 +57,7 @@ pub struct Endpoints {
     pub ses: Option<String>,
     pub route53: Option<String>,
     pub route53domains: Option<String>,
+    pub sts: Option<String>,
 }
 
 /// Retries with exponential backoff on throttling, 5xx and transient network errors.

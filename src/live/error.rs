@@ -12,6 +12,8 @@ pub enum System {
     Ses,
     Route53,
     Route53Domains,
+    /// STS, for the account id only (`GetCallerIdentity`).
+    Sts,
 }
 
 impl System {
@@ -20,6 +22,7 @@ impl System {
             System::Ses => "ses",
             System::Route53 => "route53",
             System::Route53Domains => "route53domains",
+            System::Sts => "sts",
         }
     }
 
@@ -29,6 +32,7 @@ impl System {
             System::Ses => "ses",
             System::Route53 => "route53",
             System::Route53Domains => "route53domains",
+            System::Sts => "sts",
         }
     }
 
@@ -37,6 +41,7 @@ impl System {
             System::Ses => "SES",
             System::Route53 => "Route 53",
             System::Route53Domains => "Route 53 Domains",
+            System::Sts => "STS",
         }
     }
 }

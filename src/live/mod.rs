@@ -4,14 +4,15 @@
 //! library is decided by the pure checks (`crate::dns_check`) and the planner. That keeps
 //! every decision testable from recorded facts, and every adapter thin.
 //!
-//! - [`ses`], [`registrar`], [`route53`], [`dns`], [`clock`]: the traits and their adapters;
-//!   [`aws`] holds what the AWS adapters share (configuration, rate limiter, error mapping).
+//! - [`ses`], [`registrar`], [`route53`], [`dns`], [`clock`], [`account`]: the traits and their
+//!   adapters; [`aws`] holds what the AWS adapters share (configuration, rate limiter, error mapping).
 //! - [`facts`]: what the readers return, as plain data; [`error`]: why a read failed.
 //! - [`ownership`]: pure classification of live resources as managed, adoptable or not ours.
 //! - [`gather`]: reads everything for a set of libraries into a snapshot; [`scope`]: which
 //!   deep reads a refresh may take from a previous snapshot.
 //! - [`snapshot`]: the versioned live-state file `mailform refresh` writes and `--live` reads.
 
+pub mod account;
 pub mod aws;
 pub mod clock;
 pub mod dns;

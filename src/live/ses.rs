@@ -210,6 +210,30 @@ pub trait SesWriter {
     ) -> impl Future<Output = Result<(), ReadError>> + Send;
     /// `DeleteEmailIdentity`.
     fn delete_identity(&self, name: &str) -> impl Future<Output = Result<(), ReadError>> + Send;
+    /// `TagResource` on the identity `name`, whose ARN is `arn` (see [`identity_arn`]): adds
+    /// or overwrites these tags, leaving any others.
+    fn tag_identity(
+        &self,
+        name: &str,
+        arn: &str,
+        tags: &Tags,
+    ) -> impl Future<Output = Result<(), ReadError>> + Send;
+}
+
+/// The ARN of an SES identity, as `TagResource` wants it.
+pub fn identity_arn(region: &str, account_id: &str, name: &str) -> String {
+    format!("arn:aws:ses:{region}:{account_id}:identity/{name}")
+}
+
+fn sdk_tags(
+    operation: &'static str,
+    name: &str,
+    tags: &Tags,
+) -> Result<Vec<aws_sdk_sesv2::types::Tag>, ReadError> {
+    tags.iter()
+        .map(|(k, v)| aws_sdk_sesv2::types::Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(operation, name, e))
 }
 
 /// A request the SDK refused to build: a bug of ours, named like any other failure.
@@ -233,13 +257,9 @@ impl SesWriter for AwsSes {
         configuration_set: Option<&str>,
         tags: &Tags,
     ) -> Result<(), ReadError> {
-        use aws_sdk_sesv2::types::{DkimSigningAttributes, DkimSigningKeyLength, Tag};
+        use aws_sdk_sesv2::types::{DkimSigningAttributes, DkimSigningKeyLength};
         const OP: &str = "CreateEmailIdentity";
-        let tags = tags
-            .iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| invalid(OP, name, e))?;
+        let tags = sdk_tags(OP, name, tags)?;
         self.client
             .create_email_identity()
             .email_identity(name)
@@ -307,6 +327,18 @@ impl SesWriter for AwsSes {
         self.client
             .delete_email_identity()
             .email_identity(name)
+            .send()
+            .await
+            .map_err(|e| classify(System::Ses, OP, self.attempts, e).resource(name))?;
+        Ok(())
+    }
+
+    async fn tag_identity(&self, name: &str, arn: &str, tags: &Tags) -> Result<(), ReadError> {
+        const OP: &str = "TagResource";
+        self.client
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(sdk_tags(OP, name, tags)?))
             .send()
             .await
             .map_err(|e| classify(System::Ses, OP, self.attempts, e).resource(name))?;

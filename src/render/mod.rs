@@ -7,4 +7,5 @@
 pub mod costs;
 pub mod diagnostics;
 pub mod plan;
+pub mod progress;
 pub mod records;

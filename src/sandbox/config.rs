@@ -62,6 +62,7 @@ pub struct Ports {
     pub ses: u16,
     pub route53: u16,
     pub route53domains: u16,
+    pub sts: u16,
     pub admin: u16,
     /// UDP and TCP.
     pub dns: u16,

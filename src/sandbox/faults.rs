@@ -1,7 +1,8 @@
 //! Fault injection and per-service rate limits.
 //!
 //! A [`FaultRule`] matches a service and, optionally, one operation; it fires
-//! for a number of requests (or for ever) before the request is handled.
+//! for a number of requests (or for ever), before the request is handled or,
+//! for the `*_after_commit`-like kinds, after it was handled and before the answer.
 //! Rate limits are token buckets in real time: they are about how fast a
 //! client calls, not about simulated time.
 
@@ -16,6 +17,7 @@ pub enum Service {
     Ses,
     Route53,
     Route53Domains,
+    Sts,
 }
 
 impl Service {
@@ -24,6 +26,7 @@ impl Service {
             Service::Ses => "ses",
             Service::Route53 => "route53",
             Service::Route53Domains => "route53domains",
+            Service::Sts => "sts",
         }
     }
 
@@ -32,6 +35,7 @@ impl Service {
             "ses" | "sesv2" => Some(Service::Ses),
             "route53" => Some(Service::Route53),
             "route53domains" | "domains" => Some(Service::Route53Domains),
+            "sts" => Some(Service::Sts),
             _ => None,
         }
     }
@@ -51,8 +55,14 @@ pub enum FaultKind {
     /// Closes the connection without an answer.
     DropConnection,
     /// The caller lacks the IAM permission: SES and Route 53 Domains 403/400
-    /// `AccessDeniedException`, Route 53 403 `AccessDenied`.
+    /// `AccessDeniedException`, Route 53 and STS 403 `AccessDenied`.
     AccessDenied,
+    /// Handles the request in full (its change is made), then waits this long (real time)
+    /// before answering: a client with a shorter timeout never learns the outcome.
+    RespondLate { millis: u64 },
+    /// Handles the request in full (its change is made), then closes the connection without
+    /// an answer.
+    DropAfterCommit,
 }
 
 impl FaultKind {
@@ -63,6 +73,8 @@ impl FaultKind {
             FaultKind::Latency { .. } => "latency",
             FaultKind::DropConnection => "drop_connection",
             FaultKind::AccessDenied => "access_denied",
+            FaultKind::RespondLate { .. } => "respond_late",
+            FaultKind::DropAfterCommit => "drop_after_commit",
         }
     }
 }

@@ -6,7 +6,8 @@
 //! path matches per service, done in each service module.
 //!
 //! Pipeline per request: route to an operation → injected fault → rate
-//! limit → handler (under the world lock) → request log → persist.
+//! limit → handler (under the world lock) → request log → persist → a fault
+//! that hits after the change (a late or dropped answer) → the answer.
 
 use std::time::{Duration, Instant};
 
@@ -19,7 +20,8 @@ use serde_json::{Value, json};
 
 use super::faults::{self, FaultKind, FaultRule, Service};
 use super::{
-    Availability, LogEntry, RateLimits, RecordInput, Shared, domains, lock, route53, ses, zones,
+    Availability, LogEntry, RateLimits, RecordInput, Shared, domains, lock, route53, ses, sts,
+    zones,
 };
 
 /// What a listener serves.
@@ -144,16 +146,21 @@ impl ApiError {
                 headers: vec![("x-amzn-ErrorType", self.code.clone())],
                 body: json!({ "message": self.message }).to_string().into_bytes(),
             },
-            Service::Route53 => {
+            // Route 53 (REST-XML) and STS (Query) wrap errors alike, each in its namespace.
+            Service::Route53 | Service::Sts => {
                 let kind = if self.status >= 500 {
                     "Receiver"
                 } else {
                     "Sender"
                 };
+                let xmlns = match service {
+                    Service::Sts => sts::XMLNS,
+                    _ => "https://route53.amazonaws.com/doc/2013-04-01/",
+                };
                 Reply::xml(
                     self.status,
                     format!(
-                        "<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+                        "<ErrorResponse xmlns=\"{xmlns}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
                         xml_escape(&self.code),
                         xml_escape(&self.message),
                         REQUEST_ID
@@ -174,7 +181,7 @@ impl ApiError {
     fn throttle(service: Service) -> Self {
         match service {
             Service::Ses => ApiError::new(429, "TooManyRequestsException", "Too many requests"),
-            Service::Route53 => ApiError::new(400, "Throttling", "Rate exceeded"),
+            Service::Route53 | Service::Sts => ApiError::new(400, "Throttling", "Rate exceeded"),
             Service::Route53Domains => ApiError::new(400, "ThrottlingException", "Rate exceeded"),
         }
     }
@@ -184,6 +191,7 @@ impl ApiError {
             Service::Ses => (403, "AccessDeniedException", "ses"),
             Service::Route53 => (403, "AccessDenied", "route53"),
             Service::Route53Domains => (400, "AccessDeniedException", "route53domains"),
+            Service::Sts => (403, "AccessDenied", "sts"),
         };
         ApiError::new(
             status,
@@ -199,7 +207,7 @@ impl ApiError {
         let code = match service {
             Service::Ses => "InternalFailure",
             Service::Route53 => "InternalError",
-            Service::Route53Domains => "InternalFailure",
+            Service::Route53Domains | Service::Sts => "InternalFailure",
         };
         ApiError::new(
             500,
@@ -209,7 +217,7 @@ impl ApiError {
     }
 }
 
-const REQUEST_ID: &str = "00000000-0000-4000-8000-000000000000";
+pub(crate) const REQUEST_ID: &str = "00000000-0000-4000-8000-000000000000";
 
 pub(crate) fn xml_escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -258,7 +266,7 @@ pub(crate) async fn serve(listener: tokio::net::TcpListener, front: Front, share
     }
 }
 
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -342,6 +350,7 @@ async fn handle(
         Service::Ses => ses::route(&req),
         Service::Route53 => route53::route(&req),
         Service::Route53Domains => domains::route(&req),
+        Service::Sts => sts::route(&req),
     };
     let Some(operation) = operation else {
         let err = ApiError::new(
@@ -396,6 +405,8 @@ async fn handle(
             tokio::time::sleep(Duration::from_millis(*millis)).await;
             None
         }
+        // These hit after the handler.
+        Some(FaultKind::RespondLate { .. } | FaultKind::DropAfterCommit) => None,
         None if limited => Some(ApiError::throttle(service)),
         None => None,
     };
@@ -409,6 +420,7 @@ async fn handle(
             Service::Ses => ses::handle(&mut world, operation, &req),
             Service::Route53 => route53::handle(&mut world, operation, &req),
             Service::Route53Domains => domains::handle(&mut world, operation, &req),
+            Service::Sts => sts::handle(&mut world, operation, &req),
         };
         if mutating && result.is_ok() {
             world.recheck();
@@ -416,6 +428,10 @@ async fn handle(
         }
         result
     };
+    if let Some(FaultKind::DropAfterCommit) = &fault {
+        log(0, result.err().map(|e| e.code), fault.as_ref());
+        return Err(Box::new(DropConnection));
+    }
     let reply = match result {
         Ok(reply) => {
             log(reply.status, None, fault.as_ref());
@@ -426,6 +442,9 @@ async fn handle(
             err.render(service)
         }
     };
+    if let Some(FaultKind::RespondLate { millis }) = &fault {
+        tokio::time::sleep(Duration::from_millis(*millis)).await;
+    }
     Ok(to_response(reply))
 }
 

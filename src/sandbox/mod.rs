@@ -1,9 +1,10 @@
 //! A local AWS-compatible sandbox for tests and first-time users: SES v2,
-//! Route 53, Route 53 Domains and an authoritative DNS server, on 127.0.0.1.
+//! Route 53, Route 53 Domains, STS (the account id) and an authoritative DNS
+//! server, on 127.0.0.1.
 //!
 //! Code map:
 //! - `state`: the world as serialisable data; `zones`: lookups over it.
-//! - `ses`, `route53`, `domains`: one module per AWS service, each a pure
+//! - `ses`, `route53`, `domains`, `sts`: one module per AWS service, each a pure
 //!   function from a parsed request and the world to a reply or an AWS error.
 //! - `http`: the hyper front end (routing, faults, rate limits, request log,
 //!   admin API); `dns`: the hickory-server front end.
@@ -45,6 +46,7 @@ mod http;
 mod route53;
 mod ses;
 mod state;
+mod sts;
 mod zones;
 
 use std::collections::HashMap;
@@ -96,6 +98,9 @@ pub struct Endpoints {
     pub route53: String,
     /// `endpoint_url` for aws-sdk-route53domains.
     pub route53domains: String,
+    /// `endpoint_url` for aws-sdk-sts.
+    #[serde(default)]
+    pub sts: String,
     /// The admin API (`/_sandbox/...`).
     pub admin: String,
     /// The DNS server, UDP and TCP.
@@ -420,6 +425,7 @@ impl Sandbox {
         let ses = bind("the SES listener", ports.ses)?;
         let route53 = bind("the Route 53 listener", ports.route53)?;
         let route53domains = bind("the Route 53 Domains listener", ports.route53domains)?;
+        let sts = bind("the STS listener", ports.sts)?;
         let admin = bind("the admin listener", ports.admin)?;
         let (dns_udp, dns_tcp) = dns::bind(ports.dns)?;
         let url = |l: &std::net::TcpListener| -> Result<String, SandboxError> {
@@ -430,6 +436,7 @@ impl Sandbox {
             ses: url(&ses)?,
             route53: url(&route53)?,
             route53domains: url(&route53domains)?,
+            sts: url(&sts)?,
             admin: url(&admin)?,
             dns: dns_udp.local_addr().map_err(SandboxError::Runtime)?,
         };
@@ -451,6 +458,7 @@ impl Sandbox {
                             route53domains,
                             http::Front::Service(Service::Route53Domains),
                         ),
+                        (sts, http::Front::Service(Service::Sts)),
                         (admin, http::Front::Admin),
                     ];
                     for (listener, front) in listeners {
@@ -508,6 +516,22 @@ impl SandboxHandle {
         let name = world.create_zone(zone);
         world.persist();
         name
+    }
+
+    /// Creates an SES configuration set (no options, no tags) unless it
+    /// exists, as a platform does once in its account. Idempotent.
+    pub fn create_configuration_set(&self, name: &str) {
+        let mut world = lock(&self.shared);
+        world
+            .state
+            .configuration_sets
+            .entry(name.to_string())
+            .or_insert_with(|| state::ConfigurationSet {
+                name: name.to_string(),
+                options: serde_json::Map::new(),
+                tags: Vec::new(),
+            });
+        world.persist();
     }
 
     /// Adds a record to an external zone (created on first use), as a

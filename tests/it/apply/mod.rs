@@ -44,6 +44,8 @@ impl World {
             &e.route53,
             "--endpoint-route53domains",
             &e.route53domains,
+            "--endpoint-sts",
+            &e.sts,
             "--rate-ses",
             "0",
             "--rate-route53",
@@ -71,6 +73,45 @@ impl World {
             .filter(|e| e.mutating)
             .map(|e| format!("{} {}", e.operation, e.status))
             .collect()
+    }
+
+    /// An apply allowed to buy `domain` that has no registration step: it was submitted already.
+    fn rerun_buys_nothing(&self, cli: &Cli, domain: &str) {
+        let rerun = self.run(
+            cli,
+            &["apply", "--auto-approve", "--allow-purchase", domain],
+        );
+        assert_eq!(rerun.code, 0, "{}", rerun.all());
+        assert!(
+            !rerun.stdout.contains("domain-registration"),
+            "{}",
+            rerun.stdout
+        );
+    }
+
+    /// The plan has no changes (only libraries waiting on their DNS), and an apply reads the
+    /// live state but makes no mutating call.
+    fn assert_converged(&self, cli: &Cli) {
+        let plan = self.run(cli, &["plan", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 3, "{}", plan.all());
+        assert!(
+            plan.stdout.contains("Plan: 0 to create, 0 to change"),
+            "{}",
+            plan.stdout
+        );
+        self.sandbox.clear_request_log();
+        let again = self.run(cli, &["apply", "--auto-approve"]);
+        assert_eq!(again.code, 0, "{}", again.all());
+        assert!(
+            again.stdout.ends_with("No changes: nothing to apply.\n"),
+            "{}",
+            again.stdout
+        );
+        assert!(
+            !self.sandbox.request_log().is_empty(),
+            "it read the live state"
+        );
+        assert_eq!(self.mutations(), Vec::<String>::new());
     }
 
     async fn identities(&self) -> Vec<String> {
@@ -157,27 +198,72 @@ async fn method_1_from_nothing_converges_and_a_second_apply_mutates_nothing() {
     assert!(tags.contains(&("library", "springfield")), "{tags:?}");
 
     // Converged: the plan has no changes, only what waits on the library's DNS.
-    let plan = world.run(&cli, &["plan", "--detailed-exitcode"]);
-    assert_eq!(plan.code, 3, "{}", plan.all());
-    assert!(
-        plan.stdout.contains("Plan: 0 to create, 0 to change"),
-        "{}",
-        plan.stdout
+    world.assert_converged(&cli);
+}
+
+#[tokio::test]
+async fn an_adopted_identity_is_tagged_once_and_then_converged() {
+    let world = World::new();
+    // Made by hand before mailform, with a tag of its own.
+    harness::ses(&world.sandbox)
+        .create_email_identity()
+        .email_identity("springfield.example.org")
+        .tags(
+            aws_sdk_sesv2::types::Tag::builder()
+                .key("team")
+                .value("web")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let cli = cli().file(
+        "libraries/springfield.kdl",
+        &library("springfield", "        adopt #true\n"),
     );
 
     world.sandbox.clear_request_log();
-    let second = world.run(&cli, &["apply", "--auto-approve"]);
-    assert_eq!(second.code, 0, "{}", second.all());
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
     assert!(
-        second.stdout.ends_with("No changes: nothing to apply.\n"),
+        applied
+            .stdout
+            .contains("springfield: ~ ses-identity springfield.example.org: done (TagResource)"),
         "{}",
-        second.stdout
+        applied.stdout
     );
-    assert!(
-        !world.sandbox.request_log().is_empty(),
-        "it read the live state"
+    assert_eq!(world.mutations(), ["TagResource 200"]);
+    let sts: Vec<(String, bool)> = world
+        .sandbox
+        .request_log()
+        .into_iter()
+        .filter(|e| e.service == Service::Sts)
+        .map(|e| (e.operation, e.mutating))
+        .collect();
+    assert_eq!(sts, [("GetCallerIdentity".to_string(), false)]);
+    let identity = harness::ses(&world.sandbox)
+        .get_email_identity()
+        .email_identity("springfield.example.org")
+        .send()
+        .await
+        .unwrap();
+    let mut tags: Vec<(&str, &str)> = identity
+        .tags()
+        .iter()
+        .map(|t| (t.key(), t.value()))
+        .collect();
+    tags.sort();
+    assert_eq!(
+        tags,
+        [
+            ("library", "springfield"),
+            ("managed-by", "mailform"),
+            ("team", "web")
+        ]
     );
-    assert_eq!(world.mutations(), Vec::<String>::new());
+
+    world.assert_converged(&cli);
 }
 
 #[tokio::test]
@@ -519,21 +605,88 @@ async fn a_registration_submitted_by_a_crashed_apply_is_not_bought_again() {
         "{}",
         stale.stderr
     );
-    let rerun = world.run(
-        &cli,
-        &["apply", "--auto-approve", "--allow-purchase", DOMAIN],
-    );
-    assert_eq!(rerun.code, 0, "{}", rerun.all());
-    assert!(
-        !rerun.stdout.contains("domain-registration"),
-        "{}",
-        rerun.stdout
-    );
+    world.rerun_buys_nothing(&cli, DOMAIN);
     assert_eq!(
         world.mutations(),
         ["CreateEmailIdentity 200", "ChangeResourceRecordSets 200"],
         "the identity and its records go ahead; the domain is not bought again"
     );
+}
+
+#[tokio::test]
+async fn a_registration_whose_answer_never_comes_is_reported_unknown_and_never_bought_twice() {
+    const DOMAIN: &str = "capital-city-mail.org";
+    let world = World::new();
+    let cli = cli().file("libraries/ogdenville.kdl", &managed(DOMAIN, ""));
+    // Route 53 Domains takes the registration, but its answer comes after apply gave up.
+    world.sandbox.inject_fault(
+        FaultRule::new(
+            Service::Route53Domains,
+            FaultKind::RespondLate { millis: 4000 },
+        )
+        .operation("RegisterDomain"),
+    );
+    let lost = world.run(
+        &cli,
+        &[
+            "apply",
+            "--auto-approve",
+            "--allow-purchase",
+            DOMAIN,
+            "--timeout",
+            "1",
+        ],
+    );
+    assert_eq!(lost.code, 1, "{}", lost.all());
+    let line = lost
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("ogdenville: + domain-registration"))
+        .unwrap_or_else(|| panic!("{}", lost.stdout));
+    assert_eq!(
+        line,
+        format!(
+            "ogdenville: + domain-registration {DOMAIN}: FAILED: whether {DOMAIN} was bought is \
+             unknown: RegisterDomain was sent but its answer did not come in time, so it may have \
+             been accepted. It was not sent again; run apply again: it first looks for a \
+             registration of {DOMAIN} in flight and does not buy twice (do not register it by hand)"
+        )
+    );
+    assert!(
+        lost.stdout
+            .contains("ogdenville: + ses-identity capital-city-mail.org: skipped: not attempted"),
+        "{}",
+        lost.stdout
+    );
+    assert_eq!(
+        world.mutations(),
+        ["RegisterDomain 200"],
+        "sent once, not retried"
+    );
+
+    world.sandbox.clear_faults();
+    world.rerun_buys_nothing(&cli, DOMAIN);
+    assert_eq!(
+        world.mutations(),
+        [
+            "RegisterDomain 200",
+            "CreateEmailIdentity 200",
+            "ChangeResourceRecordSets 200"
+        ],
+        "exactly one RegisterDomain over both runs"
+    );
+    let operations = harness::domains(&world.sandbox)
+        .list_operations()
+        .send()
+        .await
+        .unwrap();
+    let registrations: Vec<&str> = operations
+        .operations()
+        .iter()
+        .filter(|o| o.r#type().map(|t| t.as_str()) == Some("REGISTER_DOMAIN"))
+        .filter_map(|o| o.domain_name())
+        .collect();
+    assert_eq!(registrations, [DOMAIN]);
 }
 
 /// Submits the registration of `domain`, as an earlier apply would have; it stays in flight.

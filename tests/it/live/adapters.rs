@@ -10,6 +10,7 @@ use aws_sdk_route53::types::{
 use aws_sdk_route53domains::types::{ContactDetail, ContactType, CountryCode};
 use aws_sdk_sesv2::types::Tag;
 use mailform::live::ReadErrorKind;
+use mailform::live::account::AccountReader;
 use mailform::live::aws::Rates;
 use mailform::live::facts::{IdentityKind, Status};
 use mailform::live::ownership::{self, Ownership, ResourceKind};
@@ -405,6 +406,26 @@ async fn access_denied_names_the_iam_action() {
             action: "route53:ListHostedZones".into()
         }
     );
+}
+
+#[tokio::test]
+async fn the_account_id_comes_from_sts_and_a_refusal_names_its_action() {
+    let (_dir, sandbox) = sandbox();
+    let aws = adapters(&options(&sandbox)).await;
+    assert_eq!(aws.account.account_id().await.unwrap(), "123456789012");
+    sandbox.inject_fault(FaultRule::new(Service::Sts, FaultKind::AccessDenied));
+    let err = aws.account.account_id().await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "STS GetCallerIdentity failed: access denied; grant the IAM action `sts:GetCallerIdentity` to the role mailform runs as"
+    );
+    let log: Vec<(Service, String, bool)> = sandbox
+        .request_log()
+        .into_iter()
+        .map(|e| (e.service, e.operation, e.mutating))
+        .collect();
+    let call = (Service::Sts, "GetCallerIdentity".to_string(), false);
+    assert_eq!(log, [call.clone(), call]);
 }
 
 #[tokio::test]

@@ -17,6 +17,7 @@ mod with_sandbox {
     use std::time::Duration;
 
     use aws_credential_types::Credentials;
+    use mailform::live::account::AwsAccount;
     use mailform::live::aws::{AwsOptions, Endpoints, Rates, Retries, load_sdk_config};
     use mailform::live::registrar::AwsRegistrar;
     use mailform::live::route53::AwsRoute53;
@@ -31,6 +32,7 @@ mod with_sandbox {
             ses: Some(e.ses.clone()),
             route53: Some(e.route53.clone()),
             route53domains: Some(e.route53domains.clone()),
+            sts: Some(e.sts.clone()),
         };
         o.rates = Rates {
             ses: 0.0,
@@ -57,6 +59,7 @@ mod with_sandbox {
         pub ses: AwsSes,
         pub route53: AwsRoute53,
         pub registrar: AwsRegistrar,
+        pub account: AwsAccount,
     }
 
     pub async fn adapters(opts: &AwsOptions) -> Aws {
@@ -65,6 +68,7 @@ mod with_sandbox {
             ses: AwsSes::new(&sdk, opts),
             route53: AwsRoute53::new(&sdk, opts),
             registrar: AwsRegistrar::new(&sdk, opts),
+            account: AwsAccount::new(&sdk, opts),
         }
     }
 }

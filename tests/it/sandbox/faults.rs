@@ -199,3 +199,79 @@ async fn the_rate_limit_throttles_bursts_and_a_patient_client_gets_through() {
         .await
         .expect("gets through");
 }
+
+#[tokio::test]
+async fn a_change_whose_answer_is_dropped_or_late_is_made_all_the_same() {
+    let sandbox = harness::start();
+    sandbox.inject_fault(
+        FaultRule::new(Service::Ses, FaultKind::DropAfterCommit)
+            .operation("CreateEmailIdentity")
+            .times(1),
+    );
+    let dropped = harness::ses(&sandbox)
+        .create_email_identity()
+        .email_identity("dropped.example.org")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(dropped, SdkError::DispatchFailure(_)),
+        "{dropped:?}"
+    );
+
+    sandbox.inject_fault(
+        FaultRule::new(Service::Ses, FaultKind::RespondLate { millis: 2000 })
+            .operation("CreateEmailIdentity")
+            .times(1),
+    );
+    let impatient = Client {
+        retry: None,
+        timeout: Some(
+            TimeoutConfig::builder()
+                .operation_timeout(Duration::from_millis(300))
+                .build(),
+        ),
+    };
+    let late = impatient
+        .ses(&sandbox)
+        .create_email_identity()
+        .email_identity("late.example.org")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(late, SdkError::TimeoutError(_)), "{late:?}");
+
+    let listed = harness::ses(&sandbox)
+        .list_email_identities()
+        .send()
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = listed
+        .email_identities()
+        .iter()
+        .filter_map(|i| i.identity_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["dropped.example.org", "late.example.org"]);
+    let log: Vec<(String, u16, Option<String>)> = sandbox
+        .request_log()
+        .into_iter()
+        .take(2)
+        .map(|e| (e.operation, e.status, e.fault))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            (
+                "CreateEmailIdentity".to_string(),
+                0,
+                Some("drop_after_commit".to_string())
+            ),
+            (
+                "CreateEmailIdentity".to_string(),
+                200,
+                Some("respond_late".to_string())
+            ),
+        ]
+    );
+}

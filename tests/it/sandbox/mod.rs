@@ -3,6 +3,7 @@
 //! resolver.
 
 mod admin;
+mod demo;
 mod dns;
 mod domains_ops;
 mod faults;

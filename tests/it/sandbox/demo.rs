@@ -1,0 +1,71 @@
+//! The README's main job, `mailform-sandbox demo`, run as a new user runs it: on the
+//! repository's example libraries, plan → apply → plan, ending converged.
+
+use std::process::Command;
+
+use crate::support::cli::repo;
+
+#[test]
+fn the_main_job_plans_applies_and_ends_converged_on_the_example_libraries() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mailform-sandbox"))
+        .arg("demo")
+        .current_dir(repo())
+        .env("NO_COLOR", "1")
+        .env_remove("CI")
+        .output()
+        .expect("run mailform-sandbox demo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let headers: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("==> ") || l.starts_with("    approved"))
+        .map(|l| l.split(" --sandbox").next().unwrap_or(l))
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "==> 1/3 what would change: mailform plan",
+            "==> 2/3 make the changes: mailform apply --auto-approve --allow-purchase brockway-notices.example ogdenville-library-mail.example",
+            "    approved purchases (sandbox domains, nothing is charged): brockway-notices.example, ogdenville-library-mail.example",
+            "==> 3/3 nothing left to change: mailform plan --detailed-exitcode",
+        ],
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Apply complete: 8 done, 0 skipped, 0 failed."),
+        "{stdout}"
+    );
+    let last_plan = stdout.rsplit("==> 3/3").next().unwrap_or_default();
+    assert!(
+        last_plan.contains("Plan: 0 to create, 0 to change, 0 to replace, 0 to destroy."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with(
+            "Converged: the last plan has no changes; what remains waits on the libraries.\n"
+        ),
+        "{stdout}"
+    );
+}
+
+/// The command the test above runs is the one the README gives a new user and CI runs last.
+#[test]
+fn the_readme_and_ci_run_that_same_command() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
+    let ci = std::fs::read_to_string(repo().join(".ci/run")).expect(".ci/run");
+    let main_job = |text: &str, marker: &str| {
+        text.lines()
+            .skip_while(|l| !l.contains(marker))
+            .find(|l| l.starts_with("cargo run"))
+            .map(str::to_string)
+    };
+    assert_eq!(
+        main_job(&readme, "# The main job").as_deref(),
+        Some("cargo run --release --features sandbox --bin mailform-sandbox -- demo")
+    );
+    assert_eq!(
+        main_job(&ci, "step \"the README's main job\"").as_deref(),
+        Some("cargo run --locked --features sandbox --bin mailform-sandbox -- demo")
+    );
+}
