@@ -169,7 +169,11 @@ fn main() {
             "a converged estate has no changes"
         );
         assert!(failed.is_empty(), "requests failed: {failed:?}");
-        assert!(!m.stderr.to_ascii_lowercase().contains("throttl"), "{}", m.stderr);
+        assert!(
+            !m.stderr.to_ascii_lowercase().contains("throttl"),
+            "{}",
+            m.stderr
+        );
         println!(
             "run {run}: {:.2} s wall, peak RSS {:.1} MiB, calls {per_service:?}",
             m.wall.as_secs_f64(),
@@ -209,7 +213,10 @@ fn main() {
     );
     assert_eq!(scoped.code, 0, "{}", scoped.stderr);
     assert_eq!(full.code, 0, "{}", full.stderr);
-    assert!(scoped.stdout == full.stdout, "the scoped plan differs from the full one");
+    assert!(
+        scoped.stdout == full.stdout,
+        "the scoped plan differs from the full one"
+    );
     println!("checked: the scoped plan equals a full refresh's plan");
     sandbox.shutdown();
 }

@@ -55,6 +55,10 @@ impl AwsRegistrar {
     }
 }
 
+/// The most `ListDomains` and `ListOperations` return a page (AWS's default is 20): at Route 53
+/// Domains' one request a second, pages are what a plan over hundreds of domains waits for.
+const MAX_ITEMS: i32 = 100;
+
 fn plain_name(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
@@ -64,7 +68,7 @@ impl RegistrarReader for AwsRegistrar {
         let mut pages = self
             .client
             .list_domains()
-            .set_max_items(self.page_size)
+            .set_max_items(self.page_size.or(Some(MAX_ITEMS)))
             .into_paginator()
             .send();
         let mut out = Vec::new();
@@ -132,7 +136,7 @@ impl RegistrarReader for AwsRegistrar {
         let mut pages = self
             .client
             .list_operations()
-            .set_max_items(self.page_size)
+            .set_max_items(self.page_size.or(Some(MAX_ITEMS)))
             .into_paginator()
             .send();
         let mut out = Vec::new();

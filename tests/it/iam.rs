@@ -34,6 +34,10 @@ const ALSO_NEEDS: &[(&str, &str)] = &[
     ("route53domains:RegisterDomain", "route53:CreateHostedZone"),
 ];
 
+/// API operations IAM does not authorise at all: AWS documents that `GetCallerIdentity` needs no
+/// permission (an explicit deny cannot even stop it), so no policy lists it.
+const NEEDS_NO_PERMISSION: &[&str] = &["sts:GetCallerIdentity"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Access {
     Read,
@@ -312,6 +316,7 @@ fn record(into: &mut BTreeMap<String, String>, command: &[&str], log: Vec<LogEnt
             Service::Ses => "ses",
             Service::Route53 => "route53",
             Service::Route53Domains => "route53domains",
+            Service::Sts => "sts",
         };
         into.entry(format!("{prefix}:{}", entry.operation))
             .or_insert_with(|| command.join(" "));
@@ -320,7 +325,10 @@ fn record(into: &mut BTreeMap<String, String>, command: &[&str], log: Vec<LogEnt
 
 /// `prefix:Operation` → the IAM actions it needs.
 fn iam_actions(operation: &str) -> Vec<String> {
-    let mut out = vec![operation.to_string()];
+    let mut out = Vec::new();
+    if !NEEDS_NO_PERMISSION.contains(&operation) {
+        out.push(operation.to_string());
+    }
     out.extend(
         ALSO_NEEDS
             .iter()
@@ -445,6 +453,7 @@ fn calls_in(file: &str, text: &str) -> Vec<(String, Access)> {
         ("aws_sdk_sesv2::Client", "ses"),
         ("aws_sdk_route53::Client", "route53"),
         ("aws_sdk_route53domains::Client", "route53domains"),
+        ("aws_sdk_sts::Client", "sts"),
     ]
     .into_iter()
     .filter(|(path, _)| text.contains(path))

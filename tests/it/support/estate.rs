@@ -14,7 +14,6 @@ use mailform::sandbox::{RecordInput, SandboxHandle};
 
 use super::cli::PLATFORM;
 
-
 /// How a generated library sends its mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
