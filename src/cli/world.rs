@@ -60,6 +60,10 @@ pub(super) fn targets(config: &Config, a: &LiveArgs) -> Result<Option<Vec<Librar
         .map(Some)
 }
 
+/// A baseline whose full read is this old draws a warning: the nightly drift job should have
+/// replaced it several times over.
+const STALE_BASELINE_DAYS: i64 = 3;
+
 /// The live services of one run, kept open while the run needs them.
 pub(super) struct World {
     pub aws: AwsOptions,
@@ -163,6 +167,16 @@ impl World {
             (Some(path), RefreshMode::Scoped) => Some(snapshot::read(path)?),
             _ => None,
         };
+        if let (Some(b), Some(path)) = (&baseline, &a.baseline)
+            && b.region != config.platform.aws_region
+        {
+            eprintln!(
+                "refresh: full; the baseline {} was read in {}, the platform sends from {}",
+                path.display(),
+                b.region,
+                config.platform.aws_region
+            );
+        }
         let live = self.snapshot(config, targets, a.concurrency, baseline.as_ref())?;
         if let Some(r) = live.refresh.as_ref().filter(|r| r.mode == "scoped") {
             eprintln!(
@@ -171,6 +185,17 @@ impl World {
                 live.libraries.len(),
                 r.full_read_at
             );
+            let age = time::OffsetDateTime::parse(
+                &r.full_read_at,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map(|then| (time::OffsetDateTime::now_utc() - then).whole_days())
+            .ok();
+            if let Some(days) = age.filter(|d| *d >= STALE_BASELINE_DAYS) {
+                eprintln!(
+                    "warning: the baseline's full read is {days} days old; out-of-band edits to settled resources since then are not seen. Run `mailform refresh --out FILE` (the nightly drift job does) for a fresh baseline"
+                );
+            }
         }
         Ok(live)
     }

@@ -270,3 +270,54 @@ async fn only_a_full_refresh_sees_an_out_of_band_change_to_a_settled_identity() 
     assert!(!scoped.stdout.contains("mail-from"), "{}", scoped.stdout);
     assert!(full.stdout.contains("mail-from"), "{}", full.stdout);
 }
+
+/// A baseline from another region is not used, and an old one draws a warning, both said.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_foreign_or_old_baseline_is_called_out() {
+    let scene = Scene::converged();
+    let text = std::fs::read_to_string(&scene.baseline).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+
+    value["taken_at"] = "2026-01-02T03:04:05Z".into();
+    value["refresh"]["full_read_at"] = "2026-01-02T03:04:05Z".into();
+    std::fs::write(&scene.baseline, value.to_string()).unwrap();
+    let old = scene.estate.run_fast(
+        &bin(),
+        &scene.sandbox,
+        &["plan", "--baseline", &scene.baseline],
+    );
+    assert_eq!(old.code, 0, "{}", old.stderr);
+    assert!(old.stderr.contains("refresh: scoped;"), "{}", old.stderr);
+    assert!(
+        old.stderr.contains("warning: the baseline's full read is")
+            && old.stderr.contains("days old"),
+        "{}",
+        old.stderr
+    );
+
+    value["region"] = "eu-west-1".into();
+    std::fs::write(&scene.baseline, value.to_string()).unwrap();
+    scene.sandbox.clear_request_log();
+    let foreign = scene.estate.run_fast(
+        &bin(),
+        &scene.sandbox,
+        &["plan", "--baseline", &scene.baseline],
+    );
+    assert_eq!(foreign.code, 0, "{}", foreign.stderr);
+    assert!(
+        foreign.stderr.contains("refresh: full; the baseline")
+            && foreign
+                .stderr
+                .contains("was read in eu-west-1, the platform sends from us-east-1"),
+        "{}",
+        foreign.stderr
+    );
+    assert!(
+        scene
+            .sandbox
+            .request_log()
+            .iter()
+            .any(|e| e.operation == "GetEmailIdentity"),
+        "a foreign baseline means a full read"
+    );
+}
