@@ -400,10 +400,14 @@ fn demo(libraries: &std::path::Path) -> Result<(), String> {
     })?;
     let mut purchases = Vec::new();
     let mut sets = Vec::new();
+    let mut own_domains = Vec::new();
     for library in &config.libraries {
         match &library.method {
             DeliveryMethod::ManagedDomain(m) => purchases.push(m.domain.to_string()),
-            DeliveryMethod::SesDomain(m) => sets.extend(m.configuration_set.clone()),
+            DeliveryMethod::SesDomain(m) => {
+                sets.extend(m.configuration_set.clone());
+                own_domains.extend(library.method.ses_identity().map(|d| d.to_string()));
+            }
             DeliveryMethod::SmtpAccount(_) => {}
         }
     }
@@ -422,6 +426,11 @@ fn demo(libraries: &std::path::Path) -> Result<(), String> {
     for set in &sets {
         sandbox.create_configuration_set(set);
     }
+    // Method-1 libraries' own domains, as their DNS providers serve them before the IT staff
+    // installs anything: the plans then say which records to install.
+    for domain in &own_domains {
+        sandbox.create_zone(domain);
+    }
     sandbox.shutdown();
     println!(
         "A fresh sandbox in {} (no AWS account, no network).",
@@ -431,6 +440,12 @@ fn demo(libraries: &std::path::Path) -> Result<(), String> {
         println!(
             "Set up in its SES account, as a platform does once: the configuration set(s) {}.",
             sets.join(", ")
+        );
+    }
+    if !own_domains.is_empty() {
+        println!(
+            "Playing the DNS providers of {}, with nothing installed yet.",
+            own_domains.join(", ")
         );
     }
 
