@@ -14,6 +14,7 @@ use crate::live::dns::{DnsSource, HickoryDns};
 use crate::live::gather::{self, GatherOptions, Readers};
 use crate::live::registrar::AwsRegistrar;
 use crate::live::route53::AwsRoute53;
+use crate::live::scope::Baseline;
 use crate::live::ses::AwsSes;
 use crate::live::snapshot::{self, LiveSnapshotV1};
 use crate::model::{Config, Date, LibraryId};
@@ -177,6 +178,10 @@ impl World {
                 config.platform.aws_region
             );
         }
+        let today = super::today(None)?;
+        let baseline = baseline
+            .as_ref()
+            .map(|snapshot| Baseline::new(config, snapshot, today));
         let live = self.snapshot(config, targets, a.concurrency, baseline.as_ref())?;
         if let Some(r) = live.refresh.as_ref().filter(|r| r.mode == "scoped") {
             eprintln!(
@@ -206,7 +211,7 @@ impl World {
         config: &Config,
         targets: Option<Vec<LibraryId>>,
         concurrency: u16,
-        baseline: Option<&LiveSnapshotV1>,
+        baseline: Option<&Baseline<'_>>,
     ) -> Result<LiveSnapshotV1, CliError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

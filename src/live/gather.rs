@@ -21,7 +21,7 @@ use super::error::ReadError;
 use super::facts::{HostedZone, IdentitySummary, RegisteredDomain};
 use super::registrar::RegistrarReader;
 use super::route53::Route53Reader;
-use super::scope::{Scope, desired_fingerprint};
+use super::scope::{Baseline, Scope, desired_fingerprint};
 use super::ses::SesReader;
 use super::snapshot::{
     self, AvailabilityV1, CheckV1, DnsV1, DomainV1, FindingV1, IdentityV1, LibraryV1,
@@ -50,7 +50,7 @@ pub struct GatherOptions<'a> {
     pub progress: &'a (dyn Fn(&str) + Sync),
     /// A previous snapshot to take settled resources' deep reads from (see [`super::scope`]);
     /// `None` reads everything.
-    pub baseline: Option<&'a LiveSnapshotV1>,
+    pub baseline: Option<&'a Baseline<'a>>,
 }
 
 /// Reads everything and builds the snapshot. The first failed AWS read stops it: a partial

@@ -14,9 +14,11 @@
 //!   list-level state is unchanged (an identity must be `SUCCESS` in both), and it belongs to
 //!   no *dirty* library;
 //! * a library is dirty when the baseline has no record of it, when its desired state (its file
-//!   and the platform settings, as a fingerprint) changed since the baseline, or when its DNS
-//!   verdicts now differ from the baseline's (a record removed or changed): a dirty library's
-//!   resources are read in depth and its DNS judged again with what that read found.
+//!   and the platform settings, as a fingerprint) changed since the baseline, when it was not
+//!   settled in the baseline (planning the files against the baseline gives it changes,
+//!   deletions or something in progress: apply may have changed its resources since), or when
+//!   its DNS verdicts now differ from the baseline's (a record removed or changed): a dirty
+//!   library's resources are read in depth and its DNS judged again with what that read found.
 //!
 //! What a scoped refresh cannot see is an out-of-band change to a settled resource that shows
 //! neither in the list calls nor in DNS: say, a MAIL FROM domain or configuration set changed
@@ -25,7 +27,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Config, DeliveryMethod, Library, Platform};
+use crate::model::{Config, Date, DeliveryMethod, Library, Platform};
+use crate::plan::planner::{self, PlanOptions};
 use crate::plan::saved::sha256;
 
 use super::facts::{HostedZone, IdentitySummary, RegisteredDomain, Status};
@@ -35,6 +38,33 @@ use super::snapshot::{DnsV1, DomainV1, IdentityV1, LibraryV1, LiveSnapshotV1, Zo
 /// in every snapshot; a different fingerprint makes the library dirty.
 pub fn desired_fingerprint(platform: &Platform, library: &Library) -> String {
     sha256(format!("{platform:?}\n{library:?}").as_bytes())
+}
+
+/// A previous snapshot, and the libraries that had not settled in it.
+pub struct Baseline<'a> {
+    pub snapshot: &'a LiveSnapshotV1,
+    /// Libraries whose plan against the baseline has changes, deletions or something in
+    /// progress: what apply (or time) may have changed since, so their resources are read again.
+    pub unsettled: BTreeSet<String>,
+}
+
+impl<'a> Baseline<'a> {
+    /// Plans the files against `snapshot` (pure) to find the libraries that had not settled.
+    pub fn new(config: &Config, snapshot: &'a LiveSnapshotV1, today: Date) -> Self {
+        let plan = planner::plan(config, snapshot, &PlanOptions { today });
+        let unsettled = plan
+            .libraries
+            .iter()
+            .filter(|l| {
+                !l.changes.is_empty() || !l.deletions.is_empty() || !l.in_progress.is_empty()
+            })
+            .map(|l| l.library.clone())
+            .collect();
+        Baseline {
+            snapshot,
+            unsettled,
+        }
+    }
 }
 
 /// Which deep reads may come from the baseline.
@@ -57,7 +87,9 @@ impl<'a> Scope<'a> {
 
     /// Scoped against `baseline`; `libraries` are the ones this refresh covers. A baseline of
     /// another region is no baseline at all.
-    pub fn scoped(config: &Config, libraries: &[&Library], baseline: &'a LiveSnapshotV1) -> Self {
+    pub fn scoped(config: &Config, libraries: &[&Library], baseline: &Baseline<'a>) -> Self {
+        let unsettled = &baseline.unsettled;
+        let baseline = baseline.snapshot;
         if baseline.region != config.platform.aws_region {
             return Scope::full();
         }
@@ -77,7 +109,7 @@ impl<'a> Scope<'a> {
                 .get(library.id.as_str())
                 .and_then(|b| b.desired.as_deref())
                 .is_some_and(|then| then == now);
-            if !same {
+            if !same || unsettled.contains(library.id.as_str()) {
                 scope.mark_dirty(library);
             }
         }

@@ -321,3 +321,57 @@ async fn a_foreign_or_old_baseline_is_called_out() {
         "a foreign baseline means a full read"
     );
 }
+
+/// The apply workflow's path: a scoped plan saved with the live state it read, then apply of
+/// that plan file reading with that state as its baseline: not stale, applied, converged.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_scoped_plan_applies_with_its_own_live_state_as_baseline() {
+    let scene = Scene::converged();
+    scene
+        .estate
+        .set_library(0, "        dkim-key-length 1024\n");
+    let dir = tempfile::tempdir().unwrap();
+    let planfile = dir.path().join("plan.bin").display().to_string();
+    let live = dir.path().join("live.json").display().to_string();
+    let plan = scene.estate.run_fast(
+        &bin(),
+        &scene.sandbox,
+        &[
+            "plan",
+            "--baseline",
+            &scene.baseline,
+            "--save-live",
+            &live,
+            "--out",
+            &planfile,
+            "--detailed-exitcode",
+        ],
+    );
+    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
+    scene.sandbox.clear_request_log();
+    let applied = scene.estate.run_fast(
+        &bin(),
+        &scene.sandbox,
+        &["apply", &planfile, "--baseline", &live],
+    );
+    assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
+    assert!(
+        applied.stderr.contains("refresh: scoped;"),
+        "{}",
+        applied.stderr
+    );
+    let mutations: Vec<String> = scene
+        .sandbox
+        .request_log()
+        .into_iter()
+        .filter(|e| e.mutating)
+        .map(|e| e.operation)
+        .collect();
+    assert_eq!(mutations, ["PutEmailIdentityDkimSigningAttributes"]);
+    let after = scene.estate.run_fast(
+        &bin(),
+        &scene.sandbox,
+        &["plan", "--baseline", &live, "--detailed-exitcode"],
+    );
+    assert!(after.stdout.starts_with("No changes."), "{}", after.stdout);
+}
