@@ -14,7 +14,7 @@ use super::{
     Progress, RecordHandoff, ResourceKind, Unmanaged,
 };
 use crate::live::ownership::{self, Ownership};
-use crate::live::snapshot::{CheckV1, IdentityV1, LiveSnapshotV1, ZoneV1};
+use crate::live::snapshot::{CheckV1, DomainV1, IdentityV1, LiveSnapshotV1, ZoneV1};
 use crate::model::{
     Config, Date, DeliveryMethod, DkimKeyLength, Library, ManagedDomain, SesDomain, TransferRequest,
 };
@@ -27,6 +27,10 @@ pub struct PlanOptions {
 
 /// SES looks for the DKIM records this long before it gives up.
 pub const VERIFICATION_WINDOW_HOURS: i64 = 72;
+
+/// A managed domain that will not renew is a warning this many days before it expires, and an
+/// error in its last week.
+pub const DOMAIN_EXPIRY_WARNING_DAYS: i64 = 45;
 
 /// Plans every library of `config` against `live`.
 pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan {
@@ -164,7 +168,7 @@ fn plan_library(
         }
         DeliveryMethod::ManagedDomain(m) => {
             out.yearly_cost = yearly_cost(live, m);
-            let registered = plan_registration(config, live, library, m, &mut out);
+            let registered = plan_registration(config, live, library, m, opts.today, &mut out);
             blocked |= !registered;
             let identity = identities.get(m.domain.as_str()).copied();
             blocked |= plan_identity(config, library, m.domain.as_str(), None, identity, &mut out);
@@ -529,10 +533,12 @@ fn plan_registration(
     live: &LiveSnapshotV1,
     library: &Library,
     m: &ManagedDomain,
+    today: Date,
     out: &mut LibraryPlan,
 ) -> bool {
     let domain = m.domain.as_str();
     if let Some(registered) = live.registrar.domains.iter().find(|d| d.name == domain) {
+        out.actions.extend(expiry_action(registered, m, today));
         if registered.auto_renew != Some(m.auto_renew) {
             out.changes.push(Change {
                 op: Op::Update,
@@ -705,6 +711,50 @@ fn plan_registration(
 
 /// What a managed domain costs a year: the renewal price of its TLD, or the registration price
 /// where no renewal price is listed.
+/// A managed domain that will not renew (the library file turns auto-renew off) and expires
+/// soon, or has expired: mail from it stops then.
+fn expiry_action(registered: &DomainV1, m: &ManagedDomain, today: Date) -> Option<LibraryAction> {
+    if m.auto_renew {
+        return None;
+    }
+    let expiry = Date::parse(registered.expiry.as_deref()?.get(..10)?).ok()?;
+    let days = today.days_until(&expiry);
+    if days > DOMAIN_EXPIRY_WARNING_DAYS {
+        return None;
+    }
+    let handover = m.transfer.is_some();
+    let (code, message, remedy) = if days < 0 {
+        (
+            "domain::expired",
+            format!(
+                "{} expired on {expiry} (auto-renew is off): mail from it no longer gets through",
+                m.domain
+            ),
+            "renew it at once if its registry's grace period still allows (Route 53 console, Registered domains), then set `auto-renew #true`; or move the library to another method",
+        )
+    } else {
+        (
+            "domain::expires-soon",
+            format!(
+                "{} expires on {expiry}, in {days} days, and will not renew: auto-renew is off; mail from it stops when it lapses",
+                m.domain
+            ),
+            if handover {
+                "finish the handover before then (the library's registrar or AWS account renews it from then on), or set `auto-renew #true` in the library file"
+            } else {
+                "set `auto-renew #true` in the library file (the renewal is passed through to the library), or let it lapse on purpose"
+            },
+        )
+    };
+    Some(LibraryAction {
+        code: code.into(),
+        level: if days <= 7 { Level::Error } else { Level::Warning },
+        message,
+        remedy: remedy.into(),
+        records: vec![],
+    })
+}
+
 fn yearly_cost(live: &LiveSnapshotV1, m: &ManagedDomain) -> Option<Cost> {
     let tld = m.domain.as_str().rsplit('.').next()?;
     let price = live.registrar.prices.iter().find(|p| p.tld == tld)?;

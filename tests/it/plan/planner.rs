@@ -394,6 +394,88 @@ fn method3_registered_writes_its_records_and_follows_renewal_and_transfer() {
 }
 
 #[test]
+fn method3_a_domain_that_will_not_renew_is_called_out_before_it_lapses() {
+    // Today is 2026-11-26. Auto-renew off (as the files ask) for the first three; the fourth
+    // renews, so its near expiry is nobody's concern.
+    let cases = [
+        ("soon", "2026-12-31", "        auto-renew #false\n"),
+        (
+            "last-week",
+            "2026-11-30",
+            "        auto-renew #false\n        transfer-to-registrar\n",
+        ),
+        ("lapsed", "2026-11-20", "        auto-renew #false\n"),
+        ("renews", "2026-11-30", "        auto-renew #true\n"),
+    ];
+    let files: Vec<(String, String)> = cases
+        .iter()
+        .map(|(id, _, extra)| {
+            (
+                id.to_string(),
+                managed_library(id, &format!("{id}-mail.example"), extra),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(id, text)| (id.as_str(), text.as_str()))
+        .collect();
+    let c = config(&refs);
+    let mut l = live();
+    l["registrar"]["domains"] = json!(
+        cases
+            .iter()
+            .map(|(id, expiry, extra)| json!({
+                "name": format!("{id}-mail.example"), "auto_renew": extra.contains("#true"),
+                "transfer_lock": !extra.contains("transfer-to-registrar"),
+                "expiry": format!("{expiry}T00:00:00Z"),
+                "statuses": [], "name_servers": [], "tags": {}
+            }))
+            .collect::<Vec<_>>()
+    );
+    l["ses"]["identities"] = json!(
+        cases
+            .iter()
+            .map(|(id, _, _)| identity(&format!("{id}-mail.example"), "SUCCESS", Some(id)))
+            .collect::<Vec<_>>()
+    );
+    let p = run(&c, l);
+    let found: Vec<(String, Vec<(String, Level)>)> = p
+        .libraries
+        .iter()
+        .map(|lib| {
+            (
+                lib.library.clone(),
+                lib.actions
+                    .iter()
+                    .filter(|a| a.code.starts_with("domain::"))
+                    .map(|a| (a.code.clone(), a.level))
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "soon".to_string(),
+                vec![("domain::expires-soon".to_string(), Level::Warning)]
+            ),
+            (
+                "last-week".to_string(),
+                vec![("domain::expires-soon".to_string(), Level::Error)]
+            ),
+            (
+                "lapsed".to_string(),
+                vec![("domain::expired".to_string(), Level::Error)]
+            ),
+            ("renews".to_string(), vec![]),
+        ]
+    );
+    check("method3-expiry", &p);
+}
+
+#[test]
 fn method3_registration_in_flight_is_progress_not_a_second_purchase() {
     let c = config(&[(
         "ogdenville",
