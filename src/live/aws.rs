@@ -108,7 +108,8 @@ pub struct AwsOptions {
     pub rates: Rates,
     pub retries: Retries,
     pub timeouts: Timeouts,
-    /// Page size for list calls; `None` takes each service's default (tests make it small).
+    /// Page size for list calls (tests make it small); `None` asks for the largest page where a
+    /// service's default is smaller (`ListEmailIdentities`, `ListDomains`, `ListOperations`).
     pub page_size: Option<i32>,
     /// Fixed credentials (tests); `None` uses the standard chain: environment, shared
     /// config and credentials files (profiles, `credential_process`, SSO), web identity
