@@ -495,11 +495,20 @@ fn demo(libraries: &std::path::Path) -> Result<(), String> {
             ));
         }
     }
-    // --detailed-exitcode: 0 no changes, 3 no changes but libraries waiting (on their DNS, an
-    // SMTP password): both are converged. 2 is changes left, 1 an error.
-    if last == ExitCode::SUCCESS || last == ExitCode::from(3) {
+    // --detailed-exitcode: 0 no changes and nothing to do, 3 no changes but a library failing,
+    // 4 no changes and libraries waiting (on their DNS, an SMTP password): all converged. 2 is
+    // changes left, 1 an error.
+    let converged = [
+        (ExitCode::SUCCESS, "nothing waits on anyone"),
+        (ExitCode::from(4), "what remains waits on the libraries"),
+        (
+            ExitCode::from(3),
+            "some libraries are failing a check (marked ✗ above)",
+        ),
+    ];
+    if let Some((_, what)) = converged.iter().find(|(code, _)| *code == last) {
         let _ = std::fs::remove_dir_all(&dir);
-        println!("\nConverged: the last plan has no changes; what remains waits on the libraries.");
+        println!("\nConverged: the last plan has no changes; {what}.");
         Ok(())
     } else {
         Err(format!(

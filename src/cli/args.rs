@@ -75,8 +75,9 @@ pub struct PlanArgs {
     /// Save the plan, with the hashes of its inputs, for `mailform apply PLANFILE`.
     #[arg(long, value_name = "PLANFILE")]
     pub out: Option<PathBuf>,
-    /// Exit 0 with no changes, 2 with changes, 3 with no changes but libraries waiting on
-    /// someone or failing a check, 1 on error.
+    /// Exit 0 with no changes and nothing to do, 2 with changes, 3 with no changes but a
+    /// library failing (broken, about to break, or late), 4 with no changes and libraries only
+    /// waiting on someone, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]

@@ -12,8 +12,11 @@ use crate::render::plan::{GITHUB_COMMENT_LIMIT, Style, to_json, to_markdown, to_
 
 /// `--detailed-exitcode`: changes are present.
 pub const EXIT_CHANGES: u8 = 2;
-/// `--detailed-exitcode`: no changes, but libraries wait on someone or fail a check.
-pub const EXIT_ATTENTION: u8 = 3;
+/// `--detailed-exitcode`: no changes, but a library is failing: something broken, about to
+/// break, or late (the drift check reports it).
+pub const EXIT_FAILING: u8 = 3;
+/// `--detailed-exitcode`: no changes, and libraries only wait on someone, on schedule.
+pub const EXIT_WAITING: u8 = 4;
 
 pub(super) fn run(a: PlanArgs, color: bool) -> Result<ExitCode, CliError> {
     let today = today(a.today.as_deref())?;
@@ -59,8 +62,10 @@ pub(super) fn run(a: PlanArgs, color: bool) -> Result<ExitCode, CliError> {
         EXIT_OK
     } else if plan.has_changes() {
         EXIT_CHANGES
+    } else if plan.totals().failing > 0 {
+        EXIT_FAILING
     } else if plan.totals().attention > 0 {
-        EXIT_ATTENTION
+        EXIT_WAITING
     } else {
         EXIT_OK
     };

@@ -69,6 +69,17 @@ impl LibraryPlan {
     pub fn needs_attention(&self) -> bool {
         !self.actions.is_empty() || !self.readiness.ready
     }
+
+    /// Whether something is broken, about to break, or late, as opposed to on its way: an
+    /// error-level finding, a breaking one (records gone after verification, an expiry coming),
+    /// or not ready inside the notice period. What the drift check reports.
+    pub fn failing(&self) -> bool {
+        self.readiness.level == Level::Error
+            || self
+                .actions
+                .iter()
+                .any(|a| a.level == Level::Error || a.breaking)
+    }
 }
 
 /// How a resource changes.
@@ -177,6 +188,14 @@ pub struct LibraryAction {
     pub message: String,
     pub remedy: String,
     pub records: Vec<RecordHandoff>,
+    /// Something that worked has stopped or is about to: DKIM records gone from a verified
+    /// identity, an expiring certificate or domain. Errors count as failing anyway.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub breaking: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
 }
 
 /// A DNS record for the library to install, and what is there now.
@@ -243,7 +262,10 @@ pub struct Totals {
     pub update: usize,
     pub replace: usize,
     pub destroy: usize,
+    /// Libraries waiting on someone or failing a check ...
     pub attention: usize,
+    /// ... of which failing: broken, about to break, or late ([`LibraryPlan::failing`]).
+    pub failing: usize,
 }
 
 impl Plan {
@@ -259,6 +281,7 @@ impl Plan {
                 }
             }
             t.attention += usize::from(l.needs_attention());
+            t.failing += usize::from(l.failing());
         }
         t
     }

@@ -195,6 +195,7 @@ fn plan_library(
                         message: why,
                         remedy: "set the password variable the library file names and run the plan again".into(),
                         records: vec![],
+                        breaking: false,
                     });
                 }
             }
@@ -288,6 +289,7 @@ fn plan_identity(
             message: format!("the SES identity {domain} exists but mailform did not create it"),
             remedy: "if it should be managed by mailform, add `adopt #true` to the library's ses-domain block; otherwise use another domain".into(),
             records: vec![],
+            breaking: false,
         });
         return true;
     }
@@ -380,6 +382,7 @@ fn plan_identity(
                 ),
                 remedy: "put the records back exactly as listed".into(),
                 records: vec![],
+                breaking: false,
             });
             true
         }
@@ -392,6 +395,7 @@ fn plan_identity(
                 ),
                 remedy: "install the records; mailform then restarts verification".into(),
                 records: vec![],
+                breaking: false,
             });
             true
         }
@@ -422,6 +426,7 @@ fn dns_actions(
                     .into(),
                 remedy: "after apply, send the library the output of `mailform records`".into(),
                 records: vec![],
+                breaking: false,
             });
         }
         return identity.is_none();
@@ -464,6 +469,10 @@ fn dns_actions(
         message,
         remedy: "install the records below exactly at the library's DNS provider".into(),
         records: handoff,
+        // Records gone from an identity that had verified: mail stops being signed.
+        breaking: identity
+            .and_then(|i| i.verification_status.as_deref())
+            .is_some_and(|s| s == "SUCCESS" || s == "TEMPORARY_FAILURE"),
     });
     true
 }
@@ -497,6 +506,7 @@ fn mail_from_actions(domain: &str, checks: Option<&[CheckV1]>, out: &mut Library
         message: message.into(),
         remedy: remedy.into(),
         records: checks.iter().map(|c| handoff(c, domain)).collect(),
+        breaking: false,
     });
     true
 }
@@ -524,6 +534,7 @@ fn probe_code_action(code: &str) -> Option<LibraryAction> {
         message: format!("the SMTP account check reported {code}"),
         remedy: "run `mailform probe` for the full diagnosis and what to do".into(),
         records: vec![],
+        breaking: code == "smtp::tls::expires_soon",
     })
 }
 
@@ -681,6 +692,7 @@ fn plan_registration(
             ),
             remedy: "agree a higher `price-cap` with the library, or choose another domain".into(),
             records: vec![],
+            breaking: false,
         }),
         (Some("AVAILABLE"), None) => out.actions.push(LibraryAction {
             code: "registrar::no-price".into(),
@@ -688,6 +700,7 @@ fn plan_registration(
             message: format!("Route 53 Domains lists no price for .{tld}"),
             remedy: "choose a domain under a top-level domain Route 53 Domains sells".into(),
             records: vec![],
+            breaking: false,
         }),
         (Some(answer), _) => out.actions.push(LibraryAction {
             code: "registrar::unavailable".into(),
@@ -695,6 +708,7 @@ fn plan_registration(
             message: format!("{domain} cannot be registered: Route 53 Domains answers {answer}"),
             remedy: "choose another domain; only AVAILABLE can be registered".into(),
             records: vec![],
+            breaking: false,
         }),
         (None, _) => out.actions.push(LibraryAction {
             code: "registrar::not-checked".into(),
@@ -704,6 +718,7 @@ fn plan_registration(
                 "run the plan with live state (mailform refresh) to check availability and price"
                     .into(),
             records: vec![],
+            breaking: false,
         }),
     }
     false
@@ -748,10 +763,15 @@ fn expiry_action(registered: &DomainV1, m: &ManagedDomain, today: Date) -> Optio
     };
     Some(LibraryAction {
         code: code.into(),
-        level: if days <= 7 { Level::Error } else { Level::Warning },
+        level: if days <= 7 {
+            Level::Error
+        } else {
+            Level::Warning
+        },
         message,
         remedy: remedy.into(),
         records: vec![],
+        breaking: true,
     })
 }
 

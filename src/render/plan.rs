@@ -50,6 +50,10 @@ fn summary_line(t: Totals) -> String {
             if t.attention == 1 { "y" } else { "ies" },
             if t.attention == 1 { "s" } else { "" }
         );
+        if t.failing > 0 {
+            line.pop();
+            let _ = write!(line, ", {} failing.", t.failing);
+        }
     }
     line
 }

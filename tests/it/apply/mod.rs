@@ -93,7 +93,7 @@ impl World {
     /// live state but makes no mutating call.
     fn assert_converged(&self, cli: &Cli) {
         let plan = self.run(cli, &["plan", "--detailed-exitcode"]);
-        assert_eq!(plan.code, 3, "{}", plan.all());
+        assert_eq!(plan.code, 4, "{}", plan.all());
         assert!(
             plan.stdout.contains("Plan: 0 to create, 0 to change"),
             "{}",
@@ -453,7 +453,7 @@ async fn a_rerun_after_faults_converges_with_nothing_duplicated() {
         ["shelbyville.example.org", "springfield.example.org"]
     );
     let again = world.run(&cli, &["plan", "--detailed-exitcode"]);
-    assert_eq!(again.code, 3, "{}", again.all());
+    assert_eq!(again.code, 4, "{}", again.all());
 }
 
 #[tokio::test]

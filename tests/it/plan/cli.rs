@@ -159,13 +159,34 @@ fn a_converged_library_plans_nothing_and_exits_0() {
 }
 
 #[test]
-fn no_changes_but_a_library_waiting_exits_3() {
+fn no_changes_but_a_verified_library_whose_records_vanished_exits_3() {
+    let cli = Cli::new()
+        .file("libraries/_platform.kdl", &platform_without_tags())
+        .file("libraries/springfield.kdl", LIBRARY)
+        .file("live.json", &snapshot("SUCCESS", "dns::missing"));
+    let out = Cli::reuse(&cli, args(&["--live", "live.json", "--detailed-exitcode"])).run();
+    assert_eq!(out.code, 3, "{}", out.all());
+    assert!(
+        out.stdout
+            .ends_with("1 library needs attention, 1 failing.\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn no_changes_but_a_library_waiting_exits_4() {
     let cli = Cli::new()
         .file("libraries/_platform.kdl", &platform_without_tags())
         .file("libraries/springfield.kdl", LIBRARY)
         .file("live.json", &snapshot("PENDING", "dns::missing"));
     let out = Cli::reuse(&cli, args(&["--live", "live.json", "--detailed-exitcode"])).run();
-    assert_eq!(out.code, 3, "{}", out.all());
+    assert_eq!(out.code, 4, "{}", out.all());
+    assert!(
+        out.stdout.ends_with("1 library needs attention.\n"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("dns::missing"), "{}", out.stdout);
     let md = Cli::reuse(&cli, args(&["--live", "live.json", "--format", "markdown"])).run();
     assert!(

@@ -87,6 +87,7 @@ pub fn sample() -> Plan {
                     found: Some("TXT \"tok2.dkim.amazonses.com\"".into()),
                 },
             ],
+            breaking: false,
         }],
         in_progress: vec![Progress::Verification {
             identity: "springfield-library.example.org".into(),
@@ -232,6 +233,7 @@ pub fn sample() -> Plan {
                 .into(),
             remedy: "check the user name and password, then send us the correct ones".into(),
             records: vec![],
+            breaking: false,
         }],
         in_progress: vec![],
         readiness: Readiness {
@@ -270,7 +272,7 @@ fn terminal_rendering() {
     let plan = sample();
     let text = to_text(&plan, Style { color: false });
     assert!(!text.contains('\u{1b}'), "no colour unless asked");
-    assert!(text.ends_with("Plan: 4 to create, 3 to change, 1 to replace, 1 to destroy. 3 libraries need attention.\n"), "{text}");
+    assert!(text.ends_with("Plan: 4 to create, 3 to change, 1 to replace, 1 to destroy. 3 libraries need attention, 2 failing.\n"), "{text}");
     snap!("plan", "text", text);
     let coloured = to_text(&plan, Style { color: true });
     assert!(coloured.contains("\u{1b}[32m+\u{1b}[0m") && coloured.contains("\u{1b}[31m-\u{1b}[0m"));
