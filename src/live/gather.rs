@@ -21,7 +21,7 @@ use super::error::ReadError;
 use super::facts::{HostedZone, IdentitySummary, RegisteredDomain};
 use super::registrar::RegistrarReader;
 use super::route53::Route53Reader;
-use super::scope::{Baseline, Scope, desired_fingerprint};
+use super::scope::{Baseline, Scope, desired_fingerprint, resource_names};
 use super::ses::SesReader;
 use super::snapshot::{
     self, AvailabilityV1, CheckV1, DnsV1, DomainV1, FindingV1, IdentityV1, LibraryV1,
@@ -151,22 +151,18 @@ where
         };
         tokio::try_join!(ses, route53, registrar)
     };
-    let (ses, listed_zones, registrar) = lists.await?;
-    let (account, listed_identities, sets) = ses;
-    let (listed_domains, operations, availability, prices) = registrar;
+    let (ses, zones, registrar) = lists.await?;
+    let (account, identities, sets) = ses;
+    let (domains, operations, availability, prices) = registrar;
+    let listed = Listed {
+        identities,
+        zones,
+        domains,
+    };
 
     // Deep reads, except what the baseline holds for settled resources.
     let mut deep = Deep::default();
-    deep.read(
-        readers,
-        &scope,
-        n,
-        &listed_identities,
-        &listed_zones,
-        &listed_domains,
-        |_| true,
-    )
-    .await?;
+    deep.read(readers, &scope, n, &listed, |_| true).await?;
 
     (opts.progress)("DNS");
     let mut dns = Dns::default();
@@ -188,31 +184,9 @@ where
         for library in &moved {
             scope.mark_dirty(library);
         }
-        let names: BTreeSet<String> = moved
-            .iter()
-            .flat_map(|l| {
-                let mut names: Vec<String> = l
-                    .method
-                    .ses_identity()
-                    .map(|d| d.to_string())
-                    .into_iter()
-                    .collect();
-                if let DeliveryMethod::ManagedDomain(m) = &l.method {
-                    names.push(m.domain.to_string());
-                }
-                names
-            })
-            .collect();
-        deep.read(
-            readers,
-            &scope,
-            n,
-            &listed_identities,
-            &listed_zones,
-            &listed_domains,
-            |name| names.contains(name),
-        )
-        .await?;
+        let names: BTreeSet<String> = moved.iter().flat_map(|l| resource_names(l)).collect();
+        deep.read(readers, &scope, n, &listed, |name| names.contains(name))
+            .await?;
         dns.judge(
             readers,
             &moved,
@@ -312,6 +286,13 @@ where
     })
 }
 
+/// What the list calls found (and the targets keep).
+struct Listed {
+    identities: Vec<IdentitySummary>,
+    zones: Vec<HostedZone>,
+    domains: Vec<RegisteredDomain>,
+}
+
 /// The deep state of listed resources, by name.
 #[derive(Default)]
 struct Deep {
@@ -331,15 +312,12 @@ const DOMAIN: &str = "domain";
 impl Deep {
     /// Reads (or takes from the baseline) the deep state of every listed resource `which`
     /// names and that was not read live before, replacing what was there.
-    #[allow(clippy::too_many_arguments)]
     async fn read<S, Z, R, D>(
         &mut self,
         readers: &Readers<S, Z, R, D>,
         scope: &Scope<'_>,
         n: usize,
-        identities: &[IdentitySummary],
-        zones: &[HostedZone],
-        domains: &[RegisteredDomain],
+        listed: &Listed,
         which: impl Fn(&str) -> bool,
     ) -> Result<(), ReadError>
     where
@@ -352,7 +330,7 @@ impl Deep {
             which(name) && !self.live.contains(&(kind.to_string(), name.to_string()))
         };
         let ses = async {
-            stream::iter(identities.iter().filter(|i| which(SES, &i.name)))
+            stream::iter(listed.identities.iter().filter(|i| which(SES, &i.name)))
                 .map(|listed| async move {
                     if let Some(kept) = scope.identity(listed) {
                         return Ok(Some(Kept(kept)));
@@ -366,7 +344,7 @@ impl Deep {
                 .await
         };
         let route53 = async {
-            stream::iter(zones.iter().filter(|z| which(ZONE, &z.name)))
+            stream::iter(listed.zones.iter().filter(|z| which(ZONE, &z.name)))
                 .map(|listed| async move {
                     if let Some(kept) = scope.zone(listed) {
                         return Ok(Kept(kept));
@@ -381,7 +359,7 @@ impl Deep {
                 .await
         };
         let registrar = async {
-            stream::iter(domains.iter().filter(|d| which(DOMAIN, &d.name)))
+            stream::iter(listed.domains.iter().filter(|d| which(DOMAIN, &d.name)))
                 .map(|listed| async move {
                     if let Some(kept) = scope.domain(listed) {
                         return Ok(Kept(kept));

@@ -217,7 +217,7 @@ impl<'a> Scope<'a> {
 }
 
 /// The SES identity, registered domain and hosted zone a library's method involves.
-fn resource_names(library: &Library) -> Vec<String> {
+pub fn resource_names(library: &Library) -> Vec<String> {
     let mut names: Vec<String> = library
         .method
         .ses_identity()
