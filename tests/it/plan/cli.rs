@@ -270,3 +270,33 @@ fn a_method2_plan_probes_the_real_server_and_names_the_failure() {
         out.all()
     );
 }
+
+#[test]
+fn a_missing_or_broken_baseline_is_one_clear_error_before_any_live_read() {
+    let cli = Cli::new()
+        .file("libraries/_platform.kdl", &platform_without_tags())
+        .file("libraries/springfield.kdl", LIBRARY)
+        .file("broken.json", "{\"version\": 1}")
+        // Nothing listens here: a live read would fail with another message.
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "test");
+    let missing = Cli::reuse(&cli, args(&["--baseline", "missing.json"])).run();
+    assert_eq!(missing.code, 1, "{}", missing.all());
+    assert!(
+        missing
+            .stderr
+            .contains("cannot read the live snapshot missing.json"),
+        "{}",
+        missing.stderr
+    );
+    let broken = Cli::reuse(&cli, args(&["--baseline", "broken.json"])).run();
+    assert_eq!(broken.code, 1, "{}", broken.all());
+    assert!(
+        broken
+            .stderr
+            .contains("broken.json is not a live snapshot: missing field `taken_at`"),
+        "{}",
+        broken.stderr
+    );
+}
