@@ -5,7 +5,10 @@
 #
 #   bash .github/local-pr-check.sh [OUT_DIR]      # OUT_DIR defaults to a new temporary directory
 #
-# Exits non-zero when a step fails, as the job would (plan: 0, 2 and 3 are fine, 1 fails).
+# The drift job's full snapshot is played by a `refresh --out live.json` of the same sandbox, so
+# the plan runs scoped by it (`--baseline`), as a same-repository pull request's does.
+#
+# Exits non-zero when a step fails, as the job would (plan: 0, 2, 3 and 4 are fine, 1 fails).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,10 +29,13 @@ step "mailform fmt --check"
 step "mailform validate --format github"
 "$mailform" validate --format github libraries/
 
-step "mailform plan --sandbox --format markdown --out"
+step "mailform refresh --out live.json (the drift job's snapshot)"
+"$mailform" refresh --sandbox --sandbox-dir "$out/sandbox" --out "$out/live.json"
+
+step "mailform plan --baseline live.json --format markdown --out"
 set +e
-"$mailform" plan --sandbox --sandbox-dir "$out/sandbox" --out "$out/plan.bin" \
-  --format markdown --detailed-exitcode >"$out/body.md"
+"$mailform" plan --sandbox --sandbox-dir "$out/sandbox" --baseline "$out/live.json" \
+  --out "$out/plan.bin" --format markdown --detailed-exitcode >"$out/body.md"
 code=$?
 set -e
 if [ "$code" = 1 ]; then

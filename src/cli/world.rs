@@ -188,7 +188,7 @@ impl World {
                 "refresh: scoped; {} of {} libraries read in depth, the others' settled resources as read in full at {} (`--refresh full` reads everything)",
                 r.read_in_depth.len(),
                 live.libraries.len(),
-                r.full_read_at
+                whole_seconds(&r.full_read_at)
             );
             let age = time::OffsetDateTime::parse(
                 &r.full_read_at,
@@ -252,4 +252,15 @@ pub(super) fn live_snapshot(a: &LiveArgs, config: &Config) -> Result<LiveSnapsho
         return Ok(snapshot::read(path)?);
     }
     World::open(a, config)?.read(config, a, targets)
+}
+
+/// An RFC 3339 time without its fraction of a second, for a message.
+fn whole_seconds(rfc3339: &str) -> String {
+    match rfc3339.split_once('.') {
+        Some((seconds, rest)) => {
+            let zone = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+            format!("{seconds}{zone}")
+        }
+        None => rfc3339.to_string(),
+    }
 }
