@@ -129,7 +129,10 @@ fn check(name: &str, plan: &Plan) {
         format!("{name}.md"),
         to_markdown(plan, GITHUB_COMMENT_LIMIT)
     );
-    snap!("plan/planner", format!("{name}.json"), to_json(plan));
+    let json = to_json(plan);
+    let value: Value = serde_json::from_str(&json).expect("the plan's JSON parses");
+    crate::support::json_schema::assert_valid("plan.schema.json", &value);
+    snap!("plan/planner", format!("{name}.json"), json);
 }
 
 #[test]
