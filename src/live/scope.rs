@@ -35,7 +35,9 @@ use super::facts::{HostedZone, IdentitySummary, RegisteredDomain, Status};
 use super::snapshot::{DnsV1, DomainV1, IdentityV1, LibraryV1, LiveSnapshotV1, ZoneV1};
 
 /// The fingerprint of what a library asks for, platform settings included. Stored per library
-/// in every snapshot; a different fingerprint makes the library dirty.
+/// in every snapshot; a different fingerprint makes the library dirty. Built from the model's
+/// `Debug` form: a mailform whose model prints differently reads every library in depth once,
+/// which is the safe direction.
 pub fn desired_fingerprint(platform: &Platform, library: &Library) -> String {
     sha256(format!("{platform:?}\n{library:?}").as_bytes())
 }
