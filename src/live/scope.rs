@@ -231,3 +231,206 @@ pub fn resource_names(library: &Library) -> Vec<String> {
     }
     names
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::live::facts::IdentityKind;
+    use crate::live::snapshot::{DkimV1, RegistrarV1, Route53V1, SesAccountV1, SesV1, VERSION};
+    use crate::model::*;
+
+    const TODAY: Date = Date {
+        year: 2026,
+        month: 11,
+        day: 26,
+    };
+
+    fn config(region: &str, key_length_a: DkimKeyLength) -> Config {
+        let ses = |id: &str, key: DkimKeyLength| Library {
+            id: LibraryId::parse(id).unwrap(),
+            name: id.into(),
+            it_contact: EmailAddress::parse("it@example.org").unwrap(),
+            launch: None,
+            method: DeliveryMethod::SesDomain(SesDomain {
+                from: EmailAddress::parse(&format!("noreply@{id}.example.org")).unwrap(),
+                dkim_key_length: key,
+                mail_from: None,
+                configuration_set: None,
+                adopt: false,
+            }),
+        };
+        Config {
+            platform: Platform {
+                aws_region: region.into(),
+                tags: Default::default(),
+                notice_period_days: 14,
+                default_price_cap: Usd::from_cents(2000),
+                registrant: None,
+            },
+            libraries: vec![ses("a", key_length_a), ses("b", DkimKeyLength::Rsa2048)],
+        }
+    }
+
+    /// What a full refresh of `config` saw: both identities as `status`, with 2048-bit keys.
+    fn baseline(config: &Config, status: &str) -> LiveSnapshotV1 {
+        let identity = |id: &str| IdentityV1 {
+            name: format!("{id}.example.org"),
+            kind: "DOMAIN".into(),
+            verification_status: Some(status.into()),
+            verified_for_sending: status == "SUCCESS",
+            verification_error: None,
+            dkim: Some(DkimV1 {
+                signing_enabled: true,
+                status: Some(status.into()),
+                tokens: vec!["t1".into(), "t2".into(), "t3".into()],
+                signing_hosted_zone: Some("dkim.amazonses.com".into()),
+                origin: Some("AWS_SES".into()),
+                current_key_length: Some("RSA_2048_BIT".into()),
+                next_key_length: Some("RSA_2048_BIT".into()),
+                last_key_generation: None,
+            }),
+            mail_from: None,
+            configuration_set: None,
+            tags: BTreeMap::from([
+                ("managed-by".to_string(), "mailform".to_string()),
+                ("library".to_string(), id.to_string()),
+            ]),
+        };
+        LiveSnapshotV1 {
+            version: VERSION,
+            taken_at: "2026-11-26T03:00:00Z".into(),
+            region: config.platform.aws_region.clone(),
+            targets: None,
+            ses: SesV1 {
+                account: SesAccountV1 {
+                    production_access: true,
+                    sending_enabled: true,
+                    max_24_hour_send: None,
+                    max_send_rate: None,
+                },
+                identities: vec![identity("a"), identity("b")],
+                configuration_sets: vec![],
+            },
+            registrar: RegistrarV1 {
+                domains: vec![],
+                operations: vec![],
+                availability: vec![],
+                prices: vec![],
+            },
+            route53: Route53V1 {
+                hosted_zones: vec![],
+            },
+            libraries: config
+                .libraries
+                .iter()
+                .map(|l| LibraryV1 {
+                    id: l.id.as_str().into(),
+                    method: "ses-domain".into(),
+                    identity: l.method.ses_identity().map(|d| d.to_string()),
+                    dns: None,
+                    smtp_probe: None,
+                    desired: Some(desired_fingerprint(&config.platform, l)),
+                    notes: vec![],
+                })
+                .collect(),
+            refresh: None,
+        }
+    }
+
+    fn listed(id: &str, status: Status) -> IdentitySummary {
+        IdentitySummary {
+            name: format!("{id}.example.org"),
+            kind: IdentityKind::Domain,
+            verification_status: Some(status),
+            sending_enabled: true,
+        }
+    }
+
+    fn scope<'a>(config: &Config, baseline: &'a Baseline<'a>) -> Scope<'a> {
+        let libraries: Vec<&Library> = config.libraries.iter().collect();
+        Scope::scoped(config, &libraries, baseline)
+    }
+
+    #[test]
+    fn a_settled_identity_is_reused_and_an_edited_librarys_is_read() {
+        let then = config("eu-west-1", DkimKeyLength::Rsa2048);
+        let snapshot = baseline(&then, "SUCCESS");
+        let same = Baseline::new(&then, &snapshot, TODAY);
+        assert!(same.unsettled.is_empty(), "{:?}", same.unsettled);
+        let s = scope(&then, &same);
+        assert!(s.is_scoped());
+        assert!(s.identity(&listed("a", Status::Success)).is_some());
+        assert!(s.identity(&listed("b", Status::Success)).is_some());
+        // Not verified now: read.
+        assert!(s.identity(&listed("a", Status::TemporaryFailure)).is_none());
+
+        // Library a asks for 1024-bit keys now: its file changed, and planning it against the
+        // baseline gives it a change; either makes it dirty.
+        let now = config("eu-west-1", DkimKeyLength::Rsa1024);
+        let edited = Baseline::new(&now, &snapshot, TODAY);
+        assert_eq!(edited.unsettled, BTreeSet::from(["a".to_string()]));
+        let s = scope(&now, &edited);
+        assert!(s.identity(&listed("a", Status::Success)).is_none());
+        assert!(s.identity(&listed("b", Status::Success)).is_some());
+        assert_eq!(s.dirty_libraries().collect::<Vec<_>>(), ["a"]);
+    }
+
+    #[test]
+    fn an_identity_not_verified_in_the_baseline_is_read() {
+        let c = config("eu-west-1", DkimKeyLength::Rsa2048);
+        let snapshot = baseline(&c, "PENDING");
+        let b = Baseline::new(&c, &snapshot, TODAY);
+        // Pending verification is work in progress: both libraries are unsettled.
+        assert_eq!(b.unsettled.len(), 2, "{:?}", b.unsettled);
+        assert!(
+            scope(&c, &b)
+                .identity(&listed("a", Status::Success))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_baseline_of_another_region_reads_everything() {
+        let c = config("eu-west-1", DkimKeyLength::Rsa2048);
+        let snapshot = baseline(&config("us-east-1", DkimKeyLength::Rsa2048), "SUCCESS");
+        let b = Baseline::new(&c, &snapshot, TODAY);
+        let s = scope(&c, &b);
+        assert!(!s.is_scoped());
+        assert!(s.identity(&listed("a", Status::Success)).is_none());
+    }
+
+    #[test]
+    fn a_domain_is_reused_only_with_the_same_list_state() {
+        let c = config("eu-west-1", DkimKeyLength::Rsa2048);
+        let mut snapshot = baseline(&c, "SUCCESS");
+        snapshot.registrar.domains.push(DomainV1 {
+            name: "other.example".into(),
+            auto_renew: Some(true),
+            transfer_lock: Some(true),
+            expiry: Some("2027-11-26T00:00:00Z".into()),
+            statuses: vec!["clientTransferProhibited".into()],
+            name_servers: vec!["ns-1.awsdns-01.org".into()],
+            tags: BTreeMap::new(),
+        });
+        let b = Baseline::new(&c, &snapshot, TODAY);
+        let s = scope(&c, &b);
+        let mut listed = RegisteredDomain {
+            name: "other.example".into(),
+            auto_renew: Some(true),
+            transfer_lock: Some(true),
+            expiry: Some(1_827_187_200),
+            statuses: vec![],
+            name_servers: vec![],
+            tags: BTreeMap::new(),
+        };
+        let kept = s.domain(&listed).expect("same list state: reused");
+        assert_eq!(kept.name_servers, ["ns-1.awsdns-01.org"]);
+        listed.auto_renew = Some(false);
+        assert!(
+            s.domain(&listed).is_none(),
+            "auto-renew changed: read again"
+        );
+    }
+}
