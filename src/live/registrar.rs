@@ -5,6 +5,7 @@ use std::future::Future;
 
 use aws_config::{Region, SdkConfig};
 use aws_sdk_route53domains::Client;
+use aws_sdk_route53domains::types::OperationStatus;
 
 use super::aws::{AwsOptions, ROUTE53_DOMAINS_REGION, classify, limited_http_client, secs};
 use super::error::{ReadError, System};
@@ -20,7 +21,8 @@ pub trait RegistrarReader {
         &self,
         name: &str,
     ) -> impl Future<Output = Result<RegisteredDomain, ReadError>> + Send;
-    /// `ListOperations`, every page.
+    /// `ListOperations` of the operations not finished (submitted, in progress, in error), every
+    /// page.
     fn operations(&self) -> impl Future<Output = Result<Vec<DomainOperation>, ReadError>> + Send;
     /// `CheckDomainAvailability`.
     fn availability(
@@ -58,6 +60,13 @@ impl AwsRegistrar {
 /// The most `ListDomains` and `ListOperations` return a page (AWS's default is 20): at Route 53
 /// Domains' one request a second, pages are what a plan over hundreds of domains waits for.
 const MAX_ITEMS: i32 = 100;
+
+/// The operation statuses `ListOperations` is asked for: all but `SUCCESSFUL` and `FAILED`.
+const UNFINISHED: [OperationStatus; 3] = [
+    OperationStatus::Submitted,
+    OperationStatus::InProgress,
+    OperationStatus::Error,
+];
 
 fn plain_name(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
@@ -136,6 +145,10 @@ impl RegistrarReader for AwsRegistrar {
         let mut pages = self
             .client
             .list_operations()
+            // Only what is not finished: the finished ones grow with every purchase and
+            // setting change, and nothing mailform decides depends on them (a registration
+            // that succeeded shows in ListDomains).
+            .set_status(Some(UNFINISHED.to_vec()))
             .set_max_items(self.page_size.or(Some(MAX_ITEMS)))
             .into_paginator()
             .send();

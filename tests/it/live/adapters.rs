@@ -340,8 +340,14 @@ async fn registered_domains_and_operations_are_read() {
         .send()
         .await
         .unwrap();
-    sandbox.advance_clock(Duration::from_secs(16 * 60));
     let aws = adapters(&options(&sandbox)).await;
+    let ops = aws.registrar.operations().await.unwrap();
+    assert_eq!(ops.len(), 1);
+    assert_eq!(
+        (ops[0].kind.as_str(), ops[0].status.as_str()),
+        ("REGISTER_DOMAIN", "SUBMITTED")
+    );
+    sandbox.advance_clock(Duration::from_secs(16 * 60));
 
     let listed = aws.registrar.domains().await.unwrap();
     assert_eq!(listed.len(), 1);
@@ -349,12 +355,9 @@ async fn registered_domains_and_operations_are_read() {
     assert_eq!(detail.name, "managed-library.org");
     assert!(detail.expiry.is_some());
     assert!(!detail.name_servers.is_empty());
+    // Finished operations are not asked for: they only grow, and nothing depends on them.
     let ops = aws.registrar.operations().await.unwrap();
-    assert_eq!(ops.len(), 1);
-    assert_eq!(
-        (ops[0].kind.as_str(), ops[0].status.as_str()),
-        ("REGISTER_DOMAIN", "SUCCESSFUL")
-    );
+    assert!(ops.is_empty(), "{ops:?}");
     let price = aws
         .registrar
         .price("org")
