@@ -5,6 +5,7 @@
 use mailform::sandbox::{FaultKind, FaultRule, SandboxConfig, SandboxHandle, Service};
 
 use crate::support::cli::{Cli, Output};
+use crate::support::estate::{FAST, QUICK_RETRIES, sandbox_flags};
 use crate::support::sandbox as harness;
 
 pub(crate) fn library(id: &str, extra: &str) -> String {
@@ -30,35 +31,14 @@ impl World {
     }
 
     pub(crate) fn args(&self, command: &[&str]) -> Vec<String> {
-        let e = self.sandbox.endpoints();
         let mut out: Vec<String> = command.iter().map(|s| s.to_string()).collect();
-        let dns = e.dns.to_string();
-        for a in [
-            "--today",
-            "2026-11-26",
-            "--resolver",
-            &dns,
-            "--endpoint-ses",
-            &e.ses,
-            "--endpoint-route53",
-            &e.route53,
-            "--endpoint-route53domains",
-            &e.route53domains,
-            "--endpoint-sts",
-            &e.sts,
-            "--rate-ses",
-            "0",
-            "--rate-route53",
-            "0",
-            "--rate-route53domains",
-            "0",
-            "--max-attempts",
-            "3",
-            "--test-only-backoff-ms",
-            "10",
-        ] {
-            out.push(a.to_string());
-        }
+        out.extend(sandbox_flags(&self.sandbox));
+        out.extend(
+            FAST.iter()
+                .chain(&["--today", "2026-11-26", "--max-attempts", "3"])
+                .chain(QUICK_RETRIES)
+                .map(|s| s.to_string()),
+        );
         out
     }
 

@@ -7,6 +7,7 @@ use mailform::sandbox::{RecordInput, SandboxConfig, SandboxHandle};
 use serde_json::Value;
 
 use crate::support::cli::{CANARY, Cli, bin};
+use crate::support::estate::{FAST, QUICK_RETRIES, sandbox_flags};
 use crate::support::json_schema::assert_valid;
 use crate::support::{free_port, sandbox as harness};
 
@@ -91,31 +92,13 @@ async fn world() -> (tempfile::TempDir, SandboxHandle) {
 }
 
 fn refresh_args(sandbox: &SandboxHandle) -> Vec<String> {
-    let e = sandbox.endpoints();
-    [
-        "refresh",
-        "--out",
-        "live.json",
-        "--resolver",
-        &e.dns.to_string(),
-        "--endpoint-ses",
-        &e.ses,
-        "--endpoint-route53",
-        &e.route53,
-        "--endpoint-route53domains",
-        &e.route53domains,
-        "--rate-ses",
-        "0",
-        "--rate-route53",
-        "0",
-        "--rate-route53domains",
-        "0",
-        "--test-only-backoff-ms",
-        "10",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect()
+    let mut args: Vec<String> = ["refresh", "--out", "live.json"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    args.extend(sandbox_flags(sandbox));
+    args.extend(FAST.iter().chain(QUICK_RETRIES).map(|s| s.to_string()));
+    args
 }
 
 #[tokio::test]

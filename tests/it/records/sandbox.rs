@@ -5,6 +5,7 @@ use mailform::sandbox::{RecordInput, SandboxConfig};
 
 use super::SPRINGFIELD;
 use crate::support::cli::Cli;
+use crate::support::estate::{FAST, QUICK_RETRIES, sandbox_flags};
 use crate::support::sandbox as harness;
 
 #[tokio::test]
@@ -48,32 +49,15 @@ async fn the_tokens_printed_are_the_identitys() {
         )
         .unwrap();
 
-    let e = sandbox.endpoints();
-    let dns = e.dns.to_string();
+    let mut args: Vec<String> = ["records", "springfield", "--format", "csv"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    args.extend(sandbox_flags(&sandbox));
+    args.extend(FAST.iter().chain(QUICK_RETRIES).map(|s| s.to_string()));
     let out = Cli::with_platform()
         .file("libraries/springfield.kdl", SPRINGFIELD)
-        .args([
-            "records",
-            "springfield",
-            "--format",
-            "csv",
-            "--resolver",
-            &dns,
-            "--endpoint-ses",
-            &e.ses,
-            "--endpoint-route53",
-            &e.route53,
-            "--endpoint-route53domains",
-            &e.route53domains,
-            "--rate-ses",
-            "0",
-            "--rate-route53",
-            "0",
-            "--rate-route53domains",
-            "0",
-            "--test-only-backoff-ms",
-            "10",
-        ])
+        .args(args)
         .env("AWS_ACCESS_KEY_ID", "AKIDSANDBOXTEST")
         .env("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
         .env("AWS_EC2_METADATA_DISABLED", "true")

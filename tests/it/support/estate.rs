@@ -205,8 +205,8 @@ impl Estate {
     }
 }
 
-/// The flags that point `mailform` at `sandbox`, with no client-side rate limit (the sandbox
-/// enforces its own when asked) and quick retries.
+/// The flags that point `mailform` at every service of `sandbox` (add [`FAST`] to drop the
+/// client-side rate limits).
 pub fn sandbox_flags(sandbox: &SandboxHandle) -> Vec<String> {
     let e = sandbox.endpoints();
     [
@@ -218,6 +218,9 @@ pub fn sandbox_flags(sandbox: &SandboxHandle) -> Vec<String> {
         &e.route53,
         "--endpoint-route53domains",
         &e.route53domains,
+        // Never AWS's own STS: apply asks it for the account id when it tags an identity.
+        "--endpoint-sts",
+        &e.sts,
     ]
     .iter()
     .map(|s| s.to_string())
@@ -233,6 +236,9 @@ pub const FAST: &[&str] = &[
     "--rate-route53domains",
     "0",
 ];
+
+/// Retries without the production backoff, for tests that inject faults.
+pub const QUICK_RETRIES: &[&str] = &["--test-only-backoff-ms", "10"];
 
 fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
