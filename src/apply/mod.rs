@@ -25,6 +25,10 @@ use crate::model::{Config, DeliveryMethod, DkimKeyLength, Library, TransferReque
 use crate::plan::{Change, LibraryPlan, Op, Plan, ResourceKind};
 use crate::secret::Secret;
 
+pub mod guard;
+
+pub use guard::Permissions;
+
 /// TTL of the DKIM records mailform writes into a managed domain's zone.
 pub const DKIM_TTL: i64 = 1800;
 
@@ -110,8 +114,9 @@ fn label(change: &Change) -> String {
 
 /// What the person running apply allowed, and who hears of each step.
 pub struct ApplyOptions<'a> {
-    /// The domains `--allow-purchase` names: no other domain is ever bought.
-    pub purchases: &'a [String],
+    /// What the operator allowed: checked again at each purchase and deletion, whatever the
+    /// caller checked before ([`guard::refusal`]).
+    pub permissions: Permissions<'a>,
     /// Hears of each step as it begins: the library and the step's label.
     pub on_start: &'a (dyn Fn(&str, &str) + Sync),
     /// Sees each step as it ends.
@@ -242,6 +247,11 @@ where
     A: AccountReader + Sync,
 {
     let result = match (change.op, change.kind) {
+        (Op::Delete, _) if !opts.permissions.destroy => Ok(Outcome::Failed(format!(
+            "not deleted: this apply was not allowed to delete (--allow-destroy); {} {} is left as it is",
+            change.kind.as_str(),
+            change.name
+        ))),
         (Op::Delete, ResourceKind::SesIdentity) => {
             delete_identity(config, &library_plan.library, &change.name, &services.ses).await
         }
@@ -284,10 +294,12 @@ where
         (_, ResourceKind::DomainRegistration) => match library.map(|l| &l.method) {
             Some(DeliveryMethod::ManagedDomain(m)) if m.domain.as_str() == change.name => {
                 match &config.platform.registrant {
-                    _ if !opts.purchases.contains(&change.name) => Ok(Outcome::Failed(format!(
-                        "not bought: buying needs `--allow-purchase {}`",
-                        change.name
-                    ))),
+                    _ if !opts.permissions.purchases.contains(&change.name) => {
+                        Ok(Outcome::Failed(format!(
+                            "not bought: buying needs `--allow-purchase {}`",
+                            change.name
+                        )))
+                    }
                     None => Ok(Outcome::Failed(
                         "not bought: the platform file has no `registrant` contact".into(),
                     )),
@@ -1038,6 +1050,15 @@ mod tests {
     }
 
     fn run(config: &Config, plan: &Plan, fake: &Fake) -> (Summary, Vec<Step>) {
+        run_allowing(config, plan, fake, true)
+    }
+
+    fn run_allowing(
+        config: &Config,
+        plan: &Plan,
+        fake: &Fake,
+        destroy: bool,
+    ) -> (Summary, Vec<Step>) {
         let services = Services {
             ses: fake.clone(),
             route53: fake.clone(),
@@ -1047,7 +1068,12 @@ mod tests {
         let steps = Mutex::new(Vec::new());
         let record = |s: &Step| steps.lock().unwrap().push(s.clone());
         let opts = ApplyOptions {
-            purchases: &[],
+            permissions: Permissions {
+                purchases: &[],
+                destroy,
+                max_destroy: usize::MAX,
+                force_destroy: false,
+            },
             on_start: &|_, _| {},
             on_step: &record,
             keep_secret: &no_secrets,
@@ -1209,6 +1235,40 @@ mod tests {
     }
 
     #[test]
+    fn a_deletion_the_apply_was_not_allowed_is_not_made_whatever_the_caller_checked() {
+        let config = config(&["springfield"]);
+        let plan = Plan {
+            version: 1,
+            libraries: vec![library_plan(
+                "gone",
+                vec![],
+                vec![change(
+                    Op::Delete,
+                    ResourceKind::SesIdentity,
+                    "gone.example.org",
+                )],
+            )],
+            unmanaged: vec![],
+        };
+        let fake = Fake::default();
+        fake.identities.lock().unwrap().insert(
+            "gone.example.org".to_string(),
+            identity(
+                "gone.example.org",
+                &[("managed-by", "mailform"), ("library", "gone")],
+            ),
+        );
+        let (summary, steps) = run_allowing(&config, &plan, &fake, false);
+        assert!(fake.calls().is_empty(), "{:?}", fake.calls());
+        assert_eq!(summary.failed, 1);
+        assert!(
+            matches!(&steps[0].outcome, Outcome::Failed(why) if why.contains("--allow-destroy")),
+            "{:?}",
+            steps[0].outcome
+        );
+    }
+
+    #[test]
     fn a_failed_step_stops_its_library_only() {
         let config = config(&["springfield", "shelbyville"]);
         let plan = Plan {
@@ -1308,7 +1368,12 @@ mod tests {
         let record = |s: &Step| steps.lock().unwrap().push(s.clone());
         let purchases = ["ogdenville-mail.org".to_string()];
         let opts = ApplyOptions {
-            purchases: &purchases,
+            permissions: Permissions {
+                purchases: &purchases,
+                destroy: false,
+                max_destroy: 0,
+                force_destroy: false,
+            },
             on_start: &|_, _| {},
             on_step: &record,
             keep_secret: &no_secrets,

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::args::ApplyArgs;
 use super::{CliError, EXIT_FAILED, EXIT_OK, print, today, world};
+use crate::apply::guard::{self, Permissions};
 use crate::apply::{self, ApplyOptions, Outcome, Services, Step};
 use crate::live::account::AwsAccount;
 use crate::live::aws;
@@ -18,9 +19,9 @@ use crate::live::registrar::AwsRegistrar;
 use crate::live::route53::AwsRoute53;
 use crate::live::ses::AwsSes;
 use crate::model::{Config, LibraryId};
+use crate::plan::Plan;
 use crate::plan::planner::{self, PlanOptions};
 use crate::plan::saved::{self, PLAN_FILE_VERSION, PlanFile};
-use crate::plan::{Op, Plan, ResourceKind};
 use crate::render::plan::{Style, to_text};
 use crate::render::progress::Progress;
 use crate::secret::Secret;
@@ -59,7 +60,13 @@ pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
         println!("No changes: nothing to apply.");
         return Ok(ExitCode::from(EXIT_OK));
     }
-    if let Some(refusal) = destroy_refusal(&plan, &a).or_else(|| purchase_refusal(&plan, &a)) {
+    let permissions = Permissions {
+        purchases: &a.allow_purchase,
+        destroy: a.allow_destroy,
+        max_destroy: a.max_destroy,
+        force_destroy: a.force_destroy,
+    };
+    if let Some(refusal) = guard::refusal(&plan, &permissions) {
         eprintln!("{refusal}");
         return Ok(ExitCode::from(EXIT_FAILED));
     }
@@ -68,39 +75,7 @@ pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
         eprintln!("apply cancelled: nothing was changed");
         return Ok(ExitCode::from(EXIT_FAILED));
     }
-    execute(&config, &plan, &world, &a.allow_purchase, &a.secrets_dir)
-}
-
-/// Why the plan's purchases may not go ahead: each must be named by `--allow-purchase`, which
-/// `--auto-approve` does not replace.
-fn purchase_refusal(plan: &Plan, a: &ApplyArgs) -> Option<String> {
-    let unnamed: Vec<String> = plan
-        .libraries
-        .iter()
-        .flat_map(|l| &l.changes)
-        .filter(|c| {
-            c.kind == ResourceKind::DomainRegistration && !a.allow_purchase.contains(&c.name)
-        })
-        .map(|c| match c.cost {
-            Some(cost) => format!(
-                "  + {} for ${}.{:02} a year × {} (cap ${}.{:02})",
-                c.name,
-                cost.yearly_cents / 100,
-                cost.yearly_cents % 100,
-                cost.years,
-                cost.cap_cents / 100,
-                cost.cap_cents % 100
-            ),
-            None => format!("  + {}", c.name),
-        })
-        .collect();
-    (!unnamed.is_empty()).then(|| {
-        format!(
-            "refusing to apply: the plan buys {} domain(s) not named by --allow-purchase (purchases are not refundable)\n{}",
-            unnamed.len(),
-            unnamed.join("\n")
-        )
-    })
+    execute(&config, &plan, &world, &permissions, &a.secrets_dir)
 }
 
 /// The saved plan, if it still describes the world; otherwise prints why not and returns `None`.
@@ -160,49 +135,6 @@ fn saved_plan(
         return Ok(None);
     }
     Ok(Some(file.plan))
-}
-
-/// Why the plan's deletions may not go ahead, if they may not.
-fn destroy_refusal(plan: &Plan, a: &ApplyArgs) -> Option<String> {
-    let deletions: Vec<String> = plan
-        .libraries
-        .iter()
-        .flat_map(|l| {
-            l.deletions.iter().map(move |d| {
-                format!(
-                    "  - {} {} (library `{}`)",
-                    d.kind.as_str(),
-                    d.name,
-                    l.library
-                )
-            })
-        })
-        .collect();
-    if deletions.is_empty() {
-        return None;
-    }
-    if !a.allow_destroy {
-        return Some(format!(
-            "refusing to apply: the plan deletes {} resource(s); review them and pass --allow-destroy\n{}",
-            deletions.len(),
-            deletions.join("\n")
-        ));
-    }
-    let identities = plan
-        .libraries
-        .iter()
-        .flat_map(|l| &l.deletions)
-        .filter(|d| d.op == Op::Delete && d.kind == ResourceKind::SesIdentity)
-        .count();
-    if identities > a.max_destroy && !a.force_destroy {
-        return Some(format!(
-            "refusing to apply: the plan deletes {identities} SES identities, more than --max-destroy {}; \
-             pass --force-destroy if that is really meant\n{}",
-            a.max_destroy,
-            deletions.join("\n")
-        ));
-    }
-    None
 }
 
 /// Asks on the terminal; without one, `--auto-approve` is required.
@@ -332,7 +264,7 @@ fn execute(
     config: &Config,
     plan: &Plan,
     world: &world::World,
-    purchases: &[String],
+    permissions: &Permissions,
     secrets_dir: &std::path::Path,
 ) -> Result<ExitCode, CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -363,7 +295,7 @@ fn execute(
                 None => show(step),
             };
             let opts = ApplyOptions {
-                purchases,
+                permissions: *permissions,
                 on_start: &start,
                 on_step: &finish,
                 keep_secret: &keep,

@@ -1,0 +1,96 @@
+//! What apply refuses before it starts: deletions not allowed or beyond the blast radius,
+//! purchases not named. Pure; the CLI prints the refusal, and the executor checks the same
+//! permissions again at each step ([`super::ApplyOptions`]).
+
+use crate::plan::{Op, Plan, ResourceKind};
+
+/// What the operator allowed this apply.
+#[derive(Debug, Clone, Copy)]
+pub struct Permissions<'a> {
+    /// The domains `--allow-purchase` names: no other domain is ever bought.
+    pub purchases: &'a [String],
+    /// `--allow-destroy`: the plan's deletions may go ahead.
+    pub destroy: bool,
+    /// `--max-destroy`: the most SES identities one apply deletes ...
+    pub max_destroy: usize,
+    /// ... unless `--force-destroy`.
+    pub force_destroy: bool,
+}
+
+/// Why the plan may not be applied as the operator allowed, if it may not.
+pub fn refusal(plan: &Plan, p: &Permissions) -> Option<String> {
+    destroy_refusal(plan, p).or_else(|| purchase_refusal(plan, p))
+}
+
+/// Why the plan's deletions may not go ahead, if they may not.
+fn destroy_refusal(plan: &Plan, p: &Permissions) -> Option<String> {
+    let deletions: Vec<String> = plan
+        .libraries
+        .iter()
+        .flat_map(|l| {
+            l.deletions.iter().map(move |d| {
+                format!(
+                    "  - {} {} (library `{}`)",
+                    d.kind.as_str(),
+                    d.name,
+                    l.library
+                )
+            })
+        })
+        .collect();
+    if deletions.is_empty() {
+        return None;
+    }
+    if !p.destroy {
+        return Some(format!(
+            "refusing to apply: the plan deletes {} resource(s); review them and pass --allow-destroy\n{}",
+            deletions.len(),
+            deletions.join("\n")
+        ));
+    }
+    let identities = plan
+        .libraries
+        .iter()
+        .flat_map(|l| &l.deletions)
+        .filter(|d| d.op == Op::Delete && d.kind == ResourceKind::SesIdentity)
+        .count();
+    if identities > p.max_destroy && !p.force_destroy {
+        return Some(format!(
+            "refusing to apply: the plan deletes {identities} SES identities, more than --max-destroy {}; \
+             pass --force-destroy if that is really meant\n{}",
+            p.max_destroy,
+            deletions.join("\n")
+        ));
+    }
+    None
+}
+
+/// Why the plan's purchases may not go ahead: each must be named by `--allow-purchase`, which
+/// `--auto-approve` does not replace.
+fn purchase_refusal(plan: &Plan, p: &Permissions) -> Option<String> {
+    let unnamed: Vec<String> = plan
+        .libraries
+        .iter()
+        .flat_map(|l| &l.changes)
+        .filter(|c| c.kind == ResourceKind::DomainRegistration && !p.purchases.contains(&c.name))
+        .map(|c| match c.cost {
+            Some(cost) => format!(
+                "  + {} for ${}.{:02} a year × {} (cap ${}.{:02})",
+                c.name,
+                cost.yearly_cents / 100,
+                cost.yearly_cents % 100,
+                cost.years,
+                cost.cap_cents / 100,
+                cost.cap_cents % 100
+            ),
+            None => format!("  + {}", c.name),
+        })
+        .collect();
+    (!unnamed.is_empty()).then(|| {
+        format!(
+            "refusing to apply: the plan buys {} domain(s) not named by --allow-purchase (purchases are not refundable)\n{}",
+            unnamed.len(),
+            unnamed.join("\n")
+        )
+    })
+}
