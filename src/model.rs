@@ -428,6 +428,8 @@ pub struct ManagedDomain {
     pub years: u8,
     pub auto_renew: bool,
     pub transfer: Option<TransferRequest>,
+    /// Explicit consent to take over a registered domain mailform did not buy (`adopt #true`).
+    pub adopt: bool,
 }
 
 #[cfg(test)]

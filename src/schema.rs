@@ -366,6 +366,15 @@ const MANAGED_DOMAIN: &[NodeSpec] = &[
         secret: false,
         doc: "Unlock the domain and hand its auth code to the library for another registrar.",
     },
+    NodeSpec::leaf(
+        "adopt",
+        ValueKind::Bool,
+        Optional,
+        "Take over a domain registered in this account that mailform did not buy (it carries \
+         no ownership tags); without it such a domain is only read: never handed over, never \
+         changed, and no records are written in its zone.",
+    )
+    .default("#false"),
 ];
 
 const LIBRARY_BODY: &[NodeSpec] = &[

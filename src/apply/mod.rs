@@ -21,10 +21,11 @@ use crate::live::ownership::{self, Ownership};
 use crate::live::registrar::{RegistrarReader, RegistrarWriter};
 use crate::live::route53::{RecordWrite, Route53Reader, Route53Writer};
 use crate::live::ses::{self, SesReader, SesWriter};
-use crate::model::{Config, DeliveryMethod, DkimKeyLength, Library, TransferRequest};
+use crate::model::{Config, DeliveryMethod, DkimKeyLength, Library};
 use crate::plan::{Change, LibraryPlan, Op, Plan, ResourceKind};
 use crate::secret::Secret;
 
+mod domain;
 pub mod guard;
 
 pub use guard::Permissions;
@@ -92,14 +93,16 @@ fn rank(change: &Change) -> u8 {
     match (change.op, change.kind) {
         (Op::Delete, _) => 9,
         (_, ResourceKind::DomainRegistration) => 0,
+        // An adopted or moved domain is ours once tagged: the settings' ownership checks pass.
+        (_, ResourceKind::DomainTags) => 1,
         (
             _,
             ResourceKind::DomainAutoRenew
             | ResourceKind::DomainTransferLock
             | ResourceKind::DomainTransfer,
-        ) => 1,
-        (_, ResourceKind::SesIdentity) => 2,
-        (_, ResourceKind::DnsRecord) => 3,
+        ) => 2,
+        (_, ResourceKind::SesIdentity) => 3,
+        (_, ResourceKind::DnsRecord) => 4,
     }
 }
 
@@ -276,7 +279,7 @@ where
         },
         (_, ResourceKind::DnsRecord) => match library.map(|l| &l.method) {
             Some(DeliveryMethod::ManagedDomain(m)) => {
-                write_dkim_records(m.domain.as_str(), services).await
+                write_dkim_records(config, m.domain.as_str(), services).await
             }
             _ => Ok(Outcome::Failed(
                 "mailform writes records only into the zones of managed domains".into(),
@@ -284,13 +287,31 @@ where
         },
         (_, ResourceKind::DomainAutoRenew) => match library.map(|l| &l.method) {
             Some(DeliveryMethod::ManagedDomain(m)) if m.domain.as_str() == change.name => {
-                auto_renew(&change.name, m.auto_renew, &services.registrar).await
+                domain::auto_renew(config, &change.name, m.auto_renew, &services.registrar).await
             }
             _ => Ok(Outcome::Failed(
                 "the library files no longer declare this managed domain; plan again".into(),
             )),
         },
-        (_, ResourceKind::DomainTransferLock) => unlock(&change.name, &services.registrar).await,
+        (_, ResourceKind::DomainTransferLock) => {
+            domain::unlock(config, &change.name, &services.registrar).await
+        }
+        (_, ResourceKind::DomainTags) => match library {
+            Some(l)
+                if ownership::wanted_by(
+                    config,
+                    ownership::ResourceKind::RegisteredDomain,
+                    &change.name,
+                )
+                .is_some_and(|w| w.id == l.id) =>
+            {
+                let tags = ownership::tags_for(config, &l.id);
+                domain::tag(config, &change.name, &tags, &services.registrar).await
+            }
+            _ => Ok(Outcome::Failed(
+                "the library files no longer declare this managed domain; plan again".into(),
+            )),
+        },
         (_, ResourceKind::DomainRegistration) => match library.map(|l| &l.method) {
             Some(DeliveryMethod::ManagedDomain(m)) if m.domain.as_str() == change.name => {
                 match &config.platform.registrant {
@@ -303,7 +324,12 @@ where
                     None => Ok(Outcome::Failed(
                         "not bought: the platform file has no `registrant` contact".into(),
                     )),
-                    Some(contact) => buy(m, contact, &services.registrar).await,
+                    Some(contact) => {
+                        let tags = library
+                            .map(|l| ownership::tags_for(config, &l.id))
+                            .unwrap_or_default();
+                        domain::buy(m, contact, &tags, &services.registrar).await
+                    }
                 }
             }
             _ => Ok(Outcome::Failed(
@@ -314,7 +340,13 @@ where
             Some(DeliveryMethod::ManagedDomain(m)) if m.domain.as_str() == change.name => {
                 match &m.transfer {
                     Some(request) => {
-                        transfer(&change.name, request, &services.registrar, opts.keep_secret).await
+                        let handover = domain::Handover {
+                            op: change.op,
+                            request,
+                            keep_secret: opts.keep_secret,
+                        };
+                        domain::hand_over(config, &change.name, &handover, &services.registrar)
+                            .await
                     }
                     None => Ok(Outcome::Failed(
                         "the library file no longer asks for a transfer; plan again".into(),
@@ -396,9 +428,30 @@ where
             )));
         }
         let set = desired.configuration_set.clone().flatten();
-        ses.create_identity(name, desired.key_length, set.as_deref(), &desired.tags)
-            .await?;
         let mut calls = vec!["CreateEmailIdentity".to_string()];
+        if let Err(e) = ses
+            .create_identity(name, desired.key_length, set.as_deref(), &desired.tags)
+            .await
+        {
+            // The SDK retries a create whose first answer was lost; the retry then finds the
+            // identity the first attempt made. Ours, with this library's tags: a success.
+            let exists = matches!(&e.kind, crate::live::ReadErrorKind::Service { code, .. }
+                if code == "AlreadyExistsException");
+            let made_by_us = exists
+                && ses.identity(name).await?.is_some_and(|live| {
+                    desired
+                        .tags
+                        .iter()
+                        .all(|(k, v)| live.tags.get(k) == Some(v))
+                });
+            if !made_by_us {
+                return Err(e);
+            }
+            calls = vec![
+                "CreateEmailIdentity (its first answer was lost; the identity it made is ours)"
+                    .to_string(),
+            ];
+        }
         if let Some(Some(mail_from)) = &desired.mail_from {
             ses.put_mail_from(name, Some(mail_from)).await?;
             calls.push("PutEmailIdentityMailFromAttributes".into());
@@ -519,13 +572,19 @@ where
 /// UPSERTs the three Easy DKIM CNAMEs of a managed domain into its public hosted zone, taking
 /// tokens and the signing zone from the identity as it is now, and only those that differ.
 async fn write_dkim_records<S, Z, R, A>(
+    config: &Config,
     domain: &str,
     services: &Services<S, Z, R, A>,
 ) -> Result<Outcome, ReadError>
 where
     S: SesReader + Sync,
     Z: Route53Reader + Route53Writer + Sync,
+    R: RegistrarReader + Sync,
 {
+    // Records go only into the zone of a domain mailform bought (or adopted).
+    if let Some(refused) = domain::refuse_unless_ours(config, domain, &services.registrar).await? {
+        return Ok(refused);
+    }
     let identity = services.ses.identity(domain).await?;
     let Some(dkim) = identity
         .and_then(|i| i.dkim)
@@ -576,203 +635,6 @@ where
         "ChangeResourceRecordSets (UPSERT {} CNAME)",
         wanted.len()
     )]))
-}
-
-/// Buys a managed domain, once: right before `RegisterDomain` it looks for a registration of
-/// the domain already submitted (also one whose answer a crashed apply never recorded, since
-/// Route 53 Domains lists it), for the domain in this account, and checks availability and the
-/// price against the library's cap again.
-async fn buy<R>(
-    m: &crate::model::ManagedDomain,
-    contact: &crate::model::Contact,
-    registrar: &R,
-) -> Result<Outcome, ReadError>
-where
-    R: RegistrarReader + RegistrarWriter + Sync,
-{
-    let domain = m.domain.as_str();
-    let operations = registrar.operations().await?;
-    if let Some(op) = operations.iter().find(|o| {
-        o.domain.as_deref() == Some(domain)
-            && o.kind == "REGISTER_DOMAIN"
-            && o.status != "FAILED"
-            && o.status != "ERROR"
-    }) {
-        return Ok(Outcome::Skipped(format!(
-            "a registration of {domain} was submitted already (operation {}, {}); not bought again",
-            op.id, op.status
-        )));
-    }
-    if registrar.domains().await?.iter().any(|d| d.name == domain) {
-        return Ok(Outcome::Skipped(format!(
-            "{domain} is registered in this account already; not bought again"
-        )));
-    }
-    let availability = registrar.availability(domain).await?;
-    if availability.answer != "AVAILABLE" {
-        return Ok(Outcome::Failed(format!(
-            "not bought: Route 53 Domains now answers {} for {domain}",
-            availability.answer
-        )));
-    }
-    let tld = domain.rsplit('.').next().unwrap_or_default();
-    // The cap is in US dollars; a price in any other currency is not comparable with it.
-    let Some(cents) = registrar
-        .price(tld)
-        .await?
-        .filter(|p| p.currency.as_deref().is_none_or(|c| c == "USD"))
-        .and_then(|p| p.registration)
-        .map(|p| (p * 100.0).round() as u64)
-    else {
-        return Ok(Outcome::Failed(format!(
-            "not bought: Route 53 Domains lists no price in US dollars for .{tld} now"
-        )));
-    };
-    if cents > m.price_cap.cents {
-        return Ok(Outcome::Failed(format!(
-            "not bought: {domain} now costs ${}.{:02} a year, over the cap of {}",
-            cents / 100,
-            cents % 100,
-            m.price_cap
-        )));
-    }
-    match registrar
-        .register_domain(domain, m.years, m.auto_renew, contact)
-        .await
-    {
-        Ok(id) => Ok(Outcome::Done(vec![format!(
-            "RegisterDomain (operation {id})"
-        )])),
-        Err(e) => Ok(Outcome::Failed(match unanswered(&e) {
-            Some(why) => format!(
-                "whether {domain} was bought is unknown: RegisterDomain was sent but {why}, so it \
-                 may have been accepted. It was not sent again; run apply again: it first looks \
-                 for a registration of {domain} in flight and does not buy twice (do not \
-                 register it by hand)"
-            ),
-            None => format!("not bought: {e}"),
-        })),
-    }
-}
-
-/// Why a sent request may have taken effect although no answer said so: it timed out, or the
-/// connection failed before an answer; `None` when the service answered (with an error).
-fn unanswered(e: &ReadError) -> Option<&'static str> {
-    use crate::live::ReadErrorKind;
-    match &e.kind {
-        ReadErrorKind::Timeout => Some("its answer did not come in time"),
-        ReadErrorKind::Unreachable { .. } => Some("the connection failed before an answer came"),
-        ReadErrorKind::Service { code, .. } if code == "request-failed" => {
-            Some("no readable answer came back")
-        }
-        _ => None,
-    }
-}
-
-async fn auto_renew<R>(domain: &str, on: bool, registrar: &R) -> Result<Outcome, ReadError>
-where
-    R: RegistrarReader + RegistrarWriter + Sync,
-{
-    let now = registrar.domains().await?;
-    let Some(live) = now.iter().find(|d| d.name == domain) else {
-        return Ok(Outcome::Failed(format!(
-            "{domain} is not registered in this account (any more); plan again"
-        )));
-    };
-    if live.auto_renew == Some(on) {
-        return Ok(Outcome::Skipped(format!(
-            "auto-renew of {domain} is {on} already"
-        )));
-    }
-    registrar.set_auto_renew(domain, on).await?;
-    Ok(Outcome::Done(vec![if on {
-        "EnableDomainAutoRenew".into()
-    } else {
-        "DisableDomainAutoRenew".into()
-    }]))
-}
-
-async fn unlock<R>(domain: &str, registrar: &R) -> Result<Outcome, ReadError>
-where
-    R: RegistrarReader + RegistrarWriter + Sync,
-{
-    let now = registrar.domains().await?;
-    let Some(live) = now.iter().find(|d| d.name == domain) else {
-        return Ok(Outcome::Failed(format!(
-            "{domain} is not registered in this account (any more); plan again"
-        )));
-    };
-    if live.transfer_lock == Some(false) {
-        return Ok(Outcome::Skipped(format!(
-            "the transfer lock of {domain} is off already"
-        )));
-    }
-    registrar.disable_transfer_lock(domain).await?;
-    Ok(Outcome::Done(vec!["DisableDomainTransferLock".into()]))
-}
-
-/// Hands a managed domain over as the library asked: to its AWS account (the password the
-/// receiving account must use within 3 days), or to another registrar (the auth code, once the
-/// transfer lock is off). The secret goes to `keep_secret`, never to a message.
-async fn transfer<R>(
-    domain: &str,
-    request: &TransferRequest,
-    registrar: &R,
-    keep_secret: &(dyn Fn(&str, &str, &Secret) -> Result<String, String> + Sync),
-) -> Result<Outcome, ReadError>
-where
-    R: RegistrarReader + RegistrarWriter + Sync,
-{
-    let now = registrar.domains().await?;
-    let Some(live) = now.iter().find(|d| d.name == domain) else {
-        return Ok(Outcome::Failed(format!(
-            "{domain} is not registered in this account (any more); plan again"
-        )));
-    };
-    match request {
-        TransferRequest::ToAwsAccount(account) => {
-            let started = registrar.operations().await?.into_iter().any(|o| {
-                o.domain.as_deref() == Some(domain)
-                    && o.kind.contains("TRANSFER")
-                    && !matches!(o.status.as_str(), "FAILED" | "ERROR")
-            });
-            if started {
-                return Ok(Outcome::Skipped(format!(
-                    "a transfer of {domain} is already under way"
-                )));
-            }
-            let (_, password) = registrar.transfer_to_account(domain, account).await?;
-            match keep_secret(domain, "transfer-password", &password) {
-                Ok(place) => Ok(Outcome::Done(vec![format!(
-                    "TransferDomainToAnotherAwsAccount; the password is in {place}: the account \
-                     {account} must accept the transfer with it within 3 days, or the transfer \
-                     lapses; the hosted zone stays in this account"
-                )])),
-                Err(e) => Ok(Outcome::Failed(format!(
-                    "the transfer of {domain} started, but its password could not be kept ({e}); \
-                     cancel it with CancelDomainTransferToAnotherAwsAccount and apply again"
-                ))),
-            }
-        }
-        TransferRequest::ToRegistrar => {
-            if live.transfer_lock != Some(false) {
-                return Ok(Outcome::Failed(format!(
-                    "the transfer lock of {domain} is still on; apply turns it off first"
-                )));
-            }
-            let code = registrar.retrieve_auth_code(domain).await?;
-            match keep_secret(domain, "auth-code", &code) {
-                Ok(place) => Ok(Outcome::Done(vec![format!(
-                    "RetrieveDomainAuthCode; the auth code is in {place}: give it to the library \
-                     for its new registrar (a domain cannot move to another registrar within 60 \
-                     days of its registration or last transfer)"
-                )])),
-                Err(e) => Ok(Outcome::Failed(format!(
-                    "the auth code of {domain} could not be kept ({e}); apply again"
-                ))),
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -956,6 +818,19 @@ mod tests {
         }
         async fn retrieve_auth_code(&self, _: &str) -> Result<Secret, ReadError> {
             Err(self.unexpected("RetrieveDomainAuthCode"))
+        }
+        async fn tag_domain(&self, domain: &str, tags: &Tags) -> Result<(), ReadError> {
+            self.call(format!(
+                "UpdateTagsForDomain {domain} {}",
+                tags.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ));
+            Ok(())
+        }
+        async fn cancel_transfer(&self, _: &str) -> Result<String, ReadError> {
+            Err(self.unexpected("CancelDomainTransferToAnotherAwsAccount"))
         }
     }
 
@@ -1397,6 +1272,8 @@ mod tests {
                 "CheckDomainAvailability ogdenville-mail.org",
                 "ListPrices org",
                 "RegisterDomain ogdenville-mail.org 1y for Lee",
+                // The ownership tags, at once: without them the domain is read-only to mailform.
+                "UpdateTagsForDomain ogdenville-mail.org library=ogdenville,managed-by=mailform",
             ]
         );
     }
@@ -1413,7 +1290,14 @@ mod tests {
                 submitted: None,
             }],
         );
-        assert_eq!(calls, ["ListOperations"]);
+        // Not bought again; the crashed apply may not have tagged it, so the tags go on.
+        assert_eq!(
+            calls,
+            [
+                "ListOperations",
+                "UpdateTagsForDomain ogdenville-mail.org library=ogdenville,managed-by=mailform"
+            ]
+        );
         assert_eq!(summary.skipped, 1);
         assert!(
             matches!(&steps[0].outcome, Outcome::Skipped(why) if why.contains("operation op-0")),

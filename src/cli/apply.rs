@@ -232,6 +232,11 @@ impl LiveView {
 }
 
 /// Writes a secret to a new file in `dir` that only the owner can read, and answers its path.
+///
+/// Never over another file: the name carries the time, the process and a counter, and the file
+/// appears under it only complete (written to a private temporary name, synced, then hard-linked,
+/// which fails rather than replace a file of that name). Two applies at once, or two secrets in
+/// one second, get two files.
 fn keep_secret(
     dir: &std::path::Path,
     domain: &str,
@@ -248,16 +253,37 @@ fn keep_secret(
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let path = dir.join(format!("{domain}.{what}.{stamp}"));
+    let pid = std::process::id();
+    let partial = dir.join(format!(".{domain}.{what}.{stamp}.{pid}.partial"));
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(&path)
-        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    file.write_all(format!("{}\n", secret.expose()).as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(path.display().to_string())
+        .open(&partial)
+        .map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
+    let written = file
+        .write_all(format!("{}\n", secret.expose()).as_bytes())
+        .and_then(|()| file.sync_all());
+    let result = written
+        .map_err(|e| format!("cannot write {}: {e}", partial.display()))
+        .and_then(|()| {
+            (0..1000)
+                .map(|n| {
+                    let name = match n {
+                        0 => format!("{domain}.{what}.{stamp}"),
+                        n => format!("{domain}.{what}.{stamp}.{n}"),
+                    };
+                    dir.join(name)
+                })
+                .find_map(|path| match std::fs::hard_link(&partial, &path) {
+                    Ok(()) => Some(Ok(path)),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
+                    Err(e) => Some(Err(format!("cannot create {}: {e}", path.display()))),
+                })
+                .unwrap_or_else(|| Err(format!("no free file name in {}", dir.display())))
+        });
+    let _ = std::fs::remove_file(&partial);
+    result.map(|path| path.display().to_string())
 }
 
 fn execute(

@@ -369,6 +369,7 @@ fn lower_library(
             years: m.int("years").map_or(1, |y| y as u8),
             auto_renew: m.bool("auto-renew").unwrap_or(true),
             transfer,
+            adopt: m.bool("adopt").unwrap_or(false),
             domain,
             from,
         });

@@ -175,14 +175,17 @@ pub struct RateLimiter {
 }
 
 /// Added to every interval so that jitter between us and the server never makes two
-/// requests look closer together than the limit.
+/// requests look closer together than the limit: a fixed part, and a share of the interval
+/// (a busy machine delays one request more than the next by tens of milliseconds; at SES's one
+/// request a second, 15 ms alone drew throttled answers).
 const MARGIN: Duration = Duration::from_millis(15);
+const MARGIN_SHARE: f64 = 0.05;
 
 impl RateLimiter {
     /// `rate` requests a second; zero or less means unlimited.
     pub fn new(rate: f64) -> Self {
         let interval = if rate > 0.0 && rate.is_finite() {
-            Duration::from_secs_f64(1.0 / rate) + MARGIN
+            Duration::from_secs_f64((1.0 + MARGIN_SHARE) / rate) + MARGIN
         } else {
             Duration::ZERO
         };
@@ -271,16 +274,16 @@ const BAD_CREDENTIALS: &[&str] = &[
 ];
 
 /// Turns an SDK error into one [`ReadError`].
-pub(crate) fn classify<E, R>(
+pub(crate) fn classify<E>(
     system: System,
     operation: &'static str,
     attempts: u32,
-    err: SdkError<E, R>,
+    err: SdkError<E, aws_smithy_runtime_api::http::Response>,
 ) -> ReadError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
+    let http_status = err.raw_response().map(|r| r.status().as_u16());
     let kind = match &err {
         SdkError::TimeoutError(_) => ReadErrorKind::Timeout,
         SdkError::DispatchFailure(d) if d.is_timeout() => ReadErrorKind::Timeout,
@@ -315,6 +318,7 @@ where
         operation,
         resource: None,
         kind,
+        http_status,
         source: Some(Box::new(err)),
     }
 }

@@ -74,6 +74,9 @@ pub struct ReadError {
     /// The resource asked about, when there is one (an identity, a zone id, a domain).
     pub resource: Option<String>,
     pub kind: ReadErrorKind,
+    /// The HTTP status of the answer, when one came: a 5xx does not say whether a mutating
+    /// request took effect.
+    pub http_status: Option<u16>,
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
@@ -85,6 +88,7 @@ impl ReadError {
             operation,
             resource: None,
             kind,
+            http_status: None,
             source: None,
         }
     }

@@ -2,8 +2,9 @@
 //!
 //! Everything mailform creates carries `managed-by=mailform` and `library=<id>` (plus the
 //! platform's tags). A resource without them was made by someone else and is only ever read,
-//! unless the library that wants it says `adopt #true` in its `ses-domain` block: adoption is
-//! an explicit act in a reviewed file, never inferred.
+//! unless the library that wants it says `adopt #true` in its `ses-domain` or `managed-domain`
+//! block: adoption is an explicit act in a reviewed file, never inferred. A registered domain is
+//! judged by its Route 53 Domains tags, written right after mailform registers it.
 
 use crate::model::{Config, DeliveryMethod, Library, LibraryId};
 
@@ -14,6 +15,16 @@ pub const MANAGED_BY_KEY: &str = "managed-by";
 pub const MANAGED_BY_VALUE: &str = "mailform";
 /// The tag that names the library a resource belongs to.
 pub const LIBRARY_KEY: &str = "library";
+
+/// Tag on a registered domain, written right *before* mailform asks AWS for a handover secret
+/// (a transfer password, an auth code): `<what>@<unix seconds>`. Its presence without the
+/// matching [`SECRET_KEPT_KEY`] means the answer may have come and been lost.
+pub const HANDOVER_INTENT_KEY: &str = "mailform-handover-intent";
+/// Tag on a registered domain, written right *after* the secret was kept in a file: the
+/// operation id of the transfer whose password is kept, or `auth-code@<unix seconds>`.
+pub const SECRET_KEPT_KEY: &str = "mailform-secret-kept";
+/// The value of [`SECRET_KEPT_KEY`] once an auth code was kept (its prefix; a time follows).
+pub const AUTH_CODE_KEPT: &str = "auth-code@";
 
 /// The tags mailform puts on what it creates for `library`: the platform's, then its own
 /// (which win over a platform tag of the same key).
@@ -37,8 +48,13 @@ pub enum ResourceKind {
 pub enum Ownership {
     /// Tagged by mailform for this library, which still wants it.
     Managed { library: LibraryId },
-    /// Tagged by mailform for a library that no longer wants it (removed or changed method).
+    /// Tagged by mailform for a library that no longer wants it (removed or changed method),
+    /// and no other library declares it.
     Orphaned { library: String },
+    /// Tagged by mailform for `from`, and now declared by another library `to` (a file renamed,
+    /// or the domain moved between files): re-tagged, never deleted and created anew, so the
+    /// records the library installed keep working.
+    Moved { from: String, to: LibraryId },
     /// Not tagged by mailform, wanted by a library that said `adopt #true`.
     Adoptable { library: LibraryId },
     /// Not mailform's: read only. `wanted_by` names a library whose desired resource this is
@@ -51,7 +67,7 @@ impl Ownership {
     pub fn may_change(&self) -> bool {
         matches!(
             self,
-            Ownership::Managed { .. } | Ownership::Adoptable { .. }
+            Ownership::Managed { .. } | Ownership::Adoptable { .. } | Ownership::Moved { .. }
         )
     }
 }
@@ -79,7 +95,11 @@ pub fn classify(config: &Config, kind: ResourceKind, name: &str, tags: &Tags) ->
                 library: library.id.clone(),
             }
         }
-        (true, Some(tagged), _) => Ownership::Orphaned {
+        (true, Some(tagged), Some(library)) => Ownership::Moved {
+            from: tagged.clone(),
+            to: library.id.clone(),
+        },
+        (true, Some(tagged), None) => Ownership::Orphaned {
             library: tagged.clone(),
         },
         // Ours but without a library tag: never delete what we cannot attribute.
@@ -96,7 +116,11 @@ pub fn classify(config: &Config, kind: ResourceKind, name: &str, tags: &Tags) ->
 }
 
 fn adopts(library: &Library) -> bool {
-    matches!(&library.method, DeliveryMethod::SesDomain(m) if m.adopt)
+    match &library.method {
+        DeliveryMethod::SesDomain(m) => m.adopt,
+        DeliveryMethod::ManagedDomain(m) => m.adopt,
+        DeliveryMethod::SmtpAccount(_) => false,
+    }
 }
 
 #[cfg(test)]

@@ -68,6 +68,13 @@ const UNFINISHED: [OperationStatus; 3] = [
     OperationStatus::Error,
 ];
 
+/// A request that must reach AWS at most once: money (`RegisterDomain`) or a secret in the
+/// answer (a transfer password, an auth code). A lost answer is reported as unknown instead.
+fn no_retries() -> aws_sdk_route53domains::config::Builder {
+    aws_sdk_route53domains::config::Builder::default()
+        .retry_config(aws_sdk_route53domains::config::retry::RetryConfig::disabled())
+}
+
 fn plain_name(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
@@ -247,14 +254,30 @@ pub trait RegistrarWriter {
         auto_renew: bool,
         contact: &crate::model::Contact,
     ) -> impl Future<Output = Result<String, ReadError>> + Send;
+    /// `UpdateTagsForDomain`: puts these tags on the domain (others stay as they are).
+    fn tag_domain(
+        &self,
+        domain: &str,
+        tags: &Tags,
+    ) -> impl Future<Output = Result<(), ReadError>> + Send;
+    /// `CancelDomainTransferToAnotherAwsAccount`: withdraws a transfer the receiving account
+    /// has not accepted yet (its password then stops working); answers the operation id.
+    fn cancel_transfer(
+        &self,
+        domain: &str,
+    ) -> impl Future<Output = Result<String, ReadError>> + Send;
     /// `TransferDomainToAnotherAwsAccount`: answers the operation id and the password the
     /// receiving account must use within 3 days. The password is a secret: never print it.
+    /// Sent once, never retried automatically: a retried request whose first answer was lost
+    /// would start the transfer again with a new password, or fail as a duplicate while the
+    /// password of the first is gone.
     fn transfer_to_account(
         &self,
         domain: &str,
         account_id: &str,
     ) -> impl Future<Output = Result<(String, Secret), ReadError>> + Send;
-    /// `RetrieveDomainAuthCode`: the code another registrar asks for. A secret.
+    /// `RetrieveDomainAuthCode`: the code another registrar asks for. A secret. Sent once, like
+    /// the transfer: a lost answer is asked again by the next apply, never by a silent retry.
     fn retrieve_auth_code(
         &self,
         domain: &str,
@@ -304,7 +327,6 @@ impl RegistrarWriter for AwsRegistrar {
         auto_renew: bool,
         contact: &crate::model::Contact,
     ) -> Result<String, ReadError> {
-        use aws_sdk_route53domains::config::retry::RetryConfig;
         use aws_sdk_route53domains::types::{ContactDetail, ContactType, CountryCode};
         const OP: &str = "RegisterDomain";
         let kind = match contact.contact_type {
@@ -338,13 +360,46 @@ impl RegistrarWriter for AwsRegistrar {
             .registrant_contact(detail.clone())
             .tech_contact(detail)
             .customize()
-            .config_override(
-                aws_sdk_route53domains::config::Builder::default()
-                    .retry_config(RetryConfig::disabled()),
-            )
+            .config_override(no_retries())
             .send()
             .await
             .map_err(|e| classify(System::Route53Domains, OP, 1, e).resource(domain))?;
+        Ok(out.operation_id().unwrap_or_default().to_string())
+    }
+
+    async fn tag_domain(&self, domain: &str, tags: &Tags) -> Result<(), ReadError> {
+        use aws_sdk_route53domains::types::Tag;
+        let tags: Vec<Tag> = tags
+            .iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect();
+        self.client
+            .update_tags_for_domain()
+            .domain_name(domain)
+            .set_tags_to_update(Some(tags))
+            .send()
+            .await
+            .map_err(|e| {
+                classify(
+                    System::Route53Domains,
+                    "UpdateTagsForDomain",
+                    self.attempts,
+                    e,
+                )
+                .resource(domain)
+            })?;
+        Ok(())
+    }
+
+    async fn cancel_transfer(&self, domain: &str) -> Result<String, ReadError> {
+        const OP: &str = "CancelDomainTransferToAnotherAwsAccount";
+        let out = self
+            .client
+            .cancel_domain_transfer_to_another_aws_account()
+            .domain_name(domain)
+            .send()
+            .await
+            .map_err(|e| classify(System::Route53Domains, OP, self.attempts, e).resource(domain))?;
         Ok(out.operation_id().unwrap_or_default().to_string())
     }
 
@@ -359,9 +414,11 @@ impl RegistrarWriter for AwsRegistrar {
             .transfer_domain_to_another_aws_account()
             .domain_name(domain)
             .account_id(account_id)
+            .customize()
+            .config_override(no_retries())
             .send()
             .await
-            .map_err(|e| classify(System::Route53Domains, OP, self.attempts, e).resource(domain))?;
+            .map_err(|e| classify(System::Route53Domains, OP, 1, e).resource(domain))?;
         Ok((
             out.operation_id().unwrap_or_default().to_string(),
             Secret::new(out.password().unwrap_or_default()),
@@ -374,9 +431,11 @@ impl RegistrarWriter for AwsRegistrar {
             .client
             .retrieve_domain_auth_code()
             .domain_name(domain)
+            .customize()
+            .config_override(no_retries())
             .send()
             .await
-            .map_err(|e| classify(System::Route53Domains, OP, self.attempts, e).resource(domain))?;
+            .map_err(|e| classify(System::Route53Domains, OP, 1, e).resource(domain))?;
         Ok(Secret::new(out.auth_code().unwrap_or_default()))
     }
 

@@ -123,6 +123,8 @@ pub enum ResourceKind {
     DomainAutoRenew,
     DomainTransferLock,
     DomainTransfer,
+    /// The ownership tags of a registered domain (adopted, or moved to another library).
+    DomainTags,
 }
 
 impl ResourceKind {
@@ -134,6 +136,7 @@ impl ResourceKind {
             ResourceKind::DomainAutoRenew => "domain-auto-renew",
             ResourceKind::DomainTransferLock => "domain-transfer-lock",
             ResourceKind::DomainTransfer => "domain-transfer",
+            ResourceKind::DomainTags => "domain-tags",
         }
     }
 }

@@ -168,11 +168,15 @@ fn plan_library(
         }
         DeliveryMethod::ManagedDomain(m) => {
             out.yearly_cost = yearly_cost(live, m);
-            let registered = plan_registration(config, live, library, m, opts.today, &mut out);
-            blocked |= !registered;
-            let identity = identities.get(m.domain.as_str()).copied();
-            blocked |= plan_identity(config, library, m.domain.as_str(), None, identity, &mut out);
-            plan_zone_records(live, m, identity, &mut out);
+            let registration = plan_registration(config, live, library, m, opts.today, &mut out);
+            blocked |= registration != Registration::Ours;
+            // A domain someone else registered gets no identity and no records from mailform.
+            if registration != Registration::NotOurs {
+                let identity = identities.get(m.domain.as_str()).copied();
+                blocked |=
+                    plan_identity(config, library, m.domain.as_str(), None, identity, &mut out);
+                plan_zone_records(live, m, identity, &mut out);
+            }
         }
         DeliveryMethod::SmtpAccount(_) => {
             match observed.and_then(|o| o.smtp_probe.as_ref()) {
@@ -343,8 +347,13 @@ fn plan_identity(
             name: domain.to_string(),
             attributes,
             cost: None,
-            reason: matches!(owner, Ownership::Adoptable { .. })
-                .then(|| "adopted with `adopt #true`".to_string()),
+            reason: match &owner {
+                Ownership::Adoptable { .. } => Some("adopted with `adopt #true`".to_string()),
+                Ownership::Moved { from, .. } => Some(format!(
+                    "moved from library `{from}`: re-tagged, never deleted and created anew (its DKIM records stay valid)"
+                )),
+                _ => None,
+            },
         });
     }
     let status = identity
@@ -538,7 +547,18 @@ fn probe_code_action(code: &str) -> Option<LibraryAction> {
     })
 }
 
-/// The registration of a managed domain. Returns whether the domain is registered.
+/// Where a managed domain's registration stands, for what may be planned on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Registration {
+    /// Registered, and mailform's (tagged, adopted or moved): its identity and records follow.
+    Ours,
+    /// Not registered yet (to buy, under way, or not possible).
+    NotYet,
+    /// Registered in this account, but mailform did not buy it: read only.
+    NotOurs,
+}
+
+/// The registration of a managed domain.
 fn plan_registration(
     config: &Config,
     live: &LiveSnapshotV1,
@@ -546,9 +566,55 @@ fn plan_registration(
     m: &ManagedDomain,
     today: Date,
     out: &mut LibraryPlan,
-) -> bool {
+) -> Registration {
     let domain = m.domain.as_str();
     if let Some(registered) = live.registrar.domains.iter().find(|d| d.name == domain) {
+        let owner = ownership::classify(
+            config,
+            ownership::ResourceKind::RegisteredDomain,
+            domain,
+            &registered.tags,
+        );
+        if !owner.may_change() {
+            out.actions.push(LibraryAction {
+                code: "registrar::domain-not-managed".into(),
+                level: Level::Error,
+                message: format!(
+                    "{domain} is registered in this account, but mailform did not buy it (it carries no ownership tags of mailform's): it is only read, never handed over or changed, and no records are written in its zone"
+                ),
+                remedy: "if the platform owns it and it should serve this library, add `adopt #true` to the library's managed-domain block; otherwise choose another domain".into(),
+                records: vec![],
+                breaking: false,
+            });
+            return Registration::NotOurs;
+        }
+        let tags = ownership::tags_for(config, &library.id);
+        if tags.iter().any(|(k, v)| registered.tags.get(k) != Some(v)) {
+            let theirs: BTreeMap<String, String> = registered
+                .tags
+                .iter()
+                .filter(|(k, _)| tags.contains_key(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            out.changes.push(Change {
+                op: Op::Update,
+                kind: ResourceKind::DomainTags,
+                name: domain.into(),
+                attributes: vec![Attribute {
+                    name: "tags".into(),
+                    old: Some(tag_text(&theirs)).filter(|t| !t.is_empty()),
+                    new: Some(tag_text(&tags)),
+                }],
+                cost: None,
+                reason: Some(match &owner {
+                    Ownership::Moved { from, .. } => {
+                        format!("moved from library `{from}`: re-tagged, never registered anew")
+                    }
+                    Ownership::Adoptable { .. } => "adopted with `adopt #true`".into(),
+                    _ => "its ownership tags drifted".into(),
+                }),
+            });
+        }
         out.actions.extend(expiry_action(registered, m, today));
         if registered.auto_renew != Some(m.auto_renew) {
             out.changes.push(Change {
@@ -565,62 +631,13 @@ fn plan_registration(
             });
         }
         match &m.transfer {
-            Some(TransferRequest::ToRegistrar) if registered.transfer_lock != Some(false) => {
-                out.changes.push(Change {
-                    op: Op::Update,
-                    kind: ResourceKind::DomainTransferLock,
-                    name: domain.into(),
-                    attributes: vec![Attribute {
-                        name: "transfer-lock".into(),
-                        old: registered.transfer_lock.map(|b| b.to_string()),
-                        new: Some("false".into()),
-                    }],
-                    cost: None,
-                    reason: Some("the library takes the domain to another registrar".into()),
-                });
-                // With the lock off, the auth code is retrieved in the same apply and written
-                // to a file; an unlocked domain is not planned again.
-                out.changes.push(Change {
-                    op: Op::Create,
-                    kind: ResourceKind::DomainTransfer,
-                    name: domain.into(),
-                    attributes: vec![Attribute {
-                        name: "to".into(),
-                        old: None,
-                        new: Some("another registrar (auth code to a file)".into()),
-                    }],
-                    cost: None,
-                    reason: Some(
-                        "not possible within 60 days of registration or of a last transfer".into(),
-                    ),
-                });
-            }
+            Some(TransferRequest::ToRegistrar) => plan_auth_code(registered, out),
             Some(TransferRequest::ToAwsAccount(account)) => {
-                let started =
-                    live.registrar.operations.iter().any(|o| {
-                        o.domain.as_deref() == Some(domain) && o.kind.contains("TRANSFER")
-                    });
-                if !started {
-                    out.changes.push(Change {
-                        op: Op::Create,
-                        kind: ResourceKind::DomainTransfer,
-                        name: domain.into(),
-                        attributes: vec![Attribute {
-                            name: "to-account".into(),
-                            old: None,
-                            new: Some(account.clone()),
-                        }],
-                        cost: None,
-                        reason: Some(
-                            "the library asked to take the domain over; its account must accept within 3 days"
-                                .into(),
-                        ),
-                    });
-                }
+                plan_transfer(live, registered, account, out)
             }
-            _ => {}
+            None => {}
         }
-        return true;
+        return Registration::Ours;
     }
     if let Some(op) = live.registrar.operations.iter().find(|o| {
         o.domain.as_deref() == Some(domain)
@@ -634,7 +651,7 @@ fn plan_registration(
             status: op.status.clone(),
             submitted: op.submitted.clone(),
         });
-        return false;
+        return Registration::NotYet;
     }
     let availability = live
         .registrar
@@ -721,7 +738,156 @@ fn plan_registration(
             breaking: false,
         }),
     }
-    false
+    Registration::NotYet
+}
+
+/// A handover to another registrar: the transfer lock off, then the auth code into a file. Planned
+/// again while no auth code was kept, so an apply killed with the code in flight (or one whose
+/// answer was lost) is retrieved again; an auth code can be asked for any number of times.
+fn plan_auth_code(registered: &DomainV1, out: &mut LibraryPlan) {
+    let domain = registered.name.as_str();
+    if registered.transfer_lock != Some(false) {
+        out.changes.push(Change {
+            op: Op::Update,
+            kind: ResourceKind::DomainTransferLock,
+            name: domain.into(),
+            attributes: vec![Attribute {
+                name: "transfer-lock".into(),
+                old: registered.transfer_lock.map(|b| b.to_string()),
+                new: Some("false".into()),
+            }],
+            cost: None,
+            reason: Some("the library takes the domain to another registrar".into()),
+        });
+    }
+    let kept = registered
+        .tags
+        .get(ownership::SECRET_KEPT_KEY)
+        .is_some_and(|v| v.starts_with(ownership::AUTH_CODE_KEPT));
+    if kept {
+        return;
+    }
+    let asked = registered
+        .tags
+        .get(ownership::HANDOVER_INTENT_KEY)
+        .filter(|v| v.starts_with("auth-code@"));
+    if let Some(asked) = asked {
+        out.actions.push(LibraryAction {
+            code: "registrar::auth-code-lost".into(),
+            level: Level::Warning,
+            message: format!(
+                "an apply asked for the auth code of {domain} ({}) and never kept it: it was interrupted, or the answer was lost",
+                intent_time(asked)
+            ),
+            remedy: "apply retrieves the auth code again (it can be retrieved any number of times) and writes it to a new file".into(),
+            records: vec![],
+            breaking: false,
+        });
+    }
+    out.changes.push(Change {
+        op: Op::Create,
+        kind: ResourceKind::DomainTransfer,
+        name: domain.into(),
+        attributes: vec![Attribute {
+            name: "to".into(),
+            old: None,
+            new: Some("another registrar (auth code to a file)".into()),
+        }],
+        cost: None,
+        reason: Some("not possible within 60 days of registration or of a last transfer".into()),
+    });
+}
+
+/// A handover to the library's AWS account. A transfer under way whose password mailform kept
+/// (the domain's kept tag names its operation) is waited on; one whose password was never kept
+/// (an apply killed or timed out with the answer outstanding) needs attention: it is cancelled
+/// and started again, with a new password, as AWS allows until the receiver accepts.
+fn plan_transfer(
+    live: &LiveSnapshotV1,
+    registered: &DomainV1,
+    account: &str,
+    out: &mut LibraryPlan,
+) {
+    let domain = registered.name.as_str();
+    let under_way = live.registrar.operations.iter().find(|o| {
+        o.domain.as_deref() == Some(domain)
+            && o.kind == "INTERNAL_TRANSFER_OUT_DOMAIN"
+            && matches!(o.status.as_str(), "SUBMITTED" | "IN_PROGRESS")
+    });
+    let to_account = Attribute {
+        name: "to-account".into(),
+        old: None,
+        new: Some(account.to_string()),
+    };
+    match under_way {
+        Some(op) if registered.tags.get(ownership::SECRET_KEPT_KEY) == Some(&op.id) => {
+            out.in_progress.push(Progress::Operation {
+                domain: domain.into(),
+                operation: op.kind.clone(),
+                status: op.status.clone(),
+                submitted: op.submitted.clone(),
+            });
+        }
+        Some(op) => {
+            let asked = registered
+                .tags
+                .get(ownership::HANDOVER_INTENT_KEY)
+                .map(|v| format!(", asked for {}", intent_time(v)))
+                .unwrap_or_default();
+            out.actions.push(LibraryAction {
+                code: "registrar::transfer-password-lost".into(),
+                level: Level::Error,
+                message: format!(
+                    "a transfer of {domain} to another AWS account is under way (operation {}){asked}, but mailform never kept its password: the apply that started it was interrupted or lost the answer, so the receiving account cannot accept it",
+                    op.id
+                ),
+                remedy: "apply cancels this transfer (CancelDomainTransferToAnotherAwsAccount) and starts it again, writing the new password to a file".into(),
+                records: vec![],
+                breaking: false,
+            });
+            out.changes.push(Change {
+                op: Op::Replace,
+                kind: ResourceKind::DomainTransfer,
+                name: domain.into(),
+                attributes: vec![
+                    Attribute {
+                        name: "operation".into(),
+                        old: Some(op.id.clone()),
+                        new: Some("(a new transfer, its password to a file)".into()),
+                    },
+                    to_account,
+                ],
+                cost: None,
+                reason: Some(
+                    "its password was lost: cancel and start again; the account must accept within 3 days"
+                        .into(),
+                ),
+            });
+        }
+        None => out.changes.push(Change {
+            op: Op::Create,
+            kind: ResourceKind::DomainTransfer,
+            name: domain.into(),
+            attributes: vec![to_account],
+            cost: None,
+            reason: Some(
+                "the library asked to take the domain over; its account must accept within 3 days"
+                    .into(),
+            ),
+        }),
+    }
+}
+
+/// `what@<unix seconds>` (a handover intent tag) as "at 2026-11-27T10:00:00Z".
+fn intent_time(tag: &str) -> String {
+    tag.rsplit_once('@')
+        .and_then(|(_, secs)| secs.parse::<i64>().ok())
+        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .map_or_else(|| "at an unknown time".into(), |t| format!("at {t}"))
 }
 
 /// What a managed domain costs a year: the renewal price of its TLD, or the registration price

@@ -13,8 +13,11 @@ use super::state::{Domain, Operation, State};
 use super::{World, route53, ses, zones};
 
 const TARGET_PREFIX: &str = "Route53Domains_v20140515.";
-const OPERATIONS: [&str; 14] = [
+const OPERATIONS: [&str; 17] = [
     "ListTagsForDomain",
+    "UpdateTagsForDomain",
+    "DeleteTagsForDomain",
+    "CancelDomainTransferToAnotherAwsAccount",
     "CheckDomainAvailability",
     "ListPrices",
     "RegisterDomain",
@@ -154,10 +157,56 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
             }
             Ok(Reply::amz_json(out))
         }
-        // The sandbox keeps no tags on domains: every registered domain answers none.
         "ListTagsForDomain" => {
-            registered(state, text(&body, "DomainName")?)?;
-            Ok(Reply::amz_json(json!({ "TagList": [] })))
+            let domain = registered(state, text(&body, "DomainName")?)?;
+            let tags: Vec<Value> = domain
+                .tags
+                .iter()
+                .map(|(k, v)| json!({ "Key": k, "Value": v }))
+                .collect();
+            Ok(Reply::amz_json(json!({ "TagList": tags })))
+        }
+        // Tags go on a domain from the moment its registration is submitted (mailform tags what
+        // it buys right after RegisterDomain answers).
+        "UpdateTagsForDomain" | "DeleteTagsForDomain" => {
+            let key = domain_key(text(&body, "DomainName")?);
+            let now = state.now;
+            let held = state
+                .domains
+                .get(&key)
+                .is_some_and(|d| is_held(state, d, now));
+            let Some(domain) = state.domains.get_mut(&key).filter(|_| held) else {
+                return Err(invalid(format!("Domain {key} not found in account")));
+            };
+            if operation == "UpdateTagsForDomain" {
+                for tag in body
+                    .get("TagsToUpdate")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let k = tag.get("Key").and_then(Value::as_str).unwrap_or_default();
+                    if k.is_empty() || k.len() > 128 {
+                        return Err(invalid("a tag key must have 1 to 128 characters"));
+                    }
+                    let v = tag.get("Value").and_then(Value::as_str).unwrap_or_default();
+                    domain.tags.insert(k.to_string(), v.to_string());
+                }
+                if domain.tags.len() > 50 {
+                    return Err(invalid("a domain has at most 50 tags"));
+                }
+            } else {
+                for k in body
+                    .get("TagsToDelete")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    domain.tags.remove(k);
+                }
+            }
+            Ok(Reply::amz_json(json!({})))
         }
         "EnableDomainAutoRenew" | "DisableDomainAutoRenew" => {
             let name = text(&body, "DomainName")?.to_string();
@@ -200,6 +249,9 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
             }
             registered(state, &name)?;
             let now = state.now;
+            if transfer_in_flight(state, &domain_key(&name), now).is_some() {
+                return Err(duplicate(&name));
+            }
             let password = state.random_string(
                 b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789",
                 20,
@@ -220,8 +272,45 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
                 json!({ "OperationId": id, "Password": password }),
             ))
         }
+        "CancelDomainTransferToAnotherAwsAccount" => {
+            let name = text(&body, "DomainName")?.to_string();
+            registered(state, &name)?;
+            let key = domain_key(&name);
+            let now = state.now;
+            let Some(index) = transfer_in_flight(state, &key, now) else {
+                return Err(invalid(format!(
+                    "there is no transfer of {name} to another account to cancel"
+                )));
+            };
+            let op = &mut state.operations[index];
+            op.done_at = now;
+            op.outcome = "FAILED".into();
+            op.message = Some(format!(
+                "Domain Transfer to another AWS account has been cancelled for {name}"
+            ));
+            let id = op.id.clone();
+            Ok(Reply::amz_json(json!({ "OperationId": id })))
+        }
         _ => Err(invalid(format!("unknown operation {operation}"))),
     }
+}
+
+/// AWS's answer to a second request for a domain while one is under way.
+fn duplicate(name: &str) -> ApiError {
+    ApiError::new(
+        400,
+        "DuplicateRequest",
+        format!("The request is already in progress for the domain {name}"),
+    )
+}
+
+/// The index of the unfinished transfer of `domain` to another account, if one is under way.
+fn transfer_in_flight(state: &State, domain: &str, now: i64) -> Option<usize> {
+    state.operations.iter().position(|o| {
+        o.domain == domain
+            && o.kind == "INTERNAL_TRANSFER_OUT_DOMAIN"
+            && matches!(o.status(now), "SUBMITTED" | "IN_PROGRESS")
+    })
 }
 
 fn page(body: &Map<String, Value>, default: usize) -> Result<(usize, usize), ApiError> {
@@ -449,6 +538,15 @@ fn register(
     body: &Map<String, Value>,
 ) -> Result<Reply, ApiError> {
     let name = domain_key(text(body, "DomainName")?);
+    let now = state.now;
+    let in_flight = state.operations.iter().any(|o| {
+        o.domain == name
+            && o.kind == "REGISTER_DOMAIN"
+            && matches!(o.status(now), "SUBMITTED" | "IN_PROGRESS")
+    });
+    if in_flight {
+        return Err(duplicate(&name));
+    }
     let answer = availability(state, config, &name)?;
     if answer != Availability::Available.as_str() {
         return Err(invalid(format!(
@@ -469,7 +567,6 @@ fn register(
     if !problems.is_empty() {
         return Err(invalid(problems.join("; ")));
     }
-    let now = state.now;
     let held = state
         .domains
         .values()
@@ -520,6 +617,7 @@ fn register(
             registrant_privacy: flag("PrivacyProtectRegistrantContact"),
             tech_privacy: flag("PrivacyProtectTechContact"),
             hosted_zone_id: zone_id,
+            tags: Default::default(),
         },
     );
     Ok(Reply::amz_json(json!({ "OperationId": id })))

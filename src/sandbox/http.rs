@@ -451,7 +451,7 @@ async fn handle(
 fn is_mutating(operation: &str) -> bool {
     [
         "Create", "Delete", "Put", "Tag", "Untag", "Change", "Register", "Enable", "Disable",
-        "Transfer",
+        "Transfer", "Update", "Cancel",
     ]
     .iter()
     .any(|p| operation.starts_with(p))

@@ -226,6 +226,9 @@ pub(crate) struct Domain {
     pub registrant_privacy: bool,
     pub tech_privacy: bool,
     pub hosted_zone_id: String,
+    /// `UpdateTagsForDomain`'s tags. AWS accepts them once the registration is submitted.
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

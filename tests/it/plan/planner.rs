@@ -85,6 +85,11 @@ fn identity(name: &str, status: &str, library: Option<&str>) -> Value {
     })
 }
 
+/// The tags mailform puts on what it makes for `library` under the test platform.
+fn ours(library: &str) -> Value {
+    json!({ "managed-by": "mailform", "library": library, "cost-center": "library-mail" })
+}
+
 fn dkim_checks(domain: &str, verdicts: [&str; 3]) -> Value {
     let checks: Vec<Value> = ["tok1", "tok2", "tok3"]
         .iter()
@@ -367,7 +372,7 @@ fn method3_registered_writes_its_records_and_follows_renewal_and_transfer() {
     )]);
     let mut l = live();
     l["registrar"]["domains"] = json!([{ "name": "ogdenville-mail.example", "auto_renew": true, "transfer_lock": true,
-        "expiry": null, "statuses": [], "name_servers": [], "tags": {} }]);
+        "expiry": null, "statuses": [], "name_servers": [], "tags": ours("ogdenville") }]);
     l["ses"]["identities"] = json!([identity(
         "ogdenville-mail.example",
         "PENDING",
@@ -432,7 +437,7 @@ fn method3_a_domain_that_will_not_renew_is_called_out_before_it_lapses() {
                 "name": format!("{id}-mail.example"), "auto_renew": extra.contains("#true"),
                 "transfer_lock": !extra.contains("transfer-to-registrar"),
                 "expiry": format!("{expiry}T00:00:00Z"),
-                "statuses": [], "name_servers": [], "tags": {}
+                "statuses": [], "name_servers": [], "tags": ours(id)
             }))
             .collect::<Vec<_>>()
     );
@@ -581,4 +586,177 @@ fn a_custom_mail_from_with_wrong_records() {
     assert_eq!(lib.actions[0].code, "dns::mail-from");
     assert_eq!(lib.actions[0].records[0].host, "bounce");
     check("mail-from-wrong", &p);
+}
+
+/// A registered managed domain `ogdenville-mail.example` with these tags, its identity verified
+/// and its records in place, for the ownership and handover cases.
+fn handover_world(tags: Value, lock: bool, operations: Value) -> Value {
+    let mut l = live();
+    l["registrar"]["domains"] = json!([{ "name": "ogdenville-mail.example", "auto_renew": true,
+        "transfer_lock": lock, "expiry": null, "statuses": [], "name_servers": [], "tags": tags }]);
+    l["registrar"]["operations"] = operations;
+    l["ses"]["identities"] = json!([identity(
+        "ogdenville-mail.example",
+        "SUCCESS",
+        Some("ogdenville")
+    )]);
+    let records: Vec<Value> = ["tok1", "tok2", "tok3"]
+        .iter()
+        .map(|t| {
+            json!({
+            "name": format!("{t}._domainkey.ogdenville-mail.example"), "type": "CNAME", "ttl": 1800,
+            "values": [format!("{t}.dkim.amazonses.com")], "alias_target": null })
+        })
+        .collect();
+    l["route53"]["hosted_zones"] = json!([{ "id": "Z1", "name": "ogdenville-mail.example", "private": false,
+        "tags": {}, "records": records }]);
+    l
+}
+
+/// A library plan's changes and its actions' codes.
+type Outline = (Vec<(Op, ResourceKind)>, Vec<(String, Level)>);
+
+fn changes_and_codes(p: &Plan) -> Outline {
+    let l = &p.libraries[0];
+    (
+        l.changes.iter().map(|c| (c.op, c.kind)).collect(),
+        l.actions
+            .iter()
+            .map(|a| (a.code.clone(), a.level))
+            .collect(),
+    )
+}
+
+#[test]
+fn method3_a_domain_mailform_did_not_buy_is_read_only_until_adopted() {
+    let wants = |extra: &str| {
+        config(&[(
+            "ogdenville",
+            &managed_library("ogdenville", "ogdenville-mail.example", extra),
+        )])
+    };
+    // Registered by hand (no tags), and the file asks for a handover and auto-renew off: nothing
+    // is planned on it, not even an identity or records, and the plan says why.
+    let handover = "        auto-renew #false\n        transfer-to-aws-account \"111122223333\"\n";
+    let mut untagged = handover_world(json!({ "owner": "marketing" }), true, json!([]));
+    untagged["ses"]["identities"] = json!([]);
+    untagged["route53"]["hosted_zones"] = json!([]);
+    let p = run(&wants(handover), untagged.clone());
+    assert_eq!(
+        changes_and_codes(&p),
+        (
+            vec![],
+            vec![("registrar::domain-not-managed".to_string(), Level::Error)]
+        )
+    );
+    check("method3-not-ours", &p);
+
+    // With `adopt #true` it is tagged first, then changed.
+    let p = run(
+        &wants(&format!("{handover}        adopt #true\n")),
+        untagged,
+    );
+    assert_eq!(
+        changes_and_codes(&p).0,
+        [
+            (Op::Update, ResourceKind::DomainTags),
+            (Op::Update, ResourceKind::DomainAutoRenew),
+            (Op::Create, ResourceKind::DomainTransfer),
+            (Op::Create, ResourceKind::SesIdentity),
+            (Op::Create, ResourceKind::DnsRecord),
+        ]
+    );
+    check("method3-adopted", &p);
+}
+
+#[test]
+fn a_renamed_library_file_retags_its_identity_and_domain_and_deletes_nothing() {
+    // `ogdenville.kdl` became `ogdenville-public.kdl`: the identity and the domain carry the old
+    // id, and the new library declares them.
+    let c = config(&[(
+        "ogdenville-public",
+        &managed_library("ogdenville-public", "ogdenville-mail.example", ""),
+    )]);
+    let p = run(&c, handover_world(ours("ogdenville"), true, json!([])));
+    let l = &p.libraries[0];
+    assert_eq!(l.library, "ogdenville-public");
+    assert!(l.deletions.is_empty(), "{:#?}", l.deletions);
+    assert_eq!(
+        p.libraries.len(),
+        1,
+        "no plan for the old id: {:#?}",
+        p.libraries
+    );
+    assert_eq!(
+        changes_and_codes(&p).0,
+        [
+            (Op::Update, ResourceKind::DomainTags),
+            (Op::Update, ResourceKind::SesIdentity),
+        ]
+    );
+    check("renamed", &p);
+}
+
+#[test]
+fn a_transfer_whose_password_was_kept_is_waited_on_and_one_whose_password_was_lost_is_restarted() {
+    let c = config(&[(
+        "ogdenville",
+        &managed_library(
+            "ogdenville",
+            "ogdenville-mail.example",
+            "        transfer-to-aws-account \"111122223333\"\n",
+        ),
+    )]);
+    let under_way = json!([{ "id": "op-7", "domain": "ogdenville-mail.example",
+        "type": "INTERNAL_TRANSFER_OUT_DOMAIN", "status": "IN_PROGRESS", "submitted": "2026-11-26T08:00:00Z" }]);
+    let mut kept = ours("ogdenville");
+    kept["mailform-handover-intent"] = json!("transfer-to-111122223333@1795680000");
+    kept["mailform-secret-kept"] = json!("op-7");
+    let p = run(&c, handover_world(kept.clone(), true, under_way.clone()));
+    assert_eq!(changes_and_codes(&p), (vec![], vec![]));
+    assert_eq!(p.libraries[0].in_progress.len(), 1);
+
+    // The apply that started it was killed before the password was kept (the intent tag is
+    // there, the kept tag is not, or names an older transfer).
+    kept["mailform-secret-kept"] = json!("op-6");
+    let p = run(&c, handover_world(kept, true, under_way));
+    assert_eq!(
+        changes_and_codes(&p),
+        (
+            vec![(Op::Replace, ResourceKind::DomainTransfer)],
+            vec![(
+                "registrar::transfer-password-lost".to_string(),
+                Level::Error
+            )]
+        )
+    );
+    check("transfer-password-lost", &p);
+}
+
+#[test]
+fn an_auth_code_is_retrieved_again_until_one_was_kept() {
+    let c = config(&[(
+        "ogdenville",
+        &managed_library(
+            "ogdenville",
+            "ogdenville-mail.example",
+            "        transfer-to-registrar\n",
+        ),
+    )]);
+    // Unlocked, asked for, never kept: asked again, with a warning saying why.
+    let mut tags = ours("ogdenville");
+    tags["mailform-handover-intent"] = json!("auth-code@1795680000");
+    let p = run(&c, handover_world(tags.clone(), false, json!([])));
+    assert_eq!(
+        changes_and_codes(&p),
+        (
+            vec![(Op::Create, ResourceKind::DomainTransfer)],
+            vec![("registrar::auth-code-lost".to_string(), Level::Warning)]
+        )
+    );
+    check("auth-code-lost", &p);
+    // Kept: nothing more to do.
+    tags["mailform-secret-kept"] = json!("auth-code@1795680100");
+    let p = run(&c, handover_world(tags, false, json!([])));
+    assert_eq!(changes_and_codes(&p), (vec![], vec![]));
 }
