@@ -46,7 +46,14 @@ pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
         None => {
             let targets = world::targets(&config, &a.live)?;
             let live = world.read(&config, &a.live, targets)?;
-            let mut plan = planner::plan(&config, &live, &PlanOptions { today });
+            let mut plan = planner::plan(
+                &config,
+                &live,
+                &PlanOptions {
+                    today,
+                    handover_grace: a.handover_grace,
+                },
+            );
             if !a.live.targets.is_empty() {
                 plan.libraries
                     .retain(|l| a.live.targets.contains(&l.library));

@@ -66,6 +66,12 @@ pub struct ApplyArgs {
     /// Count launch dates from this date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE")]
     pub today: Option<String>,
+    /// A handover (transfer password, auth code) started this many seconds ago whose secret is
+    /// not kept yet may still be in the hands of a running apply: it is waited on, not cancelled
+    /// and restarted. Longer than two AWS calls with their --timeout.
+    #[arg(long, default_value_t = crate::plan::planner::HANDOVER_GRACE_SECS, value_name = "SECONDS")]
+    pub handover_grace: i64,
+
     #[command(flatten)]
     pub live: LiveArgs,
 }
@@ -88,6 +94,12 @@ pub struct PlanArgs {
     /// Count launch dates from this date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE")]
     pub today: Option<String>,
+    /// A handover (transfer password, auth code) started this many seconds ago whose secret is
+    /// not kept yet may still be in the hands of a running apply: it is waited on, not cancelled
+    /// and restarted. Longer than two AWS calls with their --timeout.
+    #[arg(long, default_value_t = crate::plan::planner::HANDOVER_GRACE_SECS, value_name = "SECONDS")]
+    pub handover_grace: i64,
+
     #[command(flatten)]
     pub live: LiveArgs,
 }

@@ -27,7 +27,14 @@ pub(super) fn run(a: PlanArgs, color: bool) -> Result<ExitCode, CliError> {
     if let Some(path) = &a.save_live {
         crate::live::snapshot::write(path, &live)?;
     }
-    let mut plan = planner::plan(&config, &live, &PlanOptions { today });
+    let mut plan = planner::plan(
+        &config,
+        &live,
+        &PlanOptions {
+            today,
+            handover_grace: a.handover_grace,
+        },
+    );
     if !a.live.targets.is_empty() {
         plan.libraries
             .retain(|l| a.live.targets.contains(&l.library));

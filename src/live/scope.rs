@@ -53,7 +53,14 @@ pub struct Baseline<'a> {
 impl<'a> Baseline<'a> {
     /// Plans the files against `snapshot` (pure) to find the libraries that had not settled.
     pub fn new(config: &Config, snapshot: &'a LiveSnapshotV1, today: Date) -> Self {
-        let plan = planner::plan(config, snapshot, &PlanOptions { today });
+        let plan = planner::plan(
+            config,
+            snapshot,
+            &PlanOptions {
+                today,
+                handover_grace: planner::HANDOVER_GRACE_SECS,
+            },
+        );
         let unsettled = plan
             .libraries
             .iter()

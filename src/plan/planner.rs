@@ -23,7 +23,17 @@ use crate::model::{
 #[derive(Debug, Clone, Copy)]
 pub struct PlanOptions {
     pub today: Date,
+    /// Seconds after a handover's intent tag during which an unkept secret may still be in the
+    /// hands of a running apply (see [`HANDOVER_GRACE_SECS`]).
+    pub handover_grace: i64,
 }
+
+/// How long a handover whose secret is not kept yet is taken to be in the hands of a running
+/// apply (which sends the call, waits at most its `--timeout` of 120 s, keeps the secret and
+/// tags the domain): within it the plan waits, after it the secret is taken as lost and the
+/// handover is restarted. Without it a second apply started moments after the first would
+/// cancel the first one's transfer.
+pub const HANDOVER_GRACE_SECS: i64 = 600;
 
 /// SES looks for the DKIM records this long before it gives up.
 pub const VERIFICATION_WINDOW_HOURS: i64 = 72;
@@ -168,7 +178,7 @@ fn plan_library(
         }
         DeliveryMethod::ManagedDomain(m) => {
             out.yearly_cost = yearly_cost(live, m);
-            let registration = plan_registration(config, live, library, m, opts.today, &mut out);
+            let registration = plan_registration(config, live, library, m, opts, &mut out);
             blocked |= registration != Registration::Ours;
             // A domain someone else registered gets no identity and no records from mailform.
             if registration != Registration::NotOurs {
@@ -564,9 +574,10 @@ fn plan_registration(
     live: &LiveSnapshotV1,
     library: &Library,
     m: &ManagedDomain,
-    today: Date,
+    opts: &PlanOptions,
     out: &mut LibraryPlan,
 ) -> Registration {
+    let (today, grace) = (opts.today, opts.handover_grace);
     let domain = m.domain.as_str();
     if let Some(registered) = live.registrar.domains.iter().find(|d| d.name == domain) {
         let owner = ownership::classify(
@@ -631,10 +642,16 @@ fn plan_registration(
             });
         }
         match &m.transfer {
-            Some(TransferRequest::ToRegistrar) => plan_auth_code(registered, out),
-            Some(TransferRequest::ToAwsAccount(account)) => {
-                plan_transfer(live, registered, account, out)
+            Some(TransferRequest::ToRegistrar) => {
+                plan_auth_code(registered, handover_age(live, registered, grace), out)
             }
+            Some(TransferRequest::ToAwsAccount(account)) => plan_transfer(
+                live,
+                registered,
+                account,
+                handover_age(live, registered, grace),
+                out,
+            ),
             None => {}
         }
         return Registration::Ours;
@@ -744,7 +761,7 @@ fn plan_registration(
 /// A handover to another registrar: the transfer lock off, then the auth code into a file. Planned
 /// again while no auth code was kept, so an apply killed with the code in flight (or one whose
 /// answer was lost) is retrieved again; an auth code can be asked for any number of times.
-fn plan_auth_code(registered: &DomainV1, out: &mut LibraryPlan) {
+fn plan_auth_code(registered: &DomainV1, intent: Intent, out: &mut LibraryPlan) {
     let domain = registered.name.as_str();
     if registered.transfer_lock != Some(false) {
         out.changes.push(Change {
@@ -767,22 +784,35 @@ fn plan_auth_code(registered: &DomainV1, out: &mut LibraryPlan) {
     if kept {
         return;
     }
-    let asked = registered
-        .tags
-        .get(ownership::HANDOVER_INTENT_KEY)
-        .filter(|v| v.starts_with("auth-code@"));
-    if let Some(asked) = asked {
-        out.actions.push(LibraryAction {
-            code: "registrar::auth-code-lost".into(),
-            level: Level::Warning,
-            message: format!(
-                "an apply asked for the auth code of {domain} ({}) and never kept it: it was interrupted, or the answer was lost",
-                intent_time(asked)
-            ),
-            remedy: "apply retrieves the auth code again (it can be retrieved any number of times) and writes it to a new file".into(),
-            records: vec![],
-            breaking: false,
-        });
+    match intent {
+        Intent::Recent(at) if at.what.starts_with("auth-code") => {
+            out.actions.push(LibraryAction {
+                code: "registrar::handover-starting".into(),
+                level: Level::Warning,
+                message: format!(
+                    "an apply asked for the auth code of {domain} {} and has not kept it yet; it may still be running",
+                    at.when
+                ),
+                remedy: "wait for that apply to finish; if none is running, the code was lost and the plan retrieves it again once the grace period (--handover-grace) is over".into(),
+                records: vec![],
+                breaking: false,
+            });
+            return;
+        }
+        Intent::Old(at) if at.what.starts_with("auth-code") => {
+            out.actions.push(LibraryAction {
+                code: "registrar::auth-code-lost".into(),
+                level: Level::Warning,
+                message: format!(
+                    "an apply asked for the auth code of {domain} {} and never kept it: it was interrupted, or the answer was lost",
+                    at.when
+                ),
+                remedy: "apply retrieves the auth code again (it can be retrieved any number of times) and writes it to a new file".into(),
+                records: vec![],
+                breaking: false,
+            });
+        }
+        _ => {}
     }
     out.changes.push(Change {
         op: Op::Create,
@@ -806,6 +836,7 @@ fn plan_transfer(
     live: &LiveSnapshotV1,
     registered: &DomainV1,
     account: &str,
+    intent: Intent,
     out: &mut LibraryPlan,
 ) {
     let domain = registered.name.as_str();
@@ -828,12 +859,54 @@ fn plan_transfer(
                 submitted: op.submitted.clone(),
             });
         }
+        Some(op) if matches!(&intent, Intent::Recent(at) if at.what.starts_with("transfer")) => {
+            let when = match &intent {
+                Intent::Recent(at) => at.when.clone(),
+                _ => String::new(),
+            };
+            out.actions.push(LibraryAction {
+                code: "registrar::handover-starting".into(),
+                level: Level::Warning,
+                message: format!(
+                    "an apply started a transfer of {domain} {when} (operation {}) and has not kept its password yet; it may still be running",
+                    op.id
+                ),
+                remedy: "wait for that apply to finish; if none is running, the password was lost and the plan cancels and restarts the transfer once the grace period (--handover-grace) is over".into(),
+                records: vec![],
+                breaking: false,
+            });
+            out.in_progress.push(Progress::Operation {
+                domain: domain.into(),
+                operation: op.kind.clone(),
+                status: op.status.clone(),
+                submitted: op.submitted.clone(),
+            });
+        }
+        Some(op) if !matches!(&intent, Intent::Old(at) if at.what.starts_with("transfer")) => {
+            // No intent tag of a transfer: mailform did not start it, and does not cancel it.
+            out.actions.push(LibraryAction {
+                code: "registrar::transfer-not-started-by-mailform".into(),
+                level: Level::Warning,
+                message: format!(
+                    "a transfer of {domain} to another AWS account is under way (operation {}) that mailform did not start: its password is with whoever started it",
+                    op.id
+                ),
+                remedy: "make sure it goes to the account the library file names; to have mailform start it instead, cancel it (CancelDomainTransferToAnotherAwsAccount) and apply".into(),
+                records: vec![],
+                breaking: false,
+            });
+            out.in_progress.push(Progress::Operation {
+                domain: domain.into(),
+                operation: op.kind.clone(),
+                status: op.status.clone(),
+                submitted: op.submitted.clone(),
+            });
+        }
         Some(op) => {
-            let asked = registered
-                .tags
-                .get(ownership::HANDOVER_INTENT_KEY)
-                .map(|v| format!(", asked for {}", intent_time(v)))
-                .unwrap_or_default();
+            let asked = match &intent {
+                Intent::Old(at) | Intent::Recent(at) => format!(", asked for {}", at.when),
+                Intent::None => String::new(),
+            };
             out.actions.push(LibraryAction {
                 code: "registrar::transfer-password-lost".into(),
                 level: Level::Error,
@@ -878,16 +951,46 @@ fn plan_transfer(
     }
 }
 
-/// `what@<unix seconds>` (a handover intent tag) as "at 2026-11-27T10:00:00Z".
-fn intent_time(tag: &str) -> String {
-    tag.rsplit_once('@')
-        .and_then(|(_, secs)| secs.parse::<i64>().ok())
-        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .map_or_else(|| "at an unknown time".into(), |t| format!("at {t}"))
+/// A handover's intent tag (`what@<unix seconds>`), read against the time of the live read.
+enum Intent {
+    /// No intent tag (or one that does not parse).
+    None,
+    /// Written within the grace period: a running apply may still keep the secret.
+    Recent(IntentAt),
+    /// Older than the grace period: whatever it asked for and did not keep is lost.
+    Old(IntentAt),
+}
+
+struct IntentAt {
+    /// `transfer-to-<account>` or `auth-code`.
+    what: String,
+    /// "at 2026-11-27T10:00:00Z".
+    when: String,
+}
+
+fn handover_age(live: &LiveSnapshotV1, registered: &DomainV1, grace: i64) -> Intent {
+    use time::format_description::well_known::Rfc3339;
+    let Some((what, secs)) = registered
+        .tags
+        .get(ownership::HANDOVER_INTENT_KEY)
+        .and_then(|v| v.rsplit_once('@'))
+        .and_then(|(what, secs)| Some((what, secs.parse::<i64>().ok()?)))
+    else {
+        return Intent::None;
+    };
+    let at = time::OffsetDateTime::from_unix_timestamp(secs).ok();
+    let when = at
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .map_or_else(|| "at an unknown time".into(), |t| format!("at {t}"));
+    let now = time::OffsetDateTime::parse(&live.taken_at, &Rfc3339).ok();
+    let at = IntentAt {
+        what: what.to_string(),
+        when,
+    };
+    match now {
+        Some(now) if now.unix_timestamp() - secs < grace => Intent::Recent(at),
+        _ => Intent::Old(at),
+    }
 }
 
 /// What a managed domain costs a year: the renewal price of its TLD, or the registration price

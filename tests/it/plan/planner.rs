@@ -121,6 +121,7 @@ fn run(config: &Config, live: Value) -> Plan {
         &live,
         &PlanOptions {
             today: Date::parse(TODAY).unwrap(),
+            handover_grace: mailform::plan::planner::HANDOVER_GRACE_SECS,
         },
     )
 }
@@ -717,9 +718,9 @@ fn a_transfer_whose_password_was_kept_is_waited_on_and_one_whose_password_was_lo
     assert_eq!(p.libraries[0].in_progress.len(), 1);
 
     // The apply that started it was killed before the password was kept (the intent tag is
-    // there, the kept tag is not, or names an older transfer).
+    // there, the kept tag is not, or names an older transfer), an hour before this plan.
     kept["mailform-secret-kept"] = json!("op-6");
-    let p = run(&c, handover_world(kept, true, under_way));
+    let p = run(&c, handover_world(kept.clone(), true, under_way.clone()));
     assert_eq!(
         changes_and_codes(&p),
         (
@@ -731,6 +732,33 @@ fn a_transfer_whose_password_was_kept_is_waited_on_and_one_whose_password_was_lo
         )
     );
     check("transfer-password-lost", &p);
+
+    // Five minutes before this plan (inside the grace period): an apply may still be keeping
+    // it, so the plan waits instead of cancelling another apply's transfer.
+    kept["mailform-handover-intent"] = json!("transfer-to-111122223333@1795683300");
+    let p = run(&c, handover_world(kept.clone(), true, under_way.clone()));
+    assert_eq!(
+        changes_and_codes(&p),
+        (
+            vec![],
+            vec![("registrar::handover-starting".to_string(), Level::Warning)]
+        )
+    );
+    // No intent tag: someone started it by hand; mailform does not cancel it.
+    kept.as_object_mut()
+        .unwrap()
+        .remove("mailform-handover-intent");
+    let p = run(&c, handover_world(kept, true, under_way));
+    assert_eq!(
+        changes_and_codes(&p),
+        (
+            vec![],
+            vec![(
+                "registrar::transfer-not-started-by-mailform".to_string(),
+                Level::Warning
+            )]
+        )
+    );
 }
 
 #[test]
