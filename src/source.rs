@@ -36,6 +36,9 @@ pub struct SourceFile {
     pub path: PathBuf,
     text: String,
     display: String,
+    /// False when only a valid prefix of the file could be kept (it is not UTF-8): such a file
+    /// is shown in diagnostics but never parsed or formatted.
+    complete: bool,
 }
 
 impl SourceFile {
@@ -45,7 +48,21 @@ impl SourceFile {
             path: path.into(),
             text,
             display,
+            complete: true,
         }
+    }
+
+    /// A file of which only `prefix` could be read; see [`SourceFile::is_complete`].
+    pub fn incomplete(path: impl Into<PathBuf>, prefix: String) -> Self {
+        SourceFile {
+            complete: false,
+            ..SourceFile::new(path, prefix)
+        }
+    }
+
+    /// Whether the text is the whole file. An incomplete file is never parsed.
+    pub fn is_complete(&self) -> bool {
+        self.complete
     }
 
     /// The text as written. Only the parser reads this.

@@ -132,6 +132,9 @@ fn fmt(a: FmtArgs, color: bool) -> Result<ExitCode, CliError> {
     let mut unformatted = 0usize;
     let mut diff_out = String::new();
     for (id, file) in sources.iter() {
+        if !file.is_complete() {
+            continue;
+        }
         let Some(formatted) = crate::format::format_source(id, file, &mut diagnostics) else {
             continue;
         };

@@ -336,6 +336,74 @@ fn unreadable_and_non_text_files_are_reported() {
 }
 
 #[test]
+fn a_file_that_is_not_utf8_is_reported_at_the_line_and_column_of_the_bad_byte() {
+    let mut bytes = b"library \"springfield\" {\n    name \"Caf".to_vec();
+    bytes.extend_from_slice(&[0xe9, b'"', b'\n', b'}', b'\n']);
+    let out = Cli::with_platform()
+        .bytes("libraries/springfield.kdl", &bytes)
+        .args(["validate", "--format", "json", "libraries"])
+        .run();
+    assert_eq!(out.code, 1, "{}", out.all());
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["code"], "config::not-text", "{report:#}");
+    assert_eq!(d["location"]["file"], "libraries/springfield.kdl");
+    assert_eq!(
+        (d["location"]["line"].as_u64(), d["location"]["column"].as_u64()),
+        (Some(2), Some(14)),
+        "{report:#}"
+    );
+    // The part that was read is not parsed: no syntax error about the cut-off text.
+    assert_eq!(report["errors"], 1, "{report:#}");
+}
+
+/// Every entry that looks like a library file but cannot be read as one is an error naming
+/// it; none is skipped, and a FIFO is never opened (opening one would block the run).
+#[test]
+fn entries_that_cannot_be_read_as_library_files_are_errors_never_skipped() {
+    let cli = Cli::with_platform()
+        .file("libraries/springfield.kdl/keep", "")
+        .file("libraries/SHOUTING.KDL", "library \"shouting\" {}\n")
+        .file("libraries/mixed.Kdl", "library \"mixed\" {}\n");
+    let dir = cli.path().join("libraries");
+    std::os::unix::fs::symlink(dir.join("nowhere.kdl"), dir.join("dangling.kdl")).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.join("pipe.kdl"))
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+
+    let out = Cli::reuse(&cli, ["validate", "libraries"].map(String::from).to_vec()).run();
+    assert_eq!(out.code, 1, "{}", out.all());
+    for expected in [
+        "cannot read libraries/springfield.kdl: it is a directory",
+        "cannot read libraries/dangling.kdl: it is a symbolic link to a file that does not exist",
+        "cannot read libraries/pipe.kdl: it is not a regular file (a FIFO)",
+        "libraries/SHOUTING.KDL ends in `.KDL`, not `.kdl`",
+        "libraries/mixed.Kdl ends in `.Kdl`, not `.kdl`",
+    ] {
+        assert!(out.stderr.contains(expected), "{expected}\n{}", out.stderr);
+    }
+    assert!(out.stderr.contains("5 errors"), "{}", out.stderr);
+
+    // A file nobody may read. Tests usually run as root, who may read it anyway: then this
+    // case cannot be shown here, and only the kinds of entry above are checked.
+    let cli = Cli::with_platform().file("libraries/locked.kdl", "library \"locked\" {}\n");
+    let locked = cli.path().join("libraries/locked.kdl");
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000))
+        .unwrap();
+    if std::fs::read(&locked).is_err() {
+        let out = Cli::reuse(&cli, ["validate", "libraries"].map(String::from).to_vec()).run();
+        assert_eq!(out.code, 1, "{}", out.all());
+        assert!(
+            out.stderr.contains("cannot read libraries/locked.kdl"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
 fn bad_today_is_a_clear_error() {
     let out = Cli::with_platform()
         .args(["validate", "--today", "tomorrow"])
