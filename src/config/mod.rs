@@ -323,6 +323,7 @@ pub fn analyze(sources: &mut SourceSet, opts: &AnalyzeOptions) -> Analysis {
 
     let config = lower::lower(sources, &parsed, opts, &mut diagnostics);
     sort(sources, &mut diagnostics);
+    sources.redact(&mut diagnostics);
     Analysis {
         config,
         diagnostics,
@@ -348,6 +349,21 @@ pub fn parse(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<KdlDocument> {
     let text = file.text();
+    if let Some((at, what)) = odd_line_break(text) {
+        diagnostics.push(
+            Diagnostic::error(
+                "config::line-break",
+                format!("this file breaks lines with {what}, not with a line feed"),
+            )
+            .at(id, at..at)
+            .label("line break")
+            .help(
+                "save the file with LF (or CRLF) line endings; line numbers in messages and \
+                 diffs would be wrong otherwise",
+            ),
+        );
+        return None;
+    }
     if let Some(at) = too_deep(text) {
         diagnostics.push(
             Diagnostic::error(
@@ -398,6 +414,26 @@ pub fn parse(
             None
         }
     }
+}
+
+/// The first line break KDL v2 knows but mailform's line counting does not: a carriage return
+/// without a line feed (old Mac files), NEL, form feed, or the Unicode line and paragraph
+/// separators. LF and CRLF are fine.
+fn odd_line_break(text: &str) -> Option<(usize, &'static str)> {
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let what = match c {
+            '\r' if chars.peek().is_some_and(|&(_, n)| n == '\n') => continue,
+            '\r' => "a carriage return alone (old Mac line endings)",
+            '\u{85}' => "NEL (U+0085)",
+            '\u{c}' => "a form feed",
+            '\u{2028}' => "the line separator U+2028",
+            '\u{2029}' => "the paragraph separator U+2029",
+            _ => continue,
+        };
+        return Some((at, what));
+    }
+    None
 }
 
 /// KDL's messages are sentences; ours are lower case without a trailing period.

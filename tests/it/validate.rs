@@ -415,3 +415,69 @@ fn bad_today_is_a_clear_error() {
         out.stderr
     );
 }
+
+/// Every shape in which a password can be pasted into a file, whether the file parses or not.
+/// The canary must not come out of `validate` (each format), `fmt --check` or `plan`.
+#[test]
+fn a_pasted_secret_never_leaks_in_any_shape_or_output() {
+    let c = CANARY;
+    let shapes = [
+        format!("password \"\"\"\n            {c}\n            \"\"\""),
+        format!("password \"\"\"\n{c}\n"),
+        format!("password #\"{c}\"#"),
+        format!("password ##\"\"\"\n            {c}\n            \"\"\"##"),
+        format!("password #\"{c}"),
+        format!("password \\\n            \"{c}\""),
+        format!("password \\ // the value:\n            {c}"),
+        format!("password \\ {c}"),
+        format!("password \"{c}\\\n            more\""),
+        format!("password {{ value \"{c}\"; }}"),
+        format!("password {{\n            \"{c}\"\n        }}"),
+        format!("password {{\n            inner {{\n                {c}\n            }}\n        }}"),
+        format!("password\n        {c}"),
+        format!("password\n\n        \"{c}\""),
+        format!("password\n        {c} and more words"),
+        format!("password \"first line\n{c}\""),
+        format!("password \"{c}"),
+        format!("password env=\"{c}\""),
+        format!("password env=\"MAILFORM_SMTP_PASSWORD_X\" value=\"{c}\""),
+        format!("password (secret)\"{c}\""),
+        format!("/- password \"{c}\""),
+        format!("pwd \"{c}\""),
+        format!("smtp-pass \"{c}\""),
+        format!("smtpPass \"{c}\""),
+        format!("pass {c}"),
+        format!("credentials {{ user \"u\"; pw \"{c}\"; }}"),
+        format!("credential \"{c}\""),
+        format!("api-key \"{c}\""),
+        format!("host \"smtp.x.example.org\" token=\"{c}\""),
+    ];
+    let today = ["--today", TODAY];
+    for shape in &shapes {
+        let library = format!(
+            "library \"springfield\" {{\n    name \"S\"\n    it-contact \"it@x.example.org\"\n\n    smtp-account {{\n        host \"smtp.x.example.org\"\n        port 587\n        security \"starttls\"\n        username \"u\"\n        {shape}\n        from \"a@x.example.org\"\n    }}\n}}\n"
+        );
+        let cli = Cli::with_platform().file("libraries/springfield.kdl", &library);
+        let mut runs = Vec::new();
+        for format in ["human", "json", "github"] {
+            let args = ["validate", "--format", format, today[0], today[1], "libraries"];
+            runs.push((format, Cli::reuse(&cli, args.map(String::from).to_vec()).run()));
+        }
+        runs.push((
+            "fmt --check",
+            Cli::reuse(&cli, ["fmt", "--check", "libraries"].map(String::from).to_vec()).run(),
+        ));
+        let plan = ["plan", today[0], today[1], "--live", "live.json"];
+        runs.push(("plan", Cli::reuse(&cli, plan.map(String::from).to_vec()).run()));
+        for (what, out) in runs {
+            assert_eq!(out.code, 1, "{shape}: {what} accepted it:\n{}", out.all());
+            for secret in [c, "hunter2", "7f3a"] {
+                assert!(
+                    !out.all().contains(secret),
+                    "{shape}\nthe canary leaked in {what} output:\n{}",
+                    out.all()
+                );
+            }
+        }
+    }
+}
