@@ -40,6 +40,10 @@ const SECRET_WORDS: &[&str] = &["pass", "pwd", "creds", "pin", "otp"];
 /// `smtp_pass` and `smtp-pass` all count; a name whose last word is `key` (`api-key`,
 /// `private_key`, `key`) counts, while `dkim-key-length` does not.
 pub fn is_secret_name(name: &str) -> bool {
+    if is_plain_schema_name(name) {
+        // The schema's own names are what they say (`smtp-password-env-prefix` holds a prefix).
+        return false;
+    }
     let lower = name.to_ascii_lowercase();
     if SECRET_PARTS.iter().any(|w| lower.contains(w)) {
         return true;
@@ -71,6 +75,17 @@ fn words(name: &str) -> Vec<String> {
         words.push(current);
     }
     words
+}
+
+/// Whether `name` is a node of either schema whose value is not a secret.
+fn is_plain_schema_name(name: &str) -> bool {
+    fn walk(specs: &'static [NodeSpec], name: &str) -> bool {
+        specs.iter().any(|s| {
+            (s.name == name && !s.secret)
+                || matches!(s.children, Children::Nodes(children) if walk(children, name))
+        })
+    }
+    walk(schema::LIBRARY_FILE, name) || walk(schema::PLATFORM_FILE, name)
 }
 
 /// Whether `name` is a node or property name of either schema.
@@ -129,7 +144,9 @@ enum Kind {
     /// A bare identifier, number or keyword.
     Word,
     /// A string of any kind; `open` when the text ended before its closing quote.
-    Str { open: bool },
+    Str {
+        open: bool,
+    },
     Equals,
     Open,
     Close,
@@ -666,13 +683,34 @@ mod tests {
         let secret: Vec<_> = names.into_iter().filter(|n| is_secret_name(n)).collect();
         assert_eq!(secret, ["password"]);
         for name in [
-            "passwd", "pwd", "smtp-pass", "pass", "smtpPass", "SMTP_PASSWORD", "credentials",
-            "credential", "creds", "api-key", "apiKey", "private-key", "key", "auth-code",
-            "token", "client-secret", "passphrase",
+            "passwd",
+            "pwd",
+            "smtp-pass",
+            "pass",
+            "smtpPass",
+            "SMTP_PASSWORD",
+            "credentials",
+            "credential",
+            "creds",
+            "api-key",
+            "apiKey",
+            "private-key",
+            "key",
+            "auth-code",
+            "token",
+            "client-secret",
+            "passphrase",
         ] {
             assert!(is_secret_name(name), "{name}");
         }
-        for name in ["compass", "bypass-list", "keyboard", "monkey-name", "google-auth", "host"] {
+        for name in [
+            "compass",
+            "bypass-list",
+            "keyboard",
+            "monkey-name",
+            "google-auth",
+            "host",
+        ] {
             assert!(!is_secret_name(name), "{name}");
         }
     }

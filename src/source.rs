@@ -214,8 +214,11 @@ mod tests {
             "smtp-account {\n    password\n    hunter2\n}\n".to_string(),
         ));
         let mut d = vec![
-            Diagnostic::error("config::unknown-node", "unknown node `hunter2` in `smtp-account`")
-                .at(id, 32..39),
+            Diagnostic::error(
+                "config::unknown-node",
+                "unknown node `hunter2` in `smtp-account`",
+            )
+            .at(id, 32..39),
         ];
         set.redact(&mut d);
         assert_eq!(d[0].message, "unknown node `*******` in `smtp-account`");

@@ -133,7 +133,12 @@ pub(crate) fn print(text: &str) {
 /// secret where no mask expects it.
 fn fmt(a: FmtArgs, color: bool) -> Result<ExitCode, CliError> {
     let (mut sources, mut diagnostics) = config::read_sources(&default_paths(a.paths));
-    let analysis = config::analyze(&mut sources, &AnalyzeOptions { today: today(None)? });
+    let analysis = config::analyze(
+        &mut sources,
+        &AnalyzeOptions {
+            today: today(None)?,
+        },
+    );
     // Problems of the whole set (no platform file) say nothing against a file's layout.
     let errors: Vec<Diagnostic> = analysis
         .diagnostics

@@ -155,7 +155,10 @@ fn crlf_files_keep_their_line_endings_and_cr_only_files_are_refused() {
     let out = Cli::reuse(&cli, vec!["fmt".into()]).run();
     assert_eq!(out.code, 0, "{}", out.all());
     let formatted = cli.read("libraries/springfield.kdl");
-    assert!(!formatted.replace("\r\n", "").contains('\n'), "{formatted:?}");
+    assert!(
+        !formatted.replace("\r\n", "").contains('\n'),
+        "{formatted:?}"
+    );
     let valid = Cli::reuse(&cli, vec!["validate".into()]).run();
     assert_eq!(valid.code, 0, "{}", valid.stderr);
 

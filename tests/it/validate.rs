@@ -349,7 +349,10 @@ fn a_file_that_is_not_utf8_is_reported_at_the_line_and_column_of_the_bad_byte() 
     assert_eq!(d["code"], "config::not-text", "{report:#}");
     assert_eq!(d["location"]["file"], "libraries/springfield.kdl");
     assert_eq!(
-        (d["location"]["line"].as_u64(), d["location"]["column"].as_u64()),
+        (
+            d["location"]["line"].as_u64(),
+            d["location"]["column"].as_u64()
+        ),
         (Some(2), Some(14)),
         "{report:#}"
     );
@@ -390,8 +393,7 @@ fn entries_that_cannot_be_read_as_library_files_are_errors_never_skipped() {
     // case cannot be shown here, and only the kinds of entry above are checked.
     let cli = Cli::with_platform().file("libraries/locked.kdl", "library \"locked\" {}\n");
     let locked = cli.path().join("libraries/locked.kdl");
-    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000))
-        .unwrap();
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
     if std::fs::read(&locked).is_err() {
         let out = Cli::reuse(&cli, ["validate", "libraries"].map(String::from).to_vec()).run();
         assert_eq!(out.code, 1, "{}", out.all());
@@ -433,7 +435,9 @@ fn a_pasted_secret_never_leaks_in_any_shape_or_output() {
         format!("password \"{c}\\\n            more\""),
         format!("password {{ value \"{c}\"; }}"),
         format!("password {{\n            \"{c}\"\n        }}"),
-        format!("password {{\n            inner {{\n                {c}\n            }}\n        }}"),
+        format!(
+            "password {{\n            inner {{\n                {c}\n            }}\n        }}"
+        ),
         format!("password\n        {c}"),
         format!("password\n\n        \"{c}\""),
         format!("password\n        {c} and more words"),
@@ -460,15 +464,32 @@ fn a_pasted_secret_never_leaks_in_any_shape_or_output() {
         let cli = Cli::with_platform().file("libraries/springfield.kdl", &library);
         let mut runs = Vec::new();
         for format in ["human", "json", "github"] {
-            let args = ["validate", "--format", format, today[0], today[1], "libraries"];
-            runs.push((format, Cli::reuse(&cli, args.map(String::from).to_vec()).run()));
+            let args = [
+                "validate",
+                "--format",
+                format,
+                today[0],
+                today[1],
+                "libraries",
+            ];
+            runs.push((
+                format,
+                Cli::reuse(&cli, args.map(String::from).to_vec()).run(),
+            ));
         }
         runs.push((
             "fmt --check",
-            Cli::reuse(&cli, ["fmt", "--check", "libraries"].map(String::from).to_vec()).run(),
+            Cli::reuse(
+                &cli,
+                ["fmt", "--check", "libraries"].map(String::from).to_vec(),
+            )
+            .run(),
         ));
         let plan = ["plan", today[0], today[1], "--live", "live.json"];
-        runs.push(("plan", Cli::reuse(&cli, plan.map(String::from).to_vec()).run()));
+        runs.push((
+            "plan",
+            Cli::reuse(&cli, plan.map(String::from).to_vec()).run(),
+        ));
         for (what, out) in runs {
             assert_eq!(out.code, 1, "{shape}: {what} accepted it:\n{}", out.all());
             for secret in [c, "hunter2", "7f3a"] {
@@ -479,5 +500,116 @@ fn a_pasted_secret_never_leaks_in_any_shape_or_output() {
                 );
             }
         }
+    }
+}
+
+/// The platform says which variables may hold SMTP passwords; a library naming another
+/// variable is refused, and credentials of other systems are refused whatever the prefix.
+#[test]
+fn password_variables_follow_the_platform_prefix() {
+    let library = |env: &str| {
+        format!(
+            "library \"springfield\" {{\n    name \"S\"\n    it-contact \"it@x.example.org\"\n\n    smtp-account {{\n        host \"smtp.x.example.org\"\n        port 587\n        security \"starttls\"\n        username \"u\"\n        password env=\"{env}\"\n        from \"a@x.example.org\"\n    }}\n}}\n"
+        )
+    };
+    let platform = |prefix: &str| {
+        PLATFORM.replace(
+            "    notice-period-days 14\n",
+            &format!("    notice-period-days 14\n    smtp-password-env-prefix \"{prefix}\"\n"),
+        )
+    };
+    let run = |platform: &str, env: &str| {
+        Cli::new()
+            .file("libraries/_platform.kdl", platform)
+            .file("libraries/springfield.kdl", &library(env))
+            .args([
+                "validate",
+                "--format",
+                "json",
+                "--today",
+                TODAY,
+                "libraries",
+            ])
+            .run()
+    };
+    let codes = |out: &crate::support::cli::Output| -> Vec<(String, String, u64, u64)> {
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_string(),
+                    d["location"]["file"].as_str().unwrap_or("").to_string(),
+                    d["location"]["line"].as_u64().unwrap_or(0),
+                    d["location"]["column"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    };
+    let lib = "libraries/springfield.kdl".to_string();
+    let refused = |line, col| {
+        vec![(
+            "config::password-env-not-allowed".to_string(),
+            lib.clone(),
+            line,
+            col,
+        )]
+    };
+
+    // The default prefix.
+    assert_eq!(run(PLATFORM, "MAILFORM_SMTP_PASSWORD_SPRINGFIELD").code, 0);
+    assert_eq!(
+        codes(&run(PLATFORM, "SPRINGFIELD_SMTP_PASSWORD")),
+        refused(10, 22)
+    );
+    assert_eq!(
+        codes(&run(PLATFORM, "MAILFORM_SMTP_PASSWORD_")),
+        refused(10, 22)
+    );
+    // A prefix of the platform's own.
+    let own = platform("LIBRARY_SMTP_");
+    assert_eq!(run(&own, "LIBRARY_SMTP_SPRINGFIELD").code, 0);
+    assert_eq!(
+        codes(&run(&own, "MAILFORM_SMTP_PASSWORD_SPRINGFIELD")),
+        refused(10, 22)
+    );
+    // Credentials of other systems, whatever the prefix.
+    for env in [
+        "AWS_SECRET_ACCESS_KEY",
+        "GITHUB_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "RUNNER_TEMP",
+        "HOME",
+        "PATH",
+        "SSH_AUTH_SOCK",
+        "NPM_TOKEN",
+        "CARGO_REGISTRY_TOKEN",
+        "MAILFORM_SMTP_SECRETS",
+    ] {
+        let out = run(PLATFORM, env);
+        assert_eq!(codes(&out), refused(10, 22), "{env}");
+        assert!(
+            out.stdout.contains("may not hold an SMTP password"),
+            "{}",
+            out.stdout
+        );
+    }
+    // A prefix reaching into those is itself refused, and the libraries are checked against
+    // the default instead.
+    for prefix in ["AWS_", "GITHUB_SMTP_", "GIT", "MAILFORM_SMTP_", "A"] {
+        let out = run(&platform(prefix), "AWS_SECRET_ACCESS_KEY");
+        let found = codes(&out);
+        assert!(
+            found.contains(&(
+                "config::password-env-prefix-not-allowed".to_string(),
+                "libraries/_platform.kdl".to_string(),
+                4,
+                30
+            )),
+            "{prefix}: {found:?}"
+        );
+        assert!(found.contains(&refused(10, 22)[0]), "{prefix}: {found:?}");
     }
 }

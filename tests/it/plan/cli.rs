@@ -241,13 +241,16 @@ fn a_method2_plan_probes_the_real_server_and_names_the_failure() {
     use crate::support::exim::{Exim, EximSpec};
     let exim = Exim::start(&EximSpec::default());
     let library = format!(
-        "library \"capital\" {{\n    name \"Capital\"\n    it-contact \"it@capital.example.org\"\n\n    smtp-account {{\n        host \"127.0.0.1\"\n        port {}\n        security \"starttls\"\n        username \"testuser\"\n        password env=\"CAPITAL_SMTP_PASSWORD\"\n        from \"noreply@example-library.org\"\n    }}\n}}\n",
+        "library \"capital\" {{\n    name \"Capital\"\n    it-contact \"it@capital.example.org\"\n\n    smtp-account {{\n        host \"127.0.0.1\"\n        port {}\n        security \"starttls\"\n        username \"testuser\"\n        password env=\"MAILFORM_SMTP_PASSWORD_CAPITAL\"\n        from \"noreply@example-library.org\"\n    }}\n}}\n",
         exim.starttls_port
     );
     let cli = Cli::new()
         .file("libraries/_platform.kdl", &platform_without_tags())
         .file("libraries/capital.kdl", &library)
-        .env("CAPITAL_SMTP_PASSWORD", crate::support::cli::CANARY);
+        .env(
+            "MAILFORM_SMTP_PASSWORD_CAPITAL",
+            crate::support::cli::CANARY,
+        );
     let out = Cli::reuse(
         &cli,
         args(&["--sandbox", "--sandbox-dir", "sbx", "--detailed-exitcode"]),
