@@ -607,7 +607,7 @@ mod tests {
             format!("password #\"{CANARY}\n"),
             format!("password \\\n    \"{CANARY}\"\n"),
             format!("password \\ // the value\n    {CANARY}\n"),
-            format!("password \\\n"),
+            "password \\\n".to_string(),
             format!("password \\ {CANARY}\n"),
             format!("password {{ value \"{CANARY}\" }}\n"),
             format!("password {{\n    \"{CANARY}\"\n}}\n"),

@@ -82,7 +82,7 @@ pub fn read_sources(paths: &[PathBuf]) -> (SourceSet, Vec<Diagnostic>) {
             Ok(text) => {
                 sources.add(SourceFile::new(path, text));
             }
-            Err(ReadFailure::Diagnostic(d)) => diagnostics.push(d),
+            Err(ReadFailure::Diagnostic(d)) => diagnostics.push(*d),
             Err(ReadFailure::NotUtf8 { prefix, error }) => {
                 // The valid part is kept so the diagnostic has a line and column; the file is
                 // marked incomplete and is never parsed.
@@ -151,7 +151,7 @@ fn list_dir(dir: &Path) -> std::io::Result<(Vec<PathBuf>, Vec<Diagnostic>)> {
 }
 
 enum ReadFailure {
-    Diagnostic(Diagnostic),
+    Diagnostic(Box<Diagnostic>),
     NotUtf8 {
         prefix: String,
         error: std::str::Utf8Error,
@@ -161,7 +161,7 @@ enum ReadFailure {
 /// Reads one file whole, checking its type and size before opening it.
 fn read_one(path: &Path) -> Result<String, ReadFailure> {
     use std::io::Read as _;
-    let fail = |d: Diagnostic| Err(ReadFailure::Diagnostic(d));
+    let fail = |d: Diagnostic| Err(ReadFailure::Diagnostic(Box::new(d)));
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
         Err(e) => {
