@@ -3,8 +3,11 @@
 # of a GitHub Actions job. The repository (or environment) secret MAILFORM_SMTP_SECRETS holds
 # one JSON object, {"VARIABLE": "password", ...}, keyed by the variable names the library
 # files give in `password env="VARIABLE"`. Only the names a library file under libraries/
-# references are exported, each value is masked in the job's log first, and nothing is printed
-# but the variable names.
+# references and that start with the platform's `smtp-password-env-prefix` (default
+# MAILFORM_SMTP_PASSWORD_) are exported, never one of another system's credentials (AWS_,
+# GITHUB_, ACTIONS_, RUNNER_, ...), each value is masked in the job's log first, and nothing is
+# printed but the variable names. mailform itself refuses the same files before reading any
+# variable; this script must not export one either, since it would reach every later step.
 set -euo pipefail
 
 : "${GITHUB_ENV:?run this inside a GitHub Actions job}"
@@ -20,12 +23,33 @@ if ! jq -e 'type == "object" and all(.[]; type == "string")' >/dev/null <<<"$sec
   exit 1
 fi
 
-# The variable names the library files reference, e.g. SPRINGFIELD_SMTP_PASSWORD.
+# The platform's prefix of password variables, as mailform reads it.
+prefix="MAILFORM_SMTP_PASSWORD_"
+platform="$libraries/_platform.kdl"
+if [ -f "$platform" ]; then
+  set_prefix="$(sed -nE 's/^[[:space:]]*smtp-password-env-prefix[[:space:]]+"([A-Za-z0-9_]*)".*/\1/p' "$platform" | head -n 1)"
+  if [ -n "$set_prefix" ]; then
+    prefix="$set_prefix"
+  fi
+fi
+# Variables no library may name, whatever the prefix (the short form of mailform's list in
+# src/secret.rs, which also refuses such a prefix).
+refused='^(AWS_|AMAZON_|GITHUB_|GH_|ACTIONS_|RUNNER_|CI_|GITLAB_|AZURE_|ARM_|GOOGLE_|GCP_|GCLOUD_|CLOUDSDK_|SSH_|GPG_|GNUPG|CARGO_|NPM_|NODE_AUTH_TOKEN$|DOCKER_|VAULT_|TF_|LD_|DYLD_|HOME$|PATH$|MAILFORM_SMTP_SECRETS$)'
+if [[ "$prefix" =~ $refused || ! "$prefix" =~ ^[A-Z_][A-Z0-9_]*$ ]]; then
+  echo "::error::smtp-password-env-prefix \"$prefix\" is not allowed (mailform validate says why): no SMTP password is exported"
+  exit 1
+fi
+
+# The variable names the library files reference, e.g. MAILFORM_SMTP_PASSWORD_SPRINGFIELD.
 mapfile -t wanted < <(grep -rhoE 'password[[:space:]]+env="[A-Za-z_][A-Za-z0-9_]*"' \
   --include='*.kdl' "$libraries" | sed -E 's/.*env="([^"]*)"/\1/' | sort -u)
 
 exported=()
 for name in "${wanted[@]}"; do
+  if [[ "$name" != "$prefix"?* || "$name" =~ $refused ]]; then
+    echo "::warning::$name is not an SMTP password variable (it must start with $prefix): not exported; mailform refuses the file"
+    continue
+  fi
   if ! jq -e --arg n "$name" 'has($n)' >/dev/null <<<"$secrets_json"; then
     echo "::warning::MAILFORM_SMTP_SECRETS has no $name: that library is planned without an SMTP probe"
     continue

@@ -66,6 +66,14 @@ pub fn format_source(
         );
         return None;
     }
+    // A file written with CRLF line endings keeps them, so `fmt --check` passes on it.
+    if file
+        .text()
+        .find('\n')
+        .is_some_and(|i| file.text()[..i].ends_with('\r'))
+    {
+        return Some(formatted.replace('\n', "\r\n"));
+    }
     Some(formatted)
 }
 

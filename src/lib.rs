@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod dns_check;
 pub mod format;
 pub mod live;
+pub mod mask;
 pub mod model;
 pub mod plan;
 pub mod probe;

@@ -391,7 +391,51 @@ pub enum SmtpSecurity {
 /// Where a secret comes from. Secrets are never written in a library file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretRef {
-    Env(String),
+    Env(PasswordEnv),
+}
+
+/// The name of an environment variable allowed to hold an SMTP password: it starts with the
+/// platform's prefix and is none of the refused credentials (`crate::secret`). Built only
+/// through [`PasswordEnv::new`], so the model can never carry `AWS_SECRET_ACCESS_KEY`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordEnv(String);
+
+/// Why a variable cannot be a password variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordEnvError {
+    /// It holds credentials of another system (the reason).
+    Refused(String),
+    /// It lacks the platform's prefix (the prefix).
+    OutsidePrefix(String),
+}
+
+impl PasswordEnv {
+    pub fn new(name: &str, prefix: &str) -> Result<Self, PasswordEnvError> {
+        if let Some(why) = crate::secret::refused_env_var(name) {
+            Err(PasswordEnvError::Refused(why))
+        } else if !name.starts_with(prefix) || name.len() == prefix.len() {
+            Err(PasswordEnvError::OutsidePrefix(prefix.to_string()))
+        } else {
+            Ok(PasswordEnv(name.to_string()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for PasswordEnv {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PasswordEnv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

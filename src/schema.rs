@@ -35,6 +35,8 @@ pub enum ValueKind {
     OneOf(&'static [&'static str]),
     /// An environment variable name (`SMTP_PASSWORD`).
     EnvName,
+    /// The prefix of the variables that may hold SMTP passwords.
+    EnvPrefix,
     /// A 12-digit AWS account id.
     AwsAccountId,
     /// An AWS region name such as `us-east-1`.
@@ -72,6 +74,7 @@ impl ValueKind {
                 format!("one of {}", quoted.join(", "))
             }
             ValueKind::EnvName => "environment variable name".into(),
+            ValueKind::EnvPrefix => "environment variable name prefix".into(),
             ValueKind::AwsAccountId => "12-digit AWS account id".into(),
             ValueKind::AwsRegion => "AWS region, e.g. us-east-1".into(),
             ValueKind::ConfigurationSetName => "SES configuration set name".into(),
@@ -97,6 +100,7 @@ impl ValueKind {
             ValueKind::Usd => "usd",
             ValueKind::OneOf(_) => "one-of",
             ValueKind::EnvName => "env-name",
+            ValueKind::EnvPrefix => "env-prefix",
             ValueKind::AwsAccountId => "aws-account-id",
             ValueKind::AwsRegion => "aws-region",
             ValueKind::ConfigurationSetName => "configuration-set-name",
@@ -296,7 +300,7 @@ const SMTP_ACCOUNT: &[NodeSpec] = &[
             name: "env",
             kind: ValueKind::EnvName,
             required: true,
-            doc: "Environment variable that holds the password.",
+            doc: "Environment variable that holds the password; its name starts with the platform's `smtp-password-env-prefix`.",
         }],
         children: Children::None,
         occurs: Required,
@@ -490,6 +494,14 @@ const PLATFORM_BODY: &[NodeSpec] = &[
         "Yearly price cap for managed domains that set none.",
     )
     .default("20.00"),
+    NodeSpec::leaf(
+        "smtp-password-env-prefix",
+        ValueKind::EnvPrefix,
+        Optional,
+        "Prefix of every environment variable a library's `password env=` may name; variables of \
+         AWS, GitHub, CI runners, registries, SSH and GPG are refused whatever it says.",
+    )
+    .default("MAILFORM_SMTP_PASSWORD_"),
     NodeSpec {
         name: "tags",
         value: None,

@@ -8,27 +8,9 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::FileId;
+use crate::diagnostic::{Diagnostic, FileId};
 
-/// Names of nodes and properties whose values are secrets. A value given under one of these
-/// names is masked wherever it appears and is reported as a literal secret.
-const SECRET_WORDS: &[&str] = &[
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "auth-code",
-    "authcode",
-    "api-key",
-    "apikey",
-    "private-key",
-];
-
-/// Whether a node or property name names a secret.
-pub fn is_secret_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    SECRET_WORDS.iter().any(|w| lower.contains(w))
-}
+pub use crate::mask::{is_env_name, is_secret_name};
 
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -36,16 +18,36 @@ pub struct SourceFile {
     pub path: PathBuf,
     text: String,
     display: String,
+    /// Byte ranges masked in the display copy.
+    masked: Vec<Range<usize>>,
+    /// False when only a valid prefix of the file could be kept (it is not UTF-8): such a file
+    /// is shown in diagnostics but never parsed or formatted.
+    complete: bool,
 }
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: String) -> Self {
-        let display = mask_secret_lines(&text);
+        let (display, masked) = crate::mask::mask(&text);
         SourceFile {
             path: path.into(),
             text,
             display,
+            masked,
+            complete: true,
         }
+    }
+
+    /// A file of which only `prefix` could be read; see [`SourceFile::is_complete`].
+    pub fn incomplete(path: impl Into<PathBuf>, prefix: String) -> Self {
+        SourceFile {
+            complete: false,
+            ..SourceFile::new(path, prefix)
+        }
+    }
+
+    /// Whether the text is the whole file. An incomplete file is never parsed.
+    pub fn is_complete(&self) -> bool {
+        self.complete
     }
 
     /// The text as written. Only the parser reads this.
@@ -60,13 +62,25 @@ impl SourceFile {
 
     /// Mask a byte range of the display copy, for secrets found once the file is parsed.
     pub fn mask(&mut self, span: Range<usize>) {
-        let end = span.end.min(self.display.len());
-        let start = span.start.min(end);
-        if !self.display.is_char_boundary(start) || !self.display.is_char_boundary(end) {
-            return;
-        }
-        let stars = "*".repeat(end - start);
-        self.display.replace_range(start..end, &stars);
+        crate::mask::overwrite(&mut self.display, span.clone());
+        self.masked.push(span);
+    }
+
+    /// The texts that were masked, as a message could quote them: without quotes or `#`,
+    /// line by line, trimmed; too short ones are left out, since replacing them would garble
+    /// messages more than it protects.
+    fn masked_texts(&self) -> impl Iterator<Item = &str> {
+        self.masked.iter().flat_map(|r| {
+            let end = r.end.min(self.text.len());
+            let start = r.start.min(end);
+            self.text
+                .get(start..end)
+                .unwrap_or("")
+                .trim_matches(|c: char| c == '#' || c == '"' || c.is_whitespace())
+                .lines()
+                .map(|l| l.trim_matches(|c: char| c == '"' || c.is_whitespace()))
+                .filter(|l| l.len() >= 3)
+        })
     }
 
     /// The file's stem: the library id it must declare.
@@ -126,97 +140,40 @@ impl SourceSet {
     pub fn path(&self, id: FileId) -> &Path {
         &self.get(id).path
     }
-}
 
-/// Masks, line by line, everything after a secret-like word except `env=NAME` references.
-///
-/// This runs before parsing, so it also protects files that do not parse: a syntax error on
-/// the line `password "hunter2` must not show `hunter2` in its snippet.
-fn mask_secret_lines(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        let lower = line.to_ascii_lowercase();
-        let hit = SECRET_WORDS
-            .iter()
-            .filter_map(|w| lower.find(w).map(|p| p + w.len()))
-            .min();
-        match hit {
-            None => out.push_str(line),
-            Some(after_word) => {
-                // Keep the rest of the word (e.g. `password-env`) and mask values after it.
-                let rest_start = line[after_word..]
-                    .find(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
-                    .map_or(line.len(), |p| after_word + p);
-                out.push_str(&line[..rest_start]);
-                out.push_str(&mask_values(&line[rest_start..]));
+    /// Replaces, in every message, label, help and note, each masked text of any file that
+    /// is quoted there (`` `…` `` or `"…"`) with `*`. Messages are built from what was parsed,
+    /// so a secret the parser took for a name (a password on the line after `password`, read
+    /// as an unknown node) must be hidden there as well as in the snippets.
+    pub fn redact(&self, diagnostics: &mut [Diagnostic]) {
+        let texts: Vec<&str> = self.files.iter().flat_map(|f| f.masked_texts()).collect();
+        if texts.is_empty() {
+            return;
+        }
+        let clean = |s: &mut String| {
+            for t in &texts {
+                let stars = "*".repeat(t.chars().count());
+                for (open, close) in [("`", "`"), ("\"", "\"")] {
+                    let quoted = format!("{open}{t}{close}");
+                    if s.contains(&quoted) {
+                        *s = s.replace(&quoted, &format!("{open}{stars}{close}"));
+                    }
+                }
+            }
+        };
+        for d in diagnostics {
+            clean(&mut d.message);
+            if let Some(label) = &mut d.label {
+                clean(label);
+            }
+            if let Some(help) = &mut d.help {
+                clean(help);
+            }
+            for note in &mut d.notes {
+                clean(&mut note.message);
             }
         }
     }
-    out
-}
-
-/// Masks every value in a fragment of a line, keeping `env=NAME` when NAME looks like an
-/// environment variable name, and keeping KDL punctuation and comments' markers.
-fn mask_values(fragment: &str) -> String {
-    let mut out = String::with_capacity(fragment.len());
-    let mut rest = fragment;
-    while let Some(c) = rest.chars().next() {
-        if let Some(after) = rest.strip_prefix("env=") {
-            let (value, tail) = split_value(after);
-            let name = value.trim_matches('"');
-            out.push_str("env=");
-            if is_env_name(name) {
-                out.push_str(value);
-            } else {
-                out.push_str(&stars_keep_newline(value));
-            }
-            rest = tail;
-        } else if c.is_whitespace() || matches!(c, '{' | '}' | ';' | '=') {
-            out.push(c);
-            rest = &rest[c.len_utf8()..];
-        } else {
-            let (value, tail) = split_value(rest);
-            out.push_str(&stars_keep_newline(value));
-            rest = tail;
-        }
-    }
-    out
-}
-
-/// Splits off one value: a quoted string (to its closing quote or the end of the line) or a
-/// bare word (to the next whitespace or punctuation).
-fn split_value(s: &str) -> (&str, &str) {
-    if let Some(inner) = s.strip_prefix('"') {
-        let mut escaped = false;
-        for (i, c) in inner.char_indices() {
-            match c {
-                '\\' if !escaped => escaped = true,
-                '"' if !escaped => return s.split_at(i + 2),
-                '\n' => return s.split_at(i + 1),
-                _ => escaped = false,
-            }
-        }
-        (s, "")
-    } else {
-        let end = s
-            .find(|c: char| c.is_whitespace() || matches!(c, '{' | '}' | ';' | '='))
-            .unwrap_or(s.len());
-        let end = end.max(s.chars().next().map_or(0, char::len_utf8));
-        s.split_at(end)
-    }
-}
-
-fn stars_keep_newline(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b == b'\n' { '\n' } else { '*' })
-        .collect()
-}
-
-/// Whether `s` is a plausible environment variable name: upper case, digits and underscores.
-pub fn is_env_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_uppercase() || c == '_')
-        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 #[cfg(test)]
@@ -226,7 +183,8 @@ mod tests {
     #[test]
     fn masks_literal_passwords_but_keeps_env_references() {
         let text = "a {\n  password \"hunter2\"\n  password env=\"SMTP_PASS\"\n  host \"x\"\n}\n";
-        let masked = mask_secret_lines(text);
+        let file = SourceFile::new("x.kdl", text.to_string());
+        let masked = file.display_text();
         assert!(!masked.contains("hunter2"), "{masked}");
         assert!(masked.contains("env=\"SMTP_PASS\""), "{masked}");
         assert!(masked.contains("host \"x\""), "{masked}");
@@ -241,10 +199,29 @@ mod tests {
             ("smtp-password=\"s3cret value\"\n", "s3cret"),
             ("password env=\"my real pass\"\n", "real"),
         ] {
-            let masked = mask_secret_lines(text);
+            let file = SourceFile::new("x.kdl", text.to_string());
+            let masked = file.display_text();
             assert!(!masked.contains(secret), "{text:?} -> {masked:?}");
             assert_eq!(masked.len(), text.len());
         }
+    }
+
+    #[test]
+    fn messages_quoting_a_masked_text_are_redacted() {
+        let mut set = SourceSet::default();
+        let id = set.add(SourceFile::new(
+            "x.kdl",
+            "smtp-account {\n    password\n    hunter2\n}\n".to_string(),
+        ));
+        let mut d = vec![
+            Diagnostic::error(
+                "config::unknown-node",
+                "unknown node `hunter2` in `smtp-account`",
+            )
+            .at(id, 32..39),
+        ];
+        set.redact(&mut d);
+        assert_eq!(d[0].message, "unknown node `*******` in `smtp-account`");
     }
 
     #[test]

@@ -21,7 +21,7 @@ fn library(i: usize) -> String {
             "    ses-domain {{\n        from \"noreply@{id}.example.org\"\n        mail-from \"bounce.{id}.example.org\"\n    }}\n"
         ),
         1 => format!(
-            "    smtp-account {{\n        host \"smtp.{id}.example.net\"\n        port 587\n        security \"starttls\"\n        username \"notices\"\n        password env=\"LIBRARY_{i:04}_SMTP_PASSWORD\"\n        from \"notices@{id}.example.net\"\n    }}\n"
+            "    smtp-account {{\n        host \"smtp.{id}.example.net\"\n        port 587\n        security \"starttls\"\n        username \"notices\"\n        password env=\"MAILFORM_SMTP_PASSWORD_LIBRARY_{i:04}\"\n        from \"notices@{id}.example.net\"\n    }}\n"
         ),
         _ => format!(
             "    managed-domain {{\n        domain \"{id}-mail.example\"\n        from \"noreply@{id}-mail.example\"\n        price-cap 15.00\n        years 1\n        auto-renew #true\n    }}\n"

@@ -127,11 +127,35 @@ pub(crate) fn print(text: &str) {
     let _ = out.write_all(text.as_bytes());
 }
 
+/// Formats the files `validate` accepts. A file with any error of its own (a value the schema
+/// refuses, a literal secret, a syntax error) is reported and left untouched: formatting it
+/// could turn a refused value into an accepted one (`0x0F` into `15.00`) or move a pasted
+/// secret where no mask expects it.
 fn fmt(a: FmtArgs, color: bool) -> Result<ExitCode, CliError> {
-    let (sources, mut diagnostics) = config::read_sources(&default_paths(a.paths));
+    let (mut sources, mut diagnostics) = config::read_sources(&default_paths(a.paths));
+    let analysis = config::analyze(
+        &mut sources,
+        &AnalyzeOptions {
+            today: today(None)?,
+        },
+    );
+    // Problems of the whole set (no platform file) say nothing against a file's layout.
+    let errors: Vec<Diagnostic> = analysis
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.is_error() && d.location.is_some())
+        .collect();
+    let refused: std::collections::BTreeSet<_> = errors
+        .iter()
+        .filter_map(|d| d.location.as_ref().map(|l| l.file))
+        .collect();
+    diagnostics.extend(errors);
     let mut unformatted = 0usize;
     let mut diff_out = String::new();
     for (id, file) in sources.iter() {
+        if !file.is_complete() || refused.contains(&id) {
+            continue;
+        }
         let Some(formatted) = crate::format::format_source(id, file, &mut diagnostics) else {
             continue;
         };
@@ -151,11 +175,15 @@ fn fmt(a: FmtArgs, color: bool) -> Result<ExitCode, CliError> {
         }
     }
     print(&diff_out);
+    sources.redact(&mut diagnostics);
     let tally = Tally::of(&diagnostics);
     if !diagnostics.is_empty() {
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(human::render(&sources, &diagnostics, color).as_bytes());
-        let _ = writeln!(err, "files with errors are left as they are");
+        let _ = writeln!(
+            err,
+            "files with errors are left as they are; `mailform validate` explains each"
+        );
     }
     if a.check && unformatted > 0 {
         eprintln!(

@@ -7,7 +7,7 @@ use super::args::{GoogleArg, ProbeArgs, ProbeFormat, SecurityArg};
 use super::{CliError, EXIT_FAILED, EXIT_OK, print, today};
 use crate::model::{DeliveryMethod, SecretRef};
 use crate::probe::{self, GoogleAuthMode, ProbeOptions, ProbeTarget, Security};
-use crate::secret::Secret;
+use crate::secret::{Secret, SecretError};
 
 pub(super) fn run(a: ProbeArgs, color: bool) -> Result<ExitCode, CliError> {
     let target = match &a.library {
@@ -99,11 +99,14 @@ fn ad_hoc_target(a: &ProbeArgs) -> Result<ProbeTarget, CliError> {
     })
 }
 
+/// The password from `var`. A variable that holds other systems' credentials (`AWS_*`,
+/// `GITHUB_*`, …) is refused before it is read, for the ad-hoc `--password-env` as for files.
 fn secret(var: &str) -> Result<Secret, CliError> {
-    Secret::from_env(var).map_err(|e| {
-        CliError::Usage(format!(
+    Secret::from_env(var).map_err(|e| match e {
+        SecretError::Refused { .. } => CliError::Usage(e.to_string()),
+        _ => CliError::Usage(format!(
             "{e}; set it to the SMTP password (in CI, map the repository secret to it)"
-        ))
+        )),
     })
 }
 

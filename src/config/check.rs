@@ -493,7 +493,11 @@ fn example_line(spec: &NodeSpec) -> String {
         Some(K::AwsAccountId) => " \"111122223333\"".into(),
         Some(_) => " \"…\"".into(),
         None => match spec.props.first() {
-            Some(p) if p.kind == K::EnvName => format!(" {}=\"LIBRARY_SMTP_PASSWORD\"", p.name),
+            Some(p) if p.kind == K::EnvName => format!(
+                " {}=\"{}LIBRARY\"",
+                p.name,
+                crate::secret::DEFAULT_SMTP_PASSWORD_ENV_PREFIX
+            ),
             Some(p) => format!(" {}=\"…\"", p.name),
             None => String::new(),
         },

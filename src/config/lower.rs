@@ -13,6 +13,7 @@ use super::{AnalyzeOptions, values};
 use crate::diagnostic::{Diagnostic, FileId, Severity};
 use crate::model::*;
 use crate::schema::{FileKind, PLATFORM_STEM};
+use crate::secret::DEFAULT_SMTP_PASSWORD_ENV_PREFIX;
 use crate::source::SourceSet;
 
 const DEFAULT_NOTICE_DAYS: u32 = 14;
@@ -139,6 +140,10 @@ pub(super) fn lower(
         }
     };
 
+    let prefix = platforms
+        .first()
+        .and_then(|(_, _, doc)| password_env_prefix(doc))
+        .unwrap_or(DEFAULT_SMTP_PASSWORD_ENV_PREFIX);
     let mut lowered: Vec<Lowered> = Vec::new();
     for (file, kind, doc) in parsed {
         // Lowered even with errors elsewhere in the file: each check below runs when the
@@ -147,7 +152,11 @@ pub(super) fn lower(
             continue;
         }
         let file_clean_before = clean(*file, diagnostics);
-        if let Some(l) = lower_library(sources, *file, doc, platform.as_ref(), opts, diagnostics)
+        let platform = Settings {
+            platform: platform.as_ref(),
+            password_env_prefix: prefix,
+        };
+        if let Some(l) = lower_library(sources, *file, doc, &platform, opts, diagnostics)
             && file_clean_before
         {
             lowered.push(l);
@@ -163,6 +172,24 @@ pub(super) fn lower(
         }),
         _ => None,
     }
+}
+
+/// What a library's lowering needs of the platform file.
+struct Settings<'a> {
+    platform: Option<&'a Platform>,
+    password_env_prefix: &'a str,
+}
+
+/// The platform's `smtp-password-env-prefix` when it is set and allowed (a refused one was
+/// reported by the schema walk; libraries are then checked against the default).
+fn password_env_prefix(doc: &KdlDocument) -> Option<&str> {
+    let top = doc
+        .nodes()
+        .iter()
+        .find(|n| n.name().value() == "platform")?;
+    let prefix = Fields::of(top.children()).str("smtp-password-env-prefix")?;
+    (crate::source::is_env_name(prefix) && crate::secret::refused_env_prefix(prefix).is_none())
+        .then_some(prefix)
 }
 
 fn lower_platform(
@@ -237,10 +264,11 @@ fn lower_library(
     sources: &SourceSet,
     file: FileId,
     doc: &KdlDocument,
-    platform: Option<&Platform>,
+    settings: &Settings<'_>,
     opts: &AnalyzeOptions,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Lowered> {
+    let platform = settings.platform;
     let top = doc.nodes().iter().find(|n| n.name().value() == "library")?;
     let id_entry = top.entries().iter().find(|e| e.name().is_none())?;
     let id_span = span(id_entry.span());
@@ -321,7 +349,14 @@ fn lower_library(
         (method, m.span("from").unwrap_or(name_span(node)))
     } else if let Some(node) = f.node("smtp-account") {
         let m = Fields::of(node.children());
-        let account = lower_smtp(file, &m, diagnostics, &mut ok)?;
+        let source = sources.get(file);
+        let place = EnvPlace {
+            file,
+            text: source.text(),
+            stem: source.stem(),
+            prefix: settings.password_env_prefix,
+        };
+        let account = lower_smtp(&place, &m, diagnostics, &mut ok)?;
         (DeliveryMethod::SmtpAccount(account), name_span(node))
     } else if let Some(node) = f.node("managed-domain") {
         let m = Fields::of(node.children());
@@ -393,12 +428,21 @@ fn lower_library(
     })
 }
 
-fn lower_smtp(
+/// Where a library's `password env=` is checked, and against which prefix.
+struct EnvPlace<'a> {
     file: FileId,
+    text: &'a str,
+    stem: &'a str,
+    prefix: &'a str,
+}
+
+fn lower_smtp(
+    place: &EnvPlace<'_>,
     m: &Fields<'_>,
     diagnostics: &mut Vec<Diagnostic>,
     ok: &mut bool,
 ) -> Option<SmtpAccount> {
+    let file = place.file;
     let host = m.str("host").map(str::to_ascii_lowercase);
     let port = m.int("port").and_then(|p| u16::try_from(p).ok());
     let security = m.str("security").and_then(|s| match s {
@@ -485,23 +529,79 @@ fn lower_smtp(
         }
         _ => None,
     };
-    let env = m
+    let env_entry = m
         .node("password")?
         .entries()
         .iter()
-        .find(|e| e.name().is_some_and(|n| n.value() == "env"))?
-        .value()
-        .as_string()?
-        .to_string();
+        .find(|e| e.name().is_some_and(|n| n.value() == "env"))?;
+    let env = env_entry.value().as_string()?;
+    if !crate::source::is_env_name(env) {
+        // Reported by the schema walk, without echoing what may be the password itself.
+        return None;
+    }
+    let password = match PasswordEnv::new(env, place.prefix) {
+        Ok(password) => password,
+        Err(e) => {
+            *ok = false;
+            diagnostics.push(password_env_refused(place, env, &e, span(env_entry.span())));
+            return None;
+        }
+    };
     Some(SmtpAccount {
         host: host?,
         port: port?,
         security: security?,
         username: m.str("username")?.to_string(),
-        password: SecretRef::Env(env),
+        password: SecretRef::Env(password),
         from: m.email("from")?,
         google,
     })
+}
+
+/// A `password env=` naming a variable that may not hold an SMTP password. The probe sends
+/// the variable's value to the server the file names, so naming `AWS_SECRET_ACCESS_KEY` there
+/// would hand the AWS key to whoever runs that server.
+fn password_env_refused(
+    place: &EnvPlace<'_>,
+    env: &str,
+    error: &PasswordEnvError,
+    entry: Range<usize>,
+) -> Diagnostic {
+    let prefix = place.prefix;
+    let example = format!(
+        "{prefix}{}",
+        place.stem.to_ascii_uppercase().replace('-', "_")
+    );
+    // The label points at the value, after `env=`.
+    let value = place
+        .text
+        .get(entry.clone())
+        .and_then(|t| t.find('='))
+        .map(|eq| {
+            let after = &place.text[entry.start + eq + 1..entry.end];
+            entry.start + eq + 1 + (after.len() - after.trim_start().len())..entry.end
+        })
+        .unwrap_or(entry);
+    let (message, label) = match error {
+        PasswordEnvError::Refused(why) => (
+            format!("`{env}` may not hold an SMTP password: {why}"),
+            "refused variable",
+        ),
+        PasswordEnvError::OutsidePrefix(_) => (
+            format!(
+                "`{env}` does not start with `{prefix}`, the prefix of SMTP password variables"
+            ),
+            "not a password variable",
+        ),
+    };
+    Diagnostic::error("config::password-env-not-allowed", message)
+        .at(place.file, value)
+        .label(label)
+        .help(format!(
+            "the probe sends this variable's value to the SMTP server named here; keep the \
+             password in a variable of its own, e.g. env=\"{example}\" (the platform's \
+             `smtp-password-env-prefix` sets the prefix)"
+        ))
 }
 
 /// Checks across files: one file per id, one library per SES identity.

@@ -41,21 +41,22 @@ pub struct Analysis {
 
 /// Reads the files named by `paths`: each directory contributes its `*.kdl` files (sorted),
 /// each file itself. When no platform file is among them, the one beside the first library
-/// file is read too. Unreadable files become diagnostics.
+/// file is read too.
+///
+/// Nothing is skipped silently: an entry of a directory that looks like a library file but
+/// cannot be one (a directory, a dangling link, a FIFO, `.KDL` in another case) is an error,
+/// and so is a file that cannot be read whole. Callers never act on a tree with read errors.
+/// The file type and size are checked before a file is opened, so a FIFO cannot block the run
+/// and a huge or growing file cannot exhaust memory.
 pub fn read_sources(paths: &[PathBuf]) -> (SourceSet, Vec<Diagnostic>) {
     let mut files: Vec<PathBuf> = Vec::new();
     let mut diagnostics = Vec::new();
     for path in paths {
         if path.is_dir() {
-            match std::fs::read_dir(path) {
-                Ok(entries) => {
-                    let mut found: Vec<PathBuf> = entries
-                        .filter_map(Result::ok)
-                        .map(|e| e.path())
-                        .filter(|p| p.extension().is_some_and(|e| e == "kdl") && p.is_file())
-                        .collect();
-                    found.sort();
+            match list_dir(path) {
+                Ok((found, problems)) => {
                     files.extend(found);
+                    diagnostics.extend(problems);
                 }
                 Err(e) => diagnostics.push(io_error(path, &e)),
             }
@@ -69,7 +70,7 @@ pub fn read_sources(paths: &[PathBuf]) -> (SourceSet, Vec<Diagnostic>) {
             .parent()
             .unwrap_or(Path::new(""))
             .join(format!("{PLATFORM_STEM}.kdl"));
-        if beside.is_file() {
+        if std::fs::symlink_metadata(&beside).is_ok() {
             files.push(beside);
         }
     }
@@ -77,39 +78,207 @@ pub fn read_sources(paths: &[PathBuf]) -> (SourceSet, Vec<Diagnostic>) {
 
     let mut sources = SourceSet::default();
     for path in files {
-        match std::fs::read(&path) {
-            Ok(bytes) if bytes.len() > MAX_FILE_BYTES => diagnostics.push(
-                Diagnostic::error(
-                    "config::too-large",
-                    format!(
-                        "{} is {} bytes, more than the {} a library file may have",
-                        path.display(),
-                        bytes.len(),
-                        MAX_FILE_BYTES
-                    ),
-                )
-                .help("a library file is a few hundred bytes; check that this is the right file"),
-            ),
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => {
-                    sources.add(SourceFile::new(path, text));
-                }
-                Err(e) => diagnostics.push(
+        match read_one(&path) {
+            Ok(text) => {
+                sources.add(SourceFile::new(path, text));
+            }
+            Err(ReadFailure::Diagnostic(d)) => diagnostics.push(*d),
+            Err(ReadFailure::NotUtf8 { prefix, error }) => {
+                // The valid part is kept so the diagnostic has a line and column; the file is
+                // marked incomplete and is never parsed.
+                let at = prefix.len();
+                let id = sources.add(SourceFile::incomplete(path.clone(), prefix));
+                diagnostics.push(
                     Diagnostic::error(
                         "config::not-text",
                         format!(
-                            "{} is not UTF-8 text (invalid byte at offset {})",
-                            path.display(),
-                            e.utf8_error().valid_up_to()
+                            "{} is not UTF-8 text: byte {at} is not valid UTF-8",
+                            path.display()
                         ),
                     )
-                    .help("library files are UTF-8 KDL text; check that this is the right file"),
-                ),
-            },
-            Err(e) => diagnostics.push(io_error(&path, &e)),
+                    .at(id, at..at)
+                    .label(match error.error_len() {
+                        Some(_) => "invalid byte here",
+                        None => "the file ends inside a character",
+                    })
+                    .help(
+                        "library files are UTF-8 KDL text; check that this is the right file, \
+                         or save it as UTF-8",
+                    ),
+                );
+            }
         }
     }
     (sources, diagnostics)
+}
+
+/// The library files of one directory (sorted), and a diagnostic for every entry that looks
+/// like one but cannot be read as one.
+fn list_dir(dir: &Path) -> std::io::Result<(Vec<PathBuf>, Vec<Diagnostic>)> {
+    let mut found = Vec::new();
+    let mut problems = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                problems.push(io_error(dir, &e));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let Some(ext) = path.extension() else {
+            continue;
+        };
+        if ext == "kdl" {
+            // Directories, links and special files are sorted out by `read_one`.
+            found.push(path);
+        } else if ext.eq_ignore_ascii_case("kdl") {
+            problems.push(
+                Diagnostic::error(
+                    "config::file-name",
+                    format!(
+                        "{} ends in `.{}`, not `.kdl`, and would be skipped",
+                        path.display(),
+                        ext.to_string_lossy()
+                    ),
+                )
+                .help("rename it to end in `.kdl` (lower case), or move it out of the directory"),
+            );
+        }
+    }
+    found.sort();
+    Ok((found, problems))
+}
+
+enum ReadFailure {
+    Diagnostic(Box<Diagnostic>),
+    NotUtf8 {
+        prefix: String,
+        error: std::str::Utf8Error,
+    },
+}
+
+/// Reads one file whole, checking its type and size before opening it.
+fn read_one(path: &Path) -> Result<String, ReadFailure> {
+    use std::io::Read as _;
+    let fail = |d: Diagnostic| Err(ReadFailure::Diagnostic(Box::new(d)));
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) => {
+            let dangling = e.kind() == std::io::ErrorKind::NotFound
+                && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            if dangling {
+                return fail(
+                    Diagnostic::error(
+                        "config::io",
+                        format!(
+                            "cannot read {}: it is a symbolic link to a file that does not exist",
+                            path.display()
+                        ),
+                    )
+                    .help("point the link at the library file, or delete the link"),
+                );
+            }
+            return fail(io_error(path, &e));
+        }
+    };
+    if meta.is_dir() {
+        return fail(
+            Diagnostic::error(
+                "config::io",
+                format!("cannot read {}: it is a directory", path.display()),
+            )
+            .help("a library file is a `.kdl` file; rename the directory or move it elsewhere"),
+        );
+    }
+    if !meta.is_file() {
+        return fail(
+            Diagnostic::error(
+                "config::io",
+                format!(
+                    "cannot read {}: it is not a regular file ({})",
+                    path.display(),
+                    special_kind(&meta)
+                ),
+            )
+            .help("a library file is a regular `.kdl` file; replace or remove this one"),
+        );
+    }
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        return fail(too_large(path, meta.len()));
+    }
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) => return fail(io_error(path, &e)),
+    };
+    // The file may have changed between the check and the open: check what was opened.
+    match file.metadata() {
+        Ok(m) if m.is_file() => {}
+        Ok(m) => {
+            return fail(
+                Diagnostic::error(
+                    "config::io",
+                    format!(
+                        "cannot read {}: it is not a regular file ({})",
+                        path.display(),
+                        special_kind(&m)
+                    ),
+                )
+                .help("a library file is a regular `.kdl` file; replace or remove this one"),
+            );
+        }
+        Err(e) => return fail(io_error(path, &e)),
+    }
+    let mut bytes = Vec::new();
+    if let Err(e) = (&mut file)
+        .take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+    {
+        return fail(io_error(path, &e));
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return fail(too_large(path, bytes.len() as u64));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let error = e.utf8_error();
+            let mut bytes = e.into_bytes();
+            bytes.truncate(error.valid_up_to());
+            let prefix = String::from_utf8(bytes).unwrap_or_default();
+            Err(ReadFailure::NotUtf8 { prefix, error })
+        }
+    }
+}
+
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = meta;
+    "a special file"
+}
+
+fn too_large(path: &Path, len: u64) -> Diagnostic {
+    Diagnostic::error(
+        "config::too-large",
+        format!(
+            "{} is {len} bytes or more, more than the {MAX_FILE_BYTES} a library file may have",
+            path.display(),
+        ),
+    )
+    .help("a library file is a few hundred bytes; check that this is the right file")
 }
 
 fn is_platform(path: &Path) -> bool {
@@ -130,6 +299,10 @@ pub fn analyze(sources: &mut SourceSet, opts: &AnalyzeOptions) -> Analysis {
 
     for id in ids {
         let file = sources.get(id);
+        if !file.is_complete() {
+            // Read only in part (its read error is reported): never parsed, never lowered.
+            continue;
+        }
         let kind = FileKind::of_stem(file.stem());
         let Some(doc) = parse(id, file, &mut diagnostics) else {
             continue;
@@ -150,6 +323,7 @@ pub fn analyze(sources: &mut SourceSet, opts: &AnalyzeOptions) -> Analysis {
 
     let config = lower::lower(sources, &parsed, opts, &mut diagnostics);
     sort(sources, &mut diagnostics);
+    sources.redact(&mut diagnostics);
     Analysis {
         config,
         diagnostics,
@@ -175,6 +349,21 @@ pub fn parse(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<KdlDocument> {
     let text = file.text();
+    if let Some((at, what)) = odd_line_break(text) {
+        diagnostics.push(
+            Diagnostic::error(
+                "config::line-break",
+                format!("this file breaks lines with {what}, not with a line feed"),
+            )
+            .at(id, at..at)
+            .label("line break")
+            .help(
+                "save the file with LF (or CRLF) line endings; line numbers in messages and \
+                 diffs would be wrong otherwise",
+            ),
+        );
+        return None;
+    }
     if let Some(at) = too_deep(text) {
         diagnostics.push(
             Diagnostic::error(
@@ -225,6 +414,26 @@ pub fn parse(
             None
         }
     }
+}
+
+/// The first line break KDL v2 knows but mailform's line counting does not: a carriage return
+/// without a line feed (old Mac files), NEL, form feed, or the Unicode line and paragraph
+/// separators. LF and CRLF are fine.
+fn odd_line_break(text: &str) -> Option<(usize, &'static str)> {
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let what = match c {
+            '\r' if chars.peek().is_some_and(|&(_, n)| n == '\n') => continue,
+            '\r' => "a carriage return alone (old Mac line endings)",
+            '\u{85}' => "NEL (U+0085)",
+            '\u{c}' => "a form feed",
+            '\u{2028}' => "the line separator U+2028",
+            '\u{2029}' => "the paragraph separator U+2029",
+            _ => continue,
+        };
+        return Some((at, what));
+    }
+    None
 }
 
 /// KDL's messages are sentences; ours are lower case without a trailing period.

@@ -206,8 +206,32 @@ pub fn check(kind: &ValueKind, entry: &KdlEntry) -> Result<(), ValueError> {
                     "this is not an environment variable name; if it is the password itself, \
                      remove it from the file now",
                     "write the name of the environment variable that holds the password, e.g. \
-                     env=\"SPRINGFIELD_SMTP_PASSWORD\" (upper case, digits, underscores)",
+                     env=\"MAILFORM_SMTP_PASSWORD_SPRINGFIELD\" (upper case, digits, underscores)",
                 ))
+            }
+        }
+        ValueKind::EnvPrefix => {
+            let s = expect_string(value, kind)?;
+            if !is_env_name(s) {
+                Err(err(
+                    "config::invalid-value",
+                    format!("`{s}` is not the start of an environment variable name"),
+                    format!(
+                        "write upper-case letters, digits and underscores, e.g. \"{}\"",
+                        crate::secret::DEFAULT_SMTP_PASSWORD_ENV_PREFIX
+                    ),
+                ))
+            } else if let Some(why) = crate::secret::refused_env_prefix(s) {
+                Err(err(
+                    "config::password-env-prefix-not-allowed",
+                    format!("{why}; it cannot be the prefix of password variables"),
+                    format!(
+                        "pick a prefix of mailform's own, such as \"{}\" (the default)",
+                        crate::secret::DEFAULT_SMTP_PASSWORD_ENV_PREFIX
+                    ),
+                ))
+            } else {
+                Ok(())
             }
         }
         ValueKind::AwsAccountId => {

@@ -91,11 +91,13 @@ fn a_file_that_does_not_parse_is_reported_and_never_rewritten() {
     );
 }
 
+const VALID: &str = "library \"springfield\" {\n    name \"S\"\n    it-contact \"it@x.example.org\"\n\n    ses-domain {\n        from \"noreply@x.example.org\"\n    }\n}\n";
+
 #[test]
 fn a_comment_the_layout_would_lose_is_reported_and_the_file_kept() {
-    // The KDL parser keeps no comment after an empty `{}` on the same line.
-    let text = "library \"springfield\" {\n    name \"S\" {} // keep me\n}\n";
-    let cli = Cli::with_platform().file("libraries/springfield.kdl", text);
+    // The KDL parser keeps no comment inside a type annotation.
+    let text = VALID.replace("name \"S\"", "name (t /* keep me */)\"S\"");
+    let cli = Cli::with_platform().file("libraries/springfield.kdl", &text);
     let out = Cli::reuse(&cli, vec!["fmt".into()]).run();
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(out.stderr.contains("fmt::comment-lost"), "{}", out.stderr);
@@ -103,13 +105,75 @@ fn a_comment_the_layout_would_lose_is_reported_and_the_file_kept() {
 }
 
 #[test]
-fn check_diff_never_shows_a_literal_secret() {
+fn a_file_with_a_literal_secret_is_reported_never_diffed() {
     let text = format!(
         "library \"springfield\" {{\n  name \"S\"\n  it-contact \"it@x.example.org\"\n  smtp-account {{\n    password \"{CANARY}\"\n    host \"smtp.x.example.org\"\n  }}\n}}\n"
     );
     let cli = Cli::with_platform().file("libraries/springfield.kdl", &text);
     let out = Cli::reuse(&cli, vec!["fmt".into(), "--check".into()]).run();
     assert_eq!(out.code, 1);
-    assert!(out.stdout.contains("password"), "{}", out.stdout);
+    assert_eq!(out.stdout, "", "a file with errors was diffed");
+    assert!(
+        out.stderr.contains("config::literal-secret"),
+        "{}",
+        out.stderr
+    );
     assert!(!out.all().contains(CANARY), "{}", out.all());
+}
+
+/// `fmt` never turns a value `validate` refuses into one it accepts: a file with errors on
+/// its values is reported and left exactly as it is, with or without `--check`.
+#[test]
+fn a_file_validate_refuses_is_never_formatted_into_one_it_accepts() {
+    let text = "library \"springfield\" {\n  name \"S\"\n  it-contact \"it@x.example.org\"\n  managed-domain {\n    domain \"springfield-mail.example\"\n    from \"noreply@springfield-mail.example\"\n    price-cap 0x0F\n  }\n}\n";
+    let cli = Cli::with_platform().file("libraries/springfield.kdl", text);
+    for args in [vec!["fmt"], vec!["fmt", "--check"]] {
+        let out = Cli::reuse(&cli, args.iter().map(|s| s.to_string()).collect()).run();
+        assert_eq!(out.code, 1, "{}", out.all());
+        assert_eq!(out.stdout, "", "{args:?} printed a diff");
+        assert!(out.stderr.contains("price-cap"), "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("files with errors are left as they are"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(cli.read("libraries/springfield.kdl"), text);
+    }
+    let valid = Cli::reuse(&cli, vec!["validate".into()]).run();
+    assert_eq!(valid.code, 1, "{}", valid.stderr);
+}
+
+#[test]
+fn crlf_files_keep_their_line_endings_and_cr_only_files_are_refused() {
+    let crlf = VALID.replace('\n', "\r\n");
+    let cli = Cli::with_platform().file("libraries/springfield.kdl", &crlf);
+    let check = Cli::reuse(&cli, vec!["fmt".into(), "--check".into()]).run();
+    assert_eq!(check.code, 0, "{}", check.all());
+    let messy = MESSY.replace('\n', "\r\n");
+    let cli = Cli::with_platform().file("libraries/springfield.kdl", &messy);
+    let out = Cli::reuse(&cli, vec!["fmt".into()]).run();
+    assert_eq!(out.code, 0, "{}", out.all());
+    let formatted = cli.read("libraries/springfield.kdl");
+    assert!(
+        !formatted.replace("\r\n", "").contains('\n'),
+        "{formatted:?}"
+    );
+    let valid = Cli::reuse(&cli, vec!["validate".into()]).run();
+    assert_eq!(valid.code, 0, "{}", valid.stderr);
+
+    let cr_only = VALID.replace('\n', "\r");
+    let cli = Cli::with_platform().file("libraries/springfield.kdl", &cr_only);
+    for args in [vec!["fmt"], vec!["fmt", "--check"], vec!["validate"]] {
+        let out = Cli::reuse(&cli, args.iter().map(|s| s.to_string()).collect()).run();
+        assert_eq!(out.code, 1, "{}", out.all());
+        assert!(out.stderr.contains("config::line-break"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("a carriage return alone"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("fmt::comment-lost"), "{}", out.stderr);
+        assert_eq!(cli.read("libraries/springfield.kdl"), cr_only);
+    }
 }

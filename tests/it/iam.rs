@@ -185,7 +185,7 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
     edit(
         &estate,
         "libraries/springfield.kdl",
-        "library \"springfield\" {\n    name \"Springfield\"\n    it-contact \"it@springfield.example.org\"\n\n    smtp-account {\n        host \"smtp.springfield.example.org\"\n        port 465\n        security \"tls\"\n        username \"notices\"\n        password env=\"SPRINGFIELD_SMTP_PASSWORD\"\n        from \"notices@springfield.example.org\"\n    }\n}\n",
+        "library \"springfield\" {\n    name \"Springfield\"\n    it-contact \"it@springfield.example.org\"\n\n    smtp-account {\n        host \"smtp.springfield.example.org\"\n        port 465\n        security \"tls\"\n        username \"notices\"\n        password env=\"MAILFORM_SMTP_PASSWORD_SPRINGFIELD\"\n        from \"notices@springfield.example.org\"\n    }\n}\n",
     );
     seen.apply(
         &world,

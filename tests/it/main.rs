@@ -16,3 +16,4 @@ mod sandbox;
 mod schema;
 mod support;
 mod validate;
+mod workflows;

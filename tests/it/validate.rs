@@ -336,6 +336,76 @@ fn unreadable_and_non_text_files_are_reported() {
 }
 
 #[test]
+fn a_file_that_is_not_utf8_is_reported_at_the_line_and_column_of_the_bad_byte() {
+    let mut bytes = b"library \"springfield\" {\n    name \"Caf".to_vec();
+    bytes.extend_from_slice(&[0xe9, b'"', b'\n', b'}', b'\n']);
+    let out = Cli::with_platform()
+        .bytes("libraries/springfield.kdl", &bytes)
+        .args(["validate", "--format", "json", "libraries"])
+        .run();
+    assert_eq!(out.code, 1, "{}", out.all());
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["code"], "config::not-text", "{report:#}");
+    assert_eq!(d["location"]["file"], "libraries/springfield.kdl");
+    assert_eq!(
+        (
+            d["location"]["line"].as_u64(),
+            d["location"]["column"].as_u64()
+        ),
+        (Some(2), Some(14)),
+        "{report:#}"
+    );
+    // The part that was read is not parsed: no syntax error about the cut-off text.
+    assert_eq!(report["errors"], 1, "{report:#}");
+}
+
+/// Every entry that looks like a library file but cannot be read as one is an error naming
+/// it; none is skipped, and a FIFO is never opened (opening one would block the run).
+#[test]
+fn entries_that_cannot_be_read_as_library_files_are_errors_never_skipped() {
+    let cli = Cli::with_platform()
+        .file("libraries/springfield.kdl/keep", "")
+        .file("libraries/SHOUTING.KDL", "library \"shouting\" {}\n")
+        .file("libraries/mixed.Kdl", "library \"mixed\" {}\n");
+    let dir = cli.path().join("libraries");
+    std::os::unix::fs::symlink(dir.join("nowhere.kdl"), dir.join("dangling.kdl")).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.join("pipe.kdl"))
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+
+    let out = Cli::reuse(&cli, ["validate", "libraries"].map(String::from).to_vec()).run();
+    assert_eq!(out.code, 1, "{}", out.all());
+    for expected in [
+        "cannot read libraries/springfield.kdl: it is a directory",
+        "cannot read libraries/dangling.kdl: it is a symbolic link to a file that does not exist",
+        "cannot read libraries/pipe.kdl: it is not a regular file (a FIFO)",
+        "libraries/SHOUTING.KDL ends in `.KDL`, not `.kdl`",
+        "libraries/mixed.Kdl ends in `.Kdl`, not `.kdl`",
+    ] {
+        assert!(out.stderr.contains(expected), "{expected}\n{}", out.stderr);
+    }
+    assert!(out.stderr.contains("5 errors"), "{}", out.stderr);
+
+    // A file nobody may read. Tests usually run as root, who may read it anyway: then this
+    // case cannot be shown here, and only the kinds of entry above are checked.
+    let cli = Cli::with_platform().file("libraries/locked.kdl", "library \"locked\" {}\n");
+    let locked = cli.path().join("libraries/locked.kdl");
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    if std::fs::read(&locked).is_err() {
+        let out = Cli::reuse(&cli, ["validate", "libraries"].map(String::from).to_vec()).run();
+        assert_eq!(out.code, 1, "{}", out.all());
+        assert!(
+            out.stderr.contains("cannot read libraries/locked.kdl"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
 fn bad_today_is_a_clear_error() {
     let out = Cli::with_platform()
         .args(["validate", "--today", "tomorrow"])
@@ -346,4 +416,200 @@ fn bad_today_is_a_clear_error() {
         "{}",
         out.stderr
     );
+}
+
+/// Every shape in which a password can be pasted into a file, whether the file parses or not.
+/// The canary must not come out of `validate` (each format), `fmt --check` or `plan`.
+#[test]
+fn a_pasted_secret_never_leaks_in_any_shape_or_output() {
+    let c = CANARY;
+    let shapes = [
+        format!("password \"\"\"\n            {c}\n            \"\"\""),
+        format!("password \"\"\"\n{c}\n"),
+        format!("password #\"{c}\"#"),
+        format!("password ##\"\"\"\n            {c}\n            \"\"\"##"),
+        format!("password #\"{c}"),
+        format!("password \\\n            \"{c}\""),
+        format!("password \\ // the value:\n            {c}"),
+        format!("password \\ {c}"),
+        format!("password \"{c}\\\n            more\""),
+        format!("password {{ value \"{c}\"; }}"),
+        format!("password {{\n            \"{c}\"\n        }}"),
+        format!(
+            "password {{\n            inner {{\n                {c}\n            }}\n        }}"
+        ),
+        format!("password\n        {c}"),
+        format!("password\n\n        \"{c}\""),
+        format!("password\n        {c} and more words"),
+        format!("password \"first line\n{c}\""),
+        format!("password \"{c}"),
+        format!("password env=\"{c}\""),
+        format!("password env=\"MAILFORM_SMTP_PASSWORD_X\" value=\"{c}\""),
+        format!("password (secret)\"{c}\""),
+        format!("/- password \"{c}\""),
+        format!("pwd \"{c}\""),
+        format!("smtp-pass \"{c}\""),
+        format!("smtpPass \"{c}\""),
+        format!("pass {c}"),
+        format!("credentials {{ user \"u\"; pw \"{c}\"; }}"),
+        format!("credential \"{c}\""),
+        format!("api-key \"{c}\""),
+        format!("host \"smtp.x.example.org\" token=\"{c}\""),
+    ];
+    let today = ["--today", TODAY];
+    for shape in &shapes {
+        let library = format!(
+            "library \"springfield\" {{\n    name \"S\"\n    it-contact \"it@x.example.org\"\n\n    smtp-account {{\n        host \"smtp.x.example.org\"\n        port 587\n        security \"starttls\"\n        username \"u\"\n        {shape}\n        from \"a@x.example.org\"\n    }}\n}}\n"
+        );
+        let cli = Cli::with_platform().file("libraries/springfield.kdl", &library);
+        let mut runs = Vec::new();
+        for format in ["human", "json", "github"] {
+            let args = [
+                "validate",
+                "--format",
+                format,
+                today[0],
+                today[1],
+                "libraries",
+            ];
+            runs.push((
+                format,
+                Cli::reuse(&cli, args.map(String::from).to_vec()).run(),
+            ));
+        }
+        runs.push((
+            "fmt --check",
+            Cli::reuse(
+                &cli,
+                ["fmt", "--check", "libraries"].map(String::from).to_vec(),
+            )
+            .run(),
+        ));
+        let plan = ["plan", today[0], today[1], "--live", "live.json"];
+        runs.push((
+            "plan",
+            Cli::reuse(&cli, plan.map(String::from).to_vec()).run(),
+        ));
+        for (what, out) in runs {
+            assert_eq!(out.code, 1, "{shape}: {what} accepted it:\n{}", out.all());
+            for secret in [c, "hunter2", "7f3a"] {
+                assert!(
+                    !out.all().contains(secret),
+                    "{shape}\nthe canary leaked in {what} output:\n{}",
+                    out.all()
+                );
+            }
+        }
+    }
+}
+
+/// The platform says which variables may hold SMTP passwords; a library naming another
+/// variable is refused, and credentials of other systems are refused whatever the prefix.
+#[test]
+fn password_variables_follow_the_platform_prefix() {
+    let library = |env: &str| {
+        format!(
+            "library \"springfield\" {{\n    name \"S\"\n    it-contact \"it@x.example.org\"\n\n    smtp-account {{\n        host \"smtp.x.example.org\"\n        port 587\n        security \"starttls\"\n        username \"u\"\n        password env=\"{env}\"\n        from \"a@x.example.org\"\n    }}\n}}\n"
+        )
+    };
+    let platform = |prefix: &str| {
+        PLATFORM.replace(
+            "    notice-period-days 14\n",
+            &format!("    notice-period-days 14\n    smtp-password-env-prefix \"{prefix}\"\n"),
+        )
+    };
+    let run = |platform: &str, env: &str| {
+        Cli::new()
+            .file("libraries/_platform.kdl", platform)
+            .file("libraries/springfield.kdl", &library(env))
+            .args([
+                "validate",
+                "--format",
+                "json",
+                "--today",
+                TODAY,
+                "libraries",
+            ])
+            .run()
+    };
+    let codes = |out: &crate::support::cli::Output| -> Vec<(String, String, u64, u64)> {
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_string(),
+                    d["location"]["file"].as_str().unwrap_or("").to_string(),
+                    d["location"]["line"].as_u64().unwrap_or(0),
+                    d["location"]["column"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    };
+    let lib = "libraries/springfield.kdl".to_string();
+    let refused = |line, col| {
+        vec![(
+            "config::password-env-not-allowed".to_string(),
+            lib.clone(),
+            line,
+            col,
+        )]
+    };
+
+    // The default prefix.
+    assert_eq!(run(PLATFORM, "MAILFORM_SMTP_PASSWORD_SPRINGFIELD").code, 0);
+    assert_eq!(
+        codes(&run(PLATFORM, "SPRINGFIELD_SMTP_PASSWORD")),
+        refused(10, 22)
+    );
+    assert_eq!(
+        codes(&run(PLATFORM, "MAILFORM_SMTP_PASSWORD_")),
+        refused(10, 22)
+    );
+    // A prefix of the platform's own.
+    let own = platform("LIBRARY_SMTP_");
+    assert_eq!(run(&own, "LIBRARY_SMTP_SPRINGFIELD").code, 0);
+    assert_eq!(
+        codes(&run(&own, "MAILFORM_SMTP_PASSWORD_SPRINGFIELD")),
+        refused(10, 22)
+    );
+    // Credentials of other systems, whatever the prefix.
+    for env in [
+        "AWS_SECRET_ACCESS_KEY",
+        "GITHUB_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "RUNNER_TEMP",
+        "HOME",
+        "PATH",
+        "SSH_AUTH_SOCK",
+        "NPM_TOKEN",
+        "CARGO_REGISTRY_TOKEN",
+        "MAILFORM_SMTP_SECRETS",
+    ] {
+        let out = run(PLATFORM, env);
+        assert_eq!(codes(&out), refused(10, 22), "{env}");
+        assert!(
+            out.stdout.contains("may not hold an SMTP password"),
+            "{}",
+            out.stdout
+        );
+    }
+    // A prefix reaching into those is itself refused, and the libraries are checked against
+    // the default instead.
+    for prefix in ["AWS_", "GITHUB_SMTP_", "GIT", "MAILFORM_SMTP_", "A"] {
+        let out = run(&platform(prefix), "AWS_SECRET_ACCESS_KEY");
+        let found = codes(&out);
+        assert!(
+            found.contains(&(
+                "config::password-env-prefix-not-allowed".to_string(),
+                "libraries/_platform.kdl".to_string(),
+                4,
+                30
+            )),
+            "{prefix}: {found:?}"
+        );
+        assert!(found.contains(&refused(10, 22)[0]), "{prefix}: {found:?}");
+    }
 }

@@ -109,17 +109,21 @@ async fn refresh_writes_a_snapshot_that_matches_its_schema_and_holds_no_secret()
         .file("libraries/springfield.kdl", SES_LIBRARY)
         .file(
             "libraries/shelbyville.kdl",
-            &smtp_library("shelbyville", closed, "SHELBYVILLE_SMTP_PASSWORD"),
+            &smtp_library("shelbyville", closed, "MAILFORM_SMTP_PASSWORD_SHELBYVILLE"),
         )
         .file(
             "libraries/ogdenville.kdl",
-            &smtp_library("ogdenville", closed, "OGDENVILLE_SMTP_PASSWORD_UNSET"),
+            &smtp_library(
+                "ogdenville",
+                closed,
+                "MAILFORM_SMTP_PASSWORD_OGDENVILLE_UNSET",
+            ),
         )
         .args(refresh_args(&sandbox))
         .env("AWS_ACCESS_KEY_ID", "AKIDSANDBOXTEST")
         .env("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("SHELBYVILLE_SMTP_PASSWORD", CANARY);
+        .env("MAILFORM_SMTP_PASSWORD_SHELBYVILLE", CANARY);
     // The sandbox serves from its own thread, so blocking here is fine.
     let out = cli.run();
     assert_eq!(out.code, 0, "{}", out.all());
@@ -177,7 +181,7 @@ async fn refresh_writes_a_snapshot_that_matches_its_schema_and_holds_no_secret()
     assert!(ogdenville["smtp_probe"].is_null());
     assert_eq!(
         ogdenville["notes"][0],
-        "SMTP probe skipped: the password variable OGDENVILLE_SMTP_PASSWORD_UNSET is not set"
+        "SMTP probe skipped: the password variable MAILFORM_SMTP_PASSWORD_OGDENVILLE_UNSET is not set"
     );
 
     // --target reads one library only.

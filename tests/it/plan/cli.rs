@@ -241,13 +241,16 @@ fn a_method2_plan_probes_the_real_server_and_names_the_failure() {
     use crate::support::exim::{Exim, EximSpec};
     let exim = Exim::start(&EximSpec::default());
     let library = format!(
-        "library \"capital\" {{\n    name \"Capital\"\n    it-contact \"it@capital.example.org\"\n\n    smtp-account {{\n        host \"127.0.0.1\"\n        port {}\n        security \"starttls\"\n        username \"testuser\"\n        password env=\"CAPITAL_SMTP_PASSWORD\"\n        from \"noreply@example-library.org\"\n    }}\n}}\n",
+        "library \"capital\" {{\n    name \"Capital\"\n    it-contact \"it@capital.example.org\"\n\n    smtp-account {{\n        host \"127.0.0.1\"\n        port {}\n        security \"starttls\"\n        username \"testuser\"\n        password env=\"MAILFORM_SMTP_PASSWORD_CAPITAL\"\n        from \"noreply@example-library.org\"\n    }}\n}}\n",
         exim.starttls_port
     );
     let cli = Cli::new()
         .file("libraries/_platform.kdl", &platform_without_tags())
         .file("libraries/capital.kdl", &library)
-        .env("CAPITAL_SMTP_PASSWORD", crate::support::cli::CANARY);
+        .env(
+            "MAILFORM_SMTP_PASSWORD_CAPITAL",
+            crate::support::cli::CANARY,
+        );
     let out = Cli::reuse(
         &cli,
         args(&["--sandbox", "--sandbox-dir", "sbx", "--detailed-exitcode"]),
@@ -299,4 +302,29 @@ fn a_missing_or_broken_baseline_is_one_clear_error_before_any_live_read() {
         "{}",
         broken.stderr
     );
+}
+
+/// A library file that cannot be read stops the plan before any live state is read: a plan
+/// from an incomplete tree would propose deleting the unread library's resources.
+#[test]
+fn a_library_file_that_cannot_be_read_stops_the_plan_before_any_live_read() {
+    let cli = Cli::new()
+        .file("libraries/_platform.kdl", PLATFORM)
+        .file("libraries/springfield.kdl/keep", "");
+    // The live snapshot does not exist: reaching it would be a different failure.
+    let out = Cli::reuse(&cli, args(&["--live", "no-such-live.json"])).run();
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(out.stdout, "", "a plan was printed");
+    assert!(
+        out.stderr
+            .contains("cannot read libraries/springfield.kdl: it is a directory"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("fix the library files first"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("no-such-live.json"), "{}", out.stderr);
 }

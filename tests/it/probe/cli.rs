@@ -15,7 +15,7 @@ fn library(port: u16) -> String {
         port {port}
         security "starttls"
         username "testuser"
-        password env="SPRINGFIELD_SMTP_PASSWORD"
+        password env="MAILFORM_SMTP_PASSWORD_SPRINGFIELD"
         from "noreply@example-library.org"
     }}
 }}
@@ -34,7 +34,7 @@ fn setup(exim: &Exim) -> Cli {
 fn probes_a_library_account_and_passes() {
     let exim = Exim::start(&EximSpec::default());
     let out = setup(&exim)
-        .env("SPRINGFIELD_SMTP_PASSWORD", "testpass")
+        .env("MAILFORM_SMTP_PASSWORD_SPRINGFIELD", "testpass")
         .args(["probe", "springfield", "--test-only-trust-ca", "ca.der"])
         .run();
     assert_eq!(out.code, 0, "{}", out.all());
@@ -51,7 +51,7 @@ fn probes_a_library_account_and_passes() {
 fn without_the_test_ca_the_chain_is_refused() {
     let exim = Exim::start(&EximSpec::default());
     let out = setup(&exim)
-        .env("SPRINGFIELD_SMTP_PASSWORD", "testpass")
+        .env("MAILFORM_SMTP_PASSWORD_SPRINGFIELD", "testpass")
         .args(["probe", "springfield"])
         .run();
     assert_eq!(out.code, 1, "{}", out.all());
@@ -65,7 +65,7 @@ fn without_the_test_ca_the_chain_is_refused() {
 #[test]
 fn a_refused_canary_password_never_shows_in_any_format() {
     let exim = Exim::start(&EximSpec::default());
-    let cli = setup(&exim).env("SPRINGFIELD_SMTP_PASSWORD", CANARY);
+    let cli = setup(&exim).env("MAILFORM_SMTP_PASSWORD_SPRINGFIELD", CANARY);
     for format in ["human", "json"] {
         let out = Cli::reuse(
             &cli,
@@ -97,7 +97,7 @@ fn the_ad_hoc_form_reports_json() {
     let exim = Exim::start(&EximSpec::default());
     let out = Cli::new()
         .bytes("ca.der", exim.ca.as_ref())
-        .env("SUPPORT_SMTP_PASSWORD", "testpass")
+        .env("MAILFORM_SMTP_PASSWORD_SUPPORT", "testpass")
         .args(["probe", "--host", "localhost", "--port"])
         .args([exim.smtps_port.to_string()])
         .args([
@@ -106,7 +106,7 @@ fn the_ad_hoc_form_reports_json() {
             "--user",
             "testuser",
             "--password-env",
-            "SUPPORT_SMTP_PASSWORD",
+            "MAILFORM_SMTP_PASSWORD_SUPPORT",
             "--from",
             "noreply@example-library.org",
             "--format",
@@ -127,7 +127,7 @@ fn a_missing_password_variable_is_named_and_nothing_is_sent() {
     let out = setup(&exim).args(["probe", "springfield"]).run();
     assert_eq!(out.code, 1);
     assert!(
-        out.stderr.contains("SPRINGFIELD_SMTP_PASSWORD"),
+        out.stderr.contains("MAILFORM_SMTP_PASSWORD_SPRINGFIELD"),
         "{}",
         out.stderr
     );
@@ -147,5 +147,55 @@ fn only_smtp_accounts_can_be_probed() {
         out.stderr.contains("only an `smtp-account`"),
         "{}",
         out.stderr
+    );
+}
+
+/// A password variable that holds another system's credentials is refused before anything is
+/// read or sent: the probe would hand its value to the server named on the command line or in
+/// the file.
+#[test]
+fn credentials_of_other_systems_are_never_sent_as_a_password() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let port = listener.local_addr().unwrap().port();
+    for var in [
+        "AWS_SECRET_ACCESS_KEY",
+        "GITHUB_TOKEN",
+        "ACTIONS_RUNTIME_TOKEN",
+        "HOME",
+    ] {
+        let out = Cli::new()
+            .env(var, CANARY)
+            .args(["probe", "--host", "127.0.0.1", "--port"])
+            .args([port.to_string()])
+            .args(["--security", "tls", "--user", "u", "--password-env", var])
+            .args(["--from", "noreply@example-library.org"])
+            .run();
+        assert_eq!(out.code, 1, "{var}: {}", out.all());
+        assert!(
+            out.stderr.contains("may not hold an SMTP password"),
+            "{var}: {}",
+            out.stderr
+        );
+        assert!(!out.all().contains(CANARY), "{}", out.all());
+
+        let file = library(port).replace("MAILFORM_SMTP_PASSWORD_SPRINGFIELD", var);
+        let out = Cli::new()
+            .file("libraries/_platform.kdl", PLATFORM)
+            .file("libraries/springfield.kdl", &file)
+            .env(var, CANARY)
+            .args(["probe", "springfield"])
+            .run();
+        assert_eq!(out.code, 1, "{var}: {}", out.all());
+        assert!(
+            out.stderr.contains("config::password-env-not-allowed"),
+            "{var}: {}",
+            out.stderr
+        );
+        assert!(!out.all().contains(CANARY), "{}", out.all());
+    }
+    assert!(
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the probe connected"
     );
 }

@@ -29,7 +29,7 @@ const SHELBYVILLE: &str = r#"library "shelbyville" {
         port 587
         security "starttls"
         username "notices"
-        password env="SHELBYVILLE_SMTP_PASSWORD"
+        password env="MAILFORM_SMTP_PASSWORD_SHELBYVILLE"
         from "notices@shelbyville.example.org"
     }
 }
