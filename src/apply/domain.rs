@@ -10,7 +10,7 @@
 //! "another apply did it moments ago", not as a failure.
 
 use crate::live::ReadError;
-use crate::live::facts::{RegisteredDomain, Tags};
+use crate::live::facts::{DomainOperation, RegisteredDomain, Tags};
 use crate::live::ownership::{self, AUTH_CODE_KEPT, HANDOVER_INTENT_KEY, SECRET_KEPT_KEY};
 use crate::live::registrar::{RegistrarReader, RegistrarWriter};
 use crate::model::{Config, Contact, ManagedDomain, TransferRequest};
@@ -129,10 +129,14 @@ where
     R: RegistrarReader + RegistrarWriter + Sync,
 {
     let domain = m.domain.as_str();
-    if let Some(outcome) = registration_under_way(domain, registrar).await? {
+    if let Some(op) = registration_under_way(domain, registrar).await? {
         // Submitted by an apply that never saw the answer: its tags may be missing.
         registrar.tag_domain(domain, tags).await?;
-        return Ok(outcome);
+        return Ok(Outcome::Skipped(format!(
+            "a registration of {domain} was submitted already (operation {}, {}); not bought \
+             again",
+            op.id, op.status
+        )));
     }
     if registrar.domains().await?.iter().any(|d| d.name == domain) {
         return Ok(Outcome::Skipped(format!(
@@ -183,7 +187,7 @@ where
                 return Ok(Outcome::Failed(format!("not bought: {e}")));
             };
             // The answer was lost: AWS lists the registration if it took the request.
-            if let Ok(Some(Outcome::Skipped(_))) = registration_under_way(domain, registrar).await
+            if let Ok(Some(_)) = registration_under_way(domain, registrar).await
                 && registrar.tag_domain(domain, tags).await.is_ok()
             {
                 return Ok(Outcome::Done(vec![
@@ -220,26 +224,17 @@ where
 async fn registration_under_way<R>(
     domain: &str,
     registrar: &R,
-) -> Result<Option<Outcome>, ReadError>
+) -> Result<Option<DomainOperation>, ReadError>
 where
     R: RegistrarReader + Sync,
 {
     let operations = registrar.operations().await?;
-    Ok(operations
-        .iter()
-        .find(|o| {
-            o.domain.as_deref() == Some(domain)
-                && o.kind == "REGISTER_DOMAIN"
-                && o.status != "FAILED"
-                && o.status != "ERROR"
-        })
-        .map(|op| {
-            Outcome::Skipped(format!(
-                "a registration of {domain} was submitted already (operation {}, {}); not bought \
-                 again",
-                op.id, op.status
-            ))
-        }))
+    Ok(operations.into_iter().find(|o| {
+        o.domain.as_deref() == Some(domain)
+            && o.kind == "REGISTER_DOMAIN"
+            && o.status != "FAILED"
+            && o.status != "ERROR"
+    }))
 }
 
 /// Puts the ownership tags on a domain that lacks them (adopted, or moved to another library).
@@ -252,6 +247,15 @@ pub(super) async fn tag<R>(
 where
     R: RegistrarReader + RegistrarWriter + Sync,
 {
+    let registered = registrar.domains().await?.iter().any(|d| d.name == domain);
+    if !registered && let Some(op) = registration_under_way(domain, registrar).await? {
+        // Submitted from this account and declared by the library: its buyer's tags go on.
+        registrar.tag_domain(domain, tags).await?;
+        return Ok(Outcome::Done(vec![format!(
+            "UpdateTagsForDomain (its registration, operation {}, is {})",
+            op.id, op.status
+        )]));
+    }
     let (_, live_tags) = match ours(config, domain, registrar).await? {
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),

@@ -767,6 +767,9 @@ mod tests {
         async fn domain(&self, _: &str) -> Result<RegisteredDomain, ReadError> {
             Err(self.unexpected("GetDomainDetail"))
         }
+        async fn tags(&self, _: &str) -> Result<Tags, ReadError> {
+            Err(self.unexpected("ListTagsForDomain"))
+        }
         async fn operations(&self) -> Result<Vec<DomainOperation>, ReadError> {
             self.call("ListOperations".into());
             Ok(self.operations.lock().unwrap().clone())
@@ -1288,6 +1291,7 @@ mod tests {
                 kind: "REGISTER_DOMAIN".into(),
                 status: "IN_PROGRESS".into(),
                 submitted: None,
+                tags: None,
             }],
         );
         // Not bought again; the crashed apply may not have tagged it, so the tags go on.

@@ -161,6 +161,10 @@ pub struct DomainOperation {
     /// `SUBMITTED`, `IN_PROGRESS`, `SUCCESSFUL`, `FAILED`, `ERROR`.
     pub status: String,
     pub submitted: Option<i64>,
+    /// For a registration under way of a domain a library declares: the domain's tags
+    /// (`ListTagsForDomain`), so that one bought by an apply killed before it tagged it is
+    /// tagged by the next. `None` when not read.
+    pub tags: Option<Tags>,
 }
 
 /// `CheckDomainAvailability`: only `AVAILABLE` can be registered.

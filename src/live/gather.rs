@@ -134,7 +134,18 @@ where
                 .into_iter()
                 .filter(|d| everything || managed_domains.contains(&d.name))
                 .collect();
-            let operations = readers.registrar.operations().await?;
+            let mut operations = readers.registrar.operations().await?;
+            // A registration under way of a declared domain: its tags, so that one an apply
+            // bought and was killed before tagging is tagged by the next (an error answer
+            // leaves them unknown, which plans nothing).
+            for op in operations.iter_mut().filter(|o| {
+                o.kind == "REGISTER_DOMAIN"
+                    && matches!(o.status.as_str(), "SUBMITTED" | "IN_PROGRESS")
+                    && o.domain.as_ref().is_some_and(|d| managed_domains.contains(d))
+            }) {
+                let domain = op.domain.clone().unwrap_or_default();
+                op.tags = readers.registrar.tags(&domain).await.ok();
+            }
             let mut availability = Vec::new();
             for domain in managed_domains.iter().filter(|d| !registered.contains(*d)) {
                 availability.push(readers.registrar.availability(domain).await?);
@@ -814,6 +825,10 @@ mod tests {
                 "GetDomainDetail",
                 ReadErrorKind::Timeout,
             ))
+        }
+        async fn tags(&self, name: &str) -> Result<Tags, ReadError> {
+            self.calls.push(format!("domains:ListTagsForDomain {name}"));
+            Ok(Tags::new())
         }
         async fn operations(&self) -> Result<Vec<DomainOperation>, ReadError> {
             self.calls.push("domains:ListOperations".into());

@@ -31,6 +31,8 @@ pub trait RegistrarReader {
     ) -> impl Future<Output = Result<Availability, ReadError>> + Send;
     /// `ListPrices` for one TLD.
     fn price(&self, tld: &str) -> impl Future<Output = Result<Option<TldPrice>, ReadError>> + Send;
+    /// `ListTagsForDomain` alone: also answers for a domain whose registration is under way.
+    fn tags(&self, domain: &str) -> impl Future<Output = Result<Tags, ReadError>> + Send;
 }
 
 /// The aws-sdk-route53domains adapter, pinned to us-east-1.
@@ -114,6 +116,23 @@ impl RegistrarReader for AwsRegistrar {
             .map_err(|e| {
                 classify(System::Route53Domains, "GetDomainDetail", self.attempts, e).resource(name)
             })?;
+        let tags = self.tags(name).await?;
+        Ok(RegisteredDomain {
+            name: plain_name(detail.domain_name().unwrap_or(name)),
+            auto_renew: detail.auto_renew(),
+            transfer_lock: None,
+            expiry: detail.expiration_date().map(secs),
+            statuses: detail.status_list().to_vec(),
+            name_servers: detail
+                .nameservers()
+                .iter()
+                .map(|n| plain_name(n.name()))
+                .collect(),
+            tags,
+        })
+    }
+
+    async fn tags(&self, name: &str) -> Result<Tags, ReadError> {
         let tags = self
             .client
             .list_tags_for_domain()
@@ -129,23 +148,11 @@ impl RegistrarReader for AwsRegistrar {
                 )
                 .resource(name)
             })?;
-        Ok(RegisteredDomain {
-            name: plain_name(detail.domain_name().unwrap_or(name)),
-            auto_renew: detail.auto_renew(),
-            transfer_lock: None,
-            expiry: detail.expiration_date().map(secs),
-            statuses: detail.status_list().to_vec(),
-            name_servers: detail
-                .nameservers()
-                .iter()
-                .map(|n| plain_name(n.name()))
-                .collect(),
-            tags: tags
-                .tag_list()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
-                .collect(),
-        })
+        Ok(tags
+            .tag_list()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
+            .collect())
     }
 
     async fn operations(&self) -> Result<Vec<DomainOperation>, ReadError> {
@@ -177,6 +184,7 @@ impl RegistrarReader for AwsRegistrar {
                         .map(|s| s.as_str().to_string())
                         .unwrap_or_default(),
                     submitted: o.submitted_date().map(secs),
+                    tags: None,
                 }
             }));
         }

@@ -121,6 +121,9 @@ pub struct OperationV1 {
     pub kind: String,
     pub status: String,
     pub submitted: Option<String>,
+    /// The domain's tags, for a registration under way of a declared managed domain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -386,6 +389,7 @@ impl From<&facts::DomainOperation> for OperationV1 {
             kind: o.kind.clone(),
             status: o.status.clone(),
             submitted: o.submitted.map(unix),
+            tags: o.tags.clone(),
         }
     }
 }

@@ -668,6 +668,28 @@ fn plan_registration(
             status: op.status.clone(),
             submitted: op.submitted.clone(),
         });
+        // Bought by an apply that was killed (or lost the answer) before it tagged the domain:
+        // tagged now, while its registration is under way, or it would be read-only once done.
+        let tags = ownership::tags_for(config, &library.id);
+        if let Some(live_tags) = &op.tags
+            && tags.iter().any(|(k, v)| live_tags.get(k) != Some(v))
+        {
+            out.changes.push(Change {
+                op: Op::Update,
+                kind: ResourceKind::DomainTags,
+                name: domain.into(),
+                attributes: vec![Attribute {
+                    name: "tags".into(),
+                    old: None,
+                    new: Some(tag_text(&tags)),
+                }],
+                cost: None,
+                reason: Some(format!(
+                    "its registration (operation {}) is under way, but the apply that submitted it did not tag it",
+                    op.id
+                )),
+            });
+        }
         return Registration::NotYet;
     }
     let availability = live

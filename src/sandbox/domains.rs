@@ -157,8 +157,15 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
             }
             Ok(Reply::amz_json(out))
         }
+        // Like UpdateTagsForDomain, from the moment the registration is submitted.
         "ListTagsForDomain" => {
-            let domain = registered(state, text(&body, "DomainName")?)?;
+            let key = domain_key(text(&body, "DomainName")?);
+            let now = state.now;
+            let domain = state
+                .domains
+                .get(&key)
+                .filter(|d| is_held(state, d, now))
+                .ok_or_else(|| invalid(format!("Domain {key} not found in account")))?;
             let tags: Vec<Value> = domain
                 .tags
                 .iter()

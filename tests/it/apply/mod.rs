@@ -2,6 +2,8 @@
 //! mutating calls on a converged estate, stale plans, deletion guards, unmanaged identities
 //! and faults during apply.
 
+mod safety;
+
 use mailform::sandbox::{FaultKind, FaultRule, SandboxConfig, SandboxHandle, Service};
 
 use crate::support::cli::{Cli, Output};
@@ -589,8 +591,13 @@ async fn a_registration_submitted_by_a_crashed_apply_is_not_bought_again() {
     world.rerun_buys_nothing(&cli, DOMAIN);
     assert_eq!(
         world.mutations(),
-        ["CreateEmailIdentity 200", "ChangeResourceRecordSets 200"],
-        "the identity and its records go ahead; the domain is not bought again"
+        [
+            "UpdateTagsForDomain 200",
+            "CreateEmailIdentity 200",
+            "ChangeResourceRecordSets 200"
+        ],
+        "the crashed apply's tags go on, the identity and its records go ahead; the domain is \
+         not bought again"
     );
 }
 

@@ -120,18 +120,32 @@ impl CliRef<'_> {
     pub fn run(&self) -> Output {
         run_in(self.dir, &self.args, self.env)
     }
+
+    /// Starts the command without waiting, its output discarded: for tests that kill it.
+    pub fn spawn(&self) -> std::process::Child {
+        command(self.dir, &self.args, self.env)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start mailform")
+    }
+}
+
+fn command(dir: &Path, args: &[String], env: &[(String, String)]) -> Command {
+    let mut command = Command::new(bin());
+    command
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS");
+    command
 }
 
 fn run_in(dir: &Path, args: &[String], env: &[(String, String)]) -> Output {
     {
-        let out = Command::new(bin())
-            .args(args)
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .current_dir(dir)
-            .env("NO_COLOR", "1")
-            .env_remove("COLUMNS")
-            .output()
-            .expect("run mailform");
+        let out = command(dir, args, env).output().expect("run mailform");
         Output {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
