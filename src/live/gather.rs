@@ -141,7 +141,9 @@ where
             for op in operations.iter_mut().filter(|o| {
                 o.kind == "REGISTER_DOMAIN"
                     && matches!(o.status.as_str(), "SUBMITTED" | "IN_PROGRESS")
-                    && o.domain.as_ref().is_some_and(|d| managed_domains.contains(d))
+                    && o.domain
+                        .as_ref()
+                        .is_some_and(|d| managed_domains.contains(d))
             }) {
                 let domain = op.domain.clone().unwrap_or_default();
                 op.tags = readers.registrar.tags(&domain).await.ok();

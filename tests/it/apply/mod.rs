@@ -2,6 +2,7 @@
 //! mutating calls on a converged estate, stale plans, deletion guards, unmanaged identities
 //! and faults during apply.
 
+mod kill;
 mod safety;
 
 use mailform::sandbox::{FaultKind, FaultRule, SandboxConfig, SandboxHandle, Service};

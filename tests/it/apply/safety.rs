@@ -104,7 +104,11 @@ async fn a_transfer_whose_answer_is_lost_is_sent_once_shown_as_lost_and_restarte
             lost.stdout
         );
         // Never retried by the SDK (it retries a dropped answer or a timeout otherwise).
-        assert_eq!(sent(&world, "TransferDomainToAnotherAwsAccount"), 1, "{fault:?}");
+        assert_eq!(
+            sent(&world, "TransferDomainToAnotherAwsAccount"),
+            1,
+            "{fault:?}"
+        );
         assert_eq!(secret_files(&cli), vec![], "no password reached mailform");
         let under_way = transfers_under_way(&world, DOMAIN).await;
         assert_eq!(under_way.len(), 1, "AWS took it: {under_way:?}");
@@ -135,10 +139,7 @@ async fn a_transfer_whose_answer_is_lost_is_sent_once_shown_as_lost_and_restarte
 
         world.sandbox.clear_faults();
         world.sandbox.clear_request_log();
-        let restarted = world.run(
-            &cli,
-            &["apply", "--auto-approve", "--handover-grace", "0"],
-        );
+        let restarted = world.run(&cli, &["apply", "--auto-approve", "--handover-grace", "0"]);
         assert_eq!(restarted.code, 0, "{}", restarted.all());
         assert_eq!(
             world.mutations(),
@@ -154,7 +155,9 @@ async fn a_transfer_whose_answer_is_lost_is_sent_once_shown_as_lost_and_restarte
         assert_eq!(now.len(), 1, "{now:?}");
         assert_eq!(files.len(), 1, "{files:?}");
         assert!(
-            files[0].0.contains(&format!("transfer-password.{}", now[0])),
+            files[0]
+                .0
+                .contains(&format!("transfer-password.{}", now[0])),
             "the file names the transfer its password belongs to: {files:?}"
         );
         assert!(
@@ -210,10 +213,7 @@ async fn an_auth_code_whose_answer_is_lost_is_asked_once_and_retrieved_again_by_
         plan.stdout
     );
     world.sandbox.clear_faults();
-    let again = world.run(
-        &cli,
-        &["apply", "--auto-approve", "--handover-grace", "0"],
-    );
+    let again = world.run(&cli, &["apply", "--auto-approve", "--handover-grace", "0"]);
     assert_eq!(again.code, 0, "{}", again.all());
     let files = secret_files(&cli);
     assert_eq!(files.len(), 1, "{files:?}");
@@ -347,8 +347,8 @@ async fn a_renamed_library_file_keeps_its_identity_tokens_and_domain() {
     std::fs::remove_file(cli.path().join("libraries/springfield.kdl")).unwrap();
     std::fs::remove_file(cli.path().join("libraries/ogdenville.kdl")).unwrap();
     let renamed_ses = ses.replace("library \"springfield\"", "library \"springfield-public\"");
-    let renamed_managed = managed(DOMAIN, "")
-        .replace("library \"ogdenville\"", "library \"ogdenville-public\"");
+    let renamed_managed =
+        managed(DOMAIN, "").replace("library \"ogdenville\"", "library \"ogdenville-public\"");
     let cli = cli
         .file("libraries/springfield-public.kdl", &renamed_ses)
         .file("libraries/ogdenville-public.kdl", &renamed_managed);
@@ -369,9 +369,11 @@ async fn a_renamed_library_file_keeps_its_identity_tokens_and_domain() {
     assert_eq!(applied.code, 0, "{}", applied.all());
     let mutations = world.mutations();
     assert!(
-        !mutations.iter().any(|m| m.starts_with("DeleteEmailIdentity")
-            || m.starts_with("CreateEmailIdentity")
-            || m.starts_with("RegisterDomain")),
+        !mutations
+            .iter()
+            .any(|m| m.starts_with("DeleteEmailIdentity")
+                || m.starts_with("CreateEmailIdentity")
+                || m.starts_with("RegisterDomain")),
         "{mutations:?}"
     );
     assert_eq!(
@@ -384,7 +386,9 @@ async fn a_renamed_library_file_keeps_its_identity_tokens_and_domain() {
     );
     let settled = world.run(&cli, &["plan"]);
     assert!(
-        settled.stdout.contains("Plan: 0 to create, 0 to change, 0 to replace, 0 to destroy"),
+        settled
+            .stdout
+            .contains("Plan: 0 to create, 0 to change, 0 to replace, 0 to destroy"),
         "{}",
         settled.stdout
     );
@@ -393,7 +397,10 @@ async fn a_renamed_library_file_keeps_its_identity_tokens_and_domain() {
 #[tokio::test]
 async fn a_creation_whose_first_answer_is_lost_succeeds_when_the_retry_finds_our_identity() {
     let world = World::new();
-    let cli = cli().file("libraries/springfield.kdl", &super::library("springfield", ""));
+    let cli = cli().file(
+        "libraries/springfield.kdl",
+        &super::library("springfield", ""),
+    );
     world.sandbox.inject_fault(
         FaultRule::new(Service::Ses, FaultKind::DropAfterCommit)
             .operation("CreateEmailIdentity")
@@ -519,7 +526,9 @@ async fn a_domain_bought_by_an_apply_killed_before_it_tagged_it_is_tagged_while_
     let applied = world.run(&cli, &["apply", "--auto-approve"]);
     assert_eq!(applied.code, 0, "{}", applied.all());
     assert!(
-        applied.stdout.contains("UpdateTagsForDomain (its registration, operation"),
+        applied
+            .stdout
+            .contains("UpdateTagsForDomain (its registration, operation"),
         "{}",
         applied.stdout
     );
