@@ -17,8 +17,9 @@ mkdir -p "$out"
 
 step() { printf '\n--> %s\n' "$*"; }
 
-step "build (debug, --features sandbox)"
-cargo build --locked --features sandbox --bin mailform
+# --all-features: the feature set the tests build with, so after them this build is a no-op.
+step "build (debug, --all-features: the sandbox with the test build's artifacts)"
+cargo build --locked --all-features --bin mailform
 target_dir="$(cargo metadata --format-version 1 --no-deps \
   | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 mailform="$target_dir/debug/mailform"

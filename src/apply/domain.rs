@@ -145,6 +145,15 @@ where
     }
     let availability = registrar.availability(domain).await?;
     if availability.answer != "AVAILABLE" {
+        // Taken since the operations were read: by another apply running now?
+        if let Some(op) = registration_under_way(domain, registrar).await? {
+            registrar.tag_domain(domain, tags).await?;
+            return Ok(Outcome::Skipped(format!(
+                "another apply submitted a registration of {domain} moments ago (operation {}, \
+                 {}); not bought again",
+                op.id, op.status
+            )));
+        }
         return Ok(Outcome::Failed(format!(
             "not bought: Route 53 Domains now answers {} for {domain}",
             availability.answer

@@ -359,3 +359,45 @@ fn execute(
         Ok(ExitCode::from(EXIT_FAILED))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_secrets_kept_in_the_same_second_never_share_a_file() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let first = keep_secret(
+            dir.path(),
+            "example.org",
+            "auth-code",
+            &Secret::new("first-Secret-1"),
+        )
+        .unwrap();
+        let second = keep_secret(
+            dir.path(),
+            "example.org",
+            "auth-code",
+            &Secret::new("second-Secret-2"),
+        )
+        .unwrap();
+        assert_ne!(first, second);
+        assert_eq!(std::fs::read_to_string(&first).unwrap(), "first-Secret-1\n");
+        assert_eq!(
+            std::fs::read_to_string(&second).unwrap(),
+            "second-Secret-2\n"
+        );
+        for path in [&first, &second] {
+            let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{path}");
+        }
+        // Nothing half-written is left behind.
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(names.iter().all(|n| !n.ends_with(".partial")), "{names:?}");
+    }
+}

@@ -122,6 +122,7 @@ impl CliRef<'_> {
     }
 
     /// Starts the command without waiting, its output discarded: for tests that kill it.
+    #[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
     pub fn spawn(&self) -> std::process::Child {
         command(self.dir, &self.args, self.env)
             .stdin(std::process::Stdio::null())
