@@ -269,6 +269,10 @@ where
                     op: change.op,
                     desired: &desired,
                     account,
+                    restart: change
+                        .attributes
+                        .iter()
+                        .any(|a| a.name == "dkim-verification"),
                 };
                 converge_identity(config, &target, &services.ses).await
             }
@@ -406,6 +410,8 @@ struct Target<'a, 'b, A> {
     op: Op,
     desired: &'a Desired,
     account: &'a AccountId<'b, A>,
+    /// The plan restarts a verification SES gave up on (its records are in place now).
+    restart: bool,
 }
 
 /// Creates the identity (if it is still absent) or brings its attributes in line (if it is
@@ -484,7 +490,7 @@ async fn update_identity<S, A>(
     ses: &S,
 ) -> Result<Outcome, ReadError>
 where
-    S: SesWriter + Sync,
+    S: SesReader + SesWriter + Sync,
     A: AccountReader + Sync,
 {
     let desired = target.desired;
@@ -509,9 +515,41 @@ where
         .dkim
         .as_ref()
         .and_then(|d| d.next_key_length.clone().or(d.current_key_length.clone()));
-    if live_length.as_deref() != Some(desired.key_length) {
+    // Still FAILED right before the call: restarting a verification that SES took up again
+    // (or that succeeded since) would only reset its clock.
+    let failed = live
+        .dkim
+        .as_ref()
+        .and_then(|d| d.status.as_ref())
+        .or(live.verification_status.as_ref())
+        == Some(&crate::live::facts::Status::Failed);
+    let restart = target.restart && failed;
+    if live_length.as_deref() != Some(desired.key_length) || restart {
         ses.put_key_length(name, desired.key_length).await?;
-        calls.push("PutEmailIdentityDkimSigningAttributes".to_string());
+        calls.push(if restart {
+            "PutEmailIdentityDkimSigningAttributes (restarts DKIM verification: SES looks for \
+             the records for 72 hours more)"
+                .to_string()
+        } else {
+            "PutEmailIdentityDkimSigningAttributes".to_string()
+        });
+    }
+    if restart {
+        // Documented to keep Easy DKIM's tokens; if SES ever issued new ones, the library's
+        // records would be wrong, so say so rather than assume.
+        let before = live.dkim.as_ref().map(|d| d.tokens.clone());
+        let after = ses
+            .identity(name)
+            .await?
+            .and_then(|i| i.dkim)
+            .map(|d| d.tokens);
+        if after.is_some() && after != before {
+            calls.push(
+                "SES issued new DKIM tokens with the restart: the library must install the new \
+                 records (`mailform records LIBRARY`)"
+                    .into(),
+            );
+        }
     }
     if let Some(want) = &desired.mail_from {
         let have = live
@@ -897,6 +935,7 @@ mod tests {
             method: Method::SesDomain,
             changes,
             deletions,
+            blocked: vec![],
             actions: vec![],
             in_progress: vec![],
             readiness: Readiness {

@@ -53,6 +53,11 @@ pub struct LibraryPlan {
     pub changes: Vec<Change>,
     /// Deletions `apply` will make (only with `--allow-destroy`), always listed apart.
     pub deletions: Vec<Change>,
+    /// Changes withheld because an error of this library stands in their way (a managed
+    /// domain nobody can buy gets no identity and no records); each `reason` says which.
+    /// `apply` never makes them; they are not counted as changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked: Vec<Change>,
     /// What the library's IT staff must do.
     pub actions: Vec<LibraryAction>,
     /// What is under way and needs nobody for now.

@@ -87,6 +87,7 @@ pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan 
                         method: Method::SesDomain,
                         changes: vec![],
                         deletions: vec![deletion],
+                        blocked: vec![],
                         actions: vec![],
                         in_progress: vec![],
                         readiness: readiness(
@@ -149,6 +150,7 @@ fn plan_library(
         method: method_of(library),
         changes: vec![],
         deletions: vec![],
+        blocked: vec![],
         actions: vec![],
         in_progress: vec![],
         readiness: readiness(None, opts.today, 0, false),
@@ -171,6 +173,9 @@ fn plan_library(
                 .and_then(|o| o.dns.as_ref())
                 .map(|d| d.dkim.as_slice());
             blocked |= dns_actions(m.from.domain().as_str(), identity, dkim, &mut out);
+            let in_place = dkim
+                .is_some_and(|c| !c.is_empty() && c.iter().all(|c| c.verdict == "dns::present"));
+            restart_verification(m.from.domain().as_str(), identity, in_place, &mut out);
             let mail_from = observed
                 .and_then(|o| o.dns.as_ref())
                 .map(|d| d.mail_from.as_slice());
@@ -180,12 +185,49 @@ fn plan_library(
             out.yearly_cost = yearly_cost(live, m);
             let registration = plan_registration(config, live, library, m, opts, &mut out);
             blocked |= registration != Registration::Ours;
+            // Bought, being bought in this apply, or under way: its identity and records follow.
+            let coming = registration == Registration::Ours
+                || out
+                    .changes
+                    .iter()
+                    .any(|c| c.kind == ResourceKind::DomainRegistration)
+                || out.in_progress.iter().any(|p| {
+                    matches!(p, Progress::Operation { operation, .. } if operation == "REGISTER_DOMAIN")
+                });
             // A domain someone else registered gets no identity and no records from mailform.
             if registration != Registration::NotOurs {
                 let identity = identities.get(m.domain.as_str()).copied();
+                let before = out.changes.len();
                 blocked |=
                     plan_identity(config, library, m.domain.as_str(), None, identity, &mut out);
                 plan_zone_records(live, m, identity, &mut out);
+                if !coming {
+                    // Nobody can buy it now (over the cap, unavailable, no price, not checked):
+                    // an identity and records for a domain nobody bought are withheld.
+                    let why = out
+                        .actions
+                        .iter()
+                        .find(|a| a.level == Level::Error)
+                        .or(out.actions.first())
+                        .map_or_else(
+                            || format!("{} is not bought", m.domain),
+                            |a| a.message.clone(),
+                        );
+                    let withheld: Vec<Change> = out.changes.drain(before..).collect();
+                    out.blocked.extend(withheld.into_iter().map(|mut c| {
+                        c.reason = Some(format!("blocked until the domain is bought: {why}"));
+                        c
+                    }));
+                }
+                // mailform writes these records itself: in place once no record change is due.
+                let in_place = identity
+                    .and_then(|i| i.dkim.as_ref())
+                    .is_some_and(|d| !d.tokens.is_empty())
+                    && !out
+                        .changes
+                        .iter()
+                        .any(|c| c.kind == ResourceKind::DnsRecord);
+                restart_verification(m.domain.as_str(), identity, in_place, &mut out);
             }
         }
         DeliveryMethod::SmtpAccount(_) => {
@@ -419,6 +461,63 @@ fn plan_identity(
             true
         }
         _ => true,
+    }
+}
+
+/// A verification SES gave up on (FAILED after 72 hours without the records) restarts once the
+/// records are in place, not before: restarting into another 72-hour failure helps nobody.
+/// `PutEmailIdentityDkimSigningAttributes` (Easy DKIM, the same key length) starts SES looking
+/// again, and keeps the tokens, so the records the library installed stay the right ones.
+fn restart_verification(
+    domain: &str,
+    identity: Option<&IdentityV1>,
+    records_in_place: bool,
+    out: &mut LibraryPlan,
+) {
+    let Some(identity) = identity else { return };
+    let status = identity
+        .dkim
+        .as_ref()
+        .and_then(|d| d.status.as_deref())
+        .or(identity.verification_status.as_deref());
+    if status != Some("FAILED") {
+        return;
+    }
+    let Some(action) = out
+        .actions
+        .iter_mut()
+        .find(|a| a.code == "ses::verification-failed")
+    else {
+        return;
+    };
+    if !records_in_place {
+        action.remedy = "install the records exactly as listed; once they are in place the plan restarts verification (restarting before would only fail again after 72 hours)".into();
+        return;
+    }
+    action.remedy = format!(
+        "the records are in place now: apply restarts verification, and SES looks for them for {VERIFICATION_WINDOW_HOURS} hours more (the records stay the same)"
+    );
+    let attribute = Attribute {
+        name: "dkim-verification".into(),
+        old: Some("FAILED".into()),
+        new: Some("PENDING (restarted)".into()),
+    };
+    match out
+        .changes
+        .iter_mut()
+        .find(|c| c.kind == ResourceKind::SesIdentity && c.name == domain)
+    {
+        Some(change) => change.attributes.push(attribute),
+        None => out.changes.push(Change {
+            op: Op::Update,
+            kind: ResourceKind::SesIdentity,
+            name: domain.to_string(),
+            attributes: vec![attribute],
+            cost: None,
+            reason: Some(
+                "SES stopped looking for the records after 72 hours; they are in place now".into(),
+            ),
+        }),
     }
 }
 

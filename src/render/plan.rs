@@ -158,6 +158,13 @@ fn library_body(out: &mut String, l: &LibraryPlan, style: Style, indent: &str) {
     for c in &l.deletions {
         change_lines(out, c, style, indent);
     }
+    if !l.blocked.is_empty() {
+        let _ = writeln!(out, "{indent}blocked, not applied:");
+        let inner = format!("{indent}  ");
+        for c in &l.blocked {
+            change_lines(out, c, style, &inner);
+        }
+    }
     if !l.actions.is_empty() {
         let _ = writeln!(out, "{indent}the library must act:");
         for a in &l.actions {

@@ -573,6 +573,18 @@ fn put_dkim_signing(
             dkim.last_key_generation = now;
         }
     }
+    // Putting Easy DKIM on an identity whose verification failed starts SES looking again, for
+    // another window, with the same tokens (the CNAMEs point at keys SES hosts): "Amazon SES
+    // searches for the appropriate records in the DNS configuration of the domain for up to
+    // 72 hours" (PutEmailIdentityDkimSigningAttributes, response DkimTokens;
+    // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_PutEmailIdentityDkimSigningAttributes.html).
+    if identity.verification.status == Status::Failed {
+        let v = &mut identity.verification;
+        v.status = Status::Pending;
+        v.since = now;
+        v.error_type = None;
+        identity.dkim.last_key_generation = now;
+    }
     Ok(Reply::json(json!({
         "DkimStatus": identity.verification.status.as_str(),
         "DkimTokens": identity.dkim.tokens,

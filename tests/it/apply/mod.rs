@@ -3,6 +3,7 @@
 //! and faults during apply.
 
 mod kill;
+mod onboarding;
 mod safety;
 
 use mailform::sandbox::{FaultKind, FaultRule, SandboxConfig, SandboxHandle, Service};

@@ -64,6 +64,7 @@ pub fn sample() -> Plan {
             ],
         )],
         deletions: vec![],
+        blocked: vec![],
         actions: vec![LibraryAction {
             code: "dns::missing".into(),
             level: Level::Warning,
@@ -127,6 +128,7 @@ pub fn sample() -> Plan {
             ],
         )],
         deletions: vec![],
+        blocked: vec![],
         actions: vec![],
         in_progress: vec![],
         readiness: ready(),
@@ -192,6 +194,7 @@ pub fn sample() -> Plan {
             },
         ],
         deletions: vec![],
+        blocked: vec![],
         actions: vec![],
         in_progress: vec![Progress::Operation {
             domain: "ogdenville-library-mail.example".into(),
@@ -217,6 +220,7 @@ pub fn sample() -> Plan {
         name: "Capital City Library".into(),
         method: Method::SmtpAccount,
         changes: vec![],
+        blocked: vec![],
         deletions: vec![
             change(
                 Op::Delete,

@@ -1,0 +1,144 @@
+//! Onboarding as it really goes, through the binary against the sandbox: records installed
+//! after SES gave up, a library whose error must not spill over to others, approvals that
+//! wait without holding the rest back.
+
+use mailform::sandbox::RecordInput;
+
+use super::{World, cli, managed};
+use crate::support::sandbox as harness;
+
+const DOMAIN: &str = "springfield.example.org";
+
+async fn dkim(world: &World, name: &str) -> (Vec<String>, String) {
+    let identity = harness::ses(&world.sandbox)
+        .get_email_identity()
+        .email_identity(name)
+        .send()
+        .await
+        .unwrap();
+    let dkim = identity.dkim_attributes().unwrap();
+    (
+        dkim.tokens().to_vec(),
+        dkim.status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+    )
+}
+
+#[tokio::test]
+async fn records_installed_after_ses_gave_up_restart_verification_with_the_same_tokens() {
+    let world = World::new();
+    // The library's own DNS provider, where its IT staff install the records.
+    world.sandbox.create_zone(DOMAIN);
+    let cli = cli().file(
+        "libraries/springfield.kdl",
+        &super::library("springfield", ""),
+    );
+    let created = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(created.code, 0, "{}", created.all());
+    let (tokens, _) = dkim(&world, DOMAIN).await;
+
+    // 72 hours without the records: SES stops looking.
+    world
+        .sandbox
+        .advance_clock(std::time::Duration::from_secs(73 * 3600));
+    assert_eq!(dkim(&world, DOMAIN).await.1, "FAILED");
+    let lapsed = world.run(&cli, &["plan", "--detailed-exitcode"]);
+    assert_eq!(
+        lapsed.code,
+        3,
+        "failing, nothing to change yet: {}",
+        lapsed.all()
+    );
+    assert!(
+        lapsed.stdout.contains("ses::verification-failed")
+            && lapsed
+                .stdout
+                .contains("once they are in place the plan restarts verification")
+            && !lapsed.stdout.contains("dkim-verification"),
+        "restarting before the records are in place would only fail again: {}",
+        lapsed.stdout
+    );
+
+    // The IT staff install the records, late.
+    for token in &tokens {
+        world
+            .sandbox
+            .add_record(
+                DOMAIN,
+                RecordInput::new(
+                    &format!("{token}._domainkey.{DOMAIN}."),
+                    "CNAME",
+                    &format!("{token}.dkim.amazonses.com"),
+                ),
+            )
+            .unwrap();
+    }
+    let plan = world.run(&cli, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.stdout.contains(&format!("~ ses-identity {DOMAIN}"))
+            && plan
+                .stdout
+                .contains("dkim-verification: \"FAILED\" → \"PENDING (restarted)\""),
+        "{}",
+        plan.stdout
+    );
+    world.sandbox.clear_request_log();
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    assert!(
+        applied.stdout.contains("restarts DKIM verification"),
+        "{}",
+        applied.stdout
+    );
+    assert_eq!(
+        world.mutations(),
+        ["PutEmailIdentityDkimSigningAttributes 200"]
+    );
+    let (after, status) = dkim(&world, DOMAIN).await;
+    assert_eq!(
+        after, tokens,
+        "the records the library installed stay right"
+    );
+    assert_eq!(
+        status, "SUCCESS",
+        "SES found the records once it looked again"
+    );
+    let settled = world.run(&cli, &["plan", "--detailed-exitcode"]);
+    assert_eq!(settled.code, 0, "{}", settled.all());
+}
+
+#[tokio::test]
+async fn a_domain_over_its_cap_withholds_its_identity_and_records_and_nothing_else() {
+    let world = World::new();
+    let cli = cli()
+        .file(
+            "libraries/ogdenville.kdl",
+            &managed("ogdenville-mail.org", "        price-cap 5.00\n"),
+        )
+        .file(
+            "libraries/springfield.kdl",
+            &super::library("springfield", ""),
+        );
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        plan.stdout.contains("registrar::over-price-cap")
+            && plan.stdout.contains("blocked, not applied:")
+            && plan.stdout.contains(
+                "+ ses-identity ogdenville-mail.org  (blocked until the domain is bought"
+            ),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("Plan: 1 to create"),
+        "only springfield's identity counts: {}",
+        plan.stdout
+    );
+    world.sandbox.clear_request_log();
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    assert_eq!(world.mutations(), ["CreateEmailIdentity 200"]);
+    assert_eq!(world.identities().await, [DOMAIN]);
+}
