@@ -1,8 +1,10 @@
-//! What apply refuses before it starts: deletions not allowed or beyond the blast radius,
-//! purchases not named. Pure; the CLI prints the refusal, and the executor checks the same
-//! permissions again at each step ([`super::ApplyOptions`]).
+//! What apply may not do without the operator's approval: deletions not allowed or beyond the
+//! blast radius, purchases not named. Pure. A change that lacks its approval *waits* (with the
+//! rest of its library when it is a purchase, since the library's identity and records depend
+//! on the domain); every other change still applies, so one pending purchase never holds the
+//! estate hostage. The executor asks [`awaiting`] at each step, whatever the caller checked.
 
-use crate::plan::{Op, Plan, ResourceKind};
+use crate::plan::{Change, LibraryPlan, Op, Plan, ResourceKind};
 
 /// What the operator allowed this apply.
 #[derive(Debug, Clone, Copy)]
@@ -17,9 +19,50 @@ pub struct Permissions<'a> {
     pub force_destroy: bool,
 }
 
-/// Why the plan may not be applied as the operator allowed, if it may not.
+/// Why the plan may not be applied as the operator allowed, if it may not: the list of what
+/// waits, shown before an apply starts.
 pub fn refusal(plan: &Plan, p: &Permissions) -> Option<String> {
     destroy_refusal(plan, p).or_else(|| purchase_refusal(plan, p))
+}
+
+/// What approval `change` of `library` waits for in this apply, if it may not go ahead.
+pub fn awaiting(plan: &Plan, library: &LibraryPlan, change: &Change, p: &Permissions) -> Option<String> {
+    if change.op == Op::Delete {
+        if !p.destroy {
+            return Some(format!(
+                "waits for approval: deleting {} {} needs `--allow-destroy`",
+                change.kind.as_str(),
+                change.name
+            ));
+        }
+        let identities = plan
+            .libraries
+            .iter()
+            .flat_map(|l| &l.deletions)
+            .filter(|d| d.kind == ResourceKind::SesIdentity)
+            .count();
+        if change.kind == ResourceKind::SesIdentity && identities > p.max_destroy && !p.force_destroy
+        {
+            return Some(format!(
+                "waits for approval: the plan deletes {identities} SES identities, more than \
+                 --max-destroy {}; pass --force-destroy if that is really meant",
+                p.max_destroy
+            ));
+        }
+        return None;
+    }
+    let unnamed = library
+        .changes
+        .iter()
+        .find(|c| c.kind == ResourceKind::DomainRegistration && !p.purchases.contains(&c.name))?;
+    Some(if unnamed.kind == change.kind && unnamed.name == change.name {
+        format!(
+            "waits for approval: buying {} needs `--allow-purchase {}` (not refundable)",
+            unnamed.name, unnamed.name
+        )
+    } else {
+        format!("waits for the purchase of {}", unnamed.name)
+    })
 }
 
 /// Why the plan's deletions may not go ahead, if they may not.

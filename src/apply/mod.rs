@@ -66,6 +66,9 @@ pub enum Outcome {
     Skipped(String),
     /// The step failed; one line saying why and what to do.
     Failed(String),
+    /// Not attempted: it needs an approval this apply was not given (a purchase not named, a
+    /// deletion not allowed), or depends on one that does.
+    Waiting(String),
 }
 
 /// One step of an apply: a change of one library, and how it ended.
@@ -83,6 +86,8 @@ pub struct Summary {
     pub done: usize,
     pub skipped: usize,
     pub failed: usize,
+    /// Steps that wait for an approval this apply was not given.
+    pub waiting: usize,
     /// Libraries with at least one failed step.
     pub failed_libraries: Vec<String>,
 }
@@ -192,7 +197,10 @@ where
                 label(change)
             };
             (opts.on_start)(&library_plan.library, &change_label);
-            let outcome = if failed {
+            let awaiting = guard::awaiting(plan, library_plan, change, &opts.permissions);
+            let outcome = if let Some(why) = awaiting {
+                Outcome::Waiting(why)
+            } else if failed {
                 Outcome::Skipped("not attempted: an earlier step of this library failed".into())
             } else {
                 step(
@@ -209,6 +217,7 @@ where
             match &outcome {
                 Outcome::Done(_) => summary.done += 1,
                 Outcome::Skipped(_) => summary.skipped += 1,
+                Outcome::Waiting(_) => summary.waiting += 1,
                 Outcome::Failed(_) => {
                     summary.failed += 1;
                     failed = true;
@@ -1177,9 +1186,9 @@ mod tests {
         );
         let (summary, steps) = run_allowing(&config, &plan, &fake, false);
         assert!(fake.calls().is_empty(), "{:?}", fake.calls());
-        assert_eq!(summary.failed, 1);
+        assert_eq!(summary.waiting, 1);
         assert!(
-            matches!(&steps[0].outcome, Outcome::Failed(why) if why.contains("--allow-destroy")),
+            matches!(&steps[0].outcome, Outcome::Waiting(why) if why.contains("--allow-destroy")),
             "{:?}",
             steps[0].outcome
         );
@@ -1199,10 +1208,10 @@ mod tests {
                             ResourceKind::SesIdentity,
                             "springfield.example.org",
                         ),
-                        // Ranked first, and no purchase was allowed.
+                        // Ranked first, and it fails: springfield has no managed domain.
                         change(
-                            Op::Create,
-                            ResourceKind::DomainRegistration,
+                            Op::Update,
+                            ResourceKind::DomainAutoRenew,
                             "springfield.example.org",
                         ),
                     ],
@@ -1240,6 +1249,7 @@ mod tests {
                         Outcome::Done(_) => "done",
                         Outcome::Skipped(_) => "skipped",
                         Outcome::Failed(_) => "failed",
+                        Outcome::Waiting(_) => "waiting",
                     },
                 )
             })
@@ -1247,7 +1257,7 @@ mod tests {
         assert_eq!(
             labels,
             [
-                ("+ domain-registration springfield.example.org", "failed"),
+                ("~ domain-auto-renew springfield.example.org", "failed"),
                 ("+ ses-identity springfield.example.org", "skipped"),
                 ("+ ses-identity shelbyville.example.org", "done"),
             ]

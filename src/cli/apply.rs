@@ -73,9 +73,9 @@ pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
         max_destroy: a.max_destroy,
         force_destroy: a.force_destroy,
     };
-    if let Some(refusal) = guard::refusal(&plan, &permissions) {
-        eprintln!("{refusal}");
-        return Ok(ExitCode::from(EXIT_FAILED));
+    // What lacks its approval waits; everything else goes ahead.
+    if let Some(waiting) = guard::refusal(&plan, &permissions) {
+        eprintln!("{}", waiting.replacen("refusing to apply", "not in this apply", 1));
     }
     // A saved plan was reviewed when it was made, as with Terraform; a fresh one is confirmed.
     if a.planfile.is_none() && !a.auto_approve && !confirmed()? {
@@ -167,6 +167,7 @@ fn show(step: &Step) {
         Outcome::Done(calls) => format!("done ({})", calls.join(", ")),
         Outcome::Skipped(why) => format!("skipped: {why}"),
         Outcome::Failed(why) => format!("FAILED: {why}"),
+        Outcome::Waiting(why) => format!("waiting: {why}"),
     };
     println!("{}: {}: {line}", step.library, step.change);
 }
@@ -346,10 +347,17 @@ fn execute(
         }),
     };
     println!(
-        "Apply complete: {} done, {} skipped, {} failed.",
-        summary.done, summary.skipped, summary.failed
+        "Apply complete: {} done, {} skipped, {} failed, {} waiting for approval.",
+        summary.done, summary.skipped, summary.failed, summary.waiting
     );
     if summary.failed_libraries.is_empty() {
+        if summary.waiting > 0 {
+            eprintln!(
+                "some changes wait for approval (`--allow-purchase DOMAIN`, `--allow-destroy`); \
+                 everything else was applied"
+            );
+            return Ok(ExitCode::from(super::plan::EXIT_WAITING));
+        }
         Ok(ExitCode::from(EXIT_OK))
     } else {
         eprintln!(

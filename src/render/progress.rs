@@ -46,6 +46,7 @@ impl Progress {
             Outcome::Done(calls) => ('✓', format!("done ({})", calls.join(", "))),
             Outcome::Skipped(why) => ('·', format!("skipped: {why}")),
             Outcome::Failed(why) => ('✗', format!("FAILED: {why}")),
+            Outcome::Waiting(why) => ('…', format!("waiting: {why}")),
         };
         format!(
             "{mark} {} {}: {}: {how}",

@@ -153,7 +153,7 @@ async fn method_1_from_nothing_converges_and_a_second_apply_mutates_nothing() {
     assert!(
         first
             .stdout
-            .ends_with("Apply complete: 1 done, 0 skipped, 0 failed.\n")
+            .ends_with("Apply complete: 1 done, 0 skipped, 0 failed, 0 waiting for approval.\n")
     );
     assert_eq!(
         world.mutations(),
@@ -337,10 +337,10 @@ async fn deletions_need_allow_destroy_and_respect_the_blast_radius_and_unmanaged
 
     world.sandbox.clear_request_log();
     let no_flag = world.run(&cli, &["apply", "--auto-approve"]);
-    assert_eq!(no_flag.code, 1, "{}", no_flag.all());
+    assert_eq!(no_flag.code, 4, "deletions wait for approval: {}", no_flag.all());
     assert!(
         no_flag.stderr.contains(
-            "refusing to apply: the plan deletes 4 resource(s); review them and pass --allow-destroy"
+            "not in this apply: the plan deletes 4 resource(s); review them and pass --allow-destroy"
         ),
         "{}",
         no_flag.stderr
@@ -354,7 +354,7 @@ async fn deletions_need_allow_destroy_and_respect_the_blast_radius_and_unmanaged
     );
 
     let over = world.run(&cli, &["apply", "--auto-approve", "--allow-destroy"]);
-    assert_eq!(over.code, 1, "{}", over.all());
+    assert_eq!(over.code, 4, "{}", over.all());
     assert!(
         over.stderr
             .contains("the plan deletes 4 SES identities, more than --max-destroy 3"),
@@ -511,14 +511,24 @@ async fn a_purchase_needs_its_domain_named_and_happens_exactly_once() {
     );
 
     world.sandbox.clear_request_log();
+    // Not named: the purchase and the library's steps that depend on it wait; exit 4 says so.
     let unnamed = world.run(&cli, &["apply", "--auto-approve"]);
-    assert_eq!(unnamed.code, 1, "{}", unnamed.all());
+    assert_eq!(unnamed.code, 4, "{}", unnamed.all());
     assert!(
         unnamed.stderr.contains(&format!(
-            "refusing to apply: the plan buys 1 domain(s) not named by --allow-purchase (purchases are not refundable)\n  + {DOMAIN} for $15.00 a year × 1 (cap $20.00)"
+            "not in this apply: the plan buys 1 domain(s) not named by --allow-purchase (purchases are not refundable)\n  + {DOMAIN} for $15.00 a year × 1 (cap $20.00)"
         )),
         "{}",
         unnamed.stderr
+    );
+    assert!(
+        unnamed.stdout.contains(&format!(
+            "shelbyville: + domain-registration {DOMAIN}: waiting: waits for approval: buying {DOMAIN} needs `--allow-purchase {DOMAIN}` (not refundable)"
+        )) && unnamed.stdout.contains(&format!(
+            "shelbyville: + ses-identity {DOMAIN}: waiting: waits for the purchase of {DOMAIN}"
+        )),
+        "{}",
+        unnamed.stdout
     );
     assert_eq!(world.mutations(), Vec::<String>::new());
 

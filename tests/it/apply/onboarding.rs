@@ -142,3 +142,33 @@ async fn a_domain_over_its_cap_withholds_its_identity_and_records_and_nothing_el
     assert_eq!(world.mutations(), ["CreateEmailIdentity 200"]);
     assert_eq!(world.identities().await, [DOMAIN]);
 }
+
+#[tokio::test]
+async fn a_purchase_not_approved_waits_and_every_other_change_applies() {
+    let world = World::new();
+    let cli = cli()
+        .file("libraries/ogdenville.kdl", &managed("ogdenville-mail.org", ""))
+        .file("libraries/springfield.kdl", &super::library("springfield", ""));
+    world.sandbox.clear_request_log();
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(
+        applied.code, 4,
+        "applied, with a purchase waiting for approval: {}",
+        applied.all()
+    );
+    assert!(
+        applied
+            .stdout
+            .contains("Apply complete: 1 done, 0 skipped, 0 failed, 3 waiting for approval."),
+        "{}",
+        applied.stdout
+    );
+    assert_eq!(world.mutations(), ["CreateEmailIdentity 200"]);
+    assert_eq!(world.identities().await, [DOMAIN]);
+    // Approved later, it goes ahead on its own.
+    let bought = world.run(
+        &cli,
+        &["apply", "--auto-approve", "--allow-purchase", "ogdenville-mail.org"],
+    );
+    assert_eq!(bought.code, 0, "{}", bought.all());
+}

@@ -33,7 +33,7 @@ fn the_main_job_plans_applies_and_ends_converged_on_the_example_libraries() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("Apply complete: 8 done, 0 skipped, 0 failed."),
+        stdout.contains("Apply complete: 8 done, 0 skipped, 0 failed, 0 waiting for approval."),
         "{stdout}"
     );
     let last_plan = stdout.rsplit("==> 3/3").next().unwrap_or_default();
