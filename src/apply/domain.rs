@@ -26,12 +26,6 @@ pub(super) type KeepSecret<'a> = &'a (dyn Fn(&str, &str, &Secret) -> Result<Stri
 /// The operation type of a transfer to another AWS account.
 const TRANSFER_OUT: &str = "INTERNAL_TRANSFER_OUT_DOMAIN";
 
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// Why a sent request may have taken effect although no answer said so: it timed out, the
 /// connection failed before an answer, or AWS answered a server error (5xx), which does not say
 /// whether the request was carried out; `None` when the service answered with a refusal.
@@ -336,6 +330,8 @@ pub(super) struct Handover<'a> {
     pub op: Op,
     pub request: &'a TransferRequest,
     pub keep_secret: KeepSecret<'a>,
+    /// Seconds since the epoch, on the services' clock, for the intent and kept tags.
+    pub now: i64,
 }
 
 /// Hands a managed domain over as the library asked: to its AWS account (the password the
@@ -370,7 +366,7 @@ where
                     "the transfer lock of {domain} is still on; apply turns it off first"
                 )));
             }
-            auth_code(domain, handover.keep_secret, registrar).await
+            auth_code(domain, handover, registrar).await
         }
     }
 }
@@ -411,7 +407,7 @@ where
         ));
     }
     registrar
-        .tag_domain(domain, &intent(&format!("transfer-to-{account}")))
+        .tag_domain(domain, &intent(&format!("transfer-to-{account}"), handover.now))
         .await?;
     let (id, password) = match registrar.transfer_to_account(domain, account).await {
         Ok(answer) => answer,
@@ -469,13 +465,16 @@ where
 
 async fn auth_code<R>(
     domain: &str,
-    keep_secret: KeepSecret<'_>,
+    handover: &Handover<'_>,
     registrar: &R,
 ) -> Result<Outcome, ReadError>
 where
     R: RegistrarReader + RegistrarWriter + Sync,
 {
-    registrar.tag_domain(domain, &intent("auth-code")).await?;
+    let keep_secret = handover.keep_secret;
+    registrar
+        .tag_domain(domain, &intent("auth-code", handover.now))
+        .await?;
     let code = match registrar.retrieve_auth_code(domain).await {
         Ok(code) => code,
         Err(e) => {
@@ -501,7 +500,7 @@ where
     registrar
         .tag_domain(
             domain,
-            &kept(SECRET_KEPT_KEY, &format!("{AUTH_CODE_KEPT}{}", unix_now())),
+            &kept(SECRET_KEPT_KEY, &format!("{AUTH_CODE_KEPT}{}", handover.now)),
         )
         .await?;
     Ok(Outcome::Done(vec![
@@ -514,8 +513,8 @@ where
     ]))
 }
 
-fn intent(what: &str) -> Tags {
-    kept(HANDOVER_INTENT_KEY, &format!("{what}@{}", unix_now()))
+fn intent(what: &str, now: i64) -> Tags {
+    kept(HANDOVER_INTENT_KEY, &format!("{what}@{now}"))
 }
 
 fn kept(key: &str, value: &str) -> Tags {

@@ -122,6 +122,10 @@ fn label(change: &Change) -> String {
 
 /// What the person running apply allowed, and who hears of each step.
 pub struct ApplyOptions<'a> {
+    /// Seconds since the epoch on the services' clock (the sandbox's, under `--sandbox`): the
+    /// time a handover's intent and kept tags carry, which the planner reads against the time
+    /// of its live read.
+    pub now: &'a (dyn Fn() -> i64 + Sync),
     /// What the operator allowed: checked again at each purchase and deletion, whatever the
     /// caller checked before ([`guard::refusal`]).
     pub permissions: Permissions<'a>,
@@ -357,6 +361,7 @@ where
                             op: change.op,
                             request,
                             keep_secret: opts.keep_secret,
+                            now: (opts.now)(),
                         };
                         domain::hand_over(config, &change.name, &handover, &services.registrar)
                             .await
@@ -994,6 +999,7 @@ mod tests {
         let steps = Mutex::new(Vec::new());
         let record = |s: &Step| steps.lock().unwrap().push(s.clone());
         let opts = ApplyOptions {
+            now: &|| 1_767_225_600,
             permissions: Permissions {
                 purchases: &[],
                 destroy,
@@ -1295,6 +1301,7 @@ mod tests {
         let record = |s: &Step| steps.lock().unwrap().push(s.clone());
         let purchases = ["ogdenville-mail.org".to_string()];
         let opts = ApplyOptions {
+            now: &|| 1_767_225_600,
             permissions: Permissions {
                 purchases: &purchases,
                 destroy: false,

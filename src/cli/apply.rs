@@ -46,6 +46,7 @@ pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
         None => {
             let targets = world::targets(&config, &a.live)?;
             let live = world.read(&config, &a.live, targets)?;
+            let today = world::today_for(&a.live, &live, a.today.as_deref(), today);
             let mut plan = planner::plan(
                 &config,
                 &live,
@@ -328,7 +329,9 @@ fn execute(
                 Some(view) => view.finish(step),
                 None => show(step),
             };
+            let now = || world.now();
             let opts = ApplyOptions {
+                now: &now,
                 permissions: *permissions,
                 on_start: &start,
                 on_step: &finish,

@@ -24,6 +24,7 @@ pub(super) fn run(a: PlanArgs, color: bool) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::from(EXIT_FAILED));
     };
     let live = world::live_snapshot(&a.live, &config)?;
+    let today = world::today_for(&a.live, &live, a.today.as_deref(), today);
     if let Some(path) = &a.save_live {
         crate::live::snapshot::write(path, &live)?;
     }

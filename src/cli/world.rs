@@ -9,7 +9,7 @@ use super::args::{LiveArgs, RefreshMode};
 use super::{CliError, human};
 use crate::config::{self, AnalyzeOptions};
 use crate::live::aws::{self, AwsOptions, Endpoints, Rates};
-use crate::live::clock::SystemClock;
+use crate::live::clock::{FixedClock, SystemClock};
 use crate::live::dns::{DnsSource, HickoryDns};
 use crate::live::gather::{self, GatherOptions, Readers};
 use crate::live::registrar::AwsRegistrar;
@@ -205,6 +205,28 @@ impl World {
         Ok(live)
     }
 
+    /// Whether the clock is the sandbox's simulated one.
+    pub fn simulated(&self) -> bool {
+        #[cfg(feature = "sandbox")]
+        if self._sandbox.is_some() {
+            return true;
+        }
+        false
+    }
+
+    /// Seconds since the epoch on the clock the live services keep: the sandbox's simulated
+    /// clock under `--sandbox` (so `clock advance 72h` then `plan --sandbox` sees 72 hours
+    /// gone), the system's otherwise.
+    pub fn now(&self) -> i64 {
+        #[cfg(feature = "sandbox")]
+        if let Some(handle) = &self._sandbox {
+            return handle.now();
+        }
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    }
+
     /// Reads the live state of `config`'s libraries (or the targets).
     fn snapshot(
         &self,
@@ -238,11 +260,27 @@ impl World {
                 progress: &show,
                 baseline,
             };
-            let result = gather::gather(config, &readers, &gather_opts, &SystemClock).await;
+            let clock = FixedClock::at_unix(self.now());
+            let result = match self.simulated() {
+                true => gather::gather(config, &readers, &gather_opts, &clock).await,
+                false => gather::gather(config, &readers, &gather_opts, &SystemClock).await,
+            };
             progress.clear();
             result.map_err(CliError::from)
         })
     }
+}
+
+/// The day a snapshot was read, for a `--sandbox` run without `--today`: the sandbox's
+/// simulated day, which launch dates and the 72-hour window count from.
+pub(super) fn today_for(a: &LiveArgs, live: &LiveSnapshotV1, given: Option<&str>, today: Date) -> Date {
+    if given.is_some() || !a.sandbox {
+        return today;
+    }
+    live.taken_at
+        .get(..10)
+        .and_then(|d| Date::parse(d).ok())
+        .unwrap_or(today)
 }
 
 /// The live snapshot for a run: read from `--live FILE`, or gathered now.

@@ -172,3 +172,50 @@ async fn a_purchase_not_approved_waits_and_every_other_change_applies() {
     );
     assert_eq!(bought.code, 0, "{}", bought.all());
 }
+
+#[test]
+fn plan_on_the_sandbox_counts_from_the_sandboxs_clock() {
+    use mailform::sandbox::{Sandbox, SandboxConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("sandbox");
+    let start = |advance: u64| {
+        let handle = Sandbox::start(SandboxConfig {
+            state_dir: Some(state.clone()),
+            start_time: Some(crate::support::sandbox::START),
+            ..SandboxConfig::default()
+        })
+        .unwrap();
+        handle.create_zone(DOMAIN);
+        handle.advance_clock(std::time::Duration::from_secs(advance));
+        // Dropped: its state, clock included, stays in the directory.
+    };
+    start(0);
+    let library = super::library("springfield", "").replace(
+        "    it-contact",
+        "    launch \"2026-01-30\"\n    it-contact",
+    );
+    let cli = cli().file("libraries/springfield.kdl", &library);
+    let sandbox_dir = state.to_string_lossy().into_owned();
+    let run = |args: &[&str]| {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend(["--sandbox", "--sandbox-dir", &sandbox_dir].map(String::from));
+        crate::support::cli::Cli::reuse(&cli, all).run()
+    };
+    // The sandbox's day is 2026-01-01: 29 days to the launch, not a launch long past.
+    let applied = run(&["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    assert!(
+        applied.stdout.contains("launch 2026-01-30 in 29 days"),
+        "{}",
+        applied.stdout
+    );
+    // `clock advance 73h`: SES gave up, and the plan counts from 2026-01-04.
+    start(73 * 3600);
+    let plan = run(&["plan"]);
+    assert!(
+        plan.stdout.contains("ses::verification-failed")
+            && plan.stdout.contains("launch 2026-01-30 in 26 days"),
+        "{}",
+        plan.stdout
+    );
+}
