@@ -407,7 +407,10 @@ where
         ));
     }
     registrar
-        .tag_domain(domain, &intent(&format!("transfer-to-{account}"), handover.now))
+        .tag_domain(
+            domain,
+            &intent(&format!("transfer-to-{account}"), handover.now),
+        )
         .await?;
     let (id, password) = match registrar.transfer_to_account(domain, account).await {
         Ok(answer) => answer,
@@ -500,7 +503,10 @@ where
     registrar
         .tag_domain(
             domain,
-            &kept(SECRET_KEPT_KEY, &format!("{AUTH_CODE_KEPT}{}", handover.now)),
+            &kept(
+                SECRET_KEPT_KEY,
+                &format!("{AUTH_CODE_KEPT}{}", handover.now),
+            ),
         )
         .await?;
     Ok(Outcome::Done(vec![

@@ -26,7 +26,12 @@ pub fn refusal(plan: &Plan, p: &Permissions) -> Option<String> {
 }
 
 /// What approval `change` of `library` waits for in this apply, if it may not go ahead.
-pub fn awaiting(plan: &Plan, library: &LibraryPlan, change: &Change, p: &Permissions) -> Option<String> {
+pub fn awaiting(
+    plan: &Plan,
+    library: &LibraryPlan,
+    change: &Change,
+    p: &Permissions,
+) -> Option<String> {
     if change.op == Op::Delete {
         if !p.destroy {
             return Some(format!(
@@ -41,7 +46,9 @@ pub fn awaiting(plan: &Plan, library: &LibraryPlan, change: &Change, p: &Permiss
             .flat_map(|l| &l.deletions)
             .filter(|d| d.kind == ResourceKind::SesIdentity)
             .count();
-        if change.kind == ResourceKind::SesIdentity && identities > p.max_destroy && !p.force_destroy
+        if change.kind == ResourceKind::SesIdentity
+            && identities > p.max_destroy
+            && !p.force_destroy
         {
             return Some(format!(
                 "waits for approval: the plan deletes {identities} SES identities, more than \
@@ -55,14 +62,16 @@ pub fn awaiting(plan: &Plan, library: &LibraryPlan, change: &Change, p: &Permiss
         .changes
         .iter()
         .find(|c| c.kind == ResourceKind::DomainRegistration && !p.purchases.contains(&c.name))?;
-    Some(if unnamed.kind == change.kind && unnamed.name == change.name {
-        format!(
-            "waits for approval: buying {} needs `--allow-purchase {}` (not refundable)",
-            unnamed.name, unnamed.name
-        )
-    } else {
-        format!("waits for the purchase of {}", unnamed.name)
-    })
+    Some(
+        if unnamed.kind == change.kind && unnamed.name == change.name {
+            format!(
+                "waits for approval: buying {} needs `--allow-purchase {}` (not refundable)",
+                unnamed.name, unnamed.name
+            )
+        } else {
+            format!("waits for the purchase of {}", unnamed.name)
+        },
+    )
 }
 
 /// Why the plan's deletions may not go ahead, if they may not.

@@ -76,7 +76,10 @@ pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
     };
     // What lacks its approval waits; everything else goes ahead.
     if let Some(waiting) = guard::refusal(&plan, &permissions) {
-        eprintln!("{}", waiting.replacen("refusing to apply", "not in this apply", 1));
+        eprintln!(
+            "{}",
+            waiting.replacen("refusing to apply", "not in this apply", 1)
+        );
     }
     // A saved plan was reviewed when it was made, as with Terraform; a fresh one is confirmed.
     if a.planfile.is_none() && !a.auto_approve && !confirmed()? {

@@ -273,7 +273,12 @@ impl World {
 
 /// The day a snapshot was read, for a `--sandbox` run without `--today`: the sandbox's
 /// simulated day, which launch dates and the 72-hour window count from.
-pub(super) fn today_for(a: &LiveArgs, live: &LiveSnapshotV1, given: Option<&str>, today: Date) -> Date {
+pub(super) fn today_for(
+    a: &LiveArgs,
+    live: &LiveSnapshotV1,
+    given: Option<&str>,
+    today: Date,
+) -> Date {
     if given.is_some() || !a.sandbox {
         return today;
     }

@@ -161,6 +161,7 @@ fn plan_library(
     match &library.method {
         DeliveryMethod::SesDomain(m) => {
             let identity = identities.get(m.from.domain().as_str()).copied();
+            let before = out.changes.len();
             blocked |= plan_identity(
                 config,
                 library,
@@ -176,6 +177,32 @@ fn plan_library(
             let in_place = dkim
                 .is_some_and(|c| !c.is_empty() && c.iter().all(|c| c.verdict == "dns::present"));
             restart_verification(m.from.domain().as_str(), identity, in_place, &mut out);
+            // Known at plan time, not at apply time: SES refuses an identity (or an update)
+            // naming a configuration set the account does not have.
+            if let Some(set) = m
+                .configuration_set
+                .as_ref()
+                .filter(|s| !live.ses.configuration_sets.contains(s))
+            {
+                let message = format!(
+                    "the configuration set `{set}` does not exist in this SES account ({})",
+                    live.region
+                );
+                out.actions.push(LibraryAction {
+                    code: "ses::configuration-set-missing".into(),
+                    level: Level::Error,
+                    message: message.clone(),
+                    remedy: "create it in SES first (the platform's setup), or correct `configuration-set` in the library file".into(),
+                    records: vec![],
+                    breaking: false,
+                });
+                let withheld: Vec<Change> = out.changes.drain(before..).collect();
+                out.blocked.extend(withheld.into_iter().map(|mut c| {
+                    c.reason = Some(format!("blocked: {message}"));
+                    c
+                }));
+                blocked = true;
+            }
             let mail_from = observed
                 .and_then(|o| o.dns.as_ref())
                 .map(|d| d.mail_from.as_slice());
@@ -1058,17 +1085,37 @@ fn plan_transfer(
                 ),
             });
         }
-        None => out.changes.push(Change {
-            op: Op::Create,
-            kind: ResourceKind::DomainTransfer,
-            name: domain.into(),
-            attributes: vec![to_account],
-            cost: None,
-            reason: Some(
-                "the library asked to take the domain over; its account must accept within 3 days"
-                    .into(),
-            ),
-        }),
+        None => {
+            // A transfer whose password was kept, no longer under way, and the domain still
+            // here: the receiving account did not accept it within 3 days (or rejected it).
+            if let Some(op) = registered
+                .tags
+                .get(ownership::SECRET_KEPT_KEY)
+                .filter(|v| !v.starts_with(ownership::AUTH_CODE_KEPT))
+            {
+                out.actions.push(LibraryAction {
+                    code: "registrar::transfer-lapsed".into(),
+                    level: Level::Warning,
+                    message: format!(
+                        "the transfer of {domain} to account {account} (operation {op}) was not accepted within 3 days and lapsed: the domain is still in this account, and that transfer's password no longer works"
+                    ),
+                    remedy: "apply starts a new transfer with a new password; make sure the library's account accepts it (AcceptDomainTransferFromAnotherAwsAccount) within 3 days".into(),
+                    records: vec![],
+                    breaking: false,
+                });
+            }
+            out.changes.push(Change {
+                op: Op::Create,
+                kind: ResourceKind::DomainTransfer,
+                name: domain.into(),
+                attributes: vec![to_account],
+                cost: None,
+                reason: Some(
+                    "the library asked to take the domain over; its account must accept within 3 days"
+                        .into(),
+                ),
+            });
+        }
     }
 }
 

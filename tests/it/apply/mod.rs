@@ -337,7 +337,12 @@ async fn deletions_need_allow_destroy_and_respect_the_blast_radius_and_unmanaged
 
     world.sandbox.clear_request_log();
     let no_flag = world.run(&cli, &["apply", "--auto-approve"]);
-    assert_eq!(no_flag.code, 4, "deletions wait for approval: {}", no_flag.all());
+    assert_eq!(
+        no_flag.code,
+        4,
+        "deletions wait for approval: {}",
+        no_flag.all()
+    );
     assert!(
         no_flag.stderr.contains(
             "not in this apply: the plan deletes 4 resource(s); review them and pass --allow-destroy"

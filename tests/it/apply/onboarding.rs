@@ -147,12 +147,19 @@ async fn a_domain_over_its_cap_withholds_its_identity_and_records_and_nothing_el
 async fn a_purchase_not_approved_waits_and_every_other_change_applies() {
     let world = World::new();
     let cli = cli()
-        .file("libraries/ogdenville.kdl", &managed("ogdenville-mail.org", ""))
-        .file("libraries/springfield.kdl", &super::library("springfield", ""));
+        .file(
+            "libraries/ogdenville.kdl",
+            &managed("ogdenville-mail.org", ""),
+        )
+        .file(
+            "libraries/springfield.kdl",
+            &super::library("springfield", ""),
+        );
     world.sandbox.clear_request_log();
     let applied = world.run(&cli, &["apply", "--auto-approve"]);
     assert_eq!(
-        applied.code, 4,
+        applied.code,
+        4,
         "applied, with a purchase waiting for approval: {}",
         applied.all()
     );
@@ -168,7 +175,12 @@ async fn a_purchase_not_approved_waits_and_every_other_change_applies() {
     // Approved later, it goes ahead on its own.
     let bought = world.run(
         &cli,
-        &["apply", "--auto-approve", "--allow-purchase", "ogdenville-mail.org"],
+        &[
+            "apply",
+            "--auto-approve",
+            "--allow-purchase",
+            "ogdenville-mail.org",
+        ],
     );
     assert_eq!(bought.code, 0, "{}", bought.all());
 }
@@ -217,5 +229,64 @@ fn plan_on_the_sandbox_counts_from_the_sandboxs_clock() {
             && plan.stdout.contains("launch 2026-01-30 in 26 days"),
         "{}",
         plan.stdout
+    );
+}
+
+#[tokio::test]
+async fn a_configuration_set_the_account_lacks_is_a_plan_error_not_an_apply_failure() {
+    let world = World::new();
+    let cli = cli().file(
+        "libraries/springfield.kdl",
+        &super::library("springfield", "        configuration-set \"no-such-set\"\n"),
+    );
+    let plan = world.run(&cli, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 3, "{}", plan.all());
+    assert!(
+        plan.stdout.contains("ses::configuration-set-missing")
+            && plan.stdout.contains("configuration set `no-such-set` does not exist")
+            && plan.stdout.contains("blocked, not applied:"),
+        "{}",
+        plan.stdout
+    );
+    world.sandbox.clear_request_log();
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    assert_eq!(world.mutations(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_transfer_the_receiving_account_never_accepted_is_shown_as_lapsed_and_restarted() {
+    let world = World::new();
+    super::registered(&world, "ogdenville-mail.org").await;
+    let cli = cli().file(
+        "libraries/ogdenville.kdl",
+        &managed(
+            "ogdenville-mail.org",
+            "        transfer-to-aws-account \"111122223333\"\n",
+        ),
+    );
+    let started = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(started.code, 0, "{}", started.all());
+    // Nobody accepts in the sandbox: after 3 days the transfer lapses.
+    world
+        .sandbox
+        .advance_clock(std::time::Duration::from_secs(73 * 3600));
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        plan.stdout.contains("registrar::transfer-lapsed")
+            && plan.stdout.contains("was not accepted within 3 days and lapsed")
+            && plan
+                .stdout
+                .contains("+ domain-transfer ogdenville-mail.org"),
+        "{}",
+        plan.stdout
+    );
+    let again = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    let settled = world.run(&cli, &["plan"]);
+    assert!(
+        !settled.stdout.contains("transfer-lapsed"),
+        "{}",
+        settled.stdout
     );
 }
