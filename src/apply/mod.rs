@@ -907,6 +907,7 @@ mod tests {
                 summary: String::new(),
             },
             yearly_cost: None,
+            information: vec![],
         }
     }
 

@@ -96,6 +96,7 @@ pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan 
                             false,
                         ),
                         yearly_cost: None,
+                        information: vec![],
                     }),
                 }
             }
@@ -153,6 +154,7 @@ fn plan_library(
         in_progress: vec![],
         readiness: readiness(None, opts.today, 0, false),
         yearly_cost: None,
+        information: vec![],
     };
     let observed = live.libraries.iter().find(|l| l.id == library.id.as_str());
     let mut blocked = false;
@@ -175,6 +177,10 @@ fn plan_library(
                 .and_then(|o| o.dns.as_ref())
                 .map(|d| d.mail_from.as_slice());
             blocked |= mail_from_actions(m.from.domain().as_str(), mail_from, &mut out);
+            if let Some(dns) = observed.and_then(|o| o.dns.as_ref()) {
+                let mf = m.mail_from.as_ref().map(|d| d.as_str());
+                out.information = super::actions::domain_information(dns, mf);
+            }
         }
         DeliveryMethod::ManagedDomain(m) => {
             out.yearly_cost = yearly_cost(live, m);
@@ -186,6 +192,9 @@ fn plan_library(
                 blocked |=
                     plan_identity(config, library, m.domain.as_str(), None, identity, &mut out);
                 plan_zone_records(live, m, identity, &mut out);
+            }
+            if let Some(dns) = observed.and_then(|o| o.dns.as_ref()) {
+                out.information = super::actions::domain_information(dns, None);
             }
         }
         DeliveryMethod::SmtpAccount(_) => {

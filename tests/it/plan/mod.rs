@@ -104,6 +104,7 @@ pub fn sample() -> Plan {
                 .into(),
         },
         yearly_cost: None,
+        information: vec![],
     };
     let shelbyville = LibraryPlan {
         library: "shelbyville".into(),
@@ -131,6 +132,7 @@ pub fn sample() -> Plan {
         in_progress: vec![],
         readiness: ready(),
         yearly_cost: None,
+        information: vec![],
     };
     let ogdenville = LibraryPlan {
         library: "ogdenville".into(),
@@ -211,6 +213,7 @@ pub fn sample() -> Plan {
             cap_cents: 1500,
             years: 1,
         }),
+        information: vec![],
     };
     let capital = LibraryPlan {
         library: "capital-city".into(),
@@ -244,6 +247,7 @@ pub fn sample() -> Plan {
             summary: "not ready, launch 2027-02-15 in 81 days".into(),
         },
         yearly_cost: None,
+        information: vec![],
     };
     Plan {
         version: PLAN_VERSION,
