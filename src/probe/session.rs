@@ -196,7 +196,7 @@ fn until(deadline: Instant, step: Duration) -> Instant {
 /// A duration as people read it in a diagnosis: `20 s`, `0.7 s`.
 pub(super) fn seconds(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         format!("{:.1} s", d.as_secs_f64())

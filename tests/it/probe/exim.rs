@@ -206,7 +206,7 @@ async fn wrong_host_lists_the_certificates_names() {
 async fn a_missing_intermediate_certificate_is_named_with_its_issuer() {
     let r = failing(
         EximSpec {
-            leaf: Leaf::LeafOnly,
+            leaf: Leaf::WithoutIntermediate,
             ..EximSpec::default()
         },
         "testpass",

@@ -27,7 +27,7 @@ pub enum Leaf {
     NotYetValid,
     /// Signed by an intermediate CA (itself signed by the test CA), for localhost; the file
     /// holds only the leaf, so the server does not send the intermediate.
-    LeafOnly,
+    WithoutIntermediate,
     /// The same kind of leaf, with the intermediate after it in the file: the full chain.
     FullChain,
 }
@@ -41,7 +41,7 @@ impl Leaf {
             Leaf::WrongHost => "wrong",
             Leaf::ExpiresSoon => "soon",
             Leaf::NotYetValid => "future",
-            Leaf::LeafOnly => "leafonly",
+            Leaf::WithoutIntermediate => "leafonly",
             Leaf::FullChain => "fullchain",
         }
     }
@@ -111,7 +111,7 @@ impl TestPki {
             Leaf::WrongHost,
             Leaf::ExpiresSoon,
             Leaf::NotYetValid,
-            Leaf::LeafOnly,
+            Leaf::WithoutIntermediate,
             Leaf::FullChain,
         ] {
             let key = KeyPair::generate().expect("leaf key");
@@ -140,7 +140,7 @@ impl TestPki {
                 }
                 Leaf::WrongHost => leaf_params(&["wrong.example.net"], "wrong.example.net")
                     .signed_by(&key, &issuer),
-                Leaf::LeafOnly | Leaf::FullChain => {
+                Leaf::WithoutIntermediate | Leaf::FullChain => {
                     leaf_params(&["localhost", "127.0.0.1"], "localhost")
                         .signed_by(&key, &mid_issuer)
                 }
