@@ -50,9 +50,28 @@ impl DkimExpectation {
         names
     }
 
+    /// Names no one creates: when they answer, a wildcard record answers for every name.
+    fn wildcard_probes(&self) -> [(String, String); 2] {
+        [
+            (
+                format!("{WILDCARD_PROBE}.{}", self.domain),
+                format!("*.{}", self.domain),
+            ),
+            (
+                format!("{WILDCARD_PROBE}._domainkey.{}", self.domain),
+                format!("*._domainkey.{}", self.domain),
+            ),
+        ]
+    }
+
     /// Every question the judgement needs.
     pub fn queries(&self) -> Vec<Query> {
         let mut queries = Vec::new();
+        for (probe, _) in self.wildcard_probes() {
+            for rtype in [Rtype::Cname, Rtype::Txt, Rtype::A, Rtype::Aaaa] {
+                queries.push(Query::new(&probe, rtype));
+            }
+        }
         for token in &self.tokens {
             let name = self.record_name(token);
             for rtype in [Rtype::Cname, Rtype::Txt, Rtype::A, Rtype::Aaaa] {
@@ -65,6 +84,9 @@ impl DkimExpectation {
         queries
     }
 }
+
+/// The label of a name no one creates, asked to see whether a wildcard answers.
+const WILDCARD_PROBE: &str = "mailform-wildcard-check";
 
 /// The parent of a domain, when it still has two labels.
 fn parent(domain: &DomainName) -> Option<String> {
@@ -90,6 +112,15 @@ pub enum Mistake {
     Flattened { addresses: Vec<String> },
     /// The target is in the signing zone but not the expected token: a typo.
     TargetTypo { found: String },
+    /// The target is another identity's DKIM key in the signing zone: the record was copied
+    /// from another domain or is left from an old setup.
+    OtherIdentityKey { found: String },
+    /// Nothing was created at the name; a wildcard record (`at`) answers for it instead.
+    Wildcard {
+        at: String,
+        rtype: Rtype,
+        data: String,
+    },
     /// The target is outside the signing zone.
     TargetOutsideSigningZone { found: String },
     /// The target had the library's domain appended (a relative name in a zone file).
@@ -110,6 +141,8 @@ impl Mistake {
             Mistake::TxtInsteadOfCname { .. } => "dns::txt-instead-of-cname",
             Mistake::Flattened { .. } => "dns::flattened",
             Mistake::TargetTypo { .. } => "dns::target-typo",
+            Mistake::OtherIdentityKey { .. } => "dns::other-identity-key",
+            Mistake::Wildcard { .. } => "dns::wildcard",
             Mistake::TargetOutsideSigningZone { .. } => "dns::target-outside-signing-zone",
             Mistake::TargetWithDomainAppended { .. } => "dns::target-domain-appended",
             Mistake::OnParentDomain { .. } => "dns::on-parent-domain",
@@ -134,6 +167,13 @@ impl Mistake {
             Mistake::TargetTypo { found } => {
                 format!("the CNAME points to `{found}`, which has a typo in the token")
             }
+            Mistake::OtherIdentityKey { found } => format!(
+                "the CNAME points to `{found}`, the DKIM key of another SES identity: the record was copied from another domain or is left from an old setup"
+            ),
+            Mistake::Wildcard { at, rtype, data } => format!(
+                "no record was created at this name; the wildcard record `{at}` answers for it ({} `{data}`)",
+                rtype.as_str()
+            ),
             Mistake::TargetOutsideSigningZone { found } => {
                 format!("the CNAME points to `{found}`, outside Amazon's DKIM signing zone")
             }
@@ -169,6 +209,12 @@ impl Mistake {
             }
             Mistake::TargetTypo { .. } | Mistake::TargetOutsideSigningZone { .. } => {
                 "copy the target exactly as given, ending in the signing zone"
+            }
+            Mistake::OtherIdentityKey { .. } => {
+                "replace the target with the one given for this domain; each domain has its own three DKIM keys"
+            }
+            Mistake::Wildcard { .. } => {
+                "create the CNAME at its exact name; an explicit record takes precedence over the wildcard, which can stay"
             }
             Mistake::TargetWithDomainAppended { .. } => {
                 "write the target as a full name (in a zone file, end it with a dot)"
@@ -295,7 +341,11 @@ fn judge_one(
         if cnames.iter().any(|c| c == expected) {
             return Verdict::Present;
         }
+        if let Some(mistake) = wildcard(expect, obs, Rtype::Cname, found) {
+            return Verdict::Wrong { mistake };
+        }
         let zone = expect.signing_zone.trim_end_matches('.');
+        let label = found.split('.').next().unwrap_or_default();
         let mistake = if *found == format!("{expected}.{}", expect.domain) {
             Mistake::TargetWithDomainAppended {
                 found: found.clone(),
@@ -303,8 +353,15 @@ fn judge_one(
         } else if found.ends_with(&format!(".{zone}"))
             && found.matches('.').count() == zone.matches('.').count() + 1
         {
-            Mistake::TargetTypo {
-                found: found.clone(),
+            // A few characters off is a typo; a wholly different token is someone else's key.
+            if edit_distance(label, token) <= TYPO_DISTANCE {
+                Mistake::TargetTypo {
+                    found: found.clone(),
+                }
+            } else {
+                Mistake::OtherIdentityKey {
+                    found: found.clone(),
+                }
             }
         } else {
             Mistake::TargetOutsideSigningZone {
@@ -314,12 +371,17 @@ fn judge_one(
         return Verdict::Wrong { mistake };
     }
     if let Some(value) = data_at(obs, name, Rtype::Txt).into_iter().next() {
-        return Verdict::Wrong {
-            mistake: Mistake::TxtInsteadOfCname { value },
-        };
+        let mistake = wildcard(expect, obs, Rtype::Txt, &value)
+            .unwrap_or(Mistake::TxtInsteadOfCname { value });
+        return Verdict::Wrong { mistake };
     }
     let mut addresses = data_at(obs, name, Rtype::A);
     addresses.extend(data_at(obs, name, Rtype::Aaaa));
+    if let Some(mistake) = addresses.first().and_then(|a| {
+        wildcard(expect, obs, Rtype::A, a).or_else(|| wildcard(expect, obs, Rtype::Aaaa, a))
+    }) {
+        return Verdict::Wrong { mistake };
+    }
     if !addresses.is_empty() {
         return Verdict::Wrong {
             mistake: Mistake::Flattened { addresses },
@@ -335,6 +397,50 @@ fn judge_one(
             Placement::Subdomain => Mistake::OnSubdomain { at },
         });
     Verdict::Missing { hint }
+}
+
+/// Up to this many characters changed, added or dropped, a wrong token is a typo.
+const TYPO_DISTANCE: usize = 3;
+
+/// Levenshtein distance, for telling a typo from another key.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
+}
+
+/// The wildcard that answers a name no one creates with the same record as was found at a
+/// DKIM name, if any: `*.<domain>` before `*._domainkey.<domain>`.
+fn wildcard(
+    expect: &DkimExpectation,
+    obs: &Observations,
+    rtype: Rtype,
+    data: &str,
+) -> Option<Mistake> {
+    expect
+        .wildcard_probes()
+        .into_iter()
+        .find_map(|(probe, at)| {
+            data_at(obs, &probe, rtype)
+                .iter()
+                .any(|d| d == data)
+                .then(|| Mistake::Wildcard {
+                    at,
+                    rtype,
+                    data: data.to_string(),
+                })
+        })
 }
 
 /// What a custom MAIL FROM domain needs: one MX to SES's feedback endpoint and an SPF record
@@ -541,22 +647,125 @@ pub fn parse_spf(record: &str) -> Result<Vec<SpfTerm>, String> {
     Ok(terms)
 }
 
-/// The SPF record of a domain and the lookups evaluating it would cost.
+/// The SPF record of a domain, named as RFC 7208 names its errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SpfFinding {
     Absent,
+    /// More than one SPF record: a permanent error (RFC 7208 §4.5).
     Several {
         count: usize,
     },
+    /// A syntax error: a permanent error (RFC 7208 §4.6).
     Invalid {
         reason: String,
     },
-    /// `lookups` counts the whole tree of includes; over 10 is a permanent error (RFC 7208).
+    /// More than 10 DNS-querying terms through the whole tree of includes: a permanent error
+    /// (RFC 7208 §4.6.4). `chain` is the costliest path of includes, each with the lookups
+    /// it costs (its own included).
+    TooManyLookups {
+        record: String,
+        lookups: usize,
+        chain: Vec<(String, usize)>,
+    },
+    /// `+all` (or a bare `all`): every host on the internet passes (RFC 7208 §5.1).
+    AllowsAll {
+        record: String,
+        lookups: usize,
+    },
+    /// `lookups` counts the whole tree of includes.
     Valid {
         record: String,
         lookups: usize,
         unresolved: Vec<String>,
     },
+}
+
+impl SpfFinding {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SpfFinding::Absent => "spf::absent",
+            SpfFinding::Several { .. } => "spf::several-records",
+            SpfFinding::Invalid { .. } => "spf::syntax-error",
+            SpfFinding::TooManyLookups { .. } => "spf::too-many-lookups",
+            SpfFinding::AllowsAll { .. } => "spf::allows-all",
+            SpfFinding::Valid { .. } => "spf::valid",
+        }
+    }
+
+    /// The snapshot's coarse kind: `absent`, `several`, `invalid` or `valid`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SpfFinding::Absent => "absent",
+            SpfFinding::Several { .. } => "several",
+            SpfFinding::Invalid { .. } | SpfFinding::TooManyLookups { .. } => "invalid",
+            SpfFinding::AllowsAll { .. } | SpfFinding::Valid { .. } => "valid",
+        }
+    }
+
+    /// What was found, in plain words.
+    pub fn message(&self) -> String {
+        match self {
+            SpfFinding::Absent => "the domain has no SPF record".into(),
+            SpfFinding::Several { count } => format!(
+                "permanent error (RFC 7208 §4.5): the domain has {count} SPF records (v=spf1), so receivers use none of them"
+            ),
+            SpfFinding::Invalid { reason } => format!(
+                "permanent error (RFC 7208 §4.6): the SPF record has a syntax error: {reason}"
+            ),
+            SpfFinding::TooManyLookups { lookups, chain, .. } => {
+                let path = chain
+                    .iter()
+                    .map(|(d, n)| {
+                        format!("include:{d} ({n} lookup{})", if *n == 1 { "" } else { "s" })
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" → ");
+                let costliest = if path.is_empty() {
+                    String::new()
+                } else {
+                    format!("; the costliest chain of includes is {path}")
+                };
+                format!(
+                    "permanent error (RFC 7208 §4.6.4): checking the SPF record takes {lookups} DNS lookups, more than the {SPF_LOOKUP_LIMIT} allowed, so receivers treat it as broken{costliest}"
+                )
+            }
+            SpfFinding::AllowsAll { record, .. } => format!(
+                "`{record}` ends in `+all` (RFC 7208 §5.1): every host on the internet passes SPF for the domain, so SPF protects nothing"
+            ),
+            SpfFinding::Valid {
+                record,
+                lookups,
+                unresolved,
+            } => {
+                let mut text = format!(
+                    "`{record}` is valid; it takes {lookups} of the {SPF_LOOKUP_LIMIT} DNS lookups allowed"
+                );
+                if !unresolved.is_empty() {
+                    text.push_str(&format!(
+                        " (not counted: {} did not answer with one SPF record)",
+                        unresolved.join(", ")
+                    ));
+                }
+                text
+            }
+        }
+    }
+
+    /// What the domain's administrators could do; `None` when nothing is wrong.
+    pub fn remedy(&self) -> Option<&'static str> {
+        match self {
+            SpfFinding::Absent | SpfFinding::Valid { .. } => None,
+            SpfFinding::Several { .. } => Some("merge the SPF records into one"),
+            SpfFinding::Invalid { .. } => Some(
+                "correct the record; each term must be a mechanism (all, include, a, mx, ptr, ip4, ip6, exists) or a modifier (redirect=, exp=)",
+            ),
+            SpfFinding::TooManyLookups { .. } => Some(
+                "remove includes of services that no longer send for the domain, or replace includes with their ip4:/ip6: ranges, until 10 lookups or fewer remain",
+            ),
+            SpfFinding::AllowsAll { .. } => Some("end the record with `~all` or `-all`"),
+        }
+    }
 }
 
 /// SPF's limit on DNS-querying terms.
@@ -614,39 +823,85 @@ pub fn judge_spf(domain: &str, obs: &Observations) -> SpfFinding {
         Ok(t) => t,
         Err(reason) => return SpfFinding::Invalid { reason },
     };
-    let mut lookups = 0;
-    let mut unresolved = Vec::new();
-    let mut stack: Vec<SpfTerm> = terms;
-    let mut expanded = 0usize;
-    while let Some(term) = stack.pop() {
-        if term.costs_lookup() {
-            lookups += 1;
-        }
-        if lookups > SPF_LOOKUP_LIMIT * 2 || expanded > 64 {
-            break;
-        }
-        if let Some(next) = term.followed_domain() {
-            let next = next.trim_end_matches('.').to_ascii_lowercase();
-            let found: Vec<String> = data_at(obs, &next, Rtype::Txt)
-                .into_iter()
-                .filter(|t| is_spf(t))
-                .collect();
-            match (obs.get(&Query::new(&next, Rtype::Txt)), found.as_slice()) {
-                (Some(_), [one]) => {
-                    if let Ok(inner) = parse_spf(one) {
-                        expanded += 1;
-                        stack.extend(inner);
-                    }
-                }
-                _ => unresolved.push(next),
-            }
-        }
+    let mut stack = vec![domain.trim_end_matches('.').to_ascii_lowercase()];
+    let mut budget = 64usize;
+    let tally = tally(&terms, obs, &mut stack, &mut budget);
+    if tally.lookups > SPF_LOOKUP_LIMIT {
+        return SpfFinding::TooManyLookups {
+            record,
+            lookups: tally.lookups,
+            chain: tally.heaviest,
+        };
+    }
+    let all = terms.iter().rev().find(|t| t.name == "all");
+    if all.is_some_and(|t| t.qualifier == '+') {
+        return SpfFinding::AllowsAll {
+            record,
+            lookups: tally.lookups,
+        };
     }
     SpfFinding::Valid {
         record,
-        lookups,
-        unresolved,
+        lookups: tally.lookups,
+        unresolved: tally.unresolved,
     }
+}
+
+/// The lookups a record's terms cost, through every include already observed.
+#[derive(Default)]
+struct Tally {
+    lookups: usize,
+    unresolved: Vec<String>,
+    /// The costliest path of includes below these terms.
+    heaviest: Vec<(String, usize)>,
+}
+
+fn tally(
+    terms: &[SpfTerm],
+    obs: &Observations,
+    stack: &mut Vec<String>,
+    budget: &mut usize,
+) -> Tally {
+    let mut t = Tally::default();
+    let mut heaviest_cost = 0;
+    for term in terms {
+        if term.costs_lookup() {
+            t.lookups += 1;
+        }
+        let Some(next) = term.followed_domain() else {
+            continue;
+        };
+        let next = next.trim_end_matches('.').to_ascii_lowercase();
+        if stack.contains(&next) || *budget == 0 {
+            // An include loop never ends: evaluation runs past the limit.
+            t.lookups += SPF_LOOKUP_LIMIT;
+            continue;
+        }
+        let found: Vec<String> = data_at(obs, &next, Rtype::Txt)
+            .into_iter()
+            .filter(|x| is_spf(x))
+            .collect();
+        let inner = match (obs.get(&Query::new(&next, Rtype::Txt)), found.as_slice()) {
+            (Some(_), [one]) => parse_spf(one).ok(),
+            _ => None,
+        };
+        let Some(inner) = inner else {
+            t.unresolved.push(next);
+            continue;
+        };
+        *budget -= 1;
+        stack.push(next.clone());
+        let sub = tally(&inner, obs, stack, budget);
+        stack.pop();
+        t.lookups += sub.lookups;
+        t.unresolved.extend(sub.unresolved);
+        let cost = sub.lookups + 1;
+        if cost > heaviest_cost {
+            heaviest_cost = cost;
+            t.heaviest = std::iter::once((next, cost)).chain(sub.heaviest).collect();
+        }
+    }
+    t
 }
 
 /// The DMARC record that governs a domain.
@@ -663,10 +918,99 @@ pub enum DmarcFinding {
     Valid {
         at: String,
         policy: String,
+        /// `sp=`: the policy for sub-domains, when the record sets one.
+        subdomain_policy: Option<String>,
         /// `r` (relaxed, the default) or `s` (strict).
         adkim: char,
         aspf: char,
     },
+}
+
+impl DmarcFinding {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DmarcFinding::Absent => "dmarc::absent",
+            DmarcFinding::Several { .. } => "dmarc::several-records",
+            DmarcFinding::Invalid { .. } => "dmarc::invalid",
+            DmarcFinding::Valid { .. } => "dmarc::policy",
+        }
+    }
+
+    /// The snapshot's coarse kind: `absent`, `several`, `invalid` or `valid`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DmarcFinding::Absent => "absent",
+            DmarcFinding::Several { .. } => "several",
+            DmarcFinding::Invalid { .. } => "invalid",
+            DmarcFinding::Valid { .. } => "valid",
+        }
+    }
+
+    /// The policy and alignment in plain words for mail from `domain`, sent with SES's
+    /// Easy DKIM (signing as `domain`) and, when given, a custom MAIL FROM sub-domain.
+    pub fn message(&self, domain: &DomainName, mail_from: Option<&DomainName>) -> String {
+        match self {
+            DmarcFinding::Absent => format!(
+                "no DMARC record governs {domain}: receivers apply no DMARC policy to its mail"
+            ),
+            DmarcFinding::Several { at } => format!(
+                "{at} has more than one DMARC record (RFC 7489 §6.6.3), so receivers apply none"
+            ),
+            DmarcFinding::Invalid { at, reason } => {
+                format!("the DMARC record at {at} is not valid: {reason}; receivers ignore it")
+            }
+            DmarcFinding::Valid {
+                at,
+                policy,
+                subdomain_policy,
+                adkim,
+                aspf,
+            } => {
+                let own = *at == format!("_dmarc.{domain}");
+                let (applied, whose) = match (own, subdomain_policy) {
+                    (true, _) => (policy.as_str(), format!("{at} sets p={policy}")),
+                    (false, Some(sp)) => (
+                        sp.as_str(),
+                        format!(
+                            "{domain} has no DMARC record of its own; {at} sets sp={sp} for its sub-domains"
+                        ),
+                    ),
+                    (false, None) => (
+                        policy.as_str(),
+                        format!(
+                            "{domain} has no DMARC record of its own; {at} sets p={policy}, which also covers its sub-domains"
+                        ),
+                    ),
+                };
+                let effect = match applied {
+                    "reject" => "receivers reject mail that fails DMARC",
+                    "quarantine" => "receivers put mail that fails DMARC in spam",
+                    _ => "receivers only report mail that fails DMARC and deliver it anyway",
+                };
+                let dkim = if *adkim == 's' {
+                    format!(
+                        "DKIM alignment is strict (adkim=s): the signature must be by {domain} exactly, which Easy DKIM's signature is"
+                    )
+                } else {
+                    format!(
+                        "DKIM alignment is relaxed: a signature by {domain} or a domain sharing its organisational domain aligns; Easy DKIM signs as {domain}"
+                    )
+                };
+                let spf = match (mail_from, *aspf) {
+                    (Some(mf), 's') => format!(
+                        "SPF alignment is strict (aspf=s): SPF checks the MAIL FROM domain {mf}, which is not exactly {domain}, so SPF will not align; DKIM alignment carries DMARC, so the three DKIM records must stay in place"
+                    ),
+                    (Some(mf), _) => format!(
+                        "SPF alignment is relaxed: the MAIL FROM domain {mf} is a sub-domain of {domain}, so SPF aligns as well as DKIM"
+                    ),
+                    (None, 's') => "SPF alignment is strict (aspf=s); SES's default MAIL FROM (amazonses.com) never aligns, so DKIM alignment carries DMARC".to_string(),
+                    (None, _) => "SPF alignment is relaxed; SES's default MAIL FROM (amazonses.com) never aligns, so DKIM alignment carries DMARC".to_string(),
+                };
+                format!("{whose}: {effect}. {dkim}. {spf}")
+            }
+        }
+    }
 }
 
 /// TXT questions for DMARC: the domain's own `_dmarc` and its parent's (where an
@@ -697,6 +1041,7 @@ pub fn judge_dmarc(domain: &DomainName, obs: &Observations) -> DmarcFinding {
 
 fn parse_dmarc(at: &str, record: &str) -> DmarcFinding {
     let mut policy = None;
+    let mut subdomain_policy = None;
     let (mut adkim, mut aspf) = ('r', 'r');
     for tag in record.split(';').map(str::trim).filter(|t| !t.is_empty()) {
         let Some((k, v)) = tag.split_once('=') else {
@@ -708,7 +1053,10 @@ fn parse_dmarc(at: &str, record: &str) -> DmarcFinding {
         let v = v.trim().to_ascii_lowercase();
         match k.trim().to_ascii_lowercase().as_str() {
             "p" if matches!(v.as_str(), "none" | "quarantine" | "reject") => policy = Some(v),
-            "p" => {
+            "sp" if matches!(v.as_str(), "none" | "quarantine" | "reject") => {
+                subdomain_policy = Some(v)
+            }
+            "p" | "sp" => {
                 return DmarcFinding::Invalid {
                     at: at.into(),
                     reason: format!("policy `{v}` is not none, quarantine or reject"),
@@ -729,6 +1077,7 @@ fn parse_dmarc(at: &str, record: &str) -> DmarcFinding {
         Some(policy) => DmarcFinding::Valid {
             at: at.into(),
             policy,
+            subdomain_policy,
             adkim,
             aspf,
         },
@@ -804,6 +1153,13 @@ mod tests {
     }
 
     #[test]
+    fn typos_differ_from_other_keys() {
+        assert_eq!(edit_distance("bbb", "bbx"), 1);
+        assert_eq!(edit_distance("abcdef", "abdef"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
     fn spf_parsing_and_lookup_counting() {
         assert!(parse_spf("v=spf1 include:_spf.example.com ~all").is_ok());
         assert!(parse_spf("v=spf1 include: ~all").is_err());
@@ -844,5 +1200,16 @@ mod tests {
                 unresolved: vec![]
             }
         );
+        txt(
+            &mut o,
+            "loop.example.org",
+            "v=spf1 include:loop.example.org -all",
+        );
+        assert_eq!(
+            judge_spf("loop.example.org", &o).code(),
+            "spf::too-many-lookups"
+        );
+        txt(&mut o, "open.example.org", "v=spf1 mx all");
+        assert_eq!(judge_spf("open.example.org", &o).code(), "spf::allows-all");
     }
 }

@@ -960,6 +960,7 @@ mod tests {
                 summary: String::new(),
             },
             yearly_cost: None,
+            information: vec![],
         }
     }
 

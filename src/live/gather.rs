@@ -613,8 +613,12 @@ impl DnsPlan {
         DnsV1 {
             dkim,
             mail_from,
-            spf: spf_finding(dns_check::judge_spf(self.domain.as_str(), obs)),
-            dmarc: dmarc_finding(dns_check::judge_dmarc(&self.domain, obs)),
+            spf: spf_finding(&dns_check::judge_spf(self.domain.as_str(), obs)),
+            dmarc: dmarc_finding(
+                &dns_check::judge_dmarc(&self.domain, obs),
+                &self.domain,
+                self.mail_from.as_ref().map(|m| &m.domain),
+            ),
             observations,
         }
     }
@@ -638,39 +642,23 @@ fn problem_detail(p: &MailFromProblem) -> String {
     }
 }
 
-fn spf_finding(f: SpfFinding) -> FindingV1 {
-    let (finding, detail) = match f {
-        SpfFinding::Absent => ("absent", None),
-        SpfFinding::Several { count } => ("several", Some(format!("{count} SPF records"))),
-        SpfFinding::Invalid { reason } => ("invalid", Some(reason)),
-        SpfFinding::Valid {
-            record, lookups, ..
-        } => ("valid", Some(format!("{record} ({lookups} DNS lookups)"))),
-    };
+fn spf_finding(f: &SpfFinding) -> FindingV1 {
     FindingV1 {
-        finding: finding.into(),
-        detail,
+        finding: f.kind().into(),
+        detail: (*f != SpfFinding::Absent).then(|| f.message()),
+        code: Some(f.code().into()),
     }
 }
 
-fn dmarc_finding(f: DmarcFinding) -> FindingV1 {
-    let (finding, detail) = match f {
-        DmarcFinding::Absent => ("absent", None),
-        DmarcFinding::Several { at } => ("several", Some(format!("several records at {at}"))),
-        DmarcFinding::Invalid { at, reason } => ("invalid", Some(format!("{at}: {reason}"))),
-        DmarcFinding::Valid {
-            at,
-            policy,
-            adkim,
-            aspf,
-        } => (
-            "valid",
-            Some(format!("p={policy} adkim={adkim} aspf={aspf} at {at}")),
-        ),
-    };
+fn dmarc_finding(
+    f: &DmarcFinding,
+    domain: &crate::model::DomainName,
+    mail_from: Option<&crate::model::DomainName>,
+) -> FindingV1 {
     FindingV1 {
-        finding: finding.into(),
-        detail,
+        finding: f.kind().into(),
+        detail: (*f != DmarcFinding::Absent).then(|| f.message(domain, mail_from)),
+        code: Some(f.code().into()),
     }
 }
 

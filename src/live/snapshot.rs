@@ -210,7 +210,12 @@ pub struct CheckV1 {
 pub struct FindingV1 {
     /// `absent`, `several`, `invalid` or `valid`.
     pub finding: String,
+    /// What was found, in plain words.
     pub detail: Option<String>,
+    /// The named finding, e.g. `spf::too-many-lookups`, `dmarc::policy`; absent in snapshots
+    /// from before findings were named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

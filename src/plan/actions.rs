@@ -3,8 +3,8 @@
 //! DNS verdicts become a handoff of exact records (full name and host part, since providers'
 //! forms differ); the launch date and whether anything still blocks decide readiness.
 
-use super::{Level, Readiness, RecordHandoff};
-use crate::live::snapshot::CheckV1;
+use super::{Information, Level, Readiness, RecordHandoff};
+use crate::live::snapshot::{CheckV1, DnsV1, FindingV1};
 use crate::model::{Date, DomainName};
 
 /// The name relative to the zone of `domain`, as a provider's "host" field wants it.
@@ -28,6 +28,29 @@ pub fn handoff(check: &CheckV1, domain: &str) -> RecordHandoff {
         status: check.verdict.clone(),
         found: check.detail.clone(),
     }
+}
+
+/// The sending domain's SPF and DMARC findings, as information for methods 1 and 3; `None`
+/// for findings from snapshots taken before findings were named.
+pub fn domain_information(dns: &DnsV1, mail_from: Option<&str>) -> Vec<Information> {
+    let spf_why = match mail_from {
+        Some(mf) => format!(
+            "SES sends with the MAIL FROM domain {mf}, whose own SPF record is checked above; this record covers other mail of the domain, so nothing needs to change for mailform"
+        ),
+        None => "SES sends with its own MAIL FROM domain (amazonses.com), whose SPF record covers the mail; this record covers other mail of the domain, so nothing needs to change for mailform".to_string(),
+    };
+    let dmarc_why = "Easy DKIM signs with the domain itself, so mailform's mail passes DMARC through DKIM alignment whatever this record says; nothing needs to change for mailform".to_string();
+    [(&dns.spf, spf_why), (&dns.dmarc, dmarc_why)]
+        .into_iter()
+        .filter_map(|(f, why): (&FindingV1, String)| {
+            Some(Information {
+                code: f.code.clone()?,
+                message: f.detail.clone().unwrap_or_else(|| f.finding.clone()),
+                why,
+            })
+        })
+        .filter(|i| i.code != "spf::absent" || mail_from.is_none())
+        .collect()
 }
 
 /// Whether a library can launch, and how urgent it is when it cannot.

@@ -67,6 +67,20 @@ pub struct LibraryPlan {
     /// registration price where Route 53 Domains lists no renewal price).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub yearly_cost: Option<Cost>,
+    /// What mailform found about the domain's SPF and DMARC: information only, with why the
+    /// library need not change it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub information: Vec<Information>,
+}
+
+/// A finding the library is told about but need not act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Information {
+    /// Stable code, e.g. `spf::too-many-lookups`, `dmarc::policy`.
+    pub code: String,
+    pub message: String,
+    /// Why nothing needs to change for mailform's mail.
+    pub why: String,
 }
 
 impl LibraryPlan {

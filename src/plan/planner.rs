@@ -97,6 +97,7 @@ pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan 
                             false,
                         ),
                         yearly_cost: None,
+                        information: vec![],
                     }),
                 }
             }
@@ -155,6 +156,7 @@ fn plan_library(
         in_progress: vec![],
         readiness: readiness(None, opts.today, 0, false),
         yearly_cost: None,
+        information: vec![],
     };
     let observed = live.libraries.iter().find(|l| l.id == library.id.as_str());
     let mut blocked = false;
@@ -207,6 +209,10 @@ fn plan_library(
                 .and_then(|o| o.dns.as_ref())
                 .map(|d| d.mail_from.as_slice());
             blocked |= mail_from_actions(m.from.domain().as_str(), mail_from, &mut out);
+            if let Some(dns) = observed.and_then(|o| o.dns.as_ref()) {
+                let mf = m.mail_from.as_ref().map(|d| d.as_str());
+                out.information = super::actions::domain_information(dns, mf);
+            }
         }
         DeliveryMethod::ManagedDomain(m) => {
             out.yearly_cost = yearly_cost(live, m);
@@ -255,6 +261,9 @@ fn plan_library(
                         .iter()
                         .any(|c| c.kind == ResourceKind::DnsRecord);
                 restart_verification(m.domain.as_str(), identity, in_place, &mut out);
+            }
+            if let Some(dns) = observed.and_then(|o| o.dns.as_ref()) {
+                out.information = super::actions::domain_information(dns, None);
             }
         }
         DeliveryMethod::SmtpAccount(_) => {

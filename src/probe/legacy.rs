@@ -23,6 +23,27 @@ pub enum ServerAnswer {
     Unknown,
 }
 
+impl ServerAnswer {
+    /// What the server answered, for the transcript: versions by name, alerts by name.
+    pub fn describe(self) -> String {
+        match self {
+            ServerAnswer::Hello { version } => {
+                format!("the server chose {}", version_name(version))
+            }
+            ServerAnswer::Alert { description: 70 } => {
+                "the server refused with the alert protocol_version".into()
+            }
+            ServerAnswer::Alert { description: 40 } => {
+                "the server refused with the alert handshake_failure".into()
+            }
+            ServerAnswer::Alert { description } => {
+                format!("the server refused with TLS alert number {description}")
+            }
+            ServerAnswer::Unknown => "the server's answer is not a TLS handshake".into(),
+        }
+    }
+}
+
 /// Is this handshake error one where the server's TLS version is in doubt?
 pub fn worth_sniffing(err: &std::io::Error) -> bool {
     let Some(e) = err
@@ -139,6 +160,19 @@ fn version_name(v: u16) -> &'static str {
         0x0303 => "TLS 1.2",
         _ => "an unknown version",
     }
+}
+
+#[cfg(test)]
+#[test]
+fn answers_are_described_in_words() {
+    assert_eq!(
+        ServerAnswer::Hello { version: 0x0302 }.describe(),
+        "the server chose TLS 1.1"
+    );
+    assert_eq!(
+        ServerAnswer::Alert { description: 70 }.describe(),
+        "the server refused with the alert protocol_version"
+    );
 }
 
 /// Sharpens a handshake failure with what the second ClientHello found.

@@ -22,7 +22,7 @@
 //! - `smtp::ehlo::` `ok`, `esmtp_unsupported`, `ehlo_refused`
 //! - `smtp::tls::` `ok`, `expires_soon` (warn), `auth_before_tls` (warn, security),
 //!   `starttls_not_offered`, `starttls_refused`, `self_signed`, `expired`,
-//!   `not_yet_valid`, `wrong_host`, `unknown_issuer`, `invalid_certificate`,
+//!   `not_yet_valid`, `wrong_host`, `missing_intermediate`, `unknown_issuer`, `invalid_certificate`,
 //!   `version_too_old`, `no_common_cipher`, `not_tls`, `handshake_timeout`, `handshake_failed`,
 //!   `invalid_host_name`, `configuration`
 //! - `smtp::relay::` `closed`, `open`

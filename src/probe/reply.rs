@@ -12,6 +12,46 @@ pub const MAX_REPLY_LINES: usize = 100;
 /// Most bytes in one reply, all lines together.
 pub const MAX_REPLY_BYTES: usize = 32 * 1024;
 
+/// How many bytes of a server's non-SMTP answer are kept and quoted.
+pub const QUOTE_BYTES: usize = 48;
+/// How many of those are shown in hex when they are binary.
+const HEX_BYTES: usize = 16;
+
+/// Bytes a server sent, quoted safely for a sentence: printable text as text (cut at
+/// [`QUOTE_BYTES`]), binary data as its first bytes in hex; a TLS record is named as one.
+pub fn quote_bytes(bytes: &[u8]) -> String {
+    let printable = |b: &u8| b.is_ascii_graphic() || *b == b' ';
+    let text_len = bytes.iter().take_while(|b| printable(b)).count();
+    let cut = |n: usize| if bytes.len() > n { "…" } else { "" };
+    if bytes.len() >= 3 && bytes[0] == 0x16 && bytes[1] == 0x03 {
+        return "a TLS handshake record instead of text: the port speaks implicit TLS".into();
+    }
+    if text_len == bytes.len() {
+        let shown = &bytes[..text_len.min(QUOTE_BYTES)];
+        return format!(
+            "text that is not an SMTP reply: `{}{}`",
+            String::from_utf8_lossy(shown),
+            cut(QUOTE_BYTES)
+        );
+    }
+    if text_len >= 8 {
+        return format!(
+            "text that is not an SMTP reply, then binary data: `{}`",
+            String::from_utf8_lossy(&bytes[..text_len])
+        );
+    }
+    let hex: Vec<String> = bytes
+        .iter()
+        .take(HEX_BYTES)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "binary data, first bytes {}{}",
+        hex.join(" "),
+        if bytes.len() > HEX_BYTES { " …" } else { "" }
+    )
+}
+
 /// One complete SMTP reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
@@ -24,8 +64,9 @@ pub struct Reply {
 /// Why the server's bytes are not an SMTP reply we accept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReplyError {
-    /// A line does not start with a three-digit code and a separator.
-    Malformed { line: String },
+    /// A line does not start with a three-digit code and a separator; `start` holds its
+    /// first [`QUOTE_BYTES`] bytes.
+    Malformed { start: Vec<u8> },
     /// A continuation line carries another code than the first line.
     CodeChanged { first: u16, then: u16 },
     /// A line is longer than [`MAX_LINE_BYTES`].
@@ -37,7 +78,9 @@ pub enum ReplyError {
 impl std::fmt::Display for ReplyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ReplyError::Malformed { line } => write!(f, "not an SMTP reply line: {line:?}"),
+            ReplyError::Malformed { start } => {
+                write!(f, "it sent {}", quote_bytes(start))
+            }
             ReplyError::CodeChanged { first, then } => {
                 write!(
                     f,
@@ -72,8 +115,25 @@ impl Reply {
     }
 
     /// The whole reply as one line: `535 5.7.8 Authentication credentials invalid`.
+    ///
+    /// A multi-line reply's lines usually repeat the enhanced status code (`534-5.7.9 …`,
+    /// `534 5.7.9 …`); it is kept once.
     pub fn summary(&self) -> String {
-        let text = self.lines.join(" ");
+        let enhanced = self.enhanced_code().map(str::to_string);
+        let text = self
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| match &enhanced {
+                Some(e) if i > 0 => l
+                    .trim_start()
+                    .strip_prefix(e.as_str())
+                    .map_or(l.trim(), str::trim),
+                _ => l.trim(),
+            })
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
         let text = text.trim();
         if text.is_empty() {
             self.code.to_string()
@@ -141,7 +201,7 @@ impl ReplyParser {
             return Err(ReplyError::ReplyTooLong);
         }
         let malformed = || ReplyError::Malformed {
-            line: String::from_utf8_lossy(&line[..line.len().min(80)]).into_owned(),
+            start: line[..line.len().min(QUOTE_BYTES)].to_vec(),
         };
         if line.len() < 3 || !line[..3].iter().all(u8::is_ascii_digit) {
             return Err(malformed());
@@ -216,6 +276,41 @@ mod tests {
     fn code_only() {
         let r = parse(&["250"]).unwrap().unwrap();
         assert_eq!(r.summary(), "250");
+    }
+
+    #[test]
+    fn multi_line_summary_keeps_the_status_code_once() {
+        let r = parse(&[
+            "534-5.7.9 Application-specific password required. Learn more at",
+            "534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor",
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            r.summary(),
+            "534 5.7.9 Application-specific password required. Learn more at https://support.google.com/mail/?p=InvalidSecondFactor"
+        );
+    }
+
+    #[test]
+    fn server_bytes_are_quoted_safely() {
+        assert_eq!(
+            quote_bytes(b"\x00\xff\xfe garbage"),
+            "binary data, first bytes 00 ff fe 20 67 61 72 62 61 67 65"
+        );
+        assert_eq!(
+            quote_bytes(b"HTTP/1.1 400 Bad Request"),
+            "text that is not an SMTP reply: `HTTP/1.1 400 Bad Request`"
+        );
+        let long = vec![b'x'; 300];
+        assert!(quote_bytes(&long).ends_with("x…`"));
+        assert!(quote_bytes(&long).len() < 100);
+        assert_eq!(
+            quote_bytes(b"SSH-2.0-OpenSSH\x00\x01"),
+            "text that is not an SMTP reply, then binary data: `SSH-2.0-OpenSSH`"
+        );
+        let binary = vec![0x80u8; 300];
+        assert!(quote_bytes(&binary).ends_with("80 80 …"));
     }
 
     #[test]

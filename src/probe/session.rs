@@ -116,8 +116,8 @@ pub(super) async fn run(target: &ProbeTarget, opts: &ProbeOptions) -> ProbeRepor
                 stage,
                 "deadline",
                 format!(
-                    "the probe's overall deadline of {} s ran out during this stage",
-                    opts.deadline.as_secs_f64()
+                    "the probe's overall deadline of {} ran out during this stage",
+                    seconds(opts.deadline)
                 ),
             )
             .action("check that the server answers promptly; a slow or stalling server cannot deliver the platform's mail"),
@@ -164,6 +164,7 @@ async fn converse(
         conn: Conn {
             stream: Stream::Plain(tcp),
             buf: Vec::new(),
+            reply_bytes: 0,
         },
         rec,
         opts,
@@ -173,6 +174,7 @@ async fn converse(
         seen,
         cleartext_auth: Vec::new(),
         broken: false,
+        awaiting: "the greeting".into(),
     };
     let result = s.stages().await;
     // Say goodbye whenever the conversation is still in step, also after a
@@ -189,6 +191,25 @@ fn later(from: Instant, step: Duration) -> Instant {
 
 fn until(deadline: Instant, step: Duration) -> Instant {
     later(Instant::now(), step).min(deadline)
+}
+
+/// A duration as people read it in a diagnosis: `20 s`, `0.7 s`.
+pub(super) fn seconds(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// How long a wait that ended at its limit lasted, rounded to a tenth of a second so a
+/// diagnosis reads the same from run to run.
+fn waited(since: Instant) -> String {
+    let tenths = (since.elapsed().as_millis() + 50) / 100;
+    seconds(Duration::from_millis(
+        u64::try_from(tenths * 100).unwrap_or(u64::MAX),
+    ))
 }
 
 async fn connect(
@@ -230,15 +251,14 @@ async fn connect(
     }
     let mut refused = Vec::new();
     let mut timed_out = Vec::new();
+    let mut stopped_by_deadline = false;
+    let started = Instant::now();
     let mut other = Vec::new();
     for addr in addrs {
         rec.line(Direction::Note, format!("connecting to {addr}"));
-        match timeout_at(
-            until(deadline, opts.connect_timeout),
-            TcpStream::connect(addr),
-        )
-        .await
-        {
+        let limit = until(deadline, opts.connect_timeout);
+        stopped_by_deadline = limit == deadline;
+        match timeout_at(limit, TcpStream::connect(addr)).await {
             Ok(Ok(tcp)) => {
                 // Request and reply alternate: without this, Nagle's
                 // algorithm and delayed ACKs add tens of milliseconds a turn.
@@ -257,15 +277,20 @@ async fn connect(
     }
     let port = target.port;
     let outcome = if !timed_out.is_empty() {
-        StageOutcome::fail(
-            s,
-            "timeout",
+        let why = if stopped_by_deadline {
             format!(
-                "no answer from {host} port {port} within {} s",
-                opts.connect_timeout.as_secs_f64()
-            ),
-        )
-        .action(format!(
+                "the probe's overall deadline of {} ran out while connecting to {host} port {port} (waited {}); the server never accepted the connection",
+                seconds(opts.deadline),
+                waited(started)
+            )
+        } else {
+            format!(
+                "no answer from {host} port {port}: the connection was not accepted within {} (waited {} in all)",
+                seconds(opts.connect_timeout),
+                waited(started)
+            )
+        };
+        StageOutcome::fail(s, "timeout", why).action(format!(
             "check the host and port; a firewall may drop connections to port {port}"
         ))
     } else if !refused.is_empty() {
@@ -307,6 +332,9 @@ enum ReadError {
 struct Conn {
     stream: Stream,
     buf: Vec<u8>,
+    /// Bytes of the reply being read so far: tells a silent server from a slow one when a
+    /// read is cut off by its timeout.
+    reply_bytes: usize,
 }
 
 impl Conn {
@@ -338,6 +366,7 @@ impl Conn {
     async fn read_reply(&mut self) -> Result<Reply, ReadError> {
         let mut parser = ReplyParser::new();
         let mut chunk = [0u8; 1024];
+        self.reply_bytes = self.buf.len();
         loop {
             while let Some(pos) = self.buf.iter().position(|b| *b == b'\n') {
                 let mut line: Vec<u8> = self.buf.drain(..=pos).collect();
@@ -356,6 +385,7 @@ impl Conn {
             if n == 0 {
                 return Err(ReadError::Closed);
             }
+            self.reply_bytes += n;
             self.buf.extend_from_slice(&chunk[..n]);
         }
     }
@@ -376,6 +406,9 @@ struct Session<'a> {
     /// The conversation is out of step (timeout, bad reply, lost connection):
     /// nothing more is sent.
     broken: bool,
+    /// What the next read waits for, for a timeout's diagnosis: `the greeting`, `the reply
+    /// to EHLO`.
+    awaiting: String,
 }
 
 /// How a reply is shown in the transcript.
@@ -402,29 +435,40 @@ impl Session<'_> {
 
     async fn send(&mut self, line: &str) -> Result<(), Stop> {
         self.rec.line(Direction::Client, line);
+        self.awaiting = format!("the reply to {}", verb(line));
         self.write(line).await
     }
 
     /// Sends a line that carries a secret; the transcript gets `shown`.
     async fn send_secret(&mut self, line: &str, shown: &str) -> Result<(), Stop> {
         self.rec.line(Direction::Client, shown);
+        self.awaiting = "the reply to the credentials (AUTH)".into();
         self.write(line).await
     }
 
     async fn write(&mut self, line: &str) -> Result<(), Stop> {
+        let started = Instant::now();
         match timeout_at(self.stage_until(), self.conn.write_line(line)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(self.io_failure(
                 "connection_lost",
                 format!("sending to the server failed: {}", tls::io_reason(&e)),
             )),
-            Err(_) => Err(self.io_failure("timeout", "the server stopped taking data".into())),
+            Err(_) => {
+                let why = format!(
+                    "the server stopped taking data: sending `{}` did not finish in {}",
+                    verb(line),
+                    waited(started)
+                );
+                Err(self.io_failure("timeout", why))
+            }
         }
     }
 
     async fn read(&mut self, show: Show) -> Result<Reply, Stop> {
         let limit = self.stage_until();
         let by_deadline = limit == self.deadline;
+        let started = Instant::now();
         let result = match timeout_at(limit, self.conn.read_reply()).await {
             Ok(r) => r,
             Err(_) => Err(ReadError::Timeout),
@@ -445,15 +489,24 @@ impl Session<'_> {
             }
             Err(ReadError::Timeout) => {
                 self.broken = true;
+                let what = &self.awaiting;
+                let took = waited(started);
+                let sent = match self.conn.reply_bytes {
+                    0 => "the server sent nothing".to_string(),
+                    n => format!(
+                        "the server sent {n} byte{} of it but never finished the reply: it sends too slowly",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                };
                 let why = if by_deadline {
                     format!(
-                        "the probe's overall deadline of {} s ran out while waiting for the server",
-                        self.opts.deadline.as_secs_f64()
+                        "the probe's overall deadline of {} ran out while waiting {took} for {what}; {sent}",
+                        seconds(self.opts.deadline)
                     )
                 } else {
                     format!(
-                        "no complete reply from the server within {} s",
-                        self.opts.stage_timeout.as_secs_f64()
+                        "waited {took} for {what} (the limit for one reply is {}); {sent}",
+                        seconds(self.opts.stage_timeout)
                     )
                 };
                 let stage = self.rec.stage;
@@ -516,27 +569,43 @@ impl Session<'_> {
         self.conn.buf.clear();
         self.rec.line(Direction::Note, "TLS handshake");
         let connector = TlsConnector::from(self.config.clone());
-        let result = timeout_at(self.stage_until(), connector.connect(name, tcp)).await;
-        let leaf = self
+        let limit = self.stage_until();
+        let by_deadline = limit == self.deadline;
+        let started = Instant::now();
+        let result = timeout_at(limit, connector.connect(name, tcp)).await;
+        let chain = self
             .seen
             .lock()
             .ok()
-            .and_then(|g| g.as_ref().and_then(|chain| chain.first().cloned()))
-            .and_then(|der| tls::certificate_info(&der));
+            .and_then(|g| g.clone())
+            .unwrap_or_default();
+        let leaf = chain.first().and_then(|der| tls::certificate_info(der));
         let now = OffsetDateTime::now_utc();
         let days_left = leaf.as_ref().map(|c| (c.not_after - now).whole_days());
         match result {
-            Err(_) => Err(self.rec.fail(
-                StageOutcome::fail(
-                    s,
-                    "handshake_timeout",
+            Err(_) => {
+                let took = waited(started);
+                let sent = if chain.is_empty() {
+                    "the server sent no TLS answer (no certificate)"
+                } else {
+                    "the server sent its certificate but did not finish the handshake"
+                };
+                let why = if by_deadline {
                     format!(
-                        "the TLS handshake did not finish within {} s",
-                        self.opts.stage_timeout.as_secs_f64()
-                    ),
-                )
-                .action("check that this port speaks TLS as configured (implicit TLS on 465, STARTTLS on 587)"),
-            )),
+                        "the probe's overall deadline of {} ran out during the TLS handshake (waited {took}); {sent}",
+                        seconds(self.opts.deadline)
+                    )
+                } else {
+                    format!(
+                        "the TLS handshake did not finish: waited {took} (the limit for one step is {}); {sent}",
+                        seconds(self.opts.stage_timeout)
+                    )
+                };
+                Err(self.rec.fail(
+                    StageOutcome::fail(s, "handshake_timeout", why)
+                        .action("check that this port speaks TLS as configured (implicit TLS on 465, STARTTLS on 587)"),
+                ))
+            }
             Ok(Err(e)) => {
                 self.rec.tls = Some(TlsDetails {
                     version: None,
@@ -545,7 +614,13 @@ impl Session<'_> {
                     days_left,
                 });
                 self.rec.line(Direction::Note, "TLS handshake failed");
-                let mut outcome = tls::diagnose_handshake(&e, leaf.as_ref(), &host);
+                let last = chain.last().and_then(|der| tls::certificate_info(der));
+                let presented = tls::Presented {
+                    leaf: leaf.as_ref(),
+                    count: chain.len(),
+                    last_issuer: last.as_ref().map(|c| c.issuer.as_str()),
+                };
+                let mut outcome = tls::diagnose_handshake(&e, presented, &host);
                 if legacy::worth_sniffing(&e)
                     && let Some(answer) = self.sniff_tls_version().await
                 {
@@ -561,7 +636,8 @@ impl Session<'_> {
                     .map(|c| format!("{:?}", c.suite()));
                 let v = version.clone().unwrap_or_default();
                 let c = cipher.clone().unwrap_or_default();
-                self.rec.line(Direction::Note, format!("TLS established: {v}, {c}"));
+                self.rec
+                    .line(Direction::Note, format!("TLS established: {v}, {c}"));
                 let cert_text = leaf
                     .as_ref()
                     .map(|l| {
@@ -573,7 +649,11 @@ impl Session<'_> {
                         )
                     })
                     .unwrap_or_default();
-                self.rec.push(StageOutcome::pass(s, "ok", format!("{v} with {c}{cert_text}")));
+                self.rec.push(StageOutcome::pass(
+                    s,
+                    "ok",
+                    format!("{v} with {c}{cert_text}"),
+                ));
                 if let Some(warning) = leaf
                     .as_ref()
                     .zip(days_left)
@@ -613,6 +693,7 @@ impl Session<'_> {
             let mut conn = Conn {
                 stream: Stream::Plain(tcp),
                 buf: Vec::new(),
+                reply_bytes: 0,
             };
             if starttls {
                 conn.read_reply().await.ok()?;
@@ -644,14 +725,14 @@ impl Session<'_> {
         };
         let answer = timeout_at(self.stage_until(), look).await.ok().flatten();
         if let Some(a) = answer {
-            self.rec
-                .line(Direction::Note, format!("server answered: {a:?}"));
+            self.rec.line(Direction::Note, a.describe());
         }
         answer
     }
 
     async fn greeting(&mut self) -> Result<(), Stop> {
         self.rec.stage = Stage::Greeting;
+        self.awaiting = "the greeting".into();
         let s = Stage::Greeting;
         let r = self.read(Show::AsIs).await?;
         let said = r.summary();
@@ -947,10 +1028,35 @@ impl Session<'_> {
     }
 }
 
+/// The command word of a line the probe sends, for a diagnosis: `EHLO`, `MAIL FROM`.
+fn verb(line: &str) -> String {
+    let upper = line.to_ascii_uppercase();
+    for two in [
+        "MAIL FROM",
+        "RCPT TO",
+        "AUTH PLAIN",
+        "AUTH LOGIN",
+        "AUTH CRAM-MD5",
+    ] {
+        if upper.starts_with(two) {
+            return two.to_string();
+        }
+    }
+    upper.split_whitespace().next().unwrap_or("").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::secret::Secret;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(seconds(Duration::from_secs(20)), "20 s");
+        assert_eq!(seconds(Duration::from_millis(700)), "0.7 s");
+        assert_eq!(verb("MAIL FROM:<a@b>"), "MAIL FROM");
+        assert_eq!(verb("EHLO x"), "EHLO");
+    }
 
     fn target(password: &str) -> ProbeTarget {
         ProbeTarget {

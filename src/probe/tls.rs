@@ -141,7 +141,10 @@ pub fn version_name(v: rustls::ProtocolVersion) -> String {
     match v {
         rustls::ProtocolVersion::TLSv1_3 => "TLS 1.3".into(),
         rustls::ProtocolVersion::TLSv1_2 => "TLS 1.2".into(),
-        other => format!("{other:?}"),
+        rustls::ProtocolVersion::TLSv1_1 => "TLS 1.1".into(),
+        rustls::ProtocolVersion::TLSv1_0 => "TLS 1.0".into(),
+        rustls::ProtocolVersion::SSLv3 => "SSL 3.0".into(),
+        other => format!("an unknown version (0x{:04x})", u16::from(other)),
     }
 }
 
@@ -165,11 +168,21 @@ pub fn expiry_warning(cert: &CertificateInfo, days_left: i64) -> Option<StageOut
 
 const FIX_CERT: &str = "install a certificate from a public certificate authority (for example Let's Encrypt) that names this host, with its full chain";
 
-/// Translates a failed handshake into an outcome. `cert` is the leaf the
-/// server presented, when it got that far.
+/// What the server presented in a handshake, as far as it got.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Presented<'a> {
+    /// The leaf certificate, when the server sent one we could read.
+    pub leaf: Option<&'a CertificateInfo>,
+    /// How many certificates the server sent (leaf and intermediates).
+    pub count: usize,
+    /// The issuer named by the last certificate sent: where the chain stops.
+    pub last_issuer: Option<&'a str>,
+}
+
+/// Translates a failed handshake into an outcome.
 pub fn diagnose_handshake(
     err: &std::io::Error,
-    cert: Option<&CertificateInfo>,
+    presented: Presented<'_>,
     host: &str,
 ) -> StageOutcome {
     let s = Stage::Tls;
@@ -185,7 +198,7 @@ pub fn diagnose_handshake(
         .action("check that the port speaks TLS as configured (implicit TLS on 465, STARTTLS on 587) and that the server's TLS setup works");
     };
     match rustls_err {
-        rustls::Error::InvalidCertificate(ce) => diagnose_certificate(ce, cert, host),
+        rustls::Error::InvalidCertificate(ce) => diagnose_certificate(ce, presented, host),
         // The first bytes were not a TLS record: a plain-text SMTP greeting.
         rustls::Error::InvalidMessage(
             InvalidMessage::InvalidContentType | InvalidMessage::UnknownProtocolVersion,
@@ -220,10 +233,11 @@ pub fn diagnose_handshake(
 
 fn diagnose_certificate(
     ce: &CertificateError,
-    cert: Option<&CertificateInfo>,
+    presented: Presented<'_>,
     host: &str,
 ) -> StageOutcome {
     let s = Stage::Tls;
+    let cert = presented.leaf;
     let subject = cert
         .map(|c| format!(" ({})", c.subject))
         .unwrap_or_default();
@@ -247,12 +261,14 @@ fn diagnose_certificate(
             .action("check the server's clock and the certificate's start date")
         }
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            // Our own reading of the certificate first: rustls's context holds the names in
+            // Rust debug form (`DnsName("…")`).
             let names = match (ce, cert) {
-                (CertificateError::NotValidForNameContext { presented, .. }, _) if !presented.is_empty() => {
-                    presented.join(", ")
-                }
                 (_, Some(c)) if !c.names.is_empty() => c.names.join(", "),
-                _ => "no names".to_string(),
+                (CertificateError::NotValidForNameContext { presented, .. }, _) if !presented.is_empty() => {
+                    presented.iter().map(|n| plain_name(n)).collect::<Vec<_>>().join(", ")
+                }
+                _ => "no host names at all".to_string(),
             };
             StageOutcome::fail(
                 s,
@@ -267,20 +283,41 @@ fn diagnose_certificate(
             format!("the server's certificate{subject} is self-signed; self-signed certificates are not supported"),
         )
         .action(FIX_CERT),
+        CertificateError::UnknownIssuer if presented.count == 1 && cert.is_some() => {
+            let issuer = cert.map(|c| c.issuer.as_str()).unwrap_or_default();
+            StageOutcome::fail(
+                s,
+                "missing_intermediate",
+                format!("the server sends only its own certificate{subject}, without the intermediate certificate of its issuer ({issuer}); that issuer is not a root Mozilla trusts, so the chain cannot be checked"),
+            )
+            .action(format!("configure the mail server with the full chain file (the certificate followed by the intermediate certificate of {issuer}, as the certificate authority supplied it); if {issuer} is a private authority, use a certificate from a public one instead"))
+        }
         CertificateError::UnknownIssuer => {
-            let issuer = cert
-                .map(|c| format!(" (issuer {})", c.issuer))
+            let issuer = presented
+                .last_issuer
+                .or(cert.map(|c| c.issuer.as_str()))
+                .map(|i| format!(", the last issued by {i}"))
                 .unwrap_or_default();
             StageOutcome::fail(
                 s,
                 "unknown_issuer",
-                format!("the server's certificate{issuer} does not chain to a root Mozilla trusts: an unknown issuer or an incomplete chain"),
+                format!("the server sends {} certificate{}{issuer}, but they do not lead to a root Mozilla trusts: the chain ends at a private or unknown certificate authority", presented.count, if presented.count == 1 { "" } else { "s" }),
             )
-            .action("install the intermediate certificates with the server's certificate, or a certificate from a public authority")
+            .action("install a certificate from a public certificate authority (for example Let's Encrypt) with its full chain; certificates of a private authority are not accepted")
         }
         other => StageOutcome::fail(s, "invalid_certificate", format!("the server's certificate is not acceptable: {other:?}"))
             .action(FIX_CERT),
     }
+}
+
+/// A name from rustls's error context in plain text: `DnsName("a.example")` → `a.example`,
+/// `IpAddress(192.0.2.1)` → `192.0.2.1`.
+pub fn plain_name(debug: &str) -> String {
+    let inner = debug
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or(debug);
+    inner.trim_matches('"').to_string()
 }
 
 /// A short reason for an I/O error, without OS error numbers.
@@ -317,7 +354,16 @@ mod tests {
     #[test]
     fn certificate_errors() {
         let code = |e: CertificateError, c: Option<&CertificateInfo>| {
-            diagnose_handshake(&io(rustls::Error::InvalidCertificate(e)), c, "localhost").code
+            diagnose_handshake(
+                &io(rustls::Error::InvalidCertificate(e)),
+                Presented {
+                    leaf: c,
+                    count: 2,
+                    last_issuer: None,
+                },
+                "localhost",
+            )
+            .code
         };
         let own = info("CN=localhost", "CN=localhost");
         let other = info("CN=localhost", "CN=Some CA");
@@ -343,7 +389,11 @@ mod tests {
         );
         let o = diagnose_handshake(
             &io(rustls::Error::InvalidCertificate(CertificateError::Expired)),
-            Some(&other),
+            Presented {
+                leaf: Some(&other),
+                count: 2,
+                last_issuer: None,
+            },
             "h",
         );
         assert!(o.diagnosis.contains("2021-01-01"), "{}", o.diagnosis);
@@ -351,10 +401,48 @@ mod tests {
             &io(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName,
             )),
-            Some(&other),
+            Presented {
+                leaf: Some(&other),
+                count: 2,
+                last_issuer: None,
+            },
             "localhost",
         );
         assert!(o.diagnosis.contains("wrong.example.net"), "{}", o.diagnosis);
+        let o = diagnose_handshake(
+            &io(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer,
+            )),
+            Presented {
+                leaf: Some(&other),
+                count: 1,
+                last_issuer: None,
+            },
+            "localhost",
+        );
+        assert_eq!(o.code, "smtp::tls::missing_intermediate");
+        assert!(o.diagnosis.contains("CN=Some CA"), "{}", o.diagnosis);
+    }
+
+    #[test]
+    fn names_from_rustls_are_plain() {
+        assert_eq!(
+            plain_name("DnsName(\"wrong.example.net\")"),
+            "wrong.example.net"
+        );
+        assert_eq!(plain_name("IpAddress(192.0.2.1)"), "192.0.2.1");
+        assert_eq!(plain_name("already.plain"), "already.plain");
+    }
+
+    #[test]
+    fn versions_are_named() {
+        use rustls::ProtocolVersion as V;
+        assert_eq!(version_name(V::TLSv1_1), "TLS 1.1");
+        assert_eq!(version_name(V::TLSv1_0), "TLS 1.0");
+        assert_eq!(
+            version_name(V::Unknown(0x7f1c)),
+            "an unknown version (0x7f1c)"
+        );
     }
 
     #[test]
@@ -368,7 +456,7 @@ mod tests {
 
     #[test]
     fn protocol_errors() {
-        let code = |e| diagnose_handshake(&io(e), None, "h").code;
+        let code = |e| diagnose_handshake(&io(e), Presented::default(), "h").code;
         assert_eq!(
             code(rustls::Error::AlertReceived(
                 AlertDescription::ProtocolVersion
@@ -388,7 +476,7 @@ mod tests {
             "smtp::tls::handshake_failed"
         );
         let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
-        let o = diagnose_handshake(&reset, None, "h");
+        let o = diagnose_handshake(&reset, Presented::default(), "h");
         assert_eq!(o.code, "smtp::tls::handshake_failed");
         assert!(o.diagnosis.contains("reset"));
     }

@@ -189,6 +189,13 @@ fn library_body(out: &mut String, l: &LibraryPlan, style: Style, indent: &str) {
             }
         }
     }
+    if !l.information.is_empty() {
+        let _ = writeln!(out, "{indent}for information (nothing to change):");
+        for i in &l.information {
+            let _ = writeln!(out, "{indent}  · {}  {}", i.code, i.message);
+            let _ = writeln!(out, "{indent}    why: {}", i.why);
+        }
+    }
     for p in &l.in_progress {
         let _ = writeln!(out, "{indent}in progress: {}", progress_line(p));
     }

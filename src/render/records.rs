@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 use crate::dns_check::MailFromExpectation;
 use crate::live::snapshot::{CheckV1, LiveSnapshotV1};
 use crate::model::{DeliveryMethod, Library};
-use crate::plan::actions::host_part;
+use crate::plan::Information;
+use crate::plan::actions::{domain_information, host_part};
 
 /// The TTL suggested for every record: Route 53's own choice for Easy DKIM records, short
 /// enough that a mistake is corrected within the hour.
@@ -38,6 +39,8 @@ pub struct RecordSheet {
     /// When the live state was read (RFC 3339).
     pub taken_at: String,
     pub records: Vec<SheetRecord>,
+    /// The domain's SPF and DMARC findings: information, nothing to install.
+    pub information: Vec<Information>,
 }
 
 /// One record: what to enter, and what mailform sees now.
@@ -128,6 +131,9 @@ pub fn sheet(library: &Library, live: &LiveSnapshotV1) -> Result<RecordSheet, Re
         .iter()
         .find(|l| l.id == id)
         .and_then(|l| l.dns.as_ref());
+    let information = dns
+        .map(|d| domain_information(d, mail_from.as_ref().map(|m| m.as_str())))
+        .unwrap_or_default();
     let checks: Vec<&CheckV1> = dns
         .map(|d| d.dkim.iter().chain(&d.mail_from).collect())
         .unwrap_or_default();
@@ -180,6 +186,7 @@ pub fn sheet(library: &Library, live: &LiveSnapshotV1) -> Result<RecordSheet, Re
             .or_else(|| identity.verification_status.clone()),
         taken_at: live.taken_at.clone(),
         records,
+        information,
     })
 }
 
@@ -307,6 +314,13 @@ pub fn to_table(s: &RecordSheet) -> String {
             let _ = writeln!(out, "  - {text}");
         }
     }
+    if !s.information.is_empty() {
+        let _ = writeln!(out, "\nFor information, nothing to change for mailform:");
+        for i in &s.information {
+            let _ = writeln!(out, "  - {}: {}", i.code, i.message);
+            let _ = writeln!(out, "    why: {}", i.why);
+        }
+    }
     out
 }
 
@@ -319,6 +333,14 @@ pub fn to_zone(s: &RecordSheet) -> String {
         s.domain, s.library
     );
     let _ = writeln!(out, "; {}", one_line(&status_line(s)));
+    for i in &s.information {
+        let _ = writeln!(
+            out,
+            "; for information: {}: {}",
+            i.code,
+            one_line(&i.message)
+        );
+    }
     for r in &s.records {
         let mut comment = format!("; {}", r.status_text());
         if let Some(found) = &r.found {
@@ -434,6 +456,15 @@ pub fn to_markdown(s: &RecordSheet) -> String {
         let _ = writeln!(out, "\n**How to enter them**\n");
         for text in instructions(s) {
             let _ = writeln!(out, "- {text}");
+        }
+    }
+    if !s.information.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n**For information, nothing to change for mailform**\n"
+        );
+        for i in &s.information {
+            let _ = writeln!(out, "- `{}`: {} ({})", i.code, cell(&i.message), i.why);
         }
     }
     out

@@ -12,6 +12,128 @@ use mailform::model::DomainName;
 
 use crate::support::knot::Knot;
 
+/// A finding's code and message, as one snapshot reads them.
+fn finding_text(f: &SpfFinding) -> String {
+    format!(
+        "{}\n{}\nwhat to do: {}\n",
+        f.code(),
+        f.message(),
+        f.remedy().unwrap_or("nothing")
+    )
+}
+
+fn dns_snapshot(name: &str, text: &str) {
+    insta::with_settings!({
+        snapshot_path => "../../../snapshots/dns",
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+/// SPF judged after following every include Knot serves.
+fn spf(records: &str, name: &str) -> SpfFinding {
+    let knot = Knot::start(&[(ZONE, &zone(records))]);
+    let mut obs = Observations::new();
+    for _ in 0..12 {
+        let next = spf_followups(name, &obs);
+        if next.is_empty() {
+            break;
+        }
+        obs.extend(ask(&knot, next));
+    }
+    judge_spf(name, &obs)
+}
+
+#[test]
+fn spf_errors_get_their_rfc_names() {
+    let mut out = String::new();
+    for (case, records) in [
+        (
+            "two SPF records",
+            "@ TXT \"v=spf1 mx -all\"\n@ TXT \"v=spf1 include:_spf.google.com ~all\"\n",
+        ),
+        (
+            "a syntax error",
+            "@ TXT \"v=spf1 inclde:_spf.google.com ~all\"\n",
+        ),
+        ("+all", "@ TXT \"v=spf1 mx +all\"\n"),
+        (
+            "a valid record",
+            "@ TXT \"v=spf1 mx a ip4:192.0.2.0/24 -all\"\n",
+        ),
+    ] {
+        let f = spf(records, ZONE);
+        out.push_str(&format!("## {case}\n{}\n", finding_text(&f)));
+    }
+    assert!(out.contains("spf::several-records"), "{out}");
+    assert!(out.contains("spf::syntax-error"), "{out}");
+    assert!(out.contains("spf::allows-all"), "{out}");
+    dns_snapshot("spf_rfc_names", &out);
+}
+
+#[test]
+fn dmarc_in_plain_words() {
+    let domain = DomainName::parse(ZONE).unwrap();
+    let bounce = DomainName::parse("bounce.lib.example.org").unwrap();
+    let mut out = String::new();
+    for (case, record, mail_from) in [
+        (
+            "strict SPF alignment with a custom MAIL FROM",
+            "v=DMARC1; p=reject; aspf=s",
+            Some(&bounce),
+        ),
+        (
+            "relaxed alignment with a custom MAIL FROM",
+            "v=DMARC1; p=quarantine",
+            Some(&bounce),
+        ),
+        (
+            "monitoring only, SES's MAIL FROM",
+            "v=DMARC1; p=none; adkim=s",
+            None,
+        ),
+    ] {
+        let f = dmarc(&format!("_dmarc TXT \"{record}\"\n"), ZONE);
+        out.push_str(&format!(
+            "## {case}: {record}\n{}\n{}\n\n",
+            f.code(),
+            f.message(&domain, mail_from)
+        ));
+    }
+    let sub = DomainName::parse("notices.lib.example.org").unwrap();
+    let f = dmarc("_dmarc TXT \"v=DMARC1; p=none; sp=reject\"\n", sub.as_str());
+    out.push_str(&format!(
+        "## a sub-domain under the parent's sp=\n{}\n",
+        f.message(&sub, None)
+    ));
+    assert!(out.contains("SPF will not align"), "{out}");
+    assert!(out.contains("DKIM alignment carries DMARC"), "{out}");
+    dns_snapshot("dmarc_plain_words", &out);
+}
+
+#[test]
+fn a_wildcard_answering_for_the_dkim_names_is_named() {
+    let v = dkim("* CNAME parked.example.net.\n", ZONE);
+    assert_eq!(codes(&v), ["dns::wildcard"; 3]);
+    assert!(v[0].1.contains("`*.lib.example.org`"), "{}", v[0].1);
+    let v = dkim("* TXT \"v=spf1 -all\"\n", ZONE);
+    assert_eq!(codes(&v), ["dns::wildcard"; 3]);
+    dns_snapshot("wildcard", &v[0].1);
+}
+
+#[test]
+fn a_cname_to_another_identitys_key_is_not_a_typo() {
+    let records = ALL_THREE.replace(
+        "CNAME tok2bbbb.dkim.amazonses.com.",
+        "CNAME 4xqz7bk2mpl3rw9e5ny6ht8ja1cfvdgs.dkim.amazonses.com.",
+    );
+    let v = dkim(&records, ZONE);
+    assert_eq!(v[1].0, "dns::other-identity-key");
+    assert!(v[1].1.contains("copied from another domain"), "{}", v[1].1);
+    dns_snapshot("other_identity_key", &v[1].1);
+}
+
 const ZONE: &str = "lib.example.org";
 
 /// The zone file head; tests append their records.
@@ -356,6 +478,7 @@ fn dmarc_policy_and_alignment() {
         DmarcFinding::Valid {
             at: "_dmarc.lib.example.org".into(),
             policy: "reject".into(),
+            subdomain_policy: None,
             adkim: 's',
             aspf: 's'
         }
@@ -369,6 +492,7 @@ fn dmarc_policy_and_alignment() {
         DmarcFinding::Valid {
             at: "_dmarc.lib.example.org".into(),
             policy: "quarantine".into(),
+            subdomain_policy: None,
             adkim: 'r',
             aspf: 'r'
         }
@@ -405,17 +529,24 @@ fn spf_syntax_and_the_ten_lookup_limit() {
         }
         obs.extend(ask(&knot, next));
     }
-    match judge_spf(ZONE, &obs) {
-        SpfFinding::Valid {
-            lookups,
-            unresolved,
-            ..
-        } => {
-            assert_eq!(lookups, 12);
-            assert!(unresolved.is_empty(), "{unresolved:?}");
+    // Over the limit is a permanent error, named with the count and the costliest chain.
+    let finding = judge_spf(ZONE, &obs);
+    match &finding {
+        SpfFinding::TooManyLookups { lookups, chain, .. } => {
+            assert_eq!(*lookups, 12);
+            let names: Vec<&str> = chain.iter().map(|(d, _)| d.as_str()).collect();
+            assert_eq!(
+                names,
+                [
+                    "a.lib.example.org",
+                    "b.lib.example.org",
+                    "c.lib.example.org"
+                ]
+            );
         }
         other => panic!("{other:?}"),
     }
+    dns_snapshot("spf_too_many_lookups", &finding_text(&finding));
     let obs = ask(&knot, vec![Query::new("bad.lib.example.org", Rtype::Txt)]);
     assert!(
         matches!(judge_spf("bad.lib.example.org", &obs), SpfFinding::Invalid { reason } if reason.contains("include:"))

@@ -105,6 +105,7 @@ pub fn sample() -> Plan {
                 .into(),
         },
         yearly_cost: None,
+        information: vec![],
     };
     let shelbyville = LibraryPlan {
         library: "shelbyville".into(),
@@ -133,6 +134,7 @@ pub fn sample() -> Plan {
         in_progress: vec![],
         readiness: ready(),
         yearly_cost: None,
+        information: vec![],
     };
     let ogdenville = LibraryPlan {
         library: "ogdenville".into(),
@@ -214,6 +216,7 @@ pub fn sample() -> Plan {
             cap_cents: 1500,
             years: 1,
         }),
+        information: vec![],
     };
     let capital = LibraryPlan {
         library: "capital-city".into(),
@@ -248,6 +251,7 @@ pub fn sample() -> Plan {
             summary: "not ready, launch 2027-02-15 in 81 days".into(),
         },
         yearly_cost: None,
+        information: vec![],
     };
     Plan {
         version: PLAN_VERSION,

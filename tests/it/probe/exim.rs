@@ -194,9 +194,47 @@ async fn wrong_host_lists_the_certificates_names() {
     assert_eq!(failures(&r), ["smtp::tls::wrong_host"]);
     let d = &outcome(&r, "smtp::tls::wrong_host").diagnosis;
     assert!(
-        d.contains("not valid for localhost") && d.contains("wrong.example.net"),
+        d.contains("not valid for localhost; it names wrong.example.net"),
         "{d}"
     );
+    // Plain names, never Rust's debug form.
+    assert!(!d.contains("DnsName"), "{d}");
+    assert_probe_snapshot!("wrong_host", render_human(&r));
+}
+
+#[tokio::test]
+async fn a_missing_intermediate_certificate_is_named_with_its_issuer() {
+    let r = failing(
+        EximSpec {
+            leaf: Leaf::WithoutIntermediate,
+            ..EximSpec::default()
+        },
+        "testpass",
+    )
+    .await;
+    assert_eq!(failures(&r), ["smtp::tls::missing_intermediate"]);
+    let d = &outcome(&r, "smtp::tls::missing_intermediate").diagnosis;
+    assert!(
+        d.contains(
+            "without the intermediate certificate of its issuer (CN=mailform test intermediate CA)"
+        ),
+        "{d}"
+    );
+    assert_probe_snapshot!("missing_intermediate", render_human(&r));
+}
+
+#[tokio::test]
+async fn the_same_leaf_with_its_intermediate_passes() {
+    let exim = Exim::start(&EximSpec {
+        leaf: Leaf::FullChain,
+        ..EximSpec::default()
+    });
+    let r = probe(
+        &target(exim.starttls_port, Security::Starttls, "testpass"),
+        &opts_trusting(&exim.ca),
+    )
+    .await;
+    assert_eq!(r.verdict, Verdict::Pass, "{}", render_human(&r));
 }
 
 #[tokio::test]
@@ -266,7 +304,11 @@ async fn starttls_on_an_implicit_tls_port_times_out_with_a_hint() {
 
 #[tokio::test]
 async fn test_ca_is_not_trusted_by_default() {
-    let exim = Exim::start(&EximSpec::default());
+    // The whole chain is sent, so nothing is missing: only the root is not trusted.
+    let exim = Exim::start(&EximSpec {
+        leaf: Leaf::FullChain,
+        ..EximSpec::default()
+    });
     let opts = mailform::probe::ProbeOptions {
         extra_roots: Vec::new(),
         ..opts_trusting(&exim.ca)
@@ -277,6 +319,9 @@ async fn test_ca_is_not_trusted_by_default() {
     )
     .await;
     assert_eq!(failures(&r), ["smtp::tls::unknown_issuer"]);
+    let d = &outcome(&r, "smtp::tls::unknown_issuer").diagnosis;
+    assert!(d.contains("CN=mailform test CA"), "{d}");
+    assert_probe_snapshot!("unknown_issuer", render_human(&r));
 }
 
 #[tokio::test]

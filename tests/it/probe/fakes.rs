@@ -46,6 +46,25 @@ async fn silent_greeting_times_out() {
 async fn tarpit_greeting_times_out() {
     let r = against(Behaviour::Tarpit, Security::Starttls, &quick()).await;
     assert_eq!(failures(&r), ["smtp::greeting::timeout"]);
+    let d = &outcome(&r, "smtp::greeting::timeout").diagnosis;
+    assert!(d.contains("waited 0.7 s for the greeting"), "{d}");
+    assert!(
+        d.contains("never finished the reply: it sends too slowly"),
+        "{d}"
+    );
+    assert_probe_snapshot!("tarpit_greeting", render_human(&r));
+}
+
+#[tokio::test]
+async fn a_silent_reply_to_ehlo_names_the_command_waited_for() {
+    let r = against(Behaviour::SilentAfterGreeting, Security::Starttls, &quick()).await;
+    assert_eq!(failures(&r), ["smtp::ehlo::timeout"]);
+    let d = &outcome(&r, "smtp::ehlo::timeout").diagnosis;
+    assert!(
+        d.starts_with("waited 0.7 s for the reply to EHLO")
+            && d.ends_with("the server sent nothing"),
+        "{d}"
+    );
 }
 
 #[tokio::test]
@@ -64,6 +83,18 @@ async fn endless_reply_is_cut_off() {
 async fn garbage_is_not_smtp() {
     let r = against(Behaviour::Garbage, Security::Starttls, &quick()).await;
     assert_eq!(failures(&r), ["smtp::greeting::malformed_reply"]);
+    let d = &outcome(&r, "smtp::greeting::malformed_reply").diagnosis;
+    assert!(d.contains("binary data, first bytes 00 ff fe 20"), "{d}");
+    assert_probe_snapshot!("garbage", render_human(&r));
+}
+
+#[tokio::test]
+async fn a_long_text_answer_is_cut_short() {
+    let r = against(Behaviour::HttpServer, Security::Starttls, &quick()).await;
+    assert_eq!(failures(&r), ["smtp::greeting::malformed_reply"]);
+    let d = &outcome(&r, "smtp::greeting::malformed_reply").diagnosis;
+    assert!(d.len() < 200, "{d}");
+    assert_probe_snapshot!("http_server", render_human(&r));
 }
 
 #[tokio::test]
@@ -89,6 +120,23 @@ async fn reset_during_tls_handshake() {
 async fn silent_tls_handshake_times_out() {
     let r = against(Behaviour::Silent, Security::Tls, &quick()).await;
     assert_eq!(failures(&r), ["smtp::tls::handshake_timeout"]);
+    let d = &outcome(&r, "smtp::tls::handshake_timeout").diagnosis;
+    assert!(d.contains("waited 0.7 s"), "{d}");
+    assert!(d.contains("sent no TLS answer"), "{d}");
+}
+
+#[tokio::test]
+async fn a_deadline_that_stops_the_handshake_is_named_not_the_stage_timeout() {
+    let opts = ProbeOptions {
+        stage_timeout: Duration::from_secs(20),
+        deadline: Duration::from_secs(1),
+        ..quick()
+    };
+    let r = against(Behaviour::Silent, Security::Tls, &opts).await;
+    let d = &r.first_failure().unwrap().diagnosis;
+    assert!(d.contains("overall deadline of 1 s"), "{d}");
+    assert!(!d.contains("20 s"), "{d}");
+    assert_probe_snapshot!("deadline_in_handshake", render_human(&r));
 }
 
 #[tokio::test]
@@ -107,11 +155,12 @@ async fn overall_deadline_wins_over_stage_timeout() {
     };
     let r = against(Behaviour::Silent, Security::Starttls, &opts).await;
     assert_eq!(failures(&r), ["smtp::greeting::timeout"]);
+    let d = &outcome(&r, "smtp::greeting::timeout").diagnosis;
     assert!(
-        outcome(&r, "smtp::greeting::timeout")
-            .diagnosis
-            .contains("overall deadline")
+        d.contains("overall deadline of 0.8 s ran out while waiting 0.8 s for the greeting"),
+        "{d}"
     );
+    assert!(!d.contains("30 s"), "{d}");
 }
 
 #[tokio::test]

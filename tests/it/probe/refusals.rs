@@ -4,6 +4,7 @@
 use mailform::probe::{Security, probe, render_human};
 
 use super::{failures, opts_trusting, outcome, target};
+use crate::assert_probe_snapshot;
 use crate::support::certs::TestPki;
 use crate::support::fake::{AuthServer, Refusal};
 
@@ -56,4 +57,21 @@ async fn provider_refusals_are_translated() {
             "{o:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_multi_line_refusal_reads_as_one_sentence() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pki = TestPki::create(dir.path());
+    let reply = "534-5.7.9 Application-specific password required. Learn more at\r\n534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor";
+    let server = AuthServer::start("PLAIN", Refusal::Fixed(reply), &pki).await;
+    let r = probe(
+        &target(server.port, Security::Tls, "testpass"),
+        &opts_trusting(&pki.ca),
+    )
+    .await;
+    let d = &outcome(&r, "smtp::auth::google_app_password_required").diagnosis;
+    assert_eq!(d.matches("5.7.9").count(), 1, "{d}");
+    assert_eq!(d.matches("534").count(), 1, "{d}");
+    assert_probe_snapshot!("multi_line_refusal", render_human(&r));
 }

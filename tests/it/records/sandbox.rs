@@ -85,3 +85,74 @@ async fn the_tokens_printed_are_the_identitys() {
     assert_eq!(mx[2], format!("bounce.{domain}"));
     assert_eq!(mx[5], "10 feedback-smtp.us-east-1.amazonses.com");
 }
+
+/// SPF and DMARC findings of the sending domain reach `records` and the plan as information,
+/// read from the sandbox's DNS server through the binary.
+#[tokio::test]
+async fn spf_and_dmarc_findings_are_information_in_records_and_the_plan() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sandbox = harness::start_with(SandboxConfig {
+        state_dir: Some(dir.path().to_path_buf()),
+        ..SandboxConfig::default()
+    });
+    let domain = "springfield-library.example.org";
+    harness::ses(&sandbox)
+        .create_email_identity()
+        .email_identity(domain)
+        .send()
+        .await
+        .expect("CreateEmailIdentity");
+    let txt = |host: &str, value: &str| {
+        sandbox
+            .add_record(
+                domain,
+                RecordInput::new(host, "TXT", &format!("\"{value}\"")),
+            )
+            .unwrap();
+    };
+    // 1 + 4 + 1 + 4 + 1 + 2 = 13 lookups through three nested includes.
+    txt("@", &format!("v=spf1 include:a.{domain} -all"));
+    txt(
+        "a",
+        &format!("v=spf1 a mx ptr exists:x.{domain} include:b.{domain} -all"),
+    );
+    txt(
+        "b",
+        &format!("v=spf1 a mx ptr exists:y.{domain} include:c.{domain} -all"),
+    );
+    txt("c", "v=spf1 a mx -all");
+    txt("_dmarc", "v=DMARC1; p=reject; aspf=s");
+
+    let run = |command: &[&str]| {
+        let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
+        args.extend(sandbox_flags(&sandbox));
+        args.extend(FAST.iter().chain(QUICK_RETRIES).map(|s| s.to_string()));
+        Cli::with_platform()
+            .file("libraries/springfield.kdl", SPRINGFIELD)
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "AKIDSANDBOXTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .run()
+    };
+    let out = run(&["records", "springfield"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let info = out
+        .stdout
+        .split_once("For information")
+        .map(|(_, rest)| format!("For information{rest}"))
+        .unwrap_or_else(|| panic!("no information section:\n{}", out.stdout));
+    assert!(info.contains("spf::too-many-lookups"), "{info}");
+    assert!(info.contains("13 DNS lookups"), "{info}");
+    assert!(info.contains("SPF will not align"), "{info}");
+    crate::snap!("records", "information", info);
+
+    let out = run(&["plan", "--target", "springfield"]);
+    assert!(
+        out.stdout.contains("for information (nothing to change):")
+            && out.stdout.contains("spf::too-many-lookups")
+            && out.stdout.contains("dmarc::policy"),
+        "{}",
+        out.all()
+    );
+}

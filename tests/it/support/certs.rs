@@ -25,6 +25,11 @@ pub enum Leaf {
     ExpiresSoon,
     /// CA-signed for localhost, valid only from 2040.
     NotYetValid,
+    /// Signed by an intermediate CA (itself signed by the test CA), for localhost; the file
+    /// holds only the leaf, so the server does not send the intermediate.
+    WithoutIntermediate,
+    /// The same kind of leaf, with the intermediate after it in the file: the full chain.
+    FullChain,
 }
 
 impl Leaf {
@@ -36,6 +41,8 @@ impl Leaf {
             Leaf::WrongHost => "wrong",
             Leaf::ExpiresSoon => "soon",
             Leaf::NotYetValid => "future",
+            Leaf::WithoutIntermediate => "leafonly",
+            Leaf::FullChain => "fullchain",
         }
     }
 }
@@ -82,6 +89,20 @@ impl TestPki {
         let issuer = Issuer::new(ca_params, ca_key);
         std::fs::write(dir.join("ca.pem"), ca_cert.pem()).expect("write ca.pem");
 
+        let mid_key = KeyPair::generate().expect("intermediate key");
+        let mut mid_params =
+            CertificateParams::new(Vec::<String>::new()).expect("intermediate params");
+        mid_params.distinguished_name = dn("mailform test intermediate CA");
+        mid_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        mid_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        mid_params.not_before = datetime!(2024-01-01 0:00 UTC);
+        mid_params.not_after = datetime!(2050-01-01 0:00 UTC);
+        mid_params.use_authority_key_identifier_extension = true;
+        let mid_cert = mid_params
+            .signed_by(&mid_key, &issuer)
+            .expect("intermediate cert");
+        let mid_issuer = Issuer::new(mid_params, mid_key);
+
         let mut good = None;
         for leaf in [
             Leaf::Good,
@@ -90,6 +111,8 @@ impl TestPki {
             Leaf::WrongHost,
             Leaf::ExpiresSoon,
             Leaf::NotYetValid,
+            Leaf::WithoutIntermediate,
+            Leaf::FullChain,
         ] {
             let key = KeyPair::generate().expect("leaf key");
             let cert = match leaf {
@@ -117,6 +140,10 @@ impl TestPki {
                 }
                 Leaf::WrongHost => leaf_params(&["wrong.example.net"], "wrong.example.net")
                     .signed_by(&key, &issuer),
+                Leaf::WithoutIntermediate | Leaf::FullChain => {
+                    leaf_params(&["localhost", "127.0.0.1"], "localhost")
+                        .signed_by(&key, &mid_issuer)
+                }
             }
             .expect("sign leaf");
             if leaf == Leaf::Good {
@@ -124,7 +151,11 @@ impl TestPki {
                 good = Some((cert.der().clone(), PrivateKeyDer::Pkcs8(key_der)));
             }
             let stem = leaf.file_stem();
-            std::fs::write(dir.join(format!("{stem}.pem")), cert.pem()).expect("write cert");
+            let mut pem = cert.pem();
+            if leaf == Leaf::FullChain {
+                pem.push_str(&mid_cert.pem());
+            }
+            std::fs::write(dir.join(format!("{stem}.pem")), pem).expect("write cert");
             std::fs::write(dir.join(format!("{stem}.key")), key.serialize_pem())
                 .expect("write key");
         }

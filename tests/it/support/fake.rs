@@ -25,6 +25,10 @@ pub enum Behaviour {
     ResetInHandshake,
     /// Speaks only HELO: 502 to EHLO.
     HeloOnly,
+    /// Greets, then never answers EHLO.
+    SilentAfterGreeting,
+    /// An HTTP server on the SMTP port: a long text line, then a page.
+    HttpServer,
 }
 
 /// How an [`AuthServer`] refuses the credentials.
@@ -215,6 +219,26 @@ async fn serve(sock: TcpStream, behaviour: Behaviour) {
             #[allow(deprecated)]
             let _ = sock.set_linger(Some(Duration::ZERO));
             drop(sock);
+        }
+        Behaviour::SilentAfterGreeting => {
+            if reader
+                .get_mut()
+                .write_all(b"220 slow.example ESMTP\r\n")
+                .await
+                .is_err()
+            {
+                return;
+            }
+            while line(&mut reader).await.is_some() {}
+        }
+        Behaviour::HttpServer => {
+            let page = format!(
+                "HTTP/1.1 400 Bad Request\r\nServer: {}\r\n\r\n<html>{}</html>\r\n",
+                "x".repeat(200),
+                "<p>bad request</p>".repeat(50)
+            );
+            let _ = reader.get_mut().write_all(page.as_bytes()).await;
+            tokio::time::sleep(Duration::from_secs(30)).await;
         }
         Behaviour::HeloOnly => {
             if reader

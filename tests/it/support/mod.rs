@@ -35,6 +35,8 @@ pub fn filters() -> Vec<(&'static str, &'static str)> {
         ),
         (r"\(-?\d+ days left\)", "([N] days left)"),
         (r"/tmp/[^\s]+", "[TEMP]"),
+        // How much a tarpit managed to send before the probe gave up.
+        (r"sent \d+ bytes of it", "sent [N] bytes of it"),
     ]
 }
 
