@@ -361,7 +361,7 @@ pub fn to_markdown_with(plan: &Plan, o: &MarkdownOptions<'_>) -> String {
 
     let mut libraries: Vec<&LibraryPlan> = plan.libraries.iter().collect();
     libraries.sort_by(|a, b| natural_cmp(&a.library, &b.library));
-    let focused = |l: &LibraryPlan| o.focus.iter().any(|f| *f == l.library);
+    let focused = |l: &LibraryPlan| o.focus.contains(&l.library);
 
     let deletions: Vec<(&str, &Change)> = libraries
         .iter()
@@ -593,11 +593,23 @@ mod tests {
 
     #[test]
     fn natural_order_compares_numbers_as_numbers() {
-        let mut names = vec!["library-10", "library-2", "library-002b", "Library-1", "library-1"];
+        let mut names = vec![
+            "library-10",
+            "library-2",
+            "library-002b",
+            "Library-1",
+            "library-1",
+        ];
         names.sort_by(|a, b| natural_cmp(a, b));
         assert_eq!(
             names,
-            ["Library-1", "library-1", "library-2", "library-002b", "library-10"]
+            [
+                "Library-1",
+                "library-1",
+                "library-2",
+                "library-002b",
+                "library-10"
+            ]
         );
     }
 }

@@ -136,9 +136,11 @@ fn smtp_secrets_env_withholds_the_passwords_a_pull_request_names() {
         "{printed}"
     );
 
-    let (ok, printed, exported) =
-        export_changed(&cli, &secrets, Some("libraries/_platform.kdl\n"));
+    let (ok, printed, exported) = export_changed(&cli, &secrets, Some("libraries/_platform.kdl\n"));
     assert!(ok, "{printed}");
     assert_eq!(exported, "");
-    assert!(printed.contains("SMTP password variables set: none"), "{printed}");
+    assert!(
+        printed.contains("SMTP password variables set: none"),
+        "{printed}"
+    );
 }

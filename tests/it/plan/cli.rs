@@ -363,9 +363,21 @@ fn show_renders_a_saved_plan_in_every_format() {
     );
     crate::snap!("plan", "show_text", text);
 
-    let md = show(&["--format", "markdown", "--changed", "libraries/ogdenville.kdl", "README.md"]);
-    let first = md.find("#### Libraries this pull request changes (1)").unwrap();
-    assert!(first < md.find("<details open><summary><code>ogdenville</code>").unwrap());
+    let md = show(&[
+        "--format",
+        "markdown",
+        "--changed",
+        "libraries/ogdenville.kdl",
+        "README.md",
+    ]);
+    let first = md
+        .find("#### Libraries this pull request changes (1)")
+        .unwrap();
+    assert!(
+        first
+            < md.find("<details open><summary><code>ogdenville</code>")
+                .unwrap()
+    );
     crate::snap!("plan", "show_markdown_changed", md);
 
     let json: serde_json::Value = serde_json::from_str(&show(&["--format", "json"])).unwrap();

@@ -408,7 +408,9 @@ fn markdown_at_a_thousand_libraries_shows_the_pull_requests_library() {
     );
     assert!(md.chars().count() <= GITHUB_COMMENT_LIMIT);
     assert!(!md.contains("Left out"), "nothing cut at this size");
-    let first = md.find("<code>maplewood</code>").expect("the new library's details");
+    let first = md
+        .find("<code>maplewood</code>")
+        .expect("the new library's details");
     assert!(md[first..].contains("+ ses-identity springfield-library.example.org"));
     assert!(first < md.find("<code>library-500</code>").unwrap());
     assert!(md.contains("❌ failing") && md.contains("⏳ waiting"));
