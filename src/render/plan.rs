@@ -345,8 +345,8 @@ pub fn to_markdown(plan: &Plan, limit: usize) -> String {
 ///
 /// In order of importance: the summary line; every deletion (in the open); the libraries the
 /// pull request changes, their details open; the other libraries with changes, their details
-/// folded; the failing libraries (❌), then the waiting ones (⏳), a row each; the rest as a
-/// count; the unmanaged resources. Names in natural order. A library's details are shown whole
+/// folded; the failing libraries (❌), then the waiting ones (⏳), a row each, then their
+/// details folded as room allows; the rest as a count; the unmanaged resources. Names in natural order. A library's details are shown whole
 /// or not at all; what does not fit is left out from the end, with a note saying how much and
 /// where the full plan is.
 pub fn to_markdown_with(plan: &Plan, o: &MarkdownOptions<'_>) -> String {
@@ -508,6 +508,27 @@ pub fn to_markdown_with(plan: &Plan, o: &MarkdownOptions<'_>) -> String {
             ));
         }
         out.push('\n');
+    }
+    // Their details (what the library must do, with the records), folded, as room allows.
+    let mut folded_out = 0usize;
+    for wanted in [true, false] {
+        for l in quiet
+            .iter()
+            .filter(|l| l.needs_attention() && l.failing() == wanted)
+        {
+            let block = details_block(l, false);
+            if folded_out == 0 && fits(&out, &block) {
+                out.push_str(&block);
+            } else {
+                folded_out += 1;
+            }
+        }
+    }
+    if folded_out > 0 {
+        notes.push(format!(
+            "the details of {folded_out} failing or waiting librar{} without changes",
+            if folded_out == 1 { "y" } else { "ies" }
+        ));
     }
     let settled = quiet.iter().filter(|l| !l.needs_attention()).count();
     if settled > 0 {
