@@ -8,11 +8,21 @@
 # GITHUB_, ACTIONS_, RUNNER_, ...), each value is masked in the job's log first, and nothing is
 # printed but the variable names. mailform itself refuses the same files before reading any
 # variable; this script must not export one either, since it would reach every later step.
+#
+#   bash .github/smtp-secrets-env.sh [LIBRARIES_DIR] [CHANGED_FILES]
+#
+# CHANGED_FILES (a pull request's plan) lists, one a line, the library files the pull request
+# adds, changes or removes. A password is exported only when no changed file names its variable:
+# a pull request that points a library (new or existing) at its own SMTP server, naming another
+# library's password variable, would otherwise have mailform's probe hand that password to it.
+# Such libraries are planned without a probe. A changed platform file exports nothing (it sets
+# the prefix).
 set -euo pipefail
 
 : "${GITHUB_ENV:?run this inside a GitHub Actions job}"
 secrets_json="${MAILFORM_SMTP_SECRETS:-}"
 libraries="${1:-libraries}"
+changed_list="${2:-}"
 
 if [ -z "$secrets_json" ]; then
   echo "MAILFORM_SMTP_SECRETS is not set: method-2 libraries are planned without an SMTP probe"
@@ -41,13 +51,38 @@ if [[ "$prefix" =~ $refused || ! "$prefix" =~ ^[A-Z_][A-Z0-9_]*$ ]]; then
 fi
 
 # The variable names the library files reference, e.g. MAILFORM_SMTP_PASSWORD_SPRINGFIELD.
-mapfile -t wanted < <(grep -rhoE 'password[[:space:]]+env="[A-Za-z_][A-Za-z0-9_]*"' \
-  --include='*.kdl' "$libraries" | sed -E 's/.*env="([^"]*)"/\1/' | sort -u)
+names_in() {
+  grep -rhoE 'password[[:space:]]+env="[A-Za-z_][A-Za-z0-9_]*"' --include='*.kdl' "$@" \
+    | sed -E 's/.*env="([^"]*)"/\1/' | sort -u
+}
+mapfile -t wanted < <(names_in "$libraries")
+
+# The names a changed file references are withheld; a changed platform file withholds all.
+withheld=()
+if [ -n "$changed_list" ]; then
+  mapfile -t changed < <(grep -v '^[[:space:]]*$' "$changed_list" || true)
+  present=()
+  for file in "${changed[@]}"; do
+    if [ "$(basename "$file")" = _platform.kdl ]; then
+      echo "::warning::this pull request changes $file: no SMTP password is exported, every library is planned without a probe"
+      echo "SMTP password variables set: none"
+      exit 0
+    fi
+    [ ! -f "$file" ] || present+=("$file")
+  done
+  if [ ${#present[@]} -gt 0 ]; then
+    mapfile -t withheld < <(names_in "${present[@]}")
+  fi
+fi
 
 exported=()
 for name in "${wanted[@]}"; do
   if [[ "$name" != "$prefix"?* || "$name" =~ $refused ]]; then
     echo "::warning::$name is not an SMTP password variable (it must start with $prefix): not exported; mailform refuses the file"
+    continue
+  fi
+  if [[ " ${withheld[*]} " == *" $name "* ]]; then
+    echo "::warning::$name is named by a library file this pull request changes: not exported; that library is planned without an SMTP probe"
     continue
   fi
   if ! jq -e --arg n "$name" 'has($n)' >/dev/null <<<"$secrets_json"; then

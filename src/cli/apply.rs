@@ -21,7 +21,7 @@ use crate::live::ses::AwsSes;
 use crate::model::{Config, LibraryId};
 use crate::plan::Plan;
 use crate::plan::planner::{self, PlanOptions};
-use crate::plan::saved::{self, PLAN_FILE_VERSION, PlanFile};
+use crate::plan::saved;
 use crate::render::plan::{Style, to_text};
 use crate::render::progress::Progress;
 use crate::secret::Secret;
@@ -96,21 +96,7 @@ fn saved_plan(
     world: &world::World,
     path: &Path,
 ) -> Result<Option<Plan>, CliError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::Usage(format!("cannot read the plan {}: {e}", path.display())))?;
-    let file: PlanFile = serde_json::from_str(&text).map_err(|e| {
-        CliError::Usage(format!(
-            "{} is not a plan saved by `mailform plan --out`: {e}",
-            path.display()
-        ))
-    })?;
-    if file.version != PLAN_FILE_VERSION {
-        return Err(CliError::Usage(format!(
-            "{} is a plan file of version {}, this mailform reads version {PLAN_FILE_VERSION}; plan again",
-            path.display(),
-            file.version
-        )));
-    }
+    let file = super::plan::read_plan_file(path)?;
     let targets = match &file.targets {
         None => None,
         Some(ids) => Some(

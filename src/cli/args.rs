@@ -33,6 +33,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Make the changes of a plan: a fresh one (shown and confirmed first) or a saved one.
     Apply(ApplyArgs),
+    /// Render a plan saved by `mailform plan --out` (e.g. a workflow's artifact).
+    Show(ShowArgs),
     /// Print the DNS records a library's IT staff install, with what mailform sees now.
     Records(super::records::RecordsArgs),
     /// Print the yearly charges of the managed domains, for billing.
@@ -88,6 +90,8 @@ pub struct PlanArgs {
     pub detailed_exitcode: bool,
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
+    #[command(flatten)]
+    pub focus: FocusArgs,
     /// Also write the live snapshot this plan read (a baseline for the next `--baseline`).
     #[arg(long, value_name = "FILE")]
     pub save_live: Option<PathBuf>,
@@ -102,6 +106,48 @@ pub struct PlanArgs {
 
     #[command(flatten)]
     pub live: LiveArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// A plan saved by `mailform plan --out`.
+    #[arg(value_name = "PLANFILE")]
+    pub planfile: PathBuf,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    #[command(flatten)]
+    pub focus: FocusArgs,
+}
+
+/// What a Markdown plan shows first: the libraries a pull request changes.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FocusArgs {
+    /// Files the pull request changes (`libraries/<library-id>.kdl`; others are ignored): their
+    /// libraries come first in `--format markdown`, with their details in full.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub changed: Vec<PathBuf>,
+    /// Libraries to show first in `--format markdown`, with their details in full.
+    #[arg(long, value_name = "LIBRARY", num_args = 1..)]
+    pub focus: Vec<String>,
+}
+
+impl FocusArgs {
+    /// The library ids to show first: each `--focus`, and the id of each changed library file.
+    pub fn libraries(&self) -> Vec<String> {
+        let mut out = self.focus.clone();
+        for path in &self.changed {
+            let is_library = path.extension().is_some_and(|e| e == "kdl");
+            if let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+                && is_library
+                && !stem.starts_with('_')
+            {
+                out.push(stem.to_string());
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

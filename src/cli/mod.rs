@@ -69,6 +69,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Records(a) => records::run(a, color),
         Command::Costs(a) => costs::run(a, color),
         Command::Apply(a) => apply::run(a, color),
+        Command::Show(a) => plan::show(a, color),
     }
 }
 

@@ -3,12 +3,15 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use super::args::{PlanArgs, PlanFormat};
+use super::args::{PlanArgs, PlanFormat, ShowArgs};
 use super::{CliError, EXIT_FAILED, EXIT_OK, print, today, world};
 use crate::config;
+use crate::plan::Plan;
 use crate::plan::planner::{self, PlanOptions};
 use crate::plan::saved::{self, PLAN_FILE_VERSION, PlanFile};
-use crate::render::plan::{GITHUB_COMMENT_LIMIT, Style, to_json, to_markdown, to_text};
+use crate::render::plan::{
+    GITHUB_COMMENT_LIMIT, MarkdownOptions, Style, to_json, to_markdown_with, to_text,
+};
 
 /// `--detailed-exitcode`: changes are present.
 pub const EXIT_CHANGES: u8 = 2;
@@ -42,11 +45,7 @@ pub(super) fn run(a: PlanArgs, color: bool) -> Result<ExitCode, CliError> {
         plan.unmanaged.clear();
     }
 
-    match a.format {
-        PlanFormat::Text => print(&to_text(&plan, Style { color })),
-        PlanFormat::Markdown => print(&to_markdown(&plan, GITHUB_COMMENT_LIMIT)),
-        PlanFormat::Json => print(&to_json(&plan)),
-    }
+    render(&plan, a.format, &a.focus.libraries(), color);
     if let Some(path) = &a.out {
         let file = PlanFile {
             version: PLAN_FILE_VERSION,
@@ -78,6 +77,48 @@ pub(super) fn run(a: PlanArgs, color: bool) -> Result<ExitCode, CliError> {
         EXIT_OK
     };
     Ok(ExitCode::from(code))
+}
+
+/// Prints a plan in the chosen format; Markdown puts the `focus` libraries first.
+pub(super) fn render(plan: &Plan, format: PlanFormat, focus: &[String], color: bool) {
+    match format {
+        PlanFormat::Text => print(&to_text(plan, Style { color })),
+        PlanFormat::Markdown => print(&to_markdown_with(
+            plan,
+            &MarkdownOptions {
+                limit: GITHUB_COMMENT_LIMIT,
+                focus,
+            },
+        )),
+        PlanFormat::Json => print(&to_json(plan)),
+    }
+}
+
+/// `mailform show PLANFILE`: a saved plan, rendered as `plan` would have printed it.
+pub(super) fn show(a: ShowArgs, color: bool) -> Result<ExitCode, CliError> {
+    let file = read_plan_file(&a.planfile)?;
+    render(&file.plan, a.format, &a.focus.libraries(), color);
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+/// A plan file saved by `plan --out`, of the version this mailform reads.
+pub(super) fn read_plan_file(path: &std::path::Path) -> Result<PlanFile, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Usage(format!("cannot read the plan {}: {e}", path.display())))?;
+    let file: PlanFile = serde_json::from_str(&text).map_err(|e| {
+        CliError::Usage(format!(
+            "{} is not a plan saved by `mailform plan --out`: {e}",
+            path.display()
+        ))
+    })?;
+    if file.version != PLAN_FILE_VERSION {
+        return Err(CliError::Usage(format!(
+            "{} is a plan file of version {}, this mailform reads version {PLAN_FILE_VERSION}; plan again",
+            path.display(),
+            file.version
+        )));
+    }
+    Ok(file)
 }
 
 /// SHA-256 of every library file, by path, for the saved plan's staleness check.

@@ -280,21 +280,104 @@ fn md_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// What a pull-request comment puts first, and how long it may be.
+#[derive(Debug, Clone, Copy)]
+pub struct MarkdownOptions<'a> {
+    /// The most characters the comment may have ([`GITHUB_COMMENT_LIMIT`]).
+    pub limit: usize,
+    /// The libraries the pull request changes (their files touched): shown first, in full.
+    pub focus: &'a [String],
+}
+
+/// `a` before `b` in natural order: runs of digits compare as numbers, so `library-2` comes
+/// before `library-10`.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let bytes = s.as_bytes();
+        for i in 1..=bytes.len() {
+            if i == bytes.len() || bytes[i].is_ascii_digit() != bytes[start].is_ascii_digit() {
+                out.push((bytes[start].is_ascii_digit(), &s[start..i]));
+                start = i;
+            }
+        }
+        out
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for ((da, xa), (db, xb)) in ca.iter().zip(&cb) {
+        let order = if *da && *db {
+            let (ta, tb) = (xa.trim_start_matches('0'), xb.trim_start_matches('0'));
+            ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb))
+        } else {
+            xa.cmp(xb)
+        };
+        if order.is_ne() {
+            return order;
+        }
+    }
+    ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
+}
+
+/// A library's status mark: failing (broken, about to break, or late) is not waiting.
+fn status_mark(l: &LibraryPlan) -> &'static str {
+    if l.failing() {
+        "❌ failing"
+    } else if l.needs_attention() {
+        "⏳ waiting"
+    } else {
+        "✅ ready"
+    }
+}
+
+fn has_changes(l: &LibraryPlan) -> bool {
+    !l.changes.is_empty() || !l.deletions.is_empty()
+}
+
+/// One library's details as a `<details>` block (open when `open`), never cut inside.
+fn details_block(l: &LibraryPlan, open: bool) -> String {
+    let mut body = String::new();
+    library_body(&mut body, l, Style { color: false }, "");
+    format!(
+        "<details{}><summary><code>{}</code> {} · {} · {}</summary>\n\n```diff\n{}```\n\n</details>\n\n",
+        if open { " open" } else { "" },
+        l.library,
+        counts(l),
+        status_mark(l),
+        md_escape(&l.name),
+        body.replace("```", "ˋˋˋ")
+    )
+}
+
 /// The Markdown rendering for a pull-request comment, never longer than `limit` characters.
-///
-/// In order of importance: the summary line, every deletion (in the open, never folded), the
-/// table of libraries, the unmanaged resources, then each library's details folded. What does
-/// not fit is left out from the end, with a note saying how much and where the full plan is.
 pub fn to_markdown(plan: &Plan, limit: usize) -> String {
+    to_markdown_with(plan, &MarkdownOptions { limit, focus: &[] })
+}
+
+/// The Markdown rendering for a pull-request comment, never longer than `o.limit` characters,
+/// readable at a thousand libraries.
+///
+/// In order of importance: the summary line; every deletion (in the open); the libraries the
+/// pull request changes, their details open; the other libraries with changes, their details
+/// folded; the failing libraries (❌), then the waiting ones (⏳), a row each, then their
+/// details folded as room allows; the rest as a count; the unmanaged resources. Names in natural order. A library's details are shown whole
+/// or not at all; what does not fit is left out from the end, with a note saying how much and
+/// where the full plan is.
+pub fn to_markdown_with(plan: &Plan, o: &MarkdownOptions<'_>) -> String {
     const NOTE_RESERVE: usize = 400;
+    let limit = o.limit;
     let budget = limit.saturating_sub(NOTE_RESERVE);
     let len = |s: &str| s.chars().count();
+    let fits = |out: &str, more: &str| len(out) + len(more) <= budget;
     let mut out = String::from("### mailform plan\n\n");
     let _ = writeln!(out, "**{}**\n", summary_line(plan.totals()));
     let mut notes: Vec<String> = Vec::new();
 
-    let deletions: Vec<(&str, &Change)> = plan
-        .libraries
+    let mut libraries: Vec<&LibraryPlan> = plan.libraries.iter().collect();
+    libraries.sort_by(|a, b| natural_cmp(&a.library, &b.library));
+    let focused = |l: &LibraryPlan| o.focus.contains(&l.library);
+
+    let deletions: Vec<(&str, &Change)> = libraries
         .iter()
         .flat_map(|l| l.deletions.iter().map(move |c| (l.library.as_str(), c)))
         .collect();
@@ -311,7 +394,7 @@ pub fn to_markdown(plan: &Plan, limit: usize) -> String {
                     .map(|r| format!(": {}", md_escape(r)))
                     .unwrap_or_default()
             );
-            if len(&out) + len(&line) > budget {
+            if !fits(&out, &line) {
                 break;
             }
             out.push_str(&line);
@@ -323,43 +406,151 @@ pub fn to_markdown(plan: &Plan, limit: usize) -> String {
         out.push('\n');
     }
 
-    let header =
-        "| library | method | changes | library must act | readiness |\n|---|---|---|---|---|\n";
-    if len(&out) + len(header) <= budget {
-        out.push_str(header);
-        let mut shown = 0;
-        for l in &plan.libraries {
-            let readiness = if l.readiness.ready {
-                "ready".to_string()
+    // The libraries the pull request changes, whole and open; then the others with changes.
+    let mut left_out: Vec<&str> = Vec::new();
+    if !o.focus.is_empty() {
+        let mut focus: Vec<&String> = o.focus.iter().collect();
+        focus.sort_by(|a, b| natural_cmp(a, b));
+        focus.dedup();
+        let _ = writeln!(
+            out,
+            "#### Libraries this pull request changes ({})\n",
+            focus.len()
+        );
+        for id in focus {
+            match libraries.iter().find(|l| l.library == *id) {
+                Some(l) => {
+                    let block = details_block(l, true);
+                    if fits(&out, &block) {
+                        out.push_str(&block);
+                    } else {
+                        left_out.push(&l.library);
+                    }
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "- `{id}`: no longer in the library files (what it leaves behind is under Deletions)\n"
+                    );
+                }
+            }
+        }
+    }
+    let changed: Vec<&LibraryPlan> = libraries
+        .iter()
+        .copied()
+        .filter(|l| has_changes(l) && !focused(l))
+        .collect();
+    if !changed.is_empty() {
+        let _ = writeln!(out, "#### Libraries with changes ({})\n", changed.len());
+        for l in &changed {
+            let block = details_block(l, false);
+            if fits(&out, &block) {
+                out.push_str(&block);
             } else {
-                let mark = match l.readiness.level {
-                    crate::plan::Level::Error => "❌",
-                    crate::plan::Level::Warning => "⚠️",
-                    crate::plan::Level::Info => "⏳",
-                };
-                format!("{mark} {}", md_escape(&l.readiness.summary))
-            };
+                left_out.push(&l.library);
+            }
+        }
+    }
+    if !left_out.is_empty() {
+        notes.push(format!(
+            "the details of {} librar{} with changes ({})",
+            left_out.len(),
+            if left_out.len() == 1 { "y" } else { "ies" },
+            cut_list(&left_out, 20)
+        ));
+    }
+
+    // Without changes: failing, then waiting, a row each as room allows; the rest counted.
+    let quiet: Vec<&LibraryPlan> = libraries
+        .iter()
+        .copied()
+        .filter(|l| !has_changes(l) && !focused(l))
+        .collect();
+    for (title, wanted) in [
+        ("❌ Failing: broken, about to break, or late", true),
+        ("⏳ Waiting on someone, on schedule", false),
+    ] {
+        let rows: Vec<&LibraryPlan> = quiet
+            .iter()
+            .copied()
+            .filter(|l| l.needs_attention() && l.failing() == wanted)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let header = format!(
+            "#### {title} ({})\n\n| library | method | library must act | readiness |\n|---|---|---|---|\n",
+            rows.len()
+        );
+        if !fits(&out, &header) {
+            notes.push(format!("{} {} libraries", rows.len(), status_word(wanted)));
+            continue;
+        }
+        out.push_str(&header);
+        let mut shown = 0;
+        for l in &rows {
+            let first = l
+                .actions
+                .first()
+                .map(|a| format!(": `{}`", a.code))
+                .unwrap_or_default();
             let row = format!(
-                "| `{}` | {} | {} | {} | {} |\n",
+                "| `{}` | {} | {}{first} | {} |\n",
                 l.library,
                 l.method.as_str(),
-                counts(l),
                 l.actions.len(),
-                readiness
+                md_escape(&l.readiness.summary)
             );
-            if len(&out) + len(&row) > budget {
+            if !fits(&out, &row) {
                 break;
             }
             out.push_str(&row);
             shown += 1;
         }
-        if shown < plan.libraries.len() {
+        if shown < rows.len() {
+            let _ = writeln!(
+                out,
+                "| … {} more {} libraries | | | |",
+                rows.len() - shown,
+                status_word(wanted)
+            );
             notes.push(format!(
-                "{} rows of the table",
-                plan.libraries.len() - shown
+                "{} rows of {} libraries",
+                rows.len() - shown,
+                status_word(wanted)
             ));
         }
         out.push('\n');
+    }
+    // Their details (what the library must do, with the records), folded, as room allows.
+    let mut folded_out = 0usize;
+    for wanted in [true, false] {
+        for l in quiet
+            .iter()
+            .filter(|l| l.needs_attention() && l.failing() == wanted)
+        {
+            let block = details_block(l, false);
+            if folded_out == 0 && fits(&out, &block) {
+                out.push_str(&block);
+            } else {
+                folded_out += 1;
+            }
+        }
+    }
+    if folded_out > 0 {
+        notes.push(format!(
+            "the details of {folded_out} failing or waiting librar{} without changes",
+            if folded_out == 1 { "y" } else { "ies" }
+        ));
+    }
+    let settled = quiet.iter().filter(|l| !l.needs_attention()).count();
+    if settled > 0 {
+        let _ = writeln!(
+            out,
+            "✅ {settled} other librar{}: no changes, nothing to do, ready.\n",
+            if settled == 1 { "y" } else { "ies" }
+        );
     }
 
     if !plan.unmanaged.is_empty() {
@@ -377,43 +568,50 @@ pub fn to_markdown(plan: &Plan, limit: usize) -> String {
             );
         }
         section.push_str("\n</details>\n\n");
-        if len(&out) + len(&section) <= budget {
+        if fits(&out, &section) {
             out.push_str(&section);
         } else {
             notes.push("the list of unmanaged resources".into());
         }
     }
 
-    let mut omitted = 0usize;
-    for l in &plan.libraries {
-        let mut body = String::new();
-        library_body(&mut body, l, Style { color: false }, "");
-        let details = format!(
-            "<details><summary><code>{}</code> {} · {}</summary>\n\n```diff\n{}```\n\n</details>\n\n",
-            l.library,
-            counts(l),
-            md_escape(&l.name),
-            body.replace("```", "ˋˋˋ")
-        );
-        if omitted == 0 && len(&out) + len(&details) <= budget {
-            out.push_str(&details);
-        } else {
-            omitted += 1;
-        }
-    }
-    if omitted > 0 {
-        notes.push(format!(
-            "the details of {omitted} librar{}",
-            if omitted == 1 { "y" } else { "ies" }
-        ));
-    }
     if !notes.is_empty() {
-        let _ = writeln!(
-            out,
-            "_Left out to stay under GitHub's {limit}-character comment limit: {}. The full plan is in the workflow's artifacts._",
+        let note = format!(
+            "_Left out to stay under GitHub's {limit}-character comment limit: {}. The full plan is in the workflow's artifacts (`mailform show PLANFILE`)._\n",
             notes.join(", ")
         );
+        // The note's own room is reserved, but a very long list of names is cut to fit.
+        let room = limit.saturating_sub(len(&out));
+        out.push_str(&cut(&note, room));
     }
+    out
+}
+
+fn status_word(failing: bool) -> &'static str {
+    if failing { "failing" } else { "waiting" }
+}
+
+/// The first `n` names, then how many more.
+fn cut_list(names: &[&str], n: usize) -> String {
+    let mut s = names
+        .iter()
+        .take(n)
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > n {
+        let _ = write!(s, " and {} more", names.len() - n);
+    }
+    s
+}
+
+/// `text` in at most `width` characters.
+fn cut(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(2)).collect();
+    out.push_str("…\n");
     out
 }
 
@@ -422,4 +620,31 @@ pub fn to_json(plan: &Plan) -> String {
     let mut text = serde_json::to_string_pretty(plan).unwrap_or_else(|_| "{}".into());
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::natural_cmp;
+
+    #[test]
+    fn natural_order_compares_numbers_as_numbers() {
+        let mut names = vec![
+            "library-10",
+            "library-2",
+            "library-002b",
+            "Library-1",
+            "library-1",
+        ];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            [
+                "Library-1",
+                "library-1",
+                "library-2",
+                "library-002b",
+                "library-10"
+            ]
+        );
+    }
 }

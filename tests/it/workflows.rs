@@ -13,10 +13,26 @@ fn smtp_library(id: &str, env: &str) -> String {
 /// Runs `.github/smtp-secrets-env.sh` on the files of `cli` and returns what it printed and
 /// what it put into the job's environment file.
 fn export(cli: &Cli, secrets: &serde_json::Value) -> (bool, String, String) {
+    export_changed(cli, secrets, None)
+}
+
+/// As `export`, for a pull request that changes the files listed in `changed`.
+fn export_changed(
+    cli: &Cli,
+    secrets: &serde_json::Value,
+    changed: Option<&str>,
+) -> (bool, String, String) {
     let env_file = cli.path().join("github_env");
-    let out = Command::new("bash")
+    let _ = std::fs::remove_file(&env_file);
+    let mut command = Command::new("bash");
+    command
         .arg(repo().join(".github/smtp-secrets-env.sh"))
-        .arg("libraries")
+        .arg("libraries");
+    if let Some(changed) = changed {
+        std::fs::write(cli.path().join("changed.txt"), changed).expect("write");
+        command.arg("changed.txt");
+    }
+    let out = command
         .current_dir(cli.path())
         .env("GITHUB_ENV", &env_file)
         .env("MAILFORM_SMTP_SECRETS", secrets.to_string())
@@ -77,4 +93,54 @@ fn smtp_secrets_env_exports_only_the_platforms_password_variables() {
     assert!(!ok, "{printed}");
     assert_eq!(exported, "");
     assert!(!printed.contains(CANARY), "{printed}");
+}
+
+/// A pull request that points a library at its own SMTP server while naming another library's
+/// password variable must not get that password into the job: every name a changed file
+/// references is withheld, and a changed platform file withholds all.
+#[test]
+fn smtp_secrets_env_withholds_the_passwords_a_pull_request_names() {
+    let secrets = serde_json::json!({
+        "MAILFORM_SMTP_PASSWORD_SPRINGFIELD": CANARY,
+        "MAILFORM_SMTP_PASSWORD_SHELBYVILLE": "shelbyville-pass",
+    });
+    let cli = Cli::new()
+        .file("libraries/_platform.kdl", PLATFORM)
+        .file(
+            "libraries/springfield.kdl",
+            &smtp_library("springfield", "MAILFORM_SMTP_PASSWORD_SPRINGFIELD"),
+        )
+        .file(
+            "libraries/shelbyville.kdl",
+            &smtp_library("shelbyville", "MAILFORM_SMTP_PASSWORD_SHELBYVILLE"),
+        )
+        .file(
+            "libraries/mallory.kdl",
+            &smtp_library("mallory", "MAILFORM_SMTP_PASSWORD_SPRINGFIELD"),
+        );
+    let (ok, printed, exported) = export_changed(
+        &cli,
+        &secrets,
+        Some("libraries/mallory.kdl\nlibraries/removed.kdl\n"),
+    );
+    assert!(ok, "{printed}");
+    assert!(
+        exported.starts_with("MAILFORM_SMTP_PASSWORD_SHELBYVILLE<<"),
+        "{exported}"
+    );
+    assert!(!exported.contains(CANARY), "{exported}");
+    assert!(
+        printed.contains(
+            "MAILFORM_SMTP_PASSWORD_SPRINGFIELD is named by a library file this pull request changes"
+        ),
+        "{printed}"
+    );
+
+    let (ok, printed, exported) = export_changed(&cli, &secrets, Some("libraries/_platform.kdl\n"));
+    assert!(ok, "{printed}");
+    assert_eq!(exported, "");
+    assert!(
+        printed.contains("SMTP password variables set: none"),
+        "{printed}"
+    );
 }

@@ -338,3 +338,68 @@ fn a_library_file_that_cannot_be_read_stops_the_plan_before_any_live_read() {
     );
     assert!(!out.stderr.contains("no-such-live.json"), "{}", out.stderr);
 }
+
+/// `mailform show PLANFILE` renders a saved plan (a workflow's artifact) in each format as
+/// `plan` would have printed it, with `--changed` putting a pull request's libraries first;
+/// a file that is not a plan is one clear error.
+#[test]
+fn show_renders_a_saved_plan_in_every_format() {
+    use mailform::plan::saved::{PLAN_FILE_VERSION, PlanFile};
+    let plan = super::sample();
+    let file = PlanFile {
+        version: PLAN_FILE_VERSION,
+        live_taken_at: "2026-11-26T04:17:00Z".into(),
+        targets: None,
+        files: Default::default(),
+        facts: Default::default(),
+        plan: plan.clone(),
+    };
+    let cli = Cli::new().file(
+        "mailform-plan.json",
+        &serde_json::to_string_pretty(&file).unwrap(),
+    );
+    let show = |extra: &[&str]| {
+        let mut a = vec!["show", "mailform-plan.json"];
+        a.extend_from_slice(extra);
+        let out = Cli::reuse(&cli, a.into_iter().map(String::from).collect()).run();
+        assert_eq!(out.code, 0, "{}", out.all());
+        out.stdout
+    };
+
+    let text = show(&[]);
+    assert_eq!(
+        text,
+        mailform::render::plan::to_text(&plan, mailform::render::plan::Style { color: false })
+    );
+    crate::snap!("plan", "show_text", text);
+
+    let md = show(&[
+        "--format",
+        "markdown",
+        "--changed",
+        "libraries/ogdenville.kdl",
+        "README.md",
+    ]);
+    let first = md
+        .find("#### Libraries this pull request changes (1)")
+        .unwrap();
+    assert!(
+        first
+            < md.find("<details open><summary><code>ogdenville</code>")
+                .unwrap()
+    );
+    crate::snap!("plan", "show_markdown_changed", md);
+
+    let json: serde_json::Value = serde_json::from_str(&show(&["--format", "json"])).unwrap();
+    assert_eq!(json, serde_json::to_value(&plan).unwrap());
+
+    let cli = Cli::new().file("not-a-plan.json", "{}");
+    let out = Cli::reuse(&cli, vec!["show".into(), "not-a-plan.json".into()]).run();
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stderr
+            .contains("not-a-plan.json is not a plan saved by `mailform plan --out`"),
+        "{}",
+        out.stderr
+    );
+}

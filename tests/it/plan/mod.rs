@@ -6,7 +6,9 @@ mod planner;
 mod scope;
 
 use mailform::plan::*;
-use mailform::render::plan::{GITHUB_COMMENT_LIMIT, Style, to_json, to_markdown, to_text};
+use mailform::render::plan::{
+    GITHUB_COMMENT_LIMIT, MarkdownOptions, Style, to_json, to_markdown, to_markdown_with, to_text,
+};
 
 use crate::snap;
 
@@ -324,11 +326,108 @@ fn markdown_stays_under_githubs_limit() {
         "{md}"
     );
     assert!(
-        md.contains("rows of the table") && md.contains("the details of"),
+        md.contains("the details of") && md.contains("libraries with changes (`library-"),
         "{}",
         &md[md.len() - 300..]
     );
-    assert!(md.contains("| `library-0000` |"));
+    assert!(md.contains("<code>library-0000</code>"));
+}
+
+/// An estate of 1,000 libraries, most settled, some failing, some waiting, one changed by
+/// someone else, and a pull request that adds one library: the new library's details are in the
+/// comment, whole and first; failing and waiting libraries are marked apart; the settled ones
+/// are a count; names in natural order.
+#[test]
+fn markdown_at_a_thousand_libraries_shows_the_pull_requests_library() {
+    let sample = sample();
+    let by_id = |id: &str| {
+        sample
+            .libraries
+            .iter()
+            .find(|l| l.library == id)
+            .unwrap()
+            .clone()
+    };
+    let quiet = |mut l: LibraryPlan| {
+        l.changes.clear();
+        l.deletions.clear();
+        l
+    };
+    let failing = sample
+        .libraries
+        .iter()
+        .cloned()
+        .map(quiet)
+        .find(LibraryPlan::failing)
+        .expect("a failing library in the sample");
+    let mut settled = quiet(by_id("springfield-public"));
+    settled.actions.clear();
+    settled.in_progress.clear();
+    settled.readiness = ready();
+    let waiting = LibraryPlan {
+        readiness: Readiness {
+            ready: false,
+            launch: Some("2027-02-15".into()),
+            days_left: Some(81),
+            level: Level::Info,
+            summary: "not ready, launch 2027-02-15 in 81 days".into(),
+        },
+        ..settled.clone()
+    };
+    assert!(waiting.needs_attention() && !waiting.failing());
+    let changed_elsewhere = by_id("ogdenville");
+    let new_library = LibraryPlan {
+        library: "maplewood".into(),
+        name: "Maplewood Public Library".into(),
+        ..by_id("springfield-public")
+    };
+
+    let mut libraries: Vec<LibraryPlan> = (1..1_000)
+        .map(|i| {
+            let template = match i {
+                _ if i % 97 == 0 => &failing,
+                _ if i % 31 == 0 => &waiting,
+                500 => &changed_elsewhere,
+                _ => &settled,
+            };
+            LibraryPlan {
+                library: format!("library-{i}"),
+                ..template.clone()
+            }
+        })
+        .collect();
+    libraries.push(new_library);
+    // The planner's order is not the comment's: names are sorted naturally there.
+    libraries.reverse();
+    let plan = Plan {
+        version: PLAN_VERSION,
+        libraries,
+        unmanaged: vec![],
+    };
+    assert_eq!(plan.libraries.len(), 1_000);
+
+    let focus = ["maplewood".to_string()];
+    let md = to_markdown_with(
+        &plan,
+        &MarkdownOptions {
+            limit: GITHUB_COMMENT_LIMIT,
+            focus: &focus,
+        },
+    );
+    assert!(md.chars().count() <= GITHUB_COMMENT_LIMIT);
+    assert!(
+        md.chars().count() > 10_000,
+        "failing and waiting details fill the room"
+    );
+    let first = md
+        .find("<code>maplewood</code>")
+        .expect("the new library's details");
+    assert!(md[first..].contains("+ ses-identity springfield-library.example.org"));
+    assert!(first < md.find("<code>library-500</code>").unwrap());
+    assert!(md.contains("❌ failing") && md.contains("⏳ waiting"));
+    assert!(md.find("`library-97`").unwrap() < md.find("`library-194`").unwrap());
+    assert!(md.contains("other libraries: no changes, nothing to do, ready."));
+    snap!("plan", "markdown_1000_libraries_one_new", md);
 }
 
 #[test]
