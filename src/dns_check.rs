@@ -651,6 +651,13 @@ pub fn parse_spf(record: &str) -> Result<Vec<SpfTerm>, String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SpfFinding {
     Absent,
+    /// The question for the domain's TXT records got no answer (timeout, SERVFAIL, REFUSED):
+    /// whether it has an SPF record is unknown, not "absent".
+    Unknown {
+        reason: String,
+    },
+    /// The sending domain does not exist (NXDOMAIN at its apex).
+    NoSuchDomain,
     /// More than one SPF record: a permanent error (RFC 7208 §4.5).
     Several {
         count: usize,
@@ -685,6 +692,8 @@ impl SpfFinding {
     pub fn code(&self) -> &'static str {
         match self {
             SpfFinding::Absent => "spf::absent",
+            SpfFinding::Unknown { .. } => "spf::unknown",
+            SpfFinding::NoSuchDomain => "dns::no-such-domain",
             SpfFinding::Several { .. } => "spf::several-records",
             SpfFinding::Invalid { .. } => "spf::syntax-error",
             SpfFinding::TooManyLookups { .. } => "spf::too-many-lookups",
@@ -697,6 +706,8 @@ impl SpfFinding {
     pub fn kind(&self) -> &'static str {
         match self {
             SpfFinding::Absent => "absent",
+            SpfFinding::Unknown { .. } => "unknown",
+            SpfFinding::NoSuchDomain => "no-such-domain",
             SpfFinding::Several { .. } => "several",
             SpfFinding::Invalid { .. } | SpfFinding::TooManyLookups { .. } => "invalid",
             SpfFinding::AllowsAll { .. } | SpfFinding::Valid { .. } => "valid",
@@ -707,6 +718,12 @@ impl SpfFinding {
     pub fn message(&self) -> String {
         match self {
             SpfFinding::Absent => "the domain has no SPF record".into(),
+            SpfFinding::Unknown { reason } => format!(
+                "whether the domain has an SPF record is unknown: its DNS servers did not answer ({reason})"
+            ),
+            SpfFinding::NoSuchDomain => {
+                "the domain does not exist in DNS (its name servers answer NXDOMAIN)".into()
+            }
             SpfFinding::Several { count } => format!(
                 "permanent error (RFC 7208 §4.5): the domain has {count} SPF records (v=spf1), so receivers use none of them"
             ),
@@ -756,6 +773,12 @@ impl SpfFinding {
     pub fn remedy(&self) -> Option<&'static str> {
         match self {
             SpfFinding::Absent | SpfFinding::Valid { .. } => None,
+            SpfFinding::Unknown { .. } => Some(
+                "check that the domain's name servers answer; mailform asks again on the next plan",
+            ),
+            SpfFinding::NoSuchDomain => Some(
+                "check the spelling of the sending address's domain, or register the domain first",
+            ),
             SpfFinding::Several { .. } => Some("merge the SPF records into one"),
             SpfFinding::Invalid { .. } => Some(
                 "correct the record; each term must be a mechanism (all, include, a, mx, ptr, ip4, ip6, exists) or a modifier (redirect=, exp=)",
@@ -806,6 +829,15 @@ pub fn spf_followups(domain: &str, obs: &Observations) -> Vec<Query> {
 
 /// Judges `domain`'s SPF record, counting lookups through every include already observed.
 pub fn judge_spf(domain: &str, obs: &Observations) -> SpfFinding {
+    match answer(obs, domain, Rtype::Txt) {
+        Some(Answer::Failed(reason)) => {
+            return SpfFinding::Unknown {
+                reason: reason.clone(),
+            };
+        }
+        Some(Answer::NxDomain) => return SpfFinding::NoSuchDomain,
+        _ => {}
+    }
     let records: Vec<String> = data_at(obs, domain, Rtype::Txt)
         .into_iter()
         .filter(|t| is_spf(t))
@@ -908,6 +940,11 @@ fn tally(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DmarcFinding {
     Absent,
+    /// A DMARC question got no answer: which policy governs the domain is unknown.
+    Unknown {
+        at: String,
+        reason: String,
+    },
     Several {
         at: String,
     },
@@ -931,6 +968,7 @@ impl DmarcFinding {
     pub fn code(&self) -> &'static str {
         match self {
             DmarcFinding::Absent => "dmarc::absent",
+            DmarcFinding::Unknown { .. } => "dmarc::unknown",
             DmarcFinding::Several { .. } => "dmarc::several-records",
             DmarcFinding::Invalid { .. } => "dmarc::invalid",
             DmarcFinding::Valid { .. } => "dmarc::policy",
@@ -941,6 +979,7 @@ impl DmarcFinding {
     pub fn kind(&self) -> &'static str {
         match self {
             DmarcFinding::Absent => "absent",
+            DmarcFinding::Unknown { .. } => "unknown",
             DmarcFinding::Several { .. } => "several",
             DmarcFinding::Invalid { .. } => "invalid",
             DmarcFinding::Valid { .. } => "valid",
@@ -953,6 +992,9 @@ impl DmarcFinding {
         match self {
             DmarcFinding::Absent => format!(
                 "no DMARC record governs {domain}: receivers apply no DMARC policy to its mail"
+            ),
+            DmarcFinding::Unknown { at, reason } => format!(
+                "which DMARC policy governs {domain} is unknown: asking for {at} got no answer ({reason})"
             ),
             DmarcFinding::Several { at } => format!(
                 "{at} has more than one DMARC record (RFC 7489 §6.6.3), so receivers apply none"
@@ -1026,6 +1068,12 @@ pub fn dmarc_queries(domain: &DomainName) -> Vec<Query> {
 /// Finds and parses the DMARC record for `domain`, falling back to its parent.
 pub fn judge_dmarc(domain: &DomainName, obs: &Observations) -> DmarcFinding {
     for q in dmarc_queries(domain) {
+        if let Some(Answer::Failed(reason)) = answer(obs, &q.name, Rtype::Txt) {
+            return DmarcFinding::Unknown {
+                at: q.name.clone(),
+                reason: reason.clone(),
+            };
+        }
         let records: Vec<String> = data_at(obs, &q.name, Rtype::Txt)
             .into_iter()
             .filter(|t| t.trim_start().to_ascii_lowercase().starts_with("v=dmarc1"))

@@ -208,7 +208,8 @@ pub struct CheckV1 {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FindingV1 {
-    /// `absent`, `several`, `invalid` or `valid`.
+    /// `absent`, `unknown` (the lookup failed), `no-such-domain`, `several`, `invalid` or
+    /// `valid`.
     pub finding: String,
     /// What was found, in plain words.
     pub detail: Option<String>,

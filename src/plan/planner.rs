@@ -212,6 +212,22 @@ fn plan_library(
             if let Some(dns) = observed.and_then(|o| o.dns.as_ref()) {
                 let mf = m.mail_from.as_ref().map(|d| d.as_str());
                 out.information = super::actions::domain_information(dns, mf);
+                // The domain's apex answered NXDOMAIN: no record can be installed yet.
+                if dns.spf.code.as_deref() == Some("dns::no-such-domain") {
+                    out.information.retain(|i| i.code != "dns::no-such-domain");
+                    out.actions.push(LibraryAction {
+                        code: "dns::no-such-domain".into(),
+                        level: Level::Warning,
+                        message: format!(
+                            "the sending domain {} does not exist in DNS: its name servers answer NXDOMAIN",
+                            m.from.domain()
+                        ),
+                        remedy: "check the spelling of `from` in the library file, or register the domain and set up its DNS first; SES cannot verify a domain that does not exist".into(),
+                        records: vec![],
+                        breaking: false,
+                    });
+                    blocked = true;
+                }
             }
         }
         DeliveryMethod::ManagedDomain(m) => {
@@ -617,11 +633,33 @@ fn dns_actions(
             ),
         ),
     };
+    // Every record that is not in place could not be asked about: nothing says it is missing.
+    let unanswered = checks
+        .iter()
+        .filter(|c| c.verdict != "dns::present")
+        .all(|c| c.verdict == "dns::lookup-failed");
+    let (code, message, remedy) = if unanswered {
+        let why = checks
+            .iter()
+            .find_map(|c| c.detail.clone())
+            .unwrap_or_else(|| "no answer".into());
+        (
+            "dns::lookup-failed".to_string(),
+            format!("we could not ask the DNS servers of {domain} for its DKIM records: {why}"),
+            "check that the domain's name servers answer (its registrar's NS records point at servers that serve the zone); nothing needs installing until they do, and mailform asks again on the next plan".to_string(),
+        )
+    } else {
+        (
+            code,
+            message,
+            "install the records below exactly at the library's DNS provider".to_string(),
+        )
+    };
     out.actions.push(LibraryAction {
         code,
         level: Level::Warning,
         message,
-        remedy: "install the records below exactly at the library's DNS provider".into(),
+        remedy,
         records: handoff,
         // Records gone from an identity that had verified: mail stops being signed.
         breaking: identity

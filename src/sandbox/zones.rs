@@ -71,9 +71,12 @@ pub(crate) fn lookup(state: &State, qname: &str, qtype: &str) -> Answer {
     let mut first = true;
     for _ in 0..8 {
         let Some(zone) = zone_for(state, &name) else {
+            // The sandbox stands for the whole DNS: a name under none of its zones was never
+            // delegated, which the internet answers with NXDOMAIN (a plan on a fresh sandbox
+            // then names a domain that does not exist, rather than a lookup failure).
             return if first {
                 Answer {
-                    rcode: Rcode::Refused,
+                    rcode: Rcode::NxDomain,
                     answers,
                     soa: None,
                 }
@@ -203,7 +206,7 @@ mod tests {
         assert!(empty_non_terminal.answers.is_empty());
         assert!(empty_non_terminal.soa.is_some());
         assert_eq!(lookup(&state, "a.b.example.org", "A").rcode, Rcode::NoError);
-        assert_eq!(lookup(&state, "other.test", "A").rcode, Rcode::Refused);
+        assert_eq!(lookup(&state, "other.test", "A").rcode, Rcode::NxDomain);
     }
 
     #[test]

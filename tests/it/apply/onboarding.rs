@@ -243,7 +243,9 @@ async fn a_configuration_set_the_account_lacks_is_a_plan_error_not_an_apply_fail
     assert_eq!(plan.code, 3, "{}", plan.all());
     assert!(
         plan.stdout.contains("ses::configuration-set-missing")
-            && plan.stdout.contains("configuration set `no-such-set` does not exist")
+            && plan
+                .stdout
+                .contains("configuration set `no-such-set` does not exist")
             && plan.stdout.contains("blocked, not applied:"),
         "{}",
         plan.stdout
@@ -274,7 +276,9 @@ async fn a_transfer_the_receiving_account_never_accepted_is_shown_as_lapsed_and_
     let plan = world.run(&cli, &["plan"]);
     assert!(
         plan.stdout.contains("registrar::transfer-lapsed")
-            && plan.stdout.contains("was not accepted within 3 days and lapsed")
+            && plan
+                .stdout
+                .contains("was not accepted within 3 days and lapsed")
             && plan
                 .stdout
                 .contains("+ domain-transfer ogdenville-mail.org"),
@@ -289,4 +293,95 @@ async fn a_transfer_the_receiving_account_never_accepted_is_shown_as_lapsed_and_
         "{}",
         settled.stdout
     );
+}
+
+#[tokio::test]
+async fn dns_that_cannot_be_asked_is_never_told_as_missing_records() {
+    let world = World::new();
+    let cli = cli().file(
+        "libraries/springfield.kdl",
+        &super::library("springfield", ""),
+    );
+    // A fresh sandbox plays no DNS provider for the domain: it does not exist, and the plan
+    // says so instead of reporting a lookup failure.
+    let fresh = world.run(&cli, &["plan"]);
+    assert!(
+        fresh.stdout.contains("dns::no-such-domain")
+            && fresh.stdout.contains("does not exist in DNS")
+            && !fresh.stdout.contains("lookup-failed"),
+        "{}",
+        fresh.stdout
+    );
+
+    world.sandbox.create_zone(DOMAIN);
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    // The library's name servers answer every question with SERVFAIL.
+    let servfail = ServFail::start();
+    let mut args = world.args(&["plan"]);
+    let at = args.iter().position(|a| a == "--resolver").unwrap();
+    args[at + 1] = servfail.addr.clone();
+    let plan = crate::support::cli::Cli::reuse(&cli, args).run();
+    drop(servfail);
+    assert!(
+        plan.stdout.contains("dns::lookup-failed")
+            && plan.stdout.contains("we could not ask the DNS servers of")
+            && plan
+                .stdout
+                .contains("nothing needs installing until they do")
+            && !plan.stdout.contains("install the records below")
+            && plan.stdout.contains("spf::unknown"),
+        "{}",
+        plan.stdout
+    );
+}
+
+/// A DNS server on 127.0.0.1 that answers every question with SERVFAIL; stops when dropped.
+struct ServFail {
+    addr: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ServFail {
+    fn start() -> ServFail {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_millis(50)))
+            .unwrap();
+        let addr = socket.local_addr().unwrap().to_string();
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 512];
+            while !stopped.load(Ordering::Relaxed) {
+                let Ok((n, from)) = socket.recv_from(&mut buf) else {
+                    continue;
+                };
+                if n < 12 {
+                    continue;
+                }
+                // The question back, as a response (QR) with RCODE 2 (SERVFAIL).
+                let mut reply = buf[..n].to_vec();
+                reply[2] |= 0x80;
+                reply[3] = (reply[3] & 0xF0) | 2;
+                let _ = socket.send_to(&reply, from);
+            }
+        });
+        ServFail {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for ServFail {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
