@@ -47,11 +47,13 @@ pub(super) fn run(a: PlanArgs, color: bool) -> Result<ExitCode, CliError> {
 
     render(&plan, a.format, &a.focus.libraries(), color);
     if let Some(path) = &a.out {
+        let files = file_hashes(&a.live.libraries);
         let file = PlanFile {
             version: PLAN_FILE_VERSION,
             live_taken_at: live.taken_at.clone(),
             targets: (!a.live.targets.is_empty()).then(|| a.live.targets.clone()),
-            files: file_hashes(&a.live.libraries),
+            depends: saved::dependencies(&config, &plan, &files),
+            files,
             facts: saved::fingerprints(&live),
             plan: plan.clone(),
         };

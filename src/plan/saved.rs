@@ -25,7 +25,96 @@ pub struct PlanFile {
     pub files: BTreeMap<String, String>,
     /// SHA-256 of each live fact the plan used, by a stable key (`ses.identity/<name>`, …).
     pub facts: BTreeMap<String, String>,
+    /// For each library with changes, the keys of `files` and `facts` its changes depend on
+    /// (see [`dependencies`]): only a move in one of those makes the plan stale. Empty in plan
+    /// files from before it existed, which any move makes stale.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub depends: BTreeMap<String, Vec<String>>,
     pub plan: Plan,
+}
+
+/// The files and live facts each library's changes depend on: its own file and the platform
+/// file; the SES account and configuration sets; and, for every domain it touches (its SES
+/// identity, managed domain, MAIL FROM, and every name its changes carry), that domain's
+/// identity, registration, operations, availability, TLD price and hosted zone; and its DNS
+/// and probe verdicts. A fact of another library moving does not touch these changes.
+pub fn dependencies(
+    config: &crate::model::Config,
+    plan: &Plan,
+    files: &BTreeMap<String, String>,
+) -> BTreeMap<String, Vec<String>> {
+    use crate::model::DeliveryMethod;
+    let stem = |path: &str| {
+        std::path::Path::new(path)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut out = BTreeMap::new();
+    for l in plan
+        .libraries
+        .iter()
+        .filter(|l| !l.changes.is_empty() || !l.deletions.is_empty())
+    {
+        let mut keys: Vec<String> = files
+            .keys()
+            .filter(|path| {
+                let s = stem(path);
+                s == l.library || s == crate::schema::PLATFORM_STEM
+            })
+            .cloned()
+            .collect();
+        keys.extend([
+            "ses.account".to_string(),
+            "ses.configuration-sets".to_string(),
+        ]);
+        let mut domains: Vec<String> = l
+            .changes
+            .iter()
+            .chain(&l.deletions)
+            .map(|c| {
+                // A record's name is `NAME TYPE` (`tok._domainkey.example.org CNAME`): its
+                // domain is what follows `_domainkey.`.
+                let name = c.name.split_whitespace().next().unwrap_or_default();
+                name.rsplit_once("_domainkey.")
+                    .map_or(name, |(_, d)| d)
+                    .to_string()
+            })
+            .collect();
+        if let Some(library) = config.libraries.iter().find(|c| c.id.as_str() == l.library) {
+            match &library.method {
+                DeliveryMethod::SesDomain(m) => {
+                    domains.push(m.from.domain().to_string());
+                    domains.extend(m.mail_from.iter().map(|d| d.to_string()));
+                }
+                DeliveryMethod::ManagedDomain(m) => domains.push(m.domain.to_string()),
+                DeliveryMethod::SmtpAccount(_) => {}
+            }
+        }
+        domains.sort();
+        domains.dedup();
+        for d in &domains {
+            for kind in [
+                "ses.identity",
+                "registrar.domain",
+                "registrar.operations",
+                "registrar.availability",
+                "route53.zone",
+            ] {
+                keys.push(format!("{kind}/{d}"));
+            }
+            if let Some(tld) = d.rsplit('.').next() {
+                keys.push(format!("registrar.price/{tld}"));
+            }
+        }
+        keys.push(format!("library/{}/dns", l.library));
+        keys.push(format!("library/{}/probe", l.library));
+        keys.sort();
+        keys.dedup();
+        out.insert(l.library.clone(), keys);
+    }
+    out
 }
 
 /// Hex SHA-256 of some bytes.
@@ -116,14 +205,61 @@ pub fn differences(
 
 impl PlanFile {
     /// Why this plan no longer describes the world, if it does not: every library file and
-    /// live fact that changed since it was made.
+    /// live fact that changed since it was made *and that one of its changes depends on*,
+    /// naming the changes. A move elsewhere (another library's records, a library with no
+    /// change in this plan) leaves the plan applicable: apply re-judges those libraries live.
     pub fn staleness(
         &self,
         files_now: &BTreeMap<String, String>,
         facts_now: &BTreeMap<String, String>,
     ) -> Vec<String> {
-        let mut out = differences("library file", &self.files, files_now);
-        out.extend(differences("live fact", &self.facts, facts_now));
+        let moved =
+            |kind: &str, before: &BTreeMap<String, String>, now: &BTreeMap<String, String>| {
+                let mut keys: Vec<(String, String)> = Vec::new();
+                for (key, hash) in before {
+                    match now.get(key) {
+                        Some(h) if h == hash => {}
+                        Some(_) => keys.push((key.clone(), format!("{kind} {key} changed"))),
+                        None => keys.push((key.clone(), format!("{kind} {key} is gone"))),
+                    }
+                }
+                for key in now.keys().filter(|k| !before.contains_key(*k)) {
+                    keys.push((key.clone(), format!("{kind} {key} is new")));
+                }
+                keys
+            };
+        let mut all = moved("library file", &self.files, files_now);
+        all.extend(moved("live fact", &self.facts, facts_now));
+        if self.depends.is_empty() {
+            return all.into_iter().map(|(_, line)| line).collect();
+        }
+        let mut out = Vec::new();
+        for (key, line) in all {
+            let dependents: Vec<String> = self
+                .plan
+                .libraries
+                .iter()
+                .filter(|l| {
+                    self.depends
+                        .get(&l.library)
+                        .is_some_and(|keys| keys.contains(&key))
+                })
+                .flat_map(|l| {
+                    l.changes.iter().chain(&l.deletions).map(move |c| {
+                        format!(
+                            "`{} {} {}` of library `{}`",
+                            c.op.sign(),
+                            c.kind.as_str(),
+                            c.name,
+                            l.library
+                        )
+                    })
+                })
+                .collect();
+            if !dependents.is_empty() {
+                out.push(format!("{line}; {} depend(s) on it", dependents.join(", ")));
+            }
+        }
         out
     }
 }

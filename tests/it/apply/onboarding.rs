@@ -385,3 +385,68 @@ impl Drop for ServFail {
         }
     }
 }
+
+#[tokio::test]
+async fn a_saved_plan_is_stale_only_when_a_fact_its_changes_depend_on_moved() {
+    let world = World::new();
+    world.sandbox.create_zone("shelbyville.example.org");
+    let cli = cli()
+        .file(
+            "libraries/springfield.kdl",
+            &super::library("springfield", ""),
+        )
+        .file(
+            "libraries/shelbyville.kdl",
+            &super::library("shelbyville", ""),
+        );
+    // shelbyville is set up already; the reviewed plan creates springfield's identity only.
+    let setup = world.run(
+        &cli,
+        &["apply", "--auto-approve", "--target", "shelbyville"],
+    );
+    assert_eq!(setup.code, 0, "{}", setup.all());
+    let saved = world.run(&cli, &["plan", "--out", "plan.json"]);
+    assert_eq!(saved.code, 0, "{}", saved.all());
+
+    // shelbyville's IT staff install a record meanwhile: a fact of a library without changes.
+    let (tokens, _) = dkim(&world, "shelbyville.example.org").await;
+    world
+        .sandbox
+        .add_record(
+            "shelbyville.example.org",
+            RecordInput::new(
+                &format!("{}._domainkey.shelbyville.example.org.", tokens[0]),
+                "CNAME",
+                &format!("{}.dkim.amazonses.com", tokens[0]),
+            ),
+        )
+        .unwrap();
+    world.sandbox.clear_request_log();
+    let applied = world.run(&cli, &["apply", "plan.json"]);
+    assert_eq!(applied.code, 0, "not stale: {}", applied.all());
+    assert_eq!(world.mutations(), ["CreateEmailIdentity 200"]);
+
+    // A fact springfield's change depends on moved: refused, naming the change.
+    std::fs::write(
+        cli.path().join("libraries/springfield.kdl"),
+        super::library("springfield", "        dkim-key-length 1024\n"),
+    )
+    .unwrap();
+    let saved = world.run(&cli, &["plan", "--out", "plan3.json"]);
+    assert_eq!(saved.code, 0, "{}", saved.all());
+    harness::ses(&world.sandbox)
+        .delete_email_identity()
+        .email_identity(DOMAIN)
+        .send()
+        .await
+        .unwrap();
+    let stale = world.run(&cli, &["apply", "plan3.json"]);
+    assert_eq!(stale.code, 1, "{}", stale.all());
+    assert!(
+        stale.stderr.contains(&format!(
+            "live fact ses.identity/{DOMAIN} is gone; `~ ses-identity {DOMAIN}` of library `springfield` depend(s) on it"
+        )),
+        "{}",
+        stale.stderr
+    );
+}

@@ -352,6 +352,7 @@ fn show_renders_a_saved_plan_in_every_format() {
         targets: None,
         files: Default::default(),
         facts: Default::default(),
+        depends: Default::default(),
         plan: plan.clone(),
     };
     let cli = Cli::new().file(
