@@ -212,6 +212,9 @@ fn plan_library(
             if let Some(dns) = observed.and_then(|o| o.dns.as_ref()) {
                 let mf = m.mail_from.as_ref().map(|d| d.as_str());
                 out.information = super::actions::domain_information(dns, mf);
+                if let Some(provider) = super::actions::dns_provider(dns) {
+                    super::actions::in_providers_words(provider, &mut out.actions);
+                }
             }
         }
         DeliveryMethod::ManagedDomain(m) => {
