@@ -1055,6 +1055,39 @@ impl DmarcFinding {
     }
 }
 
+/// The one question that finds the library's DNS provider: NS for the sending domain, which
+/// the reader answers with the NS records of the zone holding it.
+pub fn name_server_query(domain: &DomainName) -> Query {
+    Query::new(domain.as_str(), Rtype::Ns)
+}
+
+/// The zone holding `domain` and its name server hosts (sorted), from the NS answer; `None`
+/// when the answer names none (a failed lookup, or no zone found).
+pub fn judge_name_servers(
+    domain: &DomainName,
+    obs: &Observations,
+) -> Option<(String, Vec<String>)> {
+    let answer = answer(obs, domain.as_str(), Rtype::Ns)?;
+    let Answer::Records(records) = answer else {
+        return None;
+    };
+    // The owner is the zone's apex: the domain itself or one of its parents.
+    let zone = records
+        .iter()
+        .filter(|r| r.rtype == Rtype::Ns)
+        .map(|r| r.owner.as_str())
+        .find(|owner| *owner == domain.as_str() || domain.as_str().ends_with(&format!(".{owner}")))?
+        .to_string();
+    let mut hosts: Vec<String> = records
+        .iter()
+        .filter(|r| r.rtype == Rtype::Ns && r.owner == zone)
+        .map(|r| r.data.trim_end_matches('.').to_ascii_lowercase())
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    Some((zone, hosts))
+}
+
 /// TXT questions for DMARC: the domain's own `_dmarc` and its parent's (where an
 /// organisational policy usually lives).
 pub fn dmarc_queries(domain: &DomainName) -> Vec<Query> {
@@ -1170,6 +1203,42 @@ mod tests {
             }
         }
         o
+    }
+
+    #[test]
+    fn name_servers_of_the_zone_holding_the_domain() {
+        let domain = DomainName::parse("lib.example.org").unwrap();
+        let ns = |owner: &str, host: &str| Rr {
+            owner: owner.into(),
+            rtype: Rtype::Ns,
+            data: host.into(),
+        };
+        let mut o = Observations::new();
+        o.insert(
+            name_server_query(&domain),
+            Answer::Records(vec![
+                ns("example.org", "bob.ns.cloudflare.com"),
+                ns("example.org", "ada.ns.cloudflare.com"),
+            ]),
+        );
+        assert_eq!(
+            judge_name_servers(&domain, &o),
+            Some((
+                "example.org".to_string(),
+                vec![
+                    "ada.ns.cloudflare.com".to_string(),
+                    "bob.ns.cloudflare.com".to_string()
+                ]
+            ))
+        );
+        // Records of an unrelated owner name no zone of this domain.
+        o.insert(
+            name_server_query(&domain),
+            Answer::Records(vec![ns("other.org", "ns1.other.org")]),
+        );
+        assert_eq!(judge_name_servers(&domain, &o), None);
+        o.insert(name_server_query(&domain), Answer::Failed("timeout".into()));
+        assert_eq!(judge_name_servers(&domain, &o), None);
     }
 
     #[test]

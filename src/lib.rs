@@ -6,6 +6,7 @@ pub mod apply;
 pub mod config;
 pub mod diagnostic;
 pub mod dns_check;
+pub mod dns_provider;
 pub mod format;
 pub mod live;
 pub mod mask;

@@ -3,6 +3,12 @@
 //! A record installed a minute ago must be seen at once, so by default the adapter asks the
 //! domain's authoritative name servers directly (found through the system resolver) instead of
 //! a caching resolver; `--resolver ADDR:PORT` pins one server instead (tests, the sandbox).
+//!
+//! An NS question is answered with the NS records of the zone that holds the name (the name
+//! itself or its closest parent with NS records): the library's DNS provider is recognised from
+//! them. Finding the authoritative servers already learns those records, so against the
+//! domain's own servers an NS question costs nothing more; against one pinned server it is one
+//! question for a zone apex, one more per label for a name beneath it.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -128,8 +134,15 @@ pub struct HickoryDns {
     timeout: Duration,
     /// Caching resolver used to find authoritative servers (system config), or the fixed one.
     base: TokioResolver,
-    /// Resolvers per zone apex, each pointed at that zone's authoritative servers.
-    per_zone: Mutex<BTreeMap<String, Arc<TokioResolver>>>,
+    /// Per zone apex: its name servers, and a resolver pointed at them.
+    per_zone: Mutex<BTreeMap<String, Arc<ZoneServers>>>,
+}
+
+/// A zone's name servers as its NS records name them, and a resolver that asks them.
+struct ZoneServers {
+    apex: String,
+    hosts: Vec<String>,
+    resolver: TokioResolver,
 }
 
 impl HickoryDns {
@@ -153,8 +166,8 @@ impl HickoryDns {
         })
     }
 
-    /// The resolver that answers authoritatively for `name`'s zone.
-    async fn resolver_for_name(&self, name: &str) -> Result<Arc<TokioResolver>, String> {
+    /// The zone that holds `name`, with a resolver that answers authoritatively for it.
+    async fn zone_for_name(&self, name: &str) -> Result<Arc<ZoneServers>, String> {
         // Walk up from the name to the closest enclosing zone that has NS records.
         let labels: Vec<&str> = name.split('.').collect();
         for start in 0..labels.len().saturating_sub(1) {
@@ -183,7 +196,7 @@ impl HickoryDns {
                 continue;
             }
             let mut addrs = Vec::new();
-            for host in hosts {
+            for host in &hosts {
                 if let Ok(ips) = self.base.lookup_ip(host.as_str()).await {
                     addrs.extend(ips.iter().map(|ip: IpAddr| SocketAddr::new(ip, 53)));
                 }
@@ -191,12 +204,16 @@ impl HickoryDns {
             if addrs.is_empty() {
                 return Err(format!("no address for any name server of {candidate}"));
             }
-            let resolver = Arc::new(resolver_for(&addrs, self.timeout)?);
-            self.per_zone
-                .lock()
-                .await
-                .insert(candidate, resolver.clone());
-            return Ok(resolver);
+            let zone = Arc::new(ZoneServers {
+                apex: candidate.clone(),
+                hosts: hosts
+                    .iter()
+                    .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
+                    .collect(),
+                resolver: resolver_for(&addrs, self.timeout)?,
+            });
+            self.per_zone.lock().await.insert(candidate, zone.clone());
+            return Ok(zone);
         }
         Err(format!("no zone with name servers encloses {name}"))
     }
@@ -230,30 +247,72 @@ fn resolver_for(servers: &[SocketAddr], timeout: Duration) -> Result<TokioResolv
 
 impl DnsReader for HickoryDns {
     async fn query(&self, q: &Query) -> Answer {
-        let resolver = match self.source {
+        let zone = match self.source {
             DnsSource::Server(_) => None,
-            DnsSource::Authoritative => match self.resolver_for_name(&q.name).await {
-                Ok(r) => Some(r),
+            DnsSource::Authoritative => match self.zone_for_name(&q.name).await {
+                Ok(z) => Some(z),
                 Err(e) => return Answer::Failed(e),
             },
         };
-        let resolver = resolver.as_deref().unwrap_or(&self.base);
-        match resolver
-            .lookup(format!("{}.", q.name), q.rtype.to_hickory())
-            .await
-        {
-            Ok(lookup) => {
-                let records: Vec<Rr> = lookup.answers().iter().filter_map(to_rr).collect();
-                if records.is_empty() {
-                    Answer::NoData
-                } else {
-                    Answer::Records(records)
-                }
-            }
-            Err(e) if e.is_nx_domain() => Answer::NxDomain,
-            Err(e) if e.is_no_records_found() => Answer::NoData,
-            Err(e) => Answer::Failed(e.to_string()),
+        match (&zone, q.rtype) {
+            // Found with the zone: no question more.
+            (Some(zone), Rtype::Ns) => Answer::Records(
+                zone.hosts
+                    .iter()
+                    .map(|h| Rr {
+                        owner: zone.apex.clone(),
+                        rtype: Rtype::Ns,
+                        data: h.clone(),
+                    })
+                    .collect(),
+            ),
+            (Some(zone), _) => lookup(&zone.resolver, q).await,
+            (None, Rtype::Ns) => self.zone_name_servers(&q.name).await,
+            (None, _) => lookup(&self.base, q).await,
         }
+    }
+}
+
+impl HickoryDns {
+    /// Against one pinned server: NS at the name, then at each parent while the answer is
+    /// "no NS records here" (a name beneath its zone's apex).
+    async fn zone_name_servers(&self, name: &str) -> Answer {
+        let mut at = name.to_string();
+        loop {
+            let answer = lookup(&self.base, &Query::new(&at, Rtype::Ns)).await;
+            let parent = at.split_once('.').map(|(_, p)| p.to_string());
+            match (answer, parent) {
+                (Answer::NoData, Some(parent)) if parent.contains('.') => at = parent,
+                (Answer::Records(rs), _) if !rs.iter().any(|r| r.rtype == Rtype::Ns) => {
+                    // A CNAME at the name: the zone is still a parent's.
+                    match at.split_once('.') {
+                        Some((_, p)) if p.contains('.') => at = p.to_string(),
+                        _ => return Answer::NoData,
+                    }
+                }
+                (answer, _) => return answer,
+            }
+        }
+    }
+}
+
+/// One question to one resolver.
+async fn lookup(resolver: &TokioResolver, q: &Query) -> Answer {
+    match resolver
+        .lookup(format!("{}.", q.name), q.rtype.to_hickory())
+        .await
+    {
+        Ok(lookup) => {
+            let records: Vec<Rr> = lookup.answers().iter().filter_map(to_rr).collect();
+            if records.is_empty() {
+                Answer::NoData
+            } else {
+                Answer::Records(records)
+            }
+        }
+        Err(e) if e.is_nx_domain() => Answer::NxDomain,
+        Err(e) if e.is_no_records_found() => Answer::NoData,
+        Err(e) => Answer::Failed(e.to_string()),
     }
 }
 

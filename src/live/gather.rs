@@ -25,8 +25,8 @@ use super::scope::{Baseline, Scope, desired_fingerprint, resource_names};
 use super::ses::SesReader;
 use super::snapshot::{
     self, AvailabilityV1, CheckV1, DnsV1, DomainV1, FindingV1, IdentityV1, LibraryV1,
-    LiveSnapshotV1, ObservationV1, PriceV1, ProbeV1, RefreshV1, RegistrarV1, Route53V1, SesV1,
-    ZoneV1,
+    LiveSnapshotV1, NameServersV1, ObservationV1, PriceV1, ProbeV1, RefreshV1, RegistrarV1,
+    Route53V1, SesV1, ZoneV1,
 };
 
 /// The readers one refresh uses.
@@ -561,6 +561,7 @@ impl DnsPlan {
         }
         q.extend(dns_check::dmarc_queries(&self.domain));
         q.push(Query::new(self.domain.as_str(), super::dns::Rtype::Txt));
+        q.push(dns_check::name_server_query(&self.domain));
         q
     }
 
@@ -619,6 +620,8 @@ impl DnsPlan {
                 &self.domain,
                 self.mail_from.as_ref().map(|m| &m.domain),
             ),
+            name_servers: dns_check::judge_name_servers(&self.domain, obs)
+                .map(|(zone, hosts)| NameServersV1 { zone, hosts }),
             observations,
         }
     }

@@ -192,7 +192,20 @@ pub struct DnsV1 {
     pub spf: FindingV1,
     /// Information only: the DMARC record governing the sending domain.
     pub dmarc: FindingV1,
+    /// The NS records of the zone that holds the sending domain (the library's DNS provider is
+    /// recognised from them); absent in snapshots from before, which still load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_servers: Option<NameServersV1>,
     pub observations: Vec<ObservationV1>,
+}
+
+/// The name servers of a zone, as its NS records name them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NameServersV1 {
+    /// The zone apex the NS records belong to (the sending domain or a parent of it).
+    pub zone: String,
+    /// The name server hosts, without the trailing dot, sorted.
+    pub hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,8 @@
 //! DNS verdicts become a handoff of exact records (full name and host part, since providers'
 //! forms differ); the launch date and whether anything still blocks decide readiness.
 
-use super::{Information, Level, Readiness, RecordHandoff};
+use super::{Information, Level, LibraryAction, Readiness, RecordHandoff};
+use crate::dns_provider::{self, DnsProvider};
 use crate::live::snapshot::{CheckV1, DnsV1, FindingV1};
 use crate::model::{Date, DomainName};
 
@@ -27,6 +28,38 @@ pub fn handoff(check: &CheckV1, domain: &str) -> RecordHandoff {
         value: check.expected.clone(),
         status: check.verdict.clone(),
         found: check.detail.clone(),
+    }
+}
+
+/// The library's DNS provider, recognised from the NS records the snapshot kept; `None` for an
+/// unknown provider or a snapshot from before.
+pub fn dns_provider(dns: &DnsV1) -> Option<&'static DnsProvider> {
+    dns.name_servers
+        .as_ref()
+        .and_then(|n| dns_provider::detect(&n.hosts))
+}
+
+/// The remedies of actions that hand over records, in the provider's words: named, with how its
+/// form wants them (name field, proxy setting, TTL). An unknown provider keeps the general words.
+pub fn in_providers_words(provider: &DnsProvider, actions: &mut [LibraryAction]) {
+    const GENERAL: &str = "at the library's DNS provider";
+    for a in actions
+        .iter_mut()
+        .filter(|a| !a.records.is_empty() && a.code != "dns::lookup-failed")
+    {
+        let named = format!(
+            "at {} (the library's DNS provider, known from its name servers)",
+            provider.name
+        );
+        a.remedy = if a.remedy.contains(GENERAL) {
+            format!(
+                "{} — {}",
+                a.remedy.replace(GENERAL, &named),
+                provider.form_line()
+            )
+        } else {
+            format!("{}; {named}: {}", a.remedy, provider.form_line())
+        };
     }
 }
 

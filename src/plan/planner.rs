@@ -228,6 +228,9 @@ fn plan_library(
                     });
                     blocked = true;
                 }
+                if let Some(provider) = super::actions::dns_provider(dns) {
+                    super::actions::in_providers_words(provider, &mut out.actions);
+                }
             }
         }
         DeliveryMethod::ManagedDomain(m) => {

@@ -9,10 +9,11 @@
 use std::fmt::Write as _;
 
 use crate::dns_check::MailFromExpectation;
+use crate::dns_provider::DnsProvider;
 use crate::live::snapshot::{CheckV1, LiveSnapshotV1};
 use crate::model::{DeliveryMethod, Library};
 use crate::plan::Information;
-use crate::plan::actions::{domain_information, host_part};
+use crate::plan::actions::{dns_provider, domain_information, host_part};
 
 /// The TTL suggested for every record: Route 53's own choice for Easy DKIM records, short
 /// enough that a mistake is corrected within the hour.
@@ -41,6 +42,9 @@ pub struct RecordSheet {
     pub records: Vec<SheetRecord>,
     /// The domain's SPF and DMARC findings: information, nothing to install.
     pub information: Vec<Information>,
+    /// The library's DNS provider, recognised from its name servers; `None` when unknown (the
+    /// instructions then stay general).
+    pub provider: Option<DnsProvider>,
 }
 
 /// One record: what to enter, and what mailform sees now.
@@ -187,16 +191,23 @@ pub fn sheet(library: &Library, live: &LiveSnapshotV1) -> Result<RecordSheet, Re
         taken_at: live.taken_at.clone(),
         records,
         information,
+        provider: dns.and_then(dns_provider).cloned(),
     })
 }
 
 fn intro(s: &RecordSheet) -> String {
     let n = s.records.len();
     match s.installer {
-        Installer::Library => format!(
-            "Add these {n} records at the DNS provider of {}, exactly as listed.",
-            s.domain
-        ),
+        Installer::Library => match &s.provider {
+            Some(p) => format!(
+                "Add these {n} records at {}, the DNS provider of {} (known from its name servers), exactly as listed.",
+                p.name, s.domain
+            ),
+            None => format!(
+                "Add these {n} records at the DNS provider of {}, exactly as listed.",
+                s.domain
+            ),
+        },
         Installer::Mailform => format!(
             "For information: {} is a managed domain; mailform writes these {n} records in its Route 53 hosted zone itself. Nothing to install.",
             s.domain
@@ -218,15 +229,18 @@ fn instructions(s: &RecordSheet) -> Vec<String> {
     let example = s.records.first().map_or_else(String::new, |r| {
         format!(" (`{}`, not `{}`)", r.host, r.name)
     });
-    let mut out = vec![
-        format!(
-            "Host: enter only the host part if your provider appends the domain itself, as most do{example}; otherwise the full name. Entering the full name where the domain is appended puts {} in the name twice.",
-            s.domain
-        ),
-        "Do not proxy the records (Cloudflare: \"DNS only\", grey cloud) and do not let the provider flatten the CNAMEs into addresses: SES must see the CNAMEs themselves.".into(),
-        "Create the CNAMEs as type CNAME, not TXT, and with no other record of the same name.".into(),
-        format!("TTL: {SUGGESTED_TTL} seconds, or the provider's default."),
-    ];
+    let mut out = match &s.provider {
+        Some(p) => provider_instructions(s, p),
+        None => vec![
+            format!(
+                "Host: enter only the host part if your provider appends the domain itself, as most do{example}; otherwise the full name. Entering the full name where the domain is appended puts {} in the name twice.",
+                s.domain
+            ),
+            "Do not proxy the records (Cloudflare: \"DNS only\", grey cloud) and do not let the provider flatten the CNAMEs into addresses: SES must see the CNAMEs themselves.".into(),
+            "Create the CNAMEs as type CNAME, not TXT, and with no other record of the same name.".into(),
+            format!("TTL: {SUGGESTED_TTL} seconds, or the provider's default."),
+        ],
+    };
     if s.records.iter().any(|r| r.rtype == "MX") {
         out.push("MX: priority 10 and the mail server name; some forms have a field for each. Keep it the only MX of that name.".into());
         out.push("TXT: the value without the surrounding quotes unless the form asks for them; keep it the only SPF record (v=spf1) of that name.".into());
@@ -234,6 +248,36 @@ fn instructions(s: &RecordSheet) -> Vec<String> {
     out.push(
         "SES looks for the DKIM records for 72 hours after the identity is created; run `mailform records` again to see what mailform sees.".into(),
     );
+    out
+}
+
+/// The instructions in the words of a recognised provider's form.
+fn provider_instructions(s: &RecordSheet, p: &DnsProvider) -> Vec<String> {
+    let (field, what) = &p.host_field;
+    let example = s.records.first().map_or_else(String::new, |r| {
+        format!(": enter `{}`, not `{}`", r.host, r.name)
+    });
+    let mut out = vec![format!(
+        "{field}: {what}{example}. Entering the full name there puts {} in the name twice.",
+        s.domain
+    )];
+    if let Some(value) = &p.value_field {
+        out.push(format!("{value}: the value exactly as listed."));
+    }
+    match &p.proxy {
+        Some(proxy) => out.push(format!(
+            "{proxy}; SES must see the CNAMEs themselves, not {}'s addresses.",
+            p.name
+        )),
+        None => out.push(
+            "Do not let the provider flatten the CNAMEs into addresses: SES must see the CNAMEs themselves.".into(),
+        ),
+    }
+    out.push(
+        "Create the CNAMEs as type CNAME, not TXT, and with no other record of the same name."
+            .into(),
+    );
+    out.push(format!("TTL: {}.", p.ttl));
     out
 }
 
@@ -333,6 +377,18 @@ pub fn to_zone(s: &RecordSheet) -> String {
         s.domain, s.library
     );
     let _ = writeln!(out, "; {}", one_line(&status_line(s)));
+    if let Some(p) = s
+        .provider
+        .as_ref()
+        .filter(|_| s.installer == Installer::Library)
+    {
+        let _ = writeln!(
+            out,
+            "; DNS provider (from its name servers): {}: {}",
+            p.name,
+            one_line(&p.form_line())
+        );
+    }
     for i in &s.information {
         let _ = writeln!(
             out,
@@ -371,7 +427,8 @@ fn one_line(text: &str) -> String {
 
 /// CSV with a stable header, one row per record (RFC 4180 quoting).
 pub fn to_csv(s: &RecordSheet) -> String {
-    let mut out = String::from("library,domain,name,host,type,value,ttl,status,found\n");
+    let mut out = String::from("library,domain,name,host,type,value,ttl,status,found,provider\n");
+    let provider = s.provider.as_ref().map_or("", |p| p.id.as_str());
     for r in &s.records {
         let cells = [
             s.library.as_str(),
@@ -383,6 +440,7 @@ pub fn to_csv(s: &RecordSheet) -> String {
             &r.ttl.to_string(),
             r.status.as_deref().unwrap_or("not-checked"),
             r.found.as_deref().unwrap_or_default(),
+            provider,
         ];
         out.push_str(&csv_line(&cells));
     }

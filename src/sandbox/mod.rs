@@ -230,13 +230,24 @@ impl World {
 
     /// Creates an external zone with an SOA and an NS record, if missing.
     pub fn create_zone(&mut self, zone: &str) -> String {
+        self.create_zone_served_by(zone, &[])
+    }
+
+    /// Creates an external zone whose NS records name `name_servers` (its own `ns1.<zone>`
+    /// when empty), if missing.
+    pub fn create_zone_served_by(&mut self, zone: &str, name_servers: &[&str]) -> String {
         let zone_name = zones::normalize_name(zone);
+        let hosts: Vec<String> = if name_servers.is_empty() {
+            vec![format!("ns1.{zone_name}")]
+        } else {
+            name_servers.iter().map(|n| n.to_string()).collect()
+        };
         self.state
             .external_zones
             .entry(zone_name.clone())
             .or_insert_with(|| Zone {
                 name: zone_name.clone(),
-                records: zones::apex_records(&zone_name, &[format!("ns1.{zone_name}")]),
+                records: zones::apex_records(&zone_name, &hosts),
             });
         zone_name
     }
@@ -514,6 +525,16 @@ impl SandboxHandle {
     pub fn create_zone(&self, zone: &str) -> String {
         let mut world = lock(&self.shared);
         let name = world.create_zone(zone);
+        world.persist();
+        name
+    }
+
+    /// Creates an external zone whose NS records name `name_servers`, as a zone hosted at a
+    /// given DNS provider (e.g. `ada.ns.cloudflare.com`); idempotent, and a zone that exists
+    /// keeps its name servers.
+    pub fn create_zone_served_by(&self, zone: &str, name_servers: &[&str]) -> String {
+        let mut world = lock(&self.shared);
+        let name = world.create_zone_served_by(zone, name_servers);
         world.persist();
         name
     }

@@ -192,12 +192,12 @@ fn csv_quotes_a_value_with_commas() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("library,domain,name,host,type,value,ttl,status,found")
+        Some("library,domain,name,host,type,value,ttl,status,found,provider")
     );
     let mx = lines.find(|l| l.contains(",MX,")).expect("an MX row");
     assert!(
         mx.ends_with(
-            ",dns::mail-from-mx,\"MX records found: 10 mx1.example.net, 20 mx2.example.net\""
+            ",dns::mail-from-mx,\"MX records found: 10 mx1.example.net, 20 mx2.example.net\","
         ),
         "{mx}"
     );

@@ -156,3 +156,101 @@ async fn spf_and_dmarc_findings_are_information_in_records_and_the_plan() {
         out.all()
     );
 }
+
+/// The records and the plan of a library whose zone is served by `name_servers` (the sandbox's
+/// own `ns1.<zone>` when empty), read through the binary: the handoff's wording, tokens masked.
+async fn handoff_wording(name_servers: &[&str]) -> (String, String, String, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sandbox = harness::start_with(SandboxConfig {
+        state_dir: Some(dir.path().to_path_buf()),
+        ..SandboxConfig::default()
+    });
+    let domain = "springfield-library.example.org";
+    sandbox.create_zone_served_by(domain, name_servers);
+    let created = harness::ses(&sandbox)
+        .create_email_identity()
+        .email_identity(domain)
+        .send()
+        .await
+        .expect("CreateEmailIdentity");
+    let tokens = created
+        .dkim_attributes()
+        .expect("Easy DKIM attributes")
+        .tokens()
+        .to_vec();
+    let run = |command: &[&str]| {
+        let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
+        args.extend(sandbox_flags(&sandbox));
+        args.extend(FAST.iter().chain(QUICK_RETRIES).map(|s| s.to_string()));
+        let out = Cli::with_platform()
+            .file("libraries/springfield.kdl", SPRINGFIELD)
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "AKIDSANDBOXTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .run();
+        let mut text = out.stdout.clone();
+        for (i, t) in tokens.iter().enumerate() {
+            text = text.replace(t.as_str(), &format!("TOKEN{}", i + 1));
+        }
+        (out.code, text, out.all())
+    };
+    let (code, table, all) = run(&["records", "springfield"]);
+    assert_eq!(code, 0, "{all}");
+    let how = table
+        .lines()
+        .filter(|l| l.starts_with("Add these") || l.starts_with("  - "))
+        .take_while(|l| !l.contains("::"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (code, markdown, all) = run(&["records", "springfield", "--format", "markdown"]);
+    assert_eq!(code, 0, "{all}");
+    let (code, zone, all) = run(&["records", "springfield", "--format", "zone"]);
+    assert_eq!(code, 0, "{all}");
+    let (_, plan, all) = run(&["plan", "--target", "springfield"]);
+    let remedies = plan
+        .lines()
+        .filter(|l| l.trim_start().starts_with("what to do:"))
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(!remedies.is_empty(), "{all}");
+    (how, format!("{markdown}\n{zone}"), remedies, plan)
+}
+
+/// A zone served by Cloudflare's name servers: `records` and the plan speak Cloudflare's form
+/// (Name field, "DNS only" proxy status, TTL "Auto").
+#[tokio::test]
+async fn a_cloudflare_zone_gets_cloudflares_wording() {
+    let (how, other_formats, remedies, _) =
+        handoff_wording(&["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"]).await;
+    assert!(how.contains("at Cloudflare"), "{how}");
+    assert!(how.contains("DNS only (grey cloud)"), "{how}");
+    assert!(how.contains("TTL: Auto"), "{how}");
+    assert!(
+        other_formats.contains("DNS only (grey cloud)"),
+        "{other_formats}"
+    );
+    assert!(
+        other_formats.contains("; DNS provider (from its name servers): Cloudflare"),
+        "{other_formats}"
+    );
+    assert!(remedies.contains("at Cloudflare"), "{remedies}");
+    crate::snap!("records", "provider-cloudflare", how);
+    crate::snap!("records", "provider-cloudflare-plan", remedies);
+}
+
+/// Name servers no provider in the table has: the general wording, unchanged.
+#[tokio::test]
+async fn an_unknown_provider_gets_the_general_wording() {
+    let (how, other_formats, remedies, _) = handoff_wording(&[]).await;
+    assert!(how.contains("at the DNS provider of"), "{how}");
+    assert!(how.contains("Host: enter only the host part"), "{how}");
+    assert!(!other_formats.contains("DNS provider (from its name servers)"));
+    assert!(
+        remedies.contains("at the library's DNS provider"),
+        "{remedies}"
+    );
+    crate::snap!("records", "provider-unknown", how);
+    crate::snap!("records", "provider-unknown-plan", remedies);
+}
