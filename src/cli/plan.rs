@@ -43,6 +43,12 @@ pub(super) fn run(a: PlanArgs, color: bool) -> Result<ExitCode, CliError> {
         plan.libraries
             .retain(|l| a.live.targets.contains(&l.library));
         plan.unmanaged.clear();
+        eprintln!(
+            "note: a partial plan: only {} {} read and planned; other libraries' changes, \
+             deletions and unmanaged resources are not shown",
+            a.live.targets.join(", "),
+            if a.live.targets.len() == 1 { "was" } else { "were" }
+        );
     }
 
     render(&plan, a.format, &a.focus.libraries(), color);

@@ -2,7 +2,7 @@
 //! sandbox (`--sandbox`), or AWS and DNS. Shared by `refresh`, `plan` and `records`.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::args::{LiveArgs, RefreshMode};
@@ -100,6 +100,7 @@ impl World {
         if a.sandbox {
             return Self::sandbox(a, config, opts);
         }
+        check_profile(std::env::var("AWS_PROFILE").ok().as_deref())?;
         Ok(World {
             aws: opts,
             dns,
@@ -269,6 +270,43 @@ impl World {
             result.map_err(CliError::from)
         })
     }
+}
+
+/// An `AWS_PROFILE` that no AWS configuration file defines is one clear line, not a network
+/// error from the credential chain falling through to the instance metadata service.
+fn check_profile(profile: Option<&str>) -> Result<(), CliError> {
+    let Some(profile) = profile.filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let config = std::env::var_os("AWS_CONFIG_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".aws/config"));
+    let credentials = std::env::var_os("AWS_SHARED_CREDENTIALS_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".aws/credentials"));
+    let defines = |path: &std::path::Path, header: &str| {
+        std::fs::read_to_string(path).is_ok_and(|text| {
+            text.lines().any(|l| {
+                l.trim()
+                    .strip_prefix('[')
+                    .and_then(|l| l.strip_suffix(']'))
+                    .is_some_and(|name| name.trim() == header)
+            })
+        })
+    };
+    let in_config = defines(&config, &format!("profile {profile}"))
+        || (profile == "default" && defines(&config, "default"));
+    if in_config || defines(&credentials, profile) {
+        return Ok(());
+    }
+    Err(CliError::Usage(format!(
+        "the AWS profile `{profile}` (AWS_PROFILE) is defined neither in {} nor in {}; \
+         create it (`aws configure --profile {profile}` or `aws configure sso`), or unset \
+         AWS_PROFILE",
+        config.display(),
+        credentials.display()
+    )))
 }
 
 /// The day a snapshot was read, for a `--sandbox` run without `--today`: the sandbox's

@@ -333,6 +333,11 @@ fn mentions_missing_credentials(err: &(dyn std::error::Error + 'static)) -> bool
         {
             return true;
         }
+        // The chain's last resort is the EC2 instance metadata service: off an EC2 host its
+        // failure only means that nothing earlier in the chain had credentials.
+        if e.to_string().contains("IMDS") {
+            return true;
+        }
         current = e.source();
     }
     false

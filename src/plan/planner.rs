@@ -90,12 +90,14 @@ pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan 
                         blocked: vec![],
                         actions: vec![],
                         in_progress: vec![],
-                        readiness: readiness(
-                            None,
-                            opts.today,
-                            config.platform.notice_period_days,
-                            false,
-                        ),
+                        // Not ready: nothing is sent for a library no file declares.
+                        readiness: super::Readiness {
+                            ready: false,
+                            launch: None,
+                            days_left: None,
+                            level: Level::Info,
+                            summary: "removed: mailform sends nothing for it".into(),
+                        },
                         yearly_cost: None,
                         information: vec![],
                     }),

@@ -58,9 +58,17 @@ fn summary_line(t: Totals) -> String {
     line
 }
 
-fn quoted(v: &Option<String>) -> String {
-    v.as_ref()
-        .map_or_else(|| "(none)".to_string(), |v| format!("\"{v}\""))
+/// A value as its type reads: numbers and booleans bare (`years: 2`, `auto-renew: false`),
+/// tags as a list, text quoted.
+fn typed(name: &str, v: &Option<String>) -> String {
+    let Some(v) = v else {
+        return "(none)".to_string();
+    };
+    if name == "tags" {
+        return format!("[{v}]");
+    }
+    let bare = v == "true" || v == "false" || (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()));
+    if bare { v.clone() } else { format!("\"{v}\"") }
 }
 
 /// `old → new`, or a word diff for long values: `[-removed-]{+added+}`.
@@ -84,7 +92,12 @@ fn attribute_line(a: &Attribute) -> String {
             }
             format!("{}: {out}", a.name)
         }
-        _ => format!("{}: {} → {}", a.name, quoted(&a.old), quoted(&a.new)),
+        _ => format!(
+            "{}: {} → {}",
+            a.name,
+            typed(&a.name, &a.old),
+            typed(&a.name, &a.new)
+        ),
     }
 }
 

@@ -230,3 +230,36 @@ async fn missing_credentials_are_one_clear_error() {
     );
     assert!(!cli.path().join("live.json").exists());
 }
+
+#[tokio::test]
+async fn an_aws_profile_no_file_defines_is_one_line_naming_it() {
+    let (_dir, sandbox) = world().await;
+    let cli = Cli::with_platform().file("libraries/springfield.kdl", SES_LIBRARY);
+    let config = cli.path().join("aws-config");
+    std::fs::write(&config, "[profile platform-apply]\nregion = us-east-1\n").unwrap();
+    let run = |profile: &str| {
+        Command::new(bin())
+            .args(refresh_args(&sandbox))
+            .current_dir(cli.path())
+            .env("NO_COLOR", "1")
+            .env("AWS_PROFILE", profile)
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", cli.path().join("none"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("run mailform")
+    };
+    let out = run("platfrom-apply");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the AWS profile `platfrom-apply` (AWS_PROFILE) is defined neither in")
+            && stderr.contains("aws configure --profile platfrom-apply"),
+        "{stderr}"
+    );
+    assert!(stderr.lines().count() <= 6, "one error:\n{stderr}");
+    // A profile the file defines passes the check (and then lacks credentials).
+    let out = run("platform-apply");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("is defined neither"), "{stderr}");
+}
