@@ -68,18 +68,27 @@ pub struct CostSheet {
 }
 
 impl CostSheet {
-    /// The sum of the known yearly prices, in cents.
+    /// The sum of the known yearly prices of the domains bought (registered or registering),
+    /// in cents: a domain not bought yet is nobody's charge.
     pub fn total_cents(&self) -> u64 {
+        self.billed().filter_map(|r| r.yearly).map(|(c, _)| c).sum()
+    }
+
+    /// The rows that are a charge: the domain is registered, or its registration is under way.
+    fn billed(&self) -> impl Iterator<Item = &CostRow> {
         self.rows
             .iter()
-            .filter_map(|r| r.yearly)
-            .map(|(c, _)| c)
-            .sum()
+            .filter(|r| r.registration != Registration::NotYet)
+    }
+
+    /// Rows of domains not bought yet, left out of the total.
+    pub fn not_bought(&self) -> usize {
+        self.rows.len() - self.billed().count()
     }
 
     /// Rows whose price is not known, so the total leaves them out.
     pub fn unpriced(&self) -> usize {
-        self.rows.iter().filter(|r| r.yearly.is_none()).count()
+        self.billed().filter(|r| r.yearly.is_none()).count()
     }
 }
 
@@ -213,17 +222,25 @@ pub fn to_table(s: &CostSheet) -> String {
     for row in &rows {
         let _ = writeln!(out, "{}", line(row));
     }
+    let counted = s
+        .billed()
+        .filter(|r| r.yearly.is_some())
+        .count();
     let _ = writeln!(
         out,
         "\nTotal: {} USD a year for {} domain{}",
         amount(s.total_cents()),
-        s.rows.len() - s.unpriced(),
-        if s.rows.len() - s.unpriced() == 1 {
-            ""
-        } else {
-            "s"
-        }
+        counted,
+        if counted == 1 { "" } else { "s" }
     );
+    if s.not_bought() > 0 {
+        let _ = writeln!(
+            out,
+            "{} domain{} not bought yet (not in the total)",
+            s.not_bought(),
+            if s.not_bought() == 1 { "" } else { "s" }
+        );
+    }
     if s.unpriced() > 0 {
         let _ = writeln!(
             out,
