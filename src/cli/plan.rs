@@ -47,7 +47,11 @@ pub(super) fn run(a: PlanArgs, color: bool) -> Result<ExitCode, CliError> {
             "note: a partial plan: only {} {} read and planned; other libraries' changes, \
              deletions and unmanaged resources are not shown",
             a.live.targets.join(", "),
-            if a.live.targets.len() == 1 { "was" } else { "were" }
+            if a.live.targets.len() == 1 {
+                "was"
+            } else {
+                "were"
+            }
         );
     }
 

@@ -278,7 +278,9 @@ fn check_profile(profile: Option<&str>) -> Result<(), CliError> {
     let Some(profile) = profile.filter(|p| !p.is_empty()) else {
         return Ok(());
     };
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let config = std::env::var_os("AWS_CONFIG_FILE")
         .map(PathBuf::from)
         .unwrap_or_else(|| home.join(".aws/config"));

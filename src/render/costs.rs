@@ -222,10 +222,7 @@ pub fn to_table(s: &CostSheet) -> String {
     for row in &rows {
         let _ = writeln!(out, "{}", line(row));
     }
-    let counted = s
-        .billed()
-        .filter(|r| r.yearly.is_some())
-        .count();
+    let counted = s.billed().filter(|r| r.yearly.is_some()).count();
     let _ = writeln!(
         out,
         "\nTotal: {} USD a year for {} domain{}",

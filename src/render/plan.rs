@@ -67,7 +67,8 @@ fn typed(name: &str, v: &Option<String>) -> String {
     if name == "tags" {
         return format!("[{v}]");
     }
-    let bare = v == "true" || v == "false" || (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()));
+    let bare =
+        v == "true" || v == "false" || (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()));
     if bare { v.clone() } else { format!("\"{v}\"") }
 }
 

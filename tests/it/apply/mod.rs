@@ -5,6 +5,7 @@
 mod kill;
 mod onboarding;
 mod safety;
+mod scenario;
 
 use mailform::sandbox::{FaultKind, FaultRule, SandboxConfig, SandboxHandle, Service};
 

@@ -91,7 +91,9 @@ fn table_with_a_total() {
     // domain are not bought yet: listed, never totalled as a charge, and said so.
     assert!(
         out.stdout.contains("Total: 27.50 USD a year for 2 domains")
-            && out.stdout.contains("2 domains not bought yet (not in the total)"),
+            && out
+                .stdout
+                .contains("2 domains not bought yet (not in the total)"),
         "{}",
         out.stdout
     );
