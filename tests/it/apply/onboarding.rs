@@ -243,7 +243,9 @@ async fn a_configuration_set_the_account_lacks_is_a_plan_error_not_an_apply_fail
     assert_eq!(plan.code, 3, "{}", plan.all());
     assert!(
         plan.stdout.contains("ses::configuration-set-missing")
-            && plan.stdout.contains("configuration set `no-such-set` does not exist")
+            && plan
+                .stdout
+                .contains("configuration set `no-such-set` does not exist")
             && plan.stdout.contains("blocked, not applied:"),
         "{}",
         plan.stdout
@@ -274,7 +276,9 @@ async fn a_transfer_the_receiving_account_never_accepted_is_shown_as_lapsed_and_
     let plan = world.run(&cli, &["plan"]);
     assert!(
         plan.stdout.contains("registrar::transfer-lapsed")
-            && plan.stdout.contains("was not accepted within 3 days and lapsed")
+            && plan
+                .stdout
+                .contains("was not accepted within 3 days and lapsed")
             && plan
                 .stdout
                 .contains("+ domain-transfer ogdenville-mail.org"),
