@@ -242,6 +242,10 @@ pub struct LiveArgs {
     /// TEST ONLY: first retry backoff in milliseconds.
     #[arg(long, hide = true, value_name = "MS")]
     pub test_only_backoff_ms: Option<u64>,
+    /// TEST ONLY: when stderr is not a terminal, print the progress line of a read this many
+    /// seconds apart instead of 30.
+    #[arg(long, hide = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub test_only_progress_every: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]

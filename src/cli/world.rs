@@ -12,6 +12,7 @@ use crate::live::aws::{self, AwsOptions, Endpoints, Rates};
 use crate::live::clock::{FixedClock, SystemClock};
 use crate::live::dns::{DnsSource, HickoryDns};
 use crate::live::gather::{self, GatherOptions, Readers};
+use crate::live::meter::Meters;
 use crate::live::registrar::AwsRegistrar;
 use crate::live::route53::AwsRoute53;
 use crate::live::scope::Baseline;
@@ -183,7 +184,10 @@ impl World {
         let baseline = baseline
             .as_ref()
             .map(|snapshot| Baseline::new(config, snapshot, today));
-        let live = self.snapshot(config, targets, a.concurrency, baseline.as_ref())?;
+        let every = a
+            .test_only_progress_every
+            .map_or(super::refresh::PROGRESS_EVERY, Duration::from_secs);
+        let live = self.snapshot(config, targets, a.concurrency, baseline.as_ref(), every)?;
         if let Some(r) = live.refresh.as_ref().filter(|r| r.mode == "scoped") {
             eprintln!(
                 "refresh: scoped; {} of {} libraries read in depth, the others' settled resources as read in full at {} (`--refresh full` reads everything)",
@@ -235,22 +239,29 @@ impl World {
         targets: Option<Vec<LibraryId>>,
         concurrency: u16,
         baseline: Option<&Baseline<'_>>,
+        progress_every: Duration,
     ) -> Result<LiveSnapshotV1, CliError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .map_err(CliError::Runtime)?;
+        // Counters of this read alone, shared by the adapters, the engine and the progress line.
+        let meters = Meters::default();
+        let opts = AwsOptions {
+            meters: meters.clone(),
+            ..self.aws.clone()
+        };
         runtime.block_on(async {
-            let sdk = aws::load_sdk_config(&self.aws).await;
+            let sdk = aws::load_sdk_config(&opts).await;
             let dns = HickoryDns::new(self.dns, Duration::from_secs(5)).map_err(CliError::Usage)?;
             let readers = Readers {
-                ses: AwsSes::new(&sdk, &self.aws),
-                route53: AwsRoute53::new(&sdk, &self.aws),
-                registrar: AwsRegistrar::new(&sdk, &self.aws),
+                ses: AwsSes::new(&sdk, &opts),
+                route53: AwsRoute53::new(&sdk, &opts),
+                registrar: AwsRegistrar::new(&sdk, &opts),
                 dns,
             };
-            let progress = super::refresh::Progress::new();
+            let progress = super::refresh::Progress::new(progress_every);
             let lookup = |var: &str| std::env::var(var).ok();
             let show = |what: &str| progress.show(what);
             let gather_opts = GatherOptions {
@@ -259,13 +270,20 @@ impl World {
                 probe: ProbeOptions::default(),
                 secret_lookup: &lookup,
                 progress: &show,
+                meters: &meters,
                 baseline,
             };
             let clock = FixedClock::at_unix(self.now());
-            let result = match self.simulated() {
-                true => gather::gather(config, &readers, &gather_opts, &clock).await,
-                false => gather::gather(config, &readers, &gather_opts, &SystemClock).await,
+            let clock: &dyn crate::live::clock::Clock = match self.simulated() {
+                true => &clock,
+                false => &SystemClock,
             };
+            let result = progress
+                .around(
+                    &meters,
+                    gather::gather(config, &readers, &gather_opts, clock),
+                )
+                .await;
             progress.clear();
             result.map_err(CliError::from)
         })

@@ -27,6 +27,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::error::{ReadError, ReadErrorKind, System};
+use super::meter::{Meter, Meters};
 
 /// Route 53 Domains is served only in us-east-1.
 pub const ROUTE53_DOMAINS_REGION: &str = "us-east-1";
@@ -115,6 +116,8 @@ pub struct AwsOptions {
     /// config and credentials files (profiles, `credential_process`, SSO), web identity
     /// (GitHub OIDC), ECS and EC2 instance metadata.
     pub credentials: Option<aws_credential_types::Credentials>,
+    /// Where the adapters count their calls and rate-limit waits, for a progress line.
+    pub meters: Meters,
 }
 
 impl AwsOptions {
@@ -127,6 +130,7 @@ impl AwsOptions {
             timeouts: Timeouts::default(),
             page_size: None,
             credentials: None,
+            meters: Meters::default(),
         }
     }
 }
@@ -153,8 +157,9 @@ pub async fn load_sdk_config(opts: &AwsOptions) -> SdkConfig {
     loader.load().await
 }
 
-/// The SDK's HTTPS client behind a rate limiter of `rate` requests a second.
-pub(crate) fn limited_http_client(rate: f64) -> SharedHttpClient {
+/// The SDK's HTTPS client behind a rate limiter of `rate` requests a second, counting every
+/// attempt on `meter`.
+pub(crate) fn limited_http_client(rate: f64, meter: Arc<Meter>) -> SharedHttpClient {
     use aws_smithy_http_client::tls;
     let inner = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
@@ -163,7 +168,7 @@ pub(crate) fn limited_http_client(rate: f64) -> SharedHttpClient {
         .build_https();
     SharedHttpClient::new(LimitedClient {
         inner,
-        limiter: Arc::new(RateLimiter::new(rate)),
+        limiter: Arc::new(RateLimiter::new(rate).metered(meter)),
     })
 }
 
@@ -172,6 +177,8 @@ pub(crate) fn limited_http_client(rate: f64) -> SharedHttpClient {
 pub struct RateLimiter {
     interval: Duration,
     next: Mutex<Option<Instant>>,
+    /// Told when a caller sleeps for its turn, and of every call made.
+    meter: Option<Arc<Meter>>,
 }
 
 /// Added to every interval so that jitter between us and the server never makes two
@@ -192,7 +199,14 @@ impl RateLimiter {
         RateLimiter {
             interval,
             next: Mutex::new(None),
+            meter: None,
         }
+    }
+
+    /// The same limiter, telling `meter` how long its head caller waits.
+    pub fn metered(mut self, meter: Arc<Meter>) -> Self {
+        self.meter = Some(meter);
+        self
     }
 
     /// Waits for this caller's turn. The mutex is fair, so waiters go first come, first served.
@@ -202,7 +216,13 @@ impl RateLimiter {
         }
         let mut next = self.next.lock().await;
         if let Some(at) = *next {
+            if let Some(meter) = &self.meter {
+                meter.waiting_until(Some(at));
+            }
             tokio::time::sleep_until(at).await;
+            if let Some(meter) = &self.meter {
+                meter.waiting_until(None);
+            }
         }
         *next = Some(Instant::now() + self.interval);
     }
@@ -239,7 +259,11 @@ impl HttpConnector for LimitedConnector {
         let limiter = self.limiter.clone();
         HttpConnectorFuture::new(async move {
             limiter.acquire().await;
-            inner.call(request).await
+            let answer = inner.call(request).await;
+            if let Some(meter) = &limiter.meter {
+                meter.done();
+            }
+            answer
         })
     }
 }

@@ -19,6 +19,7 @@ use super::clock::Clock;
 use super::dns::{Answer, DnsReader, Observations, Query, observe};
 use super::error::ReadError;
 use super::facts::{HostedZone, IdentitySummary, RegisteredDomain};
+use super::meter::{Meter, Meters};
 use super::registrar::RegistrarReader;
 use super::route53::Route53Reader;
 use super::scope::{Baseline, Scope, desired_fingerprint, resource_names};
@@ -48,6 +49,9 @@ pub struct GatherOptions<'a> {
     pub secret_lookup: &'a (dyn Fn(&str) -> Option<String> + Sync),
     /// Told what is being read, for a progress line.
     pub progress: &'a (dyn Fn(&str) + Sync),
+    /// Told how many calls each service is expected to make, and of every DNS answer and SMTP
+    /// probe (the AWS adapters count their own calls on the same meters).
+    pub meters: &'a Meters,
     /// A previous snapshot to take settled resources' deep reads from (see [`super::scope`]);
     /// `None` reads everything.
     pub baseline: Option<&'a Baseline<'a>>,
@@ -104,6 +108,8 @@ where
     let lists = async {
         let ses = async {
             (opts.progress)("SES: account and identities");
+            // GetAccount, ListEmailIdentities, ListConfigurationSets (one page each, at least).
+            opts.meters.ses.expect(3);
             let account = readers.ses.account().await?;
             let listed: Vec<IdentitySummary> = readers
                 .ses
@@ -117,6 +123,7 @@ where
         };
         let route53 = async {
             (opts.progress)("Route 53: hosted zones");
+            opts.meters.route53.expect(1);
             let zones: Vec<HostedZone> = readers
                 .route53
                 .hosted_zones()
@@ -128,6 +135,8 @@ where
         };
         let registrar = async {
             (opts.progress)("Route 53 Domains: domains and operations");
+            // ListDomains, ListOperations.
+            opts.meters.route53domains.expect(2);
             let listed = readers.registrar.domains().await?;
             let registered: BTreeSet<String> = listed.iter().map(|d| d.name.clone()).collect();
             let listed: Vec<RegisteredDomain> = listed
@@ -138,24 +147,35 @@ where
             // A registration under way of a declared domain: its tags, so that one an apply
             // bought and was killed before tagging is tagged by the next (an error answer
             // leaves them unknown, which plans nothing).
-            for op in operations.iter_mut().filter(|o| {
-                o.kind == "REGISTER_DOMAIN"
-                    && matches!(o.status.as_str(), "SUBMITTED" | "IN_PROGRESS")
-                    && o.domain
-                        .as_ref()
-                        .is_some_and(|d| managed_domains.contains(d))
-            }) {
-                let domain = op.domain.clone().unwrap_or_default();
-                op.tags = readers.registrar.tags(&domain).await.ok();
-            }
-            let mut availability = Vec::new();
-            for domain in managed_domains.iter().filter(|d| !registered.contains(*d)) {
-                availability.push(readers.registrar.availability(domain).await?);
-            }
+            let mut registering: Vec<_> = operations
+                .iter_mut()
+                .filter(|o| {
+                    o.kind == "REGISTER_DOMAIN"
+                        && matches!(o.status.as_str(), "SUBMITTED" | "IN_PROGRESS")
+                        && o.domain
+                            .as_ref()
+                            .is_some_and(|d| managed_domains.contains(d))
+                })
+                .collect();
+            let unregistered: Vec<&String> = managed_domains
+                .iter()
+                .filter(|d| !registered.contains(*d))
+                .collect();
             let tlds: BTreeSet<&str> = managed_domains
                 .iter()
                 .filter_map(|d| d.rsplit('.').next())
                 .collect();
+            opts.meters
+                .route53domains
+                .expect(registering.len() + unregistered.len() + tlds.len());
+            for op in registering.iter_mut() {
+                let domain = op.domain.clone().unwrap_or_default();
+                op.tags = readers.registrar.tags(&domain).await.ok();
+            }
+            let mut availability = Vec::new();
+            for domain in unregistered {
+                availability.push(readers.registrar.availability(domain).await?);
+            }
             let mut prices = Vec::new();
             for tld in tlds {
                 prices.extend(readers.registrar.price(tld).await?);
@@ -175,7 +195,8 @@ where
 
     // Deep reads, except what the baseline holds for settled resources.
     let mut deep = Deep::default();
-    deep.read(readers, &scope, n, &listed, |_| true).await?;
+    deep.read(readers, &scope, n, &listed, opts.meters, |_| true)
+        .await?;
 
     (opts.progress)("DNS");
     let mut dns = Dns::default();
@@ -185,6 +206,7 @@ where
         &deep.identities,
         &config.platform.aws_region,
         n,
+        &opts.meters.dns,
     )
     .await;
     // A settled library whose DNS moved since the baseline is read again in depth.
@@ -198,14 +220,17 @@ where
             scope.mark_dirty(library);
         }
         let names: BTreeSet<String> = moved.iter().flat_map(|l| resource_names(l)).collect();
-        deep.read(readers, &scope, n, &listed, |name| names.contains(name))
-            .await?;
+        deep.read(readers, &scope, n, &listed, opts.meters, |name| {
+            names.contains(name)
+        })
+        .await?;
         dns.judge(
             readers,
             &moved,
             &deep.identities,
             &config.platform.aws_region,
             n,
+            &opts.meters.dns,
         )
         .await;
     }
@@ -331,6 +356,7 @@ impl Deep {
         scope: &Scope<'_>,
         n: usize,
         listed: &Listed,
+        meters: &Meters,
         which: impl Fn(&str) -> bool,
     ) -> Result<(), ReadError>
     where
@@ -342,10 +368,33 @@ impl Deep {
         let which = |kind: &str, name: &str| {
             which(name) && !self.live.contains(&(kind.to_string(), name.to_string()))
         };
+        // What the baseline holds is decided first, so the calls still to make are known.
+        let identities: Vec<_> = listed
+            .identities
+            .iter()
+            .filter(|i| which(SES, &i.name))
+            .map(|i| (i, scope.identity(i)))
+            .collect();
+        let zones: Vec<_> = listed
+            .zones
+            .iter()
+            .filter(|z| which(ZONE, &z.name))
+            .map(|z| (z, scope.zone(z)))
+            .collect();
+        let domains: Vec<_> = listed
+            .domains
+            .iter()
+            .filter(|d| which(DOMAIN, &d.name))
+            .map(|d| (d, scope.domain(d)))
+            .collect();
+        // GetEmailIdentity; ListResourceRecordSets and ListTagsForResource; GetDomainDetail.
+        meters.ses.expect(to_read(&identities));
+        meters.route53.expect(2 * to_read(&zones));
+        meters.route53domains.expect(to_read(&domains));
         let ses = async {
-            stream::iter(listed.identities.iter().filter(|i| which(SES, &i.name)))
-                .map(|listed| async move {
-                    if let Some(kept) = scope.identity(listed) {
+            stream::iter(identities)
+                .map(|(listed, kept)| async move {
+                    if let Some(kept) = kept {
                         return Ok(Some(Kept(kept)));
                     }
                     let read = readers.ses.identity(&listed.name).await?;
@@ -357,9 +406,9 @@ impl Deep {
                 .await
         };
         let route53 = async {
-            stream::iter(listed.zones.iter().filter(|z| which(ZONE, &z.name)))
-                .map(|listed| async move {
-                    if let Some(kept) = scope.zone(listed) {
+            stream::iter(zones)
+                .map(|(listed, kept)| async move {
+                    if let Some(kept) = kept {
                         return Ok(Kept(kept));
                     }
                     let mut zone = listed.clone();
@@ -372,9 +421,9 @@ impl Deep {
                 .await
         };
         let registrar = async {
-            stream::iter(listed.domains.iter().filter(|d| which(DOMAIN, &d.name)))
-                .map(|listed| async move {
-                    if let Some(kept) = scope.domain(listed) {
+            stream::iter(domains)
+                .map(|(listed, kept)| async move {
+                    if let Some(kept) = kept {
                         return Ok(Kept(kept));
                     }
                     let mut detail = readers.registrar.domain(&listed.name).await?;
@@ -415,6 +464,11 @@ impl Deep {
     }
 }
 
+/// How many of `reads` the baseline does not hold, so are read live.
+fn to_read<L, K>(reads: &[(L, Option<K>)]) -> usize {
+    reads.iter().filter(|(_, kept)| kept.is_none()).count()
+}
+
 /// A deep read: asked now, or kept from the baseline.
 enum Read<T> {
     Live(T),
@@ -439,9 +493,14 @@ impl Dns {
         identities: &BTreeMap<String, IdentityV1>,
         region: &str,
         n: usize,
+        meter: &Meter,
     ) where
         D: DnsReader + Sync,
     {
+        let reader = Counted {
+            inner: &readers.dns,
+            meter,
+        };
         let plans: Vec<DnsPlan> = libraries
             .iter()
             .filter_map(|l| dns_plan(l, identities, region))
@@ -453,8 +512,9 @@ impl Dns {
             if new.is_empty() {
                 break;
             }
+            meter.expect(new.len());
             self.obs
-                .extend(observe(&readers.dns, new.iter().cloned(), n).await);
+                .extend(observe(&reader, new.iter().cloned(), n).await);
             self.asked.extend(new);
             wanted = plans
                 .iter()
@@ -468,37 +528,65 @@ impl Dns {
     }
 }
 
+/// A DNS reader that counts its answers.
+struct Counted<'a, D> {
+    inner: &'a D,
+    meter: &'a Meter,
+}
+
+impl<D: DnsReader + Sync> DnsReader for Counted<'_, D> {
+    async fn query(&self, q: &Query) -> Answer {
+        let answer = self.inner.query(q).await;
+        self.meter.done();
+        answer
+    }
+}
+
 async fn probe_all(
     libraries: &[&Library],
     opts: &GatherOptions<'_>,
     n: usize,
 ) -> BTreeMap<LibraryId, Result<ProbeV1, String>> {
-    stream::iter(libraries.iter().filter_map(|l| match &l.method {
-        DeliveryMethod::SmtpAccount(a) => Some((l.id.clone(), a)),
-        _ => None,
-    }))
-    .map(|(id, account)| async move {
-        let SecretRef::Env(var) = &account.password;
-        let Some(password) = (opts.secret_lookup)(var).filter(|p| !p.is_empty()) else {
-            return (
-                id,
-                Err(format!(
-                    "SMTP probe skipped: the password variable {var} is not set"
-                )),
-            );
-        };
-        let target = ProbeTarget::for_account(account, Secret::new(password));
-        let report = probe::probe(&target, &opts.probe).await;
-        let result = ProbeV1 {
-            taken_at: snapshot::timestamp(report.taken_at),
-            verdict: report.verdict.key().to_string(),
-            codes: report.codes().into_iter().map(str::to_string).collect(),
-        };
-        (id, Ok(result))
-    })
-    .buffer_unordered(n)
-    .collect()
-    .await
+    let accounts: Vec<_> = libraries
+        .iter()
+        .filter_map(|l| match &l.method {
+            DeliveryMethod::SmtpAccount(a) => Some((l.id.clone(), a)),
+            _ => None,
+        })
+        .collect();
+    opts.meters.smtp.expect(
+        accounts
+            .iter()
+            .filter(|(_, a)| {
+                let SecretRef::Env(var) = &a.password;
+                (opts.secret_lookup)(var).is_some_and(|p| !p.is_empty())
+            })
+            .count(),
+    );
+    stream::iter(accounts)
+        .map(|(id, account)| async move {
+            let SecretRef::Env(var) = &account.password;
+            let Some(password) = (opts.secret_lookup)(var).filter(|p| !p.is_empty()) else {
+                return (
+                    id,
+                    Err(format!(
+                        "SMTP probe skipped: the password variable {var} is not set"
+                    )),
+                );
+            };
+            let target = ProbeTarget::for_account(account, Secret::new(password));
+            let report = probe::probe(&target, &opts.probe).await;
+            opts.meters.smtp.done();
+            let result = ProbeV1 {
+                taken_at: snapshot::timestamp(report.taken_at),
+                verdict: report.verdict.key().to_string(),
+                codes: report.codes().into_iter().map(str::to_string).collect(),
+            };
+            (id, Ok(result))
+        })
+        .buffer_unordered(n)
+        .collect()
+        .await
 }
 
 fn method_name(method: &DeliveryMethod) -> &'static str {
@@ -892,12 +980,14 @@ mod tests {
     ) -> Result<LiveSnapshotV1, ReadError> {
         let lookup = |_: &str| None;
         let progress = |_: &str| {};
+        let meters = Meters::default();
         let opts = GatherOptions {
             targets,
             concurrency: 2,
             probe: ProbeOptions::default(),
             secret_lookup: &lookup,
             progress: &progress,
+            meters: &meters,
             baseline: None,
         };
         gather(

@@ -9,7 +9,8 @@
 //! - [`facts`]: what the readers return, as plain data; [`error`]: why a read failed.
 //! - [`ownership`]: pure classification of live resources as managed, adoptable or not ours.
 //! - [`gather`]: reads everything for a set of libraries into a snapshot; [`scope`]: which
-//!   deep reads a refresh may take from a previous snapshot.
+//!   deep reads a refresh may take from a previous snapshot; [`meter`]: its calls counted,
+//!   for a progress line.
 //! - [`snapshot`]: the versioned live-state file `mailform refresh` writes and `--live` reads.
 
 pub mod account;
@@ -19,6 +20,7 @@ pub mod dns;
 pub mod error;
 pub mod facts;
 pub mod gather;
+pub mod meter;
 pub mod ownership;
 pub mod registrar;
 pub mod route53;

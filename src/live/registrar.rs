@@ -47,7 +47,10 @@ impl AwsRegistrar {
     pub fn new(sdk: &SdkConfig, opts: &AwsOptions) -> Self {
         let mut config = aws_sdk_route53domains::config::Builder::from(sdk)
             .region(Region::new(ROUTE53_DOMAINS_REGION))
-            .http_client(limited_http_client(opts.rates.route53domains));
+            .http_client(limited_http_client(
+                opts.rates.route53domains,
+                opts.meters.route53domains.clone(),
+            ));
         if let Some(url) = &opts.endpoints.route53domains {
             config = config.endpoint_url(url);
         }

@@ -9,3 +9,4 @@ pub mod diagnostics;
 pub mod plan;
 pub mod progress;
 pub mod records;
+pub mod refresh;

@@ -135,6 +135,7 @@ async fn snapshot<S: SesReader + Sync>(
         probe: ProbeOptions::default(),
         secret_lookup: &lookup,
         progress: &progress,
+        meters: &Default::default(),
         baseline: None,
     };
     gather(

@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use aws_sdk_sesv2::types::Tag;
-use mailform::sandbox::{RecordInput, SandboxConfig, SandboxHandle};
+use mailform::sandbox::{RateLimits, RecordInput, SandboxConfig, SandboxHandle};
 use serde_json::Value;
 
 use crate::support::cli::{CANARY, Cli, bin};
@@ -262,4 +262,124 @@ async fn an_aws_profile_no_file_defines_is_one_line_naming_it() {
     let out = run("platform-apply");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("is defined neither"), "{stderr}");
+}
+
+/// A full refresh off a terminal at SES's documented rate (one request a second, enforced by
+/// the sandbox and kept by mailform's own limiter) prints a progress line on stderr every
+/// interval, its counts growing; its stdout is what a refresh without the lines prints.
+/// (The interval is 30 s in production; the hidden flag makes it 1 s here.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_refresh_off_a_terminal_prints_progress_lines() {
+    let sandbox = harness::start();
+    let mut cli = Cli::with_platform();
+    for i in 1..=6 {
+        let domain = format!("lib-{i}.example.org");
+        harness::ses(&sandbox)
+            .create_email_identity()
+            .email_identity(&domain)
+            .send()
+            .await
+            .unwrap();
+        cli = cli.file(
+            &format!("libraries/lib-{i}.kdl"),
+            &format!(
+                "library \"lib-{i}\" {{\n    name \"Library {i}\"\n    it-contact \"it@{domain}\"\n\n    ses-domain {{\n        from \"noreply@{domain}\"\n    }}\n}}\n"
+            ),
+        );
+    }
+    let args = |more: &[&str]| -> Vec<String> {
+        let mut args = vec!["refresh".to_string()];
+        args.extend(sandbox_flags(&sandbox));
+        args.extend(more.iter().map(|s| s.to_string()));
+        args
+    };
+    let cli = cli
+        .args(args(FAST))
+        .env("AWS_ACCESS_KEY_ID", "AKIDSANDBOXTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    let fast = cli.run();
+    assert_eq!(fast.code, 0, "{}", fast.all());
+    assert!(
+        !fast.stderr.contains("refresh:"),
+        "a short read prints no progress line: {}",
+        fast.stderr
+    );
+
+    sandbox.set_rate_limits(RateLimits::documented());
+    let started = std::time::Instant::now();
+    let slow = Cli::reuse(&cli, args(&["--test-only-progress-every", "1"])).run();
+    let took = started.elapsed();
+    assert_eq!(slow.code, 0, "{}", slow.all());
+    assert!(
+        sandbox.request_log().iter().all(|e| e.error.is_none()),
+        "nothing throttled"
+    );
+
+    // GetAccount, ListEmailIdentities, ListConfigurationSets and six GetEmailIdentity: nine
+    // SES calls a second apart, so eight seconds at least and a line each second.
+    let lines: Vec<&str> = slow
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("refresh: "))
+        .collect();
+    assert!(took.as_secs() >= 8, "{took:?}");
+    assert!(lines.len() >= 6, "{}", slow.stderr);
+    assert_eq!(
+        slow.stderr.lines().count(),
+        lines.len(),
+        "only progress lines on stderr: {}",
+        slow.stderr
+    );
+    let ses: Vec<u64> = lines.iter().map(|l| ses_calls(l)).collect();
+    assert!(ses.is_sorted(), "{ses:?}");
+    assert!(ses.first() < ses.last(), "{ses:?}");
+    // The three list calls are expected from the start, the six deep reads once listed.
+    assert!(lines[0].starts_with("refresh: SES 1/3 calls"), "{lines:#?}");
+    assert!(lines.last().unwrap().contains("/9 calls"), "{lines:#?}");
+    // While SES reads identities in depth, a caller waits for its turn.
+    let reading = lines
+        .iter()
+        .find(|l| ses_calls(l) >= 4 && l.contains("(waiting"))
+        .unwrap_or_else(|| panic!("a line during the deep reads: {lines:#?}"));
+    crate::snap!(
+        "refresh",
+        "progress_line_off_a_terminal",
+        filter_times(reading)
+    );
+
+    // The snapshot on stdout is the one a refresh without progress lines writes.
+    let strip = |text: &str| {
+        let mut json: Value = serde_json::from_str(text).unwrap();
+        json["taken_at"] = Value::Null;
+        json["refresh"]["full_read_at"] = Value::Null;
+        json
+    };
+    assert_eq!(strip(&slow.stdout), strip(&fast.stdout));
+}
+
+/// The SES calls made, as a progress line counts them.
+fn ses_calls(line: &str) -> u64 {
+    line.strip_prefix("refresh: SES ")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("an SES count in {line}"))
+}
+
+/// A progress line with its times and its counts of calls made masked.
+fn filter_times(line: &str) -> String {
+    let (counts, _elapsed) = line
+        .rsplit_once("; ")
+        .expect("a line ends in its elapsed time");
+    let mut words: Vec<String> = Vec::new();
+    let mut waiting = false;
+    for word in counts.split(' ') {
+        words.push(match word.split_once('/') {
+            _ if waiting => "[T]".to_string(),
+            Some((_, of)) => format!("[N]/{of}"),
+            None => word.to_string(),
+        });
+        waiting = word == "(waiting";
+    }
+    format!("{}; [ELAPSED] elapsed", words.join(" "))
 }
