@@ -17,6 +17,10 @@ pub struct Permissions<'a> {
     pub max_destroy: usize,
     /// ... unless `--force-destroy`.
     pub force_destroy: bool,
+    /// Handovers (a transfer's password, an auth code) may be made here; `--hold-handovers`
+    /// (the apply workflow) leaves them to an operator's machine, so no secret is ever made on
+    /// a CI runner.
+    pub handovers: bool,
 }
 
 /// Why the plan may not be applied as the operator allowed, if it may not: the list of what
@@ -57,6 +61,18 @@ pub fn awaiting(
             ));
         }
         return None;
+    }
+    if !p.handovers
+        && matches!(
+            change.kind,
+            ResourceKind::DomainTransfer | ResourceKind::DomainTransferLock
+        )
+    {
+        return Some(format!(
+            "waits for an operator: the handover of {} makes a secret, which is made on an \
+             operator's machine (`mailform apply --target {}`), never here",
+            change.name, library.library
+        ));
     }
     let unnamed = library
         .changes

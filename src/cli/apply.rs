@@ -73,6 +73,7 @@ pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
         destroy: a.allow_destroy,
         max_destroy: a.max_destroy,
         force_destroy: a.force_destroy,
+        handovers: !a.hold_handovers,
     };
     // What lacks its approval waits; everything else goes ahead.
     if let Some(waiting) = guard::refusal(&plan, &permissions) {

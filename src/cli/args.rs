@@ -62,6 +62,10 @@ pub struct ApplyArgs {
     /// Delete more identities than `--max-destroy` allows.
     #[arg(long, requires = "allow_destroy")]
     pub force_destroy: bool,
+    /// Leave handovers (a transfer's password, an auth code) waiting for an operator's machine:
+    /// no secret is made by this run (the apply workflow passes it).
+    #[arg(long)]
+    pub hold_handovers: bool,
     /// Buy these domains (each one named; `--auto-approve` is not enough).
     #[arg(long, value_name = "DOMAIN", num_args = 1..)]
     pub allow_purchase: Vec<String>,

@@ -450,3 +450,44 @@ async fn a_saved_plan_is_stale_only_when_a_fact_its_changes_depend_on_moved() {
         stale.stderr
     );
 }
+
+#[tokio::test]
+async fn a_run_that_holds_handovers_makes_no_secret_and_applies_everything_else() {
+    let world = World::new();
+    super::registered(&world, "ogdenville-mail.org").await;
+    let cli = cli()
+        .file(
+            "libraries/ogdenville.kdl",
+            &managed(
+                "ogdenville-mail.org",
+                "        auto-renew #false\n        transfer-to-registrar\n",
+            ),
+        )
+        .file(
+            "libraries/springfield.kdl",
+            &super::library("springfield", ""),
+        );
+    world.sandbox.clear_request_log();
+    let held = world.run(&cli, &["apply", "--auto-approve", "--hold-handovers"]);
+    assert_eq!(held.code, 4, "{}", held.all());
+    assert!(
+        held.stdout.contains(
+            "ogdenville: + domain-transfer ogdenville-mail.org: waiting: waits for an operator"
+        ),
+        "{}",
+        held.stdout
+    );
+    let mutations = world.mutations();
+    assert!(
+        mutations.contains(&"DisableDomainAutoRenew 200".to_string())
+            && mutations.contains(&"CreateEmailIdentity 200".to_string())
+            && !mutations
+                .iter()
+                .any(|m| m.starts_with("DisableDomainTransferLock")),
+        "{mutations:?}"
+    );
+    assert!(
+        !cli.path().join(".mailform/secrets").exists(),
+        "no secret was made"
+    );
+}
