@@ -656,6 +656,16 @@ mod tests {
     }
 
     #[test]
+    fn only_the_value_is_masked_never_comments_or_the_words_around_it() {
+        let text = "    password \"hunter2-canary\" // typed by mistake; password here\n    /* the password */ from \"a@x.example.org\"\n";
+        let (display, _) = mask(text);
+        assert_eq!(
+            display,
+            "    password **************** // typed by mistake; password here\n    /* the password */ from \"a@x.example.org\"\n"
+        );
+    }
+
+    #[test]
     fn masks_keep_char_boundaries_and_lengths() {
         let text = "password \"çà ü\"\nname \"é\"\n";
         let (display, ranges) = mask(text);

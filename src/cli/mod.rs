@@ -19,6 +19,7 @@ use std::process::ExitCode;
 
 pub use args::{Args, Command};
 use args::{ColorChoice, DiagnosticFormat, FmtArgs, SchemaArgs, SchemaKind, ValidateArgs};
+pub use plan::{EXIT_CHANGES, EXIT_FAILING, EXIT_WAITING};
 
 use crate::config::{self, AnalyzeOptions};
 use crate::diagnostic::{Diagnostic, Tally};

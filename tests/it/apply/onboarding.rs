@@ -491,3 +491,23 @@ async fn a_run_that_holds_handovers_makes_no_secret_and_applies_everything_else(
         "no secret was made"
     );
 }
+
+/// The README tells the exit codes the code returns: plan's `--detailed-exitcode` and apply's.
+#[test]
+fn the_readme_and_the_code_agree_on_every_exit_code() {
+    use mailform::cli::{EXIT_CHANGES, EXIT_FAILED, EXIT_FAILING, EXIT_OK, EXIT_WAITING};
+    let readme = std::fs::read_to_string(crate::support::cli::repo().join("README.md")).unwrap();
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    for said in [
+        format!(
+            "`--detailed-exitcode`: {EXIT_OK} no changes and nothing to do; {EXIT_CHANGES} changes; {EXIT_FAILING} no changes, but a library is *failing*"
+        ),
+        format!("{EXIT_WAITING} no changes, and libraries only *waiting* on someone"),
+        format!("Exit codes: {EXIT_OK} everything applied; {EXIT_FAILED} a step failed"),
+        format!(
+            "{EXIT_WAITING} everything it was allowed to do was applied, and some changes wait for an approval"
+        ),
+    ] {
+        assert!(flat.contains(&said), "the README does not say: {said}");
+    }
+}
