@@ -885,6 +885,55 @@ async fn a_handover_to_another_registrar_unlocks_then_keeps_the_auth_code_in_a_p
         .iter()
         .position(|m| m.starts_with("DisableDomainTransferLock"));
     assert!(unlock.is_some(), "{mutations:?}");
+    // Turning the lock off is an operation that completes later, as AWS documents
+    // (https://docs.aws.amazon.com/Route53/latest/APIReference/API_domains_DisableDomainTransferLock.html:
+    // "Successful submission returns an operation ID that you can use to track the progress
+    // and completion of the action"): the code waits for the next apply, which is no failure.
+    assert!(
+        applied.stdout.contains(
+            "the transfer lock of ogdenville-mail.org is still turning off; the next apply retrieves the auth code"
+        ),
+        "{}",
+        applied.stdout
+    );
+    assert!(
+        !mutations
+            .iter()
+            .any(|m| m.starts_with("RetrieveDomainAuthCode")),
+        "{mutations:?}"
+    );
+
+    // While it runs the plan shows it in progress, not as the lock to turn off again.
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        plan.stdout
+            .contains(&format!("DOMAIN_LOCK of {DOMAIN}: SUBMITTED")),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        !plan.stdout.contains("domain-transfer-lock") && !plan.stdout.contains("domain-transfer"),
+        "{}",
+        plan.stdout
+    );
+    world.sandbox.clear_request_log();
+    let again = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert_eq!(world.mutations(), Vec::<String>::new());
+
+    // Once the lock is off, the auth code is retrieved.
+    world
+        .sandbox
+        .advance_clock(std::time::Duration::from_secs(5 * 60));
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        plan.stdout.contains(&format!("+ domain-transfer {DOMAIN}"))
+            && !plan.stdout.contains("domain-transfer-lock"),
+        "{}",
+        plan.stdout
+    );
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
     assert!(
         applied
             .stdout
