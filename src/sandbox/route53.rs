@@ -718,7 +718,8 @@ fn apply_changes(zone: &mut Zone, changes: &[ChangeRequest]) -> Result<(), ApiEr
         }
     }
     // Route 53 sends its messages as a list, also a single one:
-    // `[Tried to create resource record set [name='www.example.com.', type='A'] but it already exists]`.
+    // `[Tried to create resource record set [name='www.example.com.', type='A'] but it already exists]`
+    // (AWS's answers as quoted in https://github.com/kubernetes-sigs/external-dns/issues/5939).
     if messages.is_empty() {
         zone.records = records;
         return Ok(());
