@@ -25,6 +25,7 @@ pub(super) type KeepSecret<'a> = &'a (dyn Fn(&str, &str, &Secret) -> Result<Stri
 
 /// The operation type of a transfer to another AWS account.
 const TRANSFER_OUT: &str = "INTERNAL_TRANSFER_OUT_DOMAIN";
+const DOMAIN_LOCK: &str = "DOMAIN_LOCK";
 
 /// Why a sent request may have taken effect although no answer said so: it timed out, the
 /// connection failed before an answer, or AWS answered a server error (5xx), which does not say
@@ -320,8 +321,35 @@ where
             "the transfer lock of {domain} is off already"
         )));
     }
-    registrar.disable_transfer_lock(domain).await?;
-    Ok(Outcome::Done(vec!["DisableDomainTransferLock".into()]))
+    if let Some(op) = lock_change(domain, registrar).await? {
+        return Ok(Outcome::Skipped(format!(
+            "the transfer lock of {domain} is turning off already (operation {})",
+            op.id
+        )));
+    }
+    match registrar.disable_transfer_lock(domain).await {
+        Ok(()) => Ok(Outcome::Done(vec![
+            "DisableDomainTransferLock (the lock is off once its operation completes)".into(),
+        ])),
+        Err(e) if duplicate(&e) => Ok(Outcome::Skipped(format!(
+            "the transfer lock of {domain} is turning off already (AWS answered \
+             DuplicateRequest: another apply asked moments ago)"
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+/// A transfer lock change of `domain` still under way: `DisableDomainTransferLock` answers with
+/// an operation, and the domain reads locked until it completes.
+async fn lock_change<R>(domain: &str, registrar: &R) -> Result<Option<DomainOperation>, ReadError>
+where
+    R: RegistrarReader + Sync,
+{
+    Ok(registrar.operations().await?.into_iter().find(|o| {
+        o.domain.as_deref() == Some(domain)
+            && o.kind == DOMAIN_LOCK
+            && matches!(o.status.as_str(), "SUBMITTED" | "IN_PROGRESS")
+    }))
 }
 
 /// What a handover step was asked to do: start it (`+`), or cancel the one under way whose
@@ -362,6 +390,12 @@ where
         }
         TransferRequest::ToRegistrar => {
             if live.transfer_lock != Some(false) {
+                if lock_change(domain, registrar).await?.is_some() {
+                    return Ok(Outcome::Skipped(format!(
+                        "the transfer lock of {domain} is still turning off; the next apply \
+                         retrieves the auth code"
+                    )));
+                }
                 return Ok(Outcome::Failed(format!(
                     "the transfer lock of {domain} is still on; apply turns it off first"
                 )));

@@ -821,7 +821,7 @@ fn plan_registration(
         }
         match &m.transfer {
             Some(TransferRequest::ToRegistrar) => {
-                plan_auth_code(registered, handover_age(live, registered, grace), out)
+                plan_auth_code(live, registered, handover_age(live, registered, grace), out)
             }
             Some(TransferRequest::ToAwsAccount(account)) => plan_transfer(
                 live,
@@ -961,8 +961,32 @@ fn plan_registration(
 /// A handover to another registrar: the transfer lock off, then the auth code into a file. Planned
 /// again while no auth code was kept, so an apply killed with the code in flight (or one whose
 /// answer was lost) is retrieved again; an auth code can be asked for any number of times.
-fn plan_auth_code(registered: &DomainV1, intent: Intent, out: &mut LibraryPlan) {
+///
+/// Turning the lock off is an operation that completes later (`DOMAIN_LOCK`); while it runs the
+/// domain still reads locked, so the plan shows the operation in progress, neither asks for the
+/// lock again nor retrieves the code, and plans the retrieval once the lock is off.
+fn plan_auth_code(
+    live: &LiveSnapshotV1,
+    registered: &DomainV1,
+    intent: Intent,
+    out: &mut LibraryPlan,
+) {
     let domain = registered.name.as_str();
+    if registered.transfer_lock != Some(false)
+        && let Some(op) = live.registrar.operations.iter().find(|o| {
+            o.domain.as_deref() == Some(domain)
+                && o.kind == "DOMAIN_LOCK"
+                && matches!(o.status.as_str(), "SUBMITTED" | "IN_PROGRESS")
+        })
+    {
+        out.in_progress.push(Progress::Operation {
+            domain: domain.into(),
+            operation: op.kind.clone(),
+            status: op.status.clone(),
+            submitted: op.submitted.clone(),
+        });
+        return;
+    }
     if registered.transfer_lock != Some(false) {
         out.changes.push(Change {
             op: Op::Update,

@@ -99,6 +99,10 @@ pub struct Timings {
     pub registration_takes: i64,
     /// A Route 53 change is PENDING for this long, then INSYNC.
     pub change_propagation: i64,
+    /// A transfer lock change (`DOMAIN_LOCK` operation) is SUBMITTED for a minute, then
+    /// IN_PROGRESS until this long after submission, then SUCCESSFUL; until then the domain
+    /// shows the lock it had. AWS documents the operation, not how long it takes.
+    pub transfer_lock_takes: i64,
 }
 
 impl Default for Timings {
@@ -108,6 +112,7 @@ impl Default for Timings {
             registration_starts_after: 60,
             registration_takes: 15 * 60,
             change_propagation: 0,
+            transfer_lock_takes: 5 * 60,
         }
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::config::{Availability, SandboxConfig};
 use super::http::{ApiError, Reply, Req};
-use super::state::{Domain, Operation, State};
+use super::state::{Domain, LockChange, Operation, State};
 use super::{World, route53, ses, zones};
 
 const TARGET_PREFIX: &str = "Route53Domains_v20140515.";
@@ -106,7 +106,7 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
                 })
                 .unwrap_or_default();
             let mut status = vec!["ok"];
-            if domain.transfer_lock {
+            if transfer_lock(state, domain, state.now) {
                 status = vec!["clientTransferProhibited"];
             }
             Ok(Reply::amz_json(json!({
@@ -146,7 +146,7 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
                     json!({
                         "DomainName": d.name,
                         "AutoRenew": d.auto_renew,
-                        "TransferLock": d.transfer_lock,
+                        "TransferLock": transfer_lock(state, d, now),
                         "Expiry": d.expires_at,
                     })
                 })
@@ -223,15 +223,37 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
             }
             Ok(Reply::amz_json(json!({})))
         }
+        // The change is an operation that completes later, as AWS documents ("Successful
+        // submission returns an operation ID that you can use to track the progress and
+        // completion of the action"), and a second one while it runs is a DuplicateRequest:
+        // https://docs.aws.amazon.com/Route53/latest/APIReference/API_domains_DisableDomainTransferLock.html
+        // Until it is SUCCESSFUL the domain keeps the lock it had.
         "EnableDomainTransferLock" | "DisableDomainTransferLock" => {
             let name = text(&body, "DomainName")?.to_string();
             registered(state, &name)?;
             let key = domain_key(&name);
-            if let Some(domain) = state.domains.get_mut(&key) {
-                domain.transfer_lock = operation == "EnableDomainTransferLock";
-            }
             let now = state.now;
-            let id = new_operation(state, &key, "DOMAIN_LOCK", now, now, "SUCCESSFUL", None);
+            settle_lock(state, &key, now);
+            let in_flight = state.domains.get(&key).and_then(|d| d.lock_change.as_ref());
+            if in_flight.is_some() {
+                return Err(duplicate(&name));
+            }
+            let takes = config.timings.transfer_lock_takes;
+            let id = new_operation(
+                state,
+                &key,
+                "DOMAIN_LOCK",
+                now + takes.min(60),
+                now + takes,
+                "SUCCESSFUL",
+                None,
+            );
+            if let Some(domain) = state.domains.get_mut(&key) {
+                domain.lock_change = Some(LockChange {
+                    operation_id: id.clone(),
+                    lock: operation == "EnableDomainTransferLock",
+                });
+            }
             Ok(Reply::amz_json(json!({ "OperationId": id })))
         }
         "RetrieveDomainAuthCode" => {
@@ -299,6 +321,35 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
             Ok(Reply::amz_json(json!({ "OperationId": id })))
         }
         _ => Err(invalid(format!("unknown operation {operation}"))),
+    }
+}
+
+/// The lock a domain shows at `now`: the one asked for once its operation succeeded.
+fn transfer_lock(state: &State, domain: &Domain, now: i64) -> bool {
+    match &domain.lock_change {
+        Some(change) if lock_change_done(state, change, now) => change.lock,
+        _ => domain.transfer_lock,
+    }
+}
+
+fn lock_change_done(state: &State, change: &LockChange, now: i64) -> bool {
+    state
+        .operations
+        .iter()
+        .find(|o| o.id == change.operation_id)
+        .is_none_or(|o| !matches!(o.status(now), "SUBMITTED" | "IN_PROGRESS"))
+}
+
+/// Folds a finished lock change into the domain's lock.
+fn settle_lock(state: &mut State, key: &str, now: i64) {
+    let Some(change) = state.domains.get(key).and_then(|d| d.lock_change.clone()) else {
+        return;
+    };
+    if lock_change_done(state, &change, now)
+        && let Some(domain) = state.domains.get_mut(key)
+    {
+        domain.transfer_lock = change.lock;
+        domain.lock_change = None;
     }
 }
 
@@ -625,6 +676,7 @@ fn register(
             tech_privacy: flag("PrivacyProtectTechContact"),
             hosted_zone_id: zone_id,
             tags: Default::default(),
+            lock_change: None,
         },
     );
     Ok(Reply::amz_json(json!({ "OperationId": id })))

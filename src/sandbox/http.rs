@@ -62,6 +62,15 @@ impl Req {
         self.headers.get(key).and_then(|v| v.to_str().ok())
     }
 
+    /// The region of the request's SigV4 credential scope
+    /// (`Credential=<key>/<date>/<region>/<service>/aws4_request`), if it is signed.
+    pub fn signing_region(&self) -> Option<&str> {
+        let auth = self.header("authorization")?;
+        let scope = auth.split("Credential=").nth(1)?;
+        let scope = scope.split([',', ' ']).next()?;
+        scope.split('/').nth(2).filter(|r| !r.is_empty())
+    }
+
     pub fn json(&self) -> Result<serde_json::Map<String, Value>, ApiError> {
         if self.body.is_empty() {
             return Ok(serde_json::Map::new());

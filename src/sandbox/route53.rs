@@ -717,14 +717,14 @@ fn apply_changes(zone: &mut Zone, changes: &[ChangeRequest]) -> Result<(), ApiEr
             },
         }
     }
-    match messages.len() {
-        0 => {
-            zone.records = records;
-            Ok(())
-        }
-        1 => Err(invalid_batch(messages.remove(0))),
-        _ => Err(invalid_batch(format!("[{}]", messages.join(", ")))),
+    // Route 53 sends its messages as a list, also a single one:
+    // `[Tried to create resource record set [name='www.example.com.', type='A'] but it already exists]`
+    // (AWS's answers as quoted in https://github.com/kubernetes-sigs/external-dns/issues/5939).
+    if messages.is_empty() {
+        zone.records = records;
+        return Ok(());
     }
+    Err(invalid_batch(format!("[{}]", messages.join(", "))))
 }
 
 #[cfg(test)]

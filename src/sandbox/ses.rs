@@ -52,17 +52,25 @@ pub(crate) fn route(req: &Req) -> Option<&'static str> {
 
 pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Reply, ApiError> {
     let World { state, config, .. } = world;
+    let at = Region {
+        asked: req
+            .signing_region()
+            .unwrap_or(config.region.as_str())
+            .to_string(),
+        home: &config.region,
+    };
+    let at = &at;
     let path_name = || req.segments.get(3).cloned().unwrap_or_default();
     match operation {
-        "CreateEmailIdentity" => create_identity(state, config, &req.json()?),
-        "ListEmailIdentities" => list_identities(state, req),
+        "CreateEmailIdentity" => create_identity(state, config, at, &req.json()?),
+        "ListEmailIdentities" => list_identities(state, at, req),
         "GetEmailIdentity" => {
             recheck_all(state, config);
-            let identity = find(state, &path_name())?;
+            let identity = find(state, at, &path_name())?;
             Ok(Reply::json(identity_json(identity)))
         }
         "DeleteEmailIdentity" => {
-            let key = key_of(&path_name());
+            let key = at.key(&path_name());
             state
                 .identities
                 .remove(&key)
@@ -71,7 +79,7 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
         }
         "PutEmailIdentityDkimAttributes" => {
             let body = req.json()?;
-            let identity = find_mut(state, &path_name())?;
+            let identity = find_mut(state, at, &path_name())?;
             if identity.kind != IdentityKind::Domain {
                 return Err(ApiError::bad_request(
                     "DKIM signing is set on the domain of an email address identity",
@@ -86,12 +94,12 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
         "PutEmailIdentityDkimSigningAttributes" => {
             let body = req.json()?;
             let now = state.now;
-            put_dkim_signing(find_mut(state, &path_name())?, &body, now)
+            put_dkim_signing(find_mut(state, at, &path_name())?, &body, now)
         }
         "PutEmailIdentityMailFromAttributes" => {
             let body = req.json()?;
             let now = state.now;
-            put_mail_from(find_mut(state, &path_name())?, &body, now)
+            put_mail_from(find_mut(state, at, &path_name())?, &body, now)
         }
         "PutEmailIdentityConfigurationSetAttributes" => {
             let body = req.json()?;
@@ -106,14 +114,14 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
             {
                 return Err(not_found_set(name));
             }
-            find_mut(state, &path_name())?.configuration_set = set;
+            find_mut(state, at, &path_name())?.configuration_set = set;
             Ok(Reply::json(json!({})))
         }
         "TagResource" => {
             let body = req.json()?;
             let arn = required_str(&body, "ResourceArn")?;
             let new_tags = parse_tags(&body)?;
-            let tags = tags_of(state, config, arn)?;
+            let tags = tags_of(state, config, at, arn)?;
             for tag in new_tags {
                 match tags.iter_mut().find(|t| t.key == tag.key) {
                     Some(existing) => existing.value = tag.value,
@@ -135,7 +143,7 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
                 .into_iter()
                 .map(str::to_string)
                 .collect();
-            tags_of(state, config, &arn)?.retain(|t| !keys.contains(&t.key));
+            tags_of(state, config, at, &arn)?.retain(|t| !keys.contains(&t.key));
             Ok(Reply::json(json!({})))
         }
         "ListTagsForResource" => {
@@ -143,7 +151,7 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
                 .query("ResourceArn")
                 .ok_or_else(|| ApiError::bad_request("ResourceArn is required"))?
                 .to_string();
-            let tags = tags_of(state, config, &arn)?;
+            let tags = tags_of(state, config, at, &arn)?;
             Ok(Reply::json(json!({ "Tags": tags_json(tags) })))
         }
         "CreateConfigurationSet" => create_configuration_set(state, req.json()?),
@@ -200,6 +208,40 @@ fn key_of(name: &str) -> String {
     name.trim().to_ascii_lowercase()
 }
 
+/// SES keeps identities per region: "to send email from the same domain or email address in
+/// more than one AWS Region, you must create and verify a separate identity for each Region",
+/// at most 10,000 in each (https://docs.aws.amazon.com/ses/latest/dg/creating-identities.html). The region a request is for is
+/// the one its SigV4 credential scope names, else the sandbox's own. Identities of the
+/// sandbox's own region are keyed by name alone (as state files before regions were kept),
+/// the others by `<region>/<name>`; a name never holds a `/`.
+struct Region<'a> {
+    asked: String,
+    home: &'a str,
+}
+
+impl Region<'_> {
+    fn key(&self, name: &str) -> String {
+        key_in(&self.asked, self.home, name)
+    }
+
+    fn holds(&self, key: &str) -> bool {
+        region_of(key, self.home) == self.asked
+    }
+}
+
+fn key_in(region: &str, home: &str, name: &str) -> String {
+    if region == home {
+        key_of(name)
+    } else {
+        format!("{region}/{}", key_of(name))
+    }
+}
+
+/// The region of an identity's key.
+fn region_of<'a>(key: &'a str, home: &'a str) -> &'a str {
+    key.split_once('/').map_or(home, |(region, _)| region)
+}
+
 fn not_found_identity(name: &str) -> ApiError {
     ApiError::new(
         404,
@@ -216,17 +258,21 @@ fn not_found_set(name: &str) -> ApiError {
     )
 }
 
-fn find<'a>(state: &'a State, name: &str) -> Result<&'a Identity, ApiError> {
+fn find<'a>(state: &'a State, at: &Region, name: &str) -> Result<&'a Identity, ApiError> {
     state
         .identities
-        .get(&key_of(name))
+        .get(&at.key(name))
         .ok_or_else(|| not_found_identity(name))
 }
 
-fn find_mut<'a>(state: &'a mut State, name: &str) -> Result<&'a mut Identity, ApiError> {
+fn find_mut<'a>(
+    state: &'a mut State,
+    at: &Region,
+    name: &str,
+) -> Result<&'a mut Identity, ApiError> {
     state
         .identities
-        .get_mut(&key_of(name))
+        .get_mut(&at.key(name))
         .ok_or_else(|| not_found_identity(name))
 }
 
@@ -291,9 +337,10 @@ fn tags_json(tags: &[Tag]) -> Value {
 fn tags_of<'a>(
     state: &'a mut State,
     config: &SandboxConfig,
+    at: &Region,
     arn: &str,
 ) -> Result<&'a mut Vec<Tag>, ApiError> {
-    let prefix = format!("arn:aws:ses:{}:{}:", config.region, config.account_id);
+    let prefix = format!("arn:aws:ses:{}:{}:", at.asked, config.account_id);
     let not_found = || {
         ApiError::new(
             404,
@@ -305,7 +352,7 @@ fn tags_of<'a>(
     if let Some(name) = rest.strip_prefix("identity/") {
         return state
             .identities
-            .get_mut(&key_of(name))
+            .get_mut(&at.key(name))
             .map(|i| &mut i.tags)
             .ok_or_else(not_found);
     }
@@ -348,6 +395,7 @@ fn paginate(items: &[String], req: &Req) -> Result<(Vec<String>, Option<String>)
 fn create_identity(
     state: &mut State,
     config: &SandboxConfig,
+    at: &Region,
     body: &Map<String, Value>,
 ) -> Result<Reply, ApiError> {
     let name = required_str(body, "EmailIdentity")?.trim().to_string();
@@ -362,7 +410,7 @@ fn create_identity(
             )));
         }
     };
-    let key = key_of(&name);
+    let key = at.key(&name);
     if state.identities.contains_key(&key) {
         return Err(ApiError::new(
             400,
@@ -370,7 +418,7 @@ fn create_identity(
             format!("Email identity {name} already exist."),
         ));
     }
-    if state.identities.len() >= MAX_IDENTITIES {
+    if state.identities.keys().filter(|k| at.holds(k)).count() >= MAX_IDENTITIES {
         return Err(ApiError::new(
             400,
             "LimitExceededException",
@@ -438,8 +486,13 @@ fn create_identity(
     Ok(Reply::json(out))
 }
 
-fn list_identities(state: &mut State, req: &Req) -> Result<Reply, ApiError> {
-    let names: Vec<String> = state.identities.keys().cloned().collect();
+fn list_identities(state: &mut State, at: &Region, req: &Req) -> Result<Reply, ApiError> {
+    let names: Vec<String> = state
+        .identities
+        .keys()
+        .filter(|k| at.holds(k))
+        .cloned()
+        .collect();
     let (page, next) = paginate(&names, req)?;
     let infos: Vec<Value> = page
         .iter()
@@ -567,10 +620,12 @@ fn put_dkim_signing(
                     "The signing key length can be changed only once in 24 hours.",
                 ));
             }
+            // Only the next key: "NextSigningKeyLength: the key length of the future DKIM
+            // key pair to be generated"; "CurrentSigningKeyLength: the key length of the DKIM
+            // key pair in use", which changes when SES next rotates the key
+            // (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_DkimAttributes.html).
             dkim.next_key_length = length.to_string();
-            dkim.current_key_length = length.to_string();
             dkim.key_length_changed_at = Some(now);
-            dkim.last_key_generation = now;
         }
     }
     // Putting Easy DKIM on an identity whose verification failed starts SES looking again, for
@@ -725,27 +780,42 @@ fn step(v: &mut Verification, present: bool, missing_error: &str, now: i64, wind
 pub(crate) fn recheck_all(state: &mut State, config: &SandboxConfig) {
     let now = state.now;
     let window = config.timings.verification_window;
-    let feedback_host = format!("feedback-smtp.{}.amazonses.com.", config.region);
     let keys: Vec<String> = state.identities.keys().cloned().collect();
     for key in keys {
+        let feedback_host = format!(
+            "feedback-smtp.{}.amazonses.com.",
+            region_of(&key, &config.region)
+        );
         let Some(identity) = state.identities.get(&key) else {
             continue;
         };
         let dkim_check = (identity.kind == IdentityKind::Domain).then(|| {
-            let mut error = None;
-            for token in &identity.dkim.tokens {
-                let name = format!("{token}._domainkey.{}", identity.name);
-                let want = zones::normalize_name(&format!(
-                    "{token}.{}",
-                    identity.dkim.signing_hosted_zone
-                ));
-                match zones::values_at(state, &name, "CNAME") {
-                    Some(values) if values.iter().any(|v| zones::normalize_name(v) == want) => {}
-                    Some(_) => error = error.or(Some("INVALID_VALUE")),
-                    None => error = Some("HOST_NOT_FOUND"),
-                }
-            }
-            error
+            // The worst of the three records decides, as before: a missing one over one of
+            // the wrong type over one pointing elsewhere. As VerificationInfo documents:
+            // INVALID_VALUE when the CNAME points elsewhere, TYPE_NOT_FOUND when the name has
+            // other records (a TXT where the CNAME belongs), HOST_NOT_FOUND when nothing is
+            // there (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_VerificationInfo.html).
+            const WORST_FIRST: [&str; 3] = ["HOST_NOT_FOUND", "TYPE_NOT_FOUND", "INVALID_VALUE"];
+            identity
+                .dkim
+                .tokens
+                .iter()
+                .filter_map(|token| {
+                    let name = format!("{token}._domainkey.{}", identity.name);
+                    let want = zones::normalize_name(&format!(
+                        "{token}.{}",
+                        identity.dkim.signing_hosted_zone
+                    ));
+                    match zones::values_at(state, &name, "CNAME") {
+                        Some(values) if values.iter().any(|v| zones::normalize_name(v) == want) => {
+                            None
+                        }
+                        Some(_) => Some("INVALID_VALUE"),
+                        None if zones::name_exists(state, &name) => Some("TYPE_NOT_FOUND"),
+                        None => Some("HOST_NOT_FOUND"),
+                    }
+                })
+                .min_by_key(|e| WORST_FIRST.iter().position(|w| w == e))
         });
         let mail_from_present = identity.mail_from.as_ref().map(|m| {
             // SES looks for an MX to its feedback host; the preference is free.

@@ -229,6 +229,17 @@ pub(crate) struct Domain {
     /// `UpdateTagsForDomain`'s tags. AWS accepts them once the registration is submitted.
     #[serde(default)]
     pub tags: std::collections::BTreeMap<String, String>,
+    /// A transfer lock change asked for: `transfer_lock` takes its value once its operation
+    /// is SUCCESSFUL.
+    #[serde(default)]
+    pub lock_change: Option<LockChange>,
+}
+
+/// An `EnableDomainTransferLock` or `DisableDomainTransferLock` and the lock it asked for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct LockChange {
+    pub operation_id: String,
+    pub lock: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

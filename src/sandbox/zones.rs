@@ -142,6 +142,12 @@ pub(crate) fn values_at(state: &State, name: &str, rtype: &str) -> Option<Vec<St
         .map(|r| r.values.clone())
 }
 
+/// Whether any record set of any type has this name.
+pub(crate) fn name_exists(state: &State, name: &str) -> bool {
+    let name = normalize_name(name);
+    zone_for(state, &name).is_some_and(|zone| zone.records.iter().any(|r| r.name == name))
+}
+
 /// An SOA and NS pair for a new zone, in Route 53's style.
 pub(crate) fn apex_records(zone: &str, name_servers: &[String]) -> Vec<RecordSet> {
     let primary = name_servers

@@ -20,14 +20,19 @@ use crate::support::sandbox as harness;
 const BUY: &str = "capital-city-mail.org";
 const TO_ACCOUNT: &str = "ogdenville-mail.org";
 const TO_REGISTRAR: &str = "shelbyville-mail.org";
+/// Past the sandbox's transfer lock operation (5 minutes).
+const LOCK_TAKES: Duration = Duration::from_secs(5 * 60 + 1);
 
 fn library(id: &str, domain: &str, extra: &str) -> String {
     managed(domain, extra).replace("\"ogdenville\"", &format!("\"{id}\""))
 }
 
-/// A world in which one apply buys a domain, starts a transfer to another account, unlocks a
-/// domain and retrieves its auth code, and creates the identities and records, with every
-/// money- or secret-bearing answer slowed so that a kill often lands while one is outstanding.
+/// A world in which one apply buys a domain, starts a transfer to another account, retrieves
+/// the auth code of a domain whose transfer lock was turned off, and creates the identities and
+/// records, with every money- or secret-bearing answer slowed so that a kill often lands while
+/// one is outstanding. The lock is turned off beforehand because, as on AWS, that is an
+/// operation completing minutes later: an apply that turns it off retrieves the code only in a
+/// later apply, and the code is what a kill must never lose unsaid.
 async fn scene() -> (World, Cli) {
     let world = World::new();
     for (domain, library) in [(TO_ACCOUNT, "ogdenville"), (TO_REGISTRAR, "shelbyville")] {
@@ -38,6 +43,13 @@ async fn scene() -> (World, Cli) {
         )
         .await;
     }
+    harness::domains(&world.sandbox)
+        .disable_domain_transfer_lock()
+        .domain_name(TO_REGISTRAR)
+        .send()
+        .await
+        .unwrap();
+    world.sandbox.advance_clock(LOCK_TAKES);
     let cli = cli()
         .file(
             "libraries/capital-city.kdl",
@@ -222,6 +234,8 @@ fn kill_round(round: u64, at: Duration) -> Vec<&'static str> {
     // The next applies converge, without buying or handing over twice.
     let mut outputs = Vec::new();
     for _ in 0..3 {
+        // A lock change (or anything else under way) completes between the applies.
+        world.sandbox.advance_clock(LOCK_TAKES);
         let out = Cli::reuse(&cli, apply_args(&world)).run();
         let done = out.stdout.ends_with("No changes: nothing to apply.\n");
         outputs.push(out);

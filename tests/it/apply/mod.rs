@@ -870,6 +870,55 @@ async fn a_transfer_to_the_librarys_account_starts_once_and_its_password_is_neve
 }
 
 #[tokio::test]
+async fn a_key_length_change_is_asked_once_and_the_next_plan_is_settled() {
+    let world = World::new();
+    let cli = cli().file("libraries/springfield.kdl", &library("springfield", ""));
+    let first = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(first.code, 0, "{}", first.all());
+    std::fs::write(
+        cli.path().join("libraries/springfield.kdl"),
+        library("springfield", "        dkim-key-length 1024\n"),
+    )
+    .unwrap();
+    world.sandbox.clear_request_log();
+    let changed = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(changed.code, 0, "{}", changed.all());
+    assert_eq!(
+        world.mutations(),
+        ["PutEmailIdentityDkimSigningAttributes 200"]
+    );
+    // SES sets the next key's length now; the key in use keeps its length until SES next
+    // generates a key: "NextSigningKeyLength: the key length of the future DKIM key pair to be
+    // generated", "CurrentSigningKeyLength: the key length of the DKIM key pair in use"
+    // (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_DkimAttributes.html).
+    let identity = harness::ses(&world.sandbox)
+        .get_email_identity()
+        .email_identity("springfield.example.org")
+        .send()
+        .await
+        .unwrap();
+    let dkim = identity.dkim_attributes().unwrap();
+    assert_eq!(
+        (
+            dkim.next_signing_key_length().map(|k| k.as_str()),
+            dkim.current_signing_key_length().map(|k| k.as_str())
+        ),
+        (Some("RSA_1024_BIT"), Some("RSA_2048_BIT"))
+    );
+    // So the plan compares the next length, and asks nothing more.
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        !plan.stdout.contains("dkim-signing-key-length"),
+        "{}",
+        plan.stdout
+    );
+    world.sandbox.clear_request_log();
+    let again = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert_eq!(world.mutations(), Vec::<String>::new());
+}
+
+#[tokio::test]
 async fn a_handover_to_another_registrar_unlocks_then_keeps_the_auth_code_in_a_private_file() {
     const DOMAIN: &str = "ogdenville-mail.org";
     let world = World::new();
@@ -886,6 +935,55 @@ async fn a_handover_to_another_registrar_unlocks_then_keeps_the_auth_code_in_a_p
         .iter()
         .position(|m| m.starts_with("DisableDomainTransferLock"));
     assert!(unlock.is_some(), "{mutations:?}");
+    // Turning the lock off is an operation that completes later, as AWS documents
+    // (https://docs.aws.amazon.com/Route53/latest/APIReference/API_domains_DisableDomainTransferLock.html:
+    // "Successful submission returns an operation ID that you can use to track the progress
+    // and completion of the action"): the code waits for the next apply, which is no failure.
+    assert!(
+        applied.stdout.contains(
+            "the transfer lock of ogdenville-mail.org is still turning off; the next apply retrieves the auth code"
+        ),
+        "{}",
+        applied.stdout
+    );
+    assert!(
+        !mutations
+            .iter()
+            .any(|m| m.starts_with("RetrieveDomainAuthCode")),
+        "{mutations:?}"
+    );
+
+    // While it runs the plan shows it in progress, not as the lock to turn off again.
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        plan.stdout
+            .contains(&format!("DOMAIN_LOCK of {DOMAIN}: SUBMITTED")),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        !plan.stdout.contains("domain-transfer-lock") && !plan.stdout.contains("domain-transfer"),
+        "{}",
+        plan.stdout
+    );
+    world.sandbox.clear_request_log();
+    let again = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert_eq!(world.mutations(), Vec::<String>::new());
+
+    // Once the lock is off, the auth code is retrieved.
+    world
+        .sandbox
+        .advance_clock(std::time::Duration::from_secs(5 * 60));
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        plan.stdout.contains(&format!("+ domain-transfer {DOMAIN}"))
+            && !plan.stdout.contains("domain-transfer-lock"),
+        "{}",
+        plan.stdout
+    );
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
     assert!(
         applied
             .stdout

@@ -8,6 +8,8 @@ use super::{World, cli, managed, registered, registered_with_tags};
 use crate::support::sandbox as harness;
 
 const DOMAIN: &str = "ogdenville-mail.org";
+/// Past the sandbox's transfer lock operation (`DisableDomainTransferLock` completes later).
+pub(super) const LOCK_TAKES: std::time::Duration = std::time::Duration::from_secs(5 * 60 + 1);
 
 /// Successful calls of `operation` in the sandbox's log.
 fn succeeded(world: &World, operation: &str) -> usize {
@@ -185,6 +187,15 @@ async fn an_auth_code_whose_answer_is_lost_is_asked_once_and_retrieved_again_by_
         "libraries/ogdenville.kdl",
         &managed(DOMAIN, "        transfer-to-registrar\n"),
     );
+    // The lock first: it is off minutes after DisableDomainTransferLock, then the code is asked.
+    let unlocking = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(unlocking.code, 0, "{}", unlocking.all());
+    assert_eq!(
+        sent(&world, "RetrieveDomainAuthCode"),
+        0,
+        "asked while locked"
+    );
+    world.sandbox.advance_clock(LOCK_TAKES);
     world.sandbox.inject_fault(
         FaultRule::new(Service::Route53Domains, FaultKind::DropAfterCommit)
             .operation("RetrieveDomainAuthCode")
@@ -285,6 +296,10 @@ async fn a_registered_domain_mailform_did_not_buy_is_never_changed_until_the_fil
             && mutations.contains(&"DisableDomainTransferLock 200".to_string()),
         "{mutations:?}"
     );
+    // The auth code once the lock is off, minutes later.
+    world.sandbox.advance_clock(LOCK_TAKES);
+    let retrieved = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(retrieved.code, 0, "{}", retrieved.all());
     assert_eq!(secret_files(&cli).len(), 1);
     let tags = harness::domains(&world.sandbox)
         .list_tags_for_domain()

@@ -123,13 +123,53 @@ async fn the_owner_toggles_auto_renew_and_the_lock_and_gets_codes() {
         .send()
         .await
         .unwrap();
+    // The lock change is an operation that completes later: "Successful submission returns an
+    // operation ID that you can use to track the progress and completion of the action", and a
+    // second request while it runs is a DuplicateRequest
+    // (https://docs.aws.amazon.com/Route53/latest/APIReference/API_domains_DisableDomainTransferLock.html).
+    // Until then the domain keeps its lock.
     assert_eq!(detail.r#type(), Some(&OperationType::DomainLock));
+    assert_eq!(detail.status(), Some(&OperationStatus::Submitted));
+    let lock = |listed: &aws_sdk_route53domains::operation::list_domains::ListDomainsOutput| {
+        let summary = &listed.domains()[0];
+        (summary.auto_renew(), summary.transfer_lock())
+    };
     let listed = client.list_domains().send().await.unwrap();
-    let summary = &listed.domains()[0];
-    assert_eq!(
-        (summary.auto_renew(), summary.transfer_lock()),
-        (Some(false), Some(false))
-    );
+    assert_eq!(lock(&listed), (Some(false), Some(true)));
+    let detail = client
+        .get_domain_detail()
+        .domain_name("example-library.org")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(detail.status_list(), ["clientTransferProhibited"]);
+    let again = client
+        .disable_domain_transfer_lock()
+        .domain_name("example-library.org")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Some("DuplicateRequest"));
+    sandbox.advance_clock(Duration::from_secs(60));
+    let detail = client
+        .get_operation_detail()
+        .operation_id(unlocked.operation_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(detail.status(), Some(&OperationStatus::InProgress));
+    let listed = client.list_domains().send().await.unwrap();
+    assert_eq!(lock(&listed), (Some(false), Some(true)));
+    sandbox.advance_clock(Duration::from_secs(4 * 60));
+    let detail = client
+        .get_operation_detail()
+        .operation_id(unlocked.operation_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(detail.status(), Some(&OperationStatus::Successful));
+    let listed = client.list_domains().send().await.unwrap();
+    assert_eq!(lock(&listed), (Some(false), Some(false)));
 
     let code = client
         .retrieve_domain_auth_code()

@@ -76,7 +76,15 @@ async fn a_second_create_of_one_record_set_is_refused() {
     let err = change(&client, &zone, vec![create("192.0.2.2")])
         .await
         .unwrap_err();
-    assert!(refusal(err).contains("but it already exists"));
+    // Route 53 sends its messages as a list, a single one too. The API reference names the error
+    // but not its text (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html);
+    // AWS's answers quoted in https://github.com/kinvolk-archives/lokomotive-kubernetes/issues/181
+    // (one message) and https://github.com/kubernetes-sigs/external-dns/issues/5939 (two,
+    // separated by ", ") show the form.
+    assert_eq!(
+        refusal(err),
+        "[Tried to create resource record set [name='www.example.org.', type='A'] but it already exists]"
+    );
     // UPSERT replaces instead.
     let upsert = record_change(
         ChangeAction::Upsert,

@@ -5,7 +5,7 @@ use std::time::Duration;
 use aws_sdk_sesv2::error::ProvideErrorMetadata;
 use aws_sdk_sesv2::types::{
     BehaviorOnMxFailure, DkimSigningAttributes, DkimSigningAttributesOrigin, DkimSigningKeyLength,
-    IdentityType, MailFromDomainStatus, Tag, TrackingOptions,
+    IdentityType, MailFromDomainStatus, Tag, TrackingOptions, VerificationError,
 };
 use mailform::sandbox::{RecordInput, SandboxConfig};
 
@@ -128,6 +128,27 @@ async fn the_key_length_changes_at_most_once_a_day() {
     };
     let changed = change(DkimSigningKeyLength::Rsa2048Bit).await.unwrap();
     assert_eq!(changed.dkim_tokens().len(), 3);
+    // The change is for the next key; the key in use keeps its length until SES next generates
+    // one ("NextSigningKeyLength: the key length of the future DKIM key pair to be generated.
+    // This can be changed at most once per day"; "CurrentSigningKeyLength: the key length of the
+    // DKIM key pair in use": https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_DkimAttributes.html).
+    let got = ses
+        .get_email_identity()
+        .email_identity("example.org")
+        .send()
+        .await
+        .unwrap();
+    let dkim = got.dkim_attributes().unwrap();
+    assert_eq!(
+        (
+            dkim.next_signing_key_length(),
+            dkim.current_signing_key_length()
+        ),
+        (
+            Some(&DkimSigningKeyLength::Rsa2048Bit),
+            Some(&DkimSigningKeyLength::Rsa1024Bit)
+        )
+    );
     let err = change(DkimSigningKeyLength::Rsa1024Bit).await.unwrap_err();
     assert!(err.into_service_error().is_bad_request_exception());
     sandbox.advance_clock(Duration::from_secs(24 * 3600));
@@ -418,4 +439,101 @@ async fn an_address_is_verified_by_its_link_or_fails_after_a_day() {
             Some(aws_sdk_sesv2::types::VerificationStatus::Failed)
         )
     );
+}
+
+/// "TYPE_NOT_FOUND – The queried hostname exists but does not have the requested type of DNS
+/// record"; "HOST_NOT_FOUND – The queried hostname does not exist"
+/// (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_VerificationInfo.html).
+#[tokio::test]
+async fn a_txt_where_a_dkim_cname_belongs_is_type_not_found() {
+    let sandbox = harness::start();
+    let ses = harness::ses(&sandbox);
+    let created = ses
+        .create_email_identity()
+        .email_identity("example.org")
+        .send()
+        .await
+        .unwrap();
+    let tokens: Vec<String> = created.dkim_attributes().unwrap().tokens().to_vec();
+    let error = || async {
+        ses.get_email_identity()
+            .email_identity("example.org")
+            .send()
+            .await
+            .unwrap()
+            .verification_info()
+            .and_then(|i| i.error_type().cloned())
+    };
+    assert_eq!(error().await, Some(VerificationError::HostNotFound));
+    for token in &tokens {
+        sandbox
+            .add_record(
+                "example.org",
+                RecordInput::new(
+                    &format!("{token}._domainkey"),
+                    "TXT",
+                    &format!("\"{token}.dkim.amazonses.com\""),
+                ),
+            )
+            .unwrap();
+    }
+    assert_eq!(error().await, Some(VerificationError::TypeNotFound));
+}
+
+/// "To send email from the same domain or email address in more than one AWS Region, you must
+/// create and verify a separate identity for each Region"
+/// (https://docs.aws.amazon.com/ses/latest/dg/creating-identities.html). The sandbox takes the
+/// region from the request's SigV4 credential scope.
+#[tokio::test]
+async fn identities_are_kept_per_region() {
+    let sandbox = harness::start();
+    let home = harness::ses(&sandbox);
+    let oregon = harness::ses_in(&sandbox, "us-west-2");
+    let created = oregon
+        .create_email_identity()
+        .email_identity("example.org")
+        .send()
+        .await
+        .unwrap();
+    let names = |client: &aws_sdk_sesv2::Client| {
+        let client = client.clone();
+        async move {
+            client
+                .list_email_identities()
+                .send()
+                .await
+                .unwrap()
+                .email_identities()
+                .iter()
+                .filter_map(|i| i.identity_name().map(str::to_string))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(names(&oregon).await, ["example.org"]);
+    assert_eq!(names(&home).await, Vec::<String>::new());
+    let err = home
+        .get_email_identity()
+        .email_identity("example.org")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("NotFoundException"));
+
+    // The same domain is a separate identity in the other region, with its own tokens.
+    let again = home
+        .create_email_identity()
+        .email_identity("example.org")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        again.dkim_attributes().unwrap().tokens(),
+        created.dkim_attributes().unwrap().tokens()
+    );
+    home.delete_email_identity()
+        .email_identity("example.org")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(names(&oregon).await, ["example.org"]);
 }

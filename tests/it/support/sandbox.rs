@@ -116,6 +116,18 @@ pub fn ses(sandbox: &SandboxHandle) -> aws_sdk_sesv2::Client {
     Client::default().ses(sandbox)
 }
 
+/// An SES client signing for `region` (the sandbox's own is `us-east-1`).
+pub fn ses_in(sandbox: &SandboxHandle, region: &'static str) -> aws_sdk_sesv2::Client {
+    let config = aws_sdk_sesv2::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(credentials())
+        .endpoint_url(&sandbox.endpoints().ses)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_sesv2::Client::from_conf(config)
+}
+
 pub fn route53(sandbox: &SandboxHandle) -> aws_sdk_route53::Client {
     Client::default().route53(sandbox)
 }
