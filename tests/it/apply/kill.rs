@@ -20,6 +20,8 @@ use crate::support::sandbox as harness;
 const BUY: &str = "capital-city-mail.org";
 const TO_ACCOUNT: &str = "ogdenville-mail.org";
 const TO_REGISTRAR: &str = "shelbyville-mail.org";
+/// Still locked when the apply starts: a kill may land on turning its lock off.
+const STILL_LOCKED: &str = "brockway-mail.org";
 /// Past the sandbox's transfer lock operation (5 minutes).
 const LOCK_TAKES: Duration = Duration::from_secs(5 * 60 + 1);
 
@@ -35,7 +37,11 @@ fn library(id: &str, domain: &str, extra: &str) -> String {
 /// later apply, and the code is what a kill must never lose unsaid.
 async fn scene() -> (World, Cli) {
     let world = World::new();
-    for (domain, library) in [(TO_ACCOUNT, "ogdenville"), (TO_REGISTRAR, "shelbyville")] {
+    for (domain, library) in [
+        (TO_ACCOUNT, "ogdenville"),
+        (TO_REGISTRAR, "shelbyville"),
+        (STILL_LOCKED, "brockway"),
+    ] {
         registered_with_tags(
             &world,
             domain,
@@ -70,6 +76,10 @@ async fn scene() -> (World, Cli) {
                 TO_REGISTRAR,
                 "        transfer-to-registrar\n",
             ),
+        )
+        .file(
+            "libraries/brockway.kdl",
+            &library("brockway", STILL_LOCKED, "        transfer-to-registrar\n"),
         );
     for op in [
         "RegisterDomain",
@@ -160,8 +170,10 @@ fn apply_killed_anywhere_never_buys_or_hands_over_twice_nor_loses_a_secret_unsai
             let handles: Vec<_> = batch
                 .iter()
                 .map(|&round| {
-                    // Spread evenly over the run, with a little jitter so rounds do not align.
-                    let base = span.as_micros() as u64 * (2 * round + 1) / (2 * rounds);
+                    // Spread evenly over one and a half runs (three worlds at once run slower
+                    // than the measured one, and the last points must land after the last
+                    // secret is kept), with a little jitter so rounds do not align.
+                    let base = span.as_micros() as u64 * 3 * (2 * round + 1) / (4 * rounds);
                     let jitter = (round.wrapping_mul(2_654_435_761) % 20_000) as i64 - 10_000;
                     let at = Duration::from_micros(base.saturating_add_signed(jitter));
                     scope.spawn(move || kill_round(round, at))
@@ -219,7 +231,9 @@ fn kill_round(round: u64, at: Duration) -> Vec<&'static str> {
         .domains()
         .iter()
         .any(|d| d.domain_name() == Some(TO_REGISTRAR) && d.transfer_lock() == Some(false));
-    let code_kept = files.iter().any(|(name, _)| name.contains("auth-code"));
+    let code_kept = files
+        .iter()
+        .any(|(name, _)| name.starts_with(&format!("{TO_REGISTRAR}.auth-code")));
     if count_ok(&world, "RegisterDomain") == 1 {
         states.push("domain bought");
     }
@@ -266,7 +280,9 @@ fn kill_round(round: u64, at: Duration) -> Vec<&'static str> {
         "{context}: the transfer under way has no password file: {files:?}"
     );
     assert!(
-        files.iter().any(|(name, _)| name.contains("auth-code")),
+        [TO_REGISTRAR, STILL_LOCKED].iter().all(|domain| files
+            .iter()
+            .any(|(name, _)| name.starts_with(&format!("{domain}.auth-code")))),
         "{context}: {files:?}"
     );
     for (_, secret) in &files {
