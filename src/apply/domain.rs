@@ -224,7 +224,24 @@ where
     }
 }
 
-/// A registration of `domain` submitted already (by an earlier or a concurrent apply).
+/// The operation of `kind` for `domain` still under way (submitted or in progress), if any:
+/// submitted by an earlier apply (also one that never saw the answer) or a concurrent one.
+async fn under_way<R>(
+    domain: &str,
+    kind: &str,
+    registrar: &R,
+) -> Result<Option<DomainOperation>, ReadError>
+where
+    R: RegistrarReader + Sync,
+{
+    Ok(registrar.operations().await?.into_iter().find(|o| {
+        o.domain.as_deref() == Some(domain)
+            && o.kind == kind
+            && matches!(o.status.as_str(), "SUBMITTED" | "IN_PROGRESS")
+    }))
+}
+
+/// A registration of `domain` submitted already.
 async fn registration_under_way<R>(
     domain: &str,
     registrar: &R,
@@ -232,13 +249,7 @@ async fn registration_under_way<R>(
 where
     R: RegistrarReader + Sync,
 {
-    let operations = registrar.operations().await?;
-    Ok(operations.into_iter().find(|o| {
-        o.domain.as_deref() == Some(domain)
-            && o.kind == "REGISTER_DOMAIN"
-            && o.status != "FAILED"
-            && o.status != "ERROR"
-    }))
+    under_way(domain, "REGISTER_DOMAIN", registrar).await
 }
 
 /// Puts the ownership tags on a domain that lacks them (adopted, or moved to another library).
@@ -345,11 +356,7 @@ async fn lock_change<R>(domain: &str, registrar: &R) -> Result<Option<DomainOper
 where
     R: RegistrarReader + Sync,
 {
-    Ok(registrar.operations().await?.into_iter().find(|o| {
-        o.domain.as_deref() == Some(domain)
-            && o.kind == DOMAIN_LOCK
-            && matches!(o.status.as_str(), "SUBMITTED" | "IN_PROGRESS")
-    }))
+    under_way(domain, DOMAIN_LOCK, registrar).await
 }
 
 /// What a handover step was asked to do: start it (`+`), or cancel the one under way whose
@@ -416,12 +423,7 @@ where
     R: RegistrarReader + RegistrarWriter + Sync,
 {
     let mut calls = Vec::new();
-    let under_way = registrar.operations().await?.into_iter().find(|o| {
-        o.domain.as_deref() == Some(domain)
-            && o.kind == TRANSFER_OUT
-            && matches!(o.status.as_str(), "SUBMITTED" | "IN_PROGRESS")
-    });
-    if let Some(op) = under_way {
+    if let Some(op) = under_way(domain, TRANSFER_OUT, registrar).await? {
         let kept = tags.get(SECRET_KEPT_KEY) == Some(&op.id);
         if kept || handover.op != Op::Replace {
             return Ok(Outcome::Skipped(format!(
