@@ -6,6 +6,8 @@
 //! block: adoption is an explicit act in a reviewed file, never inferred. A registered domain is
 //! judged by its Route 53 Domains tags, written right after mailform registers it.
 
+use std::collections::HashMap;
+
 use crate::model::{Config, DeliveryMethod, Library, LibraryId};
 
 use super::facts::Tags;
@@ -72,22 +74,55 @@ impl Ownership {
     }
 }
 
+/// Which library wants each SES identity and each registered domain: built once, so
+/// classifying every live resource of a large estate stays linear.
+pub struct Wanted<'a> {
+    identities: HashMap<String, &'a Library>,
+    domains: HashMap<String, &'a Library>,
+}
+
+impl<'a> Wanted<'a> {
+    pub fn new(config: &'a Config) -> Self {
+        let (mut identities, mut domains) = (HashMap::new(), HashMap::new());
+        for l in &config.libraries {
+            if let Some(d) = l.method.ses_identity() {
+                identities.entry(d.as_str().to_string()).or_insert(l);
+            }
+            if let DeliveryMethod::ManagedDomain(m) = &l.method {
+                domains.entry(m.domain.as_str().to_string()).or_insert(l);
+            }
+        }
+        Wanted {
+            identities,
+            domains,
+        }
+    }
+
+    /// The library (if any) whose desired state includes a resource of this kind and name.
+    pub fn get(&self, kind: ResourceKind, name: &str) -> Option<&'a Library> {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        match kind {
+            ResourceKind::SesIdentity => self.identities.get(&name).copied(),
+            ResourceKind::HostedZone | ResourceKind::RegisteredDomain => {
+                self.domains.get(&name).copied()
+            }
+        }
+    }
+}
+
 /// The library (if any) whose desired state includes a resource of this kind and name.
 pub fn wanted_by<'a>(config: &'a Config, kind: ResourceKind, name: &str) -> Option<&'a Library> {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    config.libraries.iter().find(|l| match (kind, &l.method) {
-        (ResourceKind::SesIdentity, m) => m.ses_identity().is_some_and(|d| d.as_str() == name),
-        (
-            ResourceKind::HostedZone | ResourceKind::RegisteredDomain,
-            DeliveryMethod::ManagedDomain(m),
-        ) => m.domain.as_str() == name,
-        _ => false,
-    })
+    Wanted::new(config).get(kind, name)
 }
 
 /// Classifies one live resource against the desired state.
 pub fn classify(config: &Config, kind: ResourceKind, name: &str, tags: &Tags) -> Ownership {
-    let wanted = wanted_by(config, kind, name);
+    classify_in(&Wanted::new(config), kind, name, tags)
+}
+
+/// [`classify`] against an index built once for many resources.
+pub fn classify_in(wanted: &Wanted<'_>, kind: ResourceKind, name: &str, tags: &Tags) -> Ownership {
+    let wanted = wanted.get(kind, name);
     let ours = tags.get(MANAGED_BY_KEY).map(String::as_str) == Some(MANAGED_BY_VALUE);
     match (ours, tags.get(LIBRARY_KEY), wanted) {
         (true, Some(tagged), Some(library)) if tagged == library.id.as_str() => {
