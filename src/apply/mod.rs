@@ -441,48 +441,14 @@ where
 {
     let (op, desired) = (target.op, target.desired);
     let name = desired.domain.as_str();
-    let Some(live) = ses.identity(name).await? else {
-        if op != Op::Create {
-            return Ok(Outcome::Skipped(format!(
-                "the SES identity {name} is gone since the plan; plan again"
-            )));
-        }
-        let set = desired.configuration_set.clone().flatten();
-        let mut calls = vec!["CreateEmailIdentity".to_string()];
-        if let Err(e) = ses
-            .create_identity(name, desired.key_length, set.as_deref(), &desired.tags)
-            .await
-        {
-            // The SDK retries a create whose first answer was lost; the retry then finds the
-            // identity the first attempt made. Ours, with this library's tags: a success.
-            let exists = matches!(&e.kind, crate::live::ReadErrorKind::Service { code, .. }
-                if code == "AlreadyExistsException");
-            let made_by_us = exists
-                && ses.identity(name).await?.is_some_and(|live| {
-                    desired
-                        .tags
-                        .iter()
-                        .all(|(k, v)| live.tags.get(k) == Some(v))
-                });
-            if !made_by_us {
-                return Err(e);
-            }
-            calls = vec![
-                "CreateEmailIdentity (its first answer was lost; the identity it made is ours)"
-                    .to_string(),
-            ];
-        }
-        if let Some(Some(mail_from)) = &desired.mail_from {
-            ses.put_mail_from(name, Some(mail_from)).await?;
-            calls.push("PutEmailIdentityMailFromAttributes".into());
-        }
-        return Ok(Outcome::Done(calls));
-    };
     if op == Op::Create {
-        return Ok(Outcome::Skipped(format!(
-            "the SES identity {name} exists now (made since the plan); nothing created, plan again"
-        )));
+        return create_identity(desired, ses).await;
     }
+    let Some(live) = ses.identity(name).await? else {
+        return Ok(Outcome::Skipped(format!(
+            "the SES identity {name} is gone since the plan; plan again"
+        )));
+    };
     let owner = ownership::classify(
         config,
         ownership::ResourceKind::SesIdentity,
@@ -495,6 +461,53 @@ where
         )));
     }
     update_identity(config, target, &live, ses).await
+}
+
+/// Creates an identity the plan found absent, relying on `CreateEmailIdentity`'s own
+/// `AlreadyExistsException` rather than a read before it (SES answers one request a second:
+/// the read doubled the calls of onboarding). When it exists, it is read once: with this
+/// library's tags it was made by this create's own lost first answer (the SDK's retry) or by
+/// another apply of the same plan moments ago, and nothing is made twice; otherwise it is not
+/// mailform's, and is left alone.
+async fn create_identity<S>(desired: &Desired, ses: &S) -> Result<Outcome, ReadError>
+where
+    S: SesReader + SesWriter + Sync,
+{
+    let name = desired.domain.as_str();
+    let set = desired.configuration_set.clone().flatten();
+    let mut calls = vec!["CreateEmailIdentity".to_string()];
+    if let Err(e) = ses
+        .create_identity(name, desired.key_length, set.as_deref(), &desired.tags)
+        .await
+    {
+        let exists = matches!(&e.kind, crate::live::ReadErrorKind::Service { code, .. }
+            if code == "AlreadyExistsException");
+        if !exists {
+            return Err(e);
+        }
+        let ours = ses.identity(name).await?.is_some_and(|live| {
+            desired
+                .tags
+                .iter()
+                .all(|(k, v)| live.tags.get(k) == Some(v))
+        });
+        if !ours {
+            return Ok(Outcome::Skipped(format!(
+                "the SES identity {name} exists now (made since the plan, not by mailform for \
+                 this library); nothing created, plan again"
+            )));
+        }
+        calls = vec![
+            "CreateEmailIdentity (it exists with this library's tags: its first answer was \
+             lost, or another apply made it moments ago; nothing made twice)"
+                .to_string(),
+        ];
+    }
+    if let Some(Some(mail_from)) = &desired.mail_from {
+        ses.put_mail_from(name, Some(mail_from)).await?;
+        calls.push("PutEmailIdentityMailFromAttributes".into());
+    }
+    Ok(Outcome::Done(calls))
 }
 
 async fn update_identity<S, A>(
@@ -764,6 +777,16 @@ mod tests {
             _: &Tags,
         ) -> Result<(), ReadError> {
             self.call(format!("CreateEmailIdentity {name} {key_length}"));
+            if self.identities.lock().unwrap().contains_key(name) {
+                return Err(ReadError::new(
+                    System::Ses,
+                    "CreateEmailIdentity",
+                    ReadErrorKind::Service {
+                        code: "AlreadyExistsException".into(),
+                        message: format!("Email identity {name} already exist."),
+                    },
+                ));
+            }
             Ok(())
         }
         async fn put_key_length(&self, _: &str, _: &str) -> Result<(), ReadError> {
@@ -1041,7 +1064,15 @@ mod tests {
             identity("springfield.example.org", &[]),
         );
         let (summary, steps) = run(&config, &plan, &fake);
-        assert_eq!(fake.calls(), ["GetEmailIdentity springfield.example.org"]);
+        // No read before the create: SES's own answer says it exists, then one read says
+        // whose it is (not ours: left alone).
+        assert_eq!(
+            fake.calls(),
+            [
+                "CreateEmailIdentity springfield.example.org RSA_2048_BIT",
+                "GetEmailIdentity springfield.example.org"
+            ]
+        );
         assert_eq!(summary.skipped, 1);
         assert!(
             matches!(&steps[0].outcome, Outcome::Skipped(why) if why.contains("exists now")),
@@ -1241,10 +1272,7 @@ mod tests {
         let (summary, steps) = run(&config, &plan, &fake);
         assert_eq!(
             fake.calls(),
-            [
-                "GetEmailIdentity shelbyville.example.org",
-                "CreateEmailIdentity shelbyville.example.org RSA_2048_BIT",
-            ]
+            ["CreateEmailIdentity shelbyville.example.org RSA_2048_BIT"]
         );
         assert_eq!(summary.failed_libraries, ["springfield"]);
         assert_eq!(step_count(&plan), steps.len());

@@ -426,7 +426,7 @@ async fn a_creation_whose_first_answer_is_lost_succeeds_when_the_retry_finds_our
     assert!(
         applied
             .stdout
-            .contains("its first answer was lost; the identity it made is ours"),
+            .contains("it exists with this library's tags: its first answer was lost"),
         "{}",
         applied.stdout
     );
