@@ -32,8 +32,11 @@ pub struct AwsAccount {
 
 impl AwsAccount {
     pub fn new(sdk: &SdkConfig, opts: &AwsOptions) -> Self {
-        let mut config = aws_sdk_sts::config::Builder::from(sdk)
-            .http_client(limited_http_client(STS_RATE, Default::default()));
+        let mut config = aws_sdk_sts::config::Builder::from(sdk).http_client(limited_http_client(
+            "sts",
+            STS_RATE,
+            Default::default(),
+        ));
         if let Some(url) = &opts.endpoints.sts {
             config = config.endpoint_url(url);
         }

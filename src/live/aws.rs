@@ -157,9 +157,13 @@ pub async fn load_sdk_config(opts: &AwsOptions) -> SdkConfig {
     loader.load().await
 }
 
-/// The SDK's HTTPS client behind a rate limiter of `rate` requests a second, counting every
-/// attempt on `meter`.
-pub(crate) fn limited_http_client(rate: f64, meter: Arc<Meter>) -> SharedHttpClient {
+/// The SDK's HTTPS client behind `service`'s rate limiter of `rate` requests a second (shared
+/// within the process), counting every attempt on `meter`.
+pub(crate) fn limited_http_client(
+    service: &'static str,
+    rate: f64,
+    meter: Arc<Meter>,
+) -> SharedHttpClient {
     use aws_smithy_http_client::tls;
     let inner = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
@@ -168,7 +172,7 @@ pub(crate) fn limited_http_client(rate: f64, meter: Arc<Meter>) -> SharedHttpCli
         .build_https();
     SharedHttpClient::new(LimitedClient {
         inner,
-        limiter: Arc::new(RateLimiter::new(rate).metered(meter)),
+        limiter: Arc::new(RateLimiter::shared(service, rate).metered(meter)),
     })
 }
 
@@ -176,7 +180,9 @@ pub(crate) fn limited_http_client(rate: f64, meter: Arc<Meter>) -> SharedHttpCli
 #[derive(Debug)]
 pub struct RateLimiter {
     interval: Duration,
-    next: Mutex<Option<Instant>>,
+    /// When the next call may go; shared by every limiter of one service in this process
+    /// ([`RateLimiter::shared`]), so apply's writes follow the plan's reads without a burst.
+    next: Arc<Mutex<Option<Instant>>>,
     /// Told when a caller sleeps for its turn, and of every call made.
     meter: Option<Arc<Meter>>,
 }
@@ -198,8 +204,28 @@ impl RateLimiter {
         };
         RateLimiter {
             interval,
-            next: Mutex::new(None),
+            next: Arc::new(Mutex::new(None)),
             meter: None,
+        }
+    }
+
+    /// A limiter of `rate` for `service` that shares its schedule with every other one of the
+    /// same service in this process: a plan's reads and the apply that follows them (each with
+    /// its own SDK clients) are one stream of calls to AWS, spaced as one.
+    pub fn shared(service: &'static str, rate: f64) -> Self {
+        type Schedule = Arc<Mutex<Option<Instant>>>;
+        type Schedules = std::sync::Mutex<std::collections::HashMap<&'static str, Schedule>>;
+        static SCHEDULES: std::sync::OnceLock<Schedules> = std::sync::OnceLock::new();
+        let next = SCHEDULES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(service)
+            .or_default()
+            .clone();
+        RateLimiter {
+            next,
+            ..RateLimiter::new(rate)
         }
     }
 
@@ -386,6 +412,28 @@ pub(crate) fn secs(t: &aws_sdk_sesv2::primitives::DateTime) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn limiters_of_one_service_share_their_schedule() {
+        // A plan's client and the apply's client after it: the second one's first call waits
+        // for the first one's last, as one stream of calls to the service.
+        let reads = RateLimiter::shared("test-shared", 20.0);
+        let writes = RateLimiter::shared("test-shared", 20.0);
+        let other = RateLimiter::shared("test-other", 20.0);
+        let start = Instant::now();
+        reads.acquire().await;
+        other.acquire().await;
+        assert!(
+            start.elapsed() < Duration::from_millis(40),
+            "another service waits not"
+        );
+        writes.acquire().await;
+        assert!(
+            start.elapsed() >= Duration::from_millis(50),
+            "{:?}",
+            start.elapsed()
+        );
+    }
 
     #[tokio::test]
     async fn limiter_spaces_calls_by_the_interval() {

@@ -48,6 +48,7 @@ impl AwsRegistrar {
         let mut config = aws_sdk_route53domains::config::Builder::from(sdk)
             .region(Region::new(ROUTE53_DOMAINS_REGION))
             .http_client(limited_http_client(
+                "route53domains",
                 opts.rates.route53domains,
                 opts.meters.route53domains.clone(),
             ));

@@ -34,7 +34,7 @@ pub struct AwsRoute53 {
 impl AwsRoute53 {
     pub fn new(sdk: &SdkConfig, opts: &AwsOptions) -> Self {
         let mut config = aws_sdk_route53::config::Builder::from(sdk).http_client(
-            limited_http_client(opts.rates.route53, opts.meters.route53.clone()),
+            limited_http_client("route53", opts.rates.route53, opts.meters.route53.clone()),
         );
         if let Some(url) = &opts.endpoints.route53 {
             config = config.endpoint_url(url);

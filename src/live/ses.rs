@@ -44,8 +44,9 @@ pub struct AwsSes {
 
 impl AwsSes {
     pub fn new(sdk: &SdkConfig, opts: &AwsOptions) -> Self {
-        let mut config = aws_sdk_sesv2::config::Builder::from(sdk)
-            .http_client(limited_http_client(opts.rates.ses, opts.meters.ses.clone()));
+        let mut config = aws_sdk_sesv2::config::Builder::from(sdk).http_client(
+            limited_http_client("ses", opts.rates.ses, opts.meters.ses.clone()),
+        );
         if let Some(url) = &opts.endpoints.ses {
             config = config.endpoint_url(url);
         }
