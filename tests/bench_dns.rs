@@ -17,7 +17,7 @@ use std::sync::Mutex;
 
 use mailform::dns_check::{self, DkimExpectation, DomainChecks, Verdict};
 use mailform::live::dns::{
-    Answer, DnsReader, DnsSource, HickoryDns, Observations, Query, Rtype, observe,
+    Answer, DnsLimits, DnsReader, DnsSource, HickoryDns, Observations, Query, Rtype, observe,
 };
 use mailform::live::gather::ask_in_rounds;
 use mailform::model::DomainName;
@@ -187,8 +187,12 @@ impl DnsReader for Distinct<'_> {
 /// the server counts them, retries included), distinct questions, and wall time.
 fn converged_refresh(knot: &Knot, runtime: &tokio::runtime::Runtime, concurrency: usize) {
     let checks: Vec<DomainChecks> = (0..LIBRARIES).map(checks).collect();
-    let dns =
-        HickoryDns::new(DnsSource::Server(knot.addr), Duration::from_secs(5)).expect("resolver");
+    let dns = HickoryDns::new(DnsSource::Server(knot.addr), Duration::from_secs(5))
+        .expect("resolver")
+        .with_limits(DnsLimits {
+            in_flight: concurrency,
+            ..DnsLimits::default()
+        });
     let reader = Distinct {
         inner: &dns,
         asked: Mutex::new(BTreeSet::new()),
@@ -202,7 +206,7 @@ fn converged_refresh(knot: &Knot, runtime: &tokio::runtime::Runtime, concurrency
         &all,
         &mut BTreeSet::new(),
         &mut obs,
-        concurrency,
+        tokio::time::Instant::now() + Duration::from_secs(600),
         |_| {},
     ));
     let elapsed = started.elapsed();
@@ -240,10 +244,16 @@ fn main() {
         questions.len(),
         knot.addr
     );
+    // 4: `--concurrency`'s default, which DNS shared before; 32: `--dns-concurrency`'s.
     converged_refresh(&knot, &runtime, 4);
+    converged_refresh(&knot, &runtime, 32);
     for concurrency in concurrencies {
         let dns = HickoryDns::new(DnsSource::Server(knot.addr), Duration::from_secs(5))
-            .expect("resolver");
+            .expect("resolver")
+            .with_limits(DnsLimits {
+                in_flight: concurrency,
+                ..DnsLimits::default()
+            });
         let started = Instant::now();
         let obs = runtime.block_on(observe(&dns, questions.iter().cloned(), concurrency));
         let elapsed = started.elapsed();

@@ -131,6 +131,27 @@ pub enum DnsSource {
     Server(SocketAddr),
 }
 
+/// How hard DNS is pushed. UDP questions to many providers' servers are cheap, so far more
+/// are in flight than AWS calls (`--concurrency`); a few per name server keep one slow
+/// provider from holding the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DnsLimits {
+    /// Questions in flight at once (`--dns-concurrency`).
+    pub in_flight: usize,
+    /// Questions in flight at once to one authoritative name server. Not applied to a pinned
+    /// server (`--resolver`), which the total limits.
+    pub per_server: usize,
+}
+
+impl Default for DnsLimits {
+    fn default() -> Self {
+        DnsLimits {
+            in_flight: 32,
+            per_server: 4,
+        }
+    }
+}
+
 /// The adapter: questions on the wire (see `exchange`), hickory-resolver to find each zone's
 /// authoritative servers.
 pub struct HickoryDns {
@@ -141,6 +162,7 @@ pub struct HickoryDns {
     base: Option<TokioResolver>,
     /// Per zone apex: its name servers and their addresses.
     per_zone: Mutex<BTreeMap<String, Arc<ZoneServers>>>,
+    gate: exchange::Gate,
 }
 
 /// A zone's name servers as its NS records name them, and their addresses.
@@ -170,7 +192,14 @@ impl HickoryDns {
             timeout,
             base,
             per_zone: Mutex::new(BTreeMap::new()),
+            gate: exchange::Gate::new(DnsLimits::default(), source == DnsSource::Authoritative),
         })
+    }
+
+    /// The same reader with other limits on questions in flight.
+    pub fn with_limits(mut self, limits: DnsLimits) -> Self {
+        self.gate = exchange::Gate::new(limits, self.source == DnsSource::Authoritative);
+        self
     }
 
     /// The zone that holds `name`, with a resolver that answers authoritatively for it.
@@ -229,10 +258,17 @@ impl DnsReader for HickoryDns {
     async fn query(&self, q: &Query) -> Answer {
         let zone = match self.source {
             DnsSource::Server(_) => None,
-            DnsSource::Authoritative => match self.zone_for_name(&q.name).await {
-                Ok(z) => Some(z),
-                Err(e) => return Answer::Failed(e),
-            },
+            DnsSource::Authoritative => {
+                // Finding the zone asks the system's resolver: a place in the total, no server's.
+                let found = {
+                    let _pass = self.gate.enter(None).await;
+                    self.zone_for_name(&q.name).await
+                };
+                match found {
+                    Ok(z) => Some(z),
+                    Err(e) => return Answer::Failed(e),
+                }
+            }
         };
         match (&zone, q.rtype) {
             // Found with the zone: no question more.
@@ -246,7 +282,7 @@ impl DnsReader for HickoryDns {
                     })
                     .collect(),
             ),
-            (Some(zone), _) => exchange::ask(&zone.addrs, q, self.timeout).await,
+            (Some(zone), _) => exchange::ask(&self.gate, &zone.addrs, q, self.timeout).await,
             (None, Rtype::Ns) => self.zone_name_servers(&q.name).await,
             (None, _) => self.ask_pinned(q).await,
         }
@@ -281,7 +317,7 @@ impl HickoryDns {
             DnsSource::Server(addr) => vec![addr],
             DnsSource::Authoritative => vec![],
         };
-        exchange::ask(&servers, q, self.timeout).await
+        exchange::ask(&self.gate, &servers, q, self.timeout).await
     }
 }
 
@@ -333,3 +369,29 @@ pub async fn observe<R: DnsReader + Sync>(
         .collect()
         .await
 }
+
+/// Like [`observe`], but a question still unanswered at `deadline` (asked or not yet) is
+/// `Failed`, naming the deadline: a verdict then says the lookup failed, never that a record
+/// is missing.
+pub async fn observe_until<R: DnsReader + Sync>(
+    reader: &R,
+    queries: impl IntoIterator<Item = Query>,
+    concurrency: usize,
+    deadline: tokio::time::Instant,
+) -> Observations {
+    use futures::stream::{self, StreamExt};
+    let unique: std::collections::BTreeSet<Query> = queries.into_iter().collect();
+    stream::iter(unique)
+        .map(|q| async move {
+            let answer = tokio::time::timeout_at(deadline, reader.query(&q))
+                .await
+                .unwrap_or_else(|_| Answer::Failed(DEADLINE.to_string()));
+            (q, answer)
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await
+}
+
+/// Why a question left unanswered at the DNS phase's deadline failed.
+pub const DEADLINE: &str = "deadline: no answer before the DNS phase's deadline (--dns-deadline)";

@@ -17,7 +17,7 @@ use crate::probe::{self, ProbeOptions, ProbeTarget};
 use crate::secret::Secret;
 
 use super::clock::Clock;
-use super::dns::{Answer, DnsReader, Observations, Query, observe};
+use super::dns::{Answer, DnsReader, Observations, Query, observe_until};
 use super::error::ReadError;
 use super::facts::{HostedZone, IdentitySummary, RegisteredDomain};
 use super::meter::{Meter, Meters};
@@ -43,8 +43,11 @@ pub struct Readers<S, Z, R, D> {
 pub struct GatherOptions<'a> {
     /// Only these libraries; `None` reads all of them and every live resource.
     pub targets: Option<Vec<LibraryId>>,
-    /// Calls in flight at once, per system (the rate limiters still apply).
+    /// Calls in flight at once, per system (the rate limiters still apply). DNS questions
+    /// are limited by the DNS reader itself ([`super::dns::DnsLimits`]).
     pub concurrency: usize,
+    /// How long each DNS phase may take; questions unanswered by then fail as lookups.
+    pub dns_deadline: std::time::Duration,
     pub probe: ProbeOptions,
     /// Where a library's SMTP password variable is looked up (the environment, in the CLI).
     pub secret_lookup: &'a (dyn Fn(&str) -> Option<String> + Sync),
@@ -206,7 +209,7 @@ where
         &libraries,
         &deep.identities,
         &config.platform.aws_region,
-        n,
+        opts.dns_deadline,
         &opts.meters.dns,
     )
     .await;
@@ -230,7 +233,7 @@ where
             &moved,
             &deep.identities,
             &config.platform.aws_region,
-            n,
+            opts.dns_deadline,
             &opts.meters.dns,
         )
         .await;
@@ -493,7 +496,7 @@ impl Dns {
         libraries: &[&Library],
         identities: &BTreeMap<String, IdentityV1>,
         region: &str,
-        n: usize,
+        deadline: std::time::Duration,
         meter: &Meter,
     ) where
         D: DnsReader + Sync,
@@ -507,9 +510,15 @@ impl Dns {
             .filter_map(|l| dns_plan(l, identities, region))
             .collect();
         let checks: Vec<&DomainChecks> = plans.iter().map(|p| &p.checks).collect();
-        ask_in_rounds(&reader, &checks, &mut self.asked, &mut self.obs, n, |new| {
-            meter.expect(new)
-        })
+        let deadline = tokio::time::Instant::now() + deadline;
+        ask_in_rounds(
+            &reader,
+            &checks,
+            &mut self.asked,
+            &mut self.obs,
+            deadline,
+            |new| meter.expect(new),
+        )
         .await;
         for plan in plans {
             let id = plan.library.clone();
@@ -521,12 +530,16 @@ impl Dns {
 /// Asks what `checks` need, in rounds: every domain's first questions, then what their
 /// answers call for (the DKIM second round, SPF includes) until nothing new is wanted. A
 /// question in `asked` is never asked again; `expect` is told how many each round adds.
+///
+/// Each round hands the reader all its questions at once: the reader limits what is in
+/// flight (per name server, so questions waiting for a slow one hold no place the others
+/// could use). A question unanswered at `deadline` fails as a lookup, never reads as missing.
 pub async fn ask_in_rounds<D: DnsReader + Sync>(
     reader: &D,
     checks: &[&DomainChecks],
     asked: &mut BTreeSet<Query>,
     obs: &mut Observations,
-    n: usize,
+    deadline: tokio::time::Instant,
     mut expect: impl FnMut(usize),
 ) {
     let mut wanted: BTreeSet<Query> = checks.iter().flat_map(|c| c.first_queries()).collect();
@@ -537,7 +550,7 @@ pub async fn ask_in_rounds<D: DnsReader + Sync>(
             break;
         }
         expect(new.len());
-        obs.extend(observe(reader, new.iter().cloned(), n).await);
+        obs.extend(observe_until(reader, new.iter().cloned(), new.len(), deadline).await);
         asked.extend(new);
         wanted = checks.iter().flat_map(|c| c.next_queries(obs)).collect();
     }
@@ -988,6 +1001,7 @@ mod tests {
         let opts = GatherOptions {
             targets,
             concurrency: 2,
+            dns_deadline: std::time::Duration::from_secs(60),
             probe: ProbeOptions::default(),
             secret_lookup: &lookup,
             progress: &progress,

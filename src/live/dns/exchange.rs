@@ -5,17 +5,73 @@
 //! zone, which the library's servers refuse to answer for), and no retry of an answer that is
 //! final. Only silence (a timeout, a network error) or SERVFAIL is asked again, of the next
 //! server.
+//!
+//! What is in flight is limited by a [`Gate`]: so many questions at once in all, and a few per
+//! name server, a server's permit taken before a place in the total, so questions waiting for
+//! one slow server hold no place the others could use.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_resolver::proto::op::{Edns, Message, Query as WireQuery, ResponseCode};
 use hickory_resolver::proto::rr::Name;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 use tokio::time::{Instant, timeout_at};
 
-use super::{Answer, Query, to_rr};
+use super::{Answer, DnsLimits, Query, to_rr};
+
+/// The limits on questions in flight, shared by every question of one reader.
+pub(super) struct Gate {
+    total: Semaphore,
+    /// Per name server; `None` with one pinned server, which the total already limits.
+    per_server: Option<usize>,
+    servers: std::sync::Mutex<HashMap<SocketAddr, Arc<Semaphore>>>,
+}
+
+/// A place in flight: the server's permit (when limited per server) and one of the total.
+pub(super) struct Pass<'a> {
+    _server: Option<OwnedSemaphorePermit>,
+    _total: SemaphorePermit<'a>,
+}
+
+impl Gate {
+    pub(super) fn new(limits: DnsLimits, per_server: bool) -> Self {
+        Gate {
+            total: Semaphore::new(limits.in_flight.max(1)),
+            per_server: per_server.then_some(limits.per_server.max(1)),
+            servers: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Waits for the server's turn, then for a place in the total.
+    pub(super) async fn enter(&self, server: Option<SocketAddr>) -> Pass<'_> {
+        let own = match (self.per_server, server) {
+            (Some(n), Some(server)) => {
+                let semaphore = self
+                    .servers
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .entry(server)
+                    .or_insert_with(|| Arc::new(Semaphore::new(n)))
+                    .clone();
+                semaphore.acquire_owned().await.ok()
+            }
+            _ => None,
+        };
+        Pass {
+            _server: own,
+            _total: self
+                .total
+                .acquire()
+                .await
+                .expect("the gate's semaphore is never closed"),
+        }
+    }
+}
 
 /// Tries per question, over the servers in turn.
 pub(super) const ATTEMPTS: usize = 2;
@@ -32,13 +88,19 @@ enum Try {
 
 /// Asks `q` of `servers`, the first one first, until one gives a final answer or
 /// [`ATTEMPTS`] tries are spent.
-pub(super) async fn ask(servers: &[SocketAddr], q: &Query, timeout: Duration) -> Answer {
+pub(super) async fn ask(
+    gate: &Gate,
+    servers: &[SocketAddr],
+    q: &Query,
+    timeout: Duration,
+) -> Answer {
     let request = match request(q) {
         Ok(r) => r,
         Err(e) => return Answer::Failed(e),
     };
     let mut last = format!("no name server to ask for {}", q.name);
     for server in servers.iter().cycle().take(ATTEMPTS.max(servers.len())) {
+        let _pass = gate.enter(Some(*server)).await;
         match ask_one(*server, &request, timeout).await {
             Try::Final(answer) => return answer,
             Try::Again(why) => last = why,

@@ -633,3 +633,37 @@ fn a_final_answer_is_not_asked_again() {
     assert!(matches!(obs[&q], Answer::Failed(_)));
     assert_eq!(count.load(Ordering::SeqCst), 2);
 }
+
+#[test]
+fn questions_unanswered_at_the_deadline_fail_and_never_read_as_missing() {
+    use mailform::live::dns::{DEADLINE, observe_until};
+    // A server that reads every question and answers none.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let dns = HickoryDns::new(
+        DnsSource::Server(silent.local_addr().unwrap()),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let expect = expectation(ZONE);
+    let started = std::time::Instant::now();
+    let obs = runtime().block_on(async {
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
+        observe_until(&dns, expect.queries(), 64, deadline).await
+    });
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        obs.values()
+            .all(|a| matches!(a, Answer::Failed(why) if why == DEADLINE))
+    );
+    let report = judge_dkim(&expect, &obs);
+    assert!(
+        report
+            .records
+            .iter()
+            .all(|r| r.verdict.code() == "dns::lookup-failed")
+    );
+}
