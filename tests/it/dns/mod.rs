@@ -667,3 +667,36 @@ fn questions_unanswered_at_the_deadline_fail_and_never_read_as_missing() {
             .all(|r| r.verdict.code() == "dns::lookup-failed")
     );
 }
+
+/// The sandbox's DNS can answer from as far away as a name server on the internet.
+#[cfg(feature = "sandbox")]
+#[test]
+fn the_sandbox_answers_after_its_latency() {
+    use mailform::sandbox::{Sandbox, SandboxConfig};
+    let sandbox = Sandbox::start(SandboxConfig {
+        dns_latency_ms: 200,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    sandbox.create_zone(ZONE);
+    let dns = HickoryDns::new(
+        DnsSource::Server(sandbox.endpoints().dns),
+        Duration::from_secs(2),
+    )
+    .unwrap();
+    let questions: Vec<Query> = (0..8)
+        .map(|i| Query::new(format!("_dmarc{i}.{ZONE}"), Rtype::Txt))
+        .collect();
+    let started = std::time::Instant::now();
+    let obs = runtime().block_on(observe(&dns, questions, 8));
+    let took = started.elapsed();
+    assert!(
+        obs.values().all(|a| matches!(a, Answer::NxDomain)),
+        "{obs:?}"
+    );
+    // Each answer waits its 200 ms; the eight wait side by side, not one after another.
+    assert!(
+        took >= Duration::from_millis(200) && took < Duration::from_millis(1200),
+        "{took:?}"
+    );
+}
