@@ -192,3 +192,38 @@ async fn tcp(server: SocketAddr, id: u16, request: &[u8]) -> std::io::Result<Mes
     }
     Ok(reply)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_slow_server_holds_no_place_the_others_could_use() {
+        let gate = Gate::new(
+            DnsLimits {
+                in_flight: 2,
+                per_server: 1,
+            },
+            true,
+        );
+        let slow: SocketAddr = ([127, 0, 0, 1], 1).into();
+        let other: SocketAddr = ([127, 0, 0, 2], 1).into();
+        // The slow server's one place is taken by a question that does not come back...
+        let _stuck = gate.enter(Some(slow)).await;
+        // ...and more of its questions wait for it,
+        let waiting = async {
+            let _a = gate.enter(Some(slow)).await;
+            let _b = gate.enter(Some(slow)).await;
+        };
+        // while another server's question still finds a place in the total at once.
+        tokio::select! {
+            // The waiting questions go first: had they taken places in the total before
+            // their server's turn, the other server's question would find none.
+            biased;
+            _ = waiting => panic!("the slow server got a second place"),
+            pass = gate.enter(Some(other)) => drop(pass),
+        }
+        let within = tokio::time::timeout(Duration::from_secs(1), gate.enter(Some(other))).await;
+        assert!(within.is_ok());
+    }
+}
