@@ -64,7 +64,53 @@ impl DkimExpectation {
         ]
     }
 
-    /// Every question the judgement needs.
+    /// The first round: the CNAME at each expected name. For a domain whose three CNAMEs are
+    /// in place, the verdict needs nothing more.
+    pub fn first_queries(&self) -> Vec<Query> {
+        self.tokens
+            .iter()
+            .map(|token| Query::new(self.record_name(token), Rtype::Cname))
+            .collect()
+    }
+
+    /// The second round, from the first round's answers: what naming the mistake needs, for
+    /// each name whose CNAME is wrong (the other types there, for a collision; the wildcard's
+    /// CNAME) or missing (the other types there, the names a record may have been misplaced
+    /// at, and every wildcard question). Nothing for a correct CNAME, nor for a question that
+    /// got no answer: its verdict is unknown whatever else answers.
+    pub fn followup_queries(&self, obs: &Observations) -> Vec<Query> {
+        let mut queries = Vec::new();
+        let mut wildcard_types = std::collections::BTreeSet::new();
+        for token in &self.tokens {
+            let name = self.record_name(token);
+            let cnames = match answer(obs, &name, Rtype::Cname) {
+                None | Some(Answer::Failed(_)) => continue,
+                Some(_) => data_at(obs, &name, Rtype::Cname),
+            };
+            if cnames.contains(&self.target(token)) {
+                continue;
+            }
+            for rtype in [Rtype::Txt, Rtype::A, Rtype::Aaaa] {
+                queries.push(Query::new(&name, rtype));
+            }
+            if cnames.is_empty() {
+                wildcard_types.extend([Rtype::Cname, Rtype::Txt, Rtype::A, Rtype::Aaaa]);
+                for (_, misplaced) in self.misplaced_names(token) {
+                    queries.push(Query::new(misplaced, Rtype::Cname));
+                }
+            } else {
+                wildcard_types.insert(Rtype::Cname);
+            }
+        }
+        for (probe, _) in self.wildcard_probes() {
+            for rtype in &wildcard_types {
+                queries.push(Query::new(&probe, *rtype));
+            }
+        }
+        queries
+    }
+
+    /// Every question the judgement can need (both rounds, as if every CNAME were missing).
     pub fn queries(&self) -> Vec<Query> {
         let mut queries = Vec::new();
         for (probe, _) in self.wildcard_probes() {
@@ -1055,6 +1101,57 @@ impl DmarcFinding {
     }
 }
 
+/// Everything the DNS check asks about one sending domain: its DKIM records (once the
+/// identity has tokens), its custom MAIL FROM, SPF, DMARC and name servers. Asked in rounds:
+/// [`DomainChecks::first_queries`], then [`DomainChecks::next_queries`] until nothing new is
+/// wanted, so a converged domain costs only the questions its verdicts read.
+#[derive(Debug, Clone)]
+pub struct DomainChecks {
+    pub domain: DomainName,
+    pub dkim: Option<DkimExpectation>,
+    pub mail_from: Option<MailFromExpectation>,
+}
+
+impl DomainChecks {
+    /// The first round: each DKIM CNAME, the MAIL FROM records, DMARC, SPF and NS.
+    pub fn first_queries(&self) -> Vec<Query> {
+        let mut q = Vec::new();
+        if let Some(d) = &self.dkim {
+            q.extend(d.first_queries());
+        }
+        if let Some(m) = &self.mail_from {
+            q.extend(m.queries());
+        }
+        q.extend(dmarc_queries(&self.domain));
+        q.push(Query::new(self.domain.as_str(), Rtype::Txt));
+        q.push(name_server_query(&self.domain));
+        q
+    }
+
+    /// What the answers so far call for: the DKIM second round and the SPF includes not yet
+    /// observed. May repeat a question already asked; the caller skips those.
+    pub fn next_queries(&self, obs: &Observations) -> Vec<Query> {
+        let mut q = self.judged_followups(obs);
+        q.extend(spf_followups(self.domain.as_str(), obs));
+        q
+    }
+
+    /// The questions whose answers the verdicts of this domain read, SPF includes aside: what
+    /// a snapshot records as this library's observations.
+    pub fn judged_queries(&self, obs: &Observations) -> Vec<Query> {
+        let mut q = self.first_queries();
+        q.extend(self.judged_followups(obs));
+        q
+    }
+
+    fn judged_followups(&self, obs: &Observations) -> Vec<Query> {
+        self.dkim
+            .as_ref()
+            .map(|d| d.followup_queries(obs))
+            .unwrap_or_default()
+    }
+}
+
 /// The one question that finds the library's DNS provider: NS for the sending domain, which
 /// the reader answers with the NS records of the zone holding it.
 pub fn name_server_query(domain: &DomainName) -> Query {
@@ -1267,6 +1364,74 @@ mod tests {
             ["dns::present", "dns::target-typo", "dns::domain-twice"]
         );
         assert!(report.partial());
+    }
+
+    #[test]
+    fn a_converged_domain_is_asked_only_its_cnames() {
+        let e = expect();
+        let right = |t: &str| {
+            (
+                format!("{t}._domainkey.lib.example.org"),
+                format!("{t}.dkim.amazonses.com"),
+            )
+        };
+        let mut o = Observations::new();
+        for t in ["aaa", "bbb", "ccc"] {
+            let (name, target) = right(t);
+            o.insert(
+                Query::new(&name, Rtype::Cname),
+                Answer::Records(vec![Rr {
+                    owner: name.clone(),
+                    rtype: Rtype::Cname,
+                    data: target,
+                }]),
+            );
+        }
+        assert_eq!(e.first_queries().len(), 3);
+        assert!(e.followup_queries(&o).is_empty());
+        assert_eq!(codes(&judge_dkim(&e, &o)), ["dns::present"; 3]);
+
+        // A wrong target: the other types at that name and the wildcard's CNAME, no more.
+        let (name, _) = right("bbb");
+        o.insert(
+            Query::new(&name, Rtype::Cname),
+            Answer::Records(vec![Rr {
+                owner: name.clone(),
+                rtype: Rtype::Cname,
+                data: "bbx.dkim.amazonses.com".into(),
+            }]),
+        );
+        let wanted = e.followup_queries(&o);
+        assert_eq!(wanted.len(), 3 + 2, "{wanted:?}");
+        assert!(
+            wanted
+                .iter()
+                .all(|q| q.name == name || q.rtype == Rtype::Cname)
+        );
+
+        // A missing record: everything the full question set asks about that name.
+        o.insert(Query::new(&name, Rtype::Cname), Answer::NxDomain);
+        let wanted: std::collections::BTreeSet<Query> =
+            e.followup_queries(&o).into_iter().collect();
+        let full: std::collections::BTreeSet<Query> = e
+            .queries()
+            .into_iter()
+            .filter(|q| !q.name.starts_with("aaa.") && !q.name.starts_with("ccc."))
+            .filter(|q| !q.name.starts_with("aaa._") && !q.name.starts_with("ccc._"))
+            .filter(|q| *q != Query::new(&name, Rtype::Cname))
+            .collect();
+        assert_eq!(wanted, full);
+
+        // A failed question: its verdict is unknown, nothing more is asked about it.
+        o.insert(
+            Query::new(&name, Rtype::Cname),
+            Answer::Failed("timeout".into()),
+        );
+        assert!(e.followup_queries(&o).is_empty());
+    }
+
+    fn codes(report: &DkimReport) -> Vec<&'static str> {
+        report.records.iter().map(|r| r.verdict.code()).collect()
     }
 
     #[test]

@@ -96,6 +96,10 @@ struct Serve {
     /// Answer GetAccount as an account out of the SES sandbox.
     #[arg(long)]
     production_access: bool,
+    /// Wait this many milliseconds before each DNS answer, as a name server across the
+    /// internet takes (e.g. 40), so a refresh's DNS phase costs what it would for real.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    dns_latency_ms: u64,
     /// Enforce the documented API rate limits (SES 1/s, Route 53 5/s).
     #[arg(long)]
     rate_limits: bool,
@@ -341,6 +345,7 @@ fn run_serve(serve: &Serve, state_dir: PathBuf) -> Result<(), String> {
         region: serve.region.clone(),
         signing_hosted_zone: serve.signing_hosted_zone.clone(),
         production_access: serve.production_access,
+        dns_latency_ms: serve.dns_latency_ms,
         rate_limits: if serve.rate_limits {
             RateLimits::documented()
         } else {

@@ -228,6 +228,14 @@ pub struct LiveArgs {
     /// Calls in flight at once per system; the rate limits still apply.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
+    /// DNS questions in flight at once, at most 4 to one name server; far more than AWS calls,
+    /// since a UDP question costs a name server little.
+    #[arg(long, default_value_t = 32, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub dns_concurrency: u16,
+    /// Give up on the DNS questions still unanswered this many seconds after the DNS phase
+    /// began; their verdicts say the lookup failed, never that a record is missing.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub dns_deadline: u64,
     /// SES requests per second (AWS documents 1).
     #[arg(long, default_value_t = 1.0, value_name = "PER_SECOND")]
     pub rate_ses: f64,

@@ -10,7 +10,7 @@ use super::{CliError, human};
 use crate::config::{self, AnalyzeOptions};
 use crate::live::aws::{self, AwsOptions, Endpoints, Rates};
 use crate::live::clock::{FixedClock, SystemClock};
-use crate::live::dns::{DnsSource, HickoryDns};
+use crate::live::dns::{DnsLimits, DnsSource, HickoryDns};
 use crate::live::gather::{self, GatherOptions, Readers};
 use crate::live::meter::Meters;
 use crate::live::registrar::AwsRegistrar;
@@ -70,6 +70,9 @@ const STALE_BASELINE_DAYS: i64 = 3;
 pub(super) struct World {
     pub aws: AwsOptions,
     pub dns: DnsSource,
+    /// DNS questions in flight (`--dns-concurrency`), and how long the DNS phase may take.
+    pub dns_limits: DnsLimits,
+    pub dns_deadline: Duration,
     #[cfg(feature = "sandbox")]
     _sandbox: Option<crate::sandbox::SandboxHandle>,
 }
@@ -105,6 +108,8 @@ impl World {
         Ok(World {
             aws: opts,
             dns,
+            dns_limits: dns_limits(a),
+            dns_deadline: Duration::from_secs(a.dns_deadline),
             #[cfg(feature = "sandbox")]
             _sandbox: None,
         })
@@ -146,6 +151,8 @@ impl World {
         Ok(World {
             aws: opts,
             dns: DnsSource::Server(endpoints.dns),
+            dns_limits: dns_limits(a),
+            dns_deadline: Duration::from_secs(a.dns_deadline),
             _sandbox: Some(handle),
         })
     }
@@ -254,7 +261,9 @@ impl World {
         };
         runtime.block_on(async {
             let sdk = aws::load_sdk_config(&opts).await;
-            let dns = HickoryDns::new(self.dns, Duration::from_secs(5)).map_err(CliError::Usage)?;
+            let dns = HickoryDns::new(self.dns, Duration::from_secs(5))
+                .map_err(CliError::Usage)?
+                .with_limits(self.dns_limits);
             let readers = Readers {
                 ses: AwsSes::new(&sdk, &opts),
                 route53: AwsRoute53::new(&sdk, &opts),
@@ -267,6 +276,7 @@ impl World {
             let gather_opts = GatherOptions {
                 targets,
                 concurrency: usize::from(concurrency),
+                dns_deadline: self.dns_deadline,
                 probe: ProbeOptions::default(),
                 secret_lookup: &lookup,
                 progress: &show,
@@ -287,6 +297,13 @@ impl World {
             progress.clear();
             result.map_err(CliError::from)
         })
+    }
+}
+
+fn dns_limits(a: &LiveArgs) -> DnsLimits {
+    DnsLimits {
+        in_flight: usize::from(a.dns_concurrency),
+        ..DnsLimits::default()
     }
 }
 

@@ -1,8 +1,10 @@
-//! DNS: the [`DnsReader`] trait and its hickory-resolver adapter.
+//! DNS: the [`DnsReader`] trait and its adapter.
 //!
 //! A record installed a minute ago must be seen at once, so by default the adapter asks the
 //! domain's authoritative name servers directly (found through the system resolver) instead of
 //! a caching resolver; `--resolver ADDR:PORT` pins one server instead (tests, the sandbox).
+//! Each question goes on the wire as asked (`exchange`): no CNAME is chased, and an answer
+//! that is final (REFUSED, NXDOMAIN, NOERROR with or without records) is never asked again.
 //!
 //! An NS question is answered with the NS records of the zone that holds the name (the name
 //! itself or its closest parent with NS records): the library's DNS provider is recognised from
@@ -16,10 +18,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use tokio::sync::Mutex;
+
+mod exchange;
 
 /// The record types mailform asks about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -88,7 +90,8 @@ pub struct Rr {
 /// What the DNS said to one question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
-    /// NOERROR with records (possibly a CNAME chain and the target's records).
+    /// NOERROR with records: what the server put in its answer (at a CNAME, the CNAME, and
+    /// the target's records only when the same server holds them).
     Records(Vec<Rr>),
     /// NOERROR, no records of this type at the name.
     NoData,
@@ -128,46 +131,82 @@ pub enum DnsSource {
     Server(SocketAddr),
 }
 
-/// The hickory-resolver adapter.
+/// How hard DNS is pushed. UDP questions to many providers' servers are cheap, so far more
+/// are in flight than AWS calls (`--concurrency`); a few per name server keep one slow
+/// provider from holding the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DnsLimits {
+    /// Questions in flight at once (`--dns-concurrency`).
+    pub in_flight: usize,
+    /// Questions in flight at once to one authoritative name server. Not applied to a pinned
+    /// server (`--resolver`), which the total limits.
+    pub per_server: usize,
+}
+
+impl Default for DnsLimits {
+    fn default() -> Self {
+        DnsLimits {
+            in_flight: 32,
+            per_server: 4,
+        }
+    }
+}
+
+/// The adapter: questions on the wire (see `exchange`), hickory-resolver to find each zone's
+/// authoritative servers.
 pub struct HickoryDns {
     source: DnsSource,
     timeout: Duration,
-    /// Caching resolver used to find authoritative servers (system config), or the fixed one.
-    base: TokioResolver,
-    /// Per zone apex: its name servers, and a resolver pointed at them.
+    /// The system's caching resolver, to find authoritative servers; `None` with one pinned
+    /// server.
+    base: Option<TokioResolver>,
+    /// Per zone apex: its name servers and their addresses.
     per_zone: Mutex<BTreeMap<String, Arc<ZoneServers>>>,
+    gate: exchange::Gate,
 }
 
-/// A zone's name servers as its NS records name them, and a resolver that asks them.
+/// A zone's name servers as its NS records name them, and their addresses.
 struct ZoneServers {
     apex: String,
     hosts: Vec<String>,
-    resolver: TokioResolver,
+    addrs: Vec<SocketAddr>,
 }
 
 impl HickoryDns {
     pub fn new(source: DnsSource, timeout: Duration) -> Result<Self, String> {
         let base = match source {
-            DnsSource::Server(addr) => resolver_for(&[addr], timeout),
+            DnsSource::Server(_) => None,
             DnsSource::Authoritative => {
                 let mut builder = TokioResolver::builder_tokio()
                     .map_err(|e| format!("cannot read the system resolver configuration: {e}"))?;
                 builder.options_mut().timeout = timeout;
-                builder
-                    .build()
-                    .map_err(|e| format!("cannot build a DNS resolver: {e}"))
+                Some(
+                    builder
+                        .build()
+                        .map_err(|e| format!("cannot build a DNS resolver: {e}"))?,
+                )
             }
-        }?;
+        };
         Ok(HickoryDns {
             source,
             timeout,
             base,
             per_zone: Mutex::new(BTreeMap::new()),
+            gate: exchange::Gate::new(DnsLimits::default(), source == DnsSource::Authoritative),
         })
+    }
+
+    /// The same reader with other limits on questions in flight.
+    pub fn with_limits(mut self, limits: DnsLimits) -> Self {
+        self.gate = exchange::Gate::new(limits, self.source == DnsSource::Authoritative);
+        self
     }
 
     /// The zone that holds `name`, with a resolver that answers authoritatively for it.
     async fn zone_for_name(&self, name: &str) -> Result<Arc<ZoneServers>, String> {
+        let Some(base) = &self.base else {
+            return Err(format!("no resolver to find the name servers of {name}"));
+        };
         // Walk up from the name to the closest enclosing zone that has NS records.
         let labels: Vec<&str> = name.split('.').collect();
         for start in 0..labels.len().saturating_sub(1) {
@@ -175,11 +214,7 @@ impl HickoryDns {
             if let Some(found) = self.per_zone.lock().await.get(&candidate) {
                 return Ok(found.clone());
             }
-            let Ok(ns) = self
-                .base
-                .lookup(format!("{candidate}."), RecordType::NS)
-                .await
-            else {
+            let Ok(ns) = base.lookup(format!("{candidate}."), RecordType::NS).await else {
                 continue;
             };
             let hosts: Vec<String> = ns
@@ -197,7 +232,7 @@ impl HickoryDns {
             }
             let mut addrs = Vec::new();
             for host in &hosts {
-                if let Ok(ips) = self.base.lookup_ip(host.as_str()).await {
+                if let Ok(ips) = base.lookup_ip(host.as_str()).await {
                     addrs.extend(ips.iter().map(|ip: IpAddr| SocketAddr::new(ip, 53)));
                 }
             }
@@ -210,7 +245,7 @@ impl HickoryDns {
                     .iter()
                     .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
                     .collect(),
-                resolver: resolver_for(&addrs, self.timeout)?,
+                addrs,
             });
             self.per_zone.lock().await.insert(candidate, zone.clone());
             return Ok(zone);
@@ -219,40 +254,21 @@ impl HickoryDns {
     }
 }
 
-/// A non-caching resolver that asks exactly these servers.
-fn resolver_for(servers: &[SocketAddr], timeout: Duration) -> Result<TokioResolver, String> {
-    let name_servers = servers
-        .iter()
-        .map(|addr| {
-            let mut udp = ConnectionConfig::udp();
-            udp.port = addr.port();
-            let mut tcp = ConnectionConfig::tcp();
-            tcp.port = addr.port();
-            let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
-            ns.connections = vec![udp, tcp];
-            ns
-        })
-        .collect::<Vec<_>>();
-    let config = ResolverConfig::from_parts(None, vec![], name_servers);
-    let mut opts = ResolverOpts::default();
-    opts.timeout = timeout;
-    opts.attempts = 2;
-    opts.cache_size = 0;
-    opts.ndots = 0;
-    TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
-        .with_options(opts)
-        .build()
-        .map_err(|e| format!("cannot build a DNS resolver: {e}"))
-}
-
 impl DnsReader for HickoryDns {
     async fn query(&self, q: &Query) -> Answer {
         let zone = match self.source {
             DnsSource::Server(_) => None,
-            DnsSource::Authoritative => match self.zone_for_name(&q.name).await {
-                Ok(z) => Some(z),
-                Err(e) => return Answer::Failed(e),
-            },
+            DnsSource::Authoritative => {
+                // Finding the zone asks the system's resolver: a place in the total, no server's.
+                let found = {
+                    let _pass = self.gate.enter(None).await;
+                    self.zone_for_name(&q.name).await
+                };
+                match found {
+                    Ok(z) => Some(z),
+                    Err(e) => return Answer::Failed(e),
+                }
+            }
         };
         match (&zone, q.rtype) {
             // Found with the zone: no question more.
@@ -266,9 +282,9 @@ impl DnsReader for HickoryDns {
                     })
                     .collect(),
             ),
-            (Some(zone), _) => lookup(&zone.resolver, q).await,
+            (Some(zone), _) => exchange::ask(&self.gate, &zone.addrs, q, self.timeout).await,
             (None, Rtype::Ns) => self.zone_name_servers(&q.name).await,
-            (None, _) => lookup(&self.base, q).await,
+            (None, _) => self.ask_pinned(q).await,
         }
     }
 }
@@ -279,7 +295,7 @@ impl HickoryDns {
     async fn zone_name_servers(&self, name: &str) -> Answer {
         let mut at = name.to_string();
         loop {
-            let answer = lookup(&self.base, &Query::new(&at, Rtype::Ns)).await;
+            let answer = self.ask_pinned(&Query::new(&at, Rtype::Ns)).await;
             let parent = at.split_once('.').map(|(_, p)| p.to_string());
             match (answer, parent) {
                 (Answer::NoData, Some(parent)) if parent.contains('.') => at = parent,
@@ -294,25 +310,14 @@ impl HickoryDns {
             }
         }
     }
-}
 
-/// One question to one resolver.
-async fn lookup(resolver: &TokioResolver, q: &Query) -> Answer {
-    match resolver
-        .lookup(format!("{}.", q.name), q.rtype.to_hickory())
-        .await
-    {
-        Ok(lookup) => {
-            let records: Vec<Rr> = lookup.answers().iter().filter_map(to_rr).collect();
-            if records.is_empty() {
-                Answer::NoData
-            } else {
-                Answer::Records(records)
-            }
-        }
-        Err(e) if e.is_nx_domain() => Answer::NxDomain,
-        Err(e) if e.is_no_records_found() => Answer::NoData,
-        Err(e) => Answer::Failed(e.to_string()),
+    /// One question of the pinned server.
+    async fn ask_pinned(&self, q: &Query) -> Answer {
+        let servers = match self.source {
+            DnsSource::Server(addr) => vec![addr],
+            DnsSource::Authoritative => vec![],
+        };
+        exchange::ask(&self.gate, &servers, q, self.timeout).await
     }
 }
 
@@ -364,3 +369,29 @@ pub async fn observe<R: DnsReader + Sync>(
         .collect()
         .await
 }
+
+/// Like [`observe`], but a question still unanswered at `deadline` (asked or not yet) is
+/// `Failed`, naming the deadline: a verdict then says the lookup failed, never that a record
+/// is missing.
+pub async fn observe_until<R: DnsReader + Sync>(
+    reader: &R,
+    queries: impl IntoIterator<Item = Query>,
+    concurrency: usize,
+    deadline: tokio::time::Instant,
+) -> Observations {
+    use futures::stream::{self, StreamExt};
+    let unique: std::collections::BTreeSet<Query> = queries.into_iter().collect();
+    stream::iter(unique)
+        .map(|q| async move {
+            let answer = tokio::time::timeout_at(deadline, reader.query(&q))
+                .await
+                .unwrap_or_else(|_| Answer::Failed(DEADLINE.to_string()));
+            (q, answer)
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await
+}
+
+/// Why a question left unanswered at the DNS phase's deadline failed.
+pub const DEADLINE: &str = "deadline: no answer before the DNS phase's deadline (--dns-deadline)";

@@ -9,14 +9,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::dns_check::{
-    self, DkimExpectation, DmarcFinding, MailFromExpectation, MailFromProblem, SpfFinding, Verdict,
+    self, DkimExpectation, DmarcFinding, DomainChecks, MailFromExpectation, MailFromProblem,
+    SpfFinding, Verdict,
 };
 use crate::model::{Config, DeliveryMethod, Library, LibraryId, SecretRef};
 use crate::probe::{self, ProbeOptions, ProbeTarget};
 use crate::secret::Secret;
 
 use super::clock::Clock;
-use super::dns::{Answer, DnsReader, Observations, Query, observe};
+use super::dns::{Answer, DnsReader, Observations, Query, observe_until};
 use super::error::ReadError;
 use super::facts::{HostedZone, IdentitySummary, RegisteredDomain};
 use super::meter::{Meter, Meters};
@@ -42,8 +43,11 @@ pub struct Readers<S, Z, R, D> {
 pub struct GatherOptions<'a> {
     /// Only these libraries; `None` reads all of them and every live resource.
     pub targets: Option<Vec<LibraryId>>,
-    /// Calls in flight at once, per system (the rate limiters still apply).
+    /// Calls in flight at once, per system (the rate limiters still apply). DNS questions
+    /// are limited by the DNS reader itself ([`super::dns::DnsLimits`]).
     pub concurrency: usize,
+    /// How long each DNS phase may take; questions unanswered by then fail as lookups.
+    pub dns_deadline: std::time::Duration,
     pub probe: ProbeOptions,
     /// Where a library's SMTP password variable is looked up (the environment, in the CLI).
     pub secret_lookup: &'a (dyn Fn(&str) -> Option<String> + Sync),
@@ -205,7 +209,7 @@ where
         &libraries,
         &deep.identities,
         &config.platform.aws_region,
-        n,
+        opts.dns_deadline,
         &opts.meters.dns,
     )
     .await;
@@ -229,7 +233,7 @@ where
             &moved,
             &deep.identities,
             &config.platform.aws_region,
-            n,
+            opts.dns_deadline,
             &opts.meters.dns,
         )
         .await;
@@ -492,7 +496,7 @@ impl Dns {
         libraries: &[&Library],
         identities: &BTreeMap<String, IdentityV1>,
         region: &str,
-        n: usize,
+        deadline: std::time::Duration,
         meter: &Meter,
     ) where
         D: DnsReader + Sync,
@@ -505,26 +509,50 @@ impl Dns {
             .iter()
             .filter_map(|l| dns_plan(l, identities, region))
             .collect();
-        let mut wanted: BTreeSet<Query> = plans.iter().flat_map(|p| p.queries()).collect();
-        // SPF includes: ask, look again, until nothing new is wanted (bounded by SPF's own limit).
-        for _ in 0..=dns_check::SPF_LOOKUP_LIMIT + 1 {
-            let new: Vec<Query> = wanted.difference(&self.asked).cloned().collect();
-            if new.is_empty() {
-                break;
-            }
-            meter.expect(new.len());
-            self.obs
-                .extend(observe(&reader, new.iter().cloned(), n).await);
-            self.asked.extend(new);
-            wanted = plans
-                .iter()
-                .flat_map(|p| dns_check::spf_followups(p.domain.as_str(), &self.obs))
-                .collect();
-        }
+        let checks: Vec<&DomainChecks> = plans.iter().map(|p| &p.checks).collect();
+        let deadline = tokio::time::Instant::now() + deadline;
+        ask_in_rounds(
+            &reader,
+            &checks,
+            &mut self.asked,
+            &mut self.obs,
+            deadline,
+            |new| meter.expect(new),
+        )
+        .await;
         for plan in plans {
             let id = plan.library.clone();
             self.verdicts.insert(id, plan.judge(&self.obs));
         }
+    }
+}
+
+/// Asks what `checks` need, in rounds: every domain's first questions, then what their
+/// answers call for (the DKIM second round, SPF includes) until nothing new is wanted. A
+/// question in `asked` is never asked again; `expect` is told how many each round adds.
+///
+/// Each round hands the reader all its questions at once: the reader limits what is in
+/// flight (per name server, so questions waiting for a slow one hold no place the others
+/// could use). A question unanswered at `deadline` fails as a lookup, never reads as missing.
+pub async fn ask_in_rounds<D: DnsReader + Sync>(
+    reader: &D,
+    checks: &[&DomainChecks],
+    asked: &mut BTreeSet<Query>,
+    obs: &mut Observations,
+    deadline: tokio::time::Instant,
+    mut expect: impl FnMut(usize),
+) {
+    let mut wanted: BTreeSet<Query> = checks.iter().flat_map(|c| c.first_queries()).collect();
+    // The DKIM second round, then SPF includes, bounded by SPF's own limit on lookups.
+    for _ in 0..=dns_check::SPF_LOOKUP_LIMIT + 2 {
+        let new: Vec<Query> = wanted.difference(asked).cloned().collect();
+        if new.is_empty() {
+            break;
+        }
+        expect(new.len());
+        obs.extend(observe_until(reader, new.iter().cloned(), new.len(), deadline).await);
+        asked.extend(new);
+        wanted = checks.iter().flat_map(|c| c.next_queries(obs)).collect();
     }
 }
 
@@ -600,9 +628,7 @@ fn method_name(method: &DeliveryMethod) -> &'static str {
 /// The DNS questions of one library and how to judge the answers.
 struct DnsPlan {
     library: LibraryId,
-    domain: crate::model::DomainName,
-    dkim: Option<DkimExpectation>,
-    mail_from: Option<MailFromExpectation>,
+    checks: DomainChecks,
 }
 
 fn dns_plan(
@@ -629,33 +655,25 @@ fn dns_plan(
         });
     Some(DnsPlan {
         library: library.id.clone(),
-        dkim,
-        mail_from: mail_from.map(|d| MailFromExpectation {
-            domain: d,
-            region: region.to_string(),
-        }),
-        domain,
+        checks: DomainChecks {
+            dkim,
+            mail_from: mail_from.map(|d| MailFromExpectation {
+                domain: d,
+                region: region.to_string(),
+            }),
+            domain,
+        },
     })
 }
 
 impl DnsPlan {
-    fn queries(&self) -> Vec<Query> {
-        let mut q = Vec::new();
-        if let Some(d) = &self.dkim {
-            q.extend(d.queries());
-        }
-        if let Some(m) = &self.mail_from {
-            q.extend(m.queries());
-        }
-        q.extend(dns_check::dmarc_queries(&self.domain));
-        q.push(Query::new(self.domain.as_str(), super::dns::Rtype::Txt));
-        q.push(dns_check::name_server_query(&self.domain));
-        q
-    }
-
     fn judge(self, obs: &Observations) -> DnsV1 {
-        let dkim = self
-            .dkim
+        let DomainChecks {
+            domain,
+            dkim,
+            mail_from,
+        } = &self.checks;
+        let dkim = dkim
             .as_ref()
             .map(|d| {
                 dns_check::judge_dkim(d, obs)
@@ -671,8 +689,7 @@ impl DnsPlan {
                     .collect()
             })
             .unwrap_or_default();
-        let mail_from = self
-            .mail_from
+        let mail_from_checks = mail_from
             .as_ref()
             .map(|m| {
                 dns_check::judge_mail_from(m, obs)
@@ -693,7 +710,7 @@ impl DnsPlan {
                     .collect()
             })
             .unwrap_or_default();
-        let asked: BTreeSet<Query> = self.queries().into_iter().collect();
+        let asked: BTreeSet<Query> = self.checks.judged_queries(obs).into_iter().collect();
         let observations = obs
             .iter()
             .filter(|(q, _)| asked.contains(q))
@@ -701,14 +718,14 @@ impl DnsPlan {
             .collect();
         DnsV1 {
             dkim,
-            mail_from,
-            spf: spf_finding(&dns_check::judge_spf(self.domain.as_str(), obs)),
+            mail_from: mail_from_checks,
+            spf: spf_finding(&dns_check::judge_spf(domain.as_str(), obs)),
             dmarc: dmarc_finding(
-                &dns_check::judge_dmarc(&self.domain, obs),
-                &self.domain,
-                self.mail_from.as_ref().map(|m| &m.domain),
+                &dns_check::judge_dmarc(domain, obs),
+                domain,
+                mail_from.as_ref().map(|m| &m.domain),
             ),
-            name_servers: dns_check::judge_name_servers(&self.domain, obs)
+            name_servers: dns_check::judge_name_servers(domain, obs)
                 .map(|(zone, hosts)| NameServersV1 { zone, hosts }),
             observations,
         }
@@ -984,6 +1001,7 @@ mod tests {
         let opts = GatherOptions {
             targets,
             concurrency: 2,
+            dns_deadline: std::time::Duration::from_secs(60),
             probe: ProbeOptions::default(),
             secret_lookup: &lookup,
             progress: &progress,

@@ -34,6 +34,9 @@ pub struct SandboxConfig {
     pub availability: BTreeMap<String, Availability>,
     /// Domains whose registration ends `FAILED`.
     pub failing_registrations: BTreeSet<String>,
+    /// Milliseconds the DNS server waits before each answer, as a name server across the
+    /// internet takes (tens of milliseconds); 0 answers at once.
+    pub dns_latency_ms: u64,
 }
 
 impl Default for SandboxConfig {
@@ -52,6 +55,7 @@ impl Default for SandboxConfig {
             prices: default_prices(),
             availability: BTreeMap::new(),
             failing_registrations: BTreeSet::new(),
+            dns_latency_ms: 0,
         }
     }
 }

@@ -7,7 +7,7 @@ use mailform::dns_check::{
     DkimExpectation, DmarcFinding, MailFromExpectation, MailFromProblem, SpfFinding, Verdict,
     dmarc_queries, judge_dkim, judge_dmarc, judge_mail_from, judge_spf, spf_followups,
 };
-use mailform::live::dns::{DnsSource, HickoryDns, Observations, Query, Rtype, observe};
+use mailform::live::dns::{Answer, DnsSource, HickoryDns, Observations, Query, Rtype, observe};
 use mailform::model::DomainName;
 
 use crate::support::knot::Knot;
@@ -568,5 +568,135 @@ fn spf_syntax_and_the_ten_lookup_limit() {
     assert_eq!(
         judge_spf("nothing.lib.example.org", &obs),
         SpfFinding::NoSuchDomain
+    );
+}
+
+/// A server that answers every question with `rcode` and counts the questions.
+fn answering(
+    rcode: u8,
+) -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let addr = socket.local_addr().unwrap();
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        // Answers until the test lets go of its count.
+        while std::sync::Arc::strong_count(&seen) > 1 {
+            let Ok((n, from)) = socket.recv_from(&mut buf) else {
+                continue;
+            };
+            seen.fetch_add(1, Ordering::SeqCst);
+            let mut reply = buf[..n].to_vec();
+            reply[2] |= 0x80; // a response
+            reply[3] = (reply[3] & 0xf0) | rcode;
+            let _ = socket.send_to(&reply, from);
+        }
+    });
+    (addr, count)
+}
+
+#[test]
+fn a_final_answer_is_not_asked_again() {
+    use std::sync::atomic::Ordering;
+    // REFUSED, NXDOMAIN and NOERROR without records are the server's last word.
+    for (rcode, expected) in [(5, "failed"), (3, "nxdomain"), (0, "nodata")] {
+        let (addr, count) = answering(rcode);
+        let dns = HickoryDns::new(DnsSource::Server(addr), Duration::from_secs(2)).unwrap();
+        let q = Query::new("tok1aaaa._domainkey.lib.example.org", Rtype::Cname);
+        let obs = runtime().block_on(observe(&dns, vec![q.clone()], 1));
+        let got = match &obs[&q] {
+            Answer::Failed(_) => "failed",
+            Answer::NxDomain => "nxdomain",
+            Answer::NoData => "nodata",
+            Answer::Records(_) => "records",
+        };
+        assert_eq!(got, expected);
+        assert_eq!(
+            count.load(Ordering::SeqCst),
+            1,
+            "rcode {rcode} was asked again"
+        );
+    }
+    // SERVFAIL is not: it is asked once more before the lookup fails.
+    let (addr, count) = answering(2);
+    let dns = HickoryDns::new(DnsSource::Server(addr), Duration::from_secs(2)).unwrap();
+    let q = Query::new("lib.example.org", Rtype::Txt);
+    let obs = runtime().block_on(observe(&dns, vec![q.clone()], 1));
+    assert!(matches!(obs[&q], Answer::Failed(_)));
+    assert_eq!(count.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn questions_unanswered_at_the_deadline_fail_and_never_read_as_missing() {
+    use mailform::live::dns::{DEADLINE, observe_until};
+    // A server that reads every question and answers none.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let dns = HickoryDns::new(
+        DnsSource::Server(silent.local_addr().unwrap()),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let expect = expectation(ZONE);
+    let started = std::time::Instant::now();
+    let obs = runtime().block_on(async {
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
+        observe_until(&dns, expect.queries(), 64, deadline).await
+    });
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        obs.values()
+            .all(|a| matches!(a, Answer::Failed(why) if why == DEADLINE))
+    );
+    let report = judge_dkim(&expect, &obs);
+    assert!(
+        report
+            .records
+            .iter()
+            .all(|r| r.verdict.code() == "dns::lookup-failed")
+    );
+}
+
+/// The sandbox's DNS can answer from as far away as a name server on the internet.
+#[cfg(feature = "sandbox")]
+#[test]
+fn the_sandbox_answers_after_its_latency() {
+    use mailform::sandbox::{Sandbox, SandboxConfig};
+    let sandbox = Sandbox::start(SandboxConfig {
+        dns_latency_ms: 200,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    sandbox.create_zone(ZONE);
+    let dns = HickoryDns::new(
+        DnsSource::Server(sandbox.endpoints().dns),
+        Duration::from_secs(2),
+    )
+    .unwrap();
+    let questions: Vec<Query> = (0..8)
+        .map(|i| Query::new(format!("_dmarc{i}.{ZONE}"), Rtype::Txt))
+        .collect();
+    let started = std::time::Instant::now();
+    let obs = runtime().block_on(observe(&dns, questions, 8));
+    let took = started.elapsed();
+    assert!(
+        obs.values().all(|a| matches!(a, Answer::NxDomain)),
+        "{obs:?}"
+    );
+    // Each answer waits its 200 ms; the eight wait side by side, not one after another.
+    assert!(
+        took >= Duration::from_millis(200) && took < Duration::from_millis(1200),
+        "{took:?}"
     );
 }

@@ -132,6 +132,7 @@ async fn snapshot<S: SesReader + Sync>(
         targets: None,
         // One call at a time, so each armed fault hits the call that armed it.
         concurrency: 1,
+        dns_deadline: std::time::Duration::from_secs(60),
         probe: ProbeOptions::default(),
         secret_lookup: &lookup,
         progress: &progress,
