@@ -918,12 +918,7 @@ fn plan_registration(
             && o.status != "FAILED"
             && o.status != "ERROR"
     }) {
-        out.in_progress.push(Progress::Operation {
-            domain: domain.into(),
-            operation: op.kind.clone(),
-            status: op.status.clone(),
-            submitted: op.submitted.clone(),
-        });
+        out.in_progress.push(operation_progress(domain, op));
         // Bought by an apply that was killed (or lost the answer) before it tagged the domain:
         // tagged now, while its registration is under way, or it would be read-only once done.
         let tags = ownership::tags_for(config, &library.id);
@@ -1045,12 +1040,7 @@ fn plan_auth_code(live: &Facts<'_>, registered: &DomainV1, intent: Intent, out: 
                 && matches!(o.status.as_str(), "SUBMITTED" | "IN_PROGRESS")
         })
     {
-        out.in_progress.push(Progress::Operation {
-            domain: domain.into(),
-            operation: op.kind.clone(),
-            status: op.status.clone(),
-            submitted: op.submitted.clone(),
-        });
+        out.in_progress.push(operation_progress(domain, op));
         return;
     }
     if registered.transfer_lock != Some(false) {
@@ -1142,12 +1132,7 @@ fn plan_transfer(
     };
     match under_way {
         Some(op) if registered.tags.get(ownership::SECRET_KEPT_KEY) == Some(&op.id) => {
-            out.in_progress.push(Progress::Operation {
-                domain: domain.into(),
-                operation: op.kind.clone(),
-                status: op.status.clone(),
-                submitted: op.submitted.clone(),
-            });
+            out.in_progress.push(operation_progress(domain, op));
         }
         Some(op) if matches!(&intent, Intent::Recent(at) if at.what.starts_with("transfer")) => {
             let when = match &intent {
@@ -1165,12 +1150,7 @@ fn plan_transfer(
                 records: vec![],
                 breaking: false,
             });
-            out.in_progress.push(Progress::Operation {
-                domain: domain.into(),
-                operation: op.kind.clone(),
-                status: op.status.clone(),
-                submitted: op.submitted.clone(),
-            });
+            out.in_progress.push(operation_progress(domain, op));
         }
         Some(op) if !matches!(&intent, Intent::Old(at) if at.what.starts_with("transfer")) => {
             // No intent tag of a transfer: mailform did not start it, and does not cancel it.
@@ -1185,12 +1165,7 @@ fn plan_transfer(
                 records: vec![],
                 breaking: false,
             });
-            out.in_progress.push(Progress::Operation {
-                domain: domain.into(),
-                operation: op.kind.clone(),
-                status: op.status.clone(),
-                submitted: op.submitted.clone(),
-            });
+            out.in_progress.push(operation_progress(domain, op));
         }
         Some(op) => {
             let asked = match &intent {
@@ -1258,6 +1233,16 @@ fn plan_transfer(
                 ),
             });
         }
+    }
+}
+
+/// A Route 53 Domains operation of `domain` under way, as the plan shows it.
+fn operation_progress(domain: &str, op: &crate::live::snapshot::OperationV1) -> Progress {
+    Progress::Operation {
+        domain: domain.into(),
+        operation: op.kind.clone(),
+        status: op.status.clone(),
+        submitted: op.submitted.clone(),
     }
 }
 
