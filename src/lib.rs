@@ -11,6 +11,7 @@ pub mod format;
 pub mod live;
 pub mod mask;
 pub mod model;
+pub mod notice;
 pub mod plan;
 pub mod probe;
 pub mod render;

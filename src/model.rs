@@ -273,7 +273,36 @@ pub struct Platform {
     pub notice_period_days: u32,
     pub default_price_cap: Usd,
     pub registrant: Option<Contact>,
+    /// The notices to libraries (`notices { … }`); `None` when the platform file has none.
+    pub notices: Option<NoticeSettings>,
 }
+
+/// How notices reach the libraries: sender, support address, relay and ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeSettings {
+    pub from: EmailAddress,
+    pub from_name: Option<String>,
+    /// The platform's support address, the notices' `Reply-To`.
+    pub reply_to: EmailAddress,
+    /// The DynamoDB table of sent notices.
+    pub ledger_table: String,
+    /// Messages a second at most.
+    pub send_rate: u32,
+    pub relay: Relay,
+}
+
+/// The SMTP relay notices go through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relay {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: String,
+    pub password: PasswordEnv,
+}
+
+/// The ledger table when the platform file names none.
+pub const DEFAULT_LEDGER_TABLE: &str = "mailform-notices";
 
 /// The registrant contact used when buying a domain (Route 53 Domains `ContactDetail`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -520,6 +520,98 @@ const PLATFORM_BODY: &[NodeSpec] = &[
         Optional,
         "Registrant, admin and tech contact for domains mailform buys; required once a library uses managed-domain.",
     ),
+    NodeSpec::block(
+        "notices",
+        NOTICES,
+        Optional,
+        "The e-mails mailform sends each library's `it-contact` (`mailform notify`): who they come \
+         from, where replies go, the relay that carries them and the ledger that keeps each one \
+         to a single sending.",
+    ),
+];
+
+const RELAY: &[NodeSpec] = &[
+    NodeSpec::leaf(
+        "host",
+        ValueKind::Host,
+        Required,
+        "SMTP relay host, e.g. `email-smtp.us-east-1.amazonaws.com` (SES's SMTP interface).",
+    ),
+    NodeSpec::leaf(
+        "port",
+        ValueKind::Port,
+        Required,
+        "Relay port (465 for tls, 587 for starttls).",
+    ),
+    NodeSpec::leaf(
+        "security",
+        ValueKind::OneOf(SECURITY),
+        Required,
+        "`tls` (implicit TLS) or `starttls`.",
+    ),
+    NodeSpec::leaf(
+        "username",
+        ValueKind::Text,
+        Required,
+        "Relay user name (for SES: the SMTP user name).",
+    ),
+    NodeSpec {
+        name: "password",
+        value: None,
+        props: &[PropSpec {
+            name: "env",
+            kind: ValueKind::EnvName,
+            required: true,
+            doc: "Environment variable that holds the relay's password; its name starts with `smtp-password-env-prefix`.",
+        }],
+        children: Children::None,
+        occurs: Required,
+        group: None,
+        default: None,
+        secret: true,
+        doc: "The relay's password, by reference only: `password env=\"NAME\"`.",
+    },
+];
+
+const NOTICES: &[NodeSpec] = &[
+    NodeSpec::leaf(
+        "from",
+        ValueKind::Email,
+        Required,
+        "The address notices come from (an address the relay may send from).",
+    ),
+    NodeSpec::leaf(
+        "from-name",
+        ValueKind::Text,
+        Optional,
+        "The name shown beside `from` and under each notice, e.g. \"Library Market\".",
+    ),
+    NodeSpec::leaf(
+        "reply-to",
+        ValueKind::Email,
+        Required,
+        "The platform's support address: a library's reply goes here.",
+    ),
+    NodeSpec::leaf(
+        "ledger-table",
+        ValueKind::Text,
+        Optional,
+        "The DynamoDB table that records each notice sent (see \"Notices\").",
+    )
+    .default("\"mailform-notices\""),
+    NodeSpec::leaf(
+        "send-rate",
+        ValueKind::Integer { min: 1, max: 1000 },
+        Optional,
+        "Messages a second at most: the relay's sending rate (SES: the account's maximum send rate).",
+    )
+    .default("1"),
+    NodeSpec::block(
+        "relay",
+        RELAY,
+        Required,
+        "The SMTP relay notices are sent through (STARTTLS or TLS, AUTH).",
+    ),
 ];
 
 /// The top of the platform file, `libraries/_platform.kdl`.

@@ -109,6 +109,10 @@ pub(super) fn lower(
         .iter()
         .filter(|(_, kind, _)| *kind == FileKind::Platform)
         .collect();
+    let prefix = platforms
+        .first()
+        .and_then(|(_, _, doc)| password_env_prefix(doc))
+        .unwrap_or(DEFAULT_SMTP_PASSWORD_ENV_PREFIX);
     let platform = match platforms.as_slice() {
         [] => {
             let platform_failed_to_parse = sources.iter().any(|(_, f)| f.stem() == PLATFORM_STEM);
@@ -136,14 +140,16 @@ pub(super) fn lower(
                         .note("the first one", *file, 0..0),
                 );
             }
-            lower_platform(*file, doc, diagnostics)
+            let source = sources.get(*file);
+            let place = EnvPlace {
+                file: *file,
+                text: source.text(),
+                stem: source.stem(),
+                prefix,
+            };
+            lower_platform(&place, doc, diagnostics)
         }
     };
-
-    let prefix = platforms
-        .first()
-        .and_then(|(_, _, doc)| password_env_prefix(doc))
-        .unwrap_or(DEFAULT_SMTP_PASSWORD_ENV_PREFIX);
     let mut lowered: Vec<Lowered> = Vec::new();
     for (file, kind, doc) in parsed {
         // Lowered even with errors elsewhere in the file: each check below runs when the
@@ -193,10 +199,11 @@ fn password_env_prefix(doc: &KdlDocument) -> Option<&str> {
 }
 
 fn lower_platform(
-    file: FileId,
+    place: &EnvPlace<'_>,
     doc: &KdlDocument,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Platform> {
+    let file = place.file;
     let top = doc
         .nodes()
         .iter()
@@ -257,6 +264,56 @@ fn lower_platform(
             .usd("default-price-cap")
             .unwrap_or(Usd::from_cents(DEFAULT_PRICE_CAP_CENTS)),
         registrant,
+        notices: match f.node("notices") {
+            Some(node) => Some(lower_notices(place, node, diagnostics)?),
+            None => None,
+        },
+    })
+}
+
+/// The platform's `notices { … }` block.
+fn lower_notices(
+    place: &EnvPlace<'_>,
+    node: &KdlNode,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<NoticeSettings> {
+    let n = Fields::of(node.children());
+    let r = Fields::of(n.node("relay")?.children());
+    let env_entry = r
+        .node("password")?
+        .entries()
+        .iter()
+        .find(|e| e.name().is_some_and(|n| n.value() == "env"))?;
+    let env = env_entry.value().as_string()?;
+    if !crate::source::is_env_name(env) {
+        return None;
+    }
+    let password = match PasswordEnv::new(env, place.prefix) {
+        Ok(password) => password,
+        Err(e) => {
+            diagnostics.push(password_env_refused(place, env, &e, span(env_entry.span())));
+            return None;
+        }
+    };
+    Some(NoticeSettings {
+        from: n.email("from")?,
+        from_name: n.str("from-name").map(str::to_string),
+        reply_to: n.email("reply-to")?,
+        ledger_table: n
+            .str("ledger-table")
+            .unwrap_or(DEFAULT_LEDGER_TABLE)
+            .to_string(),
+        send_rate: n.int("send-rate").map_or(1, |r| r as u32),
+        relay: Relay {
+            host: r.str("host")?.to_ascii_lowercase(),
+            port: r.int("port").and_then(|p| u16::try_from(p).ok())?,
+            security: match r.str("security")? {
+                "tls" => SmtpSecurity::Tls,
+                _ => SmtpSecurity::StartTls,
+            },
+            username: r.str("username")?.to_string(),
+            password,
+        },
     })
 }
 

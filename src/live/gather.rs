@@ -973,6 +973,7 @@ mod tests {
                 notice_period_days: 14,
                 default_price_cap: Usd::from_cents(2000),
                 registrant: None,
+                notices: None,
             },
             libraries: vec![ses("a", "a.example.org"), ses("b", "b.example.org")],
         }

@@ -188,6 +188,7 @@ mod tests {
                 notice_period_days: 14,
                 default_price_cap: Usd::from_cents(2000),
                 registrant: None,
+                notices: None,
             },
             libraries: vec![
                 library("springfield", "springfield.example.org", false),

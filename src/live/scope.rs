@@ -275,6 +275,7 @@ mod tests {
                 notice_period_days: 14,
                 default_price_cap: Usd::from_cents(2000),
                 registrant: None,
+                notices: None,
             },
             libraries: vec![ses("a", key_length_a), ses("b", DkimKeyLength::Rsa2048)],
         }
