@@ -6,7 +6,12 @@
 //! - [`ledger`]: the record of notices claimed and sent (the [`ledger::NoticeLedger`] trait,
 //!   a DynamoDB table in production and in the sandbox).
 
+pub mod due;
 pub mod ledger;
+pub mod message;
+pub mod relay;
+pub mod run;
+pub mod text;
 
 use std::fmt;
 

@@ -50,6 +50,13 @@ pub struct EximSpec {
     pub password: String,
     /// When set, an authenticated client may only use this sender address.
     pub only_sender: Option<String>,
+    /// Accept messages and deliver every one into a maildir (`Exim::maildir`): the relay of
+    /// the notices' tests. Otherwise messages are discarded (the probe never sends one).
+    pub deliver: bool,
+    /// Answer the end of DATA for recipients at this domain with a temporary refusal (451).
+    pub defer_domain: Option<String>,
+    /// Answer RCPT for recipients at this domain with a permanent refusal (550).
+    pub refuse_domain: Option<String>,
 }
 
 impl Default for EximSpec {
@@ -62,6 +69,9 @@ impl Default for EximSpec {
             open_relay: false,
             password: "testpass".into(),
             only_sender: None,
+            deliver: false,
+            defer_domain: None,
+            refuse_domain: None,
         }
     }
 }
@@ -72,6 +82,7 @@ pub struct Exim {
     pub smtps_port: u16,
     pub ca: rustls::pki_types::CertificateDer<'static>,
     child: Child,
+    maildir: std::path::PathBuf,
     // Kept for the daemon's lifetime; removed on drop after the daemon.
     _dir: tempfile::TempDir,
 }
@@ -173,6 +184,29 @@ tls_on_connect_ports = {smtps}
         );
     }
     let relay = if spec.open_relay { "  accept\n" } else { "" };
+    let refuse = match &spec.refuse_domain {
+        Some(domain) => format!(
+            "  deny   domains = {domain}\n         message = 5.1.1 Recipient address rejected: no such user\n"
+        ),
+        None => String::new(),
+    };
+    let data = match (&spec.deliver, &spec.defer_domain) {
+        (false, _) => "  discard\n".to_string(),
+        (true, Some(domain)) => format!(
+            "  defer  condition = ${{if match{{$recipients}}{{@{domain}}}}}\n         message = 4.3.0 Mailbox temporarily unavailable, try again later\n  accept\n"
+        ),
+        (true, None) => "  accept\n".to_string(),
+    };
+    let (routers, transports) = if spec.deliver {
+        (
+            "everything:\n  driver = accept\n  transport = to_maildir\n".to_string(),
+            format!(
+                "to_maildir:\n  driver = appendfile\n  directory = {d}/maildir\n  maildir_format\n  create_directory\n  delivery_date_add\n  envelope_to_add\n  return_path_add\n  user = Debian-exim\n  group = Debian-exim\n  mode = 0644\n"
+            ),
+        )
+    } else {
+        (String::new(), String::new())
+    };
     // Authenticated senders other than the allowed one are refused at MAIL FROM.
     let sender_rule = match &spec.only_sender {
         Some(a) => format!(
@@ -187,15 +221,16 @@ acl_check_mail:
 {sender_rule}  accept
 
 acl_check_rcpt:
-  accept authenticated = *
+{refuse}  accept authenticated = *
 {relay}  accept domains = +local_domains
   deny   message = 5.7.1 Relaying denied (authentication required)
 
 acl_check_data:
-  discard
-
+{data}
 begin routers
+{routers}
 begin transports
+{transports}
 begin authenticators
 "
     );
@@ -277,7 +312,7 @@ impl Exim {
         std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755))
             .map_err(|e| e.to_string())?;
         let (uid, gid) = exim_ids();
-        for sub in ["spool", "log", "certs"] {
+        for sub in ["spool", "log", "certs", "maildir"] {
             let p = root.join(sub);
             std::fs::create_dir(&p).map_err(|e| e.to_string())?;
             std::os::unix::fs::chown(&p, Some(uid), Some(gid)).map_err(|e| e.to_string())?;
@@ -328,6 +363,7 @@ impl Exim {
             smtps_port,
             ca: pki.ca,
             child,
+            maildir: root.join("maildir"),
             _dir: dir,
         };
         let started = Instant::now();
@@ -348,5 +384,67 @@ impl Exim {
             std::thread::sleep(Duration::from_millis(20));
         }
         Err("exim did not accept connections within 10 s".into())
+    }
+}
+
+impl Exim {
+    /// The messages delivered so far (`deliver: true`), each as its raw text, oldest first.
+    pub fn delivered(&self) -> Vec<String> {
+        let mut files: Vec<(std::time::SystemTime, std::path::PathBuf)> = ["new", "cur"]
+            .iter()
+            .filter_map(|sub| std::fs::read_dir(self.maildir.join(sub)).ok())
+            .flatten()
+            .filter_map(|e| {
+                let e = e.ok()?;
+                Some((e.metadata().ok()?.modified().ok()?, e.path()))
+            })
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .filter_map(|(_, p)| std::fs::read_to_string(p).ok())
+            .collect()
+    }
+
+    /// Waits until at least `n` messages were delivered, up to `timeout`; returns them.
+    pub fn wait_delivered(&self, n: usize, timeout: Duration) -> Vec<String> {
+        let started = Instant::now();
+        loop {
+            let got = self.delivered();
+            if got.len() >= n || started.elapsed() > timeout {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits until no delivery has happened for `quiet`: Exim delivers in a process of its
+    /// own after it answered the client, so a count read at once may be short.
+    pub fn settle(&self, quiet: Duration) -> Vec<String> {
+        let mut last = self.delivered().len();
+        let mut since = Instant::now();
+        let started = Instant::now();
+        while since.elapsed() < quiet && started.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(25));
+            let now = self.delivered().len();
+            if now != last {
+                last = now;
+                since = Instant::now();
+            }
+        }
+        self.delivered()
+    }
+
+    /// The test CA as PEM, for `--test-only-trust-ca`.
+    pub fn ca_pem(&self) -> String {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(self.ca.as_ref());
+        let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+        for chunk in b64.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+            pem.push('\n');
+        }
+        pem.push_str("-----END CERTIFICATE-----\n");
+        pem
     }
 }

@@ -1,0 +1,456 @@
+//! Which notices are due: a pure function of the files, the live snapshot, the plan built
+//! from them and the time the snapshot was read.
+//!
+//! A notice is due when the facts it reports hold now. Whether it was sent already is the
+//! ledger's business ([`super::run`]); the key of a due notice carries those facts, so a
+//! notice about new facts (new tokens, a new deadline, a new diagnosis) is a new notice.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::{NoticeKey, NoticeKind};
+use crate::live::snapshot::{IdentityV1, LiveSnapshotV1};
+use crate::model::{Config, Date, DeliveryMethod, EmailAddress, Library, TransferRequest};
+use crate::plan::planner::VERIFICATION_WINDOW_HOURS;
+use crate::plan::{LibraryPlan, Plan};
+use crate::render::records::{self, SheetRecord};
+
+/// The hours before a deadline when a reminder becomes due.
+pub const REMINDER_HOURS: i64 = 24;
+/// The days a receiving AWS account has to accept a domain transfer.
+pub const TRANSFER_ACCEPT_DAYS: i64 = 3;
+
+/// One notice that is due, with everything its text needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Due {
+    pub key: NoticeKey,
+    pub to: EmailAddress,
+    /// The library's name as its file gives it.
+    pub library_name: String,
+    pub content: Content,
+}
+
+/// A DNS record as the library must install it, and what DNS shows today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub name: String,
+    pub host: String,
+    pub rtype: String,
+    pub value: String,
+    pub ttl: u32,
+    /// Correct in DNS now.
+    pub correct: bool,
+}
+
+/// What is wrong with the records, in the words of the DNS check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub what: String,
+    pub fix: String,
+    /// The records concerned: (name, expected value, found).
+    pub records: Vec<(String, String, Option<String>)>,
+}
+
+/// What a notice reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Content {
+    Records {
+        domain: String,
+        records: Vec<Record>,
+        /// When SES stops looking (RFC 3339, UTC); `None` when SES did not say when it began.
+        deadline: Option<OffsetDateTime>,
+        /// The DNS provider recognised from the zone's name servers.
+        provider: Option<String>,
+    },
+    Reminder {
+        domain: String,
+        deadline: OffsetDateTime,
+        problems: Vec<Problem>,
+        records: Vec<Record>,
+    },
+    Lapsed {
+        domain: String,
+        /// The records are correct now: the next run asks SES to look again.
+        records_correct: bool,
+        problems: Vec<Problem>,
+    },
+    Verified {
+        domain: String,
+        from: String,
+        managed: bool,
+    },
+    SmtpFailing {
+        host: String,
+        port: u16,
+        username: String,
+        from: String,
+        /// The probe's failing and warning codes.
+        codes: Vec<String>,
+    },
+    SmtpPassing {
+        host: String,
+        port: u16,
+        username: String,
+        from: String,
+        /// Warnings that did not fail the check (e.g. a Google account password).
+        codes: Vec<String>,
+    },
+    Launch {
+        launch: Date,
+        days_left: i64,
+        /// What is still outstanding, in the library's words.
+        outstanding: Vec<String>,
+    },
+    DomainBought {
+        domain: String,
+        from: String,
+        yearly_cents: Option<u64>,
+        years: u8,
+        auto_renew: bool,
+    },
+    TransferStarted {
+        domain: String,
+        account: String,
+        started: Option<OffsetDateTime>,
+        accept_by: Option<OffsetDateTime>,
+    },
+}
+
+fn parse_time(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &Rfc3339).ok()
+}
+
+fn stamp(t: Option<OffsetDateTime>) -> String {
+    t.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
+}
+
+/// The notices due for every library of `config`, in library order.
+pub fn due(config: &Config, live: &LiveSnapshotV1, plan: &Plan, now: OffsetDateTime) -> Vec<Due> {
+    let mut out = Vec::new();
+    for library in &config.libraries {
+        let Some(lp) = plan
+            .libraries
+            .iter()
+            .find(|l| l.library == library.id.as_str())
+        else {
+            continue;
+        };
+        let mut push = |kind: NoticeKind, facts: &[&str], content: Content| {
+            out.push(Due {
+                key: NoticeKey::new(library.id.clone(), kind, facts),
+                to: library.it_contact.clone(),
+                library_name: library.name.clone(),
+                content,
+            });
+        };
+        match &library.method {
+            DeliveryMethod::SesDomain(m) => {
+                let domain = m.from.domain().as_str();
+                if let Some(identity) = identity(live, domain) {
+                    domain_notices(library, lp, live, identity, now, false, &mut push);
+                }
+            }
+            DeliveryMethod::ManagedDomain(m) => {
+                let domain = m.domain.as_str();
+                let bought = live
+                    .registrar
+                    .domains
+                    .iter()
+                    .any(|d| d.name.eq_ignore_ascii_case(domain));
+                if bought {
+                    let cost = lp.yearly_cost;
+                    push(
+                        NoticeKind::DomainBought,
+                        &[domain],
+                        Content::DomainBought {
+                            domain: domain.to_string(),
+                            from: m.from.to_string(),
+                            yearly_cents: cost.map(|c| c.yearly_cents),
+                            years: m.years,
+                            auto_renew: m.auto_renew,
+                        },
+                    );
+                }
+                if let Some(identity) = identity(live, domain) {
+                    domain_notices(library, lp, live, identity, now, true, &mut push);
+                }
+                if let Some(TransferRequest::ToAwsAccount(account)) = &m.transfer {
+                    for op in live.registrar.operations.iter().filter(|o| {
+                        o.kind == "INTERNAL_TRANSFER_OUT_DOMAIN"
+                            && o.domain
+                                .as_deref()
+                                .is_some_and(|d| d.eq_ignore_ascii_case(domain))
+                            && matches!(o.status.as_str(), "SUBMITTED" | "IN_PROGRESS")
+                    }) {
+                        let started = op.submitted.as_deref().and_then(parse_time);
+                        push(
+                            NoticeKind::TransferStarted,
+                            &[domain, &op.id],
+                            Content::TransferStarted {
+                                domain: domain.to_string(),
+                                account: account.clone(),
+                                started,
+                                accept_by: started
+                                    .map(|s| s + time::Duration::days(TRANSFER_ACCEPT_DAYS)),
+                            },
+                        );
+                    }
+                }
+            }
+            DeliveryMethod::SmtpAccount(m) => {
+                let probe = live
+                    .libraries
+                    .iter()
+                    .find(|l| l.id == library.id.as_str())
+                    .and_then(|l| l.smtp_probe.as_ref());
+                if let Some(probe) = probe {
+                    let port = m.port.to_string();
+                    let mut codes: Vec<String> = probe
+                        .codes
+                        .iter()
+                        .filter(|c| !is_passing_code(c))
+                        .cloned()
+                        .collect();
+                    codes.sort();
+                    codes.dedup();
+                    let from = m.from.to_string();
+                    if probe.verdict == "fail" {
+                        let mut facts = vec![m.host.as_str(), port.as_str(), &m.username, &from];
+                        facts.extend(codes.iter().map(String::as_str));
+                        push(
+                            NoticeKind::SmtpFailing,
+                            &facts,
+                            Content::SmtpFailing {
+                                host: m.host.clone(),
+                                port: m.port,
+                                username: m.username.clone(),
+                                from: from.clone(),
+                                codes: codes.clone(),
+                            },
+                        );
+                    } else {
+                        push(
+                            NoticeKind::SmtpPassing,
+                            &[m.host.as_str(), port.as_str(), &m.username, &from],
+                            Content::SmtpPassing {
+                                host: m.host.clone(),
+                                port: m.port,
+                                username: m.username.clone(),
+                                from: from.clone(),
+                                codes: codes.clone(),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        let r = &lp.readiness;
+        if let (false, Some(launch), Some(days_left)) = (r.ready, library.launch, r.days_left)
+            && days_left >= 0
+            && days_left <= i64::from(config.platform.notice_period_days)
+        {
+            let launch_text = launch.to_string();
+            push(
+                NoticeKind::Launch,
+                &[&launch_text],
+                Content::Launch {
+                    launch,
+                    days_left,
+                    outstanding: outstanding(library, lp, live),
+                },
+            );
+        }
+    }
+    out
+}
+
+fn identity<'a>(live: &'a LiveSnapshotV1, domain: &str) -> Option<&'a IdentityV1> {
+    live.ses
+        .identities
+        .iter()
+        .find(|i| i.name.eq_ignore_ascii_case(domain))
+}
+
+fn is_passing_code(code: &str) -> bool {
+    const PASSING: &[&str] = &[
+        "::ok",
+        "::closed",
+        "::accepted",
+        "::app_password",
+        "::skipped",
+    ];
+    PASSING.iter().any(|p| code.ends_with(p))
+}
+
+/// The records of a library's sheet, as the notice shows them.
+fn sheet_records(library: &Library, live: &LiveSnapshotV1) -> (Vec<Record>, Option<String>) {
+    match records::sheet(library, live) {
+        Ok(sheet) => (
+            sheet.records.iter().map(record).collect(),
+            sheet.provider.map(|p| p.name),
+        ),
+        Err(_) => (Vec::new(), None),
+    }
+}
+
+fn record(r: &SheetRecord) -> Record {
+    Record {
+        name: r.name.clone(),
+        host: r.host.clone(),
+        rtype: r.rtype.clone(),
+        value: r.value.clone(),
+        ttl: r.ttl,
+        correct: r.status.as_deref() == Some("dns::present"),
+    }
+}
+
+/// The DNS check's findings for the library, from the plan (already in the words of its
+/// DNS provider when one was recognised).
+fn problems(lp: &LibraryPlan) -> Vec<Problem> {
+    lp.actions
+        .iter()
+        .filter(|a| a.code.starts_with("dns::") && !a.records.is_empty())
+        .map(|a| Problem {
+            what: a.message.clone(),
+            fix: a.remedy.clone(),
+            records: a
+                .records
+                .iter()
+                .map(|r| (r.name.clone(), r.value.clone(), r.found.clone()))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Records, reminder, lapsed and verified notices of one SES identity.
+fn domain_notices(
+    library: &Library,
+    lp: &LibraryPlan,
+    live: &LiveSnapshotV1,
+    identity: &IdentityV1,
+    now: OffsetDateTime,
+    managed: bool,
+    push: &mut impl FnMut(NoticeKind, &[&str], Content),
+) {
+    let Some(dkim) = identity.dkim.as_ref().filter(|d| !d.tokens.is_empty()) else {
+        return;
+    };
+    let domain = identity.name.as_str();
+    let tokens = dkim.tokens.join(" ");
+    let status = dkim
+        .status
+        .clone()
+        .or(identity.verification_status.clone())
+        .unwrap_or_default();
+    let began = dkim.last_key_generation.as_deref().and_then(parse_time);
+    let deadline = began.map(|b| b + time::Duration::hours(VERIFICATION_WINDOW_HOURS));
+    let deadline_text = stamp(deadline);
+    match status.as_str() {
+        "SUCCESS" => push(
+            NoticeKind::Verified,
+            &[domain, &tokens],
+            Content::Verified {
+                domain: domain.to_string(),
+                from: library.method.from_address().to_string(),
+                managed,
+            },
+        ),
+        // mailform installs a managed domain's records itself: nothing to ask the library.
+        "PENDING" if !managed => {
+            let (records, provider) = sheet_records(library, live);
+            if records.is_empty() {
+                return;
+            }
+            push(
+                NoticeKind::Records,
+                &[domain, &tokens, &deadline_text],
+                Content::Records {
+                    domain: domain.to_string(),
+                    records: records.clone(),
+                    deadline,
+                    provider,
+                },
+            );
+            if let Some(deadline) = deadline {
+                let left = deadline - now;
+                if !left.is_negative()
+                    && left <= time::Duration::hours(REMINDER_HOURS)
+                    && records.iter().any(|r| !r.correct)
+                {
+                    push(
+                        NoticeKind::Reminder,
+                        &[domain, &tokens, &deadline_text],
+                        Content::Reminder {
+                            domain: domain.to_string(),
+                            deadline,
+                            problems: problems(lp),
+                            records,
+                        },
+                    );
+                }
+            }
+        }
+        "FAILED" if !managed => {
+            let (records, _) = sheet_records(library, live);
+            let began_text = stamp(began);
+            push(
+                NoticeKind::Lapsed,
+                &[domain, &tokens, &began_text],
+                Content::Lapsed {
+                    domain: domain.to_string(),
+                    records_correct: !records.is_empty() && records.iter().all(|r| r.correct),
+                    problems: problems(lp),
+                },
+            );
+        }
+        _ => {}
+    }
+}
+
+/// What keeps a library from being ready, in its own words.
+fn outstanding(library: &Library, lp: &LibraryPlan, live: &LiveSnapshotV1) -> Vec<String> {
+    let mut out = Vec::new();
+    match &library.method {
+        DeliveryMethod::SesDomain(m) => {
+            let domain = m.from.domain().as_str();
+            match identity(live, domain).and_then(|i| i.dkim.as_ref()) {
+                None => out.push(format!(
+                    "We have not yet set up {domain} on our side; you will receive the DNS records to install shortly."
+                )),
+                Some(d) if d.status.as_deref() == Some("SUCCESS") => {}
+                Some(_) => {
+                    let (records, _) = sheet_records(library, live);
+                    let missing = records.iter().filter(|r| !r.correct).count();
+                    if missing > 0 {
+                        out.push(format!(
+                            "{missing} of the {} DNS records for {domain} are not yet in place.",
+                            records.len()
+                        ));
+                    } else {
+                        out.push(format!(
+                            "The DNS records for {domain} are in place; Amazon has not confirmed them yet."
+                        ));
+                    }
+                }
+            }
+        }
+        DeliveryMethod::SmtpAccount(m) => {
+            if lp.actions.iter().any(|a| a.code == "smtp::not-probed") {
+                out.push(format!(
+                    "We could not yet test the account {} on {}.",
+                    m.username, m.host
+                ));
+            } else {
+                out.push(format!(
+                    "The account {} on {} does not yet pass our connection test.",
+                    m.username, m.host
+                ));
+            }
+        }
+        DeliveryMethod::ManagedDomain(m) => out.push(format!(
+            "The sending domain {} is not yet verified; we are working on it.",
+            m.domain
+        )),
+    }
+    out
+}

@@ -1,0 +1,219 @@
+//! Sending the due notices once: claim in the ledger, send through the relay, settle.
+//!
+//! For each due notice, in order:
+//! 1. an entry `sent` or `failed` in the ledger: nothing to do;
+//! 2. an entry `claimed` (a run that crashed or is still running): within the lease it is
+//!    left alone; past the lease an at-least-once notice is taken over (a conditional write
+//!    that only one run wins) and sent again with the same `Message-ID`, while an at-most-once
+//!    notice is reported as unconfirmed, for the operator;
+//! 3. no entry: claim it (a conditional write that only one run wins), send, settle.
+//!
+//! The claim is written before the relay is asked, so a crash between sending and recording
+//! never makes a notice look unsent: it looks claimed, and its kind's rule decides.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use lettre::Message;
+
+use super::ledger::{Claim, EntryState, LedgerEntry, NoticeLedger, Settle};
+use super::relay::{Relay, RelayError};
+use super::{CrashRule, NoticeKey};
+use crate::live::ReadError;
+
+/// A due notice ready to go: its key, recipient, subject and the built message.
+#[derive(Debug, Clone)]
+pub struct Ready {
+    pub key: NoticeKey,
+    pub to: String,
+    pub subject: String,
+    /// The plain-text body, for `--dry-run`.
+    pub text: String,
+    pub message_id: String,
+    pub message: Message,
+}
+
+/// How one run sends.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// This run's id (random), written into its claims.
+    pub run: String,
+    /// Now, in unix seconds (the sandbox's clock under `--sandbox`).
+    pub now: i64,
+    /// Seconds after which an unconfirmed claim of an at-least-once notice is taken over.
+    pub lease: i64,
+    /// The least time between two messages (the relay's sending rate).
+    pub pace: Duration,
+    /// Record due notices as sent without sending them (adopting notices on an estate whose
+    /// libraries were told by hand).
+    pub record_only: bool,
+}
+
+/// What became of one due notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Sent now.
+    Sent,
+    /// Sent again now, after an earlier run's claim outlived the lease.
+    Resent { earlier: LedgerEntry },
+    /// Recorded as sent without sending (`--record-only`).
+    Recorded,
+    /// Sent (or refused) before.
+    Done { entry: LedgerEntry },
+    /// Claimed by a run that is still inside the lease (running now, or crashed recently).
+    InFlight { entry: LedgerEntry },
+    /// An at-most-once notice whose sending was never confirmed: not sent again by itself.
+    Unconfirmed { entry: LedgerEntry },
+    /// The relay said "later" (4xx); the claim was released, the next run sends it.
+    Deferred { reply: String },
+    /// The relay refused it for good (5xx).
+    Failed { reply: String },
+    /// The connection failed mid-way: the relay may have it. The claim stays; the kind's rule
+    /// applies as after a crash.
+    Unknown { error: String },
+    /// Another run took the claim over while this one was sending.
+    Lost,
+}
+
+impl Outcome {
+    /// Whether the run should fail because of it.
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Failed { .. } | Outcome::Unknown { .. } | Outcome::Lost
+        )
+    }
+}
+
+fn entry(ready: &Ready, opts: &RunOptions) -> LedgerEntry {
+    LedgerEntry {
+        key: ready.key.clone(),
+        state: EntryState::Claimed,
+        run: opts.run.clone(),
+        claimed_at: opts.now,
+        sent_at: None,
+        to: ready.to.clone(),
+        subject: ready.subject.clone(),
+        message_id: ready.message_id.clone(),
+        detail: None,
+    }
+}
+
+/// What a dry run would do with each due notice, from the ledger's entries.
+pub fn preview(
+    due: &[NoticeKey],
+    entries: &[LedgerEntry],
+    now: i64,
+    lease: i64,
+) -> Vec<Option<LedgerEntry>> {
+    let by_key: BTreeMap<&NoticeKey, &LedgerEntry> = entries.iter().map(|e| (&e.key, e)).collect();
+    due.iter()
+        .map(|k| match by_key.get(k) {
+            Some(e)
+                if e.state == EntryState::Claimed
+                    && k.kind.crash_rule() == CrashRule::AtLeastOnce
+                    && now - e.claimed_at > lease =>
+            {
+                None
+            }
+            Some(e) => Some((*e).clone()),
+            None => None,
+        })
+        .collect()
+}
+
+/// Sends the due notices. `on_outcome` sees each one as it is settled (the CLI prints it).
+/// Errors of the ledger stop the run: nothing is sent without a claim.
+pub async fn send_all<L: NoticeLedger + Sync, R: Relay + Sync>(
+    due: Vec<Ready>,
+    ledger: &L,
+    relay: &R,
+    opts: &RunOptions,
+    mut on_outcome: impl FnMut(&Ready, &Outcome),
+) -> Result<Vec<(NoticeKey, Outcome)>, ReadError> {
+    let entries = ledger.entries(None).await?;
+    let by_key: BTreeMap<NoticeKey, LedgerEntry> =
+        entries.into_iter().map(|e| (e.key.clone(), e)).collect();
+    let mut out = Vec::new();
+    let mut last_send: Option<tokio::time::Instant> = None;
+    for ready in due {
+        let mine = entry(&ready, opts);
+        let claim = match by_key.get(&ready.key) {
+            Some(e) if e.state != EntryState::Claimed => Claim::Held(e.clone()),
+            Some(e) => {
+                if ready.key.kind.crash_rule() == CrashRule::AtLeastOnce
+                    && opts.now - e.claimed_at > opts.lease
+                {
+                    ledger.take_over(&mine, e).await?
+                } else {
+                    Claim::Held(e.clone())
+                }
+            }
+            None => ledger.claim(&mine).await?,
+        };
+        let earlier = by_key
+            .get(&ready.key)
+            .filter(|e| e.state == EntryState::Claimed)
+            .cloned();
+        let outcome = match claim {
+            Claim::Held(e) => match e.state {
+                EntryState::Sent | EntryState::Failed => Outcome::Done { entry: e },
+                EntryState::Claimed
+                    if ready.key.kind.crash_rule() == CrashRule::AtMostOnce
+                        && opts.now - e.claimed_at > opts.lease =>
+                {
+                    Outcome::Unconfirmed { entry: e }
+                }
+                EntryState::Claimed => Outcome::InFlight { entry: e },
+            },
+            Claim::Won if opts.record_only => {
+                let settled = ledger
+                    .settle(&ready.key, &opts.run, &Settle::Sent { at: opts.now })
+                    .await?;
+                if settled {
+                    Outcome::Recorded
+                } else {
+                    Outcome::Lost
+                }
+            }
+            Claim::Won => {
+                if let Some(at) = last_send {
+                    tokio::time::sleep_until(at + opts.pace).await;
+                }
+                last_send = Some(tokio::time::Instant::now());
+                let (settle, outcome) = match relay.send(ready.message.clone()).await {
+                    Ok(()) => (
+                        Some(Settle::Sent { at: opts.now }),
+                        match earlier {
+                            Some(earlier) => Outcome::Resent { earlier },
+                            None => Outcome::Sent,
+                        },
+                    ),
+                    Err(RelayError::Deferred(reply)) => {
+                        (Some(Settle::Released), Outcome::Deferred { reply })
+                    }
+                    Err(RelayError::Refused(reply)) => (
+                        Some(Settle::Failed {
+                            detail: reply.clone(),
+                        }),
+                        Outcome::Failed { reply },
+                    ),
+                    Err(RelayError::Unknown(error)) => (None, Outcome::Unknown { error }),
+                };
+                match settle {
+                    Some(settle) => {
+                        if ledger.settle(&ready.key, &opts.run, &settle).await? {
+                            outcome
+                        } else {
+                            Outcome::Lost
+                        }
+                    }
+                    None => outcome,
+                }
+            }
+        };
+        on_outcome(&ready, &outcome);
+        out.push((ready.key.clone(), outcome));
+    }
+    Ok(out)
+}

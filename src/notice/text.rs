@@ -1,0 +1,689 @@
+//! The words of each notice: a subject, a plain-text body and a simple HTML body, written as
+//! a support person would write them. No internal codes, flags or command names: the library's
+//! IT staff read these, not operators.
+//!
+//! Pure: a [`Due`] notice and the platform's settings in, text out. The HTML carries the same
+//! content as the text (tables for records), every value escaped.
+
+use std::fmt::Write as _;
+
+use time::OffsetDateTime;
+
+use super::NoticeKind;
+use super::due::{Content, Due, Problem, Record};
+use crate::model::NoticeSettings;
+
+/// A notice's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Words {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// `Friday 27 November 2026 at 14:05 UTC`.
+pub fn when(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{} {} {} {} at {:02}:{:02} UTC",
+        t.weekday(),
+        t.day(),
+        t.month(),
+        t.year(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+fn dollars(cents: u64) -> String {
+    format!("${}.{:02}", cents / 100, cents % 100)
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Backticks are the DNS check's way of quoting; a library reads quotes.
+fn plain(s: &str) -> String {
+    s.replace('`', "\"")
+}
+
+/// A body built twice at once: paragraphs, lists and record tables in text and HTML.
+struct Body {
+    text: String,
+    html: String,
+}
+
+impl Body {
+    fn new(greeting: &str) -> Body {
+        let mut b = Body {
+            text: String::new(),
+            html: String::from(
+                "<!DOCTYPE html>\n<html><body style=\"font-family: sans-serif; line-height: 1.4\">\n",
+            ),
+        };
+        b.para(greeting);
+        b
+    }
+
+    fn para(&mut self, s: &str) {
+        let _ = writeln!(self.text, "{s}\n");
+        let _ = writeln!(self.html, "<p>{}</p>", escape(s));
+    }
+
+    fn heading(&mut self, s: &str) {
+        let _ = writeln!(self.text, "{s}:\n");
+        let _ = writeln!(self.html, "<h3>{}</h3>", escape(s));
+    }
+
+    fn list(&mut self, items: &[String]) {
+        self.html.push_str("<ul>\n");
+        for item in items {
+            let _ = writeln!(self.text, "  * {item}");
+            let _ = writeln!(self.html, "<li>{}</li>", escape(item));
+        }
+        self.text.push('\n');
+        self.html.push_str("</ul>\n");
+    }
+
+    fn records(&mut self, records: &[Record]) {
+        for (i, r) in records.iter().enumerate() {
+            let _ = writeln!(
+                self.text,
+                "  Record {}: {}\n    Type:         {}\n    Name (host):  {}\n    Full name:    {}\n    Value:        {}\n    TTL:          {} (or your provider's default)\n",
+                i + 1,
+                if r.correct { "in place" } else { "to install" },
+                r.rtype,
+                r.host,
+                r.name,
+                r.value,
+                r.ttl
+            );
+        }
+        self.html.push_str(
+            "<table style=\"border-collapse: collapse\" border=\"1\" cellpadding=\"4\">\n<thead><tr><th scope=\"col\">Type</th><th scope=\"col\">Name (host)</th><th scope=\"col\">Full name</th><th scope=\"col\">Value</th><th scope=\"col\">TTL</th><th scope=\"col\">Now</th></tr></thead>\n<tbody>\n",
+        );
+        for r in records {
+            let _ = writeln!(
+                self.html,
+                "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                escape(&r.rtype),
+                escape(&r.host),
+                escape(&r.name),
+                escape(&r.value),
+                r.ttl,
+                if r.correct { "in place" } else { "to install" }
+            );
+        }
+        self.html.push_str("</tbody>\n</table>\n");
+    }
+
+    fn problems(&mut self, problems: &[Problem]) {
+        for p in problems {
+            let what = plain(&p.what);
+            let fix = plain(&p.fix);
+            let _ = writeln!(self.text, "  * {what}\n    What to do: {fix}");
+            let _ = writeln!(
+                self.html,
+                "<p><strong>{}</strong><br>What to do: {}</p>",
+                escape(&what),
+                escape(&fix)
+            );
+            for (name, expected, found) in &p.records {
+                let found = found.as_deref().unwrap_or("nothing");
+                let _ = writeln!(
+                    self.text,
+                    "    {name}\n      expected: {expected}\n      found:    {found}"
+                );
+                let _ = writeln!(
+                    self.html,
+                    "<p style=\"margin-left: 1em\"><code>{}</code><br>expected: <code>{}</code><br>found: <code>{}</code></p>",
+                    escape(name),
+                    escape(expected),
+                    escape(found)
+                );
+            }
+            self.text.push('\n');
+        }
+    }
+
+    fn finish(mut self, settings: &NoticeSettings) -> (String, String) {
+        let team = settings
+            .from_name
+            .as_deref()
+            .unwrap_or("The mail setup team");
+        let reply = settings.reply_to.to_string();
+        self.para(&format!(
+            "If anything is unclear, reply to this message; it reaches our support team at {reply}."
+        ));
+        let _ = write!(self.text, "Kind regards,\n{team}\n");
+        let _ = writeln!(
+            self.html,
+            "<p>Kind regards,<br>{}</p>\n</body></html>",
+            escape(team)
+        );
+        (self.text, self.html)
+    }
+}
+
+const DNS_DONTS: [&str; 4] = [
+    "Create CNAME records, not TXT records.",
+    "Enter only the host part in the name field if your provider adds the domain itself; otherwise the domain ends up in the name twice.",
+    "Turn off any proxying or CNAME flattening for these records (\"DNS only\").",
+    "Copy the values exactly; each one ends in Amazon's signing domain.",
+];
+
+/// The words of a due notice.
+pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
+    let greeting = format!("Hello {} IT team,", due.library_name);
+    let mut b = Body::new(&greeting);
+    let subject = match &due.content {
+        Content::Records {
+            domain,
+            records,
+            deadline,
+            provider,
+        } => {
+            b.para(&format!(
+                "To send your library's notices and receipts from {domain}, we have registered the domain with Amazon SES, the service that sends them. Amazon now needs to see the DNS records below in your domain before it signs mail for you."
+            ));
+            match deadline {
+                Some(d) => b.para(&format!(
+                    "Please install them by {}. Amazon looks for them until then; after that it stops and we have to start the check again.",
+                    when(*d)
+                )),
+                None => b.para(
+                    "Please install them within 72 hours. Amazon looks for them for 72 hours; after that it stops and we have to start the check again.",
+                ),
+            }
+            b.heading("The records");
+            b.records(records);
+            b.heading("Please take care to");
+            b.list(&DNS_DONTS.map(String::from));
+            if let Some(p) = provider {
+                b.para(&format!(
+                    "Your domain's DNS appears to be hosted at {p}. In its DNS settings, add each record with the type, name (host) and value above."
+                ));
+            }
+            b.para("There is nothing to send back: we check your DNS ourselves and will write again once Amazon has confirmed the records.");
+            format!("Action needed: DNS records for sending mail from {domain}")
+        }
+        Content::Reminder {
+            domain,
+            deadline,
+            problems,
+            records,
+        } => {
+            b.para(&format!(
+                "A reminder: Amazon stops looking for the DNS records of {domain} on {}, and some are not in place yet.",
+                when(*deadline)
+            ));
+            if !problems.is_empty() {
+                b.heading("What we see in your DNS today");
+                b.problems(problems);
+            }
+            b.heading("All the records, for reference");
+            b.records(records);
+            b.para("If the deadline passes, nothing breaks on your side: we start Amazon's check again once the records are in place, and you will receive a new deadline.");
+            format!(
+                "Reminder: DNS records for {domain} are due {}",
+                when(*deadline)
+            )
+        }
+        Content::Lapsed {
+            domain,
+            records_correct,
+            problems,
+        } => {
+            b.para(&format!(
+                "Amazon stopped looking for the DNS records of {domain}: it did not find them in time, so it does not yet sign mail for your domain."
+            ));
+            if *records_correct {
+                b.para("The records are in place now. We are asking Amazon to look again and will send you the new deadline; there is nothing you need to do.");
+            } else {
+                if !problems.is_empty() {
+                    b.heading("What we see in your DNS today");
+                    b.problems(problems);
+                }
+                b.para("Please install the records from our earlier message (or correct them as described above). As soon as we see them, we ask Amazon to look again and send you a new deadline.");
+            }
+            format!("Verification of {domain} lapsed: what happens next")
+        }
+        Content::Verified {
+            domain,
+            from,
+            managed,
+        } => {
+            if *managed {
+                b.para(&format!(
+                    "Your library's sending domain {domain} is verified with Amazon SES. Notices and receipts will be sent from {from}."
+                ));
+            } else {
+                b.para(&format!(
+                    "Thank you: Amazon SES has verified {domain}. Notices and receipts will be sent from {from}."
+                ));
+                b.para("Please leave the DNS records in place: Amazon checks them regularly, and removing them stops your mail from being signed.");
+            }
+            format!("{domain} is verified for sending")
+        }
+        Content::SmtpFailing {
+            host,
+            port,
+            username,
+            from,
+            codes,
+        } => {
+            b.para(&format!(
+                "We tested the mail account you gave us ({username} on {host}, port {port}, sending as {from}) and could not use it yet."
+            ));
+            b.heading("What we found, and what to change");
+            let items: Vec<String> = codes.iter().map(|c| smtp_words(c)).collect();
+            b.list(&items);
+            b.para("We test the account again every day; you will hear from us when it passes. If you change the server, port or user name, please tell us the new details by replying to this message (never send the password by e-mail; we will tell you how to pass it on safely).");
+            format!("Action needed: we could not use the mail account {username}")
+        }
+        Content::SmtpPassing {
+            host,
+            port,
+            username,
+            from,
+            codes,
+        } => {
+            b.para(&format!(
+                "Good news: the mail account {username} on {host} (port {port}) passed our connection test. Notices and receipts will be sent from {from}."
+            ));
+            if !codes.is_empty() {
+                b.heading("Worth a look");
+                let items: Vec<String> = codes.iter().map(|c| smtp_words(c)).collect();
+                b.list(&items);
+            }
+            b.para("If you change the account's password, please let us know before you do, so that mail keeps flowing.");
+            format!("Your mail account {username} is ready")
+        }
+        Content::Launch {
+            launch,
+            days_left,
+            outstanding,
+        } => {
+            b.para(&format!(
+                "Your library launches on {launch}, in {days_left} {}, and sending mail from your own address is not ready yet. We ask for two weeks of notice so that everything is in place by launch.",
+                if *days_left == 1 { "day" } else { "days" }
+            ));
+            b.heading("Still to do");
+            b.list(outstanding);
+            b.para("If the launch date has moved, reply to this message and we will update it.");
+            format!("Your launch on {launch}: mail setup not ready yet")
+        }
+        Content::DomainBought {
+            domain,
+            from,
+            yearly_cents,
+            years,
+            auto_renew,
+        } => {
+            b.para(&format!(
+                "We have registered {domain} for your library's notices and receipts; they will be sent from {from}. The domain is used only for sending mail."
+            ));
+            let years_text = if *years == 1 {
+                "1 year".to_string()
+            } else {
+                format!("{years} years")
+            };
+            match yearly_cents {
+                Some(c) => b.para(&format!(
+                    "The registration costs {} a year and is passed through to you at cost; it is registered for {years_text}{}.",
+                    dollars(*c),
+                    if *auto_renew { " and renews automatically" } else { " and does not renew by itself" }
+                )),
+                None => b.para(&format!(
+                    "The yearly registration fee is passed through to you at cost; it is registered for {years_text}."
+                )),
+            }
+            b.para("We set up its DNS records ourselves; there is nothing to install on your side. We will write again once Amazon has verified the domain.");
+            format!("We registered {domain} for your library's mail")
+        }
+        Content::TransferStarted {
+            domain,
+            account,
+            started,
+            accept_by,
+        } => {
+            b.para(&format!(
+                "As you asked, we have started the transfer of {domain} to your AWS account {account}{}.",
+                started.map(|s| format!(" on {}", when(s))).unwrap_or_default()
+            ));
+            match accept_by {
+                Some(d) => b.para(&format!(
+                    "Please accept it in the Route 53 console of that account (Registered domains, then Requests) by {}. If it is not accepted by then, the transfer lapses and we start a new one.",
+                    when(*d)
+                )),
+                None => b.para(
+                    "Please accept it within three days in the Route 53 console of that account (Registered domains, then Requests).",
+                ),
+            }
+            b.para("Accepting needs a password, which we never send by e-mail: our support team will give it to you through the secure channel we agreed. The domain's DNS zone stays with us until you tell us you have moved it.");
+            format!("Transfer of {domain} to your AWS account: please accept it")
+        }
+    };
+    let (text, html) = b.finish(settings);
+    Words {
+        subject,
+        text,
+        html,
+    }
+}
+
+/// One probe finding in the words of the library's IT staff.
+pub fn smtp_words(code: &str) -> String {
+    let specific = match code {
+        "smtp::auth::bad_credentials" => {
+            "The server refused the user name and password. Please check both, and send us the new password through the secure channel if it changed."
+        }
+        "smtp::auth::google_app_password_required" => {
+            "Google requires an App Password for this account: create one under Google Account, Security, 2-Step Verification, App passwords, and give it to us instead of the account password."
+        }
+        "smtp::auth::google_web_login_required" => {
+            "Google blocked the sign-in and asks for a web login first. An App Password avoids this: create one under Google Account, Security, 2-Step Verification, App passwords."
+        }
+        "smtp::auth::microsoft_basic_auth_disabled" => {
+            "Microsoft 365 has password sign-in for sending (SMTP AUTH) turned off for this mailbox or tenant. Your Microsoft 365 administrator can turn on \"Authenticated SMTP\" for this mailbox."
+        }
+        "smtp::auth::mechanism_rejected" | "smtp::auth::rejected" => {
+            "The server did not accept any of the sign-in methods we can use (PLAIN, LOGIN or CRAM-MD5). Please ask your mail provider to allow one of them for this account."
+        }
+        "smtp::auth::encryption_required" => {
+            "The server asked for a stronger encrypted connection before sign-in. Please check the port and security setting with your mail provider."
+        }
+        "smtp::auth::temporary_failure" => {
+            "The server could not check the password just now (a temporary failure on its side). We will try again; if it persists, please ask your mail provider."
+        }
+        "smtp::tls::self_signed" => {
+            "The server's certificate is self-signed. We need a certificate from a public certificate authority (for example Let's Encrypt)."
+        }
+        "smtp::tls::expired" => "The server's certificate has expired. Please renew it.",
+        "smtp::tls::not_yet_valid" => {
+            "The server's certificate is not valid yet (check the server's clock and the certificate's start date)."
+        }
+        "smtp::tls::expires_soon" => {
+            "The server's certificate expires soon. Please renew it before it does, or mail will stop."
+        }
+        "smtp::tls::wrong_host" => {
+            "The server's certificate is for another host name than the one you gave us. Please give us the host name the certificate names, or fix the certificate."
+        }
+        "smtp::tls::unknown_issuer" => {
+            "The server's certificate is not issued by a certificate authority we can trust. It needs a certificate from a public authority."
+        }
+        "smtp::tls::missing_intermediate" => {
+            "The server does not send its full certificate chain (an intermediate certificate is missing). Please install the full chain on the server."
+        }
+        "smtp::tls::version_too_old" => {
+            "The server offers only old encryption (TLS 1.0 or 1.1). It needs TLS 1.2 or newer."
+        }
+        "smtp::tls::no_common_cipher" | "smtp::tls::handshake_failed" => {
+            "We could not set up an encrypted connection with the server. It needs TLS 1.2 or newer with current ciphers."
+        }
+        "smtp::google::account_password" => {
+            "You gave us the Google account's own password. It works for now, but Google may block it at any time; an App Password is more reliable."
+        }
+        "smtp::google::app_password_malformed" => {
+            "The App Password does not look like one: Google shows it as 16 letters in groups of four. Please copy it again."
+        }
+        "smtp::google::mode_unspecified" => {
+            "This is a Google account: please tell us whether you gave us an App Password (recommended) or the account password."
+        }
+        "smtp::greeting::rejected" => {
+            "The server refused our connection at the start. Please ask your mail provider whether connections from other networks are allowed."
+        }
+        _ => "",
+    };
+    if !specific.is_empty() {
+        return specific.to_string();
+    }
+    let stage = code.split("::").nth(1).unwrap_or("");
+    match stage {
+        "connect" => "We could not connect to the server at that host and port. Please check both with your mail provider.",
+        "ehlo" | "greeting" => "The server did not answer as a mail server should. Please check the host and port with your mail provider.",
+        "tls" => "The server's encryption does not meet the requirements (TLS 1.2 or newer with a certificate from a public authority).",
+        "relay" => "The server accepts mail for any destination without a password (an open relay). Please ask your mail provider to close it: it is a security risk and gets mail blocked.",
+        "auth" => "Signing in to the server did not work. Please check the user name and password.",
+        "sender" => "The server does not let this account send from the address you gave us. Please check the sending address, or allow it for this account.",
+        _ => "The connection test did not pass. Please reply and we will go through it with you.",
+    }
+    .to_string()
+}
+
+/// The kinds a library reads about, for a plan's notice list: a short phrase.
+pub fn describe(kind: NoticeKind) -> &'static str {
+    match kind {
+        NoticeKind::Records => "the DNS records to install, with the deadline",
+        NoticeKind::Reminder => "a reminder of the records still missing or wrong",
+        NoticeKind::Lapsed => "that verification lapsed, and what comes next",
+        NoticeKind::Verified => "that the domain is verified",
+        NoticeKind::SmtpFailing => "the SMTP account's diagnosis and what to change",
+        NoticeKind::SmtpPassing => "that the SMTP account passed",
+        NoticeKind::Launch => "that mail is not ready inside the notice period before launch",
+        NoticeKind::DomainBought => "that the managed domain was bought, with its yearly charge",
+        NoticeKind::TransferStarted => {
+            "that the domain transfer started, and the acceptance window"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Date, EmailAddress, LibraryId, Relay, SmtpSecurity};
+    use crate::notice::NoticeKey;
+    use crate::notice::due::Problem;
+
+    fn settings() -> NoticeSettings {
+        NoticeSettings {
+            from: EmailAddress::parse("mail-setup@library-market.example.com").unwrap(),
+            from_name: Some("Library Market".into()),
+            reply_to: EmailAddress::parse("support@library-market.example.com").unwrap(),
+            ledger_table: "mailform-notices".into(),
+            send_rate: 1,
+            relay: Relay {
+                host: "email-smtp.us-east-1.amazonaws.com".into(),
+                port: 587,
+                security: SmtpSecurity::StartTls,
+                username: "relay-user".into(),
+                password: crate::model::PasswordEnv::new(
+                    "MAILFORM_SMTP_PASSWORD_RELAY",
+                    "MAILFORM_SMTP_PASSWORD_",
+                )
+                .unwrap(),
+            },
+        }
+    }
+
+    fn at(s: &str) -> OffsetDateTime {
+        OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap()
+    }
+
+    fn records() -> Vec<Record> {
+        ["tok1", "tok2", "tok3"]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Record {
+                name: format!("{t}._domainkey.springfield.example.org"),
+                host: format!("{t}._domainkey"),
+                rtype: "CNAME".into(),
+                value: format!("{t}.dkim.amazonses.com"),
+                ttl: 1800,
+                correct: i == 0,
+            })
+            .collect()
+    }
+
+    /// One notice of each kind, with fixed facts.
+    fn every_kind() -> Vec<Due> {
+        let problem = Problem {
+            what: "the record was created as `tok2._domainkey.springfield.example.org.springfield.example.org`: the DNS provider's form added the domain a second time".into(),
+            fix: "delete that record and enter only the host part (`<token>._domainkey`) in the name field".into(),
+            records: vec![(
+                "tok2._domainkey.springfield.example.org".into(),
+                "tok2.dkim.amazonses.com".into(),
+                Some("CNAME at tok2._domainkey.springfield.example.org.springfield.example.org".into()),
+            )],
+        };
+        let contents = vec![
+            (
+                NoticeKind::Records,
+                Content::Records {
+                    domain: "springfield.example.org".into(),
+                    records: records(),
+                    deadline: Some(at("2026-11-30T14:05:00Z")),
+                    provider: Some("Cloudflare".into()),
+                },
+            ),
+            (
+                NoticeKind::Reminder,
+                Content::Reminder {
+                    domain: "springfield.example.org".into(),
+                    deadline: at("2026-11-30T14:05:00Z"),
+                    problems: vec![problem.clone()],
+                    records: records(),
+                },
+            ),
+            (
+                NoticeKind::Lapsed,
+                Content::Lapsed {
+                    domain: "springfield.example.org".into(),
+                    records_correct: false,
+                    problems: vec![problem],
+                },
+            ),
+            (
+                NoticeKind::Verified,
+                Content::Verified {
+                    domain: "springfield.example.org".into(),
+                    from: "notices@springfield.example.org".into(),
+                    managed: false,
+                },
+            ),
+            (
+                NoticeKind::SmtpFailing,
+                Content::SmtpFailing {
+                    host: "smtp.shelbyville.example.net".into(),
+                    port: 587,
+                    username: "notices@shelbyville.example.net".into(),
+                    from: "notices@shelbyville.example.net".into(),
+                    codes: vec![
+                        "smtp::auth::bad_credentials".into(),
+                        "smtp::tls::self_signed".into(),
+                    ],
+                },
+            ),
+            (
+                NoticeKind::SmtpPassing,
+                Content::SmtpPassing {
+                    host: "smtp.gmail.com".into(),
+                    port: 587,
+                    username: "ogdenville.library@gmail.com".into(),
+                    from: "ogdenville.library@gmail.com".into(),
+                    codes: vec!["smtp::google::account_password".into()],
+                },
+            ),
+            (
+                NoticeKind::Launch,
+                Content::Launch {
+                    launch: Date::parse("2026-12-07").unwrap(),
+                    days_left: 10,
+                    outstanding: vec![
+                        "2 of the 3 DNS records for springfield.example.org are not yet in place."
+                            .into(),
+                    ],
+                },
+            ),
+            (
+                NoticeKind::DomainBought,
+                Content::DomainBought {
+                    domain: "capital-city-notices.example".into(),
+                    from: "notices@capital-city-notices.example".into(),
+                    yearly_cents: Some(1400),
+                    years: 1,
+                    auto_renew: true,
+                },
+            ),
+            (
+                NoticeKind::TransferStarted,
+                Content::TransferStarted {
+                    domain: "brockway-notices.example".into(),
+                    account: "111122223333".into(),
+                    started: Some(at("2026-11-27T09:00:00Z")),
+                    accept_by: Some(at("2026-11-30T09:00:00Z")),
+                },
+            ),
+        ];
+        contents
+            .into_iter()
+            .map(|(kind, content)| Due {
+                key: NoticeKey::new(LibraryId::parse("springfield").unwrap(), kind, &["x"]),
+                to: EmailAddress::parse("it@springfield.example.org").unwrap(),
+                library_name: "Springfield Public Library".into(),
+                content,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_kind_reads_as_a_support_person_writes() {
+        let settings = settings();
+        for due in every_kind() {
+            let w = words(&due, &settings);
+            insta::with_settings!({snapshot_path => "../../snapshots/notify", prepend_module_to_snapshot => false}, {
+                insta::assert_snapshot!(format!("words_{}_text", due.key.kind), format!("Subject: {}\n\n{}", w.subject, w.text));
+                insta::assert_snapshot!(format!("words_{}_html", due.key.kind), w.html);
+            });
+            // No internal codes, flags or command names reach the library.
+            for body in [&w.subject, &w.text, &w.html] {
+                for internal in [
+                    "smtp::", "dns::", "ses::", "mailform", "--", "`", "adopt", "apply",
+                ] {
+                    assert!(
+                        !body.contains(internal),
+                        "{:?} says {internal:?}:\n{body}",
+                        due.key.kind
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_probe_code_has_words_for_the_library() {
+        for code in [
+            "smtp::connect::refused",
+            "smtp::relay::open",
+            "smtp::sender::refused",
+            "smtp::auth::bad_credentials",
+            "smtp::tls::version_too_old",
+            "smtp::whatever::new",
+        ] {
+            let w = smtp_words(code);
+            assert!(!w.is_empty() && !w.contains("::"), "{code}: {w}");
+        }
+    }
+
+    #[test]
+    fn html_escapes_every_value() {
+        let mut due = every_kind().remove(0);
+        due.library_name = "<script>alert(1)</script>".into();
+        let w = words(&due, &settings());
+        assert!(!w.html.contains("<script>"));
+        assert!(w.html.contains("&lt;script&gt;"));
+    }
+}
