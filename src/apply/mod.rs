@@ -984,6 +984,7 @@ mod tests {
             },
             yearly_cost: None,
             information: vec![],
+            notices: vec![],
         }
     }
 

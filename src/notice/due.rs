@@ -12,7 +12,7 @@ use super::{NoticeKey, NoticeKind};
 use crate::live::snapshot::{IdentityV1, LiveSnapshotV1};
 use crate::model::{Config, Date, DeliveryMethod, EmailAddress, Library, TransferRequest};
 use crate::plan::planner::VERIFICATION_WINDOW_HOURS;
-use crate::plan::{LibraryPlan, Plan};
+use crate::plan::{LibraryPlan, Op, Plan, PlannedNotice, ResourceKind};
 use crate::render::records::{self, SheetRecord};
 
 /// The hours before a deadline when a reminder becomes due.
@@ -453,4 +453,53 @@ fn outstanding(library: &Library, lp: &LibraryPlan, live: &LiveSnapshotV1) -> Ve
         )),
     }
     out
+}
+
+/// The notices that applying a library's planned changes sets off, for the plan to show.
+pub fn after_apply(library: &Library, lp: &LibraryPlan) -> Vec<PlannedNotice> {
+    let mut kinds = Vec::new();
+    for c in &lp.changes {
+        let kind = match (&library.method, c.kind, c.op) {
+            (DeliveryMethod::SesDomain(_), ResourceKind::SesIdentity, Op::Create) => {
+                Some(NoticeKind::Records)
+            }
+            // A restarted verification has a new deadline: the records again, with it.
+            (DeliveryMethod::SesDomain(_), ResourceKind::SesIdentity, Op::Update)
+                if c.attributes.iter().any(|a| {
+                    a.name == "dkim-verification"
+                        && a.new.as_deref().is_some_and(|n| n.starts_with("PENDING"))
+                }) =>
+            {
+                Some(NoticeKind::Records)
+            }
+            (DeliveryMethod::ManagedDomain(_), ResourceKind::DomainRegistration, Op::Create) => {
+                Some(NoticeKind::DomainBought)
+            }
+            (
+                DeliveryMethod::ManagedDomain(_),
+                ResourceKind::DomainTransfer,
+                Op::Create | Op::Replace,
+            ) if matches!(
+                &library.method,
+                DeliveryMethod::ManagedDomain(m) if matches!(m.transfer, Some(TransferRequest::ToAwsAccount(_)))
+            ) =>
+            {
+                Some(NoticeKind::TransferStarted)
+            }
+            _ => None,
+        };
+        if let Some(kind) = kind
+            && !kinds.contains(&kind)
+        {
+            kinds.push(kind);
+        }
+    }
+    kinds
+        .into_iter()
+        .map(|kind| PlannedNotice {
+            kind: kind.as_str().to_string(),
+            to: library.it_contact.to_string(),
+            about: super::text::describe(kind).to_string(),
+        })
+        .collect()
 }

@@ -71,6 +71,20 @@ pub struct LibraryPlan {
     /// library need not change it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub information: Vec<Information>,
+    /// The notices to the library's IT contact that this plan's changes set off once applied
+    /// (`mailform notify`, run after apply, sends them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<PlannedNotice>,
+}
+
+/// A notice an apply of this plan sets off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedNotice {
+    /// The notice kind (`records`, `domain-bought`, `transfer-started`).
+    pub kind: String,
+    pub to: String,
+    /// What it tells the library.
+    pub about: String,
 }
 
 /// A finding the library is told about but need not act on.

@@ -171,6 +171,7 @@ pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan 
                         },
                         yearly_cost: None,
                         information: vec![],
+                        notices: vec![],
                     }),
                 }
             }
@@ -228,6 +229,7 @@ fn plan_library(
         readiness: readiness(None, opts.today, 0, false),
         yearly_cost: None,
         information: vec![],
+        notices: vec![],
     };
     let observed = live.observed.get(library.id.as_str()).copied();
     let mut blocked = false;
@@ -391,6 +393,7 @@ fn plan_library(
             }
         }
     }
+    out.notices = crate::notice::due::after_apply(library, &out);
     blocked |= out.actions.iter().any(|a| a.level >= Level::Warning);
     out.readiness = readiness(
         library.launch,

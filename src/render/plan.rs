@@ -213,6 +213,13 @@ fn library_body(out: &mut String, l: &LibraryPlan, style: Style, indent: &str) {
     for p in &l.in_progress {
         let _ = writeln!(out, "{indent}in progress: {}", progress_line(p));
     }
+    for n in &l.notices {
+        let _ = writeln!(
+            out,
+            "{indent}notice after apply: {} to {} ({})",
+            n.kind, n.to, n.about
+        );
+    }
     if let Some(cost) = &l.yearly_cost {
         let _ = writeln!(
             out,

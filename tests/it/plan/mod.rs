@@ -108,6 +108,7 @@ pub fn sample() -> Plan {
         },
         yearly_cost: None,
         information: vec![],
+        notices: vec![],
     };
     let shelbyville = LibraryPlan {
         library: "shelbyville".into(),
@@ -137,6 +138,7 @@ pub fn sample() -> Plan {
         readiness: ready(),
         yearly_cost: None,
         information: vec![],
+        notices: vec![],
     };
     let ogdenville = LibraryPlan {
         library: "ogdenville".into(),
@@ -219,6 +221,7 @@ pub fn sample() -> Plan {
             years: 1,
         }),
         information: vec![],
+        notices: vec![],
     };
     let capital = LibraryPlan {
         library: "capital-city".into(),
@@ -254,6 +257,7 @@ pub fn sample() -> Plan {
         },
         yearly_cost: None,
         information: vec![],
+        notices: vec![],
     };
     Plan {
         version: PLAN_VERSION,
