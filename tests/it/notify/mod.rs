@@ -1,0 +1,400 @@
+//! `mailform notify` through the binary: the sandbox for AWS (SES, Route 53 Domains, the
+//! notice ledger in its DynamoDB), a real Exim as the relay delivering into a maildir that the
+//! tests read back and parse as MIME.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use mail_parser::{MessageParser, MimeHeaders as _};
+
+use crate::apply::{World, cli};
+use crate::support::cli::{CANARY, Cli, Output, PLATFORM};
+use crate::support::exim::{Exim, EximSpec};
+
+/// The relay's password in every test: a canary that must never come out.
+const RELAY_PASSWORD: &str = "CANARY-relay-5b1e-hunter3";
+
+/// The platform file with a notices block for this relay and ledger table.
+fn platform(exim: &Exim, table: &str) -> String {
+    let notices = format!(
+        "    notices {{
+        from \"mail-setup@library-market.example.com\"
+        from-name \"Library Market\"
+        reply-to \"support@library-market.example.com\"
+        ledger-table \"{table}\"
+        send-rate 200
+        relay {{
+            host \"127.0.0.1\"
+            port {}
+            security \"starttls\"
+            username \"testuser\"
+            password env=\"MAILFORM_SMTP_PASSWORD_RELAY\"
+        }}
+    }}
+}}
+",
+        exim.starttls_port
+    );
+    let base = PLATFORM.trim_end().strip_suffix('}').expect("the platform block");
+    format!("{base}{notices}")
+}
+
+fn ses_library(id: &str, launch: Option<&str>) -> String {
+    let launch = launch.map(|l| format!("    launch \"{l}\"\n")).unwrap_or_default();
+    format!(
+        "library \"{id}\" {{\n    name \"{id} library\"\n    it-contact \"it@{id}.example.org\"\n{launch}\n    ses-domain {{\n        from \"noreply@{id}.example.org\"\n    }}\n}}\n"
+    )
+}
+
+fn managed_library(id: &str, domain: &str, extra: &str) -> String {
+    format!(
+        "library \"{id}\" {{\n    name \"{id} library\"\n    it-contact \"it@{id}.example.org\"\n\n    managed-domain {{\n        domain \"{domain}\"\n        from \"noreply@{domain}\"\n{extra}    }}\n}}\n"
+    )
+}
+
+/// An estate with notices due of several kinds: records and a launch warning (alpha, bravo),
+/// a bought domain (charlie), a bought domain handed over to another AWS account (delta).
+struct Estate {
+    world: World,
+    exim: Exim,
+    cli: Cli,
+}
+
+impl Estate {
+    fn new(spec: EximSpec) -> Estate {
+        let world = World::new();
+        let exim = Exim::start(&EximSpec {
+            deliver: true,
+            password: RELAY_PASSWORD.into(),
+            ..spec
+        });
+        let ca = exim.ca_pem();
+        let cli = cli()
+            .file("libraries/_platform.kdl", &platform(&exim, "mailform-notices"))
+            .file("libraries/alpha.kdl", &ses_library("alpha", Some("2026-12-05")))
+            .file("libraries/bravo.kdl", &ses_library("bravo", None))
+            .file(
+                "libraries/charlie.kdl",
+                &managed_library("charlie", "charlie-mail.org", ""),
+            )
+            .file(
+                "libraries/delta.kdl",
+                &managed_library(
+                    "delta",
+                    "delta-mail.org",
+                    "        transfer-to-aws-account \"111122223333\"\n",
+                ),
+            )
+            .file("relay-ca.pem", &ca)
+            .env("MAILFORM_SMTP_PASSWORD_RELAY", RELAY_PASSWORD);
+        let applied = world.run(
+            &cli,
+            &[
+                "apply",
+                "--auto-approve",
+                "--allow-purchase",
+                "charlie-mail.org",
+                "--allow-purchase",
+                "delta-mail.org",
+            ],
+        );
+        assert_eq!(applied.code, 0, "{}", applied.all());
+        // The registrations complete, the transfer starts (a second apply: after the purchase).
+        world.sandbox.advance_clock(Duration::from_secs(600));
+        let again = world.run(&cli, &["apply", "--auto-approve"]);
+        assert_eq!(again.code, 0, "{}", again.all());
+        Estate { world, exim, cli }
+    }
+
+    fn notify(&self, extra: &[&str]) -> Output {
+        let mut args = vec!["notify", "--test-only-trust-ca", "relay-ca.pem"];
+        args.extend(extra);
+        self.world.run(&self.cli, &args)
+    }
+
+    fn spawn_notify(&self) -> std::process::Child {
+        let args = self.world.args(&["notify", "--test-only-trust-ca", "relay-ca.pem"]);
+        Cli::reuse(&self.cli, args).spawn()
+    }
+}
+
+/// A delivered message, parsed.
+#[derive(Debug)]
+struct Mail {
+    message_id: String,
+    to: String,
+    from: String,
+    reply_to: String,
+    subject: String,
+    auto_submitted: String,
+    content_type: String,
+    text: String,
+    html: String,
+    raw: String,
+}
+
+fn parse(raw: &str) -> Mail {
+    let m = MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("a MIME message");
+    let addr = |a: Option<&mail_parser::Address>| {
+        a.and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let ct = m
+        .content_type()
+        .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default()))
+        .unwrap_or_default();
+    Mail {
+        message_id: m.message_id().unwrap_or_default().to_string(),
+        to: addr(m.to()),
+        from: addr(m.from()),
+        reply_to: addr(m.reply_to()),
+        subject: m.subject().unwrap_or_default().to_string(),
+        auto_submitted: m
+            .header_raw("Auto-Submitted")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        content_type: ct,
+        text: m.body_text(0).unwrap_or_default().to_string(),
+        html: m.body_html(0).unwrap_or_default().to_string(),
+        raw: raw.to_string(),
+    }
+}
+
+/// The notice kind a Message-ID names: `<fingerprint.kind.library@domain>`.
+fn kind_of(message_id: &str) -> (String, String) {
+    let local = message_id.split('@').next().unwrap_or_default();
+    let mut parts = local.splitn(3, '.');
+    let _fingerprint = parts.next();
+    let kind = parts.next().unwrap_or_default().to_string();
+    let library = parts.next().unwrap_or_default().to_string();
+    (kind, library)
+}
+
+fn count_by_id(mails: &[Mail]) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for m in mails {
+        *out.entry(m.message_id.clone()).or_default() += 1;
+    }
+    out
+}
+
+fn delivered(exim: &Exim) -> Vec<Mail> {
+    exim.settle(Duration::from_millis(400))
+        .iter()
+        .map(|raw| parse(raw))
+        .collect()
+}
+
+#[test]
+fn notices_reach_each_it_contact_once_as_real_mime_through_the_relay() {
+    let estate = Estate::new(EximSpec::default());
+
+    // A dry run shows what would go, and sends and records nothing.
+    let dry = estate.notify(&["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.all());
+    assert!(
+        dry.stdout.contains("would send")
+            && dry.stdout.contains("Subject: Action needed: DNS records for sending mail from alpha.example.org")
+            && dry.stdout.contains("Please install them by"),
+        "{}",
+        dry.stdout
+    );
+    assert!(estate.exim.settle(Duration::from_millis(300)).is_empty());
+
+    let sent = estate.notify(&[]);
+    assert_eq!(sent.code, 0, "{}", sent.all());
+    let mails = delivered(&estate.exim);
+    let kinds: Vec<(String, String)> = mails.iter().map(|m| kind_of(&m.message_id)).collect();
+    for expected in [
+        ("records", "alpha"),
+        ("launch", "alpha"),
+        ("records", "bravo"),
+        ("domain-bought", "charlie"),
+        ("domain-bought", "delta"),
+        ("transfer-started", "delta"),
+    ] {
+        assert!(
+            kinds.contains(&(expected.0.to_string(), expected.1.to_string())),
+            "{expected:?} not among {kinds:?}\n{}",
+            sent.all()
+        );
+    }
+    assert!(count_by_id(&mails).values().all(|n| *n == 1), "{kinds:?}");
+    for m in &mails {
+        let (_, library) = kind_of(&m.message_id);
+        assert_eq!(m.to, format!("it@{library}.example.org"));
+        assert_eq!(m.from, "mail-setup@library-market.example.com");
+        assert_eq!(m.reply_to, "support@library-market.example.com");
+        assert_eq!(m.content_type, "multipart/alternative", "{}", m.raw);
+        assert_eq!(m.auto_submitted, "auto-generated");
+        assert!(m.raw.contains("\nDate: ") || m.raw.starts_with("Date: "));
+        assert!(!m.text.is_empty() && m.html.contains("</html>"), "{}", m.raw);
+        for internal in ["smtp::", "dns::", "mailform ", "--"] {
+            assert!(!m.text.contains(internal), "{internal} in {}", m.text);
+        }
+    }
+    let records = mails
+        .iter()
+        .find(|m| kind_of(&m.message_id) == ("records".into(), "alpha".into()))
+        .expect("alpha's records");
+    insta::with_settings!({
+        snapshot_path => "../../../snapshots/notify",
+        prepend_module_to_snapshot => false,
+        filters => vec![
+            (r"[a-z0-9]{32}", "[token]"),
+            (r"\w+day \d+ \w+ \d{4} at \d\d:\d\d UTC", "[deadline]"),
+        ],
+    }, {
+        insta::assert_snapshot!("delivered_records_text", format!("Subject: {}\n\n{}", records.subject, records.text));
+    });
+
+    // The handover's password (kept in the secrets directory by apply) is never in a message.
+    let secrets = estate.cli.path().join(".mailform/secrets");
+    for file in std::fs::read_dir(&secrets).expect("the secrets directory") {
+        let secret = std::fs::read_to_string(file.unwrap().path()).unwrap();
+        for line in secret.lines().filter(|l| l.len() > 8) {
+            for m in &mails {
+                assert!(!m.raw.contains(line.trim()), "a handover secret in a notice");
+            }
+        }
+    }
+
+    // A second run sends nothing again.
+    let again = estate.notify(&[]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert!(again.stdout.contains(" 0 sent,"), "{}", again.stdout);
+    assert_eq!(delivered(&estate.exim).len(), mails.len());
+
+    // The relay's password never comes out.
+    for out in [&dry, &sent, &again] {
+        assert!(!out.all().contains(RELAY_PASSWORD));
+    }
+    for m in &mails {
+        assert!(!m.raw.contains(RELAY_PASSWORD) && !m.raw.contains(CANARY));
+    }
+}
+
+#[test]
+fn two_runs_at_once_send_each_notice_once() {
+    let estate = Estate::new(EximSpec::default());
+    let mut children: Vec<_> = (0..3).map(|_| estate.spawn_notify()).collect();
+    for child in &mut children {
+        let status = child.wait().expect("notify ran");
+        assert!(status.code().is_some(), "{status:?}");
+    }
+    let mails = delivered(&estate.exim);
+    assert!(mails.len() >= 6, "{}", mails.len());
+    let counts = count_by_id(&mails);
+    assert!(counts.values().all(|n| *n == 1), "{counts:?}");
+}
+
+#[test]
+fn a_relay_that_defers_gets_the_notice_again_and_one_that_refuses_is_reported() {
+    let estate = Estate::new(EximSpec {
+        defer_domain: Some("alpha.example.org".into()),
+        refuse_domain: Some("bravo.example.org".into()),
+        ..EximSpec::default()
+    });
+    let first = estate.notify(&[]);
+    assert_eq!(first.code, 1, "{}", first.all());
+    assert!(
+        first.stderr.contains("deferred by the relay") && first.stderr.contains("FAILED, refused by the relay"),
+        "{}",
+        first.all()
+    );
+    let kinds: Vec<_> = delivered(&estate.exim)
+        .iter()
+        .map(|m| kind_of(&m.message_id).1)
+        .collect();
+    assert!(!kinds.contains(&"alpha".to_string()) && !kinds.contains(&"bravo".to_string()));
+
+    // The same estate behind a relay that takes everything: alpha's deferred notices go,
+    // bravo's refused one stays refused (reported, not sent again by itself).
+    let relay = Exim::start(&EximSpec {
+        deliver: true,
+        password: RELAY_PASSWORD.into(),
+        ..EximSpec::default()
+    });
+    let cli = Cli::reuse(&estate.cli, vec![]);
+    drop(cli);
+    std::fs::write(
+        estate.cli.path().join("libraries/_platform.kdl"),
+        platform(&relay, "mailform-notices"),
+    )
+    .unwrap();
+    std::fs::write(estate.cli.path().join("relay-ca.pem"), relay.ca_pem()).unwrap();
+    let second = estate.notify(&[]);
+    assert_eq!(second.code, 0, "{}", second.all());
+    let kinds: Vec<_> = delivered(&relay)
+        .iter()
+        .map(|m| kind_of(&m.message_id))
+        .collect();
+    assert!(kinds.contains(&("records".into(), "alpha".into())), "{kinds:?}");
+    assert!(!kinds.iter().any(|(_, l)| l == "bravo"), "{kinds:?}");
+    assert!(second.stderr.contains("already failed"), "{}", second.all());
+}
+
+#[test]
+fn a_kill_at_any_point_never_sends_a_notice_twice_unless_its_kind_allows_it() {
+    use mailform::notice::{CrashRule, NoticeKind};
+    let rounds: usize = std::env::var("MAILFORM_NOTIFY_KILL_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8);
+    let estate = Estate::new(EximSpec::default());
+    let mut seen = 0;
+    let mut spread = BTreeMap::<&str, usize>::new();
+    for round in 0..rounds {
+        // A fresh ledger table per round: every notice is due again.
+        let table = format!("notices-round-{round}");
+        estate.world.create_ledger_table(&table);
+        std::fs::write(
+            estate.cli.path().join("libraries/_platform.kdl"),
+            platform(&estate.exim, &table),
+        )
+        .unwrap();
+        let mut child = estate.spawn_notify();
+        // Spread over the run: reading, deciding, claiming, sending, settling.
+        let delay = Duration::from_millis((round as u64 * 997 % 13) * 60);
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let _ = child.wait();
+        // Past the lease, a later run finishes the round.
+        estate.world.sandbox.advance_clock(Duration::from_secs(3600));
+        let finish = estate.notify(&[]);
+        let mails = delivered(&estate.exim);
+        let this_round = &mails[seen..];
+        seen = mails.len();
+        let counts = count_by_id(this_round);
+        for (id, n) in &counts {
+            let (kind, _) = kind_of(id);
+            let kind = NoticeKind::parse(&kind).expect("a notice kind");
+            match kind.crash_rule() {
+                CrashRule::AtMostOnce => assert_eq!(*n, 1, "{id} sent {n} times"),
+                // A second copy only when the kill fell between sending and recording, and
+                // then with the same Message-ID.
+                CrashRule::AtLeastOnce => assert!(*n <= 2, "{id} sent {n} times"),
+            }
+        }
+        // Every at-least-once notice arrived; an at-most-once one missing is reported.
+        for kind in ["records", "launch", "domain-bought", "transfer-started"] {
+            let got = counts.keys().filter(|id| kind_of(id).0 == kind).count();
+            let rule = NoticeKind::parse(kind).unwrap().crash_rule();
+            if got == 0 {
+                assert_eq!(rule, CrashRule::AtMostOnce, "{kind} lost in round {round}");
+                assert!(finish.stderr.contains("UNCONFIRMED"), "{}", finish.all());
+                *spread.entry("at-most-once left unconfirmed").or_default() += 1;
+            }
+        }
+        if counts.values().any(|n| *n == 2) {
+            *spread.entry("at-least-once sent twice").or_default() += 1;
+        }
+        assert!(!finish.all().contains(RELAY_PASSWORD));
+    }
+    eprintln!("{rounds} kills: {spread:?}");
+}
