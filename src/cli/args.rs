@@ -225,6 +225,9 @@ pub struct LiveArgs {
     /// STS endpoint URL (a sandbox), for the account id apply tags identities with; default: AWS.
     #[arg(long, value_name = "URL")]
     pub endpoint_sts: Option<String>,
+    /// DynamoDB endpoint URL (a sandbox), for the notice ledger; default: AWS.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_dynamodb: Option<String>,
     /// Calls in flight at once per system; the rate limits still apply.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,

@@ -6,6 +6,7 @@
 //! - [`ledger`]: the record of notices claimed and sent (the [`ledger::NoticeLedger`] trait,
 //!   a DynamoDB table in production and in the sandbox).
 
+pub mod dynamo;
 pub mod ledger;
 
 use std::fmt;
