@@ -39,6 +39,8 @@ pub enum Command {
     Records(super::records::RecordsArgs),
     /// Print the yearly charges of the managed domains, for billing.
     Costs(super::costs::CostsArgs),
+    /// Print the notices the ledger records: what was sent when, to whom, and what was not.
+    Notices(super::notices::NoticesArgs),
 }
 
 #[derive(Debug, clap::Args)]

@@ -7,6 +7,7 @@ mod apply;
 mod args;
 mod costs;
 mod human;
+mod notices;
 mod plan;
 mod probe;
 mod records;
@@ -71,6 +72,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Costs(a) => costs::run(a, color),
         Command::Apply(a) => apply::run(a, color),
         Command::Show(a) => plan::show(a, color),
+        Command::Notices(a) => notices::run(a, color),
     }
 }
 
