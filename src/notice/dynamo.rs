@@ -151,7 +151,7 @@ impl DynamoLedger {
             .resource(&self.table));
         }
         from_item(&item)
-            .map(Claim::Held)
+            .map(|e| Claim::Held(Box::new(e)))
             .map_err(|m| unreadable(operation, &self.table, m))
     }
 }

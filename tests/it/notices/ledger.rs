@@ -52,7 +52,7 @@ async fn claim_hold_take_over_settle_and_release() {
     };
     assert_eq!(
         ledger.claim(&second).await.unwrap(),
-        Claim::Held(first.clone())
+        Claim::Held(Box::new(first.clone()))
     );
     // Another run cannot settle run-a's claim.
     assert!(
@@ -76,7 +76,7 @@ async fn claim_hold_take_over_settle_and_release() {
     };
     assert_eq!(
         ledger.take_over(&third, &first).await.unwrap(),
-        Claim::Held(second.clone())
+        Claim::Held(Box::new(second.clone()))
     );
     assert!(
         ledger
@@ -98,7 +98,7 @@ async fn claim_hold_take_over_settle_and_release() {
     };
     assert_eq!(
         ledger.take_over(&third, &second).await.unwrap(),
-        Claim::Held(sent.clone())
+        Claim::Held(Box::new(sent.clone()))
     );
 
     // A refusal for good is kept with the relay's reply.
@@ -194,7 +194,7 @@ async fn twenty_racing_claimers_one_wins() {
     for task in tasks {
         match task.await.unwrap() {
             (e, Claim::Won) => won.push(e),
-            (_, Claim::Held(entry)) => held.push(entry),
+            (_, Claim::Held(entry)) => held.push(*entry),
         }
     }
     assert_eq!(won.len(), 1, "exactly one claimer wins");
@@ -235,7 +235,10 @@ async fn a_lost_answer_after_the_write_leaves_the_claim_visible() {
         run: "run-b".into(),
         ..e.clone()
     };
-    assert_eq!(ledger.claim(&retry).await.unwrap(), Claim::Held(e));
+    assert_eq!(
+        ledger.claim(&retry).await.unwrap(),
+        Claim::Held(Box::new(e))
+    );
 
     // A settle whose answer is lost likewise took effect.
     sandbox.inject_fault(
