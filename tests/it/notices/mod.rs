@@ -4,6 +4,16 @@
 mod cli;
 mod ledger;
 
+/// An unconfirmed claim of `kind` for `library` by `run` at `at` (for the moto contract test).
+pub fn ledger_entry(
+    library: &str,
+    kind: mailform::notice::NoticeKind,
+    run: &str,
+    at: i64,
+) -> mailform::notice::ledger::LedgerEntry {
+    ledger::entry(library, kind, &["contract"], run, at)
+}
+
 /// The tests' platform file with a `notices` block (the default ledger table).
 pub fn platform_with_notices() -> String {
     let platform = crate::support::cli::PLATFORM;
