@@ -85,6 +85,8 @@ struct Serve {
     #[arg(long, default_value_t = 0)]
     sts_port: u16,
     #[arg(long, default_value_t = 0)]
+    dynamodb_port: u16,
+    #[arg(long, default_value_t = 0)]
     admin_port: u16,
     #[arg(long, default_value_t = 0)]
     dns_port: u16,
@@ -291,6 +293,7 @@ fn run(args: Args) -> Result<(), String> {
                 ses,
                 route53,
                 route53domains,
+                dynamodb: None,
             })
             .map_err(fail),
         Command::Availability { domain, answer } => {
@@ -339,6 +342,7 @@ fn run_serve(serve: &Serve, state_dir: PathBuf) -> Result<(), String> {
             route53: serve.route53_port,
             route53domains: serve.route53domains_port,
             sts: serve.sts_port,
+            dynamodb: serve.dynamodb_port,
             admin: serve.admin_port,
             dns: serve.dns_port,
         },
@@ -368,6 +372,7 @@ fn run_serve(serve: &Serve, state_dir: PathBuf) -> Result<(), String> {
     println!("route53        {}", endpoints.route53);
     println!("route53domains {}", endpoints.route53domains);
     println!("sts            {}", endpoints.sts);
+    println!("dynamodb       {}", endpoints.dynamodb);
     println!("admin          {}", endpoints.admin);
     println!("dns            {} (udp and tcp)", endpoints.dns);
     println!("state          {}", state_dir.display());

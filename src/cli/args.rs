@@ -39,6 +39,10 @@ pub enum Command {
     Records(super::records::RecordsArgs),
     /// Print the yearly charges of the managed domains, for billing.
     Costs(super::costs::CostsArgs),
+    /// Print the notices the ledger records: what was sent when, to whom, and what was not.
+    Notices(super::notices::NoticesArgs),
+    /// Send the notices due to each library's IT contact, each once (`--dry-run` shows them).
+    Notify(super::notify::NotifyArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -225,6 +229,9 @@ pub struct LiveArgs {
     /// STS endpoint URL (a sandbox), for the account id apply tags identities with; default: AWS.
     #[arg(long, value_name = "URL")]
     pub endpoint_sts: Option<String>,
+    /// DynamoDB endpoint URL (a sandbox), for the notice ledger; default: AWS.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_dynamodb: Option<String>,
     /// Calls in flight at once per system; the rate limits still apply.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,

@@ -40,6 +40,9 @@ pub struct NotifyArgs {
     /// the hands of a running apply (as for `plan`).
     #[arg(long, default_value_t = crate::plan::planner::HANDOVER_GRACE_SECS, value_name = "SECONDS")]
     pub handover_grace: i64,
+    /// The date launches and notice periods count from (default: today).
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
     /// TEST ONLY: also trust this CA certificate (PEM) for the relay.
     #[arg(long, hide = true, value_name = "FILE")]
     pub test_only_trust_ca: Option<std::path::PathBuf>,
@@ -162,17 +165,17 @@ pub(super) fn run(a: NotifyArgs, color: bool) -> Result<ExitCode, CliError> {
         None => world.read(&config, &a.live, targets)?,
     };
     let now = now_of(&live).unix_timestamp();
-    let today = world::today_for(&a.live, &live, None, today(None)?);
+    let today = world::today_for(&a.live, &live, a.today.as_deref(), today(a.today.as_deref())?);
     let mut due = due_notices(&config, &live, today, a.handover_grace);
     if !a.live.targets.is_empty() {
         due.retain(|d| a.live.targets.iter().any(|t| t == d.key.library.as_str()));
     }
     let ready = ready(&due, &settings, now)?;
-    let ledger = world.ledger(&settings.ledger_table);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::Usage(format!("cannot start the runtime: {e}")))?;
+    let ledger = runtime.block_on(world.ledger(&settings.ledger_table));
 
     if a.dry_run {
         let entries = runtime.block_on(ledger.entries(None))?;

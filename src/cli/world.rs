@@ -73,6 +73,8 @@ pub(super) struct World {
     /// DNS questions in flight (`--dns-concurrency`), and how long the DNS phase may take.
     pub dns_limits: DnsLimits,
     pub dns_deadline: Duration,
+    /// Requests a second to the notice ledger (none against the sandbox).
+    ledger_rate: f64,
     #[cfg(feature = "sandbox")]
     _sandbox: Option<crate::sandbox::SandboxHandle>,
 }
@@ -86,6 +88,7 @@ impl World {
             route53: a.endpoint_route53.clone(),
             route53domains: a.endpoint_route53domains.clone(),
             sts: a.endpoint_sts.clone(),
+            dynamodb: a.endpoint_dynamodb.clone(),
         };
         opts.rates = Rates {
             ses: a.rate_ses,
@@ -110,6 +113,7 @@ impl World {
             dns,
             dns_limits: dns_limits(a),
             dns_deadline: Duration::from_secs(a.dns_deadline),
+            ledger_rate: crate::notice::dynamo::DEFAULT_RATE,
             #[cfg(feature = "sandbox")]
             _sandbox: None,
         })
@@ -125,6 +129,13 @@ impl World {
         let handle = Sandbox::start(SandboxConfig {
             state_dir: Some(a.sandbox_dir.clone()),
             region: config.platform.aws_region.clone(),
+            // The platform's ledger table exists, as it does in the platform's account.
+            dynamodb_tables: config
+                .platform
+                .notices
+                .as_ref()
+                .map(|n| vec![n.ledger_table.clone()])
+                .unwrap_or_else(|| SandboxConfig::default().dynamodb_tables),
             ..SandboxConfig::default()
         })
         .map_err(|e| CliError::Usage(format!("cannot start the sandbox: {e}")))?;
@@ -134,6 +145,7 @@ impl World {
             route53: Some(endpoints.route53.clone()),
             route53domains: Some(endpoints.route53domains.clone()),
             sts: Some(endpoints.sts.clone()),
+            dynamodb: Some(endpoints.dynamodb.clone()),
         };
         // The sandbox accepts any credentials and has no rate limit unless asked.
         opts.credentials = Some(aws_credential_types::Credentials::new(
@@ -153,6 +165,7 @@ impl World {
             dns: DnsSource::Server(endpoints.dns),
             dns_limits: dns_limits(a),
             dns_deadline: Duration::from_secs(a.dns_deadline),
+            ledger_rate: 0.0,
             _sandbox: Some(handle),
         })
     }
@@ -215,6 +228,13 @@ impl World {
             }
         }
         Ok(live)
+    }
+
+    /// The notice ledger in `table` (the platform's `notices { ledger-table }`): AWS, the
+    /// endpoint of `--endpoint-dynamodb`, or the in-process sandbox's under `--sandbox`.
+    pub async fn ledger(&self, table: &str) -> crate::notice::dynamo::DynamoLedger {
+        let sdk = aws::load_sdk_config(&self.aws).await;
+        crate::notice::dynamo::DynamoLedger::new(&sdk, &self.aws, table, self.ledger_rate)
     }
 
     /// Whether the clock is the sandbox's simulated one.

@@ -59,6 +59,8 @@ pub struct Endpoints {
     pub route53: Option<String>,
     pub route53domains: Option<String>,
     pub sts: Option<String>,
+    /// The notice ledger's table (`mailform notices`, `mailform notify`).
+    pub dynamodb: Option<String>,
 }
 
 /// Retries with exponential backoff on throttling, 5xx and transient network errors.

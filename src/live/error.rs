@@ -14,6 +14,8 @@ pub enum System {
     Route53Domains,
     /// STS, for the account id only (`GetCallerIdentity`).
     Sts,
+    /// DynamoDB, for the notice ledger's table only.
+    DynamoDb,
 }
 
 impl System {
@@ -23,6 +25,7 @@ impl System {
             System::Route53 => "route53",
             System::Route53Domains => "route53domains",
             System::Sts => "sts",
+            System::DynamoDb => "dynamodb",
         }
     }
 
@@ -33,6 +36,7 @@ impl System {
             System::Route53 => "route53",
             System::Route53Domains => "route53domains",
             System::Sts => "sts",
+            System::DynamoDb => "dynamodb",
         }
     }
 
@@ -42,6 +46,7 @@ impl System {
             System::Route53 => "Route 53",
             System::Route53Domains => "Route 53 Domains",
             System::Sts => "STS",
+            System::DynamoDb => "DynamoDB",
         }
     }
 }
@@ -63,6 +68,8 @@ pub enum ReadErrorKind {
     Unreachable { detail: String },
     /// Any other error the service answered, after retries where it was retryable.
     Service { code: String, message: String },
+    /// The DynamoDB table (the notice ledger) does not exist in the region.
+    MissingTable { table: String, region: String },
 }
 
 /// A failed read of live state.
@@ -138,6 +145,13 @@ impl fmt::Display for ReadError {
                     "cannot reach the endpoint ({detail}); check the network or the endpoint URL"
                 )
             }
+            ReadErrorKind::MissingTable { table, region } => write!(
+                f,
+                "the table `{table}` does not exist in {region}; create it once (on-demand \
+                 billing) with `{}`, or name another in the platform file's \
+                 `notices {{ ledger-table \"…\" }}`",
+                create_table_command(table, region)
+            ),
             ReadErrorKind::Service { code, message } if message.is_empty() => {
                 write!(f, "the service answered {code}")
             }
@@ -146,6 +160,17 @@ impl fmt::Display for ReadError {
             }
         }
     }
+}
+
+/// The AWS CLI command that creates the notice ledger's table: partition key `library`, sort
+/// key `notice`, both strings, billed per request.
+pub fn create_table_command(table: &str, region: &str) -> String {
+    format!(
+        "aws dynamodb create-table --region {region} --table-name {table} \
+         --attribute-definitions AttributeName=library,AttributeType=S AttributeName=notice,AttributeType=S \
+         --key-schema AttributeName=library,KeyType=HASH AttributeName=notice,KeyType=RANGE \
+         --billing-mode PAY_PER_REQUEST"
+    )
 }
 
 #[cfg(test)]

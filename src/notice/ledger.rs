@@ -69,8 +69,9 @@ pub struct LedgerEntry {
 pub enum Claim {
     /// This run holds the notice now and may send it.
     Won,
-    /// Someone holds it already (another run, or an earlier one): its entry.
-    Held(LedgerEntry),
+    /// Someone holds it already (another run, or an earlier one): its entry (boxed: an entry
+    /// is large beside `Won`).
+    Held(Box<LedgerEntry>),
 }
 
 /// How a claim ends.

@@ -7,6 +7,7 @@
 //!   a DynamoDB table in production and in the sandbox).
 
 pub mod due;
+pub mod dynamo;
 pub mod ledger;
 pub mod message;
 pub mod relay;

@@ -139,14 +139,14 @@ pub async fn send_all<L: NoticeLedger + Sync, R: Relay + Sync>(
     for ready in due {
         let mine = entry(&ready, opts);
         let claim = match by_key.get(&ready.key) {
-            Some(e) if e.state != EntryState::Claimed => Claim::Held(e.clone()),
+            Some(e) if e.state != EntryState::Claimed => Claim::Held(Box::new(e.clone())),
             Some(e) => {
                 if ready.key.kind.crash_rule() == CrashRule::AtLeastOnce
                     && opts.now - e.claimed_at > opts.lease
                 {
                     ledger.take_over(&mine, e).await?
                 } else {
-                    Claim::Held(e.clone())
+                    Claim::Held(Box::new(e.clone()))
                 }
             }
             None => ledger.claim(&mine).await?,
@@ -157,14 +157,14 @@ pub async fn send_all<L: NoticeLedger + Sync, R: Relay + Sync>(
             .cloned();
         let outcome = match claim {
             Claim::Held(e) => match e.state {
-                EntryState::Sent | EntryState::Failed => Outcome::Done { entry: e },
+                EntryState::Sent | EntryState::Failed => Outcome::Done { entry: *e },
                 EntryState::Claimed
                     if ready.key.kind.crash_rule() == CrashRule::AtMostOnce
                         && opts.now - e.claimed_at > opts.lease =>
                 {
-                    Outcome::Unconfirmed { entry: e }
+                    Outcome::Unconfirmed { entry: *e }
                 }
-                EntryState::Claimed => Outcome::InFlight { entry: e },
+                EntryState::Claimed => Outcome::InFlight { entry: *e },
             },
             Claim::Won if opts.record_only => {
                 let settled = ledger

@@ -6,6 +6,7 @@
 
 pub mod costs;
 pub mod diagnostics;
+pub mod notices;
 pub mod plan;
 pub mod progress;
 pub mod records;

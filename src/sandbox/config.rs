@@ -37,6 +37,10 @@ pub struct SandboxConfig {
     /// Milliseconds the DNS server waits before each answer, as a name server across the
     /// internet takes (tens of milliseconds); 0 answers at once.
     pub dns_latency_ms: u64,
+    /// DynamoDB tables created at start unless they exist, each with the notice ledger's
+    /// layout (partition key `library`, sort key `notice`); default: `mailform-notices`, the
+    /// platform file's default `ledger-table`, so the demo and tests need no setup.
+    pub dynamodb_tables: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -56,6 +60,7 @@ impl Default for SandboxConfig {
             availability: BTreeMap::new(),
             failing_registrations: BTreeSet::new(),
             dns_latency_ms: 0,
+            dynamodb_tables: vec![crate::model::DEFAULT_LEDGER_TABLE.to_string()],
         }
     }
 }
@@ -67,6 +72,7 @@ pub struct Ports {
     pub route53: u16,
     pub route53domains: u16,
     pub sts: u16,
+    pub dynamodb: u16,
     pub admin: u16,
     /// UDP and TCP.
     pub dns: u16,
@@ -78,6 +84,10 @@ pub struct RateLimits {
     pub ses: Option<f64>,
     pub route53: Option<f64>,
     pub route53domains: Option<f64>,
+    /// DynamoDB has no per-second limit at the ledger's scale (on-demand tables throttle far
+    /// above it); a limit here lets a test see throttling.
+    #[serde(default)]
+    pub dynamodb: Option<f64>,
 }
 
 impl RateLimits {
@@ -88,6 +98,7 @@ impl RateLimits {
             ses: Some(1.0),
             route53: Some(5.0),
             route53domains: Some(1.0),
+            dynamodb: None,
         }
     }
 }

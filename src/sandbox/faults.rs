@@ -18,6 +18,8 @@ pub enum Service {
     Route53,
     Route53Domains,
     Sts,
+    /// The notice ledger's table.
+    DynamoDb,
 }
 
 impl Service {
@@ -27,6 +29,7 @@ impl Service {
             Service::Route53 => "route53",
             Service::Route53Domains => "route53domains",
             Service::Sts => "sts",
+            Service::DynamoDb => "dynamodb",
         }
     }
 
@@ -36,6 +39,7 @@ impl Service {
             "route53" => Some(Service::Route53),
             "route53domains" | "domains" => Some(Service::Route53Domains),
             "sts" => Some(Service::Sts),
+            "dynamodb" => Some(Service::DynamoDb),
             _ => None,
         }
     }

@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 
 use super::faults::{self, FaultKind, FaultRule, Service};
 use super::{
-    Availability, LogEntry, RateLimits, RecordInput, Shared, domains, lock, route53, ses, sts,
-    zones,
+    Availability, LogEntry, RateLimits, RecordInput, Shared, domains, dynamodb, lock, route53, ses,
+    sts, zones,
 };
 
 /// What a listener serves.
@@ -131,6 +131,8 @@ pub(crate) struct ApiError {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// More members of the error's JSON body (DynamoDB's `Item` of a failed condition).
+    pub extra: Option<Value>,
 }
 
 impl ApiError {
@@ -139,6 +141,7 @@ impl ApiError {
             status,
             code: code.to_string(),
             message: message.into(),
+            extra: None,
         }
     }
 
@@ -184,6 +187,22 @@ impl ApiError {
                     .to_string()
                     .into_bytes(),
             },
+            // JSON 1.0: `__type` is namespaced (`com.amazonaws.dynamodb.v20120810#…`) as AWS
+            // sends it; the SDK reads the part after `#`.
+            Service::DynamoDb => {
+                let mut body = json!({ "__type": self.code, "message": self.message });
+                if let Some(Value::Object(extra)) = &self.extra {
+                    for (k, v) in extra {
+                        body[k] = v.clone();
+                    }
+                }
+                Reply {
+                    status: self.status,
+                    content_type: "application/x-amz-json-1.0",
+                    headers: Vec::new(),
+                    body: body.to_string().into_bytes(),
+                }
+            }
         }
     }
 
@@ -192,6 +211,11 @@ impl ApiError {
             Service::Ses => ApiError::new(429, "TooManyRequestsException", "Too many requests"),
             Service::Route53 | Service::Sts => ApiError::new(400, "Throttling", "Rate exceeded"),
             Service::Route53Domains => ApiError::new(400, "ThrottlingException", "Rate exceeded"),
+            Service::DynamoDb => ApiError::new(
+                400,
+                "com.amazon.coral.availability#ThrottlingException",
+                "Rate of requests exceeds the allowed throughput.",
+            ),
         }
     }
 
@@ -201,6 +225,11 @@ impl ApiError {
             Service::Route53 => (403, "AccessDenied", "route53"),
             Service::Route53Domains => (400, "AccessDeniedException", "route53domains"),
             Service::Sts => (403, "AccessDenied", "sts"),
+            Service::DynamoDb => (
+                400,
+                "com.amazon.coral.service#AccessDeniedException",
+                "dynamodb",
+            ),
         };
         ApiError::new(
             status,
@@ -217,6 +246,7 @@ impl ApiError {
             Service::Ses => "InternalFailure",
             Service::Route53 => "InternalError",
             Service::Route53Domains | Service::Sts => "InternalFailure",
+            Service::DynamoDb => "com.amazonaws.dynamodb.v20120810#InternalServerError",
         };
         ApiError::new(
             500,
@@ -360,6 +390,7 @@ async fn handle(
         Service::Route53 => route53::route(&req),
         Service::Route53Domains => domains::route(&req),
         Service::Sts => sts::route(&req),
+        Service::DynamoDb => dynamodb::route(&req),
     };
     let Some(operation) = operation else {
         let err = ApiError::new(
@@ -430,6 +461,7 @@ async fn handle(
             Service::Route53 => route53::handle(&mut world, operation, &req),
             Service::Route53Domains => domains::handle(&mut world, operation, &req),
             Service::Sts => sts::handle(&mut world, operation, &req),
+            Service::DynamoDb => dynamodb::handle(&mut world, operation, &req),
         };
         if mutating && result.is_ok() {
             world.recheck();

@@ -1,10 +1,10 @@
 //! A local AWS-compatible sandbox for tests and first-time users: SES v2,
-//! Route 53, Route 53 Domains, STS (the account id) and an authoritative DNS
-//! server, on 127.0.0.1.
+//! Route 53, Route 53 Domains, STS (the account id), DynamoDB (the notice ledger's table) and
+//! an authoritative DNS server, on 127.0.0.1.
 //!
 //! Code map:
 //! - `state`: the world as serialisable data; `zones`: lookups over it.
-//! - `ses`, `route53`, `domains`, `sts`: one module per AWS service, each a pure
+//! - `ses`, `route53`, `domains`, `sts`, `dynamodb`: one module per AWS service, each a pure
 //!   function from a parsed request and the world to a reply or an AWS error.
 //! - `http`: the hyper front end (routing, faults, rate limits, request log,
 //!   admin API); `dns`: the hickory-server front end.
@@ -41,6 +41,7 @@ mod admin_client;
 mod config;
 mod dns;
 mod domains;
+mod dynamodb;
 mod faults;
 mod http;
 mod route53;
@@ -101,6 +102,9 @@ pub struct Endpoints {
     /// `endpoint_url` for aws-sdk-sts.
     #[serde(default)]
     pub sts: String,
+    /// `endpoint_url` for aws-sdk-dynamodb (the notice ledger).
+    #[serde(default)]
+    pub dynamodb: String,
     /// The admin API (`/_sandbox/...`).
     pub admin: String,
     /// The DNS server, UDP and TCP.
@@ -174,6 +178,7 @@ impl World {
         };
         let limits = world.config.rate_limits;
         world.set_rate_limits(limits);
+        dynamodb::ensure_tables(&mut world);
         Ok(world)
     }
 
@@ -188,6 +193,7 @@ impl World {
             (Service::Ses, limits.ses),
             (Service::Route53, limits.route53),
             (Service::Route53Domains, limits.route53domains),
+            (Service::DynamoDb, limits.dynamodb),
         ] {
             if let Some(rate) = rate.filter(|r| *r > 0.0) {
                 self.buckets.insert(service, Bucket::new(rate));
@@ -333,8 +339,11 @@ impl World {
     }
 
     /// Forgets every resource, zone, fault and log entry; the clock stays.
+    /// The configured DynamoDB tables are created again, empty, as a platform's account has
+    /// its ledger table.
     pub fn reset(&mut self) {
         self.state = State::new(self.state.now);
+        dynamodb::ensure_tables(self);
         self.faults.clear();
         self.log.clear();
         self.persist();
@@ -437,6 +446,7 @@ impl Sandbox {
         let route53 = bind("the Route 53 listener", ports.route53)?;
         let route53domains = bind("the Route 53 Domains listener", ports.route53domains)?;
         let sts = bind("the STS listener", ports.sts)?;
+        let dynamodb = bind("the DynamoDB listener", ports.dynamodb)?;
         let admin = bind("the admin listener", ports.admin)?;
         let (dns_udp, dns_tcp) = dns::bind(ports.dns)?;
         let url = |l: &std::net::TcpListener| -> Result<String, SandboxError> {
@@ -448,6 +458,7 @@ impl Sandbox {
             route53: url(&route53)?,
             route53domains: url(&route53domains)?,
             sts: url(&sts)?,
+            dynamodb: url(&dynamodb)?,
             admin: url(&admin)?,
             dns: dns_udp.local_addr().map_err(SandboxError::Runtime)?,
         };
@@ -470,6 +481,7 @@ impl Sandbox {
                             http::Front::Service(Service::Route53Domains),
                         ),
                         (sts, http::Front::Service(Service::Sts)),
+                        (dynamodb, http::Front::Service(Service::DynamoDb)),
                         (admin, http::Front::Admin),
                     ];
                     for (listener, front) in listeners {

@@ -29,6 +29,10 @@ pub(crate) struct State {
     pub operations: Vec<Operation>,
     /// Availability answers set at run time, by domain name.
     pub availability: BTreeMap<String, String>,
+    /// DynamoDB tables by name (the notice ledger). Absent in state files written before the
+    /// sandbox served DynamoDB.
+    #[serde(default)]
+    pub dynamodb: BTreeMap<String, DynamoTable>,
 }
 
 impl State {
@@ -45,6 +49,7 @@ impl State {
             domains: BTreeMap::new(),
             operations: Vec::new(),
             availability: BTreeMap::new(),
+            dynamodb: BTreeMap::new(),
         }
     }
 
@@ -273,6 +278,36 @@ impl Operation {
             self.in_progress_at
         } else {
             self.done_at
+        }
+    }
+}
+
+/// A DynamoDB item: attribute name → AttributeValue in its JSON form (`{"S": "…"}`).
+pub(crate) type Item = serde_json::Map<String, serde_json::Value>;
+
+/// A DynamoDB table with string keys.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DynamoTable {
+    pub name: String,
+    pub hash_key: String,
+    pub range_key: Option<String>,
+    pub billing_mode: String,
+    pub created_at: i64,
+    /// Partition key → sort key (`""` without one) → item; sorted as DynamoDB sorts string
+    /// sort keys (by bytes).
+    pub items: BTreeMap<String, BTreeMap<String, Item>>,
+}
+
+impl DynamoTable {
+    /// The notice ledger's layout: partition key `library`, sort key `notice`, on demand.
+    pub fn ledger(name: &str, now: i64) -> Self {
+        DynamoTable {
+            name: name.to_string(),
+            hash_key: "library".into(),
+            range_key: Some("notice".into()),
+            billing_mode: "PAY_PER_REQUEST".into(),
+            created_at: now,
+            items: BTreeMap::new(),
         }
     }
 }

@@ -84,6 +84,14 @@ fn the_scan_finds_the_calls_of_every_service_for_both_roles() {
         Some(Access::Read)
     );
     assert_eq!(
+        calls.get("dynamodb:Query").map(|c| c.access),
+        Some(Access::Read)
+    );
+    assert_eq!(
+        calls.get("dynamodb:PutItem").map(|c| c.access),
+        Some(Access::Write)
+    );
+    assert_eq!(
         calls.get("route53domains:RegisterDomain").map(|c| c.access),
         Some(Access::Write)
     );
@@ -142,6 +150,16 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
     }
     seen.plan(&world, &examples, &["refresh", "--out", "live.json"], 0);
     seen.plan(&world, &examples, &["plan", "--detailed-exitcode"], 2);
+    // The plan role reads the notice ledger too (`mailform notices`, and the plan's notices).
+    let examples = examples.file(
+        "libraries/_platform.kdl",
+        &crate::notices::platform_with_notices(),
+    );
+    seen.plan(&world, &examples, &["notices"], 0);
+    assert!(
+        seen.plan.contains_key("dynamodb:Scan"),
+        "`mailform notices` read the ledger"
+    );
 
     // The apply role, from nothing: an SES domain with MAIL FROM and a configuration set, and a
     // managed domain bought.
@@ -306,8 +324,8 @@ impl Seen {
 
 fn run(world: &World, cli: &Cli, command: &[&str], code: i32) -> Vec<LogEntry> {
     let mut args = world.args(command);
-    if command.first() == Some(&"refresh") {
-        // refresh has no --today: it reads, and judges nothing.
+    if matches!(command.first(), Some(&"refresh" | &"notices")) {
+        // refresh and notices have no --today: they read, and judge nothing.
         let at = args.iter().position(|a| a == "--today").expect("--today");
         args.drain(at..at + 2);
     }
@@ -324,6 +342,7 @@ fn record(into: &mut BTreeMap<String, String>, command: &[&str], log: Vec<LogEnt
             Service::Route53 => "route53",
             Service::Route53Domains => "route53domains",
             Service::Sts => "sts",
+            Service::DynamoDb => "dynamodb",
         };
         into.entry(format!("{prefix}:{}", entry.operation))
             .or_insert_with(|| command.join(" "));
@@ -461,6 +480,7 @@ fn calls_in(file: &str, text: &str) -> Vec<(String, Access)> {
         ("aws_sdk_route53::Client", "route53"),
         ("aws_sdk_route53domains::Client", "route53domains"),
         ("aws_sdk_sts::Client", "sts"),
+        ("aws_sdk_dynamodb::Client", "dynamodb"),
     ]
     .into_iter()
     .filter(|(path, _)| text.contains(path))
@@ -516,6 +536,12 @@ fn calls_in(file: &str, text: &str) -> Vec<(String, Access)> {
             continue;
         }
         let access = match impl_at(at) {
+            // The notice ledger's adapter is one trait of reads and writes: DynamoDB's role is
+            // decided by the operation (the plan reads the ledger, notify writes it).
+            _ if prefix == "dynamodb" => match name.as_str() {
+                "query" | "scan" | "get_item" | "describe_table" => Access::Read,
+                _ => Access::Write,
+            },
             Some(l) if l.contains("Reader for ") => Access::Read,
             Some(l) if l.contains("Writer for ") => Access::Write,
             _ => panic!(

@@ -8,6 +8,10 @@ mod fmt;
 #[cfg(feature = "sandbox")]
 mod iam;
 mod live;
+#[cfg(feature = "sandbox")]
+mod notify;
+#[cfg(feature = "sandbox")]
+mod notices;
 mod plan;
 mod probe;
 mod records;

@@ -33,6 +33,7 @@ mod with_sandbox {
             route53: Some(e.route53.clone()),
             route53domains: Some(e.route53domains.clone()),
             sts: Some(e.sts.clone()),
+            dynamodb: Some(e.dynamodb.clone()),
         };
         o.rates = Rates {
             ses: 0.0,

@@ -423,3 +423,109 @@ async fn a_stale_delete_is_an_invalid_change_batch_in_the_sandbox_and_invalid_in
         Some("InvalidChangeBatch")
     );
 }
+
+/// The notice ledger's calls through `DynamoLedger` (aws-sdk-dynamodb) at one endpoint: a
+/// claim, a second claim of the same key, a settle by another run, the settle of the owner,
+/// the entries. Creates the table first where it is missing (moto starts empty).
+async fn ledger_scenario(url: String) -> Vec<String> {
+    use mailform::live::aws::{AwsOptions, load_sdk_config};
+    use mailform::notice::NoticeKind;
+    use mailform::notice::dynamo::DynamoLedger;
+    use mailform::notice::ledger::{NoticeLedger as _, Settle};
+
+    let mut opts = AwsOptions::new("us-east-1");
+    opts.endpoints.dynamodb = Some(url);
+    opts.retries.max_attempts = 3;
+    opts.retries.initial_backoff = Duration::from_millis(10);
+    opts.credentials = Some(aws_credential_types::Credentials::new(
+        "AKIDSANDBOXTEST",
+        "sandbox-secret",
+        None,
+        None,
+        "contract",
+    ));
+    let sdk = load_sdk_config(&opts).await;
+    let raw = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .endpoint_url(opts.endpoints.dynamodb.clone().unwrap())
+            .build(),
+    );
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let created = raw
+        .create_table()
+        .table_name("mailform-notices")
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("library")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("notice")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("library")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("notice")
+                .key_type(KeyType::Range)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await;
+    if let Err(e) = created {
+        assert_eq!(e.code(), Some("ResourceInUseException"), "{e:?}");
+    }
+
+    let ledger = DynamoLedger::new(&sdk, &opts, "mailform-notices", 0.0);
+    let first = crate::notices::ledger_entry("springfield", NoticeKind::Records, "run-a", 100);
+    let second = mailform::notice::ledger::LedgerEntry {
+        run: "run-b".into(),
+        ..first.clone()
+    };
+    let mut out = vec![
+        format!("{:?}", ledger.claim(&first).await.unwrap()),
+        format!("{:?}", ledger.claim(&second).await.unwrap()),
+    ];
+    let sent = Settle::Sent { at: 120 };
+    out.push(format!(
+        "{:?}",
+        ledger.settle(&first.key, "run-b", &sent).await.unwrap()
+    ));
+    out.push(format!(
+        "{:?}",
+        ledger.settle(&first.key, "run-a", &sent).await.unwrap()
+    ));
+    out.push(format!("{:?}", ledger.entries(None).await.unwrap()));
+    out
+}
+
+#[tokio::test]
+async fn the_notice_ledger_agrees() {
+    let moto = Moto::start();
+    let from_moto = ledger_scenario(moto.url.clone()).await;
+    let sandbox = harness::start();
+    let from_sandbox = ledger_scenario(sandbox.endpoints().dynamodb.clone()).await;
+    assert_eq!(from_moto, from_sandbox);
+    assert_eq!(from_sandbox[0], "Won");
+    assert!(from_sandbox[1].starts_with("Held("), "{}", from_sandbox[1]);
+    assert!(from_sandbox[1].contains("run-a"), "the holder's entry");
+    assert_eq!(
+        from_sandbox[2..4],
+        ["false".to_string(), "true".to_string()]
+    );
+}

@@ -221,6 +221,9 @@ pub fn sandbox_flags(sandbox: &SandboxHandle) -> Vec<String> {
         // Never AWS's own STS: apply asks it for the account id when it tags an identity.
         "--endpoint-sts",
         &e.sts,
+        // Never AWS's own DynamoDB: the notice ledger.
+        "--endpoint-dynamodb",
+        &e.dynamodb,
     ]
     .iter()
     .map(|s| s.to_string())

@@ -406,18 +406,6 @@ impl Exim {
             .collect()
     }
 
-    /// Waits until at least `n` messages were delivered, up to `timeout`; returns them.
-    pub fn wait_delivered(&self, n: usize, timeout: Duration) -> Vec<String> {
-        let started = Instant::now();
-        loop {
-            let got = self.delivered();
-            if got.len() >= n || started.elapsed() > timeout {
-                return got;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
     /// Waits until no delivery has happened for `quiet`: Exim delivers in a process of its
     /// own after it answered the client, so a count read at once may be short.
     pub fn settle(&self, quiet: Duration) -> Vec<String> {
