@@ -30,7 +30,8 @@ pub struct NotifyArgs {
     /// were told by hand before notices existed.
     #[arg(long, conflicts_with = "dry_run")]
     pub record_only: bool,
-    /// Seconds after which an unconfirmed claim of an at-least-once notice is sent again.
+    /// Seconds after which an unconfirmed claim of an at-least-once notice is sent again (claims
+    /// at least this old); longer than any run takes, so two runs never take each other's claims.
     #[arg(long, default_value_t = 900, value_name = "SECONDS")]
     pub lease: i64,
     /// Seconds the relay may take for one message.
@@ -143,7 +144,9 @@ fn line(r: &Ready, outcome: &Outcome) -> String {
             "UNCONFIRMED: claimed at {} and never confirmed; not sent again by itself (at most once) — check with the library, then send it by hand",
             when(entry.claimed_at)
         ),
-        Outcome::Deferred { reply } => format!("deferred by the relay, sent on the next run: {reply}"),
+        Outcome::Deferred { reply } => {
+            format!("deferred by the relay, sent on the next run: {reply}")
+        }
         Outcome::Failed { reply } => format!("FAILED, refused by the relay: {reply}"),
         Outcome::Unknown { error } => format!(
             "UNKNOWN: the connection failed while sending ({error}); the claim stays and the kind's crash rule applies"
@@ -165,7 +168,12 @@ pub(super) fn run(a: NotifyArgs, color: bool) -> Result<ExitCode, CliError> {
         None => world.read(&config, &a.live, targets)?,
     };
     let now = now_of(&live).unix_timestamp();
-    let today = world::today_for(&a.live, &live, a.today.as_deref(), today(a.today.as_deref())?);
+    let today = world::today_for(
+        &a.live,
+        &live,
+        a.today.as_deref(),
+        today(a.today.as_deref())?,
+    );
     let mut due = due_notices(&config, &live, today, a.handover_grace);
     if !a.live.targets.is_empty() {
         due.retain(|d| a.live.targets.iter().any(|t| t == d.key.library.as_str()));

@@ -112,7 +112,7 @@ pub fn preview(
             Some(e)
                 if e.state == EntryState::Claimed
                     && k.kind.crash_rule() == CrashRule::AtLeastOnce
-                    && now - e.claimed_at > lease =>
+                    && now - e.claimed_at >= lease =>
             {
                 None
             }
@@ -142,7 +142,7 @@ pub async fn send_all<L: NoticeLedger + Sync, R: Relay + Sync>(
             Some(e) if e.state != EntryState::Claimed => Claim::Held(Box::new(e.clone())),
             Some(e) => {
                 if ready.key.kind.crash_rule() == CrashRule::AtLeastOnce
-                    && opts.now - e.claimed_at > opts.lease
+                    && opts.now - e.claimed_at >= opts.lease
                 {
                     ledger.take_over(&mine, e).await?
                 } else {
@@ -160,7 +160,7 @@ pub async fn send_all<L: NoticeLedger + Sync, R: Relay + Sync>(
                 EntryState::Sent | EntryState::Failed => Outcome::Done { entry: *e },
                 EntryState::Claimed
                     if ready.key.kind.crash_rule() == CrashRule::AtMostOnce
-                        && opts.now - e.claimed_at > opts.lease =>
+                        && opts.now - e.claimed_at >= opts.lease =>
                 {
                     Outcome::Unconfirmed { entry: *e }
                 }

@@ -9,9 +9,9 @@ mod fmt;
 mod iam;
 mod live;
 #[cfg(feature = "sandbox")]
-mod notify;
-#[cfg(feature = "sandbox")]
 mod notices;
+#[cfg(feature = "sandbox")]
+mod notify;
 mod plan;
 mod probe;
 mod records;

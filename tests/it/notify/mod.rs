@@ -35,12 +35,17 @@ fn platform(exim: &Exim, table: &str) -> String {
 ",
         exim.starttls_port
     );
-    let base = PLATFORM.trim_end().strip_suffix('}').expect("the platform block");
+    let base = PLATFORM
+        .trim_end()
+        .strip_suffix('}')
+        .expect("the platform block");
     format!("{base}{notices}")
 }
 
 fn ses_library(id: &str, launch: Option<&str>) -> String {
-    let launch = launch.map(|l| format!("    launch \"{l}\"\n")).unwrap_or_default();
+    let launch = launch
+        .map(|l| format!("    launch \"{l}\"\n"))
+        .unwrap_or_default();
     format!(
         "library \"{id}\" {{\n    name \"{id} library\"\n    it-contact \"it@{id}.example.org\"\n{launch}\n    ses-domain {{\n        from \"noreply@{id}.example.org\"\n    }}\n}}\n"
     )
@@ -70,8 +75,14 @@ impl Estate {
         });
         let ca = exim.ca_pem();
         let cli = cli()
-            .file("libraries/_platform.kdl", &platform(&exim, "mailform-notices"))
-            .file("libraries/alpha.kdl", &ses_library("alpha", Some("2026-12-05")))
+            .file(
+                "libraries/_platform.kdl",
+                &platform(&exim, "mailform-notices"),
+            )
+            .file(
+                "libraries/alpha.kdl",
+                &ses_library("alpha", Some("2026-12-05")),
+            )
             .file("libraries/bravo.kdl", &ses_library("bravo", None))
             .file(
                 "libraries/charlie.kdl",
@@ -113,7 +124,9 @@ impl Estate {
     }
 
     fn spawn_notify(&self) -> std::process::Child {
-        let args = self.world.args(&["notify", "--test-only-trust-ca", "relay-ca.pem"]);
+        let args = self
+            .world
+            .args(&["notify", "--test-only-trust-ca", "relay-ca.pem"]);
         Cli::reuse(&self.cli, args).spawn()
     }
 }
@@ -246,7 +259,9 @@ fn notices_reach_each_it_contact_once_as_real_mime_through_the_relay() {
     assert_eq!(dry.code, 0, "{}", dry.all());
     assert!(
         dry.stdout.contains("would send")
-            && dry.stdout.contains("Subject: Action needed: DNS records for sending mail from alpha.example.org")
+            && dry.stdout.contains(
+                "Subject: Action needed: DNS records for sending mail from alpha.example.org"
+            )
             && dry.stdout.contains("Please install them by"),
         "{}",
         dry.stdout
@@ -280,7 +295,11 @@ fn notices_reach_each_it_contact_once_as_real_mime_through_the_relay() {
         assert_eq!(m.content_type, "multipart/alternative", "{}", m.raw);
         assert_eq!(m.auto_submitted, "auto-generated");
         assert!(m.raw.contains("\nDate: ") || m.raw.starts_with("Date: "));
-        assert!(!m.text.is_empty() && m.html.contains("</html>"), "{}", m.raw);
+        assert!(
+            !m.text.is_empty() && m.html.contains("</html>"),
+            "{}",
+            m.raw
+        );
         for internal in ["smtp::", "dns::", "mailform ", "--"] {
             assert!(!m.text.contains(internal), "{internal} in {}", m.text);
         }
@@ -306,7 +325,10 @@ fn notices_reach_each_it_contact_once_as_real_mime_through_the_relay() {
         let secret = std::fs::read_to_string(file.unwrap().path()).unwrap();
         for line in secret.lines().filter(|l| l.len() > 8) {
             for m in &mails {
-                assert!(!m.raw.contains(line.trim()), "a handover secret in a notice");
+                assert!(
+                    !m.raw.contains(line.trim()),
+                    "a handover secret in a notice"
+                );
             }
         }
     }
@@ -350,7 +372,8 @@ fn a_relay_that_defers_gets_the_notice_again_and_one_that_refuses_is_reported() 
     let first = estate.notify(&[]);
     assert_eq!(first.code, 1, "{}", first.all());
     assert!(
-        first.stderr.contains("deferred by the relay") && first.stderr.contains("FAILED, refused by the relay"),
+        first.stderr.contains("deferred by the relay")
+            && first.stderr.contains("FAILED, refused by the relay"),
         "{}",
         first.all()
     );
@@ -381,7 +404,10 @@ fn a_relay_that_defers_gets_the_notice_again_and_one_that_refuses_is_reported() 
         .iter()
         .map(|m| kind_of(&m.message_id))
         .collect();
-    assert!(kinds.contains(&("records".into(), "alpha".into())), "{kinds:?}");
+    assert!(
+        kinds.contains(&("records".into(), "alpha".into())),
+        "{kinds:?}"
+    );
     assert!(!kinds.iter().any(|(_, l)| l == "bravo"), "{kinds:?}");
     assert!(second.stderr.contains("already failed"), "{}", second.all());
 }
@@ -400,20 +426,22 @@ fn a_kill_at_any_point_never_sends_a_notice_twice_unless_its_kind_allows_it() {
         // A fresh ledger table per round: every notice is due again.
         let table = format!("notices-round-{round}");
         create_table(&estate.world.sandbox, &table);
+        // Four messages a second: the run claims a notice, waits its turn, sends, settles, so
+        // the kills land in each of those steps across the eight notices.
         std::fs::write(
             estate.cli.path().join("libraries/_platform.kdl"),
-            platform(&estate.exim, &table),
+            platform(&estate.exim, &table).replace("send-rate 200", "send-rate 4"),
         )
         .unwrap();
         let mut child = estate.spawn_notify();
         // Spread over the run: reading, deciding, claiming, sending, settling.
-        let delay = Duration::from_millis((round as u64 * 997 % 13) * 60);
+        let delay = Duration::from_millis((round as u64 * 7 % 25) * 100);
         std::thread::sleep(delay);
         let _ = child.kill();
         let _ = child.wait();
-        // Past the lease, a later run finishes the round.
-        estate.world.sandbox.advance_clock(Duration::from_secs(3600));
-        let finish = estate.notify(&[]);
+        // A later run finishes the round: with a lease of 0 it takes over every claim the
+        // killed run left (no other run is going).
+        let finish = estate.notify(&["--lease", "0"]);
         let mails = delivered(&estate.exim);
         let this_round = &mails[seen..];
         seen = mails.len();
@@ -433,7 +461,12 @@ fn a_kill_at_any_point_never_sends_a_notice_twice_unless_its_kind_allows_it() {
             let got = counts.keys().filter(|id| kind_of(id).0 == kind).count();
             let rule = NoticeKind::parse(kind).unwrap().crash_rule();
             if got == 0 {
-                assert_eq!(rule, CrashRule::AtMostOnce, "{kind} lost in round {round}");
+                assert_eq!(
+                    rule,
+                    CrashRule::AtMostOnce,
+                    "{kind} lost in round {round}: {}",
+                    finish.all()
+                );
                 assert!(finish.stderr.contains("UNCONFIRMED"), "{}", finish.all());
                 *spread.entry("at-most-once left unconfirmed").or_default() += 1;
             }
@@ -441,6 +474,23 @@ fn a_kill_at_any_point_never_sends_a_notice_twice_unless_its_kind_allows_it() {
         if counts.values().any(|n| *n == 2) {
             *spread.entry("at-least-once sent twice").or_default() += 1;
         }
+        let before = this_round.len() - counts.values().filter(|n| **n == 2).count();
+        *spread
+            .entry(
+                match finish
+                    .stdout
+                    .split(" sent,")
+                    .next()
+                    .and_then(|s| s.rsplit(' ').next())
+                {
+                    Some(n) if n.parse::<usize>().ok() == Some(before) => {
+                        "all sent by the finishing run"
+                    }
+                    Some("0") => "all sent before the kill",
+                    _ => "kill while sending",
+                },
+            )
+            .or_default() += 1;
         assert!(!finish.all().contains(RELAY_PASSWORD));
     }
     eprintln!("{rounds} kills: {spread:?}");
