@@ -39,6 +39,9 @@ pub enum Command {
     Records(super::records::RecordsArgs),
     /// Print the yearly charges of the managed domains, for billing.
     Costs(super::costs::CostsArgs),
+    /// Every library's onboarding stage, who it waits on and since when, against its launch:
+    /// a self-contained HTML page, Markdown, CSV or JSON.
+    Status(super::status::StatusArgs),
 }
 
 #[derive(Debug, clap::Args)]

@@ -11,6 +11,7 @@ mod plan;
 mod probe;
 mod records;
 mod refresh;
+mod status;
 mod world;
 
 use std::io::Write as _;
@@ -71,6 +72,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Costs(a) => costs::run(a, color),
         Command::Apply(a) => apply::run(a, color),
         Command::Show(a) => plan::show(a, color),
+        Command::Status(a) => status::run(a, color),
     }
 }
 
