@@ -446,6 +446,9 @@ fn row(
         .any(|a| a.level >= Level::Warning || a.breaking)
     {
         WaitsOn::ItStaff
+    } else if base == WaitsOn::Nobody && !lp.in_progress.is_empty() {
+        // At the end of its path, with something still under way (a domain's transfer).
+        WaitsOn::Aws
     } else {
         base
     };
