@@ -20,6 +20,7 @@ pub mod sandbox;
 pub mod schema;
 pub mod secret;
 pub mod source;
+pub mod status;
 
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -1,6 +1,6 @@
 //! `mailform-sandbox`: runs the local AWS sandbox, or drives a running one
 //! through its admin API (the library's DNS, the clock, faults, the log), or
-//! shows mailform's main job on it (`demo`: plan → apply → plan).
+//! shows mailform's main job on it (`demo`: plan → apply → plan, then the status page).
 //!
 //! Glue only: everything it does is in `mailform::sandbox` and, for `demo`,
 //! mailform's own commands (`mailform::cli::run`).
@@ -36,7 +36,8 @@ enum Command {
     /// Start the sandbox and serve until interrupted.
     Serve(Serve),
     /// mailform's main job on a fresh sandbox: plan, apply (buying the managed domains, which
-    /// costs nothing here), then plan again; fails unless that last plan has no changes.
+    /// costs nothing here), then plan again; fails unless that last plan has no changes. Writes
+    /// the onboarding status page of the estate to .mailform/status.html.
     Demo {
         /// The library files.
         #[arg(long, default_value = "libraries", value_name = "DIR")]
@@ -517,8 +518,26 @@ fn demo(libraries: &std::path::Path) -> Result<(), String> {
         ),
     ];
     if let Some((_, what)) = converged.iter().find(|(code, _)| *code == last) {
-        let _ = std::fs::remove_dir_all(&dir);
         println!("\nConverged: the last plan has no changes; {what}.");
+        // The operators' view of the same estate: one self-contained page.
+        let page = std::path::Path::new(".mailform").join("status.html");
+        let page_text = page.display().to_string();
+        std::fs::create_dir_all(".mailform")
+            .map_err(|e| format!("cannot create .mailform: {e}"))?;
+        let mut argv = vec!["mailform", "status", "--out", &page_text];
+        argv.extend(live);
+        println!("\n==> the onboarding status page: {}", argv.join(" "));
+        let args = MailformArgs::try_parse_from(&argv).map_err(|e| e.to_string())?;
+        match mailform_cli::run(args) {
+            Ok(code) if code == ExitCode::SUCCESS => {}
+            Ok(_) => return Err(format!("`{}` failed", argv.join(" "))),
+            Err(e) => return Err(mailform_cli::render_error(&e)),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        println!(
+            "Open {} in a browser (one file, works offline).",
+            page.display()
+        );
         Ok(())
     } else {
         Err(format!(

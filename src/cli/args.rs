@@ -43,6 +43,9 @@ pub enum Command {
     Notices(super::notices::NoticesArgs),
     /// Send the notices due to each library's IT contact, each once (`--dry-run` shows them).
     Notify(super::notify::NotifyArgs),
+    /// Every library's onboarding stage, who it waits on and since when, against its launch:
+    /// a self-contained HTML page, Markdown, CSV or JSON.
+    Status(super::status::StatusArgs),
 }
 
 #[derive(Debug, clap::Args)]

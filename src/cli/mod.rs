@@ -13,6 +13,7 @@ mod plan;
 mod probe;
 mod records;
 mod refresh;
+mod status;
 mod world;
 
 use std::io::Write as _;
@@ -75,6 +76,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Show(a) => plan::show(a, color),
         Command::Notices(a) => notices::run(a, color),
         Command::Notify(a) => notify::run(a, color),
+        Command::Status(a) => status::run(a, color),
     }
 }
 

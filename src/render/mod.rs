@@ -11,3 +11,4 @@ pub mod plan;
 pub mod progress;
 pub mod records;
 pub mod refresh;
+pub mod status;

@@ -18,6 +18,8 @@ mod records;
 mod robustness;
 mod sandbox;
 mod schema;
+#[cfg(feature = "sandbox")]
+mod status;
 mod support;
 mod validate;
 mod workflows;

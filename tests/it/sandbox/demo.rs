@@ -29,6 +29,7 @@ fn the_main_job_plans_applies_and_ends_converged_on_the_example_libraries() {
             "==> 2/3 make the changes: mailform apply --auto-approve --allow-purchase brockway-notices.example ogdenville-library-mail.example",
             "    approved purchases (sandbox domains, nothing is charged): brockway-notices.example, ogdenville-library-mail.example",
             "==> 3/3 nothing left to change: mailform plan --detailed-exitcode",
+            "==> the onboarding status page: mailform status --out .mailform/status.html",
         ],
         "{stdout}"
     );
@@ -36,7 +37,18 @@ fn the_main_job_plans_applies_and_ends_converged_on_the_example_libraries() {
         stdout.contains("Apply complete: 8 done, 0 skipped, 0 failed, 0 waiting for approval."),
         "{stdout}"
     );
+    // The status page of the converged estate, where the demo says it is.
+    assert!(
+        stdout.contains("Open .mailform/status.html in a browser"),
+        "{stdout}"
+    );
+    let page = std::fs::read_to_string(repo().join(".mailform/status.html")).expect("the page");
+    assert!(page.contains("Springfield Public Library"));
     let last_plan = stdout.rsplit("==> 3/3").next().unwrap_or_default();
+    let last_plan = last_plan
+        .split("==> the onboarding status page")
+        .next()
+        .unwrap_or_default();
     assert!(
         last_plan.contains("Plan: 0 to create, 0 to change, 0 to replace, 0 to destroy."),
         "{stdout}"
@@ -49,8 +61,8 @@ fn the_main_job_plans_applies_and_ends_converged_on_the_example_libraries() {
         "{last_plan}"
     );
     assert!(
-        stdout.ends_with(
-            "Converged: the last plan has no changes; what remains waits on the libraries.\n"
+        stdout.contains(
+            "\nConverged: the last plan has no changes; what remains waits on the libraries.\n"
         ),
         "{stdout}"
     );

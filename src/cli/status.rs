@@ -1,0 +1,89 @@
+//! `mailform status`: every library's onboarding stage, who it waits on and for how long,
+//! against its launch date; an HTML page (one self-contained file), Markdown, CSV or JSON.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+
+use super::args::LiveArgs;
+use super::{CliError, EXIT_FAILED, EXIT_OK, print, today, world};
+use crate::notice::ledger::LedgerEntry;
+use crate::plan::planner::{self, PlanOptions};
+use crate::render::status as render;
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    #[arg(long, value_enum, default_value_t = StatusFormat::Html)]
+    pub format: StatusFormat,
+    /// Write the report here (atomically) instead of to standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Count days from this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StatusFormat {
+    /// One self-contained page (inline CSS and SVG, nothing fetched).
+    Html,
+    /// A table for an issue or a pull-request comment.
+    Markdown,
+    /// One row per library, for a spreadsheet.
+    Csv,
+    /// Versioned JSON (`version` 1).
+    Json,
+}
+
+/// INTEGRATION POINT (notice ledger): the notices sent so far, as the ledger records them.
+///
+/// The ledger's reader (a `NoticeLedger` adapter over the platform's DynamoDB table) is built
+/// on another branch; until it is merged here this returns no entries, so the "records sent"
+/// stage and the "last notice" column stay empty on the page. The integrator replaces the body
+/// with `ledger.entries(None)` of the adapter the platform's `notices` block names.
+fn sent_notices(_config: &crate::model::Config) -> Result<Vec<LedgerEntry>, CliError> {
+    Ok(Vec::new())
+}
+
+pub(super) fn run(a: StatusArgs, color: bool) -> Result<ExitCode, CliError> {
+    let today = today(a.today.as_deref())?;
+    let Some(config) = world::load_config(&a.live.libraries, today, color) else {
+        return Ok(ExitCode::from(EXIT_FAILED));
+    };
+    let live = world::live_snapshot(&a.live, &config)?;
+    let today = world::today_for(&a.live, &live, a.today.as_deref(), today);
+    let plan = planner::plan(
+        &config,
+        &live,
+        &PlanOptions {
+            today,
+            handover_grace: planner::HANDOVER_GRACE_SECS,
+        },
+    );
+    let notices = sent_notices(&config)?;
+    let mut report = crate::status::report(&config, &live, &plan, today, &notices);
+    if !a.live.targets.is_empty() {
+        report.rows.retain(|r| a.live.targets.contains(&r.library));
+    }
+    let text = match a.format {
+        StatusFormat::Html => render::to_html(&report),
+        StatusFormat::Markdown => render::to_markdown(&report),
+        StatusFormat::Csv => render::to_csv(&report),
+        StatusFormat::Json => render::to_json(&report),
+    };
+    match &a.out {
+        Some(path) => {
+            super::write_atomically(path, &text)?;
+            eprintln!(
+                "wrote the onboarding status of {} libraries to {}",
+                report.rows.len(),
+                path.display()
+            );
+        }
+        None => print(&text),
+    }
+    Ok(ExitCode::from(EXIT_OK))
+}
