@@ -21,6 +21,7 @@ pub mod render;
 pub mod sandbox;
 pub mod schema;
 pub mod secret;
+pub mod skeleton;
 pub mod source;
 
 #[cfg(feature = "cli")]

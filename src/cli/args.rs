@@ -39,6 +39,12 @@ pub enum Command {
     Records(super::records::RecordsArgs),
     /// Print the yearly charges of the managed domains, for billing.
     Costs(super::costs::CostsArgs),
+    /// Write a library file for each library found in the live state (SES identities,
+    /// registered domains), never overwriting a file.
+    Import(super::import::ImportArgs),
+    /// Write a new library's file with its method's fields to fill in, and list what to ask the
+    /// library for.
+    New(super::new::NewArgs),
 }
 
 #[derive(Debug, clap::Args)]

@@ -7,6 +7,8 @@ mod apply;
 mod args;
 mod costs;
 mod human;
+mod import;
+mod new;
 mod plan;
 mod probe;
 mod records;
@@ -71,6 +73,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Costs(a) => costs::run(a, color),
         Command::Apply(a) => apply::run(a, color),
         Command::Show(a) => plan::show(a, color),
+        Command::Import(a) => import::run(a, color),
+        Command::New(a) => new::run(a, color),
     }
 }
 
