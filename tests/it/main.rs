@@ -8,6 +8,7 @@ mod fmt;
 #[cfg(feature = "sandbox")]
 mod iam;
 mod live;
+mod new;
 mod plan;
 mod probe;
 mod records;
