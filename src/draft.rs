@@ -105,7 +105,10 @@ fn render_field(out: &mut String, indent: &str, field: &Field) {
 
 fn comment(out: &mut String, indent: &str, line: &str) {
     // A comment is one line: a line break in a value read from live state would end it.
-    let line: String = line.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let line: String = line
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let _ = writeln!(out, "{indent}// {}", line.trim_end());
 }
 
@@ -199,7 +202,10 @@ pub(crate) mod tests {
             ],
         };
         let text = draft.render();
-        assert!(text.starts_with("// first second\nlibrary \"odd\" {\n"), "{text}");
+        assert!(
+            text.starts_with("// first second\nlibrary \"odd\" {\n"),
+            "{text}"
+        );
         let config = check(&draft);
         assert_eq!(config.libraries[0].name, "The \"Odd\" \\ Library");
     }

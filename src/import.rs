@@ -331,9 +331,10 @@ fn adopt(who: &Attribution) -> Option<Field> {
 
 fn ses_domain(identity: &Identity, who: Attribution) -> Draft {
     let domain = identity.name.as_str();
-    let mut fields = vec![Field::text("from", format!("noreply@{domain}")).noted(
-        "CHECK: the outgoing address the library chose; SES knows only its domain",
-    )];
+    let mut fields = vec![
+        Field::text("from", format!("noreply@{domain}"))
+            .noted("CHECK: the outgoing address the library chose; SES knows only its domain"),
+    ];
     if identity.key_length.as_deref() == Some("RSA_1024_BIT") {
         fields.push(Field::new("dkim-key-length", Value::Integer(1024)));
     }
@@ -495,7 +496,10 @@ mod tests {
         assert_eq!(m.dkim_key_length, DkimKeyLength::Rsa1024);
         assert_eq!(m.mail_from.unwrap().as_str(), "bounce.custom.example.org");
         assert_eq!(m.configuration_set.as_deref(), Some("library-notices"));
-        assert!(text.contains("// CHECK: the library's IT contact"), "{text}");
+        assert!(
+            text.contains("// CHECK: the library's IT contact"),
+            "{text}"
+        );
 
         let (text, springfield) = by_id("springfield");
         let DeliveryMethod::SesDomain(m) = springfield.method else {
@@ -545,7 +549,10 @@ mod tests {
         ids.sort();
         assert_eq!(ids.len(), 4);
         assert_eq!(&ids[..2], ["a-b-example-org", "a-b-example-org-2"]);
-        assert!(ids.iter().all(|id| LibraryId::parse(id).is_ok() && id.len() <= 63));
+        assert!(
+            ids.iter()
+                .all(|id| LibraryId::parse(id).is_ok() && id.len() <= 63)
+        );
         let mut dedup = ids.clone();
         dedup.dedup();
         assert_eq!(dedup, ids);

@@ -122,9 +122,9 @@ pub fn checklist(id: &LibraryId, method: Method, file: &str, password_prefix: &s
             asks.push(
                 "the outgoing e-mail address for all mail from our products, e.g. noreply@their-domain (`from`); the library must be able to install three DNS records on that domain".into(),
             );
-            vec![
-                format!("`mailform apply`, then `mailform records {id}`: the three DKIM records their IT staff install"),
-            ]
+            vec![format!(
+                "`mailform apply`, then `mailform records {id}`: the three DKIM records their IT staff install"
+            )]
         }
         Method::SmtpAccount => {
             asks.extend([
@@ -134,19 +134,20 @@ pub fn checklist(id: &LibraryId, method: Method, file: &str, password_prefix: &s
                 "whether it is a Google account, and then an App Password (`google-auth \"app-password\"`; OAuth is not supported)".to_string(),
                 "that the server offers ESMTP, TLS 1.2 or later with a certificate chain to Mozilla's roots, AUTH by CRAM-MD5, LOGIN or PLAIN, and is no open relay".to_string(),
             ]);
-            vec![
-                format!(
-                    "set {} and run `mailform probe {id}`: it checks the four requirements without sending a message",
-                    password_env(id, password_prefix)
-                ),
-            ]
+            vec![format!(
+                "set {} and run `mailform probe {id}`: it checks the four requirements without sending a message",
+                password_env(id, password_prefix)
+            )]
         }
         Method::ManagedDomain => {
             asks.extend([
                 "the domain name to register for sending only (`domain`); it must be available, and its yearly charge (usually $12-$20) is passed through to the library (`price-cap`, default the platform's)".to_string(),
                 "the outgoing e-mail address on that domain (`from`); it has no mailbox".to_string(),
             ]);
-            vec!["`mailform plan` shows the price; `mailform apply --allow-purchase DOMAIN` buys it".into()]
+            vec![
+                "`mailform plan` shows the price; `mailform apply --allow-purchase DOMAIN` buys it"
+                    .into(),
+            ]
         }
     };
     let mut out = format!(
@@ -174,10 +175,15 @@ mod tests {
     #[test]
     fn every_method_gives_a_canonical_valid_file_with_each_placeholder_marked() {
         let id = LibraryId::parse("new-town").unwrap();
-        for method in [Method::SesDomain, Method::SmtpAccount, Method::ManagedDomain] {
+        for method in [
+            Method::SesDomain,
+            Method::SmtpAccount,
+            Method::ManagedDomain,
+        ] {
             let draft = skeleton(&id, method, PREFIX);
             let config = check(&draft);
-            assert_eq!(config.libraries[0].method.from_address().domain().as_str().ends_with(".invalid"), true);
+            let from = config.libraries[0].method.from_address();
+            assert!(from.domain().as_str().ends_with(".invalid"), "{from}");
             let text = draft.render();
             let lines: Vec<&str> = text.lines().collect();
             for (i, line) in lines.iter().enumerate() {

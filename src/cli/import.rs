@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use super::args::LiveArgs;
 use super::{CliError, EXIT_FAILED, EXIT_OK, print, today, world};
+use crate::draft::{Draft, Value};
 use crate::import::{self, Estate};
 
 #[derive(Debug, clap::Args)]
@@ -49,27 +50,7 @@ pub(super) fn run(a: ImportArgs, color: bool) -> Result<ExitCode, CliError> {
     let (mut written, mut refused, mut failed) = (0usize, 0usize, 0usize);
     for draft in &result.drafts {
         let path = out_dir.join(draft.file_name());
-        let what = format!(
-            "{} {}{}",
-            draft.method,
-            draft
-                .method_fields
-                .iter()
-                .find(|f| matches!(f.name, "domain" | "from"))
-                .map(|f| match &f.value {
-                    crate::draft::Value::Text(s) if f.name == "from" => s
-                        .rsplit_once('@')
-                        .map_or(s.clone(), |(_, d)| d.to_string()),
-                    crate::draft::Value::Text(s) => s.clone(),
-                    _ => String::new(),
-                })
-                .unwrap_or_default(),
-            if draft.method_fields.iter().any(|f| f.name == "adopt") {
-                ", adopt #true"
-            } else {
-                ""
-            }
-        );
+        let what = summary(draft);
         match write_new(&path, &draft.render()) {
             Ok(()) => {
                 written += 1;
@@ -105,6 +86,25 @@ pub(super) fn run(a: ImportArgs, color: bool) -> Result<ExitCode, CliError> {
     Ok(ExitCode::from(if ok { EXIT_OK } else { EXIT_FAILED }))
 }
 
+/// `ses-domain example.org, adopt #true`: the method, the domain, and whether it adopts.
+fn summary(draft: &Draft) -> String {
+    let text = |name: &str| {
+        draft.method_fields.iter().find_map(|f| match &f.value {
+            Value::Text(s) if f.name == name => Some(s.as_str()),
+            _ => None,
+        })
+    };
+    let domain = text("domain")
+        .or_else(|| text("from").and_then(|from| from.rsplit_once('@').map(|(_, d)| d)))
+        .unwrap_or_default();
+    let adopts = draft.method_fields.iter().any(|f| f.name == "adopt");
+    format!(
+        "{} {domain}{}",
+        draft.method,
+        if adopts { ", adopt #true" } else { "" }
+    )
+}
+
 /// Writes `text` to `path` only if no file of that name exists, and only whole: under a
 /// private name first (synced), then hard-linked to `path`, which never replaces a file.
 pub(super) fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
@@ -121,10 +121,7 @@ pub(super) fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.mailform-import-{}", std::process::id()));
     let written = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
+        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         file.write_all(text.as_bytes())?;
         file.sync_all()?;
         std::fs::hard_link(&tmp, path)

@@ -72,7 +72,10 @@ pub(super) fn run(a: NewArgs, color: bool) -> Result<ExitCode, CliError> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             let d = Diagnostic::error(
                 "new::exists",
-                format!("{} exists; `mailform new` never overwrites a file", path.display()),
+                format!(
+                    "{} exists; `mailform new` never overwrites a file",
+                    path.display()
+                ),
             )
             .help("edit that file, or choose another library id");
             let mut err = std::io::stderr().lock();
@@ -105,8 +108,6 @@ fn password_prefix(libraries: &Path) -> String {
             prefix.as_string().map(str::to_string)
         });
     prefix
-        .filter(|p| {
-            crate::source::is_env_name(p) && crate::secret::refused_env_prefix(p).is_none()
-        })
+        .filter(|p| crate::source::is_env_name(p) && crate::secret::refused_env_prefix(p).is_none())
         .unwrap_or_else(|| DEFAULT_SMTP_PASSWORD_ENV_PREFIX.to_string())
 }

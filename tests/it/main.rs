@@ -7,6 +7,8 @@ mod dns;
 mod fmt;
 #[cfg(feature = "sandbox")]
 mod iam;
+#[cfg(feature = "sandbox")]
+mod import;
 mod live;
 mod new;
 mod plan;

@@ -25,8 +25,15 @@ fn each_method_gets_a_valid_canonical_file_and_the_setup_documents_list() {
 
         // Every placeholder is under a TODO(operator) line.
         let lines: Vec<&str> = file.lines().collect();
-        for (i, line) in lines.iter().enumerate().filter(|(_, l)| l.contains(".invalid")) {
-            assert!(lines[i - 1].contains("// TODO(operator):"), "{line}\n{file}");
+        for (i, line) in lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.contains(".invalid"))
+        {
+            assert!(
+                lines[i - 1].contains("// TODO(operator):"),
+                "{line}\n{file}"
+            );
         }
         let validate = run(&cli, &["validate", "--deny-warnings"]);
         assert_eq!(validate.code, 0, "{}", validate.all());
@@ -44,7 +51,10 @@ fn the_password_variable_follows_the_platforms_prefix() {
         1,
     );
     let cli = Cli::new().file("libraries/_platform.kdl", &platform);
-    let out = run(&cli, &["new", "north-haverbrook", "--method", "smtp-account"]);
+    let out = run(
+        &cli,
+        &["new", "north-haverbrook", "--method", "smtp-account"],
+    );
     assert_eq!(out.code, 0, "{}", out.all());
     let file = cli.read("libraries/north-haverbrook.kdl");
     assert!(
@@ -63,7 +73,11 @@ fn a_bad_id_and_an_existing_file_are_refused_and_nothing_is_overwritten() {
         let out = run(&cli, &["new", "--method", "ses-domain", "--", bad]);
         assert_eq!(out.code, 2, "{bad}: {}", out.all());
         assert!(out.stderr.contains("new::invalid-id"), "{}", out.stderr);
-        assert!(out.stderr.contains("cannot be a library id"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("cannot be a library id"),
+            "{}",
+            out.stderr
+        );
         assert_eq!(out.stdout, "");
     }
     let out = run(&cli, &["new", "springfield", "--method", "managed-domain"]);
