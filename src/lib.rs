@@ -7,7 +7,9 @@ pub mod config;
 pub mod diagnostic;
 pub mod dns_check;
 pub mod dns_provider;
+pub mod draft;
 pub mod format;
+pub mod import;
 pub mod live;
 pub mod mask;
 pub mod model;
@@ -19,6 +21,7 @@ pub mod render;
 pub mod sandbox;
 pub mod schema;
 pub mod secret;
+pub mod skeleton;
 pub mod source;
 pub mod status;
 

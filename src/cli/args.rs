@@ -46,6 +46,12 @@ pub enum Command {
     /// Every library's onboarding stage, who it waits on and since when, against its launch:
     /// a self-contained HTML page, Markdown, CSV or JSON.
     Status(super::status::StatusArgs),
+    /// Write a library file for each library found in the live state (SES identities,
+    /// registered domains), never overwriting a file.
+    Import(super::import::ImportArgs),
+    /// Write a new library's file with its method's fields to fill in, and list what to ask the
+    /// library for.
+    New(super::new::NewArgs),
 }
 
 #[derive(Debug, clap::Args)]

@@ -7,6 +7,8 @@ mod apply;
 mod args;
 mod costs;
 mod human;
+mod import;
+mod new;
 mod notices;
 mod notify;
 mod plan;
@@ -77,6 +79,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Notices(a) => notices::run(a, color),
         Command::Notify(a) => notify::run(a, color),
         Command::Status(a) => status::run(a, color),
+        Command::Import(a) => import::run(a, color),
+        Command::New(a) => new::run(a, color),
     }
 }
 

@@ -38,14 +38,35 @@ pub enum StatusFormat {
     Json,
 }
 
-/// INTEGRATION POINT (notice ledger): the notices sent so far, as the ledger records them.
-///
-/// The ledger's reader (a `NoticeLedger` adapter over the platform's DynamoDB table) is built
-/// on another branch; until it is merged here this returns no entries, so the "records sent"
-/// stage and the "last notice" column stay empty on the page. The integrator replaces the body
-/// with `ledger.entries(None)` of the adapter the platform's `notices` block names.
-fn sent_notices(_config: &crate::model::Config) -> Result<Vec<LedgerEntry>, CliError> {
-    Ok(Vec::new())
+/// The notices the ledger records, for the "records sent" stage and the "last notice" column.
+/// A platform without notices has none; a ledger that cannot be read leaves the page without
+/// them and says so, since the status page is for looking, not a gate.
+fn sent_notices(a: &StatusArgs, config: &crate::model::Config) -> Vec<LedgerEntry> {
+    let Some(settings) = &config.platform.notices else {
+        return Vec::new();
+    };
+    let read = || -> Result<Vec<LedgerEntry>, CliError> {
+        use crate::notice::ledger::NoticeLedger as _;
+        let world = world::World::open(&a.live, config)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| CliError::Usage(format!("cannot start the runtime: {e}")))?;
+        runtime.block_on(async {
+            let ledger = world.ledger(&settings.ledger_table).await;
+            ledger.entries(None).await.map_err(CliError::from)
+        })
+    };
+    match read() {
+        Ok(entries) => entries,
+        Err(e) => {
+            eprintln!(
+                "warning: the notice ledger could not be read, so the page shows no notices: {}",
+                super::render_error(&e).trim_end()
+            );
+            Vec::new()
+        }
+    }
 }
 
 pub(super) fn run(a: StatusArgs, color: bool) -> Result<ExitCode, CliError> {
@@ -63,7 +84,7 @@ pub(super) fn run(a: StatusArgs, color: bool) -> Result<ExitCode, CliError> {
             handover_grace: planner::HANDOVER_GRACE_SECS,
         },
     );
-    let notices = sent_notices(&config)?;
+    let notices = sent_notices(&a, &config);
     let mut report = crate::status::report(&config, &live, &plan, today, &notices);
     if !a.live.targets.is_empty() {
         report.rows.retain(|r| a.live.targets.contains(&r.library));

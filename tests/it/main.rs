@@ -7,7 +7,10 @@ mod dns;
 mod fmt;
 #[cfg(feature = "sandbox")]
 mod iam;
+#[cfg(feature = "sandbox")]
+mod import;
 mod live;
+mod new;
 #[cfg(feature = "sandbox")]
 mod notices;
 #[cfg(feature = "sandbox")]

@@ -1,0 +1,560 @@
+//! `mailform import`: live resources → library drafts. Pure: the live snapshot and the files
+//! already declared in, [`Draft`]s and what was left out (with why) out.
+//!
+//! Attribution follows ownership ([`crate::live::ownership`]): a resource tagged
+//! `managed-by=mailform` with a `library` tag that is a valid library id belongs to that library;
+//! anything else is untagged and becomes a library of its own, named after its domain, with
+//! `adopt #true` (so the plan that follows shows the adoption tags, and only those, as changes).
+//! A registered domain becomes a `managed-domain` library together with the SES identity of the
+//! same name; every other domain identity a `ses-domain` library. What live state cannot say
+//! (the library's name, its IT contact, its outgoing address, a launch date) is written as a
+//! valid guess from the domain, each marked with a `// CHECK:` comment for the operator.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::draft::{Draft, Field, Value};
+use crate::live::facts::Tags;
+use crate::live::ownership::{LIBRARY_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE};
+use crate::live::snapshot::LiveSnapshotV1;
+use crate::model::{Config, LibraryId};
+
+/// The live resources import looks at.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Estate {
+    pub identities: Vec<Identity>,
+    pub domains: Vec<Domain>,
+    pub zones: Vec<Zone>,
+}
+
+/// An SES identity, as far as a library file can say it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub name: String,
+    /// `DOMAIN` or `EMAIL_ADDRESS`.
+    pub kind: String,
+    /// The key length SES signs with next (`RSA_1024_BIT`, `RSA_2048_BIT`).
+    pub key_length: Option<String>,
+    pub mail_from: Option<String>,
+    pub configuration_set: Option<String>,
+    pub tags: Tags,
+}
+
+/// A domain registered through Route 53 Domains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    pub name: String,
+    pub auto_renew: Option<bool>,
+    pub tags: Tags,
+}
+
+/// A public or private hosted zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Zone {
+    pub name: String,
+    pub private: bool,
+    pub tags: Tags,
+}
+
+impl From<&LiveSnapshotV1> for Estate {
+    fn from(live: &LiveSnapshotV1) -> Self {
+        Estate {
+            identities: live
+                .ses
+                .identities
+                .iter()
+                .map(|i| Identity {
+                    name: i.name.clone(),
+                    kind: i.kind.clone(),
+                    key_length: i
+                        .dkim
+                        .as_ref()
+                        .and_then(|d| d.next_key_length.clone().or(d.current_key_length.clone())),
+                    mail_from: i.mail_from.as_ref().map(|m| m.domain.clone()),
+                    configuration_set: i.configuration_set.clone(),
+                    tags: i.tags.clone(),
+                })
+                .collect(),
+            domains: live
+                .registrar
+                .domains
+                .iter()
+                .map(|d| Domain {
+                    name: d.name.clone(),
+                    auto_renew: d.auto_renew,
+                    tags: d.tags.clone(),
+                })
+                .collect(),
+            zones: live
+                .route53
+                .hosted_zones
+                .iter()
+                .map(|z| Zone {
+                    name: z.name.clone(),
+                    private: z.private,
+                    tags: z.tags.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What import makes of an estate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Import {
+    /// One per library, sorted by id.
+    pub drafts: Vec<Draft>,
+    /// Resources left out, each with why.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A live resource import wrote no file for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// `ses-identity`, `domain` or `hosted-zone`.
+    pub kind: &'static str,
+    pub name: String,
+    pub why: String,
+}
+
+/// The library a mailform tag names, when the resource is mailform's.
+fn tagged_library(tags: &Tags) -> Option<Result<LibraryId, String>> {
+    if tags.get(MANAGED_BY_KEY).map(String::as_str) != Some(MANAGED_BY_VALUE) {
+        return None;
+    }
+    let tag = tags.get(LIBRARY_KEY)?;
+    Some(LibraryId::parse(tag).map_err(|_| tag.clone()))
+}
+
+/// A library id made from a domain: its labels joined by hyphens (`springfield.example.org` →
+/// `springfield-example-org`), at most 63 characters.
+pub fn id_from_domain(domain: &str) -> LibraryId {
+    let mut id: String = domain
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    id.truncate(63);
+    let id = id.trim_matches('-');
+    LibraryId::parse(id).unwrap_or_else(|_| LibraryId::parse("imported").expect("a valid id"))
+}
+
+/// Who a group of resources belongs to, and whether any of them needs adopting.
+struct Attribution {
+    id: LibraryId,
+    /// A resource has no ownership tags of mailform's: the file says `adopt #true`.
+    adopt: bool,
+    notes: Vec<String>,
+}
+
+/// Decides the library ids, never one of `taken` or one given before.
+struct Ids<'a> {
+    taken: &'a BTreeSet<String>,
+    given: BTreeSet<String>,
+}
+
+impl Ids<'_> {
+    fn free(&self, id: &str) -> bool {
+        !self.taken.contains(id) && !self.given.contains(id)
+    }
+
+    /// The library for resources named `domain` with these tags (the first tagged wins).
+    fn attribute(&mut self, domain: &str, tags: &[&Tags], untagged: bool) -> Attribution {
+        let mut notes = Vec::new();
+        let claimed = tags.iter().find_map(|t| tagged_library(t));
+        let id = match claimed {
+            Some(Ok(id)) if self.free(id.as_str()) => Some(id),
+            Some(Ok(id)) => {
+                notes.push(format!(
+                    "CHECK: {domain} is tagged for library `{id}`, which another file already declares; imported under a new id, so the plan moves it here (re-tagged, never created anew)"
+                ));
+                None
+            }
+            Some(Err(tag)) => {
+                notes.push(format!(
+                    "CHECK: {domain} is tagged `library={tag}`, which is no valid library id; imported under an id made from the domain"
+                ));
+                None
+            }
+            None => None,
+        };
+        let id = id.unwrap_or_else(|| {
+            let base = id_from_domain(domain);
+            let mut id = base.clone();
+            let mut n = 2;
+            while !self.free(id.as_str()) {
+                let suffix = format!("-{n}");
+                let mut stem = base.as_str().to_string();
+                stem.truncate(63 - suffix.len());
+                id = LibraryId::parse(&format!("{}{suffix}", stem.trim_end_matches('-')))
+                    .expect("a valid id");
+                n += 1;
+            }
+            id
+        });
+        self.given.insert(id.as_str().to_string());
+        Attribution {
+            id,
+            adopt: untagged,
+            notes,
+        }
+    }
+}
+
+fn ours(tags: &Tags) -> bool {
+    matches!(tagged_library(tags), Some(Ok(_)))
+}
+
+/// The drafts for every resource of `estate` that no library of `config` declares yet.
+pub fn import(estate: &Estate, config: &Config) -> Import {
+    let mut declared: BTreeMap<String, String> = BTreeMap::new();
+    for l in &config.libraries {
+        if let Some(d) = l.method.ses_identity() {
+            declared.insert(d.as_str().to_string(), l.id.as_str().to_string());
+        }
+    }
+    let taken: BTreeSet<String> = config
+        .libraries
+        .iter()
+        .map(|l| l.id.as_str().to_string())
+        .collect();
+    let mut ids = Ids {
+        taken: &taken,
+        given: BTreeSet::new(),
+    };
+    let mut out = Import::default();
+    let identities: BTreeMap<&str, &Identity> = estate
+        .identities
+        .iter()
+        .map(|i| (i.name.as_str(), i))
+        .collect();
+    let mut used: BTreeSet<&str> = BTreeSet::new();
+
+    let mut domains: Vec<&Domain> = estate.domains.iter().collect();
+    domains.sort_by(|a, b| a.name.cmp(&b.name));
+    for domain in domains {
+        let name = domain.name.as_str();
+        used.insert(name);
+        if let Some(library) = declared.get(name) {
+            out.skipped.push(Skipped {
+                kind: "domain",
+                name: name.into(),
+                why: format!("library `{library}` declares it already"),
+            });
+            continue;
+        }
+        let identity = identities.get(name).copied();
+        let zone = estate.zones.iter().find(|z| z.name == name && !z.private);
+        let mut tags = vec![&domain.tags];
+        tags.extend(identity.map(|i| &i.tags));
+        tags.extend(zone.map(|z| &z.tags));
+        let untagged = !ours(&domain.tags) || identity.is_some_and(|i| !ours(&i.tags));
+        let who = ids.attribute(name, &tags, untagged);
+        out.drafts.push(managed_domain(domain, identity, who));
+    }
+
+    let mut rest: Vec<&Identity> = estate
+        .identities
+        .iter()
+        .filter(|i| !used.contains(i.name.as_str()))
+        .collect();
+    rest.sort_by(|a, b| a.name.cmp(&b.name));
+    for identity in rest {
+        let name = identity.name.as_str();
+        used.insert(name);
+        if identity.kind != "DOMAIN" {
+            out.skipped.push(Skipped {
+                kind: "ses-identity",
+                name: name.into(),
+                why: "an e-mail address identity: mailform manages domain identities only".into(),
+            });
+            continue;
+        }
+        if let Some(library) = declared.get(name) {
+            out.skipped.push(Skipped {
+                kind: "ses-identity",
+                name: name.into(),
+                why: format!("library `{library}` declares it already"),
+            });
+            continue;
+        }
+        let who = ids.attribute(name, &[&identity.tags], !ours(&identity.tags));
+        out.drafts.push(ses_domain(identity, who));
+    }
+
+    let mut zones: Vec<&Zone> = estate
+        .zones
+        .iter()
+        .filter(|z| !used.contains(z.name.as_str()))
+        .collect();
+    zones.sort_by(|a, b| a.name.cmp(&b.name));
+    for zone in zones {
+        out.skipped.push(Skipped {
+            kind: "hosted-zone",
+            name: zone.name.clone(),
+            why: "no SES identity or registered domain of that name: a zone alone is no library"
+                .into(),
+        });
+    }
+    out.drafts.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}
+
+/// `name` and `it-contact`, guessed from the domain and marked for checking.
+fn library_fields(domain: &str) -> Vec<Field> {
+    vec![
+        Field::text("name", domain)
+            .noted("CHECK: the library's name; live state knows only its domain"),
+        Field::text("it-contact", format!("it@{domain}")).noted(
+            "CHECK: the library's IT contact; a guess from the domain, add `launch \"YYYY-MM-DD\"` below it if the library has not launched",
+        ),
+    ]
+}
+
+fn header(what: &str, who: &Attribution) -> Vec<String> {
+    let mut header = vec![format!("Imported by `mailform import` from {what}.")];
+    if who.adopt {
+        header.push(
+            "CHECK: mailform did not create all of it; with `adopt #true` the next apply tags it as this library's"
+                .into(),
+        );
+    }
+    header.extend(who.notes.iter().cloned());
+    header
+}
+
+fn adopt(who: &Attribution) -> Option<Field> {
+    who.adopt.then(|| {
+        Field::new("adopt", Value::Bool(true))
+            .noted("CHECK: take over what mailform did not create; remove once it is tagged")
+    })
+}
+
+fn ses_domain(identity: &Identity, who: Attribution) -> Draft {
+    let domain = identity.name.as_str();
+    let mut fields = vec![
+        Field::text("from", format!("noreply@{domain}"))
+            .noted("CHECK: the outgoing address the library chose; SES knows only its domain"),
+    ];
+    if identity.key_length.as_deref() == Some("RSA_1024_BIT") {
+        fields.push(Field::new("dkim-key-length", Value::Integer(1024)));
+    }
+    if let Some(mf) = &identity.mail_from {
+        fields.push(Field::text("mail-from", mf));
+    }
+    if let Some(cs) = &identity.configuration_set {
+        fields.push(Field::text("configuration-set", cs));
+    }
+    fields.extend(adopt(&who));
+    Draft {
+        header: header(&format!("the SES identity {domain}"), &who),
+        id: who.id,
+        fields: library_fields(domain),
+        method: "ses-domain",
+        method_fields: fields,
+    }
+}
+
+fn managed_domain(domain: &Domain, identity: Option<&Identity>, who: Attribution) -> Draft {
+    let name = domain.name.as_str();
+    let mut fields = vec![
+        Field::text("domain", name),
+        Field::text("from", format!("noreply@{name}")).noted(
+            "CHECK: the outgoing address the library chose; live state knows only the domain",
+        ),
+    ];
+    let auto_renew = Field::new("auto-renew", Value::Bool(domain.auto_renew.unwrap_or(true)));
+    fields.push(match domain.auto_renew {
+        Some(_) => auto_renew,
+        None => auto_renew.noted("CHECK: Route 53 Domains did not say whether it renews"),
+    });
+    fields.extend(adopt(&who));
+    let what = match identity {
+        Some(_) => format!("the registered domain {name} and its SES identity"),
+        None => format!("the registered domain {name} (no SES identity yet: the plan creates it)"),
+    };
+    Draft {
+        header: header(&what, &who),
+        id: who.id,
+        fields: library_fields(name),
+        method: "managed-domain",
+        method_fields: fields,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::draft::tests::check;
+    use crate::model::{DeliveryMethod, DkimKeyLength};
+
+    fn tags(pairs: &[(&str, &str)]) -> Tags {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn mailform(library: &str) -> Tags {
+        tags(&[("managed-by", "mailform"), ("library", library)])
+    }
+
+    fn identity(name: &str, t: Tags) -> Identity {
+        Identity {
+            name: name.into(),
+            kind: "DOMAIN".into(),
+            key_length: Some("RSA_2048_BIT".into()),
+            mail_from: None,
+            configuration_set: None,
+            tags: t,
+        }
+    }
+
+    fn empty() -> Config {
+        check(&Draft {
+            id: LibraryId::parse("existing").unwrap(),
+            header: vec![],
+            fields: library_fields("existing.example.org"),
+            method: "ses-domain",
+            method_fields: vec![Field::text("from", "noreply@existing.example.org")],
+        })
+    }
+
+    #[test]
+    fn attribution_by_tags_and_adoption_of_the_rest() {
+        let mut custom = identity("custom.example.org", Tags::new());
+        custom.mail_from = Some("bounce.custom.example.org".into());
+        custom.configuration_set = Some("library-notices".into());
+        custom.key_length = Some("RSA_1024_BIT".into());
+        let estate = Estate {
+            identities: vec![
+                identity("springfield.example.org", mailform("springfield")),
+                custom,
+                identity("existing.example.org", Tags::new()),
+                Identity {
+                    kind: "EMAIL_ADDRESS".into(),
+                    ..identity("someone@example.org", Tags::new())
+                },
+                identity("bought.example.com", Tags::new()),
+                identity("odd.example.org", mailform("Not An Id")),
+                identity("taken.example.org", mailform("existing")),
+            ],
+            domains: vec![
+                Domain {
+                    name: "bought.example.com".into(),
+                    auto_renew: Some(false),
+                    tags: mailform("ogdenville"),
+                },
+                Domain {
+                    name: "by-hand.example.net".into(),
+                    auto_renew: None,
+                    tags: tags(&[("owner", "marketing")]),
+                },
+            ],
+            zones: vec![Zone {
+                name: "stray.example.org".into(),
+                private: false,
+                tags: Tags::new(),
+            }],
+        };
+        let import = import(&estate, &empty());
+        let ids: Vec<&str> = import.drafts.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "by-hand-example-net",
+                "custom-example-org",
+                "odd-example-org",
+                "ogdenville",
+                "springfield",
+                "taken-example-org"
+            ]
+        );
+        let skipped: Vec<(&str, &str)> = import
+            .skipped
+            .iter()
+            .map(|s| (s.kind, s.name.as_str()))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                ("ses-identity", "existing.example.org"),
+                ("ses-identity", "someone@example.org"),
+                ("hosted-zone", "stray.example.org")
+            ]
+        );
+        let by_id = |id: &str| {
+            let draft = import.drafts.iter().find(|d| d.id.as_str() == id).unwrap();
+            let config = check(draft);
+            (draft.render(), config.libraries.into_iter().next().unwrap())
+        };
+
+        let (text, custom) = by_id("custom-example-org");
+        let DeliveryMethod::SesDomain(m) = custom.method else {
+            panic!("{text}")
+        };
+        assert!(m.adopt, "{text}");
+        assert_eq!(m.dkim_key_length, DkimKeyLength::Rsa1024);
+        assert_eq!(m.mail_from.unwrap().as_str(), "bounce.custom.example.org");
+        assert_eq!(m.configuration_set.as_deref(), Some("library-notices"));
+        assert!(
+            text.contains("// CHECK: the library's IT contact"),
+            "{text}"
+        );
+
+        let (text, springfield) = by_id("springfield");
+        let DeliveryMethod::SesDomain(m) = springfield.method else {
+            panic!("{text}")
+        };
+        assert!(!m.adopt && !text.contains("adopt"), "{text}");
+
+        // The identity of a registered domain belongs to the domain's library; it is untagged,
+        // so the file adopts it.
+        let (text, ogdenville) = by_id("ogdenville");
+        let DeliveryMethod::ManagedDomain(m) = ogdenville.method else {
+            panic!("{text}")
+        };
+        assert!(m.adopt && !m.auto_renew, "{text}");
+        assert_eq!(m.domain.as_str(), "bought.example.com");
+
+        let (text, by_hand) = by_id("by-hand-example-net");
+        let DeliveryMethod::ManagedDomain(m) = by_hand.method else {
+            panic!("{text}")
+        };
+        assert!(m.adopt && m.auto_renew, "{text}");
+        assert!(text.contains("did not say whether it renews"), "{text}");
+
+        let (text, _) = by_id("odd-example-org");
+        assert!(text.contains("`library=Not An Id`"), "{text}");
+        let (text, _) = by_id("taken-example-org");
+        assert!(text.contains("for library `existing`"), "{text}");
+    }
+
+    #[test]
+    fn ids_from_domains_are_valid_and_unique() {
+        assert_eq!(id_from_domain("A.Example.ORG").as_str(), "a-example-org");
+        let long = format!("{}.example.org", "x".repeat(63));
+        assert_eq!(id_from_domain(&long).as_str().len(), 63);
+        // Two domains that make the same id.
+        let estate = Estate {
+            identities: vec![
+                identity("a-b.example.org", Tags::new()),
+                identity("a.b-example.org", Tags::new()),
+                identity(&long, Tags::new()),
+                identity(&format!("{}.example.net", "x".repeat(63)), Tags::new()),
+            ],
+            ..Estate::default()
+        };
+        let import = import(&estate, &empty());
+        let mut ids: Vec<&str> = import.drafts.iter().map(|d| d.id.as_str()).collect();
+        ids.sort();
+        assert_eq!(ids.len(), 4);
+        assert_eq!(&ids[..2], ["a-b-example-org", "a-b-example-org-2"]);
+        assert!(
+            ids.iter()
+                .all(|id| LibraryId::parse(id).is_ok() && id.len() <= 63)
+        );
+        let mut dedup = ids.clone();
+        dedup.dedup();
+        assert_eq!(dedup, ids);
+    }
+}
