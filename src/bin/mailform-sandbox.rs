@@ -1,6 +1,7 @@
 //! `mailform-sandbox`: runs the local AWS sandbox, or drives a running one
 //! through its admin API (the library's DNS, the clock, faults, the log), or
-//! shows mailform's main job on it (`demo`: plan → apply → plan, then the status page).
+//! shows mailform's main job on it (`demo`: plan → apply → plan, then the status page and
+//! the notices due, as a dry run).
 //!
 //! Glue only: everything it does is in `mailform::sandbox` and, for `demo`,
 //! mailform's own commands (`mailform::cli::run`).
@@ -533,11 +534,24 @@ fn demo(libraries: &std::path::Path) -> Result<(), String> {
             Ok(_) => return Err(format!("`{}` failed", argv.join(" "))),
             Err(e) => return Err(mailform_cli::render_error(&e)),
         }
-        let _ = std::fs::remove_dir_all(&dir);
         println!(
             "Open {} in a browser (one file, works offline).",
             page.display()
         );
+        // The conversation with each library: the notices due now, shown and not sent.
+        let mut argv = vec!["mailform", "notify", "--dry-run"];
+        argv.extend(live);
+        println!(
+            "\n==> the notices the libraries' IT contacts would get: {}",
+            argv.join(" ")
+        );
+        let args = MailformArgs::try_parse_from(&argv).map_err(|e| e.to_string())?;
+        match mailform_cli::run(args) {
+            Ok(code) if code == ExitCode::SUCCESS => {}
+            Ok(_) => return Err(format!("`{}` failed", argv.join(" "))),
+            Err(e) => return Err(mailform_cli::render_error(&e)),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
         Ok(())
     } else {
         Err(format!(
