@@ -75,11 +75,7 @@ fn main() {
     let started = Instant::now();
     let applied = estate.run(&bin, &sandbox, &["apply", "--auto-approve"]);
     let wall = started.elapsed();
-    assert_eq!(
-        applied.code, 0,
-        "{}\n{}",
-        applied.stdout, applied.stderr
-    );
+    assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
 
     let log = sandbox.request_log();
     let mut ses: BTreeMap<String, usize> = BTreeMap::new();

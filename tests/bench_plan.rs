@@ -280,6 +280,9 @@ fn full_refresh(root: &Path, sandbox: &SandboxHandle, n: usize) {
         failed.len(),
         m.max_rss_kib as f64 / 1024.0
     );
-    assert_eq!(throttled, 0, "throttled answers in a full refresh: {failed:?}");
+    assert_eq!(
+        throttled, 0,
+        "throttled answers in a full refresh: {failed:?}"
+    );
     assert!(failed.is_empty(), "requests failed: {failed:?}");
 }
