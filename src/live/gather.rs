@@ -86,8 +86,8 @@ where
 /// against it while the list calls, which need no baseline, are already under way.
 /// `opts.baseline` is not consulted; `baseline` gives it, or `None` to read everything.
 ///
-/// The time a scoped refresh takes is set by the rate-limited list calls (SES's three at one
-/// a second). Nothing else waits for them that need not: the baseline arrives meanwhile, and
+/// The time a scoped refresh takes is set by the rate-limited list calls (over 1,000 libraries,
+/// Route 53 Domains' six at one a second). Nothing else waits for them that need not: the baseline arrives meanwhile, and
 /// the DNS questions of the libraries it says are settled are asked meanwhile too, since they
 /// depend only on the baseline's DKIM tokens. Once the lists and deep reads are in, every
 /// library's DNS is judged with what was read; only questions not already asked go out (an
