@@ -4,12 +4,15 @@
 //! baseline snapshot as the pull-request job runs it.
 //!
 //! Run with `cargo bench --bench plan --features sandbox`. `MAILFORM_BENCH_LIBRARIES=N` changes
-//! the estate's size, `MAILFORM_BENCH_RUNS=N` the measured runs (default 3). Prints each run's
-//! wall time and peak resident memory (the plan process's own `VmHWM`), the calls it
-//! made per service, and what a full refresh of the same estate costs in SES calls. Asserts
-//! what must hold for the figures to mean anything: the estate converged, every measured plan
-//! says "No changes", no request was throttled or failed, and the scoped plan equals a full
-//! refresh's plan.
+//! the estate's size, `MAILFORM_BENCH_RUNS=N` the measured runs (default 3),
+//! `MAILFORM_BENCH_DNS_LATENCY_MS=MS` how long the sandbox's name server takes per answer (default
+//! 0; 40 is a name server across the internet), `MAILFORM_BENCH_FULL=0` skips the measured full
+//! refresh (some 11 minutes at 1,000 libraries). Prints each run's wall time and peak resident
+//! memory (the plan process's own `VmHWM`), the calls it made per service, and its ratio to the
+//! floor the rate limits set; then a full refresh at the documented rates: its throttled
+//! answers and its time against the busiest service's calls ÷ rate. Asserts what must hold for
+//! the figures to mean anything: the estate converged, every measured plan says "No changes",
+//! no request was throttled or failed, and the scoped plan equals a full refresh's plan.
 //!
 //! Setting the estate up (apply, DNS at each library's provider, simulated time) runs without
 //! rate limits and is not measured. SMTP libraries name a password variable nobody sets, so
@@ -122,9 +125,12 @@ fn main() {
     let n = env_usize("MAILFORM_BENCH_LIBRARIES", 1_000);
     let runs = env_usize("MAILFORM_BENCH_RUNS", 3).max(1);
     let dir = tempfile::tempdir().expect("temp dir");
+    let dns_latency_ms = env_usize("MAILFORM_BENCH_DNS_LATENCY_MS", 0) as u64;
+    let measure_full = env_usize("MAILFORM_BENCH_FULL", 1) != 0;
     let sandbox = Sandbox::start(SandboxConfig {
         domain_limit: n,
         start_time: Some(1_767_225_600),
+        dns_latency_ms,
         ..SandboxConfig::default()
     })
     .expect("start the sandbox");
@@ -188,7 +194,7 @@ fn main() {
             })
             .fold(0.0, f64::max);
         println!(
-            "run {run}: {:.2} s wall ({:.2}× the floor of {floor:.1} s the rate limits set), peak RSS {:.1} MiB, calls {per_service:?}",
+            "run {run}: {:.2} s wall ({:.2}× the floor of {floor:.1} s the rate limits set; DNS latency {dns_latency_ms} ms), peak RSS {:.1} MiB, calls {per_service:?}",
             m.wall.as_secs_f64(),
             m.wall.as_secs_f64() / floor.max(f64::EPSILON),
             m.max_rss_kib as f64 / 1024.0
@@ -199,11 +205,15 @@ fn main() {
     walls.sort();
     let worst_rss = peaks.iter().max().copied().unwrap_or(0);
     println!(
-        "scoped plan of {n} converged libraries, SES at 1 request/s: median {:.2} s, worst {:.2} s; peak RSS at most {:.1} MiB",
+        "scoped plan of {n} converged libraries, SES at 1 request/s, DNS latency {dns_latency_ms} ms: median {:.2} s, worst {:.2} s; peak RSS at most {:.1} MiB",
         walls[walls.len() / 2].as_secs_f64(),
         walls[walls.len() - 1].as_secs_f64(),
         worst_rss as f64 / 1024.0
     );
+
+    if measure_full {
+        full_refresh(dir.path(), &sandbox, n);
+    }
 
     // What the figures rest on: the scoped plan is the full plan.
     sandbox.set_rate_limits(RateLimits::default());
@@ -233,4 +243,52 @@ fn main() {
     );
     println!("checked: the scoped plan equals a full refresh's plan");
     sandbox.shutdown();
+}
+
+/// A full refresh of the estate at the documented rates, with mailform's own default rates:
+/// the nightly drift check. Every deep read is made, so the busiest service's calls at its
+/// documented rate set the time; prints the throttled answers (there must be none) and the
+/// time against calls ÷ rate.
+fn full_refresh(root: &Path, sandbox: &SandboxHandle, n: usize) {
+    std::thread::sleep(Duration::from_secs(2));
+    sandbox.set_rate_limits(RateLimits::documented());
+    sandbox.clear_request_log();
+    let out = root.join("full-refresh.json").display().to_string();
+    let m = measure(root, sandbox, &["refresh", "--out", &out]);
+    let log = sandbox.request_log();
+    let throttled = log
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.error.as_deref(),
+                Some("TooManyRequestsException" | "Throttling" | "ThrottlingException")
+            )
+        })
+        .count();
+    let (per_service, failed) = calls(sandbox);
+    assert_eq!(m.code, 0, "{}", m.stderr);
+    // Calls ÷ rate for each service, counting only the answered calls (a throttled one is a
+    // call too many); the busiest sets the time.
+    let answered = |service: &str| {
+        log.iter()
+            .filter(|e| format!("{:?}", e.service) == service && e.error.is_none())
+            .count()
+    };
+    let (busiest, bound) = [("Ses", 1.0), ("Route53", 5.0), ("Route53Domains", 1.0)]
+        .iter()
+        .map(|(s, rate)| (*s, answered(s) as f64 / rate))
+        .fold(("", 0.0), |a, b| if b.1 > a.1 { b } else { a });
+    println!(
+        "full refresh of {n} converged libraries at the documented rates: {:.1} s wall, {:.3}× the {bound:.0} s that {busiest}'s {} answered calls take at its rate; {throttled} throttled answers, {} failed requests; calls {per_service:?}; peak RSS {:.1} MiB",
+        m.wall.as_secs_f64(),
+        m.wall.as_secs_f64() / bound.max(f64::EPSILON),
+        answered(busiest),
+        failed.len(),
+        m.max_rss_kib as f64 / 1024.0
+    );
+    assert_eq!(
+        throttled, 0,
+        "throttled answers in a full refresh: {failed:?}"
+    );
+    assert!(failed.is_empty(), "requests failed: {failed:?}");
 }

@@ -180,34 +180,35 @@ impl World {
 
     /// Reads the live state of `config`'s libraries (or the targets) as the flags say: scoped
     /// against `--baseline` unless `--refresh full`. Says on stderr how much was read.
+    ///
+    /// The baseline is read, and the files planned against it, on a thread of its own while the
+    /// list calls go out: none of that delays the first call to AWS.
     pub fn read(
         &self,
         config: &Config,
         a: &LiveArgs,
         targets: Option<Vec<LibraryId>>,
     ) -> Result<LiveSnapshotV1, CliError> {
-        let baseline = match (&a.baseline, a.refresh) {
-            (Some(path), RefreshMode::Scoped) => Some(snapshot::read(path)?),
-            _ => None,
-        };
-        if let (Some(b), Some(path)) = (&baseline, &a.baseline)
-            && b.region != config.platform.aws_region
-        {
-            eprintln!(
-                "refresh: full; the baseline {} was read in {}, the platform sends from {}",
-                path.display(),
-                b.region,
-                config.platform.aws_region
-            );
-        }
         let today = super::today(None)?;
-        let baseline = baseline
-            .as_ref()
-            .map(|snapshot| Baseline::new(config, snapshot, today));
         let every = a
             .test_only_progress_every
             .map_or(super::refresh::PROGRESS_EVERY, Duration::from_secs);
-        let live = self.snapshot(config, targets, a.concurrency, baseline.as_ref(), every)?;
+        let path = match (&a.baseline, a.refresh) {
+            (Some(path), RefreshMode::Scoped) => Some(path),
+            _ => None,
+        };
+        let snapshot_read = std::sync::OnceLock::new();
+        let live = std::thread::scope(|s| {
+            let baseline = path.map(|path| {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                let snapshot_read = &snapshot_read;
+                s.spawn(move || {
+                    let _ = tx.send(load_baseline(config, path, snapshot_read, today));
+                });
+                rx
+            });
+            self.snapshot(config, targets, a.concurrency, baseline, every)
+        })?;
         if let Some(r) = live.refresh.as_ref().filter(|r| r.mode == "scoped") {
             eprintln!(
                 "refresh: scoped; {} of {} libraries read in depth, the others' settled resources as read in full at {} (`--refresh full` reads everything)",
@@ -259,13 +260,14 @@ impl World {
             .map_or(0, |d| d.as_secs() as i64)
     }
 
-    /// Reads the live state of `config`'s libraries (or the targets).
-    fn snapshot(
+    /// Reads the live state of `config`'s libraries (or the targets), scoped against the
+    /// baseline `baseline` delivers once it is read and planned against (or fails to be).
+    fn snapshot<'b>(
         &self,
         config: &Config,
         targets: Option<Vec<LibraryId>>,
         concurrency: u16,
-        baseline: Option<&Baseline<'_>>,
+        baseline: Option<PendingBaseline<'b>>,
         progress_every: Duration,
     ) -> Result<LiveSnapshotV1, CliError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -301,23 +303,64 @@ impl World {
                 secret_lookup: &lookup,
                 progress: &show,
                 meters: &meters,
-                baseline,
+                baseline: None,
+            };
+            // An unreadable baseline stops the read: the engine waits for a baseline that never
+            // comes, and the error wins the race below.
+            let (failed, failure) = tokio::sync::oneshot::channel();
+            let baseline = async move {
+                match baseline?.await {
+                    Ok(Ok(baseline)) => Some(baseline),
+                    Ok(Err(e)) => {
+                        let _ = failed.send(e);
+                        std::future::pending().await
+                    }
+                    // The loading thread panicked; the panic is reported when it is joined.
+                    Err(_) => None,
+                }
             };
             let clock = FixedClock::at_unix(self.now());
             let clock: &dyn crate::live::clock::Clock = match self.simulated() {
                 true => &clock,
                 false => &SystemClock,
             };
+            let work = gather::gather_with(config, &readers, &gather_opts, clock, baseline);
             let result = progress
-                .around(
-                    &meters,
-                    gather::gather(config, &readers, &gather_opts, clock),
-                )
+                .around(&meters, async {
+                    tokio::select! {
+                        read = work => read.map_err(CliError::from),
+                        Ok(e) = failure => Err(e),
+                    }
+                })
                 .await;
             progress.clear();
-            result.map_err(CliError::from)
+            result
         })
     }
+}
+
+/// A baseline on its way from the thread reading it: read and planned against, or why not.
+type PendingBaseline<'b> = tokio::sync::oneshot::Receiver<Result<Baseline<'b>, CliError>>;
+
+/// Reads the baseline snapshot at `path` into `slot` and plans the files against it (see
+/// [`Baseline::new`]). A baseline of another region is said so: the read will be a full one.
+fn load_baseline<'b>(
+    config: &Config,
+    path: &Path,
+    slot: &'b std::sync::OnceLock<LiveSnapshotV1>,
+    today: Date,
+) -> Result<Baseline<'b>, CliError> {
+    let read = snapshot::read(path)?;
+    if read.region != config.platform.aws_region {
+        eprintln!(
+            "refresh: full; the baseline {} was read in {}, the platform sends from {}",
+            path.display(),
+            read.region,
+            config.platform.aws_region
+        );
+    }
+    let snapshot = slot.get_or_init(|| read);
+    Ok(Baseline::new(config, snapshot, today))
 }
 
 fn dns_limits(a: &LiveArgs) -> DnsLimits {

@@ -78,6 +78,33 @@ where
     R: RegistrarReader + Sync,
     D: DnsReader + Sync,
 {
+    let baseline = opts.baseline.cloned();
+    gather_with(config, readers, opts, clock, std::future::ready(baseline)).await
+}
+
+/// [`gather`], with the baseline still on its way: the caller may be reading it and planning
+/// against it while the list calls, which need no baseline, are already under way.
+/// `opts.baseline` is not consulted; `baseline` gives it, or `None` to read everything.
+///
+/// The time a scoped refresh takes is set by the rate-limited list calls (over 1,000 libraries,
+/// Route 53 Domains' six at one a second). Nothing else waits for them that need not: the baseline arrives meanwhile, and
+/// the DNS questions of the libraries it says are settled are asked meanwhile too, since they
+/// depend only on the baseline's DKIM tokens. Once the lists and deep reads are in, every
+/// library's DNS is judged with what was read; only questions not already asked go out (an
+/// identity whose tokens changed since the baseline has its new ones asked then).
+pub async fn gather_with<'b, S, Z, R, D>(
+    config: &Config,
+    readers: &Readers<S, Z, R, D>,
+    opts: &GatherOptions<'_>,
+    clock: &dyn Clock,
+    baseline: impl Future<Output = Option<Baseline<'b>>>,
+) -> Result<LiveSnapshotV1, ReadError>
+where
+    S: SesReader + Sync,
+    Z: Route53Reader + Sync,
+    R: RegistrarReader + Sync,
+    D: DnsReader + Sync,
+{
     let taken_at = clock.now();
     let libraries: Vec<&Library> = config
         .libraries
@@ -90,10 +117,6 @@ where
         .collect();
     let everything = opts.targets.is_none();
     let n = opts.concurrency.max(1);
-    let mut scope = match opts.baseline {
-        Some(baseline) => Scope::scoped(config, &libraries, baseline),
-        None => Scope::full(),
-    };
 
     let wanted_identities: BTreeSet<String> = libraries
         .iter()
@@ -188,7 +211,33 @@ where
         };
         tokio::try_join!(ses, route53, registrar)
     };
-    let (ses, zones, registrar) = lists.await?;
+    // Meanwhile: the baseline, then the DNS of the libraries it says are settled.
+    let settled = async {
+        let scope = match baseline.await {
+            Some(baseline) => Scope::scoped(config, &libraries, &baseline),
+            None => Scope::full(),
+        };
+        let mut dns = Dns::default();
+        if scope.is_scoped() {
+            let settled: Vec<&Library> = libraries
+                .iter()
+                .copied()
+                .filter(|l| !scope.is_dirty(l))
+                .collect();
+            (opts.progress)("DNS of settled libraries");
+            dns.judge(
+                readers,
+                &settled,
+                &scope.settled_identities(),
+                &config.platform.aws_region,
+                opts.dns_deadline,
+                &opts.meters.dns,
+            )
+            .await;
+        }
+        Ok::<_, ReadError>((scope, dns))
+    };
+    let ((ses, zones, registrar), (mut scope, mut dns)) = tokio::try_join!(lists, settled)?;
     let (account, identities, sets) = ses;
     let (domains, operations, availability, prices) = registrar;
     let listed = Listed {
@@ -202,8 +251,9 @@ where
     deep.read(readers, &scope, n, &listed, opts.meters, |_| true)
         .await?;
 
+    // Every library's DNS, judged with what was read: asks only what the settled libraries'
+    // round did not (the dirty libraries' questions, and tokens that changed).
     (opts.progress)("DNS");
-    let mut dns = Dns::default();
     dns.judge(
         readers,
         &libraries,
@@ -822,6 +872,17 @@ mod tests {
     struct Fake {
         calls: Calls,
         deny_zone_listing: bool,
+        gates: std::sync::Arc<Gates>,
+    }
+
+    /// What the overlap tests watch and hold: the first list call starting, a DNS question
+    /// asked, and (when `hold_listing`) `ListEmailIdentities` kept from answering until a DNS
+    /// question has been asked.
+    #[derive(Default)]
+    struct Gates {
+        listing_started: tokio::sync::Notify,
+        dns_asked: tokio::sync::Notify,
+        hold_listing: bool,
     }
 
     fn identity(name: &str) -> SesIdentity {
@@ -850,6 +911,7 @@ mod tests {
     impl SesReader for Fake {
         async fn account(&self) -> Result<SesAccount, ReadError> {
             self.calls.push("ses:GetAccount".into());
+            self.gates.listing_started.notify_one();
             Ok(SesAccount {
                 production_access: true,
                 sending_enabled: true,
@@ -859,6 +921,17 @@ mod tests {
         }
         async fn identities(&self) -> Result<Vec<IdentitySummary>, ReadError> {
             self.calls.push("ses:ListEmailIdentities".into());
+            if self.gates.hold_listing {
+                // Answers only once a DNS question was asked while this call was under way.
+                tokio::time::timeout(
+                    std::time::Duration::from_secs(2),
+                    self.gates.dns_asked.notified(),
+                )
+                .await
+                .map_err(|_| {
+                    ReadError::new(System::Ses, "ListEmailIdentities", ReadErrorKind::Timeout)
+                })?;
+            }
             Ok(["a.example.org", "b.example.org"]
                 .into_iter()
                 .map(|n| IdentitySummary {
@@ -948,6 +1021,7 @@ mod tests {
 
     impl DnsReader for Fake {
         async fn query(&self, _q: &Query) -> Answer {
+            self.gates.dns_asked.notify_one();
             Answer::NxDomain
         }
     }
@@ -980,9 +1054,15 @@ mod tests {
     }
 
     fn readers(deny_zone_listing: bool) -> Readers<Fake, Fake, Fake, Fake> {
+        gated(deny_zone_listing, Gates::default())
+    }
+
+    fn gated(deny_zone_listing: bool, gates: Gates) -> Readers<Fake, Fake, Fake, Fake> {
+        let gates = std::sync::Arc::new(gates);
         let fake = || Fake {
             calls: Calls::default(),
             deny_zone_listing,
+            gates: gates.clone(),
         };
         Readers {
             ses: fake(),
@@ -995,6 +1075,14 @@ mod tests {
     async fn run(
         readers: &Readers<Fake, Fake, Fake, Fake>,
         targets: Option<Vec<LibraryId>>,
+    ) -> Result<LiveSnapshotV1, ReadError> {
+        run_with(readers, targets, std::future::ready(None)).await
+    }
+
+    async fn run_with<'b>(
+        readers: &Readers<Fake, Fake, Fake, Fake>,
+        targets: Option<Vec<LibraryId>>,
+        baseline: impl Future<Output = Option<Baseline<'b>>>,
     ) -> Result<LiveSnapshotV1, ReadError> {
         let lookup = |_: &str| None;
         let progress = |_: &str| {};
@@ -1009,13 +1097,136 @@ mod tests {
             meters: &meters,
             baseline: None,
         };
-        gather(
+        gather_with(
             &config(),
             readers,
             &opts,
             &FixedClock::at_unix(1_767_225_600),
+            baseline,
         )
         .await
+    }
+
+    /// A full read of `config()` in which both libraries settled, as a baseline.
+    fn settled_baseline() -> LiveSnapshotV1 {
+        let config = config();
+        let mut identity = IdentityV1::from(&identity("a.example.org"));
+        identity.verification_status = Some("SUCCESS".into());
+        let identities = ["a.example.org", "b.example.org"]
+            .map(|name| IdentityV1 {
+                name: name.into(),
+                ..identity.clone()
+            })
+            .to_vec();
+        LiveSnapshotV1 {
+            version: snapshot::VERSION,
+            taken_at: "2026-01-01T00:00:00Z".into(),
+            region: "eu-west-1".into(),
+            targets: None,
+            ses: SesV1 {
+                account: snapshot::SesAccountV1 {
+                    production_access: true,
+                    sending_enabled: true,
+                    max_24_hour_send: None,
+                    max_send_rate: None,
+                },
+                identities,
+                configuration_sets: vec![],
+            },
+            registrar: RegistrarV1 {
+                domains: vec![],
+                operations: vec![],
+                availability: vec![],
+                prices: vec![],
+            },
+            route53: Route53V1 {
+                hosted_zones: vec![],
+            },
+            libraries: config
+                .libraries
+                .iter()
+                .map(|l| LibraryV1 {
+                    id: l.id.as_str().into(),
+                    method: "ses-domain".into(),
+                    identity: l.method.ses_identity().map(|d| d.to_string()),
+                    dns: None,
+                    smtp_probe: None,
+                    desired: Some(desired_fingerprint(&config.platform, l)),
+                    notes: vec![],
+                })
+                .collect(),
+            refresh: None,
+        }
+    }
+
+    /// The settled libraries' DNS goes out while the list calls are still waiting: here
+    /// `ListEmailIdentities` answers only once a DNS question was asked, so a refresh that
+    /// asked DNS only after the lists fails with a timeout.
+    #[tokio::test]
+    async fn settled_libraries_dns_is_asked_while_the_lists_are_under_way() {
+        let snapshot = settled_baseline();
+        let baseline = Baseline {
+            snapshot: &snapshot,
+            unsettled: BTreeSet::new(),
+        };
+        let r = gated(
+            false,
+            Gates {
+                hold_listing: true,
+                ..Gates::default()
+            },
+        );
+        let snap = run_with(&r, None, std::future::ready(Some(baseline)))
+            .await
+            .expect("DNS was asked before ListEmailIdentities answered");
+        let refresh = snap.refresh.unwrap();
+        assert_eq!(refresh.mode, "scoped");
+        // Both libraries judged, with the tokens the baseline knew.
+        assert_eq!(snap.libraries.len(), 2);
+        for library in &snap.libraries {
+            let dns = library.dns.as_ref().unwrap();
+            assert_eq!(dns.dkim.len(), 3, "{}", library.id);
+        }
+    }
+
+    /// Without a baseline nothing is settled, so nothing can be asked before the lists: the same
+    /// held listing times out. (The overlap test above holds because of the baseline.)
+    #[tokio::test]
+    async fn without_a_baseline_dns_waits_for_the_lists() {
+        let r = gated(
+            false,
+            Gates {
+                hold_listing: true,
+                ..Gates::default()
+            },
+        );
+        let err = run(&r, None).await.unwrap_err();
+        assert_eq!(err.operation, "ListEmailIdentities");
+    }
+
+    /// The first list call goes out before the baseline is there (the CLI reads and plans
+    /// against it meanwhile): here the baseline arrives only once `GetAccount` was called, so
+    /// a refresh that waited for the baseline first would never finish.
+    #[tokio::test]
+    async fn the_list_calls_do_not_wait_for_the_baseline() {
+        let snapshot = settled_baseline();
+        let r = gated(false, Gates::default());
+        let gates = r.ses.gates.clone();
+        let baseline = async {
+            gates.listing_started.notified().await;
+            Some(Baseline {
+                snapshot: &snapshot,
+                unsettled: BTreeSet::new(),
+            })
+        };
+        let snap = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            run_with(&r, None, baseline),
+        )
+        .await
+        .expect("the list calls went out before the baseline arrived")
+        .unwrap();
+        assert_eq!(snap.refresh.unwrap().mode, "scoped");
     }
 
     #[tokio::test]

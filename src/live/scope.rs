@@ -43,6 +43,7 @@ pub fn desired_fingerprint(platform: &Platform, library: &Library) -> String {
 }
 
 /// A previous snapshot, and the libraries that had not settled in it.
+#[derive(Debug, Clone)]
 pub struct Baseline<'a> {
     pub snapshot: &'a LiveSnapshotV1,
     /// Libraries whose plan against the baseline has changes, deletions or something in
@@ -167,6 +168,22 @@ impl<'a> Scope<'a> {
             .iter()
             .find(|i| i.name == listed.name && i.verification_status.as_deref() == Some("SUCCESS"))
             .cloned()
+    }
+
+    /// The baseline's SES identities that belong to no dirty library, by name: what the DNS
+    /// questions of settled libraries (their DKIM tokens) can be asked from before the list
+    /// calls say whether the identities are still there and verified.
+    pub fn settled_identities(&self) -> BTreeMap<String, IdentityV1> {
+        let Some(baseline) = self.baseline else {
+            return BTreeMap::new();
+        };
+        baseline
+            .ses
+            .identities
+            .iter()
+            .filter(|i| !self.dirty_names.contains(&i.name))
+            .map(|i| (i.name.clone(), i.clone()))
+            .collect()
     }
 
     /// The baseline's deep read of a listed domain, when its list-level state is unchanged.

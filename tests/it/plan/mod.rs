@@ -1,6 +1,8 @@
 //! Plan rendering: every change kind, operation, progress and readiness in all three formats.
 
 mod cli;
+#[cfg(feature = "sandbox")]
+mod limits;
 mod planner;
 #[cfg(feature = "sandbox")]
 mod scope;
