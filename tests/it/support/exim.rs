@@ -82,6 +82,8 @@ pub struct Exim {
     pub smtps_port: u16,
     pub ca: rustls::pki_types::CertificateDer<'static>,
     child: Child,
+    // Read by the notices' tests, which need the sandbox feature.
+    #[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
     maildir: std::path::PathBuf,
     // Kept for the daemon's lifetime; removed on drop after the daemon.
     _dir: tempfile::TempDir,
@@ -387,6 +389,8 @@ impl Exim {
     }
 }
 
+// The notices' tests (feature `sandbox`) read the relay's maildir.
+#[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
 impl Exim {
     /// The messages delivered so far (`deliver: true`), each as its raw text, oldest first.
     pub fn delivered(&self) -> Vec<String> {
