@@ -30,6 +30,7 @@ fn the_main_job_plans_applies_and_ends_converged_on_the_example_libraries() {
             "    approved purchases (sandbox domains, nothing is charged): brockway-notices.example, ogdenville-library-mail.example",
             "==> 3/3 nothing left to change: mailform plan --detailed-exitcode",
             "==> the onboarding status page: mailform status --out .mailform/status.html",
+            "==> the notices the libraries' IT contacts would get: mailform notify --dry-run",
         ],
         "{stdout}"
     );
@@ -44,6 +45,15 @@ fn the_main_job_plans_applies_and_ends_converged_on_the_example_libraries() {
     );
     let page = std::fs::read_to_string(repo().join(".mailform/status.html")).expect("the page");
     assert!(page.contains("Springfield Public Library"));
+    // Last, the notices the estate would get, shown and not sent: the records to the method-1
+    // libraries, the word that the bought domains are verified to theirs.
+    let notices = stdout.rsplit("==> the notices").next().unwrap_or_default();
+    assert!(
+        notices.contains("Subject: Action needed: DNS records for sending mail from springfield-library.example.org")
+            && notices.contains("Subject: ogdenville-library-mail.example is verified for sending")
+            && notices.contains("Nothing was sent (--dry-run)."),
+        "{stdout}"
+    );
     let last_plan = stdout.rsplit("==> 3/3").next().unwrap_or_default();
     let last_plan = last_plan
         .split("==> the onboarding status page")
