@@ -358,7 +358,9 @@ fn domain_notices(
         // mailform installs a managed domain's records itself: nothing to ask the library.
         "PENDING" if !managed => {
             let (records, provider) = sheet_records(library, live);
-            if records.is_empty() {
+            // Nothing to install when every record is in place (a check restarted after a
+            // lapse, with the records right by then): the confirmation follows instead.
+            if records.is_empty() || records.iter().all(|r| r.correct) {
                 return;
             }
             push(
@@ -461,15 +463,6 @@ pub fn after_apply(library: &Library, lp: &LibraryPlan) -> Vec<PlannedNotice> {
     for c in &lp.changes {
         let kind = match (&library.method, c.kind, c.op) {
             (DeliveryMethod::SesDomain(_), ResourceKind::SesIdentity, Op::Create) => {
-                Some(NoticeKind::Records)
-            }
-            // A restarted verification has a new deadline: the records again, with it.
-            (DeliveryMethod::SesDomain(_), ResourceKind::SesIdentity, Op::Update)
-                if c.attributes.iter().any(|a| {
-                    a.name == "dkim-verification"
-                        && a.new.as_deref().is_some_and(|n| n.starts_with("PENDING"))
-                }) =>
-            {
                 Some(NoticeKind::Records)
             }
             (DeliveryMethod::ManagedDomain(_), ResourceKind::DomainRegistration, Op::Create) => {

@@ -251,13 +251,13 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 "Amazon stopped looking for the DNS records of {domain}: it did not find them in time, so it does not yet sign mail for your domain."
             ));
             if *records_correct {
-                b.para("The records are in place now. We are asking Amazon to look again and will send you the new deadline; there is nothing you need to do.");
+                b.para("The records are in place now. We are asking Amazon to look again; there is nothing you need to do, and you will hear from us when Amazon confirms them.");
             } else {
                 if !problems.is_empty() {
                     b.heading("What we see in your DNS today");
                     b.problems(problems);
                 }
-                b.para("Please install the records from our earlier message (or correct them as described above). As soon as we see them, we ask Amazon to look again and send you a new deadline.");
+                b.para("Please install the records from our earlier message (or correct them as described above). As soon as we see them in place, we ask Amazon to look again, and you will hear from us when it confirms them.");
             }
             format!("Verification of {domain} lapsed: what happens next")
         }

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+mod story;
+
 use mail_parser::{MessageParser, MimeHeaders as _};
 
 use crate::apply::{World, cli};
@@ -96,8 +98,17 @@ impl Estate {
                     "        transfer-to-aws-account \"111122223333\"\n",
                 ),
             )
+            // Its SMTP account answers nowhere (a port nothing listens on): the probe fails.
+            .file(
+                "libraries/echo.kdl",
+                &format!(
+                    "library \"echo\" {{\n    name \"echo library\"\n    it-contact \"it@echo.example.org\"\n\n    smtp-account {{\n        host \"127.0.0.1\"\n        port {}\n        security \"starttls\"\n        username \"echo\"\n        password env=\"MAILFORM_SMTP_PASSWORD_ECHO\"\n        from \"notices@echo.example.org\"\n    }}\n}}\n",
+                    crate::support::free_port()
+                ),
+            )
             .file("relay-ca.pem", &ca)
-            .env("MAILFORM_SMTP_PASSWORD_RELAY", RELAY_PASSWORD);
+            .env("MAILFORM_SMTP_PASSWORD_RELAY", RELAY_PASSWORD)
+            .env("MAILFORM_SMTP_PASSWORD_ECHO", CANARY);
         let applied = world.run(
             &cli,
             &[
@@ -279,6 +290,7 @@ fn notices_reach_each_it_contact_once_as_real_mime_through_the_relay() {
         ("domain-bought", "charlie"),
         ("domain-bought", "delta"),
         ("transfer-started", "delta"),
+        ("smtp-failing", "echo"),
     ] {
         assert!(
             kinds.contains(&(expected.0.to_string(), expected.1.to_string())),
@@ -319,7 +331,19 @@ fn notices_reach_each_it_contact_once_as_real_mime_through_the_relay() {
         insta::assert_snapshot!("delivered_records_text", format!("Subject: {}\n\n{}", records.subject, records.text));
     });
 
-    // The handover's password (kept in the secrets directory by apply) is never in a message.
+    let smtp = mails
+        .iter()
+        .find(|m| kind_of(&m.message_id) == ("smtp-failing".into(), "echo".into()))
+        .expect("echo's diagnosis");
+    assert!(
+        smtp.text
+            .contains("We could not connect to the server at that host and port"),
+        "{}",
+        smtp.text
+    );
+
+    // The handover's password (kept in the secrets directory by apply) is never in a message
+    // nor in what notify printed.
     let secrets = estate.cli.path().join(".mailform/secrets");
     for file in std::fs::read_dir(&secrets).expect("the secrets directory") {
         let secret = std::fs::read_to_string(file.unwrap().path()).unwrap();
@@ -339,9 +363,9 @@ fn notices_reach_each_it_contact_once_as_real_mime_through_the_relay() {
     assert!(again.stdout.contains(" 0 sent,"), "{}", again.stdout);
     assert_eq!(delivered(&estate.exim).len(), mails.len());
 
-    // The relay's password never comes out.
+    // The relay's password and the library's SMTP password never come out.
     for out in [&dry, &sent, &again] {
-        assert!(!out.all().contains(RELAY_PASSWORD));
+        assert!(!out.all().contains(RELAY_PASSWORD) && !out.all().contains(CANARY));
     }
     for m in &mails {
         assert!(!m.raw.contains(RELAY_PASSWORD) && !m.raw.contains(CANARY));
