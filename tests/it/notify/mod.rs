@@ -357,6 +357,33 @@ fn notices_reach_each_it_contact_once_as_real_mime_through_the_relay() {
         }
     }
 
+    // The operators' view reads the same ledger: alpha's records went out, so it waits on
+    // its IT staff at "records sent", and its last notice is named.
+    let status = estate
+        .world
+        .run(&estate.cli, &["status", "--format", "json"]);
+    assert_eq!(status.code, 0, "{}", status.all());
+    let report: serde_json::Value = serde_json::from_str(&status.stdout).expect("JSON");
+    let alpha = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["library"] == "alpha")
+        .expect("alpha's row");
+    assert_eq!(alpha["stage"], "records-sent", "{alpha}");
+    assert!(alpha["last_notice"].is_object(), "{alpha}");
+
+    // `notices` lists what was sent.
+    let mut args = vec!["notices".to_string(), "alpha".to_string()];
+    args.extend(crate::support::estate::sandbox_flags(&estate.world.sandbox));
+    let listed = Cli::reuse(&estate.cli, args).run();
+    assert_eq!(listed.code, 0, "{}", listed.all());
+    assert!(
+        listed.stdout.contains("records") && listed.stdout.contains("sent"),
+        "{}",
+        listed.stdout
+    );
+
     // A second run sends nothing again.
     let again = estate.notify(&[]);
     assert_eq!(again.code, 0, "{}", again.all());
