@@ -22,6 +22,8 @@ use crate::support::cli::{Cli, repo};
 
 const PLAN_POLICY: &str = ".github/iam/plan-role-policy.json";
 const APPLY_POLICY: &str = ".github/iam/apply-role-policy.json";
+/// The nightly notify job's role: `notify --live` reads and writes the notice ledger only.
+const NOTIFY_POLICY: &str = ".github/iam/notify-role-policy.json";
 
 /// IAM actions an API operation needs besides its own `prefix:Operation`, from AWS's Service
 /// Authorization Reference.
@@ -62,6 +64,12 @@ fn the_policies_grant_exactly_the_actions_the_code_calls() {
         &mut problems,
     );
     check_policy(APPLY_POLICY, &calls, |_| true, &mut problems);
+    check_policy(
+        NOTIFY_POLICY,
+        &calls,
+        |c| c.file == "src/notice/dynamo.rs",
+        &mut problems,
+    );
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
 }
 
