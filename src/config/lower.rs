@@ -414,6 +414,33 @@ fn lower_library(
             prefix: settings.password_env_prefix,
         };
         let account = lower_smtp(&place, &m, diagnostics, &mut ok)?;
+        // The relay's password is the platform's: a library naming it would have the probe
+        // hand it to the SMTP server this file names.
+        let SecretRef::Env(env) = &account.password;
+        if let Some(relay) = platform.and_then(|p| p.notices.as_ref()).map(|n| &n.relay)
+            && relay.password.as_str() == env.as_str()
+        {
+            ok = false;
+            let at = m
+                .node("password")
+                .and_then(|n| n.entries().iter().find(|e| e.name().is_some()))
+                .map(|e| span(e.span()))
+                .or_else(|| m.span("password"))
+                .unwrap_or(0..0);
+            diagnostics.push(
+                Diagnostic::error(
+                    "config::password-env-not-allowed",
+                    format!("`{env}` holds the notice relay's password (the platform file's `notices {{ relay {{ password env=… }} }}`)"),
+                )
+                .at(file, at)
+                .label("the relay's password")
+                .help(format!(
+                    "the probe sends this variable's value to the SMTP server named here; give the library a variable of its own, e.g. env=\"{}{}\"",
+                    settings.password_env_prefix,
+                    sources.get(file).stem().to_ascii_uppercase().replace('-', "_")
+                )),
+            );
+        }
         (DeliveryMethod::SmtpAccount(account), name_span(node))
     } else if let Some(node) = f.node("managed-domain") {
         let m = Fields::of(node.children());
