@@ -34,6 +34,11 @@ pub struct NotifyArgs {
     /// at least this old); longer than any run takes, so two runs never take each other's claims.
     #[arg(long, default_value_t = 900, value_name = "SECONDS")]
     pub lease: i64,
+    /// Send this notice again whatever the ledger says (`library/kind/fingerprint`, as notify
+    /// and `mailform notices` print it): an unconfirmed one the library did not get, a refused
+    /// one whose cause was fixed. It must be due now. Repeatable.
+    #[arg(long, value_name = "KEY", conflicts_with_all = ["dry_run", "record_only"])]
+    pub resend: Vec<String>,
     /// Seconds the relay may take for one message.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub relay_timeout: u64,
@@ -126,10 +131,13 @@ fn when(secs: i64) -> String {
 fn line(r: &Ready, outcome: &Outcome) -> String {
     let what = match outcome {
         Outcome::Sent => "sent".to_string(),
-        Outcome::Resent { earlier } => format!(
-            "sent again (a run's claim of {} was never confirmed)",
-            when(earlier.claimed_at)
-        ),
+        Outcome::Resent { earlier } => match earlier.state {
+            crate::notice::ledger::EntryState::Claimed => format!(
+                "sent again (a run's claim of {} was never confirmed)",
+                when(earlier.claimed_at)
+            ),
+            state => format!("sent again, as asked (it was {})", state.as_str()),
+        },
         Outcome::Recorded => "recorded as sent (not sent: --record-only)".into(),
         Outcome::Done { entry } => match entry.sent_at {
             Some(at) => format!("already {} {}", entry.state.as_str(), when(at)),
@@ -141,13 +149,17 @@ fn line(r: &Ready, outcome: &Outcome) -> String {
             "still"
         ),
         Outcome::Unconfirmed { entry } => format!(
-            "UNCONFIRMED: claimed at {} and never confirmed; not sent again by itself (at most once) — check with the library, then send it by hand",
-            when(entry.claimed_at)
+            "UNCONFIRMED: claimed at {} and never confirmed; not sent again by itself (at most once) — check with the library; `--resend {}` sends it again",
+            when(entry.claimed_at),
+            r.key
         ),
         Outcome::Deferred { reply } => {
             format!("deferred by the relay, sent on the next run: {reply}")
         }
-        Outcome::Failed { reply } => format!("FAILED, refused by the relay: {reply}"),
+        Outcome::Failed { reply } => format!(
+            "FAILED, refused by the relay: {reply} (fix the cause, then `--resend {}`)",
+            r.key
+        ),
         Outcome::Unknown { error } => format!(
             "UNKNOWN: the connection failed while sending ({error}); the claim stays and the kind's crash rule applies"
         ),
@@ -179,6 +191,13 @@ pub(super) fn run(a: NotifyArgs, color: bool) -> Result<ExitCode, CliError> {
         due.retain(|d| a.live.targets.iter().any(|t| t == d.key.library.as_str()));
     }
     let ready = ready(&due, &settings, now)?;
+    for key in &a.resend {
+        if !ready.iter().any(|r| r.key.to_string() == *key) {
+            return Err(CliError::Usage(format!(
+                "`--resend {key}`: no such notice is due now (keys are library/kind/fingerprint, as `mailform notices` lists them; a notice about facts that changed since is a new notice)"
+            )));
+        }
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -251,6 +270,7 @@ pub(super) fn run(a: NotifyArgs, color: bool) -> Result<ExitCode, CliError> {
         lease: a.lease,
         pace: Duration::from_secs_f64(1.0 / f64::from(settings.send_rate.max(1))),
         record_only: a.record_only,
+        resend: a.resend.clone(),
     };
     let results = runtime.block_on(async {
         if !a.record_only && !ready.is_empty() {

@@ -312,12 +312,9 @@ impl NoticeLedger for DynamoLedger {
         let held = self
             .put(
                 entry,
-                "#state = :claimed AND #run = :stale",
+                "#state = :was AND #run = :stale",
                 &[("#state", "state"), ("#run", "run")],
-                &[
-                    (":claimed", EntryState::Claimed.as_str()),
-                    (":stale", &stale.run),
-                ],
+                &[(":was", stale.state.as_str()), (":stale", &stale.run)],
             )
             .await?;
         match held {

@@ -98,8 +98,9 @@ pub trait NoticeLedger {
     /// `entry.state` is [`EntryState::Claimed`].
     fn claim(&self, entry: &LedgerEntry) -> impl Future<Output = Result<Claim, ReadError>> + Send;
 
-    /// Takes over a stale claim (an at-least-once notice whose claim outlived the lease):
-    /// a put conditional on the item still being `stale` (same run, still claimed).
+    /// Takes over an entry: a stale claim (an at-least-once notice whose claim outlived the
+    /// lease), or any entry an operator asked to send again (`notify --resend`). A put
+    /// conditional on the item still being `stale` (same run, same state), so only one run wins.
     fn take_over(
         &self,
         entry: &LedgerEntry,

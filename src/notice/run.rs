@@ -47,6 +47,10 @@ pub struct RunOptions {
     /// Record due notices as sent without sending them (adopting notices on an estate whose
     /// libraries were told by hand).
     pub record_only: bool,
+    /// Notices (`library/kind/fingerprint`) an operator asked to send again whatever the
+    /// ledger says: an unconfirmed at-most-once notice the library did not get, a refused one
+    /// whose cause was fixed, a sent one the library lost.
+    pub resend: Vec<String>,
 }
 
 /// What became of one due notice.
@@ -54,7 +58,7 @@ pub struct RunOptions {
 pub enum Outcome {
     /// Sent now.
     Sent,
-    /// Sent again now, after an earlier run's claim outlived the lease.
+    /// Sent again now: an earlier run's claim outlived the lease, or `--resend` asked.
     Resent { earlier: LedgerEntry },
     /// Recorded as sent without sending (`--record-only`).
     Recorded,
@@ -138,7 +142,9 @@ pub async fn send_all<L: NoticeLedger + Sync, R: Relay + Sync>(
     let mut last_send: Option<tokio::time::Instant> = None;
     for ready in due {
         let mine = entry(&ready, opts);
+        let asked = opts.resend.iter().any(|k| *k == ready.key.to_string());
         let claim = match by_key.get(&ready.key) {
+            Some(e) if asked => ledger.take_over(&mine, e).await?,
             Some(e) if e.state != EntryState::Claimed => Claim::Held(Box::new(e.clone())),
             Some(e) => {
                 if ready.key.kind.crash_rule() == CrashRule::AtLeastOnce
@@ -153,7 +159,7 @@ pub async fn send_all<L: NoticeLedger + Sync, R: Relay + Sync>(
         };
         let earlier = by_key
             .get(&ready.key)
-            .filter(|e| e.state == EntryState::Claimed)
+            .filter(|e| asked || e.state == EntryState::Claimed)
             .cloned();
         let outcome = match claim {
             Claim::Held(e) => match e.state {

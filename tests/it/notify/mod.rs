@@ -461,6 +461,59 @@ fn a_relay_that_defers_gets_the_notice_again_and_one_that_refuses_is_reported() 
     );
     assert!(!kinds.iter().any(|(_, l)| l == "bravo"), "{kinds:?}");
     assert!(second.stderr.contains("already failed"), "{}", second.all());
+
+    // The operator fixed the cause (here: the new relay takes it) and asks for it again.
+    let key = first
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("bravo/records/") && l.contains("FAILED"))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("bravo's refused notice")
+        .to_string();
+    let unknown = estate.notify(&["--resend", "bravo/records/0000000000000000"]);
+    assert_eq!(unknown.code, 1, "{}", unknown.all());
+    assert!(
+        unknown.stderr.contains("no such notice is due now"),
+        "{}",
+        unknown.all()
+    );
+    let resent = estate.notify(&["--resend", &key]);
+    assert_eq!(resent.code, 0, "{}", resent.all());
+    assert!(
+        resent
+            .stderr
+            .contains("sent again, as asked (it was failed)"),
+        "{}",
+        resent.all()
+    );
+    let kinds: Vec<_> = delivered(&relay)
+        .iter()
+        .map(|m| kind_of(&m.message_id))
+        .collect();
+    assert!(
+        kinds.contains(&("records".into(), "bravo".into())),
+        "{kinds:?}"
+    );
+    // Once.
+    let after = estate.notify(&[]);
+    assert!(after.stdout.contains(" 0 sent,"), "{}", after.all());
+}
+
+#[test]
+fn record_only_adopts_an_estate_told_by_hand_and_sends_nothing() {
+    let estate = Estate::new(EximSpec::default());
+    let recorded = estate.notify(&["--record-only"]);
+    assert_eq!(recorded.code, 0, "{}", recorded.all());
+    assert!(
+        recorded
+            .stdout
+            .contains(" 0 sent, 9 recorded without sending"),
+        "{}",
+        recorded.all()
+    );
+    let sent = estate.notify(&[]);
+    assert!(sent.stdout.contains(" 0 sent,"), "{}", sent.all());
+    assert!(estate.exim.settle(Duration::from_millis(300)).is_empty());
 }
 
 #[test]
