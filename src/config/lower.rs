@@ -279,22 +279,7 @@ fn lower_notices(
 ) -> Option<NoticeSettings> {
     let n = Fields::of(node.children());
     let r = Fields::of(n.node("relay")?.children());
-    let env_entry = r
-        .node("password")?
-        .entries()
-        .iter()
-        .find(|e| e.name().is_some_and(|n| n.value() == "env"))?;
-    let env = env_entry.value().as_string()?;
-    if !crate::source::is_env_name(env) {
-        return None;
-    }
-    let password = match PasswordEnv::new(env, place.prefix) {
-        Ok(password) => password,
-        Err(e) => {
-            diagnostics.push(password_env_refused(place, env, &e, span(env_entry.span())));
-            return None;
-        }
-    };
+    let password = password_env(place, &r, diagnostics)?;
     Some(NoticeSettings {
         from: n.email("from")?,
         from_name: n.str("from-name").map(str::to_string),
@@ -613,23 +598,9 @@ fn lower_smtp(
         }
         _ => None,
     };
-    let env_entry = m
-        .node("password")?
-        .entries()
-        .iter()
-        .find(|e| e.name().is_some_and(|n| n.value() == "env"))?;
-    let env = env_entry.value().as_string()?;
-    if !crate::source::is_env_name(env) {
-        // Reported by the schema walk, without echoing what may be the password itself.
+    let Some(password) = password_env(place, m, diagnostics) else {
+        *ok = false;
         return None;
-    }
-    let password = match PasswordEnv::new(env, place.prefix) {
-        Ok(password) => password,
-        Err(e) => {
-            *ok = false;
-            diagnostics.push(password_env_refused(place, env, &e, span(env_entry.span())));
-            return None;
-        }
     };
     Some(SmtpAccount {
         host: host?,
@@ -640,6 +611,28 @@ fn lower_smtp(
         from: m.email("from")?,
         google,
     })
+}
+
+/// The variable a `password env="…"` child of `fields` names, when it may hold a password;
+/// a refused one is reported. `None` also when the node is missing or malformed (reported by
+/// the schema walk, without echoing what may be the password itself).
+fn password_env(
+    place: &EnvPlace<'_>,
+    fields: &Fields<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<PasswordEnv> {
+    let entry = fields
+        .node("password")?
+        .entries()
+        .iter()
+        .find(|e| e.name().is_some_and(|n| n.value() == "env"))?;
+    let env = entry.value().as_string()?;
+    if !crate::source::is_env_name(env) {
+        return None;
+    }
+    PasswordEnv::new(env, place.prefix)
+        .map_err(|e| diagnostics.push(password_env_refused(place, env, &e, span(entry.span()))))
+        .ok()
 }
 
 /// A `password env=` naming a variable that may not hold an SMTP password. The probe sends

@@ -12,3 +12,20 @@ pub mod progress;
 pub mod records;
 pub mod refresh;
 pub mod status;
+
+/// HTML-escapes text for element content and quoted attribute values alike (the status page,
+/// the notices' HTML part).
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}

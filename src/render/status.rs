@@ -12,20 +12,9 @@ use crate::model::Date;
 use crate::plan::Method;
 use crate::status::{StatusReport, StatusRow, Urgency, WaitsOn};
 
-/// HTML-escapes text for element content and quoted attribute values alike.
+/// HTML-escapes text (see [`super::html_escape`]).
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    super::html_escape(s)
 }
 
 fn urgency_mark(u: Urgency) -> &'static str {
