@@ -147,12 +147,16 @@ fn assert_matches_the_schema(doc: &Value) {
     let (sent, failed, claimed) = (index("sent"), index("failed"), index("claimed"));
     let unknown_state = broken(sent, "state", json!("delivered"));
     assert!(
-        unknown_state.iter().any(|p| p.contains("\"delivered\" is not one of")),
+        unknown_state
+            .iter()
+            .any(|p| p.contains("\"delivered\" is not one of")),
         "{unknown_state:?}"
     );
     let unknown_kind = broken(sent, "kind", json!("welcome"));
     assert!(
-        unknown_kind.iter().any(|p| p.contains("\"welcome\" is not one of")),
+        unknown_kind
+            .iter()
+            .any(|p| p.contains("\"welcome\" is not one of")),
         "{unknown_kind:?}"
     );
     let unknown_rule = broken(failed, "crash_rule", json!("exactly-once"));

@@ -343,7 +343,10 @@ async fn the_json_report_follows_its_schema() {
         ("waits_on", json!("the-mayor")),
         ("urgency", json!("urgent")),
         ("days_in_stage", json!("three")),
-        ("last_notice", json!({"kind": "welcome", "date": "2026-01-01"})),
+        (
+            "last_notice",
+            json!({"kind": "welcome", "date": "2026-01-01"}),
+        ),
         ("last_notice", json!("records")),
         ("reason", json!(7)),
     ] {
@@ -359,7 +362,9 @@ async fn the_json_report_follows_its_schema() {
     extra["rows"][springfield]["password"] = json!("hunter2");
     let extra = json_schema::problems(SCHEMA, &extra);
     assert!(
-        extra.iter().any(|p| p.contains("unexpected property password")),
+        extra
+            .iter()
+            .any(|p| p.contains("unexpected property password")),
         "{extra:?}"
     );
 }
