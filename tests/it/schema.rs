@@ -1,5 +1,6 @@
 //! The checked-in schemas and the README's configuration reference match what the validator
-//! enforces. Run with `MAILFORM_BLESS=1` to rewrite them after changing `src/schema.rs`.
+//! enforces. Run with `MAILFORM_BLESS=1` to rewrite them after changing `src/schema.rs`. The
+//! JSON Schemas of `notices` and `status` describe every field.
 
 use crate::support::cli::{Cli, repo};
 
@@ -57,4 +58,55 @@ fn readme_reference_matches_the_enforced_schema() {
         readme[start..end] == want,
         "the README's configuration reference is out of date; run `MAILFORM_BLESS=1 cargo test schema`"
     );
+}
+
+/// Every field of the JSON Schemas of `notices` and `status` says what it is, in words: either
+/// its own `description` or that of the definition it refers to. (A `oneOf` branch without a
+/// `type` only narrows fields described beside it.)
+#[test]
+fn every_field_of_the_notices_and_status_schemas_is_described() {
+    use serde_json::Value;
+
+    fn described(root: &Value, s: &Value) -> bool {
+        match s.get("$ref").and_then(Value::as_str) {
+            Some(r) => described(root, &root["$defs"][r.trim_start_matches("#/$defs/")]),
+            None => s
+                .get("description")
+                .and_then(Value::as_str)
+                .is_some_and(|d| d.split_whitespace().count() >= 3),
+        }
+    }
+    fn visit(root: &Value, s: &Value, at: &str, missing: &mut Vec<String>) {
+        if let Some(props) = s.get("properties").and_then(Value::as_object) {
+            for (name, p) in props {
+                if !described(root, p) {
+                    missing.push(format!("{at}/{name}"));
+                }
+                visit(root, p, &format!("{at}/{name}"), missing);
+            }
+        }
+        if let Some(items) = s.get("items") {
+            visit(root, items, &format!("{at}[]"), missing);
+        }
+        for branch in s
+            .get("oneOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if branch.get("type").is_some() {
+                visit(root, branch, at, missing);
+            }
+        }
+    }
+    for file in ["notices.schema.json", "status.schema.json"] {
+        let root = crate::support::json_schema::schema(file);
+        let mut missing = vec![];
+        visit(&root, &root, "", &mut missing);
+        for (name, def) in root["$defs"].as_object().expect("$defs") {
+            visit(&root, def, &format!("$defs/{name}"), &mut missing);
+        }
+        assert!(missing.is_empty(), "{file}: undescribed {missing:?}");
+        assert!(root["title"].is_string() && root["description"].is_string());
+    }
 }

@@ -1,7 +1,7 @@
 //! The notice ledger: the DynamoDB adapter against the sandbox (`ledger.rs`) and `mailform
 //! notices` through the binary (`cli.rs`).
 
-mod cli;
+pub(crate) mod cli;
 mod ledger;
 
 /// An unconfirmed claim of `kind` for `library` by `run` at `at` (for the moto contract test).

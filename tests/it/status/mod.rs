@@ -1,16 +1,18 @@
 //! `mailform status`: the onboarding page through the real binary against the sandbox, for
 //! the README's demo estate and for 1,000 libraries, opened in headless Chromium: every
 //! library's row and stage in the DOM, a hostile name inert, screenshots at a phone's and a
-//! laptop's size that are not blank, and the page's weight.
+//! laptop's size that are not blank, and the page's weight. Every JSON report read here
+//! follows `schemas/status.schema.json`.
 
 pub mod browser;
 
 use std::path::Path;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::cli::{bin, repo};
 use crate::support::estate::{self, Estate, FAST, sandbox_flags};
+use crate::support::json_schema;
 use crate::support::sandbox;
 
 /// A day after the sandbox's clock starts (2026-01-01), so day counts are reproducible.
@@ -36,10 +38,14 @@ fn run(root: &Path, args: &[&str], sandbox: &mailform::sandbox::SandboxHandle) -
     }
 }
 
-/// The rows of `status --format json`: (library, stage).
+const SCHEMA: &str = "status.schema.json";
+
+/// The rows of `status --format json`, which follows `schemas/status.schema.json`:
+/// (library, stage).
 fn json_rows(text: &str) -> Vec<(String, String)> {
     let v: Value = serde_json::from_str(text).expect("status --format json is JSON");
     assert_eq!(v["version"], 1);
+    json_schema::assert_valid(SCHEMA, &v);
     v["rows"]
         .as_array()
         .expect("rows")
@@ -287,4 +293,78 @@ fn a_thousand_libraries_weigh_under_a_megabyte_and_a_hostile_name_is_inert() {
     );
     assert!(dom.contains("<title>Onboarding status: 1000 libraries</title>"));
     assert!(dom.contains("&lt;script&gt;document.title='pwned'&lt;/script&gt;\"&gt;&lt;img"));
+}
+
+/// The JSON report of the notices tests' estate (two method-1 libraries, one sent a notice)
+/// follows `schemas/status.schema.json`, a last notice included; the schema refuses the same
+/// report with one thing wrong.
+#[tokio::test]
+async fn the_json_report_follows_its_schema() {
+    let world = crate::apply::World::new();
+    crate::notices::cli::fill(&world).await;
+    let cli = crate::notices::cli::estate();
+    let out = world.run(&cli, &["status", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let report: Value = serde_json::from_str(&out.stdout).expect("JSON");
+    json_schema::assert_valid(SCHEMA, &report);
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let springfield = rows
+        .iter()
+        .position(|r| r["library"] == "springfield")
+        .expect("springfield's row");
+    assert_eq!(
+        rows[springfield]["last_notice"],
+        json!({"kind": "records", "date": "2026-01-01"})
+    );
+    assert!(!report["counts"].as_array().unwrap().is_empty());
+
+    let broken = |pointer: &str, value: Value| {
+        let mut bad = report.clone();
+        *bad.pointer_mut(pointer).expect(pointer) = value;
+        json_schema::problems(SCHEMA, &bad)
+    };
+    let row = |field: &str| format!("/rows/{springfield}/{field}");
+    let unknown_stage = broken(&row("stage"), json!("records-requested"));
+    assert!(
+        unknown_stage
+            .iter()
+            .any(|p| p.contains("\"records-requested\" is not one of")),
+        "{unknown_stage:?}"
+    );
+    // A stage of another method's path.
+    let foreign_stage = broken(&row("stage"), json!("probe-passing"));
+    assert!(
+        foreign_stage.iter().any(|p| p.contains("oneOf")),
+        "{foreign_stage:?}"
+    );
+    for (field, value) in [
+        ("method", json!("carrier-pigeon")),
+        ("waits_on", json!("the-mayor")),
+        ("urgency", json!("urgent")),
+        ("days_in_stage", json!("three")),
+        (
+            "last_notice",
+            json!({"kind": "welcome", "date": "2026-01-01"}),
+        ),
+        ("last_notice", json!("records")),
+        ("reason", json!(7)),
+    ] {
+        assert!(
+            !broken(&row(field), value.clone()).is_empty(),
+            "{field}: {value} was accepted"
+        );
+    }
+    assert!(!broken("/counts/0/stage", json!("domain-to-buy")).is_empty());
+    assert!(!broken("/counts/0/count", json!(-1.5)).is_empty());
+    assert!(!broken("/version", json!(2)).is_empty());
+    let mut extra = report.clone();
+    extra["rows"][springfield]["password"] = json!("hunter2");
+    let extra = json_schema::problems(SCHEMA, &extra);
+    assert!(
+        extra
+            .iter()
+            .any(|p| p.contains("unexpected property password")),
+        "{extra:?}"
+    );
 }
