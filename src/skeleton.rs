@@ -159,7 +159,7 @@ pub fn checklist(id: &LibraryId, method: Method, file: &str, password_prefix: &s
         out.push_str(&format!("  {}. {ask}\n", n + 1));
     }
     out.push_str(&format!(
-        "\nThen replace each value below a TODO(operator) line in {file}: `mailform validate` lists the placeholders left (`config::placeholder`), and `plan` and `apply` refuse to run until none is.\n"
+        "\nThen replace each value below a TODO(operator) line in {file}: `mailform validate` lists those left (`config::placeholder`), and `plan` and `apply` refuse to run while one is.\n"
     ));
     for line in next {
         out.push_str(&format!("Next: {line}.\n"));

@@ -439,21 +439,26 @@ fn tag_key_problem(key: &str) -> Option<(String, &'static str)> {
 /// step; `plan`, `apply` and `notify` refuse to run while any is left (`cli::world`).
 fn placeholder(kind: FileKind, spec: &NodeSpec, entry: &KdlEntry) -> Diagnostic {
     let value = entry.value().as_string().unwrap_or_default();
-    let what = lower_first(spec.doc.trim_end_matches('.'));
+    // The field's description without its asides: "custom MAIL FROM subdomain of the sending
+    // domain", not the record it needs.
+    let doc = spec.doc.split(" (").next().unwrap_or(spec.doc);
+    let what = lower_first(doc.trim_end_matches('.'));
     let (message, help) = match kind {
         FileKind::Library => (
-            format!("`{value}` is a placeholder left from `mailform new`, not the library's answer"),
             format!(
-                "write the library's answer here ({what}) and delete the `// TODO(operator):` \
-                 line above it; `.invalid` never exists, and `plan`, `apply` and `notify` refuse \
-                 a file that holds a placeholder"
+                "`{value}` is a placeholder left from `mailform new`, not the library's answer"
+            ),
+            format!(
+                "replace it with the library's answer ({what}) and delete the \
+                 `// TODO(operator):` line above it, if any; `.invalid` never exists, so `plan`, \
+                 `apply` and `notify` refuse to run while a placeholder is left"
             ),
         ),
         FileKind::Platform => (
             format!("`{value}` is a placeholder: `.invalid` never exists (RFC 6761)"),
             format!(
-                "write the real value here ({what}); `plan`, `apply` and `notify` refuse a file \
-                 that holds a placeholder"
+                "replace it with the real value ({what}); `plan`, `apply` and `notify` refuse to \
+                 run while a placeholder is left"
             ),
         ),
     };
