@@ -6,7 +6,8 @@
 //! step by step). What the library must tell us is a placeholder on the reserved top-level
 //! domain `.invalid` (RFC 6761: it never resolves, so nothing real can be reached or bought
 //! with it), each with a `// TODO(operator): …` line above it; `grep -n TODO(operator)` lists
-//! what is left, and a plan over a file still holding one shows the `.invalid` name in review.
+//! what is left. `validate` warns of each one (`config::placeholder`), and `plan`, `apply` and
+//! `notify` refuse to run while one is left.
 
 use crate::draft::{Draft, Field, Value};
 use crate::model::LibraryId;
@@ -158,7 +159,7 @@ pub fn checklist(id: &LibraryId, method: Method, file: &str, password_prefix: &s
         out.push_str(&format!("  {}. {ask}\n", n + 1));
     }
     out.push_str(&format!(
-        "\nThen replace each value below a TODO(operator) line in {file} and run `mailform validate`.\n"
+        "\nThen replace each value below a TODO(operator) line in {file}: `mailform validate` lists those left (`config::placeholder`), and `plan` and `apply` refuse to run while one is.\n"
     ));
     for line in next {
         out.push_str(&format!("Next: {line}.\n"));
@@ -169,11 +170,43 @@ pub fn checklist(id: &LibraryId, method: Method, file: &str, password_prefix: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::draft::tests::check;
+    use crate::config::{self, AnalyzeOptions};
+    use crate::draft::tests::PLATFORM;
+    use crate::model::{Config, Date};
     use crate::secret::DEFAULT_SMTP_PASSWORD_ENV_PREFIX as PREFIX;
+    use crate::source::{SourceFile, SourceSet};
+
+    /// Formats and checks a skeleton beside a platform file; returns the configuration and the
+    /// 1-based lines of its diagnostics, each of which must be a placeholder.
+    fn check(draft: &Draft) -> (Config, Vec<usize>) {
+        let text = draft.render();
+        let mut sources = SourceSet::default();
+        sources.add(SourceFile::new("libraries/_platform.kdl", PLATFORM.into()));
+        let id = sources.add(SourceFile::new(
+            format!("libraries/{}", draft.file_name()),
+            text.clone(),
+        ));
+        let mut diagnostics = Vec::new();
+        let formatted = crate::format::format_source(id, sources.get(id), &mut diagnostics);
+        assert_eq!(formatted.as_deref(), Some(text.as_str()), "{diagnostics:?}");
+        let analysis = config::analyze(
+            &mut sources,
+            &AnalyzeOptions {
+                today: Date::parse("2026-11-26").unwrap(),
+            },
+        );
+        let mut lines = Vec::new();
+        for d in &analysis.diagnostics {
+            assert_eq!(d.code, "config::placeholder", "{text}\n{d:?}");
+            assert!(!d.is_error(), "{d:?}");
+            let at = d.location.as_ref().expect("a place").span.start;
+            lines.push(text[..at].lines().count());
+        }
+        (analysis.config.expect("a configuration"), lines)
+    }
 
     #[test]
-    fn every_method_gives_a_canonical_valid_file_with_each_placeholder_marked() {
+    fn every_method_gives_a_canonical_valid_file_with_each_placeholder_marked_and_warned_of() {
         let id = LibraryId::parse("new-town").unwrap();
         for method in [
             Method::SesDomain,
@@ -181,16 +214,20 @@ mod tests {
             Method::ManagedDomain,
         ] {
             let draft = skeleton(&id, method, PREFIX);
-            let config = check(&draft);
+            let (config, warned) = check(&draft);
             let from = config.libraries[0].method.from_address();
             assert!(from.domain().as_str().ends_with(".invalid"), "{from}");
             let text = draft.render();
             let lines: Vec<&str> = text.lines().collect();
+            let mut placeholders = Vec::new();
             for (i, line) in lines.iter().enumerate() {
                 if line.contains(".invalid") {
                     assert!(lines[i - 1].contains("// TODO(operator):"), "{text}");
+                    placeholders.push(i + 1);
                 }
             }
+            // Each value on `.invalid` is warned of, once, and nothing else is.
+            assert_eq!(warned, placeholders, "{text}");
         }
         assert_eq!(password_env(&id, PREFIX), "MAILFORM_SMTP_PASSWORD_NEW_TOWN");
     }

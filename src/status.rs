@@ -16,7 +16,7 @@ use crate::live::snapshot::{IdentityV1, LibraryV1, LiveSnapshotV1};
 use crate::model::{Config, Date, DeliveryMethod, Library};
 use crate::notice::NoticeKind;
 use crate::notice::ledger::{EntryState, LedgerEntry};
-use crate::plan::{Level, LibraryPlan, Method, Plan};
+use crate::plan::{Level, LibraryPlan, Method, Plan, Progress};
 
 /// Version of the status report's JSON form (`mailform status --format json`).
 pub const STATUS_VERSION: u32 = 1;
@@ -342,6 +342,35 @@ fn dkim_in_dns(observed: Option<&LibraryV1>) -> bool {
         .is_some_and(|d| !d.dkim.is_empty() && d.dkim.iter().all(|c| c.verdict == "dns::present"))
 }
 
+/// Whether a Route 53 Domains operation is still running (AWS's `OperationStatus`); `SUCCESSFUL`,
+/// `FAILED` and `ERROR` are history.
+fn under_way(status: &str) -> bool {
+    matches!(status, "SUBMITTED" | "IN_PROGRESS")
+}
+
+/// Who the plan's work under way waits on, if anyone. SES looking for records, a registration
+/// and a lock change wait on AWS. A transfer to another AWS account waits on that account, the
+/// library's: it completes when the receiving account accepts it
+/// (`AcceptDomainTransferFromAnotherAwsAccount`) and lapses after three days otherwise. An
+/// operation that has finished is only history and waits on nobody. When the library must act
+/// and AWS is busy too, the library comes first: AWS needs nobody to move.
+fn in_progress_waits_on(lp: &LibraryPlan) -> Option<WaitsOn> {
+    lp.in_progress
+        .iter()
+        .filter_map(|p| match p {
+            Progress::Verification { .. } => Some(WaitsOn::Aws),
+            Progress::Operation {
+                operation, status, ..
+            } if under_way(status) => Some(if operation == "INTERNAL_TRANSFER_OUT_DOMAIN" {
+                WaitsOn::ItStaff
+            } else {
+                WaitsOn::Aws
+            }),
+            Progress::Operation { .. } => None,
+        })
+        .min()
+}
+
 fn row(
     library: &Library,
     lp: &LibraryPlan,
@@ -404,33 +433,35 @@ fn row(
         DeliveryMethod::ManagedDomain(m) => {
             let domain = m.domain.as_str();
             let registered = live.registrar.domains.iter().any(|d| d.name == domain);
-            let registering = live
-                .registrar
-                .operations
-                .iter()
-                .find(|o| o.domain.as_deref() == Some(domain) && o.kind == "REGISTER_DOMAIN");
-            if verified {
-                (
-                    Stage::Verified,
-                    sent_at(sent, &[NoticeKind::Verified]),
-                    WaitsOn::Nobody,
-                )
-            } else if registered && identity.is_some() && dkim_in_dns(observed) {
-                (Stage::ZoneWritten, None, WaitsOn::Aws)
-            } else if registered {
-                (
-                    Stage::DomainBought,
-                    sent_at(sent, &[NoticeKind::DomainBought]),
-                    WaitsOn::Platform,
-                )
-            } else if let Some(op) = registering {
-                (
+            // A registration still under way; a finished one (or a failed one, which the plan
+            // buys again) is history.
+            let registering = live.registrar.operations.iter().find(|o| {
+                o.domain.as_deref() == Some(domain)
+                    && o.kind == "REGISTER_DOMAIN"
+                    && under_way(&o.status)
+            });
+            match registering {
+                // Not bought until Route 53 Domains says so, even if SES already sees the
+                // records in the zone mailform wrote meanwhile.
+                Some(op) if !registered => (
                     Stage::DomainBeingBought,
                     op.submitted.as_deref().and_then(day_of),
                     WaitsOn::Aws,
-                )
-            } else {
-                (Stage::DomainToBuy, None, WaitsOn::Platform)
+                ),
+                _ if verified => (
+                    Stage::Verified,
+                    sent_at(sent, &[NoticeKind::Verified]),
+                    WaitsOn::Nobody,
+                ),
+                _ if registered && identity.is_some() && dkim_in_dns(observed) => {
+                    (Stage::ZoneWritten, None, WaitsOn::Aws)
+                }
+                _ if registered => (
+                    Stage::DomainBought,
+                    sent_at(sent, &[NoticeKind::DomainBought]),
+                    WaitsOn::Platform,
+                ),
+                _ => (Stage::DomainToBuy, None, WaitsOn::Platform),
             }
         }
     };
@@ -446,9 +477,11 @@ fn row(
         .any(|a| a.level >= Level::Warning || a.breaking)
     {
         WaitsOn::ItStaff
-    } else if base == WaitsOn::Nobody && !lp.in_progress.is_empty() {
+    } else if base == WaitsOn::Nobody
+        && let Some(on) = in_progress_waits_on(lp)
+    {
         // At the end of its path, with something still under way (a domain's transfer).
-        WaitsOn::Aws
+        on
     } else {
         base
     };
@@ -505,8 +538,8 @@ mod tests {
     use super::*;
     use crate::config::{self, AnalyzeOptions};
     use crate::live::snapshot::{
-        CheckV1, DkimV1, DnsV1, DomainV1, FindingV1, OperationV1, ProbeV1, RegistrarV1, Route53V1,
-        SesAccountV1, SesV1, VERSION,
+        CheckV1, DkimV1, DnsV1, DomainV1, FindingV1, OperationV1, ProbeV1, RecordV1, RegistrarV1,
+        Route53V1, SesAccountV1, SesV1, VERSION, ZoneV1,
     };
     use crate::model::LibraryId;
     use crate::notice::NoticeKey;
@@ -903,5 +936,175 @@ mod tests {
         assert_eq!(row(&r, "old").days_in_stage, Some(56));
         assert_eq!(row(&r, "early").reason, None);
         assert_eq!(r.notice_period_days, 14);
+    }
+
+    /// A managed domain at the end of its path as mailform leaves it: registered and tagged, its
+    /// zone holding the DKIM records, its identity verified. `transfer` names the receiving
+    /// account the library file asks for.
+    fn converged_managed(transfer: Option<&str>) -> (Config, LiveSnapshotV1) {
+        let mut text = managed("m");
+        if let Some(account) = transfer {
+            text = text.replace(
+                "        auto-renew #true\n",
+                &format!(
+                    "        auto-renew #true\n        transfer-to-aws-account \"{account}\"\n"
+                ),
+            );
+        }
+        let config = config_of(&[("m", text)]);
+        let mut live = empty_live();
+        let tags = BTreeMap::from([
+            ("managed-by".to_string(), "mailform".to_string()),
+            ("library".to_string(), "m".to_string()),
+        ]);
+        live.registrar.domains = vec![DomainV1 {
+            name: "m-mail.example".into(),
+            auto_renew: Some(true),
+            transfer_lock: Some(true),
+            expiry: Some("2027-11-23T08:00:00Z".into()),
+            statuses: vec![],
+            name_servers: vec![],
+            tags: tags.clone(),
+        }];
+        let mut verified = identity("m-mail.example", "SUCCESS", "2026-11-23");
+        verified.tags.insert("library".into(), "m".into());
+        live.ses.identities = vec![verified];
+        live.libraries = vec![observed(
+            "m",
+            "managed-domain",
+            Some("m-mail.example"),
+            "dns::present",
+        )];
+        live.route53.hosted_zones = vec![ZoneV1 {
+            id: "Z1".into(),
+            name: "m-mail.example".into(),
+            private: false,
+            tags,
+            records: (1..=3)
+                .map(|t| RecordV1 {
+                    name: format!("t{t}._domainkey.m-mail.example"),
+                    rtype: "CNAME".into(),
+                    ttl: Some(1800),
+                    values: vec![format!("t{t}.dkim.amazonses.com")],
+                    alias_target: None,
+                })
+                .collect(),
+        }];
+        (config, live)
+    }
+
+    fn operation(kind: &str, status: &str, submitted: &str) -> OperationV1 {
+        OperationV1 {
+            id: format!("op-{}", kind.to_ascii_lowercase()),
+            domain: Some("m-mail.example".into()),
+            kind: kind.into(),
+            status: status.into(),
+            submitted: Some(format!("{submitted}T08:00:00Z")),
+            tags: None,
+        }
+    }
+
+    #[test]
+    fn a_verified_managed_domain_waits_on_nobody_and_its_finished_operations_are_history() {
+        let (config, mut live) = converged_managed(None);
+        let m = build(&config, &live, &[]).rows[0].clone();
+        assert_eq!(
+            (m.stage, m.waits_on, m.urgency),
+            (Stage::Verified, WaitsOn::Nobody, Urgency::Done)
+        );
+
+        // The domain has left this account (its transfer to the library's account was
+        // accepted), so the plan lists its registration again, finished: only history.
+        live.registrar.domains.clear();
+        live.registrar.operations = vec![
+            operation("REGISTER_DOMAIN", "SUCCESSFUL", "2026-11-02"),
+            operation("INTERNAL_TRANSFER_OUT_DOMAIN", "SUCCESSFUL", "2026-11-20"),
+        ];
+        let r = build(&config, &live, &[]);
+        let plan = &planner::plan(
+            &config,
+            &live,
+            &PlanOptions {
+                today: today(),
+                handover_grace: planner::HANDOVER_GRACE_SECS,
+            },
+        )
+        .libraries[0];
+        assert!(
+            plan.in_progress
+                .iter()
+                .any(|p| matches!(p, Progress::Operation { status, .. } if status == "SUCCESSFUL")),
+            "the case needs a finished operation in the plan: {plan:#?}"
+        );
+        let m = row(&r, "m");
+        assert_eq!(
+            (m.stage, m.waits_on, m.urgency),
+            (Stage::Verified, WaitsOn::Nobody, Urgency::Done)
+        );
+    }
+
+    #[test]
+    fn a_transfer_to_the_librarys_account_waits_on_its_it_staff_to_accept() {
+        let (config, mut live) = converged_managed(Some("111122223333"));
+        // Not started yet: the platform's apply starts it.
+        let m = build(&config, &live, &[]).rows[0].clone();
+        assert_eq!((m.stage, m.waits_on), (Stage::Verified, WaitsOn::Platform));
+
+        // Started, its password kept: the receiving account must accept it, not AWS.
+        let op = operation("INTERNAL_TRANSFER_OUT_DOMAIN", "IN_PROGRESS", "2026-11-25");
+        live.registrar.domains[0].tags.insert(
+            crate::live::ownership::SECRET_KEPT_KEY.into(),
+            op.id.clone(),
+        );
+        live.registrar.operations =
+            vec![operation("REGISTER_DOMAIN", "SUCCESSFUL", "2026-11-02"), op];
+        let m = build(&config, &live, &[]).rows[0].clone();
+        assert_eq!(
+            (m.stage, m.waits_on, m.urgency),
+            (Stage::Verified, WaitsOn::ItStaff, Urgency::Waiting)
+        );
+        assert_eq!(WaitsOn::ItStaff.label(), "the library's IT staff");
+
+        // A lock change for a handover to another registrar is AWS's to finish.
+        let (config, mut live) = converged_managed(None);
+        let text = managed("m").replace(
+            "        auto-renew #true\n",
+            "        auto-renew #true\n        transfer-to-registrar\n",
+        );
+        let config_registrar = config_of(&[("m", text)]);
+        live.registrar.operations = vec![operation("DOMAIN_LOCK", "SUBMITTED", "2026-11-25")];
+        let m = build(&config_registrar, &live, &[]).rows[0].clone();
+        assert_eq!(
+            (m.stage, m.waits_on, m.urgency),
+            (Stage::Verified, WaitsOn::Aws, Urgency::Waiting)
+        );
+        // The same facts without the handover: the lock change is nobody's business here.
+        let m = build(&config, &live, &[]).rows[0].clone();
+        assert_eq!((m.stage, m.waits_on), (Stage::Verified, WaitsOn::Nobody));
+    }
+
+    #[test]
+    fn a_managed_domain_is_being_bought_until_route53_domains_says_it_is_registered() {
+        // SES may see the records in the zone mailform wrote before the registration is done
+        // (the sandbox does): the domain is still being bought, and AWS is who it waits on.
+        let (config, mut live) = converged_managed(None);
+        live.registrar.domains.clear();
+        live.registrar.operations = vec![operation("REGISTER_DOMAIN", "SUBMITTED", "2026-11-25")];
+        let m = build(&config, &live, &[]).rows[0].clone();
+        assert_eq!(
+            (m.stage, m.waits_on, m.urgency, m.days_in_stage),
+            (
+                Stage::DomainBeingBought,
+                WaitsOn::Aws,
+                Urgency::Waiting,
+                Some(1)
+            )
+        );
+
+        // A failed registration is history: not "being bought".
+        live.ses.identities.clear();
+        live.registrar.operations = vec![operation("REGISTER_DOMAIN", "FAILED", "2026-11-25")];
+        let m = build(&config, &live, &[]).rows[0].clone();
+        assert_eq!(m.stage, Stage::DomainToBuy);
     }
 }

@@ -28,7 +28,7 @@ use crate::secret::Secret;
 
 pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
     let today = today(a.today.as_deref())?;
-    let Some(config) = world::load_config(&a.live.libraries, today, color) else {
+    let Some(config) = world::load_config_to_act(&a.live.libraries, today, color) else {
         return Ok(ExitCode::from(EXIT_FAILED));
     };
     if a.live.live.is_some() {

@@ -169,7 +169,7 @@ fn line(r: &Ready, outcome: &Outcome) -> String {
 }
 
 pub(super) fn run(a: NotifyArgs, color: bool) -> Result<ExitCode, CliError> {
-    let Some(config) = world::load_config(&a.live.libraries, today(None)?, color) else {
+    let Some(config) = world::load_config_to_act(&a.live.libraries, today(None)?, color) else {
         return Ok(ExitCode::from(EXIT_FAILED));
     };
     let settings = settings(&config)?.clone();

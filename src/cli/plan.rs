@@ -23,7 +23,7 @@ pub const EXIT_WAITING: u8 = 4;
 
 pub(super) fn run(a: PlanArgs, color: bool) -> Result<ExitCode, CliError> {
     let today = today(a.today.as_deref())?;
-    let Some(config) = world::load_config(&a.live.libraries, today, color) else {
+    let Some(config) = world::load_config_to_act(&a.live.libraries, today, color) else {
         return Ok(ExitCode::from(EXIT_FAILED));
     };
     let live = world::live_snapshot(&a.live, &config)?;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::args::{LiveArgs, RefreshMode};
 use super::{CliError, human};
 use crate::config::{self, AnalyzeOptions};
+use crate::diagnostic::Severity;
 use crate::live::aws::{self, AwsOptions, Endpoints, Rates};
 use crate::live::clock::{FixedClock, SystemClock};
 use crate::live::dns::{DnsLimits, DnsSource, HickoryDns};
@@ -22,21 +23,68 @@ use crate::model::{Config, Date, LibraryId};
 use crate::probe::ProbeOptions;
 
 /// Reads and checks the library files; prints their diagnostics and returns `None` when they
-/// have errors.
+/// have errors. For commands that only read and report: a placeholder left from `mailform new`
+/// stays a warning, which `validate` shows.
 pub(super) fn load_config(libraries: &Path, today: Date, color: bool) -> Option<Config> {
+    load(libraries, today, color, Placeholders::Allow)
+}
+
+/// As [`load_config`], for the commands that act in the libraries' name (`plan`, `apply`,
+/// `notify`): a placeholder left from `mailform new` is an error, so a file still holding one
+/// can neither create an SES identity for `springfield.invalid` nor send a notice to
+/// `it@springfield.invalid`. `plan` refuses too, so a pull request's check fails before the
+/// file reaches the branch that applies.
+pub(super) fn load_config_to_act(libraries: &Path, today: Date, color: bool) -> Option<Config> {
+    load(libraries, today, color, Placeholders::Refuse)
+}
+
+/// What a run does with `config::placeholder` findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placeholders {
+    Allow,
+    Refuse,
+}
+
+fn load(libraries: &Path, today: Date, color: bool, placeholders: Placeholders) -> Option<Config> {
     let (mut sources, mut diagnostics) = config::read_sources(&[libraries.to_path_buf()]);
     let analysis = config::analyze(&mut sources, &AnalyzeOptions { today });
     diagnostics.extend(analysis.diagnostics);
+    let mut left = 0;
+    if placeholders == Placeholders::Refuse {
+        for d in diagnostics.iter_mut().filter(|d| d.code == PLACEHOLDER) {
+            d.severity = Severity::Error;
+            left += 1;
+        }
+    }
+    let lowered = analysis.config.is_some();
     let config = analysis
         .config
         .filter(|_| !diagnostics.iter().any(|d| d.is_error()));
     if config.is_none() {
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(human::render(&sources, &diagnostics, color).as_bytes());
-        let _ = writeln!(err, "fix the library files first (`mailform validate`)");
+        if diagnostics
+            .iter()
+            .any(|d| d.is_error() && d.code != PLACEHOLDER)
+            || !lowered
+        {
+            let _ = writeln!(err, "fix the library files first (`mailform validate`)");
+        }
+        if left > 0 {
+            let _ = writeln!(
+                err,
+                "{left} placeholder{} left from `mailform new`: write the library's answers in \
+                 their place first (`grep -rn 'TODO(operator)' {}` lists them)",
+                if left == 1 { " is" } else { "s are" },
+                libraries.display()
+            );
+        }
     }
     config
 }
+
+/// The code of a value on `.invalid` (`config::check`).
+const PLACEHOLDER: &str = "config::placeholder";
 
 /// The libraries named by `--target`, checked against the files.
 pub(super) fn targets(config: &Config, a: &LiveArgs) -> Result<Option<Vec<LibraryId>>, CliError> {

@@ -11,11 +11,12 @@ use kdl::{KdlDocument, KdlEntry, KdlNode};
 
 use super::{suggest, values};
 use crate::diagnostic::{Diagnostic, FileId};
-use crate::schema::{self, Children, NodeSpec, Occurs, PropSpec};
+use crate::schema::{self, Children, FileKind, NodeSpec, Occurs, PropSpec};
 use crate::source::is_secret_name;
 
 pub(super) struct Checker<'a> {
     pub file: FileId,
+    pub kind: FileKind,
     pub diagnostics: &'a mut Vec<Diagnostic>,
     /// Spans of values that must be masked in the display copy of the file.
     pub secret_spans: &'a mut Vec<Range<usize>>,
@@ -226,6 +227,9 @@ impl Checker<'_> {
                             .label(format!("`{name}` takes {}", kind.describe()))
                             .help(e.help),
                     );
+                } else if values::is_placeholder(&kind, first.value()) {
+                    let d = placeholder(self.kind, spec, first);
+                    self.push(d.at(self.file, span(first.span())));
                 }
                 for extra in rest {
                     self.push(
@@ -427,6 +431,49 @@ fn tag_key_problem(key: &str) -> Option<(String, &'static str)> {
         ))
     } else {
         None
+    }
+}
+
+/// A value on `.invalid`, where `mailform new` puts what the library has not told us yet. A
+/// warning here, so a new file validates and formats as written while it is filled in step by
+/// step; `plan`, `apply` and `notify` refuse to run while any is left (`cli::world`).
+fn placeholder(kind: FileKind, spec: &NodeSpec, entry: &KdlEntry) -> Diagnostic {
+    let value = entry.value().as_string().unwrap_or_default();
+    // The field's description without its asides: "custom MAIL FROM subdomain of the sending
+    // domain", not the record it needs.
+    let doc = spec.doc.split(" (").next().unwrap_or(spec.doc);
+    let what = lower_first(doc.trim_end_matches('.'));
+    let (message, help) = match kind {
+        FileKind::Library => (
+            format!(
+                "`{value}` is a placeholder left from `mailform new`, not the library's answer"
+            ),
+            format!(
+                "replace it with the library's answer ({what}) and delete the \
+                 `// TODO(operator):` line above it, if any; `.invalid` never exists, so `plan`, \
+                 `apply` and `notify` refuse to run while a placeholder is left"
+            ),
+        ),
+        FileKind::Platform => (
+            format!("`{value}` is a placeholder: `.invalid` never exists (RFC 6761)"),
+            format!(
+                "replace it with the real value ({what}); `plan`, `apply` and `notify` refuse to \
+                 run while a placeholder is left"
+            ),
+        ),
+    };
+    Diagnostic::warning("config::placeholder", message)
+        .label("placeholder")
+        .help(help)
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if chars.clone().next().is_some_and(char::is_lowercase) => {
+            c.to_lowercase().chain(chars).collect()
+        }
+        _ => s.to_string(),
     }
 }
 

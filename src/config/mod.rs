@@ -310,6 +310,7 @@ pub fn analyze(sources: &mut SourceSet, opts: &AnalyzeOptions) -> Analysis {
         let mut secret_spans = Vec::new();
         let mut checker = check::Checker {
             file: id,
+            kind,
             diagnostics: &mut diagnostics,
             secret_spans: &mut secret_spans,
         };

@@ -317,6 +317,26 @@ pub fn check(kind: &ValueKind, entry: &KdlEntry) -> Result<(), ValueError> {
     }
 }
 
+/// The reserved top-level domain of placeholders: RFC 6761 guarantees a name under it never
+/// exists, so `mailform new` writes its unknown answers there (`it@springfield.invalid`).
+pub const PLACEHOLDER_TLD: &str = "invalid";
+
+/// Whether a value is only a placeholder: an e-mail address, domain or host name (or a text
+/// value written as an e-mail address, such as an SMTP user name) on `.invalid`. Other reserved
+/// names (`.example`, `.test`, `example.org`) are not placeholders: the examples and tests use
+/// them on purpose, and nothing marks them as answers still to come.
+pub fn is_placeholder(kind: &ValueKind, value: &KdlValue) -> bool {
+    let Some(s) = value.as_string() else {
+        return false;
+    };
+    let domain = match kind {
+        ValueKind::Email | ValueKind::Text => EmailAddress::parse(s).map(|e| e.domain().clone()),
+        ValueKind::Domain | ValueKind::Host => DomainName::parse(s),
+        _ => return false,
+    };
+    domain.is_ok_and(|d| d.as_str().rsplit('.').next() == Some(PLACEHOLDER_TLD))
+}
+
 fn check_host(s: &str) -> Result<(), ValueError> {
     if s.parse::<std::net::IpAddr>().is_ok() {
         return Ok(());
@@ -388,4 +408,46 @@ pub fn usd(entry: &KdlEntry) -> Result<Usd, ValueError> {
         ));
     }
     Ok(Usd::from_cents(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> KdlValue {
+        KdlValue::String(s.into())
+    }
+
+    #[test]
+    fn only_names_on_dot_invalid_are_placeholders() {
+        for (kind, value) in [
+            (ValueKind::Email, "it@springfield.invalid"),
+            (ValueKind::Email, "IT@Springfield.INVALID"),
+            (ValueKind::Domain, "springfield-mail.invalid"),
+            (ValueKind::Domain, "springfield-mail.invalid."),
+            (ValueKind::Host, "smtp.springfield.invalid"),
+            (ValueKind::Text, "noreply@springfield.invalid"),
+        ] {
+            assert!(is_placeholder(&kind, &text(value)), "{value}");
+        }
+        for (kind, value) in [
+            // Reserved for examples and tests, used on purpose in `libraries/`.
+            (ValueKind::Email, "it@springfield.example.org"),
+            (ValueKind::Domain, "ogdenville.example"),
+            (ValueKind::Host, "smtp.capital-city.test"),
+            (ValueKind::Host, "localhost.localhost"),
+            // `invalid` as a label that is not the top-level one.
+            (ValueKind::Domain, "invalid.example.org"),
+            (ValueKind::Email, "invalid@springfield.example.org"),
+            (ValueKind::Host, "smtp.invalidtld"),
+            (ValueKind::Host, "127.0.0.1"),
+            // A text that is not an address, and a kind that holds no name.
+            (ValueKind::Text, "Springfield.invalid Public Library"),
+            (ValueKind::Text, "notices"),
+            (ValueKind::ConfigurationSetName, "x.invalid"),
+        ] {
+            assert!(!is_placeholder(&kind, &text(value)), "{value}");
+        }
+        assert!(!is_placeholder(&ValueKind::Port, &KdlValue::Integer(587)));
+    }
 }

@@ -1,5 +1,6 @@
 //! `mailform new` through the binary: each method's file and checklist, the file valid and
-//! canonical as written, and refusals of a bad id and of an existing file.
+//! canonical as written with each placeholder warned of, `plan`, `apply` and `notify` refusing
+//! it until every placeholder is replaced, and refusals of a bad id and of an existing file.
 
 use crate::snap;
 use crate::support::cli::Cli;
@@ -35,12 +36,119 @@ fn each_method_gets_a_valid_canonical_file_and_the_setup_documents_list() {
                 "{line}\n{file}"
             );
         }
-        let validate = run(&cli, &["validate", "--deny-warnings"]);
+        // Valid as written; each placeholder is a warning at its value, so `--deny-warnings`
+        // (and `plan`, below) refuses the file until the library's answers are in.
+        let placeholders = file.matches(".invalid\"").count();
+        let validate = run(&cli, &["validate"]);
         assert_eq!(validate.code, 0, "{}", validate.all());
+        assert_eq!(
+            validate.stderr.matches("config::placeholder").count(),
+            placeholders,
+            "{}",
+            validate.stderr
+        );
+        assert!(
+            validate
+                .stderr
+                .contains(&format!("0 errors, {placeholders} warnings")),
+            "{}",
+            validate.stderr
+        );
+        let strict = run(&cli, &["validate", "--deny-warnings"]);
+        assert_eq!(strict.code, 1, "{}", strict.all());
         let fmt = run(&cli, &["fmt", "--check"]);
         assert_eq!(fmt.code, 0, "{}", fmt.all());
         assert_eq!(fmt.stdout, "");
     }
+}
+
+/// What `plan`, `apply` and `notify` say of a new file: each placeholder as an error at its
+/// value, and how many are left.
+#[cfg(feature = "sandbox")]
+fn assert_refused(out: &crate::support::cli::Output, values: &[&str]) {
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(out.stdout, "", "nothing planned or done");
+    assert_eq!(
+        out.stderr.matches("config::placeholder").count(),
+        values.len(),
+        "{}",
+        out.stderr
+    );
+    for value in values {
+        assert!(
+            out.stderr.contains(&format!(
+                "× `{value}` is a placeholder left from `mailform new`"
+            )),
+            "{value}\n{}",
+            out.stderr
+        );
+    }
+    assert!(
+        out.stderr.contains(&format!(
+            "{} placeholders are left from `mailform new`: write the library's answers in their place first",
+            values.len()
+        )),
+        "{}",
+        out.stderr
+    );
+}
+
+#[cfg(feature = "sandbox")]
+#[test]
+fn plan_apply_and_notify_refuse_a_new_file_until_its_placeholders_are_replaced() {
+    let cli = Cli::with_platform();
+    let out = run(&cli, &["new", "springfield", "--method", "ses-domain"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let sandbox = ["--sandbox", "--sandbox-dir", "sbx", "--today", "2026-11-26"];
+    let values = ["it@springfield.invalid", "noreply@springfield.invalid"];
+
+    let plan = run(&cli, &[&["plan"][..], &sandbox].concat());
+    assert_refused(&plan, &values);
+    assert!(
+        plan.stderr.contains("╭─[libraries/springfield.kdl:6:16]"),
+        "{}",
+        plan.stderr
+    );
+    let apply = run(&cli, &[&["apply", "--auto-approve"][..], &sandbox].concat());
+    assert_refused(&apply, &values);
+    let notify = run(&cli, &["notify", "--sandbox", "--sandbox-dir", "sbx"]);
+    assert_refused(&notify, &values);
+    // Refused before any live service was opened: the sandbox was never started.
+    assert!(!cli.path().join("sbx").exists());
+
+    // One answer in, one left: still refused, for the one left.
+    let path = cli.path().join("libraries/springfield.kdl");
+    let text = cli.read("libraries/springfield.kdl");
+    let half = text.replace("it@springfield.invalid", "it@springfield.example.org");
+    std::fs::write(&path, &half).unwrap();
+    let plan = run(&cli, &[&["plan"][..], &sandbox].concat());
+    assert_eq!(plan.code, 1, "{}", plan.all());
+    assert_eq!(plan.stderr.matches("config::placeholder").count(), 1);
+    assert!(
+        plan.stderr
+            .contains("1 placeholder is left from `mailform new`"),
+        "{}",
+        plan.stderr
+    );
+
+    // Every answer in: the file plans, and validate has nothing to say.
+    let done: String = half
+        .replace("springfield.invalid", "springfield.example.org")
+        .lines()
+        .filter(|l| !l.contains("TODO(operator)"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, &done).unwrap();
+    let validate = run(&cli, &["validate", "--deny-warnings"]);
+    assert_eq!(validate.code, 0, "{}", validate.all());
+    let plan = run(&cli, &[&["plan"][..], &sandbox].concat());
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert!(
+        plan.stdout
+            .contains("+ ses-identity springfield.example.org"),
+        "{}",
+        plan.stdout
+    );
 }
 
 #[test]

@@ -193,6 +193,78 @@ fn the_demo_estate_after_apply_in_the_browser() {
     );
     let dom = check_in_browser(&page, &rows);
     assert!(dom.contains("Springfield Public Library"));
+
+    // Right after the apply both registrations are still under way (the sandbox's take 15
+    // minutes), though SES already sees the records in the zones mailform wrote: being bought,
+    // waiting on AWS.
+    let waits = |json: &str| status_of(json, &["ogdenville", "brockway"]);
+    assert_eq!(
+        waits(&json.stdout),
+        [
+            "ogdenville domain-being-bought aws waiting",
+            "brockway domain-being-bought aws waiting",
+        ]
+    );
+    // An hour later both are registered: ogdenville is done and waits on nobody (its
+    // registration is history); brockway's transfer to the library's account is the
+    // platform's to start.
+    sandbox.advance_clock(std::time::Duration::from_secs(3600));
+    let status = |sandbox| {
+        let out = run(
+            root.path(),
+            &["status", "--format", "json", "--today", TODAY],
+            sandbox,
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout
+    };
+    assert_eq!(
+        waits(&status(&sandbox)),
+        [
+            "ogdenville verified nobody done",
+            "brockway verified platform waiting",
+        ]
+    );
+    // Once apply started the transfer, it waits on the receiving account, the library's IT
+    // staff, to accept it; AWS has nothing left to do.
+    let applied = run(root.path(), &["apply", "--auto-approve"], &sandbox);
+    assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
+    assert!(
+        applied.stdout.contains("brockway: + domain-transfer"),
+        "{}",
+        applied.stdout
+    );
+    assert_eq!(
+        waits(&status(&sandbox)),
+        [
+            "ogdenville verified nobody done",
+            "brockway verified it-staff waiting",
+        ]
+    );
+}
+
+/// "library stage waits-on urgency" of some rows of `status --format json`, in the order asked
+/// for.
+fn status_of(text: &str, libraries: &[&str]) -> Vec<String> {
+    let v: Value = serde_json::from_str(text).expect("status --format json is JSON");
+    libraries
+        .iter()
+        .map(|id| {
+            let r = v["rows"]
+                .as_array()
+                .expect("rows")
+                .iter()
+                .find(|r| r["library"] == *id)
+                .unwrap_or_else(|| panic!("no row for {id}"));
+            let field = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+            format!(
+                "{id} {} {} {}",
+                field("stage"),
+                field("waits_on"),
+                field("urgency")
+            )
+        })
+        .collect()
 }
 
 const HOSTILE: &str =
