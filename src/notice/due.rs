@@ -171,7 +171,9 @@ pub fn due(config: &Config, live: &LiveSnapshotV1, plan: &Plan, now: OffsetDateT
                         },
                     );
                 }
-                if let Some(identity) = identity(live, domain) {
+                // Verified only once the domain is registered: until then it cannot be the
+                // library's sending domain, whatever SES says of the records mailform wrote.
+                if let Some(identity) = identity(live, domain).filter(|_| bought) {
                     domain_notices(library, lp, live, identity, now, true, &mut push);
                 }
                 if let Some(TransferRequest::ToAwsAccount(account)) = &m.transfer {
