@@ -18,6 +18,11 @@ const RELAY_PASSWORD: &str = "CANARY-relay-5b1e-hunter3";
 
 /// The platform file with a notices block for this relay and ledger table.
 fn platform(exim: &Exim, table: &str) -> String {
+    platform_at(exim.starttls_port, "starttls", table)
+}
+
+/// The platform file with a notices block for a relay on 127.0.0.1 at `port`.
+fn platform_at(port: u16, security: &str, table: &str) -> String {
     let notices = format!(
         "    notices {{
         from \"mail-setup@library-market.example.com\"
@@ -27,15 +32,14 @@ fn platform(exim: &Exim, table: &str) -> String {
         send-rate 200
         relay {{
             host \"127.0.0.1\"
-            port {}
-            security \"starttls\"
+            port {port}
+            security \"{security}\"
             username \"testuser\"
             password env=\"MAILFORM_SMTP_PASSWORD_RELAY\"
         }}
     }}
 }}
-",
-        exim.starttls_port
+"
     );
     let base = PLATFORM
         .trim_end()
@@ -598,4 +602,105 @@ fn a_kill_at_any_point_never_sends_a_notice_twice_unless_its_kind_allows_it() {
         assert!(!finish.all().contains(RELAY_PASSWORD));
     }
     eprintln!("{rounds} kills: {spread:?}");
+}
+
+#[test]
+fn a_relay_that_takes_a_message_and_never_answers_leaves_each_kind_to_its_rule() {
+    use mailform::notice::{CrashRule, NoticeKind};
+    let estate = Estate::new(EximSpec::default());
+    let certs = tempfile::tempdir().unwrap();
+    let pki = crate::support::certs::TestPki::create(certs.path());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let lost = runtime.block_on(crate::support::fake::LostAnswerRelay::start(&pki));
+    std::fs::write(
+        estate.cli.path().join("libraries/_platform.kdl"),
+        platform_at(lost.port, "tls", "mailform-notices"),
+    )
+    .unwrap();
+    std::fs::copy(
+        certs.path().join("ca.pem"),
+        estate.cli.path().join("relay-ca.pem"),
+    )
+    .unwrap();
+    let first = estate.notify(&["--relay-timeout", "5"]);
+    assert_eq!(first.code, 1, "{}", first.all());
+    let unknown = first
+        .stderr
+        .lines()
+        .filter(|l| l.contains(": UNKNOWN:"))
+        .count();
+    let taken = lost.taken.lock().unwrap().len();
+    assert!(
+        unknown >= 9 && taken == unknown,
+        "{taken} taken, {unknown} unknown\n{}",
+        first.all()
+    );
+
+    // Back on a relay that answers, past the lease: the at-least-once notices go again (the
+    // same Message-ID as the copy the silent relay took), the at-most-once ones wait for an
+    // operator, reported as unconfirmed.
+    std::fs::write(
+        estate.cli.path().join("libraries/_platform.kdl"),
+        platform(&estate.exim, "mailform-notices"),
+    )
+    .unwrap();
+    std::fs::write(estate.cli.path().join("relay-ca.pem"), estate.exim.ca_pem()).unwrap();
+    let second = estate.notify(&["--lease", "0"]);
+    assert_eq!(second.code, 1, "{}", second.all());
+    let mails = delivered(&estate.exim);
+    let first_copies: Vec<String> = lost
+        .taken
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|raw| parse(raw).message_id)
+        .collect();
+    for m in &mails {
+        let (kind, _) = kind_of(&m.message_id);
+        let kind = NoticeKind::parse(&kind).unwrap();
+        assert_eq!(
+            kind.crash_rule(),
+            CrashRule::AtLeastOnce,
+            "{} sent again",
+            m.message_id
+        );
+        assert!(
+            first_copies.contains(&m.message_id),
+            "{} is not the same message",
+            m.message_id
+        );
+    }
+    let unconfirmed: Vec<&str> = second
+        .stderr
+        .lines()
+        .filter(|l| l.contains("UNCONFIRMED"))
+        .collect();
+    assert!(
+        unconfirmed.iter().any(|l| l.contains("/domain-bought/"))
+            && unconfirmed.iter().any(|l| l.contains("/transfer-started/")),
+        "{}",
+        second.all()
+    );
+    assert_eq!(mails.len() + unconfirmed.len(), unknown, "{}", second.all());
+
+    // The operator checked with the library: it never got the transfer notice. Sent once.
+    let key = unconfirmed
+        .iter()
+        .find(|l| l.contains("/transfer-started/"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let resent = estate.notify(&["--resend", &key]);
+    assert!(
+        resent.stderr.contains("sent again (a run's claim of"),
+        "{}",
+        resent.all()
+    );
+    let after: Vec<_> = delivered(&estate.exim)
+        .iter()
+        .map(|m| kind_of(&m.message_id).0)
+        .collect();
+    assert_eq!(after.iter().filter(|k| *k == "transfer-started").count(), 1);
+    drop(lost);
+    drop(runtime);
 }

@@ -263,3 +263,111 @@ async fn serve(sock: TcpStream, behaviour: Behaviour) {
         }
     }
 }
+
+// The notices' tests (feature `sandbox`) use the lost-answer relay.
+#[cfg(feature = "sandbox")]
+pub use lost_answer::LostAnswerRelay;
+
+#[cfg(feature = "sandbox")]
+mod lost_answer {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::TcpListener;
+    use tokio::task::JoinHandle;
+
+    /// A relay over implicit TLS (the test CA's good certificate) that takes every message whole
+    /// and then drops the connection without answering the end of DATA: the client cannot know
+    /// whether the message was taken. Counts what it took.
+    pub struct LostAnswerRelay {
+        pub port: u16,
+        pub taken: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+        task: JoinHandle<()>,
+    }
+
+    impl Drop for LostAnswerRelay {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+
+    impl LostAnswerRelay {
+        pub async fn start(pki: &crate::support::certs::TestPki) -> LostAnswerRelay {
+            let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+            let config = rustls::ServerConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .expect("versions")
+                .with_no_client_auth()
+                .with_single_cert(vec![pki.good.0.clone()], pki.good.1.clone_key())
+                .expect("server cert");
+            let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind fake relay");
+            let port = listener.local_addr().expect("local addr").port();
+            let taken = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let store = taken.clone();
+            let task = tokio::spawn(async move {
+                let mut conns = tokio::task::JoinSet::new();
+                while let Ok((sock, _)) = listener.accept().await {
+                    let acceptor = acceptor.clone();
+                    let store = store.clone();
+                    conns.spawn(async move {
+                        if let Ok(tls) = acceptor.accept(sock).await {
+                            take_and_drop(BufReader::new(tls), store).await;
+                        }
+                    });
+                }
+            });
+            LostAnswerRelay { port, taken, task }
+        }
+    }
+
+    async fn take_and_drop<S>(
+        mut s: BufReader<S>,
+        store: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    ) where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        let mut out = b"220 relay.example ESMTP\r\n".to_vec();
+        loop {
+            if s.get_mut().write_all(&out).await.is_err() || s.get_mut().flush().await.is_err() {
+                return;
+            }
+            let mut l = String::new();
+            if s.read_line(&mut l).await.unwrap_or(0) == 0 {
+                return;
+            }
+            let verb = l
+                .split([' ', '\r'])
+                .next()
+                .unwrap_or("")
+                .to_ascii_uppercase();
+            out = match verb.as_str() {
+                "EHLO" => b"250-relay.example\r\n250 AUTH PLAIN LOGIN\r\n".to_vec(),
+                "AUTH" => b"235 2.7.0 Authentication successful\r\n".to_vec(),
+                "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 OK\r\n".to_vec(),
+                "QUIT" => b"221 bye\r\n".to_vec(),
+                "DATA" => {
+                    if s.get_mut().write_all(b"354 go ahead\r\n").await.is_err() {
+                        return;
+                    }
+                    let _ = s.get_mut().flush().await;
+                    let mut message = String::new();
+                    loop {
+                        let mut line = String::new();
+                        if s.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == ".\r\n" {
+                            break;
+                        }
+                        message.push_str(&line);
+                    }
+                    store.lock().expect("the store").push(message);
+                    // The answer to the end of DATA never comes.
+                    return;
+                }
+                _ => b"502 5.5.2 not here\r\n".to_vec(),
+            };
+        }
+    }
+}
