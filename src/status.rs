@@ -538,8 +538,7 @@ mod tests {
     use super::*;
     use crate::config::{self, AnalyzeOptions};
     use crate::live::snapshot::{
-        CheckV1, DkimV1, DnsV1, DomainV1, FindingV1, OperationV1, ProbeV1, RecordV1, RegistrarV1,
-        Route53V1, SesAccountV1, SesV1, VERSION, ZoneV1,
+        CheckV1, DkimV1, DnsV1, DomainV1, FindingV1, OperationV1, ProbeV1, RecordV1, ZoneV1,
     };
     use crate::model::LibraryId;
     use crate::notice::NoticeKey;
@@ -591,33 +590,7 @@ mod tests {
     }
 
     fn empty_live() -> LiveSnapshotV1 {
-        LiveSnapshotV1 {
-            version: VERSION,
-            taken_at: "2026-11-26T03:00:00Z".into(),
-            region: "us-east-1".into(),
-            targets: None,
-            ses: SesV1 {
-                account: SesAccountV1 {
-                    production_access: true,
-                    sending_enabled: true,
-                    max_24_hour_send: None,
-                    max_send_rate: None,
-                },
-                identities: vec![],
-                configuration_sets: vec![],
-            },
-            registrar: RegistrarV1 {
-                domains: vec![],
-                operations: vec![],
-                availability: vec![],
-                prices: vec![],
-            },
-            route53: Route53V1 {
-                hosted_zones: vec![],
-            },
-            libraries: vec![],
-            refresh: None,
-        }
+        LiveSnapshotV1::empty("2026-11-26T03:00:00Z", "us-east-1")
     }
 
     fn identity(name: &str, status: &str, created: &str) -> IdentityV1 {

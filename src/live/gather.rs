@@ -1119,28 +1119,9 @@ mod tests {
             })
             .to_vec();
         LiveSnapshotV1 {
-            version: snapshot::VERSION,
-            taken_at: "2026-01-01T00:00:00Z".into(),
-            region: "eu-west-1".into(),
-            targets: None,
             ses: SesV1 {
-                account: snapshot::SesAccountV1 {
-                    production_access: true,
-                    sending_enabled: true,
-                    max_24_hour_send: None,
-                    max_send_rate: None,
-                },
                 identities,
-                configuration_sets: vec![],
-            },
-            registrar: RegistrarV1 {
-                domains: vec![],
-                operations: vec![],
-                availability: vec![],
-                prices: vec![],
-            },
-            route53: Route53V1 {
-                hosted_zones: vec![],
+                ..LiveSnapshotV1::empty("", "").ses
             },
             libraries: config
                 .libraries
@@ -1155,7 +1136,7 @@ mod tests {
                     notes: vec![],
                 })
                 .collect(),
-            refresh: None,
+            ..LiveSnapshotV1::empty("2026-01-01T00:00:00Z", "eu-west-1")
         }
     }
 

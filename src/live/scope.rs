@@ -262,7 +262,7 @@ mod tests {
 
     use super::*;
     use crate::live::facts::IdentityKind;
-    use crate::live::snapshot::{DkimV1, RegistrarV1, Route53V1, SesAccountV1, SesV1, VERSION};
+    use crate::live::snapshot::{DkimV1, SesV1};
     use crate::model::*;
 
     const TODAY: Date = Date {
@@ -324,28 +324,9 @@ mod tests {
             ]),
         };
         LiveSnapshotV1 {
-            version: VERSION,
-            taken_at: "2026-11-26T03:00:00Z".into(),
-            region: config.platform.aws_region.clone(),
-            targets: None,
             ses: SesV1 {
-                account: SesAccountV1 {
-                    production_access: true,
-                    sending_enabled: true,
-                    max_24_hour_send: None,
-                    max_send_rate: None,
-                },
                 identities: vec![identity("a"), identity("b")],
-                configuration_sets: vec![],
-            },
-            registrar: RegistrarV1 {
-                domains: vec![],
-                operations: vec![],
-                availability: vec![],
-                prices: vec![],
-            },
-            route53: Route53V1 {
-                hosted_zones: vec![],
+                ..LiveSnapshotV1::empty("", "").ses
             },
             libraries: config
                 .libraries
@@ -360,7 +341,7 @@ mod tests {
                     notes: vec![],
                 })
                 .collect(),
-            refresh: None,
+            ..LiveSnapshotV1::empty("2026-11-26T03:00:00Z", &config.platform.aws_region)
         }
     }
 

@@ -343,6 +343,40 @@ fn unix(secs: i64) -> String {
     timestamp(OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH))
 }
 
+impl LiveSnapshotV1 {
+    /// The snapshot of an account that holds nothing yet (production access, sending on), read
+    /// at `taken_at` in `region`: where test fixtures start.
+    pub fn empty(taken_at: &str, region: &str) -> LiveSnapshotV1 {
+        LiveSnapshotV1 {
+            version: VERSION,
+            taken_at: taken_at.into(),
+            region: region.into(),
+            targets: None,
+            ses: SesV1 {
+                account: SesAccountV1 {
+                    production_access: true,
+                    sending_enabled: true,
+                    max_24_hour_send: None,
+                    max_send_rate: None,
+                },
+                identities: vec![],
+                configuration_sets: vec![],
+            },
+            registrar: RegistrarV1 {
+                domains: vec![],
+                operations: vec![],
+                availability: vec![],
+                prices: vec![],
+            },
+            route53: Route53V1 {
+                hosted_zones: vec![],
+            },
+            libraries: vec![],
+            refresh: None,
+        }
+    }
+}
+
 impl From<&facts::SesAccount> for SesAccountV1 {
     fn from(a: &facts::SesAccount) -> Self {
         SesAccountV1 {
