@@ -128,7 +128,7 @@ fn when(secs: i64) -> String {
         .unwrap_or_else(|| secs.to_string())
 }
 
-fn line(r: &Ready, outcome: &Outcome) -> String {
+fn line(r: &Ready, outcome: &Outcome, lease: i64) -> String {
     let what = match outcome {
         Outcome::Sent => "sent".to_string(),
         Outcome::Resent { earlier } => match earlier.state {
@@ -144,9 +144,9 @@ fn line(r: &Ready, outcome: &Outcome) -> String {
             None => format!("already {}", entry.state.as_str()),
         },
         Outcome::InFlight { entry } => format!(
-            "claimed by another run at {}; left to it (lease {} not over)",
+            "claimed by another run at {}; left to it until the lease ends at {}",
             when(entry.claimed_at),
-            "still"
+            when(entry.claimed_at.saturating_add(lease))
         ),
         Outcome::Unconfirmed { entry } => format!(
             "UNCONFIRMED: claimed at {} and never confirmed; not sent again by itself (at most once) — check with the library; `--resend {}` sends it again",
@@ -283,7 +283,7 @@ pub(super) fn run(a: NotifyArgs, color: bool) -> Result<ExitCode, CliError> {
             })?;
         }
         run::send_all(ready, &ledger, &relay, &opts, |r, o| {
-            eprintln!("{}", line(r, o));
+            eprintln!("{}", line(r, o, a.lease));
         })
         .await
         .map_err(CliError::from)
