@@ -157,9 +157,9 @@ pub(crate) mod tests {
 }
 "#;
 
-    /// Checks a draft as `validate` and `fmt --check` would, beside a platform file, and returns
-    /// the configuration it declares.
-    pub(crate) fn check(draft: &Draft) -> Config {
+    /// Formats and analyses a draft beside a platform file, as `fmt --check` and `validate`
+    /// would: asserts that `fmt` changes nothing, and returns the text and the analysis.
+    pub(crate) fn analyze(draft: &Draft) -> (String, config::Analysis) {
         let text = draft.render();
         let mut sources = SourceSet::default();
         sources.add(SourceFile::new("libraries/_platform.kdl", PLATFORM.into()));
@@ -176,6 +176,13 @@ pub(crate) mod tests {
                 today: Date::parse("2026-11-26").unwrap(),
             },
         );
+        (text, analysis)
+    }
+
+    /// Checks a draft as `validate` and `fmt --check` would, beside a platform file, and returns
+    /// the configuration it declares.
+    pub(crate) fn check(draft: &Draft) -> Config {
+        let (text, analysis) = analyze(draft);
         let problems: Vec<_> = analysis
             .diagnostics
             .iter()

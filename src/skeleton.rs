@@ -170,31 +170,13 @@ pub fn checklist(id: &LibraryId, method: Method, file: &str, password_prefix: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{self, AnalyzeOptions};
-    use crate::draft::tests::PLATFORM;
-    use crate::model::{Config, Date};
+    use crate::model::Config;
     use crate::secret::DEFAULT_SMTP_PASSWORD_ENV_PREFIX as PREFIX;
-    use crate::source::{SourceFile, SourceSet};
 
     /// Formats and checks a skeleton beside a platform file; returns the configuration and the
     /// 1-based lines of its diagnostics, each of which must be a placeholder.
     fn check(draft: &Draft) -> (Config, Vec<usize>) {
-        let text = draft.render();
-        let mut sources = SourceSet::default();
-        sources.add(SourceFile::new("libraries/_platform.kdl", PLATFORM.into()));
-        let id = sources.add(SourceFile::new(
-            format!("libraries/{}", draft.file_name()),
-            text.clone(),
-        ));
-        let mut diagnostics = Vec::new();
-        let formatted = crate::format::format_source(id, sources.get(id), &mut diagnostics);
-        assert_eq!(formatted.as_deref(), Some(text.as_str()), "{diagnostics:?}");
-        let analysis = config::analyze(
-            &mut sources,
-            &AnalyzeOptions {
-                today: Date::parse("2026-11-26").unwrap(),
-            },
-        );
+        let (text, analysis) = crate::draft::tests::analyze(draft);
         let mut lines = Vec::new();
         for d in &analysis.diagnostics {
             assert_eq!(d.code, "config::placeholder", "{text}\n{d:?}");

@@ -53,20 +53,25 @@ impl Drop for AuthServer {
     }
 }
 
+/// A TLS acceptor serving the test CA's good certificate, for the fake servers.
+pub(crate) fn tls_acceptor(pki: &super::certs::TestPki) -> tokio_rustls::TlsAcceptor {
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![pki.good.0.clone()], pki.good.1.clone_key())
+        .expect("server cert");
+    tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config))
+}
+
 impl AuthServer {
     pub async fn start(
         mechanism: &'static str,
         refusal: Refusal,
         pki: &super::certs::TestPki,
     ) -> AuthServer {
-        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("versions")
-            .with_no_client_auth()
-            .with_single_cert(vec![pki.good.0.clone()], pki.good.1.clone_key())
-            .expect("server cert");
-        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+        let acceptor = tls_acceptor(pki);
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind fake server");
@@ -270,6 +275,7 @@ pub use lost_answer::LostAnswerRelay;
 
 #[cfg(feature = "sandbox")]
 mod lost_answer {
+    use super::tls_acceptor;
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     use tokio::net::TcpListener;
     use tokio::task::JoinHandle;
@@ -291,14 +297,7 @@ mod lost_answer {
 
     impl LostAnswerRelay {
         pub async fn start(pki: &crate::support::certs::TestPki) -> LostAnswerRelay {
-            let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-            let config = rustls::ServerConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .expect("versions")
-                .with_no_client_auth()
-                .with_single_cert(vec![pki.good.0.clone()], pki.good.1.clone_key())
-                .expect("server cert");
-            let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+            let acceptor = tls_acceptor(pki);
             let listener = TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind fake relay");
