@@ -124,7 +124,7 @@ pub(super) struct World {
     /// Requests a second to the notice ledger (none against the sandbox).
     ledger_rate: f64,
     #[cfg(feature = "sandbox")]
-    _sandbox: Option<crate::sandbox::SandboxHandle>,
+    _sandbox: Option<SandboxLink>,
 }
 
 impl World {
@@ -174,7 +174,7 @@ impl World {
             path: a.sandbox_dir.clone(),
             source,
         })?;
-        let handle = Sandbox::start(SandboxConfig {
+        let settings = SandboxConfig {
             state_dir: Some(a.sandbox_dir.clone()),
             region: config.platform.aws_region.clone(),
             // The platform's ledger table exists, as it does in the platform's account.
@@ -185,9 +185,34 @@ impl World {
                 .map(|n| vec![n.ledger_table.clone()])
                 .unwrap_or_else(|| SandboxConfig::default().dynamodb_tables),
             ..SandboxConfig::default()
-        })
-        .map_err(|e| CliError::Usage(format!("cannot start the sandbox: {e}")))?;
-        let endpoints = handle.endpoints().clone();
+        };
+        let cannot = |e: crate::sandbox::SandboxError| {
+            CliError::Usage(format!("cannot start the sandbox: {e}"))
+        };
+        // One sandbox owns a state directory at a time. A `mailform-sandbox serve` that owns it
+        // is used as it runs (its clock, its state); another `--sandbox` run is waited for.
+        let link = match Sandbox::start(settings.clone()) {
+            Ok(handle) => SandboxLink::InProcess(handle),
+            Err(crate::sandbox::SandboxError::Busy { .. }) => {
+                match running_server(&a.sandbox_dir) {
+                    Some(server) => server,
+                    None => {
+                        eprintln!(
+                            "waiting for the sandbox in {}: another mailform run is using it",
+                            a.sandbox_dir.display()
+                        );
+                        let handle = Sandbox::start(SandboxConfig {
+                            wait_for_state_dir: true,
+                            ..settings
+                        })
+                        .map_err(cannot)?;
+                        SandboxLink::InProcess(handle)
+                    }
+                }
+            }
+            Err(e) => return Err(cannot(e)),
+        };
+        let endpoints = link.endpoints().clone();
         opts.endpoints = Endpoints {
             ses: Some(endpoints.ses.clone()),
             route53: Some(endpoints.route53.clone()),
@@ -214,7 +239,7 @@ impl World {
             dns_limits: dns_limits(a),
             dns_deadline: Duration::from_secs(a.dns_deadline),
             ledger_rate: 0.0,
-            _sandbox: Some(handle),
+            _sandbox: Some(link),
         })
     }
 
@@ -300,8 +325,8 @@ impl World {
     /// gone), the system's otherwise.
     pub fn now(&self) -> i64 {
         #[cfg(feature = "sandbox")]
-        if let Some(handle) = &self._sandbox {
-            return handle.now();
+        if let Some(link) = &self._sandbox {
+            return link.now();
         }
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -492,4 +517,48 @@ fn whole_seconds(rfc3339: &str) -> String {
         }
         None => rfc3339.to_string(),
     }
+}
+
+/// The sandbox a `--sandbox` run talks to: its own, in this process, or the
+/// `mailform-sandbox serve` that owns the state directory.
+#[cfg(feature = "sandbox")]
+enum SandboxLink {
+    InProcess(crate::sandbox::SandboxHandle),
+    Server {
+        endpoints: crate::sandbox::Endpoints,
+        admin: crate::sandbox::AdminClient,
+    },
+}
+
+#[cfg(feature = "sandbox")]
+impl SandboxLink {
+    fn endpoints(&self) -> &crate::sandbox::Endpoints {
+        match self {
+            SandboxLink::InProcess(handle) => handle.endpoints(),
+            SandboxLink::Server { endpoints, .. } => endpoints,
+        }
+    }
+
+    /// The simulated clock, wherever the sandbox runs; a server that stopped answering leaves
+    /// the system's time, and the reads that follow say what failed.
+    fn now(&self) -> i64 {
+        match self {
+            SandboxLink::InProcess(handle) => handle.now(),
+            SandboxLink::Server { admin, .. } => admin.now().unwrap_or_else(|_| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64)
+            }),
+        }
+    }
+}
+
+/// The `mailform-sandbox serve` that owns `dir`, if its `endpoints.json` names one that answers.
+#[cfg(feature = "sandbox")]
+fn running_server(dir: &Path) -> Option<SandboxLink> {
+    let text = std::fs::read_to_string(dir.join("endpoints.json")).ok()?;
+    let endpoints: crate::sandbox::Endpoints = serde_json::from_str(&text).ok()?;
+    let admin = crate::sandbox::AdminClient::new(&endpoints.admin).ok()?;
+    admin.now().ok()?;
+    Some(SandboxLink::Server { endpoints, admin })
 }

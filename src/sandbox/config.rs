@@ -41,6 +41,9 @@ pub struct SandboxConfig {
     /// layout (partition key `library`, sort key `notice`); default: `mailform-notices`, the
     /// platform file's default `ledger-table`, so the demo and tests need no setup.
     pub dynamodb_tables: Vec<String>,
+    /// With a `state_dir` another sandbox owns: wait until it stops (`true`), or fail at once
+    /// with [`super::SandboxError::Busy`] (`false`, the default).
+    pub wait_for_state_dir: bool,
 }
 
 impl Default for SandboxConfig {
@@ -61,6 +64,7 @@ impl Default for SandboxConfig {
             failing_registrations: BTreeSet::new(),
             dns_latency_ms: 0,
             dynamodb_tables: vec![crate::model::DEFAULT_LEDGER_TABLE.to_string()],
+            wait_for_state_dir: false,
         }
     }
 }

@@ -80,6 +80,13 @@ pub enum SandboxError {
     Runtime(std::io::Error),
     #[error("could not read the sandbox state {path}: {message}")]
     State { path: PathBuf, message: String },
+    /// Another sandbox (a `mailform-sandbox serve`, or a `mailform … --sandbox` run) owns the
+    /// state directory: two sandboxes on one directory would each keep their own copy, and the
+    /// last to write would erase what the other made.
+    #[error(
+        "the sandbox state in {dir} is in use by another sandbox (a `mailform-sandbox serve` or another `--sandbox` run); stop it, or use another --sandbox-dir / --state-dir"
+    )]
+    Busy { dir: PathBuf },
     #[error("no external zone {zone}: add a record to create it")]
     NoSuchZone { zone: String },
     #[error("record {name} is not inside zone {zone}")]
@@ -155,6 +162,8 @@ impl RecordInput {
 
 /// The mutable heart shared by every front end.
 pub(crate) struct World {
+    /// The lock on the state directory (`<state_dir>/lock`), while this sandbox owns it.
+    _owner: Option<std::fs::File>,
     pub config: SandboxConfig,
     pub state: State,
     pub faults: Vec<FaultRule>,
@@ -165,11 +174,18 @@ pub(crate) struct World {
 impl World {
     fn new(config: SandboxConfig) -> Result<Self, SandboxError> {
         let now = config.start_time.unwrap_or_else(real_now);
+        // The directory's one owner: taken before the state is read, held until the sandbox
+        // stops (or its process dies: the kernel drops the lock with the file).
+        let owner = match &config.state_dir {
+            Some(dir) => Some(lock_state_dir(dir, config.wait_for_state_dir)?),
+            None => None,
+        };
         let state = match &config.state_dir {
             Some(dir) => load_state(dir)?.unwrap_or_else(|| State::new(now)),
             None => State::new(now),
         };
         let mut world = World {
+            _owner: owner,
             config,
             state,
             faults: Vec::new(),
@@ -388,6 +404,33 @@ fn real_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// Takes the exclusive lock on `<dir>/lock` (`flock`), waiting for it when `wait`, or answering
+/// [`SandboxError::Busy`] at once.
+fn lock_state_dir(dir: &std::path::Path, wait: bool) -> Result<std::fs::File, SandboxError> {
+    let failed = |e: std::io::Error| SandboxError::State {
+        path: dir.join("lock"),
+        message: e.to_string(),
+    };
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("lock"))
+        .map_err(failed)?;
+    if wait {
+        file.lock().map_err(failed)?;
+        return Ok(file);
+    }
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(SandboxError::Busy {
+            dir: dir.to_path_buf(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(failed(e)),
+    }
 }
 
 fn load_state(dir: &std::path::Path) -> Result<Option<State>, SandboxError> {

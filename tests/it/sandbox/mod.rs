@@ -13,3 +13,4 @@ mod method3;
 mod moto_contract;
 mod route53_rules;
 mod ses_ops;
+mod state_dir;
