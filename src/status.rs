@@ -219,6 +219,10 @@ pub struct StatusReport {
     pub taken_at: String,
     pub today: String,
     pub notice_period_days: u32,
+    /// What stops libraries on the platform's side (the SES account in the SES sandbox, its
+    /// sending paused): shown before the rows; each library it stops waits on the platform.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platform: Vec<crate::plan::PlatformFinding>,
     /// Most urgent first.
     pub rows: Vec<StatusRow>,
     /// Every stage of every method in use, in path order, with zero counts too.
@@ -249,7 +253,7 @@ pub fn report(
                 .iter()
                 .filter(|e| e.key.library == library.id && e.state == EntryState::Sent)
                 .collect();
-            Some(row(
+            let mut row = row(
                 library,
                 lp,
                 live,
@@ -257,7 +261,9 @@ pub fn report(
                 &sent,
                 today,
                 config.platform.notice_period_days,
-            ))
+            );
+            hold_for_platform(&mut row, &plan.platform);
+            Some(row)
         })
         .collect();
     rows.sort_by(|a, b| {
@@ -281,8 +287,29 @@ pub fn report(
         taken_at: live.taken_at.clone(),
         today: today.to_string(),
         notice_period_days: config.platform.notice_period_days,
+        platform: plan.platform.clone(),
         counts: counts(&rows),
         rows,
+    }
+}
+
+/// A library a platform finding stops is not done, whatever its own stage says: it waits on
+/// the platform, and the row says why.
+fn hold_for_platform(row: &mut StatusRow, platform: &[crate::plan::PlatformFinding]) {
+    let Some(f) = platform
+        .iter()
+        .find(|f| f.level == Level::Error && f.affects.contains(&row.method))
+    else {
+        return;
+    };
+    if row.urgency == Urgency::Done {
+        row.urgency = Urgency::Waiting;
+    }
+    if row.urgency != Urgency::Failing {
+        row.waits_on = WaitsOn::Platform;
+    }
+    if row.reason.is_none() || row.urgency == Urgency::Late {
+        row.reason = Some(format!("waits on the platform: {}", f.message));
     }
 }
 

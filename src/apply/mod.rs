@@ -1047,6 +1047,7 @@ mod tests {
     fn an_identity_made_since_the_plan_is_not_created_again() {
         let config = config(&["springfield"]);
         let plan = Plan {
+            platform: vec![],
             version: 1,
             libraries: vec![library_plan(
                 "springfield",
@@ -1094,6 +1095,7 @@ mod tests {
             ),
         ]);
         let plan = Plan {
+            platform: vec![],
             version: 1,
             libraries: ["springfield", "shelbyville"]
                 .iter()
@@ -1150,6 +1152,7 @@ mod tests {
         // `gone` was removed from the files; its identity is still tagged as its.
         let config = config(&["springfield"]);
         let plan = Plan {
+            platform: vec![],
             version: 1,
             libraries: vec![
                 library_plan(
@@ -1204,6 +1207,7 @@ mod tests {
     fn a_deletion_the_apply_was_not_allowed_is_not_made_whatever_the_caller_checked() {
         let config = config(&["springfield"]);
         let plan = Plan {
+            platform: vec![],
             version: 1,
             libraries: vec![library_plan(
                 "gone",
@@ -1238,6 +1242,7 @@ mod tests {
     fn a_failed_step_stops_its_library_only() {
         let config = config(&["springfield", "shelbyville"]);
         let plan = Plan {
+            platform: vec![],
             version: 1,
             libraries: vec![
                 library_plan(
@@ -1307,6 +1312,7 @@ mod tests {
             "library \"ogdenville\" {\n    name \"Ogdenville\"\n    it-contact \"it@ogdenville.example.org\"\n\n    managed-domain {\n        domain \"ogdenville-mail.org\"\n        from \"noreply@ogdenville-mail.org\"\n        price-cap 20.00\n    }\n}\n".into(),
         )]);
         let plan = Plan {
+            platform: vec![],
             version: 1,
             libraries: vec![library_plan(
                 "ogdenville",

@@ -62,6 +62,16 @@ enum Command {
         #[arg(long)]
         route53domains: Option<f64>,
     },
+    /// Set what GetAccount answers: the SES sandbox or production access, sending on or paused.
+    Account {
+        /// `sandbox` (a new account: 200 messages a day, verified addresses only) or
+        /// `production`.
+        #[arg(long, value_parser = ["sandbox", "production"])]
+        ses: Option<String>,
+        /// `paused` or `enabled`.
+        #[arg(long, value_parser = ["paused", "enabled"])]
+        sending: Option<String>,
+    },
     /// Fix the CheckDomainAvailability answer for a domain (e.g. UNAVAILABLE_PREMIUM).
     Availability { domain: String, answer: String },
     /// Forget every resource, zone, fault and log entry (the clock stays).
@@ -97,9 +107,13 @@ struct Serve {
     /// Where DKIM CNAMEs point (region-dependent on AWS).
     #[arg(long, default_value = "dkim.amazonses.com")]
     signing_hosted_zone: String,
-    /// Answer GetAccount as an account out of the SES sandbox.
+    /// Answer GetAccount as a new account still in the SES sandbox (200 messages a day, to
+    /// verified addresses only); by default the account has production access.
     #[arg(long)]
-    production_access: bool,
+    ses_sandbox: bool,
+    /// Answer GetAccount as an account whose sending is paused.
+    #[arg(long)]
+    sending_paused: bool,
     /// Wait this many milliseconds before each DNS answer, as a name server across the
     /// internet takes (e.g. 40), so a refresh's DNS phase costs what it would for real.
     #[arg(long, default_value_t = 0, value_name = "MS")]
@@ -298,6 +312,12 @@ fn run(args: Args) -> Result<(), String> {
                 dynamodb: None,
             })
             .map_err(fail),
+        Command::Account { ses, sending } => admin
+            .set_account(
+                ses.map(|s| s == "production"),
+                sending.map(|s| s == "enabled"),
+            )
+            .map_err(fail),
         Command::Availability { domain, answer } => {
             let answer = Availability::parse(&answer.to_ascii_uppercase()).ok_or_else(|| {
                 let all: Vec<&str> = Availability::ALL.iter().map(|a| a.as_str()).collect();
@@ -350,7 +370,8 @@ fn run_serve(serve: &Serve, state_dir: PathBuf) -> Result<(), String> {
         },
         region: serve.region.clone(),
         signing_hosted_zone: serve.signing_hosted_zone.clone(),
-        production_access: serve.production_access,
+        production_access: !serve.ses_sandbox,
+        sending_enabled: !serve.sending_paused,
         dns_latency_ms: serve.dns_latency_ms,
         rate_limits: if serve.rate_limits {
             RateLimits::documented()

@@ -81,7 +81,7 @@ pub(super) fn run(a: PlanArgs, color: bool) -> Result<ExitCode, CliError> {
         EXIT_OK
     } else if plan.has_changes() {
         EXIT_CHANGES
-    } else if plan.totals().failing > 0 {
+    } else if plan.totals().failing > 0 || plan.platform_failing() {
         EXIT_FAILING
     } else if plan.totals().attention > 0 {
         EXIT_WAITING

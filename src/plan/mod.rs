@@ -6,6 +6,7 @@
 //! `crate::render::plan` read them and nothing else. Deletions are a separate list in every
 //! library so that no renderer can fold them into a summary.
 
+pub mod account;
 pub mod actions;
 pub mod planner;
 pub mod saved;
@@ -19,9 +20,25 @@ pub const PLAN_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     pub version: u32,
+    /// What stops every library of a method at once, on the platform's side (the SES account
+    /// still in the SES sandbox, its sending paused): shown once, before the libraries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platform: Vec<PlatformFinding>,
     pub libraries: Vec<LibraryPlan>,
     /// Live resources no library declares and mailform does not own: shown, never touched.
     pub unmanaged: Vec<Unmanaged>,
+}
+
+/// A platform-level blocker: the platform's operators fix it, once, for every library it stops.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformFinding {
+    /// Stable code, e.g. `ses::account-in-sandbox`.
+    pub code: String,
+    pub level: Level,
+    pub message: String,
+    pub remedy: String,
+    /// The methods whose libraries it stops.
+    pub affects: Vec<Method>,
 }
 
 /// The delivery method, as the library file names it.
@@ -320,6 +337,12 @@ impl Plan {
             t.failing += usize::from(l.failing());
         }
         t
+    }
+
+    /// Whether a platform-level blocker stops libraries (what the drift check reports, as a
+    /// failing library).
+    pub fn platform_failing(&self) -> bool {
+        self.platform.iter().any(|f| f.level == Level::Error)
     }
 
     pub fn has_changes(&self) -> bool {

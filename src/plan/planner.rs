@@ -195,8 +195,29 @@ pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan 
             });
         }
     }
+    // The platform's SES account, judged once; it holds back every SES library's readiness.
+    let uses_ses = config.libraries.iter().any(|l| {
+        matches!(
+            l.method,
+            DeliveryMethod::SesDomain(_) | DeliveryMethod::ManagedDomain(_)
+        )
+    });
+    let platform = if uses_ses {
+        super::account::findings(&live.ses.account, &config.platform.aws_region)
+    } else {
+        Vec::new()
+    };
+    super::account::hold(&mut libraries, &platform, |launch| {
+        readiness(
+            launch.and_then(|l| Date::parse(l).ok()),
+            opts.today,
+            config.platform.notice_period_days,
+            true,
+        )
+    });
     Plan {
         version: PLAN_VERSION,
+        platform,
         libraries,
         unmanaged,
     }

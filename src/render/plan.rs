@@ -239,6 +239,21 @@ pub fn to_text(plan: &Plan, style: Style) -> String {
     } else {
         out.push_str("mailform will perform the following actions:\n\n");
     }
+    if !plan.platform.is_empty() {
+        out.push_str("# The platform (stops every library it names, whatever their own setup)\n");
+        for f in &plan.platform {
+            let _ = writeln!(
+                out,
+                "  {} {}: {}\n      fix: {}\n      stops: {}",
+                style.paint("31", "✗"),
+                f.code,
+                f.message,
+                f.remedy,
+                affected(f)
+            );
+        }
+        out.push('\n');
+    }
     for l in &plan.libraries {
         let _ = writeln!(out, "# {}: {} ({})", l.library, l.name, l.method.as_str());
         library_body(&mut out, l, style, "  ");
@@ -276,6 +291,15 @@ pub fn to_text(plan: &Plan, style: Style) -> String {
     out.push_str(&summary_line(plan.totals()));
     out.push('\n');
     out
+}
+
+/// The methods a platform finding stops, in words.
+fn affected(f: &crate::plan::PlatformFinding) -> String {
+    f.affects
+        .iter()
+        .map(|m| format!("every {} library", m.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn counts(l: &LibraryPlan) -> String {
@@ -392,6 +416,20 @@ pub fn to_markdown_with(plan: &Plan, o: &MarkdownOptions<'_>) -> String {
     let fits = |out: &str, more: &str| len(out) + len(more) <= budget;
     let mut out = String::from("### mailform plan\n\n");
     let _ = writeln!(out, "**{}**\n", summary_line(plan.totals()));
+    if !plan.platform.is_empty() {
+        out.push_str("#### ❌ The platform\n\n");
+        for f in &plan.platform {
+            let _ = writeln!(
+                out,
+                "- **{}**: {} Fix: {} (stops {})",
+                f.code,
+                md_escape(&f.message),
+                md_escape(&f.remedy),
+                affected(f)
+            );
+        }
+        out.push('\n');
+    }
     let mut notes: Vec<String> = Vec::new();
 
     let mut libraries: Vec<&LibraryPlan> = plan.libraries.iter().collect();

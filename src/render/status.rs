@@ -81,6 +81,7 @@ body{margin:0;font:15px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,\"DejaV
 main{max-width:1280px;margin:0 auto;padding:16px}\
 h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.2em;margin:1.4em 0 .5em}\
 .meta{color:var(--mute);margin:0 0 1em}\
+.platform{border:2px solid #b00020;border-radius:6px;padding:.2em 1em;margin:0 0 1em;overflow-wrap:anywhere}.platform h2{color:#b00020;margin:.3em 0}.platform .fix{display:block;color:var(--mute)}\
 .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:8px;list-style:none;padding:0;margin:0}\
 .tiles li{border:1px solid var(--line);border-left:6px solid var(--c,var(--line));border-radius:6px;padding:8px 10px;background:var(--band)}\
 .tiles b{display:block;font-size:1.7em;line-height:1.1}\
@@ -127,6 +128,20 @@ pub fn to_html(report: &StatusReport) -> String {
         esc(&report.today),
         report.notice_period_days
     );
+    // What stops libraries on the platform's side comes first: no library row can fix it.
+    if !report.platform.is_empty() {
+        out.push_str("<section class=\"platform\" role=\"alert\" aria-labelledby=\"platform\"><h2 id=\"platform\">The platform stops libraries</h2><ul>");
+        for f in &report.platform {
+            let _ = write!(
+                out,
+                "<li><b>{}</b> {} <span class=\"fix\">Fix: {}</span></li>",
+                esc(&f.code),
+                esc(&f.message),
+                esc(&f.remedy)
+            );
+        }
+        out.push_str("</ul></section>");
+    }
 
     // Headline counts: by urgency, then who the waiting ones wait on.
     out.push_str(
@@ -389,6 +404,15 @@ pub fn to_markdown(report: &StatusReport) -> String {
         })
         .collect();
     let _ = writeln!(out, "{}\n", counts.join(" · "));
+    for f in &report.platform {
+        let _ = writeln!(
+            out,
+            "> ❌ **The platform stops libraries** ({}): {} Fix: {}\n",
+            f.code,
+            md_escape(&f.message),
+            md_escape(&f.remedy)
+        );
+    }
     out.push_str("| Library | Status | Method | Stage | Waits on | In this stage | Launch | Days left | Last notice | Reason |\n");
     out.push_str("|---|---|---|---|---|---:|---|---:|---|---|\n");
     for r in &report.rows {
@@ -477,6 +501,7 @@ mod tests {
             taken_at: "2026-11-26T03:00:00Z".into(),
             today: "2026-11-26".into(),
             notice_period_days: 14,
+            platform: vec![],
             rows: vec![StatusRow {
                 library: "a".into(),
                 name: name.into(),

@@ -96,6 +96,24 @@ impl AdminClient {
         Self::field(self.call("GET", "/_sandbox/clock", None)?, "now")
     }
 
+    /// Sets what `GetAccount` answers: the SES sandbox or production access, sending on or
+    /// paused (`None` leaves a setting as it is).
+    pub fn set_account(
+        &self,
+        production_access: Option<bool>,
+        sending_enabled: Option<bool>,
+    ) -> Result<(), AdminError> {
+        let mut body = serde_json::Map::new();
+        if let Some(p) = production_access {
+            body.insert("production_access".into(), Value::Bool(p));
+        }
+        if let Some(e) = sending_enabled {
+            body.insert("sending_enabled".into(), Value::Bool(e));
+        }
+        self.call("POST", "/_sandbox/account", Some(Value::Object(body)))?;
+        Ok(())
+    }
+
     /// Advances the clock; answers the new time.
     pub fn advance_clock(&self, by: Duration) -> Result<i64, AdminError> {
         let body = json!({ "seconds": by.as_secs() });

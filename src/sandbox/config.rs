@@ -20,8 +20,12 @@ pub struct SandboxConfig {
     pub account_id: String,
     /// Where Easy DKIM CNAMEs point: `<token>.<signing_hosted_zone>`.
     pub signing_hosted_zone: String,
-    /// `GetAccount.ProductionAccessEnabled`; `false` is the SES sandbox.
+    /// `GetAccount.ProductionAccessEnabled`; `false` is the SES sandbox (a new AWS account).
+    /// `true` by default: the platform's account, once set up, has production access.
     pub production_access: bool,
+    /// `GetAccount.SendingEnabled`; `false` is an account whose sending AWS (or its owner)
+    /// paused.
+    pub sending_enabled: bool,
     /// The simulated clock's start, seconds since the Unix epoch; `None`
     /// takes the real time once. It then moves only when advanced.
     pub start_time: Option<i64>,
@@ -54,7 +58,8 @@ impl Default for SandboxConfig {
             region: "us-east-1".into(),
             account_id: "123456789012".into(),
             signing_hosted_zone: "dkim.amazonses.com".into(),
-            production_access: false,
+            production_access: true,
+            sending_enabled: true,
             start_time: None,
             rate_limits: RateLimits::default(),
             timings: Timings::default(),

@@ -541,6 +541,19 @@ fn admin_inner(req: &Req, shared: &Shared) -> Result<Value, (u16, String)> {
     let mut world = lock(shared);
     match (req.method.as_str(), segs.as_slice()) {
         ("GET", ["_sandbox", "clock"]) => Ok(json!({ "now": world.now() })),
+        ("POST", ["_sandbox", "account"]) => {
+            let v = body()?;
+            if let Some(p) = v.get("production_access").and_then(Value::as_bool) {
+                world.config.production_access = p;
+            }
+            if let Some(e) = v.get("sending_enabled").and_then(Value::as_bool) {
+                world.config.sending_enabled = e;
+            }
+            Ok(json!({
+                "production_access": world.config.production_access,
+                "sending_enabled": world.config.sending_enabled,
+            }))
+        }
         ("POST", ["_sandbox", "clock", "advance"]) => {
             let v = body()?;
             let by = match (v.get("seconds").and_then(Value::as_u64), v.get("by")) {

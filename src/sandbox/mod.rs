@@ -671,6 +671,14 @@ impl SandboxHandle {
         lock(&self.shared).log.clone()
     }
 
+    /// Sets what `GetAccount` answers from now on: the SES sandbox or production access, and
+    /// whether sending is paused.
+    pub fn set_ses_account(&self, production_access: bool, sending_enabled: bool) {
+        let mut world = lock(&self.shared);
+        world.config.production_access = production_access;
+        world.config.sending_enabled = sending_enabled;
+    }
+
     pub fn clear_request_log(&self) {
         lock(&self.shared).log.clear();
     }

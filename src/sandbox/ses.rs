@@ -198,7 +198,7 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
                     "MaxSendRate": if production { 14.0 } else { 1.0 },
                     "SentLast24Hours": 0.0
                 },
-                "SendingEnabled": true,
+                "SendingEnabled": config.sending_enabled,
                 "SuppressionAttributes": { "SuppressedReasons": [] }
             })))
         }

@@ -78,7 +78,7 @@ async fn ses_facts_are_read_as_they_are() {
     let aws = adapters(&options(&sandbox)).await;
 
     let account = aws.ses.account().await.unwrap();
-    assert!(!account.production_access);
+    assert!(account.production_access && account.sending_enabled);
     let mut names: Vec<String> = aws
         .ses
         .identities()

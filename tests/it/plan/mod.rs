@@ -1,5 +1,7 @@
 //! Plan rendering: every change kind, operation, progress and readiness in all three formats.
 
+#[cfg(feature = "sandbox")]
+mod account;
 mod cli;
 #[cfg(feature = "sandbox")]
 mod limits;
@@ -262,6 +264,7 @@ pub fn sample() -> Plan {
         notices: vec![],
     };
     Plan {
+        platform: vec![],
         version: PLAN_VERSION,
         libraries: vec![springfield, shelbyville, ogdenville, capital],
         unmanaged: vec![Unmanaged {
@@ -406,6 +409,7 @@ fn markdown_at_a_thousand_libraries_shows_the_pull_requests_library() {
     // The planner's order is not the comment's: names are sorted naturally there.
     libraries.reverse();
     let plan = Plan {
+        platform: vec![],
         version: PLAN_VERSION,
         libraries,
         unmanaged: vec![],

@@ -37,7 +37,7 @@ async fn ses_throttling_is_a_429_too_many_requests_and_retries_recover() {
         .send()
         .await
         .expect("the third attempt passes");
-    assert!(!account.production_access_enabled());
+    assert!(account.production_access_enabled());
     let faults: Vec<_> = sandbox.request_log().into_iter().map(|e| e.fault).collect();
     let throttle = Some("throttle".to_string());
     assert_eq!(faults, [throttle.clone(), throttle.clone(), throttle, None]);

@@ -376,24 +376,30 @@ async fn identity_tags_round_trip() {
 
 #[tokio::test]
 async fn the_account_answers_sandbox_or_production_as_configured() {
-    let sandbox = harness::start();
-    let account = harness::ses(&sandbox).get_account().send().await.unwrap();
-    assert!(!account.production_access_enabled());
-    assert_eq!(
-        account.send_quota().map(|q| q.max24_hour_send()),
-        Some(200.0)
-    );
-
-    let production = harness::start_with(SandboxConfig {
-        production_access: true,
-        ..SandboxConfig::default()
-    });
+    let production = harness::start();
     let account = harness::ses(&production)
         .get_account()
         .send()
         .await
         .unwrap();
-    assert!(account.production_access_enabled());
+    assert!(account.production_access_enabled() && account.sending_enabled());
+
+    let sandbox = harness::start_with(SandboxConfig {
+        production_access: false,
+        sending_enabled: false,
+        ..SandboxConfig::default()
+    });
+    let account = harness::ses(&sandbox).get_account().send().await.unwrap();
+    assert!(!account.production_access_enabled());
+    assert!(!account.sending_enabled());
+    assert_eq!(
+        account.send_quota().map(|q| q.max24_hour_send()),
+        Some(200.0)
+    );
+    // Changed while it runs, as `mailform-sandbox account` does.
+    sandbox.set_ses_account(true, true);
+    let account = harness::ses(&sandbox).get_account().send().await.unwrap();
+    assert!(account.production_access_enabled() && account.sending_enabled());
 }
 
 #[tokio::test]
