@@ -41,6 +41,10 @@ pub struct SandboxConfig {
     /// layout (partition key `library`, sort key `notice`); default: `mailform-notices`, the
     /// platform file's default `ledger-table`, so the demo and tests need no setup.
     pub dynamodb_tables: Vec<String>,
+    /// An IAM identity policy (the JSON of a policy document) every request is held to, as the
+    /// role that holds it would be: a request it does not allow is refused with AWS's
+    /// `AccessDenied`. `None` allows everything. See [`super::iam`].
+    pub iam_policy: Option<serde_json::Value>,
 }
 
 impl Default for SandboxConfig {
@@ -61,6 +65,7 @@ impl Default for SandboxConfig {
             failing_registrations: BTreeSet::new(),
             dns_latency_ms: 0,
             dynamodb_tables: vec![crate::model::DEFAULT_LEDGER_TABLE.to_string()],
+            iam_policy: None,
         }
     }
 }
