@@ -156,10 +156,15 @@ where
     }
     let tld = domain.rsplit('.').next().unwrap_or_default();
     // The cap is in US dollars; a price in any other currency is not comparable with it.
-    let Some(cents) = registrar
+    let listed = registrar
         .price(tld)
         .await?
-        .filter(|p| p.currency.as_deref().is_none_or(|c| c == "USD"))
+        .filter(|p| p.currency.as_deref().is_none_or(|c| c == "USD"));
+    let renewal = listed
+        .as_ref()
+        .and_then(|p| p.renewal)
+        .map(|p| (p * 100.0).round() as u64);
+    let Some(cents) = listed
         .and_then(|p| p.registration)
         .map(|p| (p * 100.0).round() as u64)
     else {
@@ -172,6 +177,15 @@ where
             "not bought: {domain} now costs ${}.{:02} a year, over the cap of {}",
             cents / 100,
             cents % 100,
+            m.price_cap
+        )));
+    }
+    // With auto-renew on, the renewal is charged every year without a new approval.
+    if let Some(renewal) = renewal.filter(|r| m.auto_renew && *r > m.price_cap.cents) {
+        return Ok(Outcome::Failed(format!(
+            "not bought: {domain} now renews at ${}.{:02} a year, over the cap of {}, and auto-renew is on",
+            renewal / 100,
+            renewal % 100,
             m.price_cap
         )));
     }

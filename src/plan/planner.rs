@@ -969,13 +969,36 @@ fn plan_registration(
     }
     let availability = live.availability.get(domain).copied();
     let tld = domain.rsplit('.').next().unwrap_or_default();
-    let price = live
-        .prices
-        .get(tld)
+    let listed = live.prices.get(tld).copied();
+    let price = listed
         .and_then(|p| p.registration)
         .map(|p| (p * 100.0).round() as u64);
+    // With auto-renew on, every later year is charged at the renewal price without anyone
+    // approving it again: the cap covers that charge as well as the first year's.
+    let renewal_over_cap = listed
+        .and_then(|p| p.renewal)
+        .map(|p| (p * 100.0).round() as u64)
+        .filter(|cents| m.auto_renew && *cents > m.price_cap.cents);
     match (availability, price) {
         (Some("AVAILABLE"), Some(cents)) if cents <= m.price_cap.cents => {
+            if let Some(renewal) = renewal_over_cap {
+                out.actions.push(LibraryAction {
+                    code: "registrar::renewal-over-price-cap".into(),
+                    level: Level::Error,
+                    message: format!(
+                        "{domain} costs ${}.{:02} the first year but renews at ${}.{:02} a year, over the cap of {}, and auto-renew is on",
+                        cents / 100,
+                        cents % 100,
+                        renewal / 100,
+                        renewal % 100,
+                        m.price_cap
+                    ),
+                    remedy: "agree a higher `price-cap` with the library, set `auto-renew #false` (the domain then lapses after `years`), or choose another domain".into(),
+                    records: vec![],
+                    breaking: false,
+                });
+                return Registration::NotYet;
+            }
             out.changes.push(Change {
                 op: Op::Create,
                 kind: ResourceKind::DomainRegistration,
@@ -1312,8 +1335,6 @@ fn handover_age(live: &Facts<'_>, registered: &DomainV1, grace: i64) -> Intent {
     }
 }
 
-/// What a managed domain costs a year: the renewal price of its TLD, or the registration price
-/// where no renewal price is listed.
 /// A managed domain that will not renew (the library file turns auto-renew off) and expires
 /// soon, or has expired: mail from it stops then.
 fn expiry_action(registered: &DomainV1, m: &ManagedDomain, today: Date) -> Option<LibraryAction> {
@@ -1363,6 +1384,8 @@ fn expiry_action(registered: &DomainV1, m: &ManagedDomain, today: Date) -> Optio
     })
 }
 
+/// What a managed domain costs a year: the renewal price of its TLD, or the registration price
+/// where no renewal price is listed.
 fn yearly_cost(live: &Facts<'_>, m: &ManagedDomain) -> Option<Cost> {
     let tld = m.domain.as_str().rsplit('.').next()?;
     let price = live.prices.get(tld).copied()?;

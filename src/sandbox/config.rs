@@ -48,6 +48,10 @@ pub struct SandboxConfig {
     /// With a `state_dir` another sandbox owns: wait until it stops (`true`), or fail at once
     /// with [`super::SandboxError::Busy`] (`false`, the default).
     pub wait_for_state_dir: bool,
+    /// An IAM identity policy (the JSON of a policy document) every request is held to, as the
+    /// role that holds it would be: a request it does not allow is refused with AWS's
+    /// `AccessDenied`. `None` allows everything. See [`super::iam`].
+    pub iam_policy: Option<serde_json::Value>,
 }
 
 impl Default for SandboxConfig {
@@ -70,6 +74,7 @@ impl Default for SandboxConfig {
             dns_latency_ms: 0,
             dynamodb_tables: vec![crate::model::DEFAULT_LEDGER_TABLE.to_string()],
             wait_for_state_dir: false,
+            iam_policy: None,
         }
     }
 }

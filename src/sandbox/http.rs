@@ -19,6 +19,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
 use super::faults::{self, FaultKind, FaultRule, Service};
+use super::iam;
 use super::{
     Availability, LogEntry, RateLimits, RecordInput, Shared, domains, dynamodb, lock, route53, ses,
     sts, zones,
@@ -220,23 +221,25 @@ impl ApiError {
     }
 
     fn access_denied(service: Service, operation: &str) -> Self {
-        let (status, code, prefix) = match service {
-            Service::Ses => (403, "AccessDeniedException", "ses"),
-            Service::Route53 => (403, "AccessDenied", "route53"),
-            Service::Route53Domains => (400, "AccessDeniedException", "route53domains"),
-            Service::Sts => (403, "AccessDenied", "sts"),
-            Service::DynamoDb => (
-                400,
-                "com.amazon.coral.service#AccessDeniedException",
-                "dynamodb",
-            ),
+        let prefix = service_prefix(service);
+        Self::not_authorized(service, &format!("{prefix}:{operation}"))
+    }
+
+    /// AWS's refusal of an action the caller's policies do not allow.
+    fn not_authorized(service: Service, action: &str) -> Self {
+        let (status, code) = match service {
+            Service::Ses => (403, "AccessDeniedException"),
+            Service::Route53 => (403, "AccessDenied"),
+            Service::Route53Domains => (400, "AccessDeniedException"),
+            Service::Sts => (403, "AccessDenied"),
+            Service::DynamoDb => (400, "com.amazon.coral.service#AccessDeniedException"),
         };
         ApiError::new(
             status,
             code,
             format!(
                 "User: arn:aws:sts::123456789012:assumed-role/sandbox/test is not authorized \
-                 to perform: {prefix}:{operation}"
+                 to perform: {action}"
             ),
         )
     }
@@ -433,6 +436,18 @@ async fn handle(
             fault: fault.map(|f| f.name().to_string()),
         });
     };
+    let refused = {
+        let world = lock(&shared);
+        world.config.iam_policy.as_ref().and_then(|policy| {
+            let request = auth_request(service, operation, &req, &world.config);
+            iam::authorize(policy, &request).err()
+        })
+    };
+    if let Some(action) = refused {
+        let err = ApiError::not_authorized(service, &action);
+        log(err.status, Some(err.code.clone()), None);
+        return Ok(to_response(err.render(service)));
+    }
     let early = match &fault {
         Some(FaultKind::Throttle) => Some(ApiError::throttle(service)),
         Some(FaultKind::ServerError) => Some(ApiError::internal(service)),
@@ -487,6 +502,53 @@ async fn handle(
         tokio::time::sleep(Duration::from_millis(*millis)).await;
     }
     Ok(to_response(reply))
+}
+
+fn service_prefix(service: Service) -> &'static str {
+    match service {
+        Service::Ses => "ses",
+        Service::Route53 => "route53",
+        Service::Route53Domains => "route53domains",
+        Service::Sts => "sts",
+        Service::DynamoDb => "dynamodb",
+    }
+}
+
+/// What IAM would look at to authorise this request: its actions, its resource's ARN where the
+/// sandbox knows it (a hosted zone, a DynamoDB table), and Route 53's record-set condition keys.
+fn auth_request(
+    service: Service,
+    operation: &str,
+    req: &Req,
+    config: &super::SandboxConfig,
+) -> iam::AuthRequest {
+    let json = || serde_json::from_slice::<serde_json::Value>(&req.body).unwrap_or_default();
+    let tagged = service == Service::Ses
+        && operation == "CreateEmailIdentity"
+        && json()["Tags"].as_array().is_some_and(|t| !t.is_empty());
+    let mut request = iam::AuthRequest {
+        actions: iam::actions_for(service_prefix(service), operation, tagged),
+        ..iam::AuthRequest::default()
+    };
+    match (service, operation) {
+        (Service::DynamoDb, _) => {
+            if let Some(table) = json()["TableName"].as_str() {
+                request.resource = Some(format!(
+                    "arn:aws:dynamodb:{}:{}:table/{table}",
+                    config.region, config.account_id
+                ));
+            }
+        }
+        (Service::Route53, "ChangeResourceRecordSets") => {
+            // POST /2013-04-01/hostedzone/{Id}/rrset
+            if let Some(id) = req.segments.get(2) {
+                request.resource = Some(format!("arn:aws:route53:::hostedzone/{id}"));
+            }
+            request.context = route53::condition_keys(&req.body);
+        }
+        _ => {}
+    }
+    request
 }
 
 fn is_mutating(operation: &str) -> bool {

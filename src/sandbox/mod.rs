@@ -44,6 +44,7 @@ mod domains;
 mod dynamodb;
 mod faults;
 mod http;
+pub mod iam;
 mod route53;
 mod ses;
 mod state;
@@ -681,6 +682,12 @@ impl SandboxHandle {
 
     pub fn clear_request_log(&self) {
         lock(&self.shared).log.clear();
+    }
+
+    /// Holds every later request to this IAM policy (`None`: allow everything), as if the
+    /// caller's role changed; see [`SandboxConfig::iam_policy`].
+    pub fn set_iam_policy(&self, policy: Option<serde_json::Value>) {
+        lock(&self.shared).config.iam_policy = policy;
     }
 
     /// Stops every server and waits for them to finish.

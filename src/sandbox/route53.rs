@@ -727,6 +727,34 @@ fn apply_changes(zone: &mut Zone, changes: &[ChangeRequest]) -> Result<(), ApiEr
     Err(invalid_batch(format!("[{}]", messages.join(", "))))
 }
 
+/// Route 53's record-set condition keys of a `ChangeResourceRecordSets` body, as IAM sees them
+/// (`route53:ChangeResourceRecordSetsActions`, `…RecordTypes`, `…NormalizedRecordNames`, one
+/// value per change). An unreadable body yields no keys: a policy conditioned on them refuses it.
+pub(crate) fn condition_keys(body: &[u8]) -> Vec<(String, Vec<String>)> {
+    let Ok(doc) = parse(body) else {
+        return Vec::new();
+    };
+    let (mut actions, mut types, mut names) = (Vec::new(), Vec::new(), Vec::new());
+    for change in doc.descendants().filter(|n| n.has_tag_name("Change")) {
+        actions.extend(child_text(change, "Action"));
+        if let Some(set) = change
+            .children()
+            .find(|n| n.has_tag_name("ResourceRecordSet"))
+        {
+            types.extend(child_text(set, "Type").map(|t| t.to_ascii_uppercase()));
+            names.extend(child_text(set, "Name").map(|n| super::iam::normalized_record_name(&n)));
+        }
+    }
+    vec![
+        ("route53:ChangeResourceRecordSetsActions".into(), actions),
+        ("route53:ChangeResourceRecordSetsRecordTypes".into(), types),
+        (
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames".into(),
+            names,
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

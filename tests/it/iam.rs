@@ -24,6 +24,22 @@ const PLAN_POLICY: &str = ".github/iam/plan-role-policy.json";
 const APPLY_POLICY: &str = ".github/iam/apply-role-policy.json";
 /// The nightly notify job's role: `notify --live` reads and writes the notice ledger only.
 const NOTIFY_POLICY: &str = ".github/iam/notify-role-policy.json";
+/// What a handover adds, for the operator who runs it with their own credentials: the apply
+/// workflow holds handovers (`--hold-handovers`), so the CI apply role has none of these.
+const HANDOVER_POLICY: &str = ".github/iam/operator-handover-policy.json";
+
+/// The API operations that hand a domain over or make its secret (a transfer's password, an
+/// auth code), or undo one.
+const HANDOVER_OPERATIONS: &[&str] = &[
+    "route53domains:CancelDomainTransferToAnotherAwsAccount",
+    "route53domains:DisableDomainTransferLock",
+    "route53domains:RetrieveDomainAuthCode",
+    "route53domains:TransferDomainToAnotherAwsAccount",
+];
+
+fn is_handover(operation: &str) -> bool {
+    HANDOVER_OPERATIONS.contains(&operation)
+}
 
 /// IAM actions an API operation needs besides its own `prefix:Operation`, from AWS's Service
 /// Authorization Reference.
@@ -51,6 +67,8 @@ enum Access {
 struct Call {
     file: String,
     access: Access,
+    /// `prefix:Operation`, as the map it sits in is keyed.
+    operation: String,
 }
 
 #[test]
@@ -63,7 +81,24 @@ fn the_policies_grant_exactly_the_actions_the_code_calls() {
         |c| c.access == Access::Read,
         &mut problems,
     );
-    check_policy(APPLY_POLICY, &calls, |_| true, &mut problems);
+    check_policy(
+        APPLY_POLICY,
+        &calls,
+        |c| !is_handover(&c.operation),
+        &mut problems,
+    );
+    check_policy(
+        HANDOVER_POLICY,
+        &calls,
+        |c| is_handover(&c.operation),
+        &mut problems,
+    );
+    for op in HANDOVER_OPERATIONS {
+        assert!(
+            calls.contains_key(*op),
+            "{op} is no longer called: take it out of HANDOVER_OPERATIONS and {HANDOVER_POLICY}"
+        );
+    }
     check_policy(
         NOTIFY_POLICY,
         &calls,
@@ -120,6 +155,7 @@ fn a_policy_missing_or_adding_an_action_is_reported_with_the_file_to_edit() {
         let call = Call {
             file: "src/live/ses.rs".into(),
             access,
+            operation: op.to_string(),
         };
         (op.to_string(), call)
     })
@@ -145,8 +181,10 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
     let calls = sdk_calls();
     let mut seen = Seen::default();
 
-    // The plan role: refresh and plan of every example library, on a fresh sandbox.
+    // The plan role: refresh and plan of every example library, on a fresh sandbox that holds
+    // every request to the plan role's policy, as AWS would.
     let world = World::new();
+    world.sandbox.set_iam_policy(Some(policy(&[PLAN_POLICY])));
     let mut examples = cli();
     for entry in std::fs::read_dir(repo().join("libraries")).expect("libraries/") {
         let path = entry.expect("entry").path();
@@ -180,6 +218,8 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
             .await
             .expect("a configuration set");
     }
+    // From here on the CI apply role's policy, with the workflow's `--hold-handovers`.
+    world.sandbox.set_iam_policy(Some(policy(&[APPLY_POLICY])));
     let ses_domain = library(
         "springfield",
         "        mail-from \"bounce.springfield.example.org\"\n        configuration-set \"library-notices\"\n",
@@ -235,25 +275,41 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
     ] {
         let world = World::new();
         registered(&world, DOMAIN).await;
+        world.sandbox.set_iam_policy(Some(policy(&[APPLY_POLICY])));
         if extra.contains("#true") {
             edit_and_apply_auto_renew_off(&world, &mut seen, DOMAIN);
         }
         let estate = cli().file("libraries/ogdenville.kdl", &managed(DOMAIN, extra));
         seen.plan(&world, &estate, &["plan"], 0);
-        seen.apply(&world, &estate, &["apply", "--auto-approve"]);
+        let Some(op) = transfer else {
+            seen.apply(&world, &estate, &["apply", "--auto-approve"]);
+            continue;
+        };
+        // The apply workflow leaves the handover to an operator: it waits (exit 4), and the CI
+        // role, which could not make it anyway, is never asked to.
+        seen.apply_expecting(&world, &estate, &["apply", "--auto-approve"], 4);
+        // The operator, with their own credentials: the apply role's actions and the handover's.
+        world
+            .sandbox
+            .set_iam_policy(Some(policy(&[APPLY_POLICY, HANDOVER_POLICY])));
+        seen.operator(&world, &estate, &["apply", "--auto-approve"]);
         if extra.contains("transfer-to-registrar") {
             // The lock is off minutes after DisableDomainTransferLock; the code comes next.
             world
                 .sandbox
                 .advance_clock(std::time::Duration::from_secs(5 * 60 + 1));
-            seen.apply(&world, &estate, &["apply", "--auto-approve"]);
+            seen.operator(&world, &estate, &["apply", "--auto-approve"]);
         }
-        if let Some(op) = transfer {
-            assert!(
-                seen.apply.contains_key(&format!("route53domains:{op}")),
-                "the scenario `{extra}` did not reach {op}"
-            );
-        }
+        assert!(
+            seen.operator.contains_key(&format!("route53domains:{op}")),
+            "the scenario `{extra}` did not reach {op}"
+        );
+    }
+    for op in HANDOVER_OPERATIONS {
+        assert!(
+            !seen.apply.contains_key(*op),
+            "the CI apply role's runs called {op}, a handover"
+        );
     }
 
     let mut problems = Vec::new();
@@ -269,7 +325,7 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
             Some(_) => {}
         }
     }
-    for (action, first) in &seen.apply {
+    for (action, first) in seen.apply.iter().chain(&seen.operator) {
         if !calls.contains_key(action) {
             problems.push(format!(
                 "apply called {action} (during `{first}`), which the scan of src/ does not find; teach tests/it/iam.rs to see it"
@@ -277,8 +333,13 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
         }
     }
     // What a role's runs called must be in its policy (the static check above covers the rest).
-    for (policy, actions) in [(PLAN_POLICY, &seen.plan), (APPLY_POLICY, &seen.apply)] {
-        let granted = granted(policy);
+    for (policies, actions) in [
+        (&[PLAN_POLICY][..], &seen.plan),
+        (&[APPLY_POLICY][..], &seen.apply),
+        (&[APPLY_POLICY, HANDOVER_POLICY][..], &seen.operator),
+    ] {
+        let policy = policies.join(" + ");
+        let granted: BTreeSet<String> = policies.iter().flat_map(|p| granted(p)).collect();
         for action in actions.keys().flat_map(|a| iam_actions(a)) {
             if !granted.contains(&action) {
                 problems.push(format!(
@@ -289,12 +350,168 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
     }
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
 
-    let reached: BTreeSet<&String> = seen.plan.keys().chain(seen.apply.keys()).collect();
+    let reached: BTreeSet<&String> = seen
+        .plan
+        .keys()
+        .chain(seen.apply.keys())
+        .chain(seen.operator.keys())
+        .collect();
     let unreached: Vec<&String> = calls.keys().filter(|a| !reached.contains(a)).collect();
     // Not a failure: the static check covers these. Shown so a new call gets a scenario.
     if !unreached.is_empty() {
         eprintln!("no scenario reached: {unreached:?}");
     }
+}
+
+#[tokio::test]
+async fn the_ci_apply_role_writes_only_dkim_cnames_and_never_hands_a_domain_over() {
+    use aws_sdk_route53::error::ProvideErrorMetadata as _;
+    use aws_sdk_route53::types::{
+        Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
+    };
+    const DOMAIN: &str = "ogdenville-mail.org";
+    let world = World::new();
+    registered(&world, DOMAIN).await;
+    world.sandbox.set_iam_policy(Some(policy(&[APPLY_POLICY])));
+
+    let r53 = crate::support::sandbox::route53(&world.sandbox);
+    let zones = r53
+        .list_hosted_zones()
+        .send()
+        .await
+        .expect("ListHostedZones");
+    let zone = zones
+        .hosted_zones()
+        .iter()
+        .find(|z| z.name() == format!("{DOMAIN}."))
+        .expect("the registration's hosted zone")
+        .id()
+        .to_string();
+    let change = |action: ChangeAction, name: &str, rtype: RrType, value: &str| {
+        let set = ResourceRecordSet::builder()
+            .name(name)
+            .r#type(rtype)
+            .ttl(300)
+            .resource_records(ResourceRecord::builder().value(value).build().unwrap())
+            .build()
+            .unwrap();
+        r53.change_resource_record_sets()
+            .hosted_zone_id(&zone)
+            .change_batch(
+                ChangeBatch::builder()
+                    .changes(
+                        Change::builder()
+                            .action(action)
+                            .resource_record_set(set)
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+    };
+    let dkim = format!("abc._domainkey.{DOMAIN}.");
+    change(
+        ChangeAction::Upsert,
+        &dkim,
+        RrType::Cname,
+        "abc.dkim.amazonses.com",
+    )
+    .await
+    .expect("apply's own change: a DKIM CNAME, upserted");
+    for (action, name, rtype, value) in [
+        (
+            ChangeAction::Delete,
+            dkim.clone(),
+            RrType::Cname,
+            "abc.dkim.amazonses.com",
+        ),
+        (
+            ChangeAction::Create,
+            format!("x._domainkey.{DOMAIN}."),
+            RrType::Cname,
+            "x.dkim.amazonses.com",
+        ),
+        (
+            ChangeAction::Upsert,
+            format!("{DOMAIN}."),
+            RrType::A,
+            "192.0.2.1",
+        ),
+        (
+            ChangeAction::Upsert,
+            format!("www.{DOMAIN}."),
+            RrType::Cname,
+            "evil.example",
+        ),
+        (
+            ChangeAction::Upsert,
+            format!("x._domainkey.{DOMAIN}."),
+            RrType::Txt,
+            "\"v=DKIM1\"",
+        ),
+        (
+            ChangeAction::Upsert,
+            format!("x.domainkey.{DOMAIN}."),
+            RrType::Cname,
+            "x.dkim.amazonses.com",
+        ),
+        (
+            ChangeAction::Upsert,
+            format!("_dmarc.{DOMAIN}."),
+            RrType::Txt,
+            "\"v=DMARC1; p=none\"",
+        ),
+    ] {
+        let what = format!("{action:?} {rtype:?} {name}");
+        let err = change(action, &name, rtype, value)
+            .await
+            .expect_err(&format!("the CI apply role may not {what}"));
+        assert_eq!(err.code(), Some("AccessDenied"), "{what}: {err:?}");
+    }
+
+    let domains = crate::support::sandbox::domains(&world.sandbox);
+    let refused = |e: &dyn aws_sdk_route53domains::error::ProvideErrorMetadata| {
+        e.code() == Some("AccessDeniedException")
+    };
+    let transfer = domains
+        .transfer_domain_to_another_aws_account()
+        .domain_name(DOMAIN)
+        .account_id("111122223333")
+        .send()
+        .await
+        .expect_err("no transfer from CI");
+    assert!(refused(&transfer), "{transfer:?}");
+    let code = domains
+        .retrieve_domain_auth_code()
+        .domain_name(DOMAIN)
+        .send()
+        .await
+        .expect_err("no auth code from CI");
+    assert!(refused(&code), "{code:?}");
+    let unlock = domains
+        .disable_domain_transfer_lock()
+        .domain_name(DOMAIN)
+        .send()
+        .await
+        .expect_err("no unlocking from CI");
+    assert!(refused(&unlock), "{unlock:?}");
+
+    // The binary under the CI role, asked for a handover without `--hold-handovers`: the step
+    // fails on AWS's refusal, naming the action to grant; nothing is handed over.
+    let estate = cli().file(
+        "libraries/ogdenville.kdl",
+        &managed(DOMAIN, "        transfer-to-aws-account \"111122223333\"\n"),
+    );
+    let out = world.run(&estate, &["apply", "--auto-approve"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.all()
+            .contains("route53domains:TransferDomainToAnotherAwsAccount"),
+        "{}",
+        out.all()
+    );
 }
 
 /// Turns a registered domain's auto-renew off first, so that `auto-renew #true` has work to do.
@@ -315,7 +532,10 @@ fn edit(cli: &Cli, path: &str, text: &str) {
 #[derive(Default)]
 struct Seen {
     plan: BTreeMap<String, String>,
+    /// The apply workflow's runs (the CI apply role, `--hold-handovers`).
     apply: BTreeMap<String, String>,
+    /// An operator's handover runs.
+    operator: BTreeMap<String, String>,
 }
 
 impl Seen {
@@ -325,9 +545,36 @@ impl Seen {
     }
 
     fn apply(&mut self, world: &World, cli: &Cli, command: &[&str]) {
-        let log = run(world, cli, command, 0);
-        record(&mut self.apply, command, log);
+        self.apply_expecting(world, cli, command, 0);
     }
+
+    fn apply_expecting(&mut self, world: &World, cli: &Cli, command: &[&str], code: i32) {
+        let mut command = command.to_vec();
+        command.push("--hold-handovers");
+        let log = run(world, cli, &command, code);
+        record(&mut self.apply, &command, log);
+    }
+
+    fn operator(&mut self, world: &World, cli: &Cli, command: &[&str]) {
+        let log = run(world, cli, command, 0);
+        record(&mut self.operator, command, log);
+    }
+}
+
+/// The policy documents as one, as IAM joins the policies attached to one role.
+fn policy(files: &[&str]) -> serde_json::Value {
+    let mut statements = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(repo().join(file)).expect("the policy file");
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("the policy is JSON");
+        statements.extend(
+            doc["Statement"]
+                .as_array()
+                .expect("a Statement list")
+                .clone(),
+        );
+    }
+    serde_json::json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
 fn run(world: &World, cli: &Cli, command: &[&str], code: i32) -> Vec<LogEntry> {
@@ -345,6 +592,16 @@ fn run(world: &World, cli: &Cli, command: &[&str], code: i32) -> Vec<LogEntry> {
 
 fn record(into: &mut BTreeMap<String, String>, command: &[&str], log: Vec<LogEntry>) {
     for entry in log {
+        assert!(
+            !entry
+                .error
+                .as_deref()
+                .unwrap_or("")
+                .contains("AccessDenied"),
+            "`{}` was refused {} by the role's policy",
+            command.join(" "),
+            entry.operation
+        );
         let prefix = match entry.service {
             Service::Ses => "ses",
             Service::Route53 => "route53",
@@ -455,6 +712,7 @@ fn sdk_calls() -> BTreeMap<String, Call> {
             let call = Call {
                 file: rel.clone(),
                 access,
+                operation: operation.clone(),
             };
             let previous = out.insert(operation.clone(), call.clone());
             if let Some(p) = previous {

@@ -27,10 +27,15 @@ pub(crate) struct World {
 
 impl World {
     pub(crate) fn new() -> World {
+        World::with(SandboxConfig::default())
+    }
+
+    /// A sandbox with its own settings (prices, timings), its state in a temp dir.
+    pub(crate) fn with(config: SandboxConfig) -> World {
         let dir = tempfile::tempdir().expect("temp dir");
         let sandbox = harness::start_with(SandboxConfig {
             state_dir: Some(dir.path().to_path_buf()),
-            ..SandboxConfig::default()
+            ..config
         });
         World { _dir: dir, sandbox }
     }

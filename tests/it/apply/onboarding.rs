@@ -144,6 +144,58 @@ async fn a_domain_over_its_cap_withholds_its_identity_and_records_and_nothing_el
 }
 
 #[tokio::test]
+async fn a_renewal_over_the_cap_blocks_the_purchase_while_auto_renew_is_on() {
+    // .org: $15.00 the first year, $45.00 each renewal; the library's cap is $20.00.
+    let mut config = mailform::sandbox::SandboxConfig::default();
+    for price in config.prices.iter_mut().filter(|p| p.tld == "org") {
+        price.renewal = 45.0;
+    }
+    let world = World::with(config);
+    let bought = "ogdenville-mail.org";
+    let cli = cli()
+        .file("libraries/ogdenville.kdl", &managed(bought, ""))
+        .file(
+            "libraries/springfield.kdl",
+            &super::library("springfield", ""),
+        );
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        plan.stdout.contains("registrar::renewal-over-price-cap")
+            && plan.stdout.contains(
+                "ogdenville-mail.org costs $15.00 the first year but renews at $45.00 a year, over the cap of $20.00, and auto-renew is on"
+            )
+            && !plan.stdout.contains("+ domain-registration"),
+        "{}",
+        plan.stdout
+    );
+    world.sandbox.clear_request_log();
+    let applied = world.run(
+        &cli,
+        &["apply", "--auto-approve", "--allow-purchase", bought],
+    );
+    assert_eq!(
+        world.mutations(),
+        ["CreateEmailIdentity 200"],
+        "only springfield's identity is made; nothing is bought: {}",
+        applied.all()
+    );
+    assert_eq!(world.identities().await, [DOMAIN]);
+
+    // With auto-renew off, the library pays the first year only: within the cap, it is bought.
+    let cli = cli.file(
+        "libraries/ogdenville.kdl",
+        &managed(bought, "        auto-renew #false\n"),
+    );
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        !plan.stdout.contains("renewal-over-price-cap")
+            && plan.stdout.contains("+ domain-registration"),
+        "{}",
+        plan.stdout
+    );
+}
+
+#[tokio::test]
 async fn a_purchase_not_approved_waits_and_every_other_change_applies() {
     let world = World::new();
     let cli = cli()
