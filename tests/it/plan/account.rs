@@ -71,7 +71,11 @@ async fn an_account_in_the_ses_sandbox_or_paused_stops_every_ses_library() {
         "stops: every ses-domain library, every managed-domain library",
         "waits on the platform: the SES account is in the SES sandbox",
     ] {
-        assert!(plan.stdout.contains(expected), "{expected}\n{}", plan.stdout);
+        assert!(
+            plan.stdout.contains(expected),
+            "{expected}\n{}",
+            plan.stdout
+        );
     }
     let markdown = world.run(&estate, &["plan", "--format", "markdown"]);
     assert!(
@@ -92,7 +96,10 @@ async fn an_account_in_the_ses_sandbox_or_paused_stops_every_ses_library() {
             .is_some_and(|r| r.starts_with("waits on the platform: the SES account")),
         "{row}"
     );
-    let page = world.run(&estate, &["status", "--format", "html", "--out", "status.html"]);
+    let page = world.run(
+        &estate,
+        &["status", "--format", "html", "--out", "status.html"],
+    );
     assert_eq!(page.code, 0, "{}", page.all());
     let html = std::fs::read_to_string(estate.path().join("status.html")).expect("the page");
     assert!(
@@ -105,7 +112,8 @@ async fn an_account_in_the_ses_sandbox_or_paused_stops_every_ses_library() {
     let plan = world.run(&estate, &["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 3, "{}", plan.all());
     assert!(
-        plan.stdout.contains("✗ ses::sending-paused: sending is paused for the SES account in us-east-1")
+        plan.stdout
+            .contains("✗ ses::sending-paused: sending is paused for the SES account in us-east-1")
             && !plan.stdout.contains("ses::account-in-sandbox"),
         "{}",
         plan.stdout
