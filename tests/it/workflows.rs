@@ -67,7 +67,9 @@ fn export(dir: &Path, secrets: &serde_json::Value, base: Option<&str>) -> Ran {
 }
 
 fn exported(ran: &Ran, name: &str) -> bool {
-    ran.env_file.lines().any(|l| l.starts_with(&format!("{name}<<")))
+    ran.env_file
+        .lines()
+        .any(|l| l.starts_with(&format!("{name}<<")))
 }
 
 // ---- item 1: a library's password is bound to that library ------------------------------------
@@ -83,7 +85,11 @@ fn smtp_secrets_env_exports_each_librarys_own_variable() {
     });
     let cli = Cli::new().file("libraries/_platform.kdl", PLATFORM).file(
         "libraries/springfield.kdl",
-        &smtp_library("springfield", "smtp.springfield.example.org", &var("springfield")),
+        &smtp_library(
+            "springfield",
+            "smtp.springfield.example.org",
+            &var("springfield"),
+        ),
     );
     let ran = export(cli.path(), &secrets, None);
     assert!(ran.ok, "{}", ran.printed);
@@ -141,10 +147,12 @@ fn smtp_secrets_env_withholds_what_a_pull_request_could_redirect() {
     write(
         &pr,
         "libraries/springfield.kdl",
-        &smtp_library("springfield", "smtp.attacker.example.net", &var("springfield")).replace(
-            "password env=",
-            "password /* the usual */ env=",
-        ),
+        &smtp_library(
+            "springfield",
+            "smtp.attacker.example.net",
+            &var("springfield"),
+        )
+        .replace("password env=", "password /* the usual */ env="),
     );
     // Shelbyville only gains a comment: the same file as parsed.
     write(
@@ -152,7 +160,11 @@ fn smtp_secrets_env_withholds_what_a_pull_request_could_redirect() {
         "libraries/shelbyville.kdl",
         &format!(
             "// reviewed\n{}",
-            smtp_library("shelbyville", "smtp.shelbyville.example.org", &var("shelbyville"))
+            smtp_library(
+                "shelbyville",
+                "smtp.shelbyville.example.org",
+                &var("shelbyville")
+            )
         ),
     );
     // Capital City's file becomes a link to a text file beside it, that names another server.
@@ -188,13 +200,15 @@ fn smtp_secrets_env_withholds_what_a_pull_request_could_redirect() {
     );
     assert!(!ran.env_file.contains(CANARY), "{}", ran.env_file);
     assert!(
-        ran.printed.contains("MAILFORM_SMTP_PASSWORD_SPRINGFIELD (springfield) is withheld (changed)"),
+        ran.printed
+            .contains("MAILFORM_SMTP_PASSWORD_SPRINGFIELD (springfield) is withheld (changed)"),
         "{}",
         ran.printed
     );
     assert!(
-        ran.printed
-            .contains("MAILFORM_SMTP_PASSWORD_CAPITAL_CITY (capital-city) is withheld (not-a-regular-file)"),
+        ran.printed.contains(
+            "MAILFORM_SMTP_PASSWORD_CAPITAL_CITY (capital-city) is withheld (not-a-regular-file)"
+        ),
         "{}",
         ran.printed
     );
@@ -250,12 +264,20 @@ fn secrets_json_follows_its_schema() {
         .file("base/_platform.kdl", PLATFORM)
         .file(
             "base/springfield.kdl",
-            &smtp_library("springfield", "smtp.springfield.example.org", &var("springfield")),
+            &smtp_library(
+                "springfield",
+                "smtp.springfield.example.org",
+                &var("springfield"),
+            ),
         )
         .file("libraries/_platform.kdl", PLATFORM)
         .file(
             "libraries/springfield.kdl",
-            &smtp_library("springfield", "smtp.springfield.example.org", &var("springfield")),
+            &smtp_library(
+                "springfield",
+                "smtp.springfield.example.org",
+                &var("springfield"),
+            ),
         )
         .file(
             "libraries/new-town.kdl",
@@ -282,7 +304,11 @@ fn secrets_json_follows_its_schema() {
     assert_eq!(
         reasons,
         [
-            ("MAILFORM_SMTP_PASSWORD_NEW_TOWN".into(), "new".into(), false),
+            (
+                "MAILFORM_SMTP_PASSWORD_NEW_TOWN".into(),
+                "new".into(),
+                false
+            ),
             (
                 "MAILFORM_SMTP_PASSWORD_SPRINGFIELD".into(),
                 "unchanged".into(),
@@ -420,8 +446,16 @@ fn steps_that_run_mailform_accept_only_their_expected_exit_codes() {
     ];
     let dir = tempfile::tempdir().expect("tmp");
     let work = dir.path().join("work");
-    write(&work, "pr/libraries/_platform.kdl", "platform {\n    notices {\n    }\n}\n");
-    write(&work, "libraries/_platform.kdl", "platform {\n    notices {\n    }\n}\n");
+    write(
+        &work,
+        "pr/libraries/_platform.kdl",
+        "platform {\n    notices {\n    }\n}\n",
+    );
+    write(
+        &work,
+        "libraries/_platform.kdl",
+        "platform {\n    notices {\n    }\n}\n",
+    );
     write(&work, "changed.txt", "");
     let mut wrong = vec![];
     for (what, text, expected) in &cases {
@@ -619,7 +653,11 @@ fn forks_plan_outside_the_privileged_job() {
         git(&["commit", "-qm", "pr"]);
         // What actions/checkout does without cone mode: the patterns, one a line.
         git(&["config", "core.sparseCheckout", "true"]);
-        write(dir.path(), ".git/info/sparse-checkout", &format!("{patterns}\n"));
+        write(
+            dir.path(),
+            ".git/info/sparse-checkout",
+            &format!("{patterns}\n"),
+        );
         git(&["read-tree", "-mu", "HEAD"]);
         let listing = Command::new("find")
             .args([".", "-type", "f", "-not", "-path", "./.git/*"])
