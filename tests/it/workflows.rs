@@ -167,7 +167,34 @@ fn smtp_secrets_env_withholds_what_a_pull_request_could_redirect() {
             )
         ),
     );
-    // Capital City's file becomes a link to a text file beside it, that names another server.
+    let ran = export(&pr, &secrets, Some("../base/libraries"));
+    assert!(ran.ok, "{}", ran.printed);
+    assert!(
+        !exported(&ran, "MAILFORM_SMTP_PASSWORD_SPRINGFIELD"),
+        "a changed file's password was exported:\n{}",
+        ran.printed
+    );
+    assert!(
+        ran.printed
+            .contains("MAILFORM_SMTP_PASSWORD_SPRINGFIELD (springfield) is withheld (changed)"),
+        "{}",
+        ran.printed
+    );
+    assert!(
+        exported(&ran, "MAILFORM_SMTP_PASSWORD_SHELBYVILLE"),
+        "{}",
+        ran.printed
+    );
+    assert!(
+        exported(&ran, "MAILFORM_SMTP_PASSWORD_CAPITAL_CITY"),
+        "{}",
+        ran.printed
+    );
+    assert!(!ran.env_file.contains(&format!("{CANARY}-springfield")));
+
+    // Capital City's file becomes a link to a text file beside it that says the same: what a
+    // link points at is not what a review sees, so its password is withheld (or, where
+    // mailform's reader refuses links, the step fails and exports nothing).
     std::fs::remove_file(pr.join("libraries/capital-city.kdl")).expect("rm");
     write(
         &pr,
@@ -180,38 +207,22 @@ fn smtp_secrets_env_withholds_what_a_pull_request_could_redirect() {
     );
     std::os::unix::fs::symlink("capital-city.txt", pr.join("libraries/capital-city.kdl"))
         .expect("symlink");
-
     let ran = export(&pr, &secrets, Some("../base/libraries"));
-    assert!(ran.ok, "{}", ran.printed);
-    assert!(
-        !exported(&ran, "MAILFORM_SMTP_PASSWORD_SPRINGFIELD"),
-        "a changed file's password was exported:\n{}",
-        ran.printed
-    );
     assert!(
         !exported(&ran, "MAILFORM_SMTP_PASSWORD_CAPITAL_CITY"),
         "a linked file's password was exported:\n{}",
         ran.printed
     );
-    assert!(
-        exported(&ran, "MAILFORM_SMTP_PASSWORD_SHELBYVILLE"),
-        "{}",
-        ran.printed
-    );
     assert!(!ran.env_file.contains(CANARY), "{}", ran.env_file);
-    assert!(
-        ran.printed
-            .contains("MAILFORM_SMTP_PASSWORD_SPRINGFIELD (springfield) is withheld (changed)"),
-        "{}",
-        ran.printed
-    );
-    assert!(
-        ran.printed.contains(
-            "MAILFORM_SMTP_PASSWORD_CAPITAL_CITY (capital-city) is withheld (not-a-regular-file)"
-        ),
-        "{}",
-        ran.printed
-    );
+    if ran.ok {
+        assert!(
+            ran.printed.contains(
+                "MAILFORM_SMTP_PASSWORD_CAPITAL_CITY (capital-city) is withheld (not-a-regular-file)"
+            ),
+            "{}",
+            ran.printed
+        );
+    }
 
     // A new library linked to a file that names another library's variable: refused by
     // mailform (the variable is not its own), so the step fails and exports nothing.
