@@ -1,28 +1,28 @@
 #!/usr/bin/env bash
-# Maps the SMTP passwords of method-2 libraries into the environment of the following steps
-# of a GitHub Actions job. The repository (or environment) secret MAILFORM_SMTP_SECRETS holds
-# one JSON object, {"VARIABLE": "password", ...}, keyed by the variable names the library
-# files give in `password env="VARIABLE"`. Only the names a library file under libraries/
-# references and that start with the platform's `smtp-password-env-prefix` (default
-# MAILFORM_SMTP_PASSWORD_) are exported, never one of another system's credentials (AWS_,
-# GITHUB_, ACTIONS_, RUNNER_, ...), each value is masked in the job's log first, and nothing is
-# printed but the variable names. mailform itself refuses the same files before reading any
-# variable; this script must not export one either, since it would reach every later step.
+# Maps the SMTP passwords of method-2 libraries (and the notice relay's) into the environment of
+# the following steps of a GitHub Actions job. The repository (or environment) secret
+# MAILFORM_SMTP_SECRETS holds one JSON object, {"VARIABLE": "password", ...}.
 #
-#   bash .github/smtp-secrets-env.sh [LIBRARIES_DIR] [CHANGED_FILES]
+# Which variables, and which may be exported, is mailform's answer (`mailform secrets --format
+# json`), never a reading of the files here: mailform parses them with its KDL parser, derives
+# each library's variable from its id (the platform's prefix and the id in capitals), and, given
+# the base branch's files, withholds the password of every library whose file the pull request
+# changes (compared as parsed files, not as text or paths), is new, or is a symbolic link, and
+# everything when the platform file changes. Such libraries are planned without an SMTP probe:
+# the probe would send the password to the server the changed file names.
 #
-# CHANGED_FILES (a pull request's plan) lists, one a line, the library files the pull request
-# adds, changes or removes. A password is exported only when no changed file names its variable:
-# a pull request that points a library (new or existing) at its own SMTP server, naming another
-# library's password variable, would otherwise have mailform's probe hand that password to it.
-# Such libraries are planned without a probe. A changed platform file exports nothing (it sets
-# the prefix).
+# Each value is masked in the job's log first, and nothing is printed but the variable names.
+# Fails closed: if mailform does not answer with exit 0 and a version-1 report, nothing is
+# exported and the step fails.
+#
+#   MAILFORM=/path/to/mailform bash .github/smtp-secrets-env.sh LIBRARIES_DIR [BASE_LIBRARIES_DIR]
 set -euo pipefail
 
 : "${GITHUB_ENV:?run this inside a GitHub Actions job}"
+: "${MAILFORM:?set MAILFORM to the mailform binary built from the base branch}"
 secrets_json="${MAILFORM_SMTP_SECRETS:-}"
 libraries="${1:-libraries}"
-changed_list="${2:-}"
+base="${2:-}"
 
 if [ -z "$secrets_json" ]; then
   echo "MAILFORM_SMTP_SECRETS is not set: method-2 libraries are planned without an SMTP probe"
@@ -33,60 +33,40 @@ if ! jq -e 'type == "object" and all(.[]; type == "string")' >/dev/null <<<"$sec
   exit 1
 fi
 
-# The platform's prefix of password variables, as mailform reads it.
-prefix="MAILFORM_SMTP_PASSWORD_"
-platform="$libraries/_platform.kdl"
-if [ -f "$platform" ]; then
-  set_prefix="$(sed -nE 's/^[[:space:]]*smtp-password-env-prefix[[:space:]]+"([A-Za-z0-9_]*)".*/\1/p' "$platform" | head -n 1)"
-  if [ -n "$set_prefix" ]; then
-    prefix="$set_prefix"
-  fi
-fi
-# Variables no library may name, whatever the prefix (the short form of mailform's list in
-# src/secret.rs, which also refuses such a prefix).
-refused='^(AWS_|AMAZON_|GITHUB_|GH_|ACTIONS_|RUNNER_|CI_|GITLAB_|AZURE_|ARM_|GOOGLE_|GCP_|GCLOUD_|CLOUDSDK_|SSH_|GPG_|GNUPG|CARGO_|NPM_|NODE_AUTH_TOKEN$|DOCKER_|VAULT_|TF_|LD_|DYLD_|HOME$|PATH$|MAILFORM_SMTP_SECRETS$)'
-if [[ "$prefix" =~ $refused || ! "$prefix" =~ ^[A-Z_][A-Z0-9_]*$ ]]; then
-  echo "::error::smtp-password-env-prefix \"$prefix\" is not allowed (mailform validate says why): no SMTP password is exported"
+args=(secrets --format json --libraries "$libraries")
+[ -z "$base" ] || args+=(--base "$base")
+set +e
+report="$("$MAILFORM" "${args[@]}")"
+code=$?
+set -e
+case "$code" in
+  0) ;;
+  *)
+    echo "::error::mailform secrets failed (exit $code): no SMTP password is exported"
+    exit 1
+    ;;
+esac
+if ! jq -e '.version == 1 and (.variables | type == "array")' >/dev/null <<<"$report"; then
+  echo "::error::mailform secrets gave no version-1 report: no SMTP password is exported"
   exit 1
 fi
-
-# The variable names the library files reference, e.g. MAILFORM_SMTP_PASSWORD_SPRINGFIELD.
-names_in() {
-  grep -rhoE 'password[[:space:]]+env="[A-Za-z_][A-Za-z0-9_]*"' --include='*.kdl' "$@" \
-    | sed -E 's/.*env="([^"]*)"/\1/' | sort -u
-}
-mapfile -t wanted < <(names_in "$libraries")
-
-# The names a changed file references are withheld; a changed platform file withholds all.
-withheld=()
-if [ -n "$changed_list" ]; then
-  mapfile -t changed < <(grep -v '^[[:space:]]*$' "$changed_list" || true)
-  present=()
-  for file in "${changed[@]}"; do
-    if [ "$(basename "$file")" = _platform.kdl ]; then
-      echo "::warning::this pull request changes $file: no SMTP password is exported, every library is planned without a probe"
-      echo "SMTP password variables set: none"
-      exit 0
-    fi
-    [ ! -f "$file" ] || present+=("$file")
-  done
-  if [ ${#present[@]} -gt 0 ]; then
-    mapfile -t withheld < <(names_in "${present[@]}")
-  fi
+if [ "$(jq -r '.platform_unchanged' <<<"$report")" != true ]; then
+  echo "::warning::this pull request changes the platform file: no SMTP password is exported, every library is planned without a probe"
 fi
 
 exported=()
-for name in "${wanted[@]}"; do
-  if [[ "$name" != "$prefix"?* || "$name" =~ $refused ]]; then
-    echo "::warning::$name is not an SMTP password variable (it must start with $prefix): not exported; mailform refuses the file"
+while IFS=$'\t' read -r name who export reason; do
+  if [ "$export" != true ]; then
+    echo "::warning::$name ($who) is withheld ($reason): planned without an SMTP probe"
     continue
   fi
-  if [[ " ${withheld[*]} " == *" $name "* ]]; then
-    echo "::warning::$name is named by a library file this pull request changes: not exported; that library is planned without an SMTP probe"
+  # mailform only lists variables it accepts; a name that could steer the job is refused anyway.
+  if ! [[ "$name" =~ ^[A-Z_][A-Z0-9_]*$ ]] || [ "$name" = MAILFORM_SMTP_SECRETS ]; then
+    echo "::error::mailform listed $name, which is not a password variable: not exported"
     continue
   fi
   if ! jq -e --arg n "$name" 'has($n)' >/dev/null <<<"$secrets_json"; then
-    echo "::warning::MAILFORM_SMTP_SECRETS has no $name: that library is planned without an SMTP probe"
+    echo "::warning::MAILFORM_SMTP_SECRETS has no $name ($who): planned without an SMTP probe"
     continue
   fi
   value="$(jq -r --arg n "$name" '.[$n]' <<<"$secrets_json")"
@@ -97,5 +77,5 @@ for name in "${wanted[@]}"; do
   delimiter="mailform_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
   printf '%s<<%s\n%s\n%s\n' "$name" "$delimiter" "$value" "$delimiter" >>"$GITHUB_ENV"
   exported+=("$name")
-done
+done < <(jq -r '.variables[] | [.variable, (.library // "the notice relay"), (.export | tostring), .reason] | @tsv' <<<"$report")
 echo "SMTP password variables set: ${exported[*]:-none}"

@@ -300,7 +300,7 @@ const SMTP_ACCOUNT: &[NodeSpec] = &[
             name: "env",
             kind: ValueKind::EnvName,
             required: true,
-            doc: "Environment variable that holds the password; its name starts with the platform's `smtp-password-env-prefix`.",
+            doc: "Environment variable that holds the password: exactly the platform's `smtp-password-env-prefix` and the library id in capitals, `-` as `_`.",
         }],
         children: Children::None,
         occurs: Required,
@@ -498,8 +498,8 @@ const PLATFORM_BODY: &[NodeSpec] = &[
         "smtp-password-env-prefix",
         ValueKind::EnvPrefix,
         Optional,
-        "Prefix of every environment variable a library's `password env=` may name; variables of \
-         AWS, GitHub, CI runners, registries, SSH and GPG are refused whatever it says.",
+        "Prefix of the SMTP password variables: a library's is this prefix and its id in capitals; \
+         variables of AWS, GitHub, CI runners, registries, SSH and GPG are refused whatever it says.",
     )
     .default("MAILFORM_SMTP_PASSWORD_"),
     NodeSpec {

@@ -15,6 +15,17 @@ use std::fmt;
 /// `MAILFORM_SMTP_SECRETS` that holds every library's password.
 pub const DEFAULT_SMTP_PASSWORD_ENV_PREFIX: &str = "MAILFORM_SMTP_PASSWORD_";
 
+/// The one variable that may hold library `id`'s SMTP password: the platform's prefix and the
+/// id in capitals, `-` as `_` (`springfield-public` → `MAILFORM_SMTP_PASSWORD_SPRINGFIELD_PUBLIC`).
+///
+/// Derived, never chosen by the library's file: the probe sends the value to the server that
+/// file names, so a file that could name a variable could have another library's password sent
+/// to a server of its own. Ids are lower-case letters, digits and `-`, so two ids never share
+/// a variable.
+pub fn library_password_env(id: &str, prefix: &str) -> String {
+    format!("{prefix}{}", id.replace('-', "_").to_ascii_uppercase())
+}
+
 /// Variables that hold credentials of other systems, or steer the process. Never a password
 /// variable, whatever the platform's prefix.
 const REFUSED_NAMES: &[&str] = &[
@@ -245,6 +256,18 @@ mod tests {
         ] {
             assert!(refused_env_prefix(prefix).is_some(), "{prefix}");
         }
+    }
+
+    #[test]
+    fn a_librarys_variable_is_its_id_in_capitals() {
+        assert_eq!(
+            library_password_env("springfield-public", DEFAULT_SMTP_PASSWORD_ENV_PREFIX),
+            "MAILFORM_SMTP_PASSWORD_SPRINGFIELD_PUBLIC"
+        );
+        assert_eq!(
+            library_password_env("a-1", "LIBRARY_SMTP_"),
+            "LIBRARY_SMTP_A_1"
+        );
     }
 
     #[test]

@@ -49,10 +49,7 @@ fn placeholder(id: &LibraryId) -> String {
 
 /// The password variable the file names: the platform's prefix and the id in capitals.
 pub fn password_env(id: &LibraryId, prefix: &str) -> String {
-    format!(
-        "{prefix}{}",
-        id.as_str().replace('-', "_").to_ascii_uppercase()
-    )
+    crate::secret::library_password_env(id.as_str(), prefix)
 }
 
 /// The new library's file.

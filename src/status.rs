@@ -591,7 +591,8 @@ mod tests {
 
     fn smtp(id: &str) -> String {
         format!(
-            "library \"{id}\" {{\n    name \"{id} library\"\n    it-contact \"it@{id}.example.org\"\n\n    smtp-account {{\n        host \"smtp.{id}.example.org\"\n        port 465\n        security \"tls\"\n        username \"u\"\n        password env=\"MAILFORM_SMTP_PASSWORD_X\"\n        from \"n@{id}.example.org\"\n    }}\n}}\n"
+            "library \"{id}\" {{\n    name \"{id} library\"\n    it-contact \"it@{id}.example.org\"\n\n    smtp-account {{\n        host \"smtp.{id}.example.org\"\n        port 465\n        security \"tls\"\n        username \"u\"\n        password env=\"MAILFORM_SMTP_PASSWORD_{}\"\n        from \"n@{id}.example.org\"\n    }}\n}}\n",
+            id.to_ascii_uppercase().replace('-', "_")
         )
     }
 

@@ -20,7 +20,7 @@ fn library(i: usize) -> (String, String) {
     let method = match i % 3 {
         0 => format!("    ses-domain {{\n        from \"noreply@{id}.example.org\"\n    }}\n"),
         1 => format!(
-            "    smtp-account {{\n        host \"smtp.{id}.example.net\"\n        port 587\n        security \"starttls\"\n        username \"notices\"\n        password env=\"MAILFORM_SMTP_PASSWORD_L{i:05}\"\n        from \"notices@{id}.example.net\"\n    }}\n"
+            "    smtp-account {{\n        host \"smtp.{id}.example.net\"\n        port 587\n        security \"starttls\"\n        username \"notices\"\n        password env=\"MAILFORM_SMTP_PASSWORD_LIBRARY_{i:05}\"\n        from \"notices@{id}.example.net\"\n    }}\n"
         ),
         _ => format!(
             "    managed-domain {{\n        domain \"{id}-mail.org\"\n        from \"noreply@{id}-mail.org\"\n    }}\n"

@@ -52,6 +52,9 @@ pub enum Command {
     /// Write a new library's file with its method's fields to fill in, and list what to ask the
     /// library for.
     New(super::new::NewArgs),
+    /// List the SMTP password variable each library needs and whether a job may be given it:
+    /// with `--base`, only for libraries whose files a pull request leaves unchanged.
+    Secrets(super::secrets::SecretsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -143,16 +146,42 @@ pub struct FocusArgs {
     /// libraries come first in `--format markdown`, with their details in full.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub changed: Vec<PathBuf>,
+    /// As `--changed`, the files listed one a line in LIST (`-`: standard input), so a pull
+    /// request of any size fits: the workflows pass their list this way, never as arguments.
+    #[arg(long, value_name = "LIST")]
+    pub changed_from: Option<PathBuf>,
     /// Libraries to show first in `--format markdown`, with their details in full.
     #[arg(long, value_name = "LIBRARY", num_args = 1..)]
     pub focus: Vec<String>,
 }
 
 impl FocusArgs {
-    /// The library ids to show first: each `--focus`, and the id of each changed library file.
-    pub fn libraries(&self) -> Vec<String> {
+    /// The library ids to show first: each `--focus`, and the id of each changed library file
+    /// (`--changed`, and the lines of `--changed-from`, read here).
+    pub fn libraries(&self) -> Result<Vec<String>, super::CliError> {
         let mut out = self.focus.clone();
-        for path in &self.changed {
+        let listed = match &self.changed_from {
+            None => String::new(),
+            Some(list) => {
+                let read = if list.as_os_str() == "-" {
+                    std::io::read_to_string(std::io::stdin())
+                } else {
+                    std::fs::read_to_string(list)
+                };
+                read.map_err(|e| {
+                    super::CliError::Usage(format!(
+                        "cannot read the list of changed files {}: {e}",
+                        list.display()
+                    ))
+                })?
+            }
+        };
+        let from_list = listed
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(PathBuf::from);
+        for path in self.changed.iter().cloned().chain(from_list) {
             let is_library = path.extension().is_some_and(|e| e == "kdl");
             if let Some(stem) = path.file_stem().and_then(|s| s.to_str())
                 && is_library
@@ -163,7 +192,7 @@ impl FocusArgs {
         }
         out.sort();
         out.dedup();
-        out
+        Ok(out)
     }
 }
 

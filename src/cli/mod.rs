@@ -15,6 +15,7 @@ mod plan;
 mod probe;
 mod records;
 mod refresh;
+mod secrets;
 mod status;
 mod world;
 
@@ -81,6 +82,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Status(a) => status::run(a, color),
         Command::Import(a) => import::run(a, color),
         Command::New(a) => new::run(a, color),
+        Command::Secrets(a) => secrets::run(a, color),
     }
 }
 

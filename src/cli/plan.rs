@@ -23,6 +23,7 @@ pub const EXIT_WAITING: u8 = 4;
 
 pub(super) fn run(a: PlanArgs, color: bool) -> Result<ExitCode, CliError> {
     let today = today(a.today.as_deref())?;
+    let focus = a.focus.libraries()?;
     let Some(config) = world::load_config_to_act(&a.live.libraries, today, color) else {
         return Ok(ExitCode::from(EXIT_FAILED));
     };
@@ -55,7 +56,7 @@ pub(super) fn run(a: PlanArgs, color: bool) -> Result<ExitCode, CliError> {
         );
     }
 
-    render(&plan, a.format, &a.focus.libraries(), color);
+    render(&plan, a.format, &focus, color);
     if let Some(path) = &a.out {
         let files = file_hashes(&a.live.libraries);
         let file = PlanFile {
@@ -108,8 +109,9 @@ pub(super) fn render(plan: &Plan, format: PlanFormat, focus: &[String], color: b
 
 /// `mailform show PLANFILE`: a saved plan, rendered as `plan` would have printed it.
 pub(super) fn show(a: ShowArgs, color: bool) -> Result<ExitCode, CliError> {
+    let focus = a.focus.libraries()?;
     let file = read_plan_file(&a.planfile)?;
-    render(&file.plan, a.format, &a.focus.libraries(), color);
+    render(&file.plan, a.format, &focus, color);
     Ok(ExitCode::from(EXIT_OK))
 }
 

@@ -144,8 +144,8 @@ pub(super) fn lower(
             let place = EnvPlace {
                 file: *file,
                 text: source.text(),
-                stem: source.stem(),
                 prefix,
+                owner: None,
             };
             lower_platform(&place, doc, diagnostics)
         }
@@ -395,8 +395,8 @@ fn lower_library(
         let place = EnvPlace {
             file,
             text: source.text(),
-            stem: source.stem(),
             prefix: settings.password_env_prefix,
+            owner: Some(&id),
         };
         let account = lower_smtp(&place, &m, diagnostics, &mut ok)?;
         // The relay's password is the platform's: a library naming it would have the probe
@@ -420,9 +420,7 @@ fn lower_library(
                 .at(file, at)
                 .label("the relay's password")
                 .help(format!(
-                    "the probe sends this variable's value to the SMTP server named here; give the library a variable of its own, e.g. env=\"{}{}\"",
-                    settings.password_env_prefix,
-                    sources.get(file).stem().to_ascii_uppercase().replace('-', "_")
+                    "the probe sends this variable's value to the SMTP server named here; the platform's relay needs a variable no library's id gives: rename it in the platform file (the library's own is env=\"{env}\")"
                 )),
             );
         }
@@ -497,12 +495,14 @@ fn lower_library(
     })
 }
 
-/// Where a library's `password env=` is checked, and against which prefix.
+/// Where a `password env=` is checked, against which prefix, and for whom.
 struct EnvPlace<'a> {
     file: FileId,
     text: &'a str,
-    stem: &'a str,
     prefix: &'a str,
+    /// The library whose file this is; `None` in the platform file (the relay's password).
+    /// A library's password variable is derived from its id: the file may only repeat it.
+    owner: Option<&'a LibraryId>,
 }
 
 fn lower_smtp(
@@ -616,6 +616,11 @@ fn lower_smtp(
 /// The variable a `password env="…"` child of `fields` names, when it may hold a password;
 /// a refused one is reported. `None` also when the node is missing or malformed (reported by
 /// the schema walk, without echoing what may be the password itself).
+///
+/// In a library file the one variable allowed is the one derived from the library's id
+/// ([`crate::secret::library_password_env`]): the probe sends its value to the server this
+/// file names, so a file that could choose its variable could have another library's password
+/// sent to a server of its own choosing.
 fn password_env(
     place: &EnvPlace<'_>,
     fields: &Fields<'_>,
@@ -630,25 +635,47 @@ fn password_env(
     if !crate::source::is_env_name(env) {
         return None;
     }
-    PasswordEnv::new(env, place.prefix)
-        .map_err(|e| diagnostics.push(password_env_refused(place, env, &e, span(entry.span()))))
+    let at = span(entry.span());
+    let expected = place
+        .owner
+        .map(|id| crate::secret::library_password_env(id.as_str(), place.prefix));
+    let named = PasswordEnv::new(env, place.prefix).map_err(PasswordEnvRefusal::Refused);
+    let named = match (named, &expected) {
+        (Ok(_), Some(expected)) if env != expected => Err(PasswordEnvRefusal::NotTheLibrarys),
+        (named, _) => named,
+    };
+    named
+        .map_err(|e| {
+            diagnostics.push(password_env_refused(
+                place,
+                env,
+                &e,
+                expected.as_deref(),
+                at,
+            ))
+        })
         .ok()
 }
 
-/// A `password env=` naming a variable that may not hold an SMTP password. The probe sends
-/// the variable's value to the server the file names, so naming `AWS_SECRET_ACCESS_KEY` there
-/// would hand the AWS key to whoever runs that server.
+/// Why a `password env=` is refused.
+enum PasswordEnvRefusal {
+    /// Not a password variable at all.
+    Refused(PasswordEnvError),
+    /// A password variable, but not the one derived from the library's id.
+    NotTheLibrarys,
+}
+
+/// A `password env=` naming a variable that may not hold this file's SMTP password. The probe
+/// sends the variable's value to the server the file names, so naming `AWS_SECRET_ACCESS_KEY`
+/// (or another library's password variable) there would hand it to whoever runs that server.
 fn password_env_refused(
     place: &EnvPlace<'_>,
     env: &str,
-    error: &PasswordEnvError,
+    error: &PasswordEnvRefusal,
+    expected: Option<&str>,
     entry: Range<usize>,
 ) -> Diagnostic {
     let prefix = place.prefix;
-    let example = format!(
-        "{prefix}{}",
-        place.stem.to_ascii_uppercase().replace('-', "_")
-    );
     // The label points at the value, after `env=`.
     let value = place
         .text
@@ -660,25 +687,38 @@ fn password_env_refused(
         })
         .unwrap_or(entry);
     let (message, label) = match error {
-        PasswordEnvError::Refused(why) => (
+        PasswordEnvRefusal::Refused(PasswordEnvError::Refused(why)) => (
             format!("`{env}` may not hold an SMTP password: {why}"),
             "refused variable",
         ),
-        PasswordEnvError::OutsidePrefix(_) => (
+        PasswordEnvRefusal::Refused(PasswordEnvError::OutsidePrefix(_)) => (
             format!(
                 "`{env}` does not start with `{prefix}`, the prefix of SMTP password variables"
             ),
             "not a password variable",
         ),
+        PasswordEnvRefusal::NotTheLibrarys => (
+            format!("`{env}` is not this library's password variable"),
+            "another variable",
+        ),
+    };
+    let help = match (expected, place.owner) {
+        (Some(expected), Some(id)) => format!(
+            "the probe sends this variable's value to the SMTP server named here, so a library's \
+             password variable is derived from its id: write env=\"{expected}\" (the platform's \
+             `smtp-password-env-prefix` and `{id}` in capitals, `-` as `_`), and keep the password \
+             in CI's secret under that name"
+        ),
+        _ => format!(
+            "the probe sends this variable's value to the SMTP server named here; keep the \
+             password in a variable of its own that starts with `{prefix}` (the platform's \
+             `smtp-password-env-prefix` sets the prefix)"
+        ),
     };
     Diagnostic::error("config::password-env-not-allowed", message)
         .at(place.file, value)
         .label(label)
-        .help(format!(
-            "the probe sends this variable's value to the SMTP server named here; keep the \
-             password in a variable of its own, e.g. env=\"{example}\" (the platform's \
-             `smtp-password-env-prefix` sets the prefix)"
-        ))
+        .help(help)
 }
 
 /// Checks across files: one file per id, one library per SES identity.

@@ -614,3 +614,57 @@ fn password_variables_follow_the_platform_prefix() {
         assert!(found.contains(&refused(10, 22)[0]), "{prefix}: {found:?}");
     }
 }
+
+/// A library's password variable is derived from its id (the platform's prefix and the id in
+/// capitals, `-` as `_`): a file naming another library's variable is refused, with the
+/// expected name in the help, however the node is spelled (an inline comment between the node
+/// name and `env=` is valid KDL and canonical for `fmt`).
+#[test]
+fn a_library_may_name_only_the_password_variable_its_id_gives() {
+    let library = |password: &str| {
+        format!(
+            "library \"north-haverbrook\" {{\n    name \"N\"\n    it-contact \"it@x.example.org\"\n\n    smtp-account {{\n        host \"smtp.attacker.example.net\"\n        port 587\n        security \"starttls\"\n        username \"u\"\n        {password}\n        from \"a@x.example.org\"\n    }}\n}}\n"
+        )
+    };
+    let run = |password: &str| {
+        Cli::new()
+            .file("libraries/_platform.kdl", PLATFORM)
+            .file("libraries/north-haverbrook.kdl", &library(password))
+            .args([
+                "validate",
+                "--format",
+                "json",
+                "--today",
+                TODAY,
+                "libraries",
+            ])
+            .run()
+    };
+    assert_eq!(
+        run("password env=\"MAILFORM_SMTP_PASSWORD_NORTH_HAVERBROOK\"").code,
+        0
+    );
+    assert_eq!(
+        run("password /* ours */ env=\"MAILFORM_SMTP_PASSWORD_NORTH_HAVERBROOK\"").code,
+        0
+    );
+    for password in [
+        "password env=\"MAILFORM_SMTP_PASSWORD_CAPITAL_CITY\"",
+        "password /* ours */ env=\"MAILFORM_SMTP_PASSWORD_CAPITAL_CITY\"",
+        "password env=\"MAILFORM_SMTP_PASSWORD_NORTH\"",
+    ] {
+        let out = run(password);
+        assert_eq!(out.code, 1, "{password}: {}", out.all());
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+        let d = &report["diagnostics"][0];
+        assert_eq!(d["code"], "config::password-env-not-allowed", "{report:#}");
+        assert_eq!(d["location"]["line"], 10, "{report:#}");
+        assert!(
+            d["help"]
+                .as_str()
+                .unwrap()
+                .contains("write env=\"MAILFORM_SMTP_PASSWORD_NORTH_HAVERBROOK\""),
+            "{report:#}"
+        );
+    }
+}

@@ -113,11 +113,7 @@ async fn refresh_writes_a_snapshot_that_matches_its_schema_and_holds_no_secret()
         )
         .file(
             "libraries/ogdenville.kdl",
-            &smtp_library(
-                "ogdenville",
-                closed,
-                "MAILFORM_SMTP_PASSWORD_OGDENVILLE_UNSET",
-            ),
+            &smtp_library("ogdenville", closed, "MAILFORM_SMTP_PASSWORD_OGDENVILLE"),
         )
         .args(refresh_args(&sandbox))
         .env("AWS_ACCESS_KEY_ID", "AKIDSANDBOXTEST")
@@ -181,7 +177,7 @@ async fn refresh_writes_a_snapshot_that_matches_its_schema_and_holds_no_secret()
     assert!(ogdenville["smtp_probe"].is_null());
     assert_eq!(
         ogdenville["notes"][0],
-        "SMTP probe skipped: the password variable MAILFORM_SMTP_PASSWORD_OGDENVILLE_UNSET is not set"
+        "SMTP probe skipped: the password variable MAILFORM_SMTP_PASSWORD_OGDENVILLE is not set"
     );
 
     // --target reads one library only.

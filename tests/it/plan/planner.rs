@@ -46,7 +46,8 @@ fn ses_library(id: &str, domain: &str, extra: &str) -> String {
 
 fn smtp_library(id: &str) -> String {
     format!(
-        "library \"{id}\" {{\n    name \"{id} library\"\n    it-contact \"it@{id}.example.org\"\n\n    smtp-account {{\n        host \"smtp.{id}.example.org\"\n        port 587\n        security \"starttls\"\n        username \"notices\"\n        password env=\"MAILFORM_SMTP_PASSWORD_LIBRARY\"\n        from \"notices@{id}.example.org\"\n    }}\n}}\n"
+        "library \"{id}\" {{\n    name \"{id} library\"\n    it-contact \"it@{id}.example.org\"\n\n    smtp-account {{\n        host \"smtp.{id}.example.org\"\n        port 587\n        security \"starttls\"\n        username \"notices\"\n        password env=\"MAILFORM_SMTP_PASSWORD_{}\"\n        from \"notices@{id}.example.org\"\n    }}\n}}\n",
+        id.to_ascii_uppercase().replace('-', "_")
     )
 }
 

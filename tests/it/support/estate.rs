@@ -56,7 +56,7 @@ pub fn library_file(i: usize, extra: &str) -> String {
             "    managed-domain {{\n        domain \"{id}-mail.test\"\n        from \"notices@{id}-mail.test\"\n        years 1\n        auto-renew #true\n{extra}    }}\n"
         ),
         Method::SmtpAccount => format!(
-            "    smtp-account {{\n        host \"smtp.{id}.example.org\"\n        port 587\n        security \"starttls\"\n        username \"notices\"\n        password env=\"MAILFORM_SMTP_PASSWORD_UNSET_{}\"\n        from \"notices@{id}.example.org\"\n{extra}    }}\n",
+            "    smtp-account {{\n        host \"smtp.{id}.example.org\"\n        port 587\n        security \"starttls\"\n        username \"notices\"\n        password env=\"MAILFORM_SMTP_PASSWORD_{}\"\n        from \"notices@{id}.example.org\"\n{extra}    }}\n",
             id.replace('-', "_").to_ascii_uppercase()
         ),
     };
