@@ -41,7 +41,7 @@ fn dollars(cents: u64) -> String {
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
-    crate::render::html_escape(s)
+    crate::text::html_escape(s)
 }
 
 /// Backticks are the DNS check's way of quoting; a library reads quotes.
