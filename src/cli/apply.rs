@@ -23,9 +23,9 @@ use crate::plan::Plan;
 use crate::plan::planner::{self, PlanOptions};
 use crate::plan::saved;
 use crate::render::plan::{Style, to_text};
-use crate::text::visible;
 use crate::render::progress::Progress;
 use crate::secret::Secret;
+use crate::text::visible;
 
 pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
     let today = today(a.today.as_deref())?;

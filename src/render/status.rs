@@ -363,7 +363,6 @@ fn stage_counts(out: &mut String, report: &StatusReport) {
     out.push_str("</tbody></table>");
 }
 
-
 /// A Markdown report: counts and one table row per library, most urgent first.
 pub fn to_markdown(report: &StatusReport) -> String {
     let mut out = String::from("## Onboarding status\n\n");

@@ -65,8 +65,8 @@ pub fn visible(s: &str) -> Cow<'_, str> {
 
 /// SGR parameters mailform's own colours use; [`visible_lines`] lets exactly these through.
 const OWN_SGR: &[&str] = &[
-    "", "0", "1", "2", "4", "22", "24", "39", "30", "31", "32", "33", "34", "35", "36", "37",
-    "90", "91", "92", "93", "94", "95", "96", "97",
+    "", "0", "1", "2", "4", "22", "24", "39", "30", "31", "32", "33", "34", "35", "36", "37", "90",
+    "91", "92", "93", "94", "95", "96", "97",
 ];
 
 /// The length of the colour sequence at the start of `s` (`ESC [ params m`) when every
@@ -173,7 +173,10 @@ mod tests {
             "\\x1b]0;pwned\\x07\\x1b[2K"
         );
         assert_eq!(visible("a\nb\tc\u{7f}\u{9b}"), "a\\x0ab\\x09c\\x7f\\x9b");
-        assert_eq!(visible("abc\u{202e}def\u{2066}"), "abc\\u{202e}def\\u{2066}");
+        assert_eq!(
+            visible("abc\u{202e}def\u{2066}"),
+            "abc\\u{202e}def\\u{2066}"
+        );
         // A backslash is doubled, so `\x1b` in the output always means an escaped ESC.
         assert_eq!(visible("\\x1b"), "\\\\x1b");
     }
@@ -193,7 +196,10 @@ mod tests {
         let mut map = std::collections::BTreeMap::new();
         map.insert("k\u{1b}".to_string(), vec!["v\u{7}".to_string()]);
         let copy = visible_copy(&map);
-        assert_eq!(copy.get("k\\x1b").map(Vec::as_slice), Some(&["v\\x07".to_string()][..]));
+        assert_eq!(
+            copy.get("k\\x1b").map(Vec::as_slice),
+            Some(&["v\\x07".to_string()][..])
+        );
     }
 
     #[test]

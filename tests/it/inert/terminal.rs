@@ -1,0 +1,1 @@
+//! No escape sequence from outside reaches a terminal.
