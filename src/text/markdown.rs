@@ -17,28 +17,44 @@ use super::visible;
 /// rendered text and shows as nothing.
 const BREAK: &str = "&#8203;";
 
-/// Text for a paragraph, a list item, emphasis or a table cell: every ASCII punctuation
-/// character backslash-escaped (`|` included, so a cell cannot end early), `&`, `<` and `>` as
-/// entities, and a [`BREAK`] after `@`, `#`, `:` and before the dot of `www.`.
+/// Characters that make Markdown anywhere in a line: code, emphasis, links and images (a
+/// bracket starts both), strikethrough, table cells, GitHub's math, and the backslash itself.
+const MARKUP: &[char] = &['\\', '`', '*', '_', '[', ']', '~', '|', '$'];
+
+/// Text for a paragraph, a list item, emphasis or a table cell, as readable as it can stay:
+/// the characters that make Markdown anywhere in a line ([`MARKUP`]) backslash-escaped (`|`
+/// included, so a cell cannot end early), `&`, `<` and `>` as entities, a [`BREAK`] after `@`
+/// and `#` (escaped too) and in `://` and `www.`, and what would start a block (a heading, a
+/// list, a quote) escaped at the start. The text is one line ([`visible`]), so only its start
+/// can start a block.
 pub fn inline(s: &str) -> String {
     let s = visible(s);
     let mut out = String::with_capacity(s.len() + 8);
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
+    let digits = s.chars().take_while(char::is_ascii_digit).count();
+    let mut chars = s.chars().enumerate().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|(_, n)| *n);
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '@' | '#' | ':' => {
+            '@' | '#' => {
                 out.push('\\');
                 out.push(c);
                 out.push_str(BREAK);
             }
-            'w' | 'W' if chars.peek() == Some(&'.') => {
+            ':' if next == Some('/') => {
                 out.push(c);
                 out.push_str(BREAK);
             }
-            c if c.is_ascii_punctuation() => {
+            'w' | 'W' if next == Some('.') => {
+                out.push(c);
+                out.push_str(BREAK);
+            }
+            c if MARKUP.contains(&c)
+                || (i == 0 && c.is_ascii_punctuation())
+                || (i == digits && i > 0 && (c == '.' || c == ')')) =>
+            {
                 out.push('\\');
                 out.push(c);
             }
@@ -96,7 +112,8 @@ pub fn html(s: &str) -> String {
     while let Some(c) = chars.next() {
         out.push(c);
         match c {
-            '@' | '#' | ':' => out.push_str(BREAK),
+            '@' | '#' => out.push_str(BREAK),
+            ':' if chars.peek() == Some(&'/') => out.push_str(BREAK),
             'w' | 'W' if chars.peek() == Some(&'.') => out.push_str(BREAK),
             _ => {}
         }
@@ -123,10 +140,16 @@ mod tests {
     #[test]
     fn inline_text_escapes_markup() {
         assert_eq!(inline("a|b"), "a\\|b");
-        assert_eq!(inline("*x* [l](u)"), "\\*x\\* \\[l\\]\\(u\\)");
+        assert_eq!(inline("*x* [l](u)"), "\\*x\\* \\[l\\](u)");
+        assert_eq!(inline("- item"), "\\- item");
+        assert_eq!(inline("12. item, 1.5"), "12\\. item, 1.5");
+        assert_eq!(
+            inline("see http://x.example"),
+            "see http:&#8203;//x.example"
+        );
         assert_eq!(inline("<img>&"), "&lt;img&gt;&amp;");
         assert_eq!(inline("@team #1"), "\\@&#8203;team \\#&#8203;1");
-        assert_eq!(inline("www.x"), "www&#8203;\\.x");
+        assert_eq!(inline("www.x"), "www&#8203;.x");
         assert_eq!(inline("line\nbreak"), "line\\\\x0abreak");
     }
 
