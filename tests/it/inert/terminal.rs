@@ -72,3 +72,114 @@ fn a_live_snapshot_with_escape_sequences_reaches_no_terminal() {
         json.stdout
     );
 }
+
+/// An SMTP server whose every word carries escape sequences: the greeting, the EHLO reply,
+/// the answer to STARTTLS, and the names in its (self-signed) certificate.
+struct EvilSmtp {
+    port: u16,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for EvilSmtp {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl EvilSmtp {
+    async fn start() -> EvilSmtp {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+        let mut dn = rcgen::DistinguishedName::new();
+        dn.push(rcgen::DnType::CommonName, format!("cn{ESCAPES}"));
+        dn.push(rcgen::DnType::OrganizationName, format!("org{ESCAPES}"));
+        params.distinguished_name = dn;
+        let cert = params.self_signed(&key).expect("self-signed");
+        let key_der = rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der());
+        let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], key_der.into())
+        .expect("server cert");
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let task = tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let mut s = BufReader::new(sock);
+                    let greeting = format!("220 evil.example ESMTP {ESCAPES}\r\n");
+                    if s.get_mut().write_all(greeting.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    let mut line = String::new();
+                    while s.read_line(&mut line).await.unwrap_or(0) > 0 {
+                        let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                        line.clear();
+                        let answer = match verb.as_str() {
+                            "EHLO" => format!("250-evil.example {ESCAPES}\r\n250 STARTTLS\r\n"),
+                            "STAR" => format!("220 2.0.0 go ahead {ESCAPES}\r\n"),
+                            _ => format!("500 5.5.1 what? {ESCAPES}\r\n"),
+                        };
+                        if s.get_mut().write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                        if verb == "STAR" {
+                            let _ = acceptor.accept(s.into_inner()).await;
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        EvilSmtp { port, task }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_smtp_server_with_escape_sequences_reaches_no_terminal() {
+    let server = EvilSmtp::start().await;
+    for format in ["human", "json"] {
+        let port = server.port.to_string();
+        let out = tokio::task::spawn_blocking(move || {
+            crate::support::cli::Cli::new()
+                .env("MAILFORM_SMTP_PASSWORD_SUPPORT", "testpass")
+                .args(["probe", "--host", "127.0.0.1", "--port", &port])
+                .args(["--security", "starttls", "--user", "u"])
+                .args(["--password-env", "MAILFORM_SMTP_PASSWORD_SUPPORT"])
+                .args(["--from", "noreply@example-library.org", "--transcript"])
+                .args(["--format", format])
+                .run()
+        })
+        .await
+        .expect("run");
+        assert_eq!(out.code, 1, "{}", out.all().escape_debug());
+        assert!(
+            out.all().contains("self-signed"),
+            "{}",
+            out.all().escape_debug()
+        );
+        assert_inert(&format!("probe --format {format}"), &out, format == "human");
+        if format == "human" {
+            // The greeting, the replies and the certificate's subject, each shown.
+            for said in [
+                "S: 220 evil.example ESMTP \\x1b",
+                "go ahead \\x1b",
+                "CN=cn\\x1b",
+            ] {
+                assert!(out.stdout.contains(said), "{said}:\n{}", out.stdout);
+            }
+        } else {
+            assert!(out.stdout.contains("\\u001b]0;pwned"), "{}", out.stdout);
+        }
+    }
+}
