@@ -183,3 +183,96 @@ async fn an_smtp_server_with_escape_sequences_reaches_no_terminal() {
         }
     }
 }
+
+/// A TXT value with the escapes, in zone-file syntax (`\DDD` is a byte).
+const TXT_ESCAPES: &str =
+    "\\027]0;pwned\\007\\027[2K\\027[8mhidden\\194\\155\\226\\128\\174desrever";
+
+#[cfg(feature = "sandbox")]
+#[test]
+fn dns_answers_with_escape_sequences_reach_no_terminal() {
+    use crate::apply::{World, cli, library};
+    use crate::support::knot::Knot;
+
+    let world = World::new();
+    let cli = cli().file("libraries/springfield.kdl", &library("springfield", ""));
+    world.sandbox.create_zone("springfield.example.org");
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    // `records` and `refresh` count no days: no --today.
+    let without_today = |mut args: Vec<String>| {
+        if let Some(at) = args.iter().position(|a| a == "--today") {
+            args.drain(at..at + 2);
+        }
+        args
+    };
+    let csv = crate::support::cli::Cli::reuse(
+        &cli,
+        without_today(world.args(&["records", "springfield", "--format", "csv"])),
+    )
+    .run();
+    let names: Vec<String> = csv
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(2).map(String::from))
+        .collect();
+    assert_eq!(names.len(), 3, "{}", csv.all());
+    // The library's DNS provider answers TXT records with escape sequences where the DKIM
+    // CNAMEs, the SPF record and the DMARC record belong.
+    let mut zone = String::from(
+        "$ORIGIN springfield.example.org.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 127.0.0.1\n",
+    );
+    for name in &names {
+        zone.push_str(&format!("{name}. TXT \"{TXT_ESCAPES}\"\n"));
+    }
+    zone.push_str(&format!("@ TXT \"v=spf1 {TXT_ESCAPES} -all\"\n"));
+    zone.push_str(&format!("_dmarc TXT \"v=DMARC1; p=none; {TXT_ESCAPES}\"\n"));
+    let knot = Knot::start(&[("springfield.example.org", &zone)]);
+    let with_knot = |command: &[&str]| {
+        let mut args = world.args(command);
+        if matches!(command[0], "records" | "refresh") {
+            args = without_today(args);
+        }
+        let at = args
+            .iter()
+            .position(|a| a == "--resolver")
+            .expect("resolver");
+        args[at + 1] = knot.addr.to_string();
+        crate::support::cli::Cli::reuse(&cli, args).run()
+    };
+
+    let plan = with_knot(&["plan"]);
+    assert!(
+        plan.stdout.contains("dns::txt-instead-of-cname"),
+        "{}",
+        plan.all()
+    );
+    assert_inert("plan", &plan, true);
+    let markdown = with_knot(&["plan", "--format", "markdown"]);
+    assert_inert("plan markdown", &markdown, true);
+    // Before it asks for confirmation apply shows the plan (a new library gives it a change);
+    // off a terminal it then stops without asking.
+    std::fs::write(
+        cli.path().join("libraries/shelbyville.kdl"),
+        library("shelbyville", ""),
+    )
+    .expect("write");
+    let confirm = with_knot(&["apply"]);
+    assert!(
+        confirm.stdout.contains("dns::txt-instead-of-cname")
+            && confirm.all().contains("apply cannot ask"),
+        "{}",
+        confirm.all()
+    );
+    assert_inert("apply confirmation", &confirm, true);
+    let refresh = with_knot(&["refresh"]);
+    assert_eq!(refresh.code, 0, "{}", refresh.all());
+    assert_inert("refresh", &refresh, false);
+    assert!(
+        refresh.stdout.contains("\\u001b]0;pwned"),
+        "{}",
+        refresh.stdout
+    );
+    drop(knot);
+}
