@@ -222,3 +222,65 @@ fn the_records_sheet_keeps_outside_text_inert() {
     let md = check(&["records", "springfield", "--format", "markdown"]);
     snap!("inert", "records_markdown_hostile", md);
 }
+
+/// The comment CI posts when the files fail `validate` or `fmt --check`: the messages quote
+/// the library files (a table cell each) and the diff shows them (a fenced block).
+#[test]
+fn the_validation_comment_keeps_library_text_inert() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let annotation = format!(
+        "::error file=libraries/x.kdl,line=2,col=5,title=config%3A%3Abad::the name \"{}\" is bad\n",
+        HOSTILE.replace('%', "%25")
+    );
+    let diff = format!(
+        "--- a/libraries/x.kdl\n+++ b/libraries/x.kdl\n@@ -1,2 +1,2 @@\n-    name \"{HOSTILE}\"\n+    name \"x\"\n```\n# EVIL-14\n"
+    );
+    std::fs::write(dir.path().join("annotations"), annotation).expect("write");
+    std::fs::write(dir.path().join("fmt"), &diff).expect("write");
+    let out = std::process::Command::new("bash")
+        .arg(crate::support::cli::repo().join(".github/validation-comment.sh"))
+        .args(["annotations", "fmt", "https://example.invalid/blob/sha"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run bash");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = String::from_utf8(out.stdout).expect("utf-8");
+    let arena = Arena::new();
+    let root = parse_document(&arena, &md, &options());
+    let mut problems = Vec::new();
+    for node in root.descendants() {
+        let in_code = node
+            .ancestors()
+            .any(|a| matches!(a.data().value, NodeValue::Code(_) | NodeValue::CodeBlock(_)));
+        match &node.data().value {
+            // The links to the file and line are the comment's own.
+            NodeValue::Link(l) if l.url.starts_with("https://example.invalid/blob/sha/") => {}
+            NodeValue::Link(_) | NodeValue::Image(_) | NodeValue::HtmlInline(_) => {
+                problems.push(format!("{}: {}", kind(&node.data().value), shown(node)));
+            }
+            NodeValue::Heading(_) if shown(node).contains("EVIL") => {
+                problems.push(format!("heading {}", shown(node)));
+            }
+            NodeValue::Text(t) if !in_code => {
+                problems.extend(github_links(t).into_iter().map(|l| format!("link {l}")));
+            }
+            _ => {}
+        }
+    }
+    assert!(problems.is_empty(), "{}\n\n{md}", problems.join("\n"));
+    // The message shows whole in its cell, the diff whole in one block.
+    let cells = root
+        .descendants()
+        .filter(|n| matches!(n.data().value, NodeValue::TableCell))
+        .any(|n| shown(n).contains(&HOSTILE.replace('\\', "\\\\")) || shown(n).contains(HOSTILE));
+    assert!(cells, "the message is not shown whole:\n{md}");
+    let block = root.descendants().any(|n| match &n.data().value {
+        NodeValue::CodeBlock(c) => c.literal == diff,
+        _ => false,
+    });
+    assert!(block, "the diff is not one block:\n{md}");
+}
