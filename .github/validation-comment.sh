@@ -51,7 +51,7 @@ cell() {
 # of it can close the block.
 fence_for() {
   local run
-  run="$(grep -o '`\+' "$1" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')"
+  run="$({ grep -o '`\+' "$1" || true; } | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')"
   (( run < 3 )) && run=2
   printf '%*s' "$((run + 1))" '' | tr ' ' '`'
 }
