@@ -131,7 +131,8 @@ impl Body {
                 escape(&fix)
             );
             for (name, expected, found) in &p.records {
-                let found = found.as_deref().unwrap_or("nothing");
+                // What DNS answered is outside text: its hidden characters shown, in both parts.
+                let found = crate::text::visible(found.as_deref().unwrap_or("nothing"));
                 let _ = writeln!(
                     self.text,
                     "    {name}\n      expected: {expected}\n      found:    {found}"
@@ -141,7 +142,7 @@ impl Body {
                     "<p style=\"margin-left: 1em\"><code>{}</code><br>expected: <code>{}</code><br>found: <code>{}</code></p>",
                     escape(name),
                     escape(expected),
-                    escape(found)
+                    escape(&found)
                 );
             }
             self.text.push('\n');
@@ -176,7 +177,7 @@ const DNS_DONTS: [&str; 4] = [
 
 /// The words of a due notice.
 pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
-    let greeting = format!("Hello {} IT team,", due.library_name);
+    let greeting = format!("Hello {} IT team,", crate::text::visible(&due.library_name));
     let mut b = Body::new(&greeting);
     let subject = match &due.content {
         Content::Records {
