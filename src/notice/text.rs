@@ -676,4 +676,15 @@ mod tests {
         assert!(!w.html.contains("<script>"));
         assert!(w.html.contains("&lt;script&gt;"));
     }
+
+    #[test]
+    fn hidden_characters_are_shown_in_both_parts() {
+        let mut due = every_kind().remove(0);
+        due.library_name = "Lib\u{1b}]0;pwned\u{7}\u{202e}".into();
+        let w = words(&due, &settings());
+        for part in [&w.text, &w.html] {
+            assert!(!part.contains(['\u{1b}', '\u{7}', '\u{202e}']), "{part}");
+            assert!(part.contains("Lib\\x1b]0;pwned\\x07\\u{202e}"), "{part}");
+        }
+    }
 }
