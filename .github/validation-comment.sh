@@ -9,6 +9,8 @@
 # FMT_OUTPUT:  what `mailform fmt --check` printed (a unified diff per file not in canonical form).
 # BLOB_URL:    where the files are shown, e.g. https://github.com/OWNER/REPO/blob/SHA
 set -euo pipefail
+# `&` in a replacement is the text replaced (bash 5.2); here it is an `&`.
+shopt -u patsub_replacement 2>/dev/null || true
 
 annotations="${1:?annotations file}"
 fmt_output="${2:?fmt output file}"
@@ -24,13 +26,34 @@ unescape() {
   s="${s//%25/%}"
   printf '%s' "$s"
 }
-# Markdown table cells: no pipes, no HTML.
+# Markdown table cells: the messages quote the library files, so nothing in them may become
+# markup. As mailform's own escaping (src/text/markdown.rs): markup characters escaped, `|` so
+# no cell ends early, `&`, `<` and `>` as entities, and a zero-width space after `@` and `#` and
+# in `://` and `www.`, so GitHub makes no mention, reference or link of them.
 cell() {
-  local s="$1"
-  s="${s//|/\\|}"
+  local s="$1" z='&#8203;'
+  s="${s//&/&amp;}"
+  s="${s//\\/\\\\}"
+  for c in '`' '*' '_' '[' ']' '~' '|' '$'; do
+    s="${s//"$c"/\\$c}"
+  done
   s="${s//</&lt;}"
   s="${s//>/&gt;}"
+  # `#` first: the zero-width spaces inserted after it hold a `#` themselves.
+  s="${s//#/\\#$z}"
+  s="${s//@/\\@$z}"
+  s="${s//:\/\//:$z//}"
+  s="${s//www./www$z.}"
+  s="${s//WWW./WWW$z.}"
   printf '%s' "$s"
+}
+# A code fence one backtick longer than the longest run in the file (at least three), so no line
+# of it can close the block.
+fence_for() {
+  local run
+  run="$({ grep -o '`\+' "$1" || true; } | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')"
+  (( run < 3 )) && run=2
+  printf '%*s' "$((run + 1))" '' | tr ' ' '`'
 }
 
 echo "<!-- mailform-plan -->"
@@ -81,10 +104,15 @@ if [ -s "$fmt_output" ]; then
     echo
     echo "<details><summary>the layout mailform fmt would write</summary>"
     echo
-    echo '```diff'
     # Cut to stay far below GitHub's comment limit; the run's log has all of it.
-    head -c 30000 "$fmt_output" | sed 's/```/ˋˋˋ/g'
-    echo '```'
+    shown="$(mktemp)"
+    head -c 30000 "$fmt_output" >"$shown"
+    fence="$(fence_for "$shown")"
+    echo "${fence}diff"
+    cat "$shown"
+    [ -z "$(tail -c 1 "$shown")" ] || echo
+    echo "$fence"
+    rm -f "$shown"
     echo
     echo "</details>"
   fi

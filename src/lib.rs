@@ -24,6 +24,7 @@ pub mod secret;
 pub mod skeleton;
 pub mod source;
 pub mod status;
+pub mod text;
 
 #[cfg(feature = "cli")]
 pub mod cli;

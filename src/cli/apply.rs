@@ -25,6 +25,7 @@ use crate::plan::saved;
 use crate::render::plan::{Style, to_text};
 use crate::render::progress::Progress;
 use crate::secret::Secret;
+use crate::text::visible;
 
 pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
     let today = today(a.today.as_deref())?;
@@ -160,7 +161,13 @@ fn show(step: &Step) {
         Outcome::Failed(why) => format!("FAILED: {why}"),
         Outcome::Waiting(why) => format!("waiting: {why}"),
     };
-    println!("{}: {}: {line}", step.library, step.change);
+    // The outcome quotes providers' answers: outside text.
+    println!(
+        "{}: {}: {}",
+        step.library,
+        visible(&step.change.to_string()),
+        visible(&line)
+    );
 }
 
 /// The live view on a terminal: finished steps as lines that stay, the running one redrawn in

@@ -136,9 +136,12 @@ fn summary(sources: &SourceSet, tally: Tally) -> String {
     )
 }
 
+/// Writes a rendering to stdout, the last guard against a string from outside that a renderer
+/// did not make visible: no control character but a line break, a tab or mailform's own
+/// colours reaches the terminal ([`crate::text::visible_lines`]).
 pub(crate) fn print(text: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
+    let _ = out.write_all(crate::text::visible_lines(text).as_bytes());
 }
 
 /// Formats the files `validate` accepts. A file with any error of its own (a value the schema

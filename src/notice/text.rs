@@ -41,7 +41,7 @@ fn dollars(cents: u64) -> String {
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
-    crate::render::html_escape(s)
+    crate::text::html_escape(s)
 }
 
 /// Backticks are the DNS check's way of quoting; a library reads quotes.
@@ -131,7 +131,8 @@ impl Body {
                 escape(&fix)
             );
             for (name, expected, found) in &p.records {
-                let found = found.as_deref().unwrap_or("nothing");
+                // What DNS answered is outside text: its hidden characters shown, in both parts.
+                let found = crate::text::visible(found.as_deref().unwrap_or("nothing"));
                 let _ = writeln!(
                     self.text,
                     "    {name}\n      expected: {expected}\n      found:    {found}"
@@ -141,7 +142,7 @@ impl Body {
                     "<p style=\"margin-left: 1em\"><code>{}</code><br>expected: <code>{}</code><br>found: <code>{}</code></p>",
                     escape(name),
                     escape(expected),
-                    escape(found)
+                    escape(&found)
                 );
             }
             self.text.push('\n');
@@ -176,7 +177,7 @@ const DNS_DONTS: [&str; 4] = [
 
 /// The words of a due notice.
 pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
-    let greeting = format!("Hello {} IT team,", due.library_name);
+    let greeting = format!("Hello {} IT team,", crate::text::visible(&due.library_name));
     let mut b = Body::new(&greeting);
     let subject = match &due.content {
         Content::Records {
@@ -674,5 +675,16 @@ mod tests {
         let w = words(&due, &settings());
         assert!(!w.html.contains("<script>"));
         assert!(w.html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn hidden_characters_are_shown_in_both_parts() {
+        let mut due = every_kind().remove(0);
+        due.library_name = "Lib\u{1b}]0;pwned\u{7}\u{202e}".into();
+        let w = words(&due, &settings());
+        for part in [&w.text, &w.html] {
+            assert!(!part.contains(['\u{1b}', '\u{7}', '\u{202e}']), "{part}");
+            assert!(part.contains("Lib\\x1b]0;pwned\\x07\\u{202e}"), "{part}");
+        }
     }
 }

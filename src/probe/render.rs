@@ -6,8 +6,11 @@ use time::format_description::well_known::Rfc3339;
 
 use super::outcome::{Direction, ProbeReport, Status, Verdict};
 use super::tls::day;
+use crate::text::visible;
 
-/// Renders the report for a person: every stage with its verdict, no colour.
+/// Renders the report for a person: every stage with its verdict, no colour. What the server
+/// said (greeting, replies, certificate names) and what the file said is shown with its
+/// hidden characters visible (`\x1b`); the JSON form escapes them as JSON does (`\u001b`).
 pub fn render_human(report: &ProbeReport) -> String {
     let t = &report.target;
     let mut out = String::new();
@@ -17,11 +20,11 @@ pub fn render_human(report: &ProbeReport) -> String {
         .unwrap_or_default();
     out.push_str(&format!(
         "SMTP probe of {}:{} ({}{google}) as {}, sending as {}\n",
-        t.host,
+        visible(&t.host),
         t.port,
         t.security.key().to_uppercase(),
-        t.username,
-        t.from
+        visible(&t.username),
+        visible(&t.from)
     ));
     out.push_str(&format!(
         "taken at {} in {} ms\n",
@@ -56,9 +59,9 @@ pub fn render_human(report: &ProbeReport) -> String {
             Status::Skipped => "SKIP",
         };
         out.push_str(&format!("[{tag}] {:<9} {}\n", s.stage.key(), s.code));
-        out.push_str(&format!("       {}\n", s.diagnosis));
+        out.push_str(&format!("       {}\n", visible(&s.diagnosis)));
         if let Some(a) = &s.action {
-            out.push_str(&format!("       what to do: {a}\n"));
+            out.push_str(&format!("       what to do: {}\n", visible(a)));
         }
     }
     if let Some(tls) = report
@@ -68,12 +71,17 @@ pub fn render_human(report: &ProbeReport) -> String {
     {
         out.push_str("\nTLS\n");
         if let (Some(v), Some(c)) = (&tls.version, &tls.cipher) {
-            out.push_str(&format!("  version:  {v}\n  cipher:   {c}\n"));
+            out.push_str(&format!(
+                "  version:  {}\n  cipher:   {}\n",
+                visible(v),
+                visible(c)
+            ));
         }
         if let Some(c) = &tls.certificate {
             out.push_str(&format!(
                 "  subject:  {}\n  issuer:   {}\n",
-                c.subject, c.issuer
+                visible(&c.subject),
+                visible(&c.issuer)
             ));
             out.push_str(&format!(
                 "  valid:    {} to {}",
@@ -84,7 +92,8 @@ pub fn render_human(report: &ProbeReport) -> String {
                 out.push_str(&format!(" ({d} days left)"));
             }
             out.push('\n');
-            out.push_str(&format!("  names:    {}\n", c.names.join(", ")));
+            let names: Vec<_> = c.names.iter().map(|n| visible(n)).collect();
+            out.push_str(&format!("  names:    {}\n", names.join(", ")));
         }
     }
     if let Some(lines) = &report.transcript {
@@ -95,7 +104,7 @@ pub fn render_human(report: &ProbeReport) -> String {
                 Direction::Server => "S:",
                 Direction::Note => "--",
             };
-            out.push_str(&format!("  {who} {}\n", l.text));
+            out.push_str(&format!("  {who} {}\n", visible(&l.text)));
         }
     }
     out

@@ -3,7 +3,8 @@
 //! Each notice with its kind, its state (sent; failed, with the relay's reply; claimed but
 //! never confirmed, with what that means under its kind's [`CrashRule`]), when, to whom, the
 //! subject and the `Message-ID`, sorted by time within each library. Pure: the CLI reads the
-//! ledger and prints.
+//! ledger and prints. The ledger's strings (the relay's replies above all) come from outside
+//! and are shown with their hidden characters visible.
 
 use std::fmt::Write as _;
 
@@ -13,6 +14,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::notice::CrashRule;
 use crate::notice::ledger::{EntryState, LedgerEntry};
+use crate::text::visible;
 
 /// The version of the JSON form.
 pub const NOTICES_JSON_VERSION: u32 = 1;
@@ -111,7 +113,7 @@ pub fn to_text(scope: Scope<'_>, entries: &[LedgerEntry]) -> String {
                 .filter(|x| x.key.library.as_str() == library)
                 .count();
             let plural = if count == 1 { "" } else { "s" };
-            let _ = writeln!(out, "{library} ({count} notice{plural})");
+            let _ = writeln!(out, "{} ({count} notice{plural})", visible(library));
             current = Some(library);
         }
         let state = match e.state {
@@ -125,18 +127,18 @@ pub fn to_text(scope: Scope<'_>, entries: &[LedgerEntry]) -> String {
             rfc3339(time_of(e)),
             e.key.kind.as_str(),
             state,
-            e.to
+            visible(&e.to)
         );
         let indent = "      ";
-        let _ = writeln!(out, "{indent}subject     {}", e.subject);
-        let _ = writeln!(out, "{indent}message-id  {}", e.message_id);
+        let _ = writeln!(out, "{indent}subject     {}", visible(&e.subject));
+        let _ = writeln!(out, "{indent}message-id  {}", visible(&e.message_id));
         match e.state {
             EntryState::Sent => {}
             EntryState::Failed => {
                 let _ = writeln!(
                     out,
                     "{indent}relay       {}",
-                    e.detail.as_deref().unwrap_or("(no reply recorded)")
+                    visible(e.detail.as_deref().unwrap_or("(no reply recorded)"))
                 );
                 let _ = writeln!(
                     out,

@@ -4,6 +4,8 @@
 use std::fmt::Write as _;
 
 use crate::plan::{Attribute, Change, LibraryPlan, Op, Plan, Progress, Totals};
+use crate::text::markdown::{code, code_cell, fenced, html, inline};
+use crate::text::visible_copy;
 
 /// GitHub refuses comments longer than this many characters.
 pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
@@ -231,8 +233,10 @@ fn library_body(out: &mut String, l: &LibraryPlan, style: Style, indent: &str) {
     let _ = writeln!(out, "{indent}readiness: {}", l.readiness.summary);
 }
 
-/// The terminal rendering.
+/// The terminal rendering. Every string in the plan is shown with its hidden characters made
+/// visible (`\x1b`): names, notes, tags and DNS answers come from outside.
 pub fn to_text(plan: &Plan, style: Style) -> String {
+    let plan = &visible_copy(plan);
     let mut out = String::new();
     if !plan.has_changes() {
         out.push_str("No changes. The live setup matches the library files.\n\n");
@@ -319,12 +323,6 @@ fn counts(l: &LibraryPlan) -> String {
     )
 }
 
-fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// What a pull-request comment puts first, and how long it may be.
 #[derive(Debug, Clone, Copy)]
 pub struct MarkdownOptions<'a> {
@@ -382,15 +380,15 @@ fn has_changes(l: &LibraryPlan) -> bool {
 /// One library's details as a `<details>` block (open when `open`), never cut inside.
 fn details_block(l: &LibraryPlan, open: bool) -> String {
     let mut body = String::new();
-    library_body(&mut body, l, Style { color: false }, "");
+    library_body(&mut body, &visible_copy(l), Style { color: false }, "");
     format!(
-        "<details{}><summary><code>{}</code> {} · {} · {}</summary>\n\n```diff\n{}```\n\n</details>\n\n",
+        "<details{}><summary><code>{}</code> {} · {} · {}</summary>\n\n{}\n</details>\n\n",
         if open { " open" } else { "" },
-        l.library,
+        html(&l.library),
         counts(l),
         status_mark(l),
-        md_escape(&l.name),
-        body.replace("```", "ˋˋˋ")
+        html(&l.name),
+        fenced(&body, "diff")
     )
 }
 
@@ -445,12 +443,13 @@ pub fn to_markdown_with(plan: &Plan, o: &MarkdownOptions<'_>) -> String {
         let mut shown = 0;
         for (library, c) in &deletions {
             let line = format!(
-                "- **destroy** {} `{}` (library `{library}`){}\n",
+                "- **destroy** {} {} (library {}){}\n",
                 c.kind.as_str(),
-                c.name,
+                code(&c.name),
+                code(library),
                 c.reason
                     .as_ref()
-                    .map(|r| format!(": {}", md_escape(r)))
+                    .map(|r| format!(": {}", inline(r)))
                     .unwrap_or_default()
             );
             if !fits(&out, &line) {
@@ -489,7 +488,8 @@ pub fn to_markdown_with(plan: &Plan, o: &MarkdownOptions<'_>) -> String {
                 None => {
                     let _ = writeln!(
                         out,
-                        "- `{id}`: no longer in the library files (what it leaves behind is under Deletions)\n"
+                        "- {}: no longer in the library files (what it leaves behind is under Deletions)\n",
+                        code(id)
                     );
                 }
             }
@@ -552,14 +552,14 @@ pub fn to_markdown_with(plan: &Plan, o: &MarkdownOptions<'_>) -> String {
             let first = l
                 .actions
                 .first()
-                .map(|a| format!(": `{}`", a.code))
+                .map(|a| format!(": {}", code_cell(&a.code)))
                 .unwrap_or_default();
             let row = format!(
-                "| `{}` | {} | {}{first} | {} |\n",
-                l.library,
+                "| {} | {} | {}{first} | {} |\n",
+                code_cell(&l.library),
                 l.method.as_str(),
                 l.actions.len(),
-                md_escape(&l.readiness.summary)
+                inline(&l.readiness.summary)
             );
             if !fits(&out, &row) {
                 break;
@@ -620,10 +620,10 @@ pub fn to_markdown_with(plan: &Plan, o: &MarkdownOptions<'_>) -> String {
         for u in &plan.unmanaged {
             let _ = writeln!(
                 section,
-                "- {} `{}`: {}",
+                "- {} {}: {}",
                 u.kind.as_str(),
-                u.name,
-                md_escape(&u.note)
+                code(&u.name),
+                inline(&u.note)
             );
         }
         section.push_str("\n</details>\n\n");
@@ -655,7 +655,7 @@ fn cut_list(names: &[&str], n: usize) -> String {
     let mut s = names
         .iter()
         .take(n)
-        .map(|n| format!("`{n}`"))
+        .map(|n| code(n))
         .collect::<Vec<_>>()
         .join(", ");
     if names.len() > n {

@@ -11,10 +11,11 @@ use std::fmt::Write as _;
 use crate::model::Date;
 use crate::plan::Method;
 use crate::status::{StatusReport, StatusRow, Urgency, WaitsOn};
+use crate::text::markdown::{code_cell, inline};
 
-/// HTML-escapes text (see [`super::html_escape`]).
+/// HTML-escapes text (see [`crate::text::html_escape`]).
 pub fn esc(s: &str) -> String {
-    super::html_escape(s)
+    crate::text::html_escape(s)
 }
 
 fn urgency_mark(u: Urgency) -> &'static str {
@@ -377,13 +378,6 @@ fn stage_counts(out: &mut String, report: &StatusReport) {
     out.push_str("</tbody></table>");
 }
 
-fn md_escape(s: &str) -> String {
-    s.replace(['\r', '\n'], " ")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// A Markdown report: counts and one table row per library, most urgent first.
 pub fn to_markdown(report: &StatusReport) -> String {
     let mut out = String::from("## Onboarding status\n\n");
@@ -418,9 +412,9 @@ pub fn to_markdown(report: &StatusReport) -> String {
     for r in &report.rows {
         let _ = writeln!(
             out,
-            "| {} (`{}`) | {} {} | {} | {} ({}) | {} | {} | {} | {} | {} | {} |",
-            md_escape(&r.name),
-            r.library,
+            "| {} ({}) | {} {} | {} | {} ({}) | {} | {} | {} | {} | {} | {} |",
+            inline(&r.name),
+            code_cell(&r.library),
             urgency_mark(r.urgency),
             r.urgency.label(),
             r.method.as_str(),
@@ -428,10 +422,10 @@ pub fn to_markdown(report: &StatusReport) -> String {
             step_text(r),
             r.waits_on.label(),
             days_text(r.days_in_stage),
-            r.launch.as_deref().unwrap_or("—"),
+            inline(r.launch.as_deref().unwrap_or("—")),
             days_left_text(r.days_left),
-            md_escape(&notice_text(r)),
-            md_escape(r.reason.as_deref().unwrap_or(""))
+            inline(&notice_text(r)),
+            inline(r.reason.as_deref().unwrap_or(""))
         );
     }
     out

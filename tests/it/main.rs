@@ -9,6 +9,7 @@ mod fmt;
 mod iam;
 #[cfg(feature = "sandbox")]
 mod import;
+mod inert;
 mod live;
 mod new;
 #[cfg(feature = "sandbox")]
