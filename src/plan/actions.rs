@@ -63,26 +63,34 @@ pub fn in_providers_words(provider: &DnsProvider, actions: &mut [LibraryAction])
     }
 }
 
-/// The sending domain's SPF and DMARC findings, as information for methods 1 and 3; `None`
-/// for findings from snapshots taken before findings were named.
+/// The sending domain's SPF and DMARC findings that say something is wrong, as information for
+/// methods 1 and 3, each with its fix: the apex's records do not decide whether mailform's mail
+/// passes (the setup document promises no change to them), so a record that is fine, or absent,
+/// is not mentioned at all. Findings from snapshots taken before findings were named are left
+/// out too.
 pub fn domain_information(dns: &DnsV1, mail_from: Option<&str>) -> Vec<Information> {
     let spf_why = match mail_from {
         Some(mf) => format!(
-            "SES sends with the MAIL FROM domain {mf}, whose own SPF record is checked above; this record covers other mail of the domain, so nothing needs to change for mailform"
+            "SES sends with the MAIL FROM domain {mf}, whose own SPF record is checked above; this record covers other mail of the domain"
         ),
-        None => "SES sends with its own MAIL FROM domain (amazonses.com), whose SPF record covers the mail; this record covers other mail of the domain, so nothing needs to change for mailform".to_string(),
+        None => "SES sends with its own MAIL FROM domain (amazonses.com); this record covers other mail of the domain".to_string(),
     };
-    let dmarc_why = "Easy DKIM signs with the domain itself, so mailform's mail passes DMARC through DKIM alignment whatever this record says; nothing needs to change for mailform".to_string();
+    let dmarc_why = "Easy DKIM signs with the domain itself, so mailform's mail passes DMARC through DKIM alignment".to_string();
     [(&dns.spf, spf_why), (&dns.dmarc, dmarc_why)]
         .into_iter()
         .filter_map(|(f, why): (&FindingV1, String)| {
+            let code = f.code.clone()?;
+            let remedy = crate::dns_check::spf::remedy(&code)
+                .or_else(|| crate::dns_check::dmarc::remedy(&code))?;
             Some(Information {
-                code: f.code.clone()?,
                 message: f.detail.clone().unwrap_or_else(|| f.finding.clone()),
+                remedy: Some(remedy.to_string()),
+                code,
                 why,
             })
         })
-        .filter(|i| i.code != "spf::absent" || mail_from.is_none())
+        // A lookup that failed says nothing about the records (the DKIM checks name it).
+        .filter(|i| !matches!(i.code.as_str(), "spf::unknown" | "dmarc::unknown"))
         .collect()
 }
 
