@@ -63,34 +63,43 @@ pub fn in_providers_words(provider: &DnsProvider, actions: &mut [LibraryAction])
     }
 }
 
-/// The sending domain's SPF and DMARC findings that say something is wrong, as information for
-/// methods 1 and 3, each with its fix: the apex's records do not decide whether mailform's mail
-/// passes (the setup document promises no change to them), so a record that is fine, or absent,
-/// is not mentioned at all. Findings from snapshots taken before findings were named are left
-/// out too.
+/// The sending domain's SPF and DMARC findings, as information for methods 1 and 3, each with
+/// why mailform's mail does not depend on it and, when something is wrong, its fix (`remedy`).
+/// Findings from snapshots taken before findings were named are left out. The plan keeps only
+/// those with a fix ([`wrong_only`]); the records sheet shows them all.
 pub fn domain_information(dns: &DnsV1, mail_from: Option<&str>) -> Vec<Information> {
     let spf_why = match mail_from {
         Some(mf) => format!(
-            "SES sends with the MAIL FROM domain {mf}, whose own SPF record is checked above; this record covers other mail of the domain"
+            "SES sends with the MAIL FROM domain {mf}, whose own SPF record is checked above; this record covers other mail of the domain, so nothing needs to change for mailform"
         ),
-        None => "SES sends with its own MAIL FROM domain (amazonses.com); this record covers other mail of the domain".to_string(),
+        None => "SES sends with its own MAIL FROM domain (amazonses.com), whose SPF record covers the mail; this record covers other mail of the domain, so nothing needs to change for mailform".to_string(),
     };
-    let dmarc_why = "Easy DKIM signs with the domain itself, so mailform's mail passes DMARC through DKIM alignment".to_string();
+    let dmarc_why = "Easy DKIM signs with the domain itself, so mailform's mail passes DMARC through DKIM alignment whatever this record says; nothing needs to change for mailform".to_string();
     [(&dns.spf, spf_why), (&dns.dmarc, dmarc_why)]
         .into_iter()
         .filter_map(|(f, why): (&FindingV1, String)| {
             let code = f.code.clone()?;
             let remedy = crate::dns_check::spf::remedy(&code)
-                .or_else(|| crate::dns_check::dmarc::remedy(&code))?;
+                .or_else(|| crate::dns_check::dmarc::remedy(&code))
+                .map(str::to_string);
             Some(Information {
                 message: f.detail.clone().unwrap_or_else(|| f.finding.clone()),
-                remedy: Some(remedy.to_string()),
+                remedy,
                 code,
                 why,
             })
         })
-        // A lookup that failed says nothing about the records (the DKIM checks name it).
-        .filter(|i| !matches!(i.code.as_str(), "spf::unknown" | "dmarc::unknown"))
+        .filter(|i| i.code != "spf::absent" || mail_from.is_none())
+        .collect()
+}
+
+/// The apex's SPF and DMARC do not decide mailform's mail (the setup document promises no change
+/// to them): the plan mentions them only when something is wrong, that is when there is a fix,
+/// never for a record that is fine or absent.
+pub fn wrong_only(information: Vec<Information>) -> Vec<Information> {
+    information
+        .into_iter()
+        .filter(|i| i.remedy.is_some())
         .collect()
 }
 

@@ -285,7 +285,8 @@ fn plan_library(
             blocked |= mail_from_actions(m.from.domain().as_str(), mail_from, &mut out);
             if let Some(dns) = observed.and_then(|o| o.dns.as_ref()) {
                 let mf = m.mail_from.as_ref().map(|d| d.as_str());
-                out.information = super::actions::domain_information(dns, mf);
+                out.information =
+                    super::actions::wrong_only(super::actions::domain_information(dns, mf));
                 // The domain's apex answered NXDOMAIN: no record can be installed yet.
                 if dns.spf.code.as_deref() == Some("dns::no-such-domain") {
                     out.information.retain(|i| i.code != "dns::no-such-domain");
@@ -363,7 +364,8 @@ fn plan_library(
                 restart_verification(m.domain.as_str(), identity, in_place, &mut out);
             }
             if let Some(dns) = observed.and_then(|o| o.dns.as_ref()) {
-                out.information = super::actions::domain_information(dns, None);
+                out.information =
+                    super::actions::wrong_only(super::actions::domain_information(dns, None));
             }
         }
         DeliveryMethod::SmtpAccount(_) => {

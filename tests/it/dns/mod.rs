@@ -13,6 +13,9 @@ use mailform::model::DomainName;
 
 use crate::support::knot::Knot;
 
+#[cfg(feature = "sandbox")]
+mod estate;
+#[cfg(feature = "sandbox")]
 mod refresh;
 
 /// A finding's code and message, as one snapshot reads them.

@@ -419,6 +419,116 @@ async fn every_spf_dmarc_and_dkim_class_through_refresh_against_knot() {
         dmarc("dm-psd")
     );
 
+    // The same zones through checkdmarc, case by case.
+    let spf_domains: Vec<&str> = CASES
+        .iter()
+        .filter(|c| c.id.starts_with("spf-") || c.id == "fine")
+        .map(|c| c.domain)
+        .chain(["bounce.mf-broken.example.org"])
+        .collect();
+    let dmarc_domains: Vec<&str> = CASES
+        .iter()
+        .filter(|c| c.id.starts_with("dm-") || c.id == "fine")
+        .map(|c| c.domain)
+        .collect();
+    let oracle = checkdmarc(&knot, &spf_domains, &dmarc_domains);
+    let dns_of = |domain: &str| -> Value {
+        let id = CASES
+            .iter()
+            .find(|c| c.domain == domain)
+            .map_or("", |c| c.id);
+        live["libraries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == id)
+            .map(|l| l["dns"].clone())
+            .unwrap_or(Value::Null)
+    };
+    for domain in spf_domains {
+        let theirs = &oracle["spf"][domain];
+        let their_valid = theirs["valid"].as_bool().unwrap();
+        let (our_valid, our_code) = if domain == "bounce.mf-broken.example.org" {
+            let check = dns_of("mf-broken.example.org")["mail_from"][1]["verdict"].clone();
+            (false, check.as_str().unwrap_or_default().to_string())
+        } else {
+            let spf = &dns_of(domain)["spf"];
+            (
+                spf["finding"] == "valid",
+                spf["code"].as_str().unwrap_or_default().to_string(),
+            )
+        };
+        match domain {
+            // checkdmarc rejects an upper-case version tag; RFC 7208's ABNF string "v=spf1" is
+            // case-insensitive (RFC 5234 §2.3), so mailform follows the RFC and accepts it.
+            "spf-upper.example.org" => assert!(our_valid && !their_valid, "{domain}: {theirs}"),
+            _ => assert_eq!(
+                our_valid, their_valid,
+                "{domain}: ours {our_code}, theirs {theirs}"
+            ),
+        }
+        match domain {
+            // checkdmarc has no warning for +all; RFC 7208 §5.1 says what it means: every host
+            // passes. mailform warns.
+            "spf-plus-all.example.org" => {
+                assert_eq!(our_code, "spf::allows-all");
+                assert!(
+                    theirs["warnings"].as_array().unwrap().is_empty(),
+                    "{theirs}"
+                );
+            }
+            // Both warn: a ptr mechanism (§5.5), a redirect beside all (§6.1).
+            "spf-ptr.example.org" | "spf-redirect-all.example.org" => {
+                assert!(
+                    !theirs["warnings"].as_array().unwrap().is_empty(),
+                    "{theirs}"
+                );
+                assert!(our_code == "spf::ptr" || our_code == "spf::redirect-ignored");
+            }
+            _ => {}
+        }
+    }
+    for domain in dmarc_domains {
+        let theirs = &oracle["dmarc"][domain];
+        let ours = dns_of(domain)["dmarc"].clone();
+        let detail = ours["detail"].as_str().unwrap_or_default();
+        match domain {
+            // checkdmarc asks Knot with a stub resolver, which does not follow a CNAME into
+            // another zone: it finds no record. A receiver's resolver follows it (RFC 1034
+            // §3.6.2), and so does mailform.
+            "dm-cname.example.org" => {
+                assert_eq!(theirs["valid"], false, "{theirs}");
+                assert!(
+                    detail.contains("a CNAME to dmarc.provider.example.net"),
+                    "{detail}"
+                );
+            }
+            // checkdmarc stops at a domain that does not exist; RFC 9989 applies the np= of
+            // the policy the tree walk finds to a non-existent sub-domain.
+            "gone.dm-np.example.org" => {
+                assert_eq!(theirs["valid"], false, "{theirs}");
+                assert!(detail.contains("sets np=reject"), "{detail}");
+            }
+            _ => {
+                assert_eq!(theirs["valid"], true, "{domain}: {theirs}");
+                assert_eq!(ours["finding"], "valid", "{domain}: {ours}");
+                let at = format!("_dmarc.{}", theirs["location"].as_str().unwrap());
+                assert!(detail.contains(&at), "{domain}: {at} in {detail}");
+            }
+        }
+        // An external report destination without its authorisation: both say so, or neither.
+        let unauthorised = theirs["warnings"].as_array().unwrap().iter().any(|w| {
+            w.as_str()
+                .unwrap_or_default()
+                .contains("does not indicate that it accepts")
+        });
+        assert_eq!(
+            unauthorised,
+            ours["code"] == "dmarc::report-destination-unauthorised",
+            "{domain}: {theirs} / {ours}"
+        );
+    }
+
     let mut text = String::new();
     for case in CASES {
         text.push_str(&format!("## {}\n{}\n", case.id, of(case.id)));
@@ -431,4 +541,26 @@ async fn every_spf_dmarc_and_dkim_class_through_refresh_against_knot() {
         text = text.replace(&token, &format!("<{id}>"));
     }
     super::dns_snapshot("refresh_classes", &text);
+}
+
+/// checkdmarc's verdicts on the same zones, served by the same Knot (see checkdmarc_oracle.py).
+fn checkdmarc(knot: &Knot, spf: &[&str], dmarc: &[&str]) -> Value {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/it/dns/checkdmarc_oracle.py"
+    );
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(knot.addr.port().to_string())
+        .args(spf)
+        .arg("--")
+        .args(dmarc)
+        .output()
+        .expect("run python3 (checkdmarc is installed by .ci/run)");
+    assert!(
+        out.status.success(),
+        "checkdmarc failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
