@@ -164,6 +164,7 @@ fn checks(i: usize) -> DomainChecks {
             tokens: (0..3).map(|n| token(i, n)).collect(),
             signing_zone: "dkim.amazonses.com".into(),
             subdomains: vec![],
+            account_tokens: Default::default(),
         }),
         mail_from: None,
         domain,

@@ -179,6 +179,11 @@ fn main() {
             !m.stdout.contains("\"op\""),
             "a converged estate has no changes"
         );
+        // Its libraries' SPF and DMARC are fine (or absent): no line about them.
+        assert!(
+            !m.stdout.contains("\"information\""),
+            "a library whose SPF and DMARC are fine has no SPF/DMARC line"
+        );
         assert!(failed.is_empty(), "requests failed: {failed:?}");
         assert!(
             !m.stderr.to_ascii_lowercase().contains("throttl"),

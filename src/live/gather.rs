@@ -555,9 +555,18 @@ impl Dns {
             inner: &readers.dns,
             meter,
         };
+        // Every DKIM token of the account's identities read: a target naming one of them is
+        // that identity's key, and only then.
+        let account_tokens: std::sync::Arc<BTreeSet<String>> = std::sync::Arc::new(
+            identities
+                .values()
+                .filter_map(|i| i.dkim.as_ref())
+                .flat_map(|d| d.tokens.iter().cloned())
+                .collect(),
+        );
         let plans: Vec<DnsPlan> = libraries
             .iter()
-            .filter_map(|l| dns_plan(l, identities, region))
+            .filter_map(|l| dns_plan(l, identities, region, &account_tokens))
             .collect();
         let checks: Vec<&DomainChecks> = plans.iter().map(|p| &p.checks).collect();
         let deadline = tokio::time::Instant::now() + deadline;
@@ -685,6 +694,7 @@ fn dns_plan(
     library: &Library,
     identities: &BTreeMap<String, IdentityV1>,
     region: &str,
+    account_tokens: &std::sync::Arc<BTreeSet<String>>,
 ) -> Option<DnsPlan> {
     let domain = library.method.ses_identity()?.clone();
     let mail_from = match &library.method {
@@ -701,6 +711,7 @@ fn dns_plan(
                 tokens: d.tokens.clone(),
                 signing_zone: zone,
                 subdomains: mail_from.iter().cloned().collect(),
+                account_tokens: account_tokens.clone(),
             })
         });
     Some(DnsPlan {
@@ -797,6 +808,7 @@ fn problem_detail(p: &MailFromProblem) -> String {
             format!("the SPF record `{found}` does not include amazonses.com")
         }
         MailFromProblem::SeveralSpf { count } => format!("{count} SPF records; there must be one"),
+        MailFromProblem::Spf { finding } => finding.message(),
     }
 }
 

@@ -63,8 +63,10 @@ pub fn in_providers_words(provider: &DnsProvider, actions: &mut [LibraryAction])
     }
 }
 
-/// The sending domain's SPF and DMARC findings, as information for methods 1 and 3; `None`
-/// for findings from snapshots taken before findings were named.
+/// The sending domain's SPF and DMARC findings, as information for methods 1 and 3, each with
+/// why mailform's mail does not depend on it and, when something is wrong, its fix (`remedy`).
+/// Findings from snapshots taken before findings were named are left out. The plan keeps only
+/// those with a fix ([`wrong_only`]); the records sheet shows them all.
 pub fn domain_information(dns: &DnsV1, mail_from: Option<&str>) -> Vec<Information> {
     let spf_why = match mail_from {
         Some(mf) => format!(
@@ -76,13 +78,28 @@ pub fn domain_information(dns: &DnsV1, mail_from: Option<&str>) -> Vec<Informati
     [(&dns.spf, spf_why), (&dns.dmarc, dmarc_why)]
         .into_iter()
         .filter_map(|(f, why): (&FindingV1, String)| {
+            let code = f.code.clone()?;
+            let remedy = crate::dns_check::spf::remedy(&code)
+                .or_else(|| crate::dns_check::dmarc::remedy(&code))
+                .map(str::to_string);
             Some(Information {
-                code: f.code.clone()?,
                 message: f.detail.clone().unwrap_or_else(|| f.finding.clone()),
+                remedy,
+                code,
                 why,
             })
         })
         .filter(|i| i.code != "spf::absent" || mail_from.is_none())
+        .collect()
+}
+
+/// The apex's SPF and DMARC do not decide mailform's mail (the setup document promises no change
+/// to them): the plan mentions them only when something is wrong, that is when there is a fix,
+/// never for a record that is fine or absent.
+pub fn wrong_only(information: Vec<Information>) -> Vec<Information> {
+    information
+        .into_iter()
+        .filter(|i| i.remedy.is_some())
         .collect()
 }
 

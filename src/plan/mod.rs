@@ -112,6 +112,9 @@ pub struct Information {
     pub message: String,
     /// Why nothing needs to change for mailform's mail.
     pub why: String,
+    /// How to fix the record, for the domain's own sake.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<String>,
 }
 
 impl LibraryPlan {

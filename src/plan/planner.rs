@@ -306,7 +306,8 @@ fn plan_library(
             blocked |= mail_from_actions(m.from.domain().as_str(), mail_from, &mut out);
             if let Some(dns) = observed.and_then(|o| o.dns.as_ref()) {
                 let mf = m.mail_from.as_ref().map(|d| d.as_str());
-                out.information = super::actions::domain_information(dns, mf);
+                out.information =
+                    super::actions::wrong_only(super::actions::domain_information(dns, mf));
                 // The domain's apex answered NXDOMAIN: no record can be installed yet.
                 if dns.spf.code.as_deref() == Some("dns::no-such-domain") {
                     out.information.retain(|i| i.code != "dns::no-such-domain");
@@ -384,7 +385,8 @@ fn plan_library(
                 restart_verification(m.domain.as_str(), identity, in_place, &mut out);
             }
             if let Some(dns) = observed.and_then(|o| o.dns.as_ref()) {
-                out.information = super::actions::domain_information(dns, None);
+                out.information =
+                    super::actions::wrong_only(super::actions::domain_information(dns, None));
             }
         }
         DeliveryMethod::SmtpAccount(_) => {
@@ -778,12 +780,33 @@ fn dns_actions(
 
 fn mail_from_actions(domain: &str, checks: Option<&[CheckV1]>, out: &mut LibraryPlan) -> bool {
     let Some(checks) = checks else { return false };
+    // The MAIL FROM domain's SPF decides whether SES's bounce domain passes: a record that
+    // includes Amazon's but is broken by RFC 7208 is an action of its own, with its fix.
+    let mut spf_broken = false;
+    for c in checks.iter().filter(|c| c.verdict.starts_with("spf::")) {
+        let fix = crate::dns_check::spf::remedy(&c.verdict).unwrap_or("correct the record");
+        out.actions.push(LibraryAction {
+            code: c.verdict.clone(),
+            level: Level::Warning,
+            message: format!(
+                "the SPF record of the MAIL FROM domain {}: {}",
+                c.name,
+                c.detail.as_deref().unwrap_or("is not valid")
+            ),
+            remedy: format!(
+                "{fix}; until then receivers fail SPF for SES's bounce domain. The record SES needs is below"
+            ),
+            records: vec![handoff(c, domain)],
+            breaking: false,
+        });
+        spf_broken = true;
+    }
     let wrong: Vec<&CheckV1> = checks
         .iter()
-        .filter(|c| c.verdict != "dns::present")
+        .filter(|c| c.verdict != "dns::present" && !c.verdict.starts_with("spf::"))
         .collect();
     if wrong.is_empty() {
-        return false;
+        return spf_broken;
     }
     let unanswered = wrong.iter().all(|c| c.verdict == "dns::lookup-failed");
     let (code, message, remedy) = if unanswered {

@@ -206,11 +206,20 @@ fn library_body(out: &mut String, l: &LibraryPlan, style: Style, indent: &str) {
         }
     }
     if !l.information.is_empty() {
-        let _ = writeln!(out, "{indent}for information (nothing to change):");
-        for i in &l.information {
-            let _ = writeln!(out, "{indent}  · {}  {}", i.code, i.message);
-            let _ = writeln!(out, "{indent}    why: {}", i.why);
-        }
+        // The apex's SPF and DMARC do not decide mailform's mail: one line, with the fix.
+        let findings: Vec<String> = l
+            .information
+            .iter()
+            .map(|i| match &i.remedy {
+                Some(fix) => format!("{}  {}; fix: {fix}", i.code, i.message),
+                None => format!("{}  {}", i.code, i.message),
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "{indent}· the domain's own records (no change needed for mailform's mail): {}",
+            findings.join(" | ")
+        );
     }
     for p in &l.in_progress {
         let _ = writeln!(out, "{indent}in progress: {}", progress_line(p));

@@ -402,6 +402,9 @@ pub fn to_table(s: &RecordSheet) -> String {
         for i in &s.information {
             let _ = writeln!(out, "  - {}: {}", i.code, i.message);
             let _ = writeln!(out, "    why: {}", i.why);
+            if let Some(fix) = &i.remedy {
+                let _ = writeln!(out, "    fix, for the domain's own sake: {fix}");
+            }
         }
     }
     out

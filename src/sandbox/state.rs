@@ -45,7 +45,7 @@ impl State {
             configuration_sets: BTreeMap::new(),
             hosted_zones: Vec::new(),
             changes: BTreeMap::new(),
-            external_zones: BTreeMap::new(),
+            external_zones: super::zones::internet_zones(),
             domains: BTreeMap::new(),
             operations: Vec::new(),
             availability: BTreeMap::new(),

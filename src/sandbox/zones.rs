@@ -149,6 +149,25 @@ pub(crate) fn name_exists(state: &State, name: &str) -> bool {
 }
 
 /// An SOA and NS pair for a new zone, in Route 53's style.
+/// Zones of the internet the sandbox stands for that mail setups point at: `amazonses.com`,
+/// whose SPF record every custom MAIL FROM includes (an include of a name without one is a
+/// permanent SPF error, RFC 7208 §5.2).
+pub(crate) fn internet_zones() -> std::collections::BTreeMap<String, Zone> {
+    let name = "amazonses.com.".to_string();
+    let mut records = apex_records(&name, &["ns1.amazonses.com".into()]);
+    records.push(RecordSet {
+        name: name.clone(),
+        rtype: "TXT".into(),
+        ttl: 300,
+        values: vec![
+            "\"v=spf1 ip4:199.255.192.0/22 ip4:199.127.232.0/22 ip4:54.240.0.0/18 ip4:69.169.224.0/20 ip4:23.249.208.0/20 ip4:23.251.224.0/19 ip4:76.223.176.0/20 ip4:54.240.64.0/19 ip4:54.240.96.0/19 ip4:76.223.128.0/19 -all\"".into(),
+        ],
+    });
+    [(name.clone(), Zone { name, records })]
+        .into_iter()
+        .collect()
+}
+
 pub(crate) fn apex_records(zone: &str, name_servers: &[String]) -> Vec<RecordSet> {
     let primary = name_servers
         .first()

@@ -114,7 +114,7 @@ fn request(q: &Query) -> Result<(u16, Vec<u8>), String> {
     let name = Name::from_ascii(format!("{}.", q.name))
         .map_err(|e| format!("{} is not a DNS name: {e}", q.name))?;
     let mut message = Message::query();
-    message.add_query(WireQuery::query(name, q.rtype.to_hickory()));
+    message.add_query(WireQuery::query(name, super::to_hickory(q.rtype)));
     message.metadata.recursion_desired = true;
     let mut edns = Edns::new();
     edns.set_max_payload(UDP_PAYLOAD);

@@ -3,14 +3,20 @@
 
 use std::time::Duration;
 
+use mailform::dns_check::dmarc::dmarc_queries;
 use mailform::dns_check::{
     DkimExpectation, DmarcFinding, MailFromExpectation, MailFromProblem, SpfFinding, Verdict,
-    dmarc_queries, judge_dkim, judge_dmarc, judge_mail_from, judge_spf, spf_followups,
+    judge_dkim, judge_dmarc, judge_mail_from, judge_spf, spf_followups,
 };
 use mailform::live::dns::{Answer, DnsSource, HickoryDns, Observations, Query, Rtype, observe};
 use mailform::model::DomainName;
 
 use crate::support::knot::Knot;
+
+#[cfg(feature = "sandbox")]
+mod estate;
+#[cfg(feature = "sandbox")]
+mod refresh;
 
 /// A finding's code and message, as one snapshot reads them.
 fn finding_text(f: &SpfFinding) -> String {
@@ -124,14 +130,24 @@ fn a_wildcard_answering_for_the_dkim_names_is_named() {
 
 #[test]
 fn a_cname_to_another_identitys_key_is_not_a_typo() {
+    let other = "4xqz7bk2mpl3rw9e5ny6ht8ja1cfvdgs";
     let records = ALL_THREE.replace(
         "CNAME tok2bbbb.dkim.amazonses.com.",
-        "CNAME 4xqz7bk2mpl3rw9e5ny6ht8ja1cfvdgs.dkim.amazonses.com.",
+        &format!("CNAME {other}.dkim.amazonses.com."),
     );
-    let v = dkim(&records, ZONE);
-    assert_eq!(v[1].0, "dns::other-identity-key");
-    assert!(v[1].1.contains("copied from another domain"), "{}", v[1].1);
-    dns_snapshot("other_identity_key", &v[1].1);
+    // Said only when the token is one of the account's identities'.
+    let knot = Knot::start(&[(ZONE, &zone(&records))]);
+    let mut expect = expectation(ZONE);
+    let unknown = judge_dkim(&expect, &ask(&knot, expect.queries()));
+    assert_eq!(unknown.records[1].verdict.code(), "dns::unknown-key");
+    expect.account_tokens = std::sync::Arc::new([other.to_string()].into_iter().collect());
+    let report = judge_dkim(&expect, &ask(&knot, expect.queries()));
+    let Verdict::Wrong { mistake } = &report.records[1].verdict else {
+        panic!("{:?}", report.records[1]);
+    };
+    assert_eq!(mistake.code(), "dns::other-identity-key");
+    assert!(mistake.message().contains("copied from another domain"));
+    dns_snapshot("other_identity_key", &mistake.message());
 }
 
 const ZONE: &str = "lib.example.org";
@@ -149,6 +165,7 @@ fn expectation(domain: &str) -> DkimExpectation {
         tokens: vec!["tok1aaaa".into(), "tok2bbbb".into(), "tok3cccc".into()],
         signing_zone: "dkim.amazonses.com".into(),
         subdomains: vec![DomainName::parse("bounce.lib.example.org").unwrap()],
+        account_tokens: Default::default(),
     }
 }
 
@@ -467,7 +484,26 @@ fn custom_mail_from_records() {
 fn dmarc(records: &str, domain: &str) -> DmarcFinding {
     let knot = Knot::start(&[(ZONE, &zone(records))]);
     let domain = DomainName::parse(domain).unwrap();
-    judge_dmarc(&domain, &ask(&knot, dmarc_queries(&domain)))
+    let mut obs = Observations::new();
+    for _ in 0..4 {
+        let next: Vec<Query> = dmarc_queries(&domain, &obs)
+            .into_iter()
+            .filter(|q| !obs.contains_key(q))
+            .collect();
+        if next.is_empty() {
+            break;
+        }
+        obs.extend(ask(&knot, next));
+    }
+    judge_dmarc(&domain, &obs)
+}
+
+/// The policy a finding applies: where, which tag, which value, and the alignment modes.
+fn applied(f: &DmarcFinding) -> (String, &'static str, String, char, char) {
+    match f {
+        DmarcFinding::Valid(p) => (p.at.clone(), p.tag, p.policy.clone(), p.adkim, p.aspf),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -483,40 +519,66 @@ fn dmarc_policy_and_alignment() {
         dmarc("", ZONE)
     );
     assert_eq!(
-        dmarc("_dmarc TXT \"v=DMARC1; p=reject; adkim=s; aspf=s\"\n", ZONE),
-        DmarcFinding::Valid {
-            at: "_dmarc.lib.example.org".into(),
-            policy: "reject".into(),
-            subdomain_policy: None,
-            adkim: 's',
-            aspf: 's'
-        }
+        applied(&dmarc(
+            "_dmarc TXT \"v=DMARC1; p=reject; adkim=s; aspf=s\"\n",
+            ZONE
+        )),
+        (
+            "_dmarc.lib.example.org".into(),
+            "p",
+            "reject".into(),
+            's',
+            's'
+        )
     );
     // A sub-domain without its own record is governed by the parent's.
     assert_eq!(
-        dmarc(
+        applied(&dmarc(
             "_dmarc TXT \"v=DMARC1; p=quarantine\"\n",
             "notices.lib.example.org"
-        ),
-        DmarcFinding::Valid {
-            at: "_dmarc.lib.example.org".into(),
-            policy: "quarantine".into(),
-            subdomain_policy: None,
-            adkim: 'r',
-            aspf: 'r'
-        }
+        )),
+        (
+            "_dmarc.lib.example.org".into(),
+            "p",
+            "quarantine".into(),
+            'r',
+            'r'
+        )
     );
     assert!(matches!(
         dmarc("_dmarc TXT \"v=DMARC1; p=block\"\n", ZONE),
         DmarcFinding::Invalid { .. }
     ));
-    assert!(matches!(
-        dmarc(
-            "_dmarc TXT \"v=DMARC1; p=none\"\n_dmarc TXT \"v=DMARC1; p=reject\"\n",
-            ZONE
-        ),
-        DmarcFinding::Several { .. }
-    ));
+    // Several records at one name are all discarded (RFC 9989, "DNS Tree Walk"): with the
+    // parents answering and holding none, no policy applies; with one at the parent, it does.
+    let several = "_dmarc TXT \"v=DMARC1; p=none\"\n_dmarc TXT \"v=DMARC1; p=reject\"\n";
+    let with_parents = |parent: &str| {
+        let example = format!(
+            "$ORIGIN example.org.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 127.0.0.1\n{parent}"
+        );
+        let org = "$ORIGIN org.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 127.0.0.1\n";
+        let knot = Knot::start(&[
+            (ZONE, &zone(several)),
+            ("example.org", &example),
+            ("org", org),
+        ]);
+        let domain = DomainName::parse(ZONE).unwrap();
+        let mut obs = Observations::new();
+        for _ in 0..4 {
+            let next: Vec<Query> = dmarc_queries(&domain, &obs)
+                .into_iter()
+                .filter(|q| !obs.contains_key(q))
+                .collect();
+            obs.extend(ask(&knot, next));
+        }
+        judge_dmarc(&domain, &obs)
+    };
+    assert!(
+        matches!(with_parents(""), DmarcFinding::Several { at } if at == "_dmarc.lib.example.org")
+    );
+    let parent = with_parents("_dmarc TXT \"v=DMARC1; p=quarantine\"\n");
+    assert_eq!(applied(&parent).0, "_dmarc.example.org");
+    assert_eq!(parent.code(), "dmarc::several-records");
 }
 
 #[test]
@@ -543,13 +605,14 @@ fn spf_syntax_and_the_ten_lookup_limit() {
     match &finding {
         SpfFinding::TooManyLookups { lookups, chain, .. } => {
             assert_eq!(*lookups, 12);
+            // The chain names the terms as they stand in the records.
             let names: Vec<&str> = chain.iter().map(|(d, _)| d.as_str()).collect();
             assert_eq!(
                 names,
                 [
-                    "a.lib.example.org",
-                    "b.lib.example.org",
-                    "c.lib.example.org"
+                    "include:a.lib.example.org",
+                    "include:b.lib.example.org",
+                    "include:c.lib.example.org"
                 ]
             );
         }
@@ -558,7 +621,7 @@ fn spf_syntax_and_the_ten_lookup_limit() {
     dns_snapshot("spf_too_many_lookups", &finding_text(&finding));
     let obs = ask(&knot, vec![Query::new("bad.lib.example.org", Rtype::Txt)]);
     assert!(
-        matches!(judge_spf("bad.lib.example.org", &obs), SpfFinding::Invalid { reason } if reason.contains("include:"))
+        matches!(judge_spf("bad.lib.example.org", &obs), SpfFinding::Invalid { reason, .. } if reason.contains("include:"))
     );
     let obs = ask(
         &knot,
