@@ -430,8 +430,8 @@ pub fn to_markdown_with(plan: &Plan, o: &MarkdownOptions<'_>) -> String {
                 out,
                 "- **{}**: {} Fix: {} (stops {})",
                 f.code,
-                md_escape(&f.message),
-                md_escape(&f.remedy),
+                inline(&f.message),
+                inline(&f.remedy),
                 affected(f)
             );
         }

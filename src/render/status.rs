@@ -403,8 +403,8 @@ pub fn to_markdown(report: &StatusReport) -> String {
             out,
             "> ❌ **The platform stops libraries** ({}): {} Fix: {}\n",
             f.code,
-            md_escape(&f.message),
-            md_escape(&f.remedy)
+            inline(&f.message),
+            inline(&f.remedy)
         );
     }
     out.push_str("| Library | Status | Method | Stage | Waits on | In this stage | Launch | Days left | Last notice | Reason |\n");
