@@ -44,15 +44,30 @@ pub struct Analysis {
 /// file is read too.
 ///
 /// Nothing is skipped silently: an entry of a directory that looks like a library file but
-/// cannot be one (a directory, a dangling link, a FIFO, `.KDL` in another case) is an error,
-/// and so is a file that cannot be read whole. Callers never act on a tree with read errors.
+/// cannot be one (a directory, a FIFO, `.KDL` in another case) is an error, and so is a file
+/// that cannot be read whole. Symbolic links are refused wherever they are (a given path, an
+/// entry of a directory, the platform file beside a single file), before anything behind them
+/// is read. Callers never act on a tree with read errors.
 /// The file type and size are checked before a file is opened, so a FIFO cannot block the run
 /// and a huge or growing file cannot exhaust memory.
 pub fn read_sources(paths: &[PathBuf]) -> (SourceSet, Vec<Diagnostic>) {
     let mut files: Vec<PathBuf> = Vec::new();
     let mut diagnostics = Vec::new();
     for path in paths {
-        if path.is_dir() {
+        // `symlink_metadata` never follows a link: a link is refused before anything behind it
+        // is looked at (see `read_one`).
+        // Without a trailing `/`, which would make the system follow a link.
+        let bare: PathBuf = path.components().collect();
+        let meta = std::fs::symlink_metadata(&bare);
+        // A file's directory is part of its tree: its platform file is read from there.
+        let parent = bare.parent().filter(|p| !p.as_os_str().is_empty());
+        let is_link =
+            |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+        if meta.as_ref().is_ok_and(|m| m.file_type().is_symlink()) {
+            diagnostics.push(symlink(path));
+        } else if meta.as_ref().is_ok_and(|m| m.is_file()) && parent.is_some_and(is_link) {
+            diagnostics.push(symlink(parent.unwrap_or(&bare)));
+        } else if meta.is_ok_and(|m| m.is_dir()) {
             match list_dir(path) {
                 Ok((found, problems)) => {
                     files.extend(found);
@@ -126,6 +141,13 @@ fn list_dir(dir: &Path) -> std::io::Result<(Vec<PathBuf>, Vec<Diagnostic>)> {
             }
         };
         let path = entry.path();
+        // Any link in the directory is refused, whatever its name or target: the pull-request
+        // job runs on trees it does not trust, and a link named `x.kdl` to a file of the runner
+        // would print that file in a diagnostic's snippet or a diff.
+        if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+            problems.push(symlink(&path));
+            continue;
+        }
         let Some(ext) = path.extension() else {
             continue;
         };
@@ -158,29 +180,16 @@ enum ReadFailure {
     },
 }
 
-/// Reads one file whole, checking its type and size before opening it.
+/// Reads one file whole, checking its type and size before opening it. A symbolic link is
+/// refused without looking at its target, and the file opened must be the one checked (same
+/// device and inode), so a link swapped in between the check and the open is caught too.
 fn read_one(path: &Path) -> Result<String, ReadFailure> {
     use std::io::Read as _;
     let fail = |d: Diagnostic| Err(ReadFailure::Diagnostic(Box::new(d)));
-    let meta = match std::fs::metadata(path) {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => return fail(symlink(path)),
         Ok(meta) => meta,
-        Err(e) => {
-            let dangling = e.kind() == std::io::ErrorKind::NotFound
-                && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-            if dangling {
-                return fail(
-                    Diagnostic::error(
-                        "config::io",
-                        format!(
-                            "cannot read {}: it is a symbolic link to a file that does not exist",
-                            path.display()
-                        ),
-                    )
-                    .help("point the link at the library file, or delete the link"),
-                );
-            }
-            return fail(io_error(path, &e));
-        }
+        Err(e) => return fail(io_error(path, &e)),
     };
     if meta.is_dir() {
         return fail(
@@ -213,6 +222,7 @@ fn read_one(path: &Path) -> Result<String, ReadFailure> {
     };
     // The file may have changed between the check and the open: check what was opened.
     match file.metadata() {
+        Ok(m) if !same_file(&meta, &m) => return fail(symlink(path)),
         Ok(m) if m.is_file() => {}
         Ok(m) => {
             return fail(
@@ -249,6 +259,32 @@ fn read_one(path: &Path) -> Result<String, ReadFailure> {
             Err(ReadFailure::NotUtf8 { prefix, error })
         }
     }
+}
+
+/// Whether two metadata describe the same file (device and inode).
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        a.dev() == b.dev() && a.ino() == b.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        true
+    }
+}
+
+/// A symbolic link where a library file or directory was expected.
+fn symlink(path: &Path) -> Diagnostic {
+    Diagnostic::error(
+        "config::symlink",
+        format!(
+            "{} is a symbolic link; mailform never follows links in the library tree",
+            path.display()
+        ),
+    )
+    .help("replace the link with the file or directory itself, or remove it")
 }
 
 fn special_kind(meta: &std::fs::Metadata) -> &'static str {

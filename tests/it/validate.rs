@@ -381,7 +381,7 @@ fn entries_that_cannot_be_read_as_library_files_are_errors_never_skipped() {
     assert_eq!(out.code, 1, "{}", out.all());
     for expected in [
         "cannot read libraries/springfield.kdl: it is a directory",
-        "cannot read libraries/dangling.kdl: it is a symbolic link to a file that does not exist",
+        "libraries/dangling.kdl is a symbolic link; mailform never follows links",
         "cannot read libraries/pipe.kdl: it is not a regular file (a FIFO)",
         "libraries/SHOUTING.KDL ends in `.KDL`, not `.kdl`",
         "libraries/mixed.Kdl ends in `.Kdl`, not `.kdl`",
@@ -404,6 +404,121 @@ fn entries_that_cannot_be_read_as_library_files_are_errors_never_skipped() {
             out.stderr
         );
     }
+}
+
+/// A valid library file, for tests about the tree rather than the contents.
+const SPRINGFIELD: &str = "library \"springfield\" {\n    name \"S\"\n    it-contact \"it@x.example.org\"\n    launch \"2027-03-01\"\n\n    ses-domain {\n        from \"noreply@x.example.org\"\n    }\n}\n";
+
+/// Symbolic links anywhere in the tree are refused before what they point to is read: a link
+/// to a file of the runner (here a file holding the canary, and `/proc/self/environ` with the
+/// canary in the environment), to a directory, dangling, as the `libraries` directory itself,
+/// and as the platform file found beside a single file. Every command that reads the tree
+/// fails, names the link, and prints nothing from behind it.
+#[test]
+fn symbolic_links_in_the_tree_are_refused_and_never_followed() {
+    use std::os::unix::fs::symlink;
+    let cli = Cli::new()
+        .file(
+            "outside/secret.kdl",
+            &format!("library \"{CANARY}\" {{}}\n"),
+        )
+        .file("outside/_platform.kdl", &format!("// {CANARY}\n{PLATFORM}"))
+        .file("outside/dir.kdl/keep", "")
+        .file("libraries/_platform.kdl", PLATFORM)
+        .file("libraries/springfield.kdl", SPRINGFIELD)
+        .file("single/springfield.kdl", SPRINGFIELD)
+        .env("MAILFORM_TEST_CANARY", CANARY);
+    let root = cli.path();
+    let links = [
+        ("libraries/to-file.kdl", root.join("outside/secret.kdl")),
+        ("libraries/environ.kdl", "/proc/self/environ".into()),
+        ("libraries/to-dir.kdl", root.join("outside/dir.kdl")),
+        ("libraries/dangling.kdl", root.join("outside/nowhere.kdl")),
+        ("libraries/notes.txt", root.join("outside/secret.kdl")),
+        ("linked", root.join("outside")),
+        ("single/_platform.kdl", root.join("outside/_platform.kdl")),
+    ];
+    for (link, target) in &links {
+        symlink(target, root.join(link)).unwrap();
+    }
+    let today = ["--today", TODAY];
+    let runs: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (
+            vec!["validate", today[0], today[1], "libraries"],
+            vec![
+                "libraries/to-file.kdl",
+                "libraries/environ.kdl",
+                "libraries/to-dir.kdl",
+                "libraries/dangling.kdl",
+                "libraries/notes.txt",
+            ],
+        ),
+        (
+            vec![
+                "validate",
+                "--format",
+                "json",
+                today[0],
+                today[1],
+                "libraries",
+            ],
+            vec!["libraries/to-file.kdl", "libraries/environ.kdl"],
+        ),
+        (
+            vec![
+                "validate",
+                "--format",
+                "github",
+                today[0],
+                today[1],
+                "libraries",
+            ],
+            vec!["libraries/to-file.kdl", "libraries/environ.kdl"],
+        ),
+        (
+            vec!["fmt", "--check", "libraries"],
+            vec!["libraries/to-file.kdl", "libraries/environ.kdl"],
+        ),
+        (vec!["fmt", "libraries"], vec!["libraries/environ.kdl"]),
+        (
+            vec!["plan", today[0], today[1], "--live", "live.json"],
+            vec!["libraries/environ.kdl"],
+        ),
+        (
+            vec!["validate", today[0], today[1], "linked"],
+            vec!["linked"],
+        ),
+        (
+            vec!["validate", today[0], today[1], "linked/"],
+            vec!["linked/"],
+        ),
+        (vec!["fmt", "--check", "linked/secret.kdl"], vec!["linked"]),
+        (
+            vec!["validate", today[0], today[1], "single/springfield.kdl"],
+            vec!["single/_platform.kdl"],
+        ),
+    ];
+    for (args, named) in runs {
+        let out = Cli::reuse(&cli, args.iter().map(|s| s.to_string()).collect()).run();
+        assert_eq!(out.code, 1, "{args:?}\n{}", out.all());
+        for path in named {
+            assert!(
+                out.all().contains(&format!("{path} is a symbolic link"))
+                    || (out.stdout.contains("config::symlink") && out.stdout.contains(path)),
+                "{args:?}: {path} not named\n{}",
+                out.all()
+            );
+        }
+        for secret in [CANARY, "hunter2", "MAILFORM_TEST_CANARY"] {
+            assert!(
+                !out.all().contains(secret),
+                "{args:?}: what a link points to was printed\n{}",
+                out.all()
+            );
+        }
+    }
+    // `fmt` wrote nothing through a link.
+    assert!(cli.read("outside/secret.kdl").contains(CANARY));
 }
 
 #[test]
