@@ -183,10 +183,14 @@ fn fmt(a: FmtArgs, color: bool) -> Result<ExitCode, CliError> {
             ));
         } else {
             write_atomically(&file.path, &formatted)?;
-            eprintln!("formatted {}", file.path.display());
+            eprintln!(
+                "formatted {}",
+                render::visible(&file.path.display().to_string())
+            );
         }
     }
-    print(&diff_out);
+    // The diff shows the files' lines, and `fmt --check` runs in CI on trees nobody vetted.
+    print(&render::defuse_log_text(&diff_out));
     sources.redact(&mut diagnostics);
     let tally = Tally::of(&diagnostics);
     if !diagnostics.is_empty() {
@@ -216,7 +220,7 @@ fn mask_like(file: &crate::source::SourceFile, formatted: &str) -> String {
 }
 
 fn unified_diff(path: &Path, old: &str, new: &str) -> String {
-    let name = path.display().to_string();
+    let name = render::visible(&path.display().to_string()).into_owned();
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)

@@ -6,6 +6,7 @@
 //! libraries on one sending domain). Problems are collected, never short-circuited.
 
 mod check;
+mod controls;
 mod lower;
 pub mod values;
 
@@ -351,6 +352,7 @@ pub fn analyze(sources: &mut SourceSet, opts: &AnalyzeOptions) -> Analysis {
             secret_spans: &mut secret_spans,
         };
         checker.check_nodes(Some(&doc), kind.top(), None);
+        controls::check(id, file.text(), &doc, &mut diagnostics);
         let file = sources.get_mut(id);
         for span in secret_spans {
             file.mask(span);
@@ -397,6 +399,29 @@ pub fn parse(
             .help(
                 "save the file with LF (or CRLF) line endings; line numbers in messages and \
                  diffs would be wrong otherwise",
+            ),
+        );
+        return None;
+    }
+    if let Some((at, c)) = text.char_indices().find(|&(_, c)| {
+        // Line breaks were judged above; a tab is fine between tokens (`controls` refuses
+        // one inside a value).
+        !matches!(c, '\t' | '\n' | '\r') && crate::source::unsafe_char(c).is_some()
+    }) {
+        let name = crate::source::unsafe_char(c).unwrap_or_default();
+        diagnostics.push(
+            Diagnostic::error(
+                "config::control-character",
+                format!(
+                    "this file contains the control character U+{:04X} ({name})",
+                    c as u32
+                ),
+            )
+            .at(id, at..at + c.len_utf8())
+            .label("here")
+            .help(
+                "delete the character (retype the text around it if it cannot be seen); a \
+                 control character can hide or forge what terminals, logs and e-mails show",
             ),
         );
         return None;
