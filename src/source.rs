@@ -131,6 +131,19 @@ impl SourceFile {
         })
     }
 
+    /// `other` (another layout of this file, as `fmt` writes it) with every text masked here
+    /// masked there too, wherever it moved: a comment beside a password, masked on that line,
+    /// may land on a line of its own.
+    pub fn hide_masked_in(&self, other: &str) -> String {
+        let mut out = other.to_string();
+        for t in self.masked_texts() {
+            if out.contains(t) {
+                out = out.replace(t, &"*".repeat(t.len()));
+            }
+        }
+        out
+    }
+
     /// The file's stem: the library id it must declare.
     pub fn stem(&self) -> &str {
         self.path.file_stem().and_then(|s| s.to_str()).unwrap_or("")

@@ -214,9 +214,8 @@ fn fmt(a: FmtArgs, color: bool) -> Result<ExitCode, CliError> {
 /// The formatted text with the same secret masking as the file's display copy, so a diff
 /// never shows a literal password either.
 fn mask_like(file: &crate::source::SourceFile, formatted: &str) -> String {
-    crate::source::SourceFile::new(file.path.clone(), formatted.to_string())
-        .display_text()
-        .to_string()
+    let masked = crate::source::SourceFile::new(file.path.clone(), formatted.to_string());
+    file.hide_masked_in(masked.display_text())
 }
 
 fn unified_diff(path: &Path, old: &str, new: &str) -> String {

@@ -594,6 +594,46 @@ fn a_pasted_secret_never_leaks_in_any_shape_or_output() {
     }
 }
 
+/// A password pasted into a comment, beside a secret node or in prose (`password: …`), is
+/// masked in every output, also in a `fmt --check` diff of a file that is valid but not
+/// canonical, where the comment may move to another line.
+#[test]
+fn a_secret_in_a_comment_never_leaks() {
+    let c = CANARY;
+    let comments = [
+        format!("password env=\"MAILFORM_SMTP_PASSWORD_SPRINGFIELD\" // {c}"),
+        format!("password /* {c} */ env=\"MAILFORM_SMTP_PASSWORD_SPRINGFIELD\""),
+        format!("// password: {c}\n        password env=\"MAILFORM_SMTP_PASSWORD_SPRINGFIELD\""),
+        format!("password env=\"MAILFORM_SMTP_PASSWORD_SPRINGFIELD\" /* pass={c} */"),
+        format!(
+            "/* the secret {c} */\n        password env=\"MAILFORM_SMTP_PASSWORD_SPRINGFIELD\""
+        ),
+        format!("// auth code {c}\n        password env=\"MAILFORM_SMTP_PASSWORD_SPRINGFIELD\""),
+    ];
+    for comment in &comments {
+        // Not canonical (two-space indents): `fmt --check` prints a diff of every line.
+        let library = format!(
+            "library \"springfield\" {{\n  name \"S\"\n  it-contact \"it@x.example.org\"\n  launch \"2027-03-01\"\n  smtp-account {{\n        host \"smtp.x.example.org\"\n        port 587\n        security \"starttls\"\n        username \"u\"\n        {comment}\n        from \"a@x.example.org\"\n  }}\n}}\n"
+        );
+        let cli = Cli::with_platform().file("libraries/springfield.kdl", &library);
+        let runs = every_output(&cli);
+        assert!(
+            runs[3].1.stdout.contains("+    name"),
+            "no diff:\n{}",
+            runs[3].1.all()
+        );
+        for (what, out) in runs {
+            for secret in [c, "hunter2", "7f3a"] {
+                assert!(
+                    !out.all().contains(secret),
+                    "{comment}\nthe canary leaked in {what} output:\n{}",
+                    out.all()
+                );
+            }
+        }
+    }
+}
+
 /// The platform says which variables may hold SMTP passwords; a library naming another
 /// variable is refused, and credentials of other systems are refused whatever the prefix.
 #[test]
