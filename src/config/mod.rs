@@ -362,11 +362,56 @@ pub fn analyze(sources: &mut SourceSet, opts: &AnalyzeOptions) -> Analysis {
 
     let config = lower::lower(sources, &parsed, opts, &mut diagnostics);
     sort(sources, &mut diagnostics);
+    cap_per_file(&mut diagnostics);
     sources.redact(&mut diagnostics);
     Analysis {
         config,
         diagnostics,
     }
+}
+
+/// At most this many diagnostics are shown for one file; a file built to produce thousands
+/// would otherwise make the output grow with the square of its size.
+pub const MAX_DIAGNOSTICS_PER_FILE: usize = 50;
+
+/// Keeps the first [`MAX_DIAGNOSTICS_PER_FILE`] diagnostics of each file (in the given order)
+/// and puts one in place of the rest, saying how many there are.
+pub fn cap_per_file(diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen: std::collections::HashMap<FileId, usize> = std::collections::HashMap::new();
+    let mut cut: Vec<(FileId, usize, usize)> = Vec::new();
+    let mut kept = Vec::with_capacity(diagnostics.len().min(1024));
+    for d in diagnostics.drain(..) {
+        let Some(file) = d.location.as_ref().map(|l| l.file) else {
+            kept.push(d);
+            continue;
+        };
+        let n = seen.entry(file).or_default();
+        *n += 1;
+        if *n <= MAX_DIAGNOSTICS_PER_FILE {
+            kept.push(d);
+            continue;
+        }
+        match cut.iter_mut().find(|c| c.0 == file) {
+            Some(c) => c.1 += 1,
+            None => cut.push((file, 1, kept.len())),
+        }
+    }
+    // Inserted from the last, so the recorded positions stay right.
+    for (file, more, at) in cut.into_iter().rev() {
+        kept.insert(
+            at,
+            Diagnostic::error(
+                "config::too-many-problems",
+                format!(
+                    "{more} more problem{} in this file are not shown",
+                    if more == 1 { "" } else { "s" }
+                ),
+            )
+            .at(file, 0..0)
+            .help("fix the problems above and run again; the rest will show then"),
+        );
+    }
+    *diagnostics = kept;
 }
 
 /// Orders diagnostics by file, then position, so output is stable.

@@ -6,10 +6,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use miette::{LabeledSpan, NamedSource, SourceSpan};
+use miette::LabeledSpan;
 use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Location, Severity, Tally};
+use crate::render::snippet::Snippet;
 use crate::source::{SourceSet, unsafe_char};
 
 /// Version of the JSON output; bumped on any incompatible change.
@@ -208,42 +209,37 @@ pub fn defuse_log_text(text: &str) -> Cow<'_, str> {
 /// One of our diagnostics seen through miette's trait, with its file's masked text.
 pub struct MietteView<'a> {
     diagnostic: &'a Diagnostic,
-    source: Option<NamedSource<String>>,
+    source: Option<Snippet>,
     notes: Vec<NoteView>,
 }
 
 /// A note in another place, rendered by miette as a related diagnostic with its own snippet.
 pub struct NoteView {
     message: String,
-    source: NamedSource<String>,
-    span: SourceSpan,
+    source: Snippet,
 }
 
-fn named(sources: &SourceSet, l: &Location) -> NamedSource<String> {
+/// The lines around `l`, named by the file's path, from the display copy (secrets masked).
+fn snippet(sources: &SourceSet, l: &Location) -> Snippet {
     let file = sources.get(l.file);
-    NamedSource::new(
-        &*visible(&file.path.display().to_string()),
-        file.display_text().to_string(),
+    Snippet::new(
+        visible(&file.path.display().to_string()).into_owned(),
+        file.display_text(),
+        l.span.clone(),
     )
-    .with_language("kdl")
-}
-
-fn to_span(l: &Location) -> SourceSpan {
-    (l.span.start, l.span.end.saturating_sub(l.span.start)).into()
 }
 
 impl<'a> MietteView<'a> {
     pub fn new(sources: &SourceSet, diagnostic: &'a Diagnostic) -> Self {
         MietteView {
             diagnostic,
-            source: diagnostic.location.as_ref().map(|l| named(sources, l)),
+            source: diagnostic.location.as_ref().map(|l| snippet(sources, l)),
             notes: diagnostic
                 .notes
                 .iter()
                 .map(|n| NoteView {
                     message: visible(&n.message).into_owned(),
-                    source: named(sources, &n.location),
-                    span: to_span(&n.location),
+                    source: snippet(sources, &n.location),
                 })
                 .collect(),
         }
@@ -290,14 +286,14 @@ impl miette::Diagnostic for MietteView<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let l = self.diagnostic.location.as_ref()?;
+        let source = self.source.as_ref()?;
         Some(Box::new(std::iter::once(
             LabeledSpan::new_primary_with_span(
                 self.diagnostic
                     .label
                     .as_deref()
                     .map(|s| visible(s).into_owned()),
-                to_span(l),
+                source.span,
             ),
         )))
     }
@@ -337,7 +333,7 @@ impl miette::Diagnostic for NoteView {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(std::iter::once(
-            LabeledSpan::new_primary_with_span(None, self.span),
+            LabeledSpan::new_primary_with_span(None, self.source.span),
         )))
     }
 }

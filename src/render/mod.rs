@@ -11,6 +11,7 @@ pub mod plan;
 pub mod progress;
 pub mod records;
 pub mod refresh;
+pub mod snippet;
 pub mod status;
 
 /// HTML-escapes text for element content and quoted attribute values alike (the status page,
