@@ -181,6 +181,9 @@ fn ends_word(c: char) -> bool {
 struct Lexer<'a> {
     text: &'a str,
     at: usize,
+    /// Every comment's body (without `//`, `/*`, `*/`), with the number of tokens before it.
+    comments: Vec<(usize, Range<usize>)>,
+    tokens_so_far: usize,
 }
 
 impl Lexer<'_> {
@@ -210,16 +213,20 @@ impl Lexer<'_> {
     }
 
     fn line_comment(&mut self) {
+        let start = self.at + 2;
         while let Some(c) = self.peek() {
             if is_newline(c) {
                 break;
             }
             self.bump();
         }
+        self.comments
+            .push((self.tokens_so_far, start.min(self.at)..self.at));
     }
 
     /// A `/* … */` comment; they nest. An unclosed one runs to the end.
     fn block_comment(&mut self) {
+        let start = self.at + 2;
         let mut depth = 0usize;
         while self.at < self.text.len() {
             if self.starts_with("/*") {
@@ -229,12 +236,17 @@ impl Lexer<'_> {
                 depth -= 1;
                 self.at += 2;
                 if depth == 0 {
+                    let end = self.at - 2;
+                    self.comments
+                        .push((self.tokens_so_far, start.min(end)..end));
                     return;
                 }
             } else {
                 self.bump();
             }
         }
+        self.comments
+            .push((self.tokens_so_far, start.min(self.at)..self.at));
     }
 
     /// After a `\` outside a string: spaces, an optional `//` comment and one line break are
@@ -335,9 +347,10 @@ impl Lexer<'_> {
         }
     }
 
-    fn tokens(mut self) -> Vec<Token> {
+    fn tokens(&mut self) -> Vec<Token> {
         let mut out = Vec::new();
         while let Some(c) = self.peek() {
+            self.tokens_so_far = out.len();
             let start = self.at;
             let kind = match c {
                 c if is_newline(c) => {
@@ -470,13 +483,32 @@ fn token_text<'a>(text: &'a str, t: &Token) -> &'a str {
 
 /// The byte ranges of `text` to mask.
 fn secret_ranges(text: &str) -> Vec<Range<usize>> {
-    let tokens = Lexer { text, at: 0 }.tokens();
+    let mut lexer = Lexer {
+        text,
+        at: 0,
+        comments: Vec::new(),
+        tokens_so_far: 0,
+    };
+    let tokens = lexer.tokens();
+    let mut comments = lexer.comments.into_iter().peekable();
     let mut masked = Vec::new();
     let mut blocks = vec![Block::default()];
     let mut in_parens = false;
     let mut j = 0;
-    while j < tokens.len() {
-        let t = &tokens[j];
+    loop {
+        // The comments before token `j`: inside a secret node or on its line, the whole body
+        // is masked; anywhere, what reads like `password: value` is.
+        while let Some((_, body)) = comments.next_if(|(before, _)| *before <= j) {
+            let block = blocks.last().expect("the top block is never popped");
+            if block.secret || block.node.as_ref().is_some_and(|n| n.secret) {
+                masked.push(body);
+            } else {
+                masked.extend(secret_in_prose(text, body));
+            }
+        }
+        let Some(t) = tokens.get(j) else {
+            break;
+        };
         j += 1;
         let depth = blocks.len();
         let block = blocks.last_mut().expect("the top block is never popped");
@@ -574,6 +606,89 @@ fn secret_ranges(text: &str) -> Vec<Range<usize>> {
     masked
 }
 
+/// Words after which a comment's next word (or, after `:` or `=`, the rest of its line) is
+/// taken for a secret: `password: hunter2`, `pass=hunter2`, `secret s3cr3t!`, `auth code
+/// ABCD-1234`.
+const PROSE_SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "pass",
+    "pwd",
+    "pw",
+    "secret",
+    "token",
+    "credential",
+    "credentials",
+    "authcode",
+    "auth-code",
+    "auth_code",
+    "auth code",
+    "apikey",
+    "api-key",
+    "api key",
+    "pin",
+];
+
+/// The parts of a comment's body that read like a secret given in prose.
+fn secret_in_prose(text: &str, body: Range<usize>) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let Some(comment) = text.get(body.clone()) else {
+        return out;
+    };
+    let lower = comment.to_ascii_lowercase();
+    let mut line_start = 0;
+    for line in lower.split_inclusive('\n') {
+        let base = body.start + line_start;
+        line_start += line.len();
+        let line = line.trim_end_matches(['\n', '\r']);
+        for word in PROSE_SECRET_WORDS {
+            let mut from = 0;
+            while let Some(i) = line[from..].find(word) {
+                let at = from + i;
+                from = at + word.len();
+                let before = line[..at].chars().next_back();
+                let after = line[from..].chars().next();
+                let whole = !before.is_some_and(char::is_alphanumeric)
+                    && !after.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-');
+                if !whole {
+                    continue;
+                }
+                let rest = &line[from..];
+                let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+                let rest = &rest[gap..];
+                if let Some(value) = rest.strip_prefix([':', '=']) {
+                    // `password: value`: the rest of the line.
+                    let start = line.len() - value.len();
+                    if !value.trim().is_empty() {
+                        out.push(base + start..base + line.len());
+                    }
+                } else if gap > 0 {
+                    // `secret value`: the next word, when it looks like a secret.
+                    let next = rest.split([' ', '\t']).next().unwrap_or("");
+                    let next = next.trim_end_matches(['.', ',', ';', ')']);
+                    let start = base + line.len() - rest.len();
+                    let range = start..start + next.len();
+                    if text.get(range.clone()).is_some_and(looks_secret) {
+                        out.push(range);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether a word of prose looks like a password or code rather than a word: six characters
+/// or more, with a digit, a symbol or a capital letter after the first.
+fn looks_secret(word: &str) -> bool {
+    word.chars().count() >= 6
+        && word
+            .chars()
+            .skip(1)
+            .any(|c| c.is_ascii_digit() || c.is_uppercase() || !(c.is_alphanumeric() || c == '\''))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -656,13 +771,43 @@ mod tests {
     }
 
     #[test]
-    fn only_the_value_is_masked_never_comments_or_the_words_around_it() {
+    fn comments_on_a_secret_line_are_masked_and_other_comments_kept() {
         let text = "    password \"hunter2-canary\" // typed by mistake; password here\n    /* the password */ from \"a@x.example.org\"\n";
         let (display, _) = mask(text);
         assert_eq!(
             display,
-            "    password **************** // typed by mistake; password here\n    /* the password */ from \"a@x.example.org\"\n"
+            "    password **************** //********************************\n    /* the password */ from \"a@x.example.org\"\n"
         );
+    }
+
+    #[test]
+    fn secrets_in_comments_are_masked() {
+        let cases = [
+            format!("password env=\"X\" // {CANARY}\n"),
+            format!("password /* {CANARY} */ env=\"X\"\n"),
+            format!("password env=\"X\" /* first\n{CANARY} */\n"),
+            format!("password {{\n    // {CANARY}\n}}\n"),
+            format!("// password: {CANARY}\nhost \"x\"\n"),
+            format!("// Password : {CANARY} (the old one)\nhost \"x\"\n"),
+            format!("host \"x\" // pass={CANARY}\n"),
+            format!("/* the secret {CANARY} */\nhost \"x\"\n"),
+            format!("// auth code {CANARY}\n"),
+            format!("// auth-code: {CANARY}\n"),
+            format!("// smtp pwd={CANARY}\n"),
+            format!("/*\n  token:\t{CANARY}\n*/\n"),
+        ];
+        for text in &cases {
+            assert_masked(text);
+        }
+        // Prose about secrets stays readable.
+        for text in [
+            "        // The password lives in CI's secrets, never in this file.\n",
+            "// Method 2 with a Google Workspace account: STARTTLS on 587 and an App Password.\n",
+            "// the relay and its password's variable.\n",
+            "// a password is needed\n",
+        ] {
+            assert_eq!(mask(text).0, text);
+        }
     }
 
     #[test]

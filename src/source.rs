@@ -12,6 +12,53 @@ use crate::diagnostic::{Diagnostic, FileId};
 
 pub use crate::mask::{is_env_name, is_secret_name};
 
+/// What a character is, when it must not appear in library text nor reach a reader as it is:
+/// C0 and C1 controls (tab, line feed and carriage return included), DEL, the Unicode line and
+/// paragraph separators, and the bidirectional marks, embeddings, overrides and isolates.
+pub fn unsafe_char(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\t' => "tab",
+        '\n' => "line feed",
+        '\r' => "carriage return",
+        '\u{1b}' => "escape",
+        '\0' => "null",
+        '\u{0}'..='\u{1f}' => "a C0 control",
+        '\u{7f}' => "delete",
+        '\u{85}' => "next line",
+        '\u{80}'..='\u{9f}' => "a C1 control",
+        '\u{2028}' => "line separator",
+        '\u{2029}' => "paragraph separator",
+        '\u{202a}'..='\u{202e}' => "a bidirectional embedding or override",
+        '\u{2066}'..='\u{2069}' => "a bidirectional isolate",
+        '\u{200e}' | '\u{200f}' | '\u{61c}' => "a bidirectional mark",
+        _ => return None,
+    })
+}
+
+/// Replaces, in a display copy, every character [`unsafe_char`] names with `?` for each of its
+/// bytes, so offsets stay valid, except tabs and line breaks (`\n`, `\r\n`). Such a file is
+/// refused anyway; its snippets must not move a terminal's cursor or start a new log line.
+fn defuse_controls(display: &mut String) {
+    let keep = |s: &str, at: usize, c: char| {
+        c == '\t' || c == '\n' || (c == '\r' && s.as_bytes().get(at + 1) == Some(&b'\n'))
+    };
+    let found = display
+        .char_indices()
+        .any(|(at, c)| unsafe_char(c).is_some() && !keep(display, at, c));
+    if !found {
+        return;
+    }
+    let mut out = String::with_capacity(display.len());
+    for (at, c) in display.char_indices() {
+        if unsafe_char(c).is_some() && !keep(display, at, c) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    *display = out;
+}
+
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The path as the user gave it (relative paths stay relative), for messages.
@@ -27,7 +74,8 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: String) -> Self {
-        let (display, masked) = crate::mask::mask(&text);
+        let (mut display, masked) = crate::mask::mask(&text);
+        defuse_controls(&mut display);
         SourceFile {
             path: path.into(),
             text,
@@ -81,6 +129,19 @@ impl SourceFile {
                 .map(|l| l.trim_matches(|c: char| c == '"' || c.is_whitespace()))
                 .filter(|l| l.len() >= 3)
         })
+    }
+
+    /// `other` (another layout of this file, as `fmt` writes it) with every text masked here
+    /// masked there too, wherever it moved: a comment beside a password, masked on that line,
+    /// may land on a line of its own.
+    pub fn hide_masked_in(&self, other: &str) -> String {
+        let mut out = other.to_string();
+        for t in self.masked_texts() {
+            if out.contains(t) {
+                out = out.replace(t, &"*".repeat(t.len()));
+            }
+        }
+        out
     }
 
     /// The file's stem: the library id it must declare.

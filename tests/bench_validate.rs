@@ -2,7 +2,8 @@
 //!
 //! Run with `cargo bench --bench validate`. Writes the files to a temporary directory, then
 //! times the whole pipeline (read, parse, schema walk, lowering, cross-file checks) in-process
-//! and the release binary end to end. Prints the figures; asserts nothing about time.
+//! and the release binary end to end; then the release binary on the largest hostile file the
+//! size limit lets through (see `hostile_file`). Prints the figures; asserts nothing about time.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -32,7 +33,8 @@ fn library(i: usize) -> String {
     )
 }
 
-fn main() {
+/// A temporary `libraries/` directory holding the example platform file.
+fn libraries_dir() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     let libraries = dir.path().join("libraries");
     std::fs::create_dir_all(&libraries).expect("mkdir");
@@ -41,6 +43,11 @@ fn main() {
         libraries.join("_platform.kdl"),
     )
     .expect("platform");
+    (dir, libraries)
+}
+
+fn main() {
+    let (_dir, libraries) = libraries_dir();
     for i in 0..LIBRARIES {
         std::fs::write(libraries.join(format!("library-{i:04}.kdl")), library(i)).expect("write");
     }
@@ -70,12 +77,12 @@ fn main() {
         .ok()
         .and_then(|p| p.parent()?.parent().map(|d| d.join("mailform")))
         .filter(|p| p.is_file());
-    match bin {
+    match &bin {
         Some(bin) => {
             let mut best = Duration::MAX;
             for _ in 0..ROUNDS {
                 let start = Instant::now();
-                let status = Command::new(&bin)
+                let status = Command::new(bin)
                     .args(["validate", "--today", "2026-11-26"])
                     .arg(&libraries)
                     .stderr(std::process::Stdio::null())
@@ -91,6 +98,60 @@ fn main() {
         }
         None => {
             println!("binary:     not built in this profile; run `cargo build --release` first")
+        }
+    }
+    if let Some(bin) = bin {
+        hostile_file(&bin);
+    }
+}
+
+/// `validate` and `fmt --check` of the largest file the size limit lets through, built to
+/// make diagnostics grow (thousands of unknown nodes with workflow commands in comments, a
+/// line of 100 KB every thousand lines, a block left open), and of one of the same size that
+/// is valid but not canonical (a large diff). Prints wall time, peak memory (`/usr/bin/time`)
+/// and output size; the targets are under 1 s and 100 MiB each.
+fn hostile_file(bin: &std::path::Path) {
+    let long = "x".repeat(100_000);
+    for valid in [false, true] {
+        let (_dir, libraries) = libraries_dir();
+        let mut text = String::from("library \"springfield\" {\n");
+        let mut i = 0;
+        while text.len() < config::MAX_FILE_BYTES - 120_000 {
+            text.push_str(&match (valid, i % 1000) {
+                (true, _) => format!("  // ::add-mask::c{i} ##[add-mask]d{i} {long}\n"),
+                (false, 999) => format!("    name \"{long}\" // ::warning::w{i}\n"),
+                (false, _) => format!("    colour{i} \"blue\" // ::add-mask::c{i}\n"),
+            });
+            i += 1;
+        }
+        if valid {
+            text.push_str("  name \"S\"\n  it-contact \"it@x.example.org\"\n  ses-domain {\n    from \"a@x.example.org\"\n  }\n}\n");
+        }
+        std::fs::write(libraries.join("springfield.kdl"), &text).expect("write");
+        for command in [
+            &["validate", "--today", "2026-11-26"][..],
+            &["fmt", "--check"],
+        ] {
+            let out = Command::new("/usr/bin/time")
+                .args(["-f", "%e s, %M KiB"])
+                .arg(bin)
+                .args(command)
+                .arg(&libraries)
+                .output()
+                .expect("run /usr/bin/time mailform");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let measured = stderr.lines().last().unwrap_or("").to_string();
+            println!(
+                "hostile:    `mailform {}` on a {} KB {} file: {measured}, {} bytes of output",
+                command.join(" "),
+                text.len() / 1000,
+                if valid {
+                    "valid, not canonical"
+                } else {
+                    "hostile"
+                },
+                out.stdout.len() + out.stderr.len() - measured.len() - 1,
+            );
         }
     }
 }

@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use crate::diagnostic::Diagnostic;
-use crate::render::diagnostics::MietteView;
+use crate::render::diagnostics::{MietteView, defuse_log_text, visible};
 use crate::source::SourceSet;
 
 /// Width used when stderr is not a terminal, so output does not depend on the machine.
@@ -33,11 +33,12 @@ pub fn render(sources: &SourceSet, diagnostics: &[Diagnostic], color: bool) -> S
     for d in diagnostics {
         let view = MietteView::new(sources, d);
         if handler.render_report(&mut out, &view).is_err() {
-            out.push_str(&format!("{}: {}\n", d.code, d.message));
+            out.push_str(&format!("{}: {}\n", d.code, visible(&d.message)));
         }
         out.push('\n');
     }
-    out
+    // Snippets and messages carry text from the files, and this goes to CI logs.
+    defuse_log_text(&out).into_owned()
 }
 
 fn terminal_width() -> Option<usize> {

@@ -188,10 +188,15 @@ fn fmt(a: FmtArgs, color: bool) -> Result<ExitCode, CliError> {
             ));
         } else {
             write_atomically(&file.path, &formatted)?;
-            eprintln!("formatted {}", file.path.display());
+            eprintln!(
+                "formatted {}",
+                render::visible(&file.path.display().to_string())
+            );
         }
     }
-    print(&diff_out);
+    // The diff shows the files' lines, and `fmt --check` runs in CI on trees nobody vetted.
+    print(&render::defuse_log_text(&diff_out));
+    config::cap_per_file(&mut diagnostics);
     sources.redact(&mut diagnostics);
     let tally = Tally::of(&diagnostics);
     if !diagnostics.is_empty() {
@@ -215,19 +220,54 @@ fn fmt(a: FmtArgs, color: bool) -> Result<ExitCode, CliError> {
 /// The formatted text with the same secret masking as the file's display copy, so a diff
 /// never shows a literal password either.
 fn mask_like(file: &crate::source::SourceFile, formatted: &str) -> String {
-    crate::source::SourceFile::new(file.path.clone(), formatted.to_string())
-        .display_text()
-        .to_string()
+    let masked = crate::source::SourceFile::new(file.path.clone(), formatted.to_string());
+    file.hide_masked_in(masked.display_text())
 }
 
+/// At most this many lines of one file's diff are printed, and this many bytes.
+const MAX_DIFF_LINES: usize = 200;
+const MAX_DIFF_BYTES: usize = 64 * 1024;
+
+/// A unified diff of one file, cut after [`MAX_DIFF_LINES`] lines or [`MAX_DIFF_BYTES`] bytes
+/// (a long line is cut too), so a huge file cannot flood a CI log.
 fn unified_diff(path: &Path, old: &str, new: &str) -> String {
-    let name = path.display().to_string();
-    similar::TextDiff::from_lines(old, new)
+    let name = render::visible(&path.display().to_string()).into_owned();
+    let diff = similar::TextDiff::configure()
+        .timeout(std::time::Duration::from_secs(1))
+        .diff_lines(old, new);
+    let full = diff
         .unified_diff()
         .context_radius(3)
         .header(&format!("a/{name}"), &format!("b/{name}"))
-        .to_string()
+        .to_string();
+    let mut out = String::new();
+    let mut lines = full.split_inclusive('\n');
+    for (n, line) in lines.by_ref().enumerate() {
+        if out.len() + line.len().min(MAX_LINE_BYTES) > MAX_DIFF_BYTES || n >= MAX_DIFF_LINES {
+            let more = 1 + lines.count();
+            out.push_str(&format!(
+                "… diff cut: {more} more line{} of {name}; run `mailform fmt` locally to see \
+                 the change\n",
+                if more == 1 { "" } else { "s" }
+            ));
+            break;
+        }
+        if line.len() > MAX_LINE_BYTES {
+            let mut end = MAX_LINE_BYTES;
+            while !line.is_char_boundary(end) {
+                end -= 1;
+            }
+            out.push_str(&line[..end]);
+            out.push_str(" … (line cut)\n");
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
 }
+
+/// A diff line longer than this is cut.
+const MAX_LINE_BYTES: usize = 400;
 
 /// Writes beside the target and renames over it, so a crash never leaves half a file.
 fn write_atomically(path: &Path, text: &str) -> Result<(), CliError> {

@@ -99,8 +99,14 @@ pub(super) fn run(a: NewArgs, color: bool) -> Result<ExitCode, CliError> {
 /// one, else the default. A platform file that cannot be read changes nothing here: `validate`
 /// reports it.
 fn password_prefix(libraries: &Path) -> String {
-    let prefix = std::fs::read_to_string(libraries.join("_platform.kdl"))
-        .ok()
+    let platform = libraries.join("_platform.kdl");
+    // A link is never followed (`validate` reports it).
+    let is_link = platform
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink());
+    let prefix = (!is_link)
+        .then(|| std::fs::read_to_string(&platform).ok())
+        .flatten()
         .and_then(|text| text.parse::<kdl::KdlDocument>().ok())
         .and_then(|doc| {
             let platform = doc.get("platform")?;

@@ -6,6 +6,7 @@
 //! libraries on one sending domain). Problems are collected, never short-circuited.
 
 mod check;
+mod controls;
 mod lower;
 pub mod values;
 
@@ -44,15 +45,30 @@ pub struct Analysis {
 /// file is read too.
 ///
 /// Nothing is skipped silently: an entry of a directory that looks like a library file but
-/// cannot be one (a directory, a dangling link, a FIFO, `.KDL` in another case) is an error,
-/// and so is a file that cannot be read whole. Callers never act on a tree with read errors.
+/// cannot be one (a directory, a FIFO, `.KDL` in another case) is an error, and so is a file
+/// that cannot be read whole. Symbolic links are refused wherever they are (a given path, an
+/// entry of a directory, the platform file beside a single file), before anything behind them
+/// is read. Callers never act on a tree with read errors.
 /// The file type and size are checked before a file is opened, so a FIFO cannot block the run
 /// and a huge or growing file cannot exhaust memory.
 pub fn read_sources(paths: &[PathBuf]) -> (SourceSet, Vec<Diagnostic>) {
     let mut files: Vec<PathBuf> = Vec::new();
     let mut diagnostics = Vec::new();
     for path in paths {
-        if path.is_dir() {
+        // `symlink_metadata` never follows a link: a link is refused before anything behind it
+        // is looked at (see `read_one`).
+        // Without a trailing `/`, which would make the system follow a link.
+        let bare: PathBuf = path.components().collect();
+        let meta = std::fs::symlink_metadata(&bare);
+        // A file's directory is part of its tree: its platform file is read from there.
+        let parent = bare.parent().filter(|p| !p.as_os_str().is_empty());
+        let is_link =
+            |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+        if meta.as_ref().is_ok_and(|m| m.file_type().is_symlink()) {
+            diagnostics.push(symlink(path));
+        } else if meta.as_ref().is_ok_and(|m| m.is_file()) && parent.is_some_and(is_link) {
+            diagnostics.push(symlink(parent.unwrap_or(&bare)));
+        } else if meta.is_ok_and(|m| m.is_dir()) {
             match list_dir(path) {
                 Ok((found, problems)) => {
                     files.extend(found);
@@ -126,6 +142,13 @@ fn list_dir(dir: &Path) -> std::io::Result<(Vec<PathBuf>, Vec<Diagnostic>)> {
             }
         };
         let path = entry.path();
+        // Any link in the directory is refused, whatever its name or target: the pull-request
+        // job runs on trees it does not trust, and a link named `x.kdl` to a file of the runner
+        // would print that file in a diagnostic's snippet or a diff.
+        if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+            problems.push(symlink(&path));
+            continue;
+        }
         let Some(ext) = path.extension() else {
             continue;
         };
@@ -158,29 +181,16 @@ enum ReadFailure {
     },
 }
 
-/// Reads one file whole, checking its type and size before opening it.
+/// Reads one file whole, checking its type and size before opening it. A symbolic link is
+/// refused without looking at its target, and the file opened must be the one checked (same
+/// device and inode), so a link swapped in between the check and the open is caught too.
 fn read_one(path: &Path) -> Result<String, ReadFailure> {
     use std::io::Read as _;
     let fail = |d: Diagnostic| Err(ReadFailure::Diagnostic(Box::new(d)));
-    let meta = match std::fs::metadata(path) {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => return fail(symlink(path)),
         Ok(meta) => meta,
-        Err(e) => {
-            let dangling = e.kind() == std::io::ErrorKind::NotFound
-                && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-            if dangling {
-                return fail(
-                    Diagnostic::error(
-                        "config::io",
-                        format!(
-                            "cannot read {}: it is a symbolic link to a file that does not exist",
-                            path.display()
-                        ),
-                    )
-                    .help("point the link at the library file, or delete the link"),
-                );
-            }
-            return fail(io_error(path, &e));
-        }
+        Err(e) => return fail(io_error(path, &e)),
     };
     if meta.is_dir() {
         return fail(
@@ -213,6 +223,7 @@ fn read_one(path: &Path) -> Result<String, ReadFailure> {
     };
     // The file may have changed between the check and the open: check what was opened.
     match file.metadata() {
+        Ok(m) if !same_file(&meta, &m) => return fail(symlink(path)),
         Ok(m) if m.is_file() => {}
         Ok(m) => {
             return fail(
@@ -249,6 +260,32 @@ fn read_one(path: &Path) -> Result<String, ReadFailure> {
             Err(ReadFailure::NotUtf8 { prefix, error })
         }
     }
+}
+
+/// Whether two metadata describe the same file (device and inode).
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        a.dev() == b.dev() && a.ino() == b.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        true
+    }
+}
+
+/// A symbolic link where a library file or directory was expected.
+fn symlink(path: &Path) -> Diagnostic {
+    Diagnostic::error(
+        "config::symlink",
+        format!(
+            "{} is a symbolic link; mailform never follows links in the library tree",
+            path.display()
+        ),
+    )
+    .help("replace the link with the file or directory itself, or remove it")
 }
 
 fn special_kind(meta: &std::fs::Metadata) -> &'static str {
@@ -315,6 +352,7 @@ pub fn analyze(sources: &mut SourceSet, opts: &AnalyzeOptions) -> Analysis {
             secret_spans: &mut secret_spans,
         };
         checker.check_nodes(Some(&doc), kind.top(), None);
+        controls::check(id, file.text(), &doc, &mut diagnostics);
         let file = sources.get_mut(id);
         for span in secret_spans {
             file.mask(span);
@@ -324,11 +362,56 @@ pub fn analyze(sources: &mut SourceSet, opts: &AnalyzeOptions) -> Analysis {
 
     let config = lower::lower(sources, &parsed, opts, &mut diagnostics);
     sort(sources, &mut diagnostics);
+    cap_per_file(&mut diagnostics);
     sources.redact(&mut diagnostics);
     Analysis {
         config,
         diagnostics,
     }
+}
+
+/// At most this many diagnostics are shown for one file; a file built to produce thousands
+/// would otherwise make the output grow with the square of its size.
+pub const MAX_DIAGNOSTICS_PER_FILE: usize = 50;
+
+/// Keeps the first [`MAX_DIAGNOSTICS_PER_FILE`] diagnostics of each file (in the given order)
+/// and puts one in place of the rest, saying how many there are.
+pub fn cap_per_file(diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen: std::collections::HashMap<FileId, usize> = std::collections::HashMap::new();
+    let mut cut: Vec<(FileId, usize, usize)> = Vec::new();
+    let mut kept = Vec::with_capacity(diagnostics.len().min(1024));
+    for d in diagnostics.drain(..) {
+        let Some(file) = d.location.as_ref().map(|l| l.file) else {
+            kept.push(d);
+            continue;
+        };
+        let n = seen.entry(file).or_default();
+        *n += 1;
+        if *n <= MAX_DIAGNOSTICS_PER_FILE {
+            kept.push(d);
+            continue;
+        }
+        match cut.iter_mut().find(|c| c.0 == file) {
+            Some(c) => c.1 += 1,
+            None => cut.push((file, 1, kept.len())),
+        }
+    }
+    // Inserted from the last, so the recorded positions stay right.
+    for (file, more, at) in cut.into_iter().rev() {
+        kept.insert(
+            at,
+            Diagnostic::error(
+                "config::too-many-problems",
+                format!(
+                    "{more} more problem{} in this file are not shown",
+                    if more == 1 { "" } else { "s" }
+                ),
+            )
+            .at(file, 0..0)
+            .help("fix the problems above and run again; the rest will show then"),
+        );
+    }
+    *diagnostics = kept;
 }
 
 /// Orders diagnostics by file, then position, so output is stable.
@@ -361,6 +444,29 @@ pub fn parse(
             .help(
                 "save the file with LF (or CRLF) line endings; line numbers in messages and \
                  diffs would be wrong otherwise",
+            ),
+        );
+        return None;
+    }
+    if let Some((at, c)) = text.char_indices().find(|&(_, c)| {
+        // Line breaks were judged above; a tab is fine between tokens (`controls` refuses
+        // one inside a value).
+        !matches!(c, '\t' | '\n' | '\r') && crate::source::unsafe_char(c).is_some()
+    }) {
+        let name = crate::source::unsafe_char(c).unwrap_or_default();
+        diagnostics.push(
+            Diagnostic::error(
+                "config::control-character",
+                format!(
+                    "this file contains the control character U+{:04X} ({name})",
+                    c as u32
+                ),
+            )
+            .at(id, at..at + c.len_utf8())
+            .label("here")
+            .help(
+                "delete the character (retype the text around it if it cannot be seen); a \
+                 control character can hide or forge what terminals, logs and e-mails show",
             ),
         );
         return None;

@@ -12,4 +12,5 @@ pub mod plan;
 pub mod progress;
 pub mod records;
 pub mod refresh;
+pub mod snippet;
 pub mod status;

@@ -199,3 +199,61 @@ fn binary_garbage_never_panics() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
 }
+
+/// A file of about `bytes` bytes, built to make diagnostics grow: thousands
+/// of unknown nodes with workflow commands in their comments, lines of 100 KB, an unclosed
+/// block spanning everything. `valid` leaves the errors out, for a large `fmt --check` diff.
+fn hostile(valid: bool, bytes: usize) -> String {
+    let mut text = String::from("library \"springfield\" {\n");
+    let long = "x".repeat(100_000);
+    let mut i = 0;
+    while text.len() < bytes - 120_000 {
+        if valid {
+            text.push_str(&format!("  // ::add-mask::c{i} ##[add-mask]d{i} {long}\n"));
+        } else if i % 1000 == 999 {
+            text.push_str(&format!("    name \"{long}\" // ::warning::w{i}\n"));
+        } else {
+            text.push_str(&format!("    colour{i} \"blue\" // ::add-mask::c{i}\n"));
+        }
+        i += 1;
+    }
+    if valid {
+        text.push_str("  name \"S\"\n  it-contact \"it@x.example.org\"\n  ses-domain {\n    from \"a@x.example.org\"\n  }\n");
+    }
+    text.push_str("}\n");
+    assert!(text.len() <= config::MAX_FILE_BYTES, "{}", text.len());
+    text
+}
+
+/// Output stays linear in the input: for a large file built to produce thousands of
+/// diagnostics and huge snippets, and for a single line of 160 KB, every
+/// output is under 1 MB and the run ends with exit code 1, never a panic (101).
+#[test]
+fn output_stays_bounded_for_large_hostile_files() {
+    let one_line = format!(
+        "library \"springfield\" {{ name \"{}\" bad=1 }}\n",
+        "x".repeat(160_000)
+    );
+    let validate = ["validate", "--today", "2026-11-26", "libraries"];
+    let github = ["validate", "--format", "github", "libraries"];
+    let json = ["validate", "--format", "json", "libraries"];
+    let check = ["fmt", "--check", "libraries"];
+    // A third of the largest file the limit lets through, so the debug build the tests use
+    // stays quick; `cargo bench --bench validate` runs the full size on the release build.
+    let size = config::MAX_FILE_BYTES / 3;
+    let all = [&validate[..], &github, &json, &check];
+    for (what, text, commands) in [
+        ("one line", one_line, &all[..]),
+        ("errors", hostile(false, size), &all[..]),
+        ("valid, not canonical", hostile(true, size), &all[3..]),
+    ] {
+        let cli = Cli::with_platform().file("libraries/springfield.kdl", &text);
+        for args in commands {
+            let out = Cli::reuse(&cli, args.iter().map(|s| s.to_string()).collect()).run();
+            let head = &out.stderr[..out.stderr.len().min(2000)];
+            assert_eq!(out.code, 1, "{what} {args:?}: {head}");
+            let size = out.stdout.len() + out.stderr.len();
+            assert!(size < 1_000_000, "{what} {args:?}: {size} bytes of output");
+        }
+    }
+}

@@ -381,7 +381,7 @@ fn entries_that_cannot_be_read_as_library_files_are_errors_never_skipped() {
     assert_eq!(out.code, 1, "{}", out.all());
     for expected in [
         "cannot read libraries/springfield.kdl: it is a directory",
-        "cannot read libraries/dangling.kdl: it is a symbolic link to a file that does not exist",
+        "libraries/dangling.kdl is a symbolic link; mailform never follows links",
         "cannot read libraries/pipe.kdl: it is not a regular file (a FIFO)",
         "libraries/SHOUTING.KDL ends in `.KDL`, not `.kdl`",
         "libraries/mixed.Kdl ends in `.Kdl`, not `.kdl`",
@@ -404,6 +404,121 @@ fn entries_that_cannot_be_read_as_library_files_are_errors_never_skipped() {
             out.stderr
         );
     }
+}
+
+/// A valid library file, for tests about the tree rather than the contents.
+const SPRINGFIELD: &str = "library \"springfield\" {\n    name \"S\"\n    it-contact \"it@x.example.org\"\n    launch \"2027-03-01\"\n\n    ses-domain {\n        from \"noreply@x.example.org\"\n    }\n}\n";
+
+/// Symbolic links anywhere in the tree are refused before what they point to is read: a link
+/// to a file of the runner (here a file holding the canary, and `/proc/self/environ` with the
+/// canary in the environment), to a directory, dangling, as the `libraries` directory itself,
+/// and as the platform file found beside a single file. Every command that reads the tree
+/// fails, names the link, and prints nothing from behind it.
+#[test]
+fn symbolic_links_in_the_tree_are_refused_and_never_followed() {
+    use std::os::unix::fs::symlink;
+    let cli = Cli::new()
+        .file(
+            "outside/secret.kdl",
+            &format!("library \"{CANARY}\" {{}}\n"),
+        )
+        .file("outside/_platform.kdl", &format!("// {CANARY}\n{PLATFORM}"))
+        .file("outside/dir.kdl/keep", "")
+        .file("libraries/_platform.kdl", PLATFORM)
+        .file("libraries/springfield.kdl", SPRINGFIELD)
+        .file("single/springfield.kdl", SPRINGFIELD)
+        .env("MAILFORM_TEST_CANARY", CANARY);
+    let root = cli.path();
+    let links = [
+        ("libraries/to-file.kdl", root.join("outside/secret.kdl")),
+        ("libraries/environ.kdl", "/proc/self/environ".into()),
+        ("libraries/to-dir.kdl", root.join("outside/dir.kdl")),
+        ("libraries/dangling.kdl", root.join("outside/nowhere.kdl")),
+        ("libraries/notes.txt", root.join("outside/secret.kdl")),
+        ("linked", root.join("outside")),
+        ("single/_platform.kdl", root.join("outside/_platform.kdl")),
+    ];
+    for (link, target) in &links {
+        symlink(target, root.join(link)).unwrap();
+    }
+    let today = ["--today", TODAY];
+    let runs: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (
+            vec!["validate", today[0], today[1], "libraries"],
+            vec![
+                "libraries/to-file.kdl",
+                "libraries/environ.kdl",
+                "libraries/to-dir.kdl",
+                "libraries/dangling.kdl",
+                "libraries/notes.txt",
+            ],
+        ),
+        (
+            vec![
+                "validate",
+                "--format",
+                "json",
+                today[0],
+                today[1],
+                "libraries",
+            ],
+            vec!["libraries/to-file.kdl", "libraries/environ.kdl"],
+        ),
+        (
+            vec![
+                "validate",
+                "--format",
+                "github",
+                today[0],
+                today[1],
+                "libraries",
+            ],
+            vec!["libraries/to-file.kdl", "libraries/environ.kdl"],
+        ),
+        (
+            vec!["fmt", "--check", "libraries"],
+            vec!["libraries/to-file.kdl", "libraries/environ.kdl"],
+        ),
+        (vec!["fmt", "libraries"], vec!["libraries/environ.kdl"]),
+        (
+            vec!["plan", today[0], today[1], "--live", "live.json"],
+            vec!["libraries/environ.kdl"],
+        ),
+        (
+            vec!["validate", today[0], today[1], "linked"],
+            vec!["linked"],
+        ),
+        (
+            vec!["validate", today[0], today[1], "linked/"],
+            vec!["linked/"],
+        ),
+        (vec!["fmt", "--check", "linked/secret.kdl"], vec!["linked"]),
+        (
+            vec!["validate", today[0], today[1], "single/springfield.kdl"],
+            vec!["single/_platform.kdl"],
+        ),
+    ];
+    for (args, named) in runs {
+        let out = Cli::reuse(&cli, args.iter().map(|s| s.to_string()).collect()).run();
+        assert_eq!(out.code, 1, "{args:?}\n{}", out.all());
+        for path in named {
+            assert!(
+                out.all().contains(&format!("{path} is a symbolic link"))
+                    || (out.stdout.contains("config::symlink") && out.stdout.contains(path)),
+                "{args:?}: {path} not named\n{}",
+                out.all()
+            );
+        }
+        for secret in [CANARY, "hunter2", "MAILFORM_TEST_CANARY"] {
+            assert!(
+                !out.all().contains(secret),
+                "{args:?}: what a link points to was printed\n{}",
+                out.all()
+            );
+        }
+    }
+    // `fmt` wrote nothing through a link.
+    assert!(cli.read("outside/secret.kdl").contains(CANARY));
 }
 
 #[test]
@@ -463,40 +578,55 @@ fn a_pasted_secret_never_leaks_in_any_shape_or_output() {
             "library \"springfield\" {{\n    name \"S\"\n    it-contact \"it@x.example.org\"\n\n    smtp-account {{\n        host \"smtp.x.example.org\"\n        port 587\n        security \"starttls\"\n        username \"u\"\n        {shape}\n        from \"a@x.example.org\"\n    }}\n}}\n"
         );
         let cli = Cli::with_platform().file("libraries/springfield.kdl", &library);
-        let mut runs = Vec::new();
-        for format in ["human", "json", "github"] {
-            let args = [
-                "validate",
-                "--format",
-                format,
-                today[0],
-                today[1],
-                "libraries",
-            ];
-            runs.push((
-                format,
-                Cli::reuse(&cli, args.map(String::from).to_vec()).run(),
-            ));
-        }
-        runs.push((
-            "fmt --check",
-            Cli::reuse(
-                &cli,
-                ["fmt", "--check", "libraries"].map(String::from).to_vec(),
-            )
-            .run(),
-        ));
+        let mut runs = every_output(&cli);
         let plan = ["plan", today[0], today[1], "--live", "live.json"];
-        runs.push((
-            "plan",
-            Cli::reuse(&cli, plan.map(String::from).to_vec()).run(),
-        ));
+        runs.push(("plan", run(&cli, &plan)));
         for (what, out) in runs {
             assert_eq!(out.code, 1, "{shape}: {what} accepted it:\n{}", out.all());
             for secret in [c, "hunter2", "7f3a"] {
                 assert!(
                     !out.all().contains(secret),
                     "{shape}\nthe canary leaked in {what} output:\n{}",
+                    out.all()
+                );
+            }
+        }
+    }
+}
+
+/// A password pasted into a comment, beside a secret node or in prose (`password: …`), is
+/// masked in every output, also in a `fmt --check` diff of a file that is valid but not
+/// canonical, where the comment may move to another line.
+#[test]
+fn a_secret_in_a_comment_never_leaks() {
+    let c = CANARY;
+    let comments = [
+        format!("password env=\"MAILFORM_SMTP_PASSWORD_SPRINGFIELD\" // {c}"),
+        format!("password /* {c} */ env=\"MAILFORM_SMTP_PASSWORD_SPRINGFIELD\""),
+        format!("// password: {c}\n        password env=\"MAILFORM_SMTP_PASSWORD_SPRINGFIELD\""),
+        format!("password env=\"MAILFORM_SMTP_PASSWORD_SPRINGFIELD\" /* pass={c} */"),
+        format!(
+            "/* the secret {c} */\n        password env=\"MAILFORM_SMTP_PASSWORD_SPRINGFIELD\""
+        ),
+        format!("// auth code {c}\n        password env=\"MAILFORM_SMTP_PASSWORD_SPRINGFIELD\""),
+    ];
+    for comment in &comments {
+        // Not canonical (two-space indents): `fmt --check` prints a diff of every line.
+        let library = format!(
+            "library \"springfield\" {{\n  name \"S\"\n  it-contact \"it@x.example.org\"\n  launch \"2027-03-01\"\n  smtp-account {{\n        host \"smtp.x.example.org\"\n        port 587\n        security \"starttls\"\n        username \"u\"\n        {comment}\n        from \"a@x.example.org\"\n  }}\n}}\n"
+        );
+        let cli = Cli::with_platform().file("libraries/springfield.kdl", &library);
+        let runs = every_output(&cli);
+        assert!(
+            runs[3].1.stdout.contains("+    name"),
+            "no diff:\n{}",
+            runs[3].1.all()
+        );
+        for (what, out) in runs {
+            for secret in [c, "hunter2", "7f3a"] {
+                assert!(
+                    !out.all().contains(secret),
+                    "{comment}\nthe canary leaked in {what} output:\n{}",
                     out.all()
                 );
             }
@@ -667,4 +797,188 @@ fn a_library_may_name_only_the_password_variable_its_id_gives() {
             "{report:#}"
         );
     }
+}
+
+/// What `validate` prints in each format and `fmt --check` prints, for `libraries`: every
+/// output a CI log gets from the files.
+fn every_output(cli: &Cli) -> Vec<(&'static str, crate::support::cli::Output)> {
+    let mut runs: Vec<_> = ["human", "json", "github"]
+        .into_iter()
+        .map(|format| {
+            let args = ["validate", "--format", format, "--today", TODAY];
+            (format, run(cli, &[&args[..], &["libraries"]].concat()))
+        })
+        .collect();
+    runs.push(("fmt --check", run(cli, &["fmt", "--check", "libraries"])));
+    runs
+}
+
+/// Runs `args` in `cli`'s directory.
+fn run(cli: &Cli, args: &[&str]) -> crate::support::cli::Output {
+    Cli::reuse(cli, args.iter().map(|s| s.to_string()).collect()).run()
+}
+
+/// A library with `field` set to `value` (written as KDL source, escapes and all).
+fn springfield_with(field: &str, value: &str) -> String {
+    SPRINGFIELD.replace(
+        "    name \"S\"\n",
+        &format!("    name \"S\"\n    {field} {value}\n"),
+    )
+}
+
+/// Control characters in names and values are refused where they are, whether written as
+/// the character or as a KDL escape, and a message quoting such a value shows the escape, not
+/// the character.
+#[test]
+fn control_characters_in_names_and_values_are_refused_at_their_place() {
+    // (file text, line, column, character) for each case.
+    let name = |v: &str| SPRINGFIELD.replace("name \"S\"", &format!("name {v}"));
+    let cases: Vec<(String, usize, usize, &str)> = vec![
+        (name("\"Spring\\u{1b}[31mfield\""), 2, 10, "U+001B (escape)"),
+        (name("\"Spring\\nfield\""), 2, 10, "U+000A (line feed)"),
+        (
+            name("\"Spring\\rfield\""),
+            2,
+            10,
+            "U+000D (carriage return)",
+        ),
+        (name("\"Spring\\u{202e}field\""), 2, 10, "U+202E"),
+        (name("\"Spring\\u{2066}field\""), 2, 10, "U+2066"),
+        (
+            name("\"Spring\\u{2028}field\""),
+            2,
+            10,
+            "U+2028 (line separator)",
+        ),
+        (name("\"Spring\\u{85}field\""), 2, 10, "U+0085 (next line)"),
+        (name("\"Spring\\u{7f}field\""), 2, 10, "U+007F (delete)"),
+        // A tab written as itself: the diagnostic points at the character.
+        (name("\"Spring\tfield\""), 2, 17, "U+0009 (tab)"),
+        (
+            SPRINGFIELD.replace("it@x.example.org", "it@x.example.org\\n::add-mask::x"),
+            3,
+            16,
+            "U+000A (line feed)",
+        ),
+        (
+            springfield_with("\"notes\\r::warning::x\"", "1"),
+            3,
+            5,
+            "U+000D (carriage return)",
+        ),
+        // The character itself, anywhere in the file (KDL refuses it too, less clearly).
+        (
+            format!("// Spring\u{1b}[2J\n{SPRINGFIELD}"),
+            1,
+            10,
+            "U+001B (escape)",
+        ),
+        (name("\"Spring\u{202e}field\""), 2, 17, "U+202E"),
+        (name("\"Spring\u{9b}field\""), 2, 17, "U+009B"),
+    ];
+    let as_json = ["validate", "--format=json", "--today", TODAY, "libraries"];
+    for (text, line, column, what) in &cases {
+        let cli = Cli::with_platform().file("libraries/springfield.kdl", text);
+        let json = run(&cli, &as_json);
+        assert_eq!(json.code, 1, "{text:?}\n{}", json.all());
+        let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+        let found = report["diagnostics"].as_array().unwrap().iter().any(|d| {
+            d["code"] == "config::control-character"
+                && d["location"]["line"] == *line
+                && d["location"]["column"] == *column
+                && d["message"].as_str().unwrap().contains(what)
+        });
+        assert!(
+            found,
+            "{text:?}: no control-character at {line}:{column}\n{report:#}"
+        );
+        let human = run(&cli, &["validate", "--today", TODAY, "libraries"]);
+        assert!(
+            human.stderr.contains("help: delete the character"),
+            "{}",
+            human.stderr
+        );
+        // Nothing of the refused characters reaches the terminal, in messages or snippets.
+        for out in [&json, &human] {
+            let bad: Vec<char> = out
+                .all()
+                .chars()
+                .filter(|&c| {
+                    c != '\n'
+                        && (c.is_control()
+                            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+                })
+                .collect();
+            assert!(bad.is_empty(), "{text:?}: {bad:?} printed\n{}", out.all());
+        }
+    }
+}
+
+/// Every line a CI log could get from `validate` (each format) and `fmt --check` on hostile
+/// files: none starts a GitHub workflow command (`::name::` after white space, or the legacy
+/// `##[name]` anywhere), except the tool's own annotations under `--format github`, whose
+/// data and properties are escaped so each stays one line.
+#[test]
+fn no_line_of_library_origin_can_start_a_workflow_command() {
+    let commands = "::warning file=x.kdl,line=1::forged\n  ::add-mask::hidden\n\t::stop-commands::tok\n##[add-mask]legacy\n";
+    let cli = Cli::with_platform()
+        // Valid but not canonical, with commands in a block comment: the `fmt --check` diff.
+        .file(
+            "libraries/springfield.kdl",
+            &format!("/*\n{commands}*/\n{}", SPRINGFIELD.replace("    name", "  name")),
+        )
+        // Names quoted in messages, with escapes that make new lines.
+        .file(
+            "libraries/quoted.kdl",
+            "library \"quoted\" {\n    \"x\\n::add-mask::y\" 1\n    \"x\\r::error::y\" 2\n    \"##[add-mask]z\" 3\n    name \"\\n::warning::w\"\n}\n",
+        )
+        // A carriage return alone, which the runner takes for a line break, in a snippet.
+        .file(
+            "libraries/lone-cr.kdl",
+            "library \"lone-cr\" {\n    // x\r::add-mask::cr\r##[add-mask]cr\n}\n",
+        )
+        // Syntax errors beside the commands, so snippets show them.
+        .file(
+            "libraries/syntax.kdl",
+            &format!("library \"syntax\" {{ {{\n/*\n{commands}*/\n::add-mask::node 1\n"),
+        )
+        // A file name that carries a line break.
+        .file("libraries/x\n::add-mask::name.kdl", "library \"x\" {}\n");
+    let mut runs = every_output(&cli);
+    let args = ["fmt", "--check", "libraries/springfield.kdl"];
+    let diff = run(&cli, &args);
+    assert!(
+        diff.stdout.contains("+    name \"S\""),
+        "no diff:\n{}",
+        diff.all()
+    );
+    runs.push(("fmt --check one file", diff));
+    for (what, out) in &runs {
+        assert_eq!(out.code, 1, "{what}\n{}", out.all());
+        for (stream, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            for line in text.split(['\n', '\r']) {
+                let ours = *what == "github"
+                    && stream == "stdout"
+                    && (line.starts_with("::error file=") || line.starts_with("::warning file="));
+                let start = line.trim_start();
+                assert!(
+                    ours || !start.starts_with("::"),
+                    "{what} {stream}: a workflow command: {line:?}\n{text}"
+                );
+                assert!(
+                    !line.contains("##["),
+                    "{what} {stream}: a legacy workflow command: {line:?}\n{text}"
+                );
+            }
+        }
+    }
+    // The annotations: one line each, properties escaped (`:` and `,` in the file name).
+    let github = &runs[2].1.stdout;
+    let json: serde_json::Value = serde_json::from_str(&runs[1].1.stdout).expect("json");
+    let count = json["diagnostics"].as_array().unwrap().len();
+    assert_eq!(github.lines().count(), count, "{github}");
+    assert!(
+        github.contains("::error file=libraries/x\\u{a}%3A%3Aadd-mask%3A%3Aname.kdl,"),
+        "{github}"
+    );
 }
