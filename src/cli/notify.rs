@@ -77,6 +77,7 @@ pub(super) fn due_notices(
     live: &LiveSnapshotV1,
     today: crate::model::Date,
     handover_grace: i64,
+    history: &due::History,
 ) -> Vec<Due> {
     let plan = planner::plan(
         config,
@@ -86,7 +87,7 @@ pub(super) fn due_notices(
             handover_grace,
         },
     );
-    due::due(config, live, &plan, now_of(live))
+    due::due(config, live, &plan, now_of(live), history)
 }
 
 fn ready(due: &[Due], settings: &NoticeSettings, at: i64) -> Result<Vec<Ready>, CliError> {
@@ -186,7 +187,17 @@ pub(super) fn run(a: NotifyArgs, color: bool) -> Result<ExitCode, CliError> {
         a.today.as_deref(),
         today(a.today.as_deref())?,
     );
-    let mut due = due_notices(&config, &live, today, a.handover_grace);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the runtime: {e}")))?;
+    let ledger = runtime.block_on(world.ledger(&settings.ledger_table));
+    // The ledger's notices: the episodes that state-change notices are keyed on.
+    let history = {
+        let entries = runtime.block_on(ledger.entries(None))?;
+        due::History::new(entries.iter().map(|e| (&e.key, e.claimed_at)))
+    };
+    let mut due = due_notices(&config, &live, today, a.handover_grace, &history);
     if !a.live.targets.is_empty() {
         due.retain(|d| a.live.targets.iter().any(|t| t == d.key.library.as_str()));
     }
@@ -198,11 +209,6 @@ pub(super) fn run(a: NotifyArgs, color: bool) -> Result<ExitCode, CliError> {
             )));
         }
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the runtime: {e}")))?;
-    let ledger = runtime.block_on(world.ledger(&settings.ledger_table));
 
     if a.dry_run {
         let entries = runtime.block_on(ledger.entries(None))?;

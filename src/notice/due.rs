@@ -20,6 +20,58 @@ pub const REMINDER_HOURS: i64 = 24;
 /// The days a receiving AWS account has to accept a domain transfer.
 pub const TRANSFER_ACCEPT_DAYS: i64 = 3;
 
+/// The notices the ledger holds (sent, claimed or refused), with when each was claimed: the
+/// episodes of each library's story. A state-change notice's key carries the number of its
+/// kind's notices that a notice of the opposite state followed, so "failing" after "passing"
+/// after "failing" is a new notice, while the same state on the next run keeps its key (and a
+/// first episode keeps the key it had before episodes were counted).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct History {
+    notices: std::collections::BTreeMap<String, Vec<(i64, NoticeKind)>>,
+}
+
+impl History {
+    /// From the ledger's entries: (key, claimed at, unix seconds).
+    pub fn new<'a>(entries: impl IntoIterator<Item = (&'a NoticeKey, i64)>) -> History {
+        let mut notices: std::collections::BTreeMap<String, Vec<(i64, NoticeKind)>> =
+            std::collections::BTreeMap::new();
+        for (k, at) in entries {
+            notices
+                .entry(k.library.as_str().to_string())
+                .or_default()
+                .push((at, k.kind));
+        }
+        History { notices }
+    }
+
+    /// Notices of `kind` for the library that a notice of one of `opposite` followed.
+    pub fn superseded(&self, library: &str, kind: NoticeKind, opposite: &[NoticeKind]) -> usize {
+        let Some(list) = self.notices.get(library) else {
+            return 0;
+        };
+        list.iter()
+            .filter(|(at, k)| {
+                *k == kind
+                    && list
+                        .iter()
+                        .any(|(later, o)| opposite.contains(o) && later > at)
+            })
+            .count()
+    }
+
+    /// Whether the library was ever sent a notice of one of these kinds.
+    pub fn any(&self, library: &str, kinds: &[NoticeKind]) -> bool {
+        self.notices
+            .get(library)
+            .is_some_and(|l| l.iter().any(|(_, k)| kinds.contains(k)))
+    }
+}
+
+/// The episode fact of a state-change notice: none for the first episode, `episode N` after.
+fn episode(n: usize) -> Option<String> {
+    (n > 0).then(|| format!("episode {n}"))
+}
+
 /// One notice that is due, with everything its text needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Due {
@@ -40,6 +92,32 @@ pub struct Record {
     pub ttl: u32,
     /// Correct in DNS now.
     pub correct: bool,
+    /// The DNS check asked about it and got an answer (present, missing or wrong).
+    pub checked: bool,
+}
+
+/// What the DNS check found at a record's name, as a notice may report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// Asked, and nothing is there.
+    Nothing,
+    /// Asked, and this is there instead.
+    Other(String),
+    /// Not asked, or no answer: nothing is known, so nothing is claimed.
+    Unknown,
+}
+
+impl Found {
+    /// From the DNS check's verdict and detail. Only a `dns::missing` verdict says "nothing";
+    /// a record whose question failed or was never asked is unknown, never absent.
+    pub fn of(status: &str, found: Option<&str>) -> Found {
+        match (status, found) {
+            ("dns::lookup-failed", _) => Found::Unknown,
+            ("dns::missing", None) => Found::Nothing,
+            (_, Some(f)) => Found::Other(f.to_string()),
+            (_, None) => Found::Unknown,
+        }
+    }
 }
 
 /// What is wrong with the records, in the words of the DNS check.
@@ -47,8 +125,9 @@ pub struct Record {
 pub struct Problem {
     pub what: String,
     pub fix: String,
-    /// The records concerned: (name, expected value, found).
-    pub records: Vec<(String, String, Option<String>)>,
+    /// The records concerned and not in place: (name, expected value, found). A record in
+    /// place is not listed: the notice's table shows it as in place.
+    pub records: Vec<(String, String, Found)>,
 }
 
 /// What a notice reports.
@@ -79,7 +158,19 @@ pub enum Content {
         from: String,
         managed: bool,
     },
+    /// A verified domain lost records: Amazon stops signing once it has missed them for 72
+    /// hours.
+    RecordsRemoved {
+        domain: String,
+        records: Vec<Record>,
+        /// The latest time Amazon stops signing, when it has noticed already (its status is
+        /// `TEMPORARY_FAILURE`): 72 hours after now at the latest.
+        stops_by: Option<OffsetDateTime>,
+        problems: Vec<Problem>,
+    },
     SmtpFailing {
+        /// It passed before: it is failing again.
+        again: bool,
         host: String,
         port: u16,
         username: String,
@@ -125,7 +216,13 @@ fn stamp(t: Option<OffsetDateTime>) -> String {
 }
 
 /// The notices due for every library of `config`, in library order.
-pub fn due(config: &Config, live: &LiveSnapshotV1, plan: &Plan, now: OffsetDateTime) -> Vec<Due> {
+pub fn due(
+    config: &Config,
+    live: &LiveSnapshotV1,
+    plan: &Plan,
+    now: OffsetDateTime,
+    history: &History,
+) -> Vec<Due> {
     let mut out = Vec::new();
     for library in &config.libraries {
         let Some(lp) = plan
@@ -135,9 +232,22 @@ pub fn due(config: &Config, live: &LiveSnapshotV1, plan: &Plan, now: OffsetDateT
         else {
             continue;
         };
+        let id = library.id.as_str();
         let mut push = |kind: NoticeKind, facts: &[&str], content: Content| {
+            // The episode of a state-change notice: the notices of the opposite state before.
+            let opposite: &[NoticeKind] = match kind {
+                NoticeKind::Verified => &[NoticeKind::RecordsRemoved],
+                NoticeKind::RecordsRemoved => &[NoticeKind::Verified],
+                NoticeKind::SmtpFailing => &[NoticeKind::SmtpPassing],
+                NoticeKind::SmtpPassing => &[NoticeKind::SmtpFailing],
+                NoticeKind::Launch => &[NoticeKind::Verified, NoticeKind::SmtpPassing],
+                _ => &[],
+            };
+            let episode = episode(history.superseded(id, kind, opposite));
+            let mut facts: Vec<&str> = facts.to_vec();
+            facts.extend(episode.as_deref());
             out.push(Due {
-                key: NoticeKey::new(library.id.clone(), kind, facts),
+                key: NoticeKey::new(library.id.clone(), kind, &facts),
                 to: library.it_contact.clone(),
                 library_name: library.name.clone(),
                 content,
@@ -216,13 +326,21 @@ pub fn due(config: &Config, live: &LiveSnapshotV1, plan: &Plan, now: OffsetDateT
                     codes.sort();
                     codes.dedup();
                     let from = m.from.to_string();
-                    if probe.verdict == "fail" {
+                    // One verdict per library and run: the plan's, which also decides the
+                    // launch warning (a code the plan counts as blocking fails the account,
+                    // whatever the probe's own summary said).
+                    let blocked = lp.actions.iter().any(|a| {
+                        a.code.starts_with("smtp::") && a.level == crate::plan::Level::Error
+                    });
+                    if blocked || probe.verdict == "fail" {
+                        let again = history.any(id, &[NoticeKind::SmtpPassing]);
                         let mut facts = vec![m.host.as_str(), port.as_str(), &m.username, &from];
                         facts.extend(codes.iter().map(String::as_str));
                         push(
                             NoticeKind::SmtpFailing,
                             &facts,
                             Content::SmtpFailing {
+                                again,
                                 host: m.host.clone(),
                                 port: m.port,
                                 username: m.username.clone(),
@@ -303,6 +421,10 @@ fn record(r: &SheetRecord) -> Record {
         value: r.value.clone(),
         ttl: r.ttl,
         correct: r.status.as_deref() == Some("dns::present"),
+        checked: r
+            .status
+            .as_deref()
+            .is_some_and(|s| s != "dns::lookup-failed"),
     }
 }
 
@@ -318,7 +440,14 @@ fn problems(lp: &LibraryPlan) -> Vec<Problem> {
             records: a
                 .records
                 .iter()
-                .map(|r| (r.name.clone(), r.value.clone(), r.found.clone()))
+                .filter(|r| r.status != "dns::present")
+                .map(|r| {
+                    (
+                        r.name.clone(),
+                        r.value.clone(),
+                        Found::of(&r.status, r.found.as_deref()),
+                    )
+                })
                 .collect(),
         })
         .collect()
@@ -347,6 +476,28 @@ fn domain_notices(
     let began = dkim.last_key_generation.as_deref().and_then(parse_time);
     let deadline = began.map(|b| b + time::Duration::hours(VERIFICATION_WINDOW_HOURS));
     let deadline_text = stamp(deadline);
+    // Records gone from a domain Amazon verified: told at once, not when Amazon gives up.
+    if matches!(status.as_str(), "SUCCESS" | "TEMPORARY_FAILURE") && !managed {
+        let (records, _) = sheet_records(library, live);
+        let dkim_gone = records
+            .iter()
+            .any(|r| r.rtype == "CNAME" && !r.correct && r.checked);
+        if dkim_gone {
+            let stops_by = (status == "TEMPORARY_FAILURE")
+                .then(|| now + time::Duration::hours(VERIFICATION_WINDOW_HOURS));
+            push(
+                NoticeKind::RecordsRemoved,
+                &[domain, &tokens],
+                Content::RecordsRemoved {
+                    domain: domain.to_string(),
+                    records,
+                    stops_by,
+                    problems: problems(lp),
+                },
+            );
+            return;
+        }
+    }
     match status.as_str() {
         "SUCCESS" => push(
             NoticeKind::Verified,

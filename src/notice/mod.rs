@@ -31,6 +31,8 @@ pub enum NoticeKind {
     Lapsed,
     /// SES verified the domain.
     Verified,
+    /// Records gone from a verified domain: Amazon stops signing its mail within 72 hours.
+    RecordsRemoved,
     /// The SMTP account (method 2) fails the probe: the diagnosis and what to change.
     SmtpFailing,
     /// The SMTP account passes the probe.
@@ -55,11 +57,12 @@ pub enum CrashRule {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 9] = [
+    pub const ALL: [NoticeKind; 10] = [
         NoticeKind::Records,
         NoticeKind::Reminder,
         NoticeKind::Lapsed,
         NoticeKind::Verified,
+        NoticeKind::RecordsRemoved,
         NoticeKind::SmtpFailing,
         NoticeKind::SmtpPassing,
         NoticeKind::Launch,
@@ -73,6 +76,7 @@ impl NoticeKind {
             NoticeKind::Reminder => "reminder",
             NoticeKind::Lapsed => "lapsed",
             NoticeKind::Verified => "verified",
+            NoticeKind::RecordsRemoved => "records-removed",
             NoticeKind::SmtpFailing => "smtp-failing",
             NoticeKind::SmtpPassing => "smtp-passing",
             NoticeKind::Launch => "launch",
@@ -93,6 +97,7 @@ impl NoticeKind {
             NoticeKind::Records
             | NoticeKind::Reminder
             | NoticeKind::Lapsed
+            | NoticeKind::RecordsRemoved
             | NoticeKind::SmtpFailing
             | NoticeKind::Launch => CrashRule::AtLeastOnce,
             // A second "we bought your domain" reads as a second charge, a second "transfer

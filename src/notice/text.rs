@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use time::OffsetDateTime;
 
 use super::NoticeKind;
-use super::due::{Content, Due, Problem, Record};
+use super::due::{Content, Due, Found, Problem, Record};
 use crate::model::NoticeSettings;
 
 /// A notice's words.
@@ -44,9 +44,46 @@ pub fn escape(s: &str) -> String {
     crate::text::html_escape(s)
 }
 
-/// Backticks are the DNS check's way of quoting; a library reads quotes.
-fn plain(s: &str) -> String {
-    s.replace('`', "\"")
+/// The DNS check's findings are written for operators; a library reads them in its own
+/// voice: quotes for backticks, "your DNS provider" for "the library's DNS provider", what
+/// happens to its mail instead of where SES sends from.
+pub fn plain(s: &str) -> String {
+    const WORDS: [(&str, &str); 10] = [
+        ("`", "\""),
+        (
+            " (the library's DNS provider, known from its name servers)",
+            "",
+        ),
+        ("the library's DNS provider", "your DNS provider"),
+        ("The library's DNS provider", "Your DNS provider"),
+        ("the DNS provider's", "your DNS provider's"),
+        (
+            "until then SES sends from amazonses.com",
+            "until then your mail still goes out, with Amazon's own return address instead of yours",
+        ),
+        (
+            "mailform asks again on the next plan",
+            "we check again every day",
+        ),
+        (
+            "mailform looks again on the next plan",
+            "we check again every day",
+        ),
+        ("the library's", "your library's"),
+        ("mailform", "we"),
+    ];
+    WORDS
+        .iter()
+        .fold(s.to_string(), |acc, (from, to)| acc.replace(from, to))
+}
+
+/// A record's state as the notice reports it: "in place" only when seen in place.
+fn state(r: &Record) -> &'static str {
+    match (r.correct, r.checked) {
+        (true, _) => "in place",
+        (false, true) => "to install",
+        (false, false) => "to install (we could not check it today)",
+    }
 }
 
 /// A body built twice at once: paragraphs, lists and record tables in text and HTML.
@@ -89,15 +126,20 @@ impl Body {
 
     fn records(&mut self, records: &[Record]) {
         for (i, r) in records.iter().enumerate() {
+            let value = match (r.rtype.as_str(), mx_fields(&r.value)) {
+                ("MX", Some((priority, host))) => {
+                    format!("Priority:     {priority}\n    Mail server:  {host}")
+                }
+                _ => format!("Value:        {}", r.value),
+            };
             let _ = writeln!(
                 self.text,
-                "  Record {}: {}\n    Type:         {}\n    Name (host):  {}\n    Full name:    {}\n    Value:        {}\n    TTL:          {} (or your provider's default)\n",
+                "  Record {}: {}\n    Type:         {}\n    Name (host):  {}\n    Full name:    {}\n    {value}\n    TTL:          {} (or your provider's default)\n",
                 i + 1,
-                if r.correct { "in place" } else { "to install" },
+                state(r),
                 r.rtype,
                 r.host,
                 r.name,
-                r.value,
                 r.ttl
             );
         }
@@ -111,9 +153,16 @@ impl Body {
                 escape(&r.rtype),
                 escape(&r.host),
                 escape(&r.name),
-                escape(&r.value),
+                match (r.rtype.as_str(), mx_fields(&r.value)) {
+                    ("MX", Some((priority, host))) => format!(
+                        "priority {}, mail server {}",
+                        escape(priority),
+                        escape(host)
+                    ),
+                    _ => escape(&r.value),
+                },
                 r.ttl,
-                if r.correct { "in place" } else { "to install" }
+                state(r)
             );
         }
         self.html.push_str("</tbody>\n</table>\n");
@@ -132,7 +181,13 @@ impl Body {
             );
             for (name, expected, found) in &p.records {
                 // What DNS answered is outside text: its hidden characters shown, in both parts.
-                let found = crate::text::visible(found.as_deref().unwrap_or("nothing"));
+                let found = match found {
+                    Found::Nothing => "nothing".to_string(),
+                    Found::Other(f) => crate::text::visible(&plain(f)).into_owned(),
+                    Found::Unknown => {
+                        "not known yet (we could not check this record today)".to_string()
+                    }
+                };
                 let _ = writeln!(
                     self.text,
                     "    {name}\n      expected: {expected}\n      found:    {found}"
@@ -168,12 +223,37 @@ impl Body {
     }
 }
 
-const DNS_DONTS: [&str; 4] = [
-    "Create CNAME records, not TXT records.",
-    "Enter only the host part in the name field if your provider adds the domain itself; otherwise the domain ends up in the name twice.",
-    "Turn off any proxying or CNAME flattening for these records (\"DNS only\").",
-    "Copy the values exactly; each one ends in Amazon's signing domain.",
-];
+/// What to take care of, for the record types the notice lists: nothing said of a type the
+/// notice does not ask for.
+fn care(records: &[Record]) -> Vec<String> {
+    let has = |t: &str| records.iter().any(|r| r.rtype == t);
+    let mut out = vec![
+        "Enter only the host part in the name field if your provider adds the domain itself; otherwise the domain ends up in the name twice.".to_string(),
+    ];
+    if has("CNAME") {
+        out.push("Create the CNAME records as CNAME records (not TXT), and copy each value exactly: it ends in Amazon's signing domain.".into());
+        out.push(
+            "Turn off any proxying or CNAME flattening for the CNAME records (\"DNS only\")."
+                .into(),
+        );
+    }
+    if has("MX") {
+        out.push("For the MX record, enter the priority and the mail server in their own fields, as listed.".into());
+    }
+    if has("TXT") {
+        out.push("For the TXT record, copy the value exactly, without adding quotes unless your provider's form asks for them.".into());
+    }
+    out
+}
+
+/// An MX value (`PRIORITY HOST`) as its two fields.
+fn mx_fields(value: &str) -> Option<(&str, &str)> {
+    let (priority, host) = value.split_once(' ')?;
+    priority
+        .chars()
+        .all(|c| c.is_ascii_digit())
+        .then_some((priority, host))
+}
 
 /// The words of a due notice.
 pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
@@ -201,7 +281,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             b.heading("The records");
             b.records(records);
             b.heading("Please take care to");
-            b.list(&DNS_DONTS.map(String::from));
+            b.list(&care(records));
             if let Some(p) = provider {
                 b.para(&format!(
                     "Your domain's DNS appears to be hosted at {p}. In its DNS settings, add each record with the type, name (host) and value above."
@@ -226,7 +306,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             }
             b.heading("All the records, for reference");
             b.records(records);
-            b.para("If the deadline passes, nothing breaks on your side: we start Amazon's check again once the records are in place, and you will receive a new deadline.");
+            b.para("If the deadline passes, nothing breaks on your side: once the records are in place, our team starts Amazon's check again, and we write to you when Amazon confirms them.");
             format!(
                 "Reminder: DNS records for {domain} are due {}",
                 when(*deadline)
@@ -241,13 +321,13 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 "Amazon stopped looking for the DNS records of {domain}: it did not find them in time, so it does not yet sign mail for your domain."
             ));
             if *records_correct {
-                b.para("The records are in place now. We are asking Amazon to look again; there is nothing you need to do, and you will hear from us when Amazon confirms them.");
+                b.para("The records are in place now. Our team will start Amazon's check again; there is nothing you need to do, and you will hear from us when Amazon confirms them.");
             } else {
                 if !problems.is_empty() {
                     b.heading("What we see in your DNS today");
                     b.problems(problems);
                 }
-                b.para("Please install the records from our earlier message (or correct them as described above). As soon as we see them in place, we ask Amazon to look again, and you will hear from us when it confirms them.");
+                b.para("Please install the records from our earlier message (or correct them as described above). Once they are in place, our team starts Amazon's check again, and you will hear from us when it confirms them.");
             }
             format!("Verification of {domain} lapsed: what happens next")
         }
@@ -268,21 +348,56 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             }
             format!("{domain} is verified for sending")
         }
+        Content::RecordsRemoved {
+            domain,
+            records,
+            stops_by,
+            problems,
+        } => {
+            let gone = records.iter().filter(|r| !r.correct).count();
+            b.para(&format!(
+                "Some of the DNS records of {domain} are no longer in place ({gone} of {}). Amazon still signs your mail for now, but it stops {} if the records stay missing.",
+                records.len(),
+                match stops_by {
+                    Some(d) => format!("by {} at the latest", when(*d)),
+                    None => "72 hours after it notices".to_string(),
+                }
+            ));
+            if !problems.is_empty() {
+                b.heading("What we see in your DNS today");
+                b.problems(problems);
+            }
+            b.heading("The records");
+            b.records(records);
+            b.para("Please put the missing records back exactly as listed. There is nothing to send back: we check your DNS every day and write to you once Amazon has seen them again.");
+            format!("Action needed: DNS records removed from {domain}")
+        }
         Content::SmtpFailing {
+            again,
             host,
             port,
             username,
             from,
             codes,
         } => {
-            b.para(&format!(
-                "We tested the mail account you gave us ({username} on {host}, port {port}, sending as {from}) and could not use it yet."
-            ));
+            if *again {
+                b.para(&format!(
+                    "The mail account {username} on {host} (port {port}, sending as {from}) passed our connection test before, but it fails now: mail from your address cannot be sent until it is fixed."
+                ));
+            } else {
+                b.para(&format!(
+                    "We tested the mail account you gave us ({username} on {host}, port {port}, sending as {from}) and could not use it yet."
+                ));
+            }
             b.heading("What we found, and what to change");
             let items: Vec<String> = codes.iter().map(|c| smtp_words(c)).collect();
             b.list(&items);
             b.para("We test the account again every day; you will hear from us when it passes. If you change the server, port or user name, please tell us the new details by replying to this message (never send the password by e-mail; we will tell you how to pass it on safely).");
-            format!("Action needed: we could not use the mail account {username}")
+            if *again {
+                format!("Action needed: the mail account {username} fails again")
+            } else {
+                format!("Action needed: we could not use the mail account {username}")
+            }
         }
         Content::SmtpPassing {
             host,
@@ -461,6 +576,9 @@ pub fn describe(kind: NoticeKind) -> &'static str {
         NoticeKind::Reminder => "a reminder of the records still missing or wrong",
         NoticeKind::Lapsed => "that verification lapsed, and what comes next",
         NoticeKind::Verified => "that the domain is verified",
+        NoticeKind::RecordsRemoved => {
+            "that records were removed from the verified domain, and when signing stops"
+        }
         NoticeKind::SmtpFailing => "the SMTP account's diagnosis and what to change",
         NoticeKind::SmtpPassing => "that the SMTP account passed",
         NoticeKind::Launch => "that mail is not ready inside the notice period before launch",
@@ -514,6 +632,7 @@ mod tests {
                 value: format!("{t}.dkim.amazonses.com"),
                 ttl: 1800,
                 correct: i == 0,
+                checked: true,
             })
             .collect()
     }
@@ -526,7 +645,7 @@ mod tests {
             records: vec![(
                 "tok2._domainkey.springfield.example.org".into(),
                 "tok2.dkim.amazonses.com".into(),
-                Some("CNAME at tok2._domainkey.springfield.example.org.springfield.example.org".into()),
+                Found::Other("CNAME at tok2._domainkey.springfield.example.org.springfield.example.org".into()),
             )],
         };
         let contents = vec![
@@ -565,8 +684,18 @@ mod tests {
                 },
             ),
             (
+                NoticeKind::RecordsRemoved,
+                Content::RecordsRemoved {
+                    domain: "springfield.example.org".into(),
+                    records: records(),
+                    stops_by: Some(at("2026-12-03T14:05:00Z")),
+                    problems: vec![],
+                },
+            ),
+            (
                 NoticeKind::SmtpFailing,
                 Content::SmtpFailing {
+                    again: false,
                     host: "smtp.shelbyville.example.net".into(),
                     port: 587,
                     username: "notices@shelbyville.example.net".into(),

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+mod episodes;
 mod story;
 
 use mail_parser::{MessageParser, MimeHeaders as _};

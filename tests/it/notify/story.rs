@@ -162,4 +162,94 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
     let seen = exim.settle(Duration::from_millis(100)).len();
     notify();
     assert_eq!(delivered_kinds(seen), ["verified"]);
+
+    // Day 4: someone removes a DKIM record from the verified domain. The library is told at
+    // once (not when Amazon gives up 72 hours later), and the launch warning comes back: the
+    // library is not ready any more.
+    between(3600, &[], &[(&records[1].0, "CNAME")]);
+    let seen = exim.settle(Duration::from_millis(100)).len();
+    notify();
+    let mut kinds = delivered_kinds(seen);
+    kinds.sort();
+    assert_eq!(kinds, ["launch", "records-removed"]);
+    let removed = exim.settle(Duration::from_millis(100))[seen..]
+        .iter()
+        .map(|raw| parse(raw))
+        .find(|m| kind_of(&m.message_id).0 == "records-removed")
+        .unwrap();
+    assert!(
+        removed.text.contains("no longer in place (1 of 3)")
+            && removed
+                .text
+                .contains(&format!("Full name:    {}", records[1].0)),
+        "{}",
+        removed.text
+    );
+
+    // Put back: verified again, told again (a new episode, not the first confirmation's key).
+    between(
+        3600,
+        &[RecordInput::new(&records[1].0, "CNAME", &records[1].1)],
+        &[],
+    );
+    let seen = exim.settle(Duration::from_millis(100)).len();
+    notify();
+    assert_eq!(delivered_kinds(seen), ["verified"]);
+
+    // Every message, checked against the facts it states and the promises it makes.
+    let all: Vec<_> = exim
+        .settle(Duration::from_millis(100))
+        .iter()
+        .map(|raw| parse(raw))
+        .collect();
+    let records_notices = all
+        .iter()
+        .filter(|m| kind_of(&m.message_id).0 == "records")
+        .count();
+    for m in &all {
+        // A record the message's own table shows in place is never reported as absent.
+        for (name, _) in &records {
+            let block = m
+                .text
+                .split("  Record ")
+                .find(|b| b.contains(&format!("Full name:    {name}\n")));
+            if block.is_some_and(|b| {
+                b.starts_with(|c: char| c.is_ascii_digit()) && b.contains(": in place")
+            }) {
+                assert!(
+                    !m.text.contains(&format!("    {name}\n      expected:")),
+                    "{name} is in place and reported wrong or absent:\n{}",
+                    m.text
+                );
+            }
+        }
+        // The library's voice: no operator wording.
+        for operator in [
+            "the library's",
+            "`",
+            "SES sends from",
+            "mailform",
+            "next plan",
+        ] {
+            assert!(
+                !m.text.contains(operator) && !m.html.contains(operator),
+                "{operator:?} in {}:\n{}",
+                m.subject,
+                m.text
+            );
+        }
+        // Promises kept: a new deadline is promised only if a second records notice came.
+        if m.text.contains("new deadline") {
+            assert!(
+                records_notices > 1,
+                "a new deadline promised, never sent:\n{}",
+                m.text
+            );
+        }
+        assert!(
+            !m.text.contains("We are asking Amazon to look again"),
+            "promises a restart no one makes:\n{}",
+            m.text
+        );
+    }
 }
