@@ -4,6 +4,7 @@
 //! on the domain); every other change still applies, so one pending purchase never holds the
 //! estate hostage. The executor asks [`awaiting`] at each step, whatever the caller checked.
 
+use crate::model::{Config, DeliveryMethod};
 use crate::plan::{Change, LibraryPlan, Op, Plan, ResourceKind};
 
 /// What the operator allowed this apply.
@@ -21,6 +22,40 @@ pub struct Permissions<'a> {
     /// (the apply workflow) leaves them to an operator's machine, so no secret is ever made on
     /// a CI runner.
     pub handovers: bool,
+}
+
+/// The `--allow-purchase` names no library declares as its managed domain, each with the
+/// declared domain it most likely means. A typo here would leave the purchase that was meant
+/// waiting while the apply reports success, so it is an error before anything is read.
+pub fn unknown_purchases(config: &Config, names: &[String]) -> Option<String> {
+    let declared: Vec<&str> = config
+        .libraries
+        .iter()
+        .filter_map(|l| match &l.method {
+            DeliveryMethod::ManagedDomain(m) => Some(m.domain.as_str()),
+            _ => None,
+        })
+        .collect();
+    let unknown: Vec<String> = names
+        .iter()
+        .filter(|n| {
+            !declared
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(n.trim_end_matches('.')))
+        })
+        .map(
+            |n| match crate::config::suggest(&n.to_ascii_lowercase(), declared.iter().copied()) {
+                Some(s) => format!("`{n}` (did you mean `{s}`?)"),
+                None => format!("`{n}`"),
+            },
+        )
+        .collect();
+    (!unknown.is_empty()).then(|| {
+        format!(
+            "--allow-purchase names a domain no library file declares as its `managed-domain`, so nothing of that name can be bought: {}; correct the name (it must be the `domain` of a managed-domain library) and run again; nothing was changed",
+            unknown.join(", ")
+        )
+    })
 }
 
 /// Why the plan may not be applied as the operator allowed, if it may not: the list of what

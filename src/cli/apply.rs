@@ -38,6 +38,9 @@ pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
                 .into(),
         ));
     }
+    if let Some(typo) = guard::unknown_purchases(&config, &a.allow_purchase) {
+        return Err(CliError::Usage(typo));
+    }
     let world = world::World::open(&a.live, &config)?;
     let plan = match &a.planfile {
         Some(path) => match saved_plan(&a, &config, &world, path)? {
@@ -66,7 +69,11 @@ pub(super) fn run(a: ApplyArgs, color: bool) -> Result<ExitCode, CliError> {
         }
     };
     if !plan.has_changes() {
-        println!("No changes: nothing to apply.");
+        if plan.libraries.iter().all(|l| l.blocked.is_empty()) {
+            println!("No changes: nothing to apply.");
+        } else {
+            println!("Nothing to apply: every change the plan wants is blocked (see above).");
+        }
         return Ok(ExitCode::from(EXIT_OK));
     }
     let permissions = Permissions {

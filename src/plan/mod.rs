@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod actions;
+pub mod checks;
 pub mod planner;
 pub mod saved;
 

@@ -434,7 +434,7 @@ fn key_length_name(k: DkimKeyLength) -> &'static str {
     }
 }
 
-fn tag_text(tags: &BTreeMap<String, String>) -> String {
+pub(super) fn tag_text(tags: &BTreeMap<String, String>) -> String {
     tags.iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
@@ -1020,50 +1020,41 @@ fn plan_registration(
                     records: vec![],
                     breaking: false,
                 });
+                out.blocked.push(super::checks::blocked_purchase(
+                    config,
+                    library,
+                    m,
+                    cents,
+                    "the renewal is over the cap",
+                ));
                 return Registration::NotYet;
             }
-            out.changes.push(Change {
-                op: Op::Create,
-                kind: ResourceKind::DomainRegistration,
-                name: domain.into(),
-                attributes: vec![
-                    Attribute {
-                        name: "years".into(),
-                        old: None,
-                        new: Some(m.years.to_string()),
-                    },
-                    Attribute {
-                        name: "auto-renew".into(),
-                        old: None,
-                        new: Some(m.auto_renew.to_string()),
-                    },
-                    Attribute {
-                        name: "tags".into(),
-                        old: None,
-                        new: Some(tag_text(&ownership::tags_for(config, &library.id))),
-                    },
-                ],
-                cost: Some(Cost {
-                    yearly_cents: cents,
-                    cap_cents: m.price_cap.cents,
-                    years: m.years,
-                }),
-                reason: Some("buying needs `apply --allow-purchase` naming the domain".into()),
-            });
+            out.changes
+                .push(super::checks::registration(config, library, m, cents));
         }
-        (Some("AVAILABLE"), Some(cents)) => out.actions.push(LibraryAction {
-            code: "registrar::over-price-cap".into(),
-            level: Level::Error,
-            message: format!(
-                "{domain} costs ${}.{:02} a year, over the cap of {}",
-                cents / 100,
-                cents % 100,
-                m.price_cap
-            ),
-            remedy: "agree a higher `price-cap` with the library, or choose another domain".into(),
-            records: vec![],
-            breaking: false,
-        }),
+        (Some("AVAILABLE"), Some(cents)) => {
+            out.actions.push(LibraryAction {
+                code: "registrar::over-price-cap".into(),
+                level: Level::Error,
+                message: format!(
+                    "{domain} costs ${}.{:02} a year, over the cap of {}",
+                    cents / 100,
+                    cents % 100,
+                    m.price_cap
+                ),
+                remedy: "agree a higher `price-cap` with the library, or choose another domain"
+                    .into(),
+                records: vec![],
+                breaking: false,
+            });
+            out.blocked.push(super::checks::blocked_purchase(
+                config,
+                library,
+                m,
+                cents,
+                "its price is over the cap",
+            ));
+        }
         (Some("AVAILABLE"), None) => out.actions.push(LibraryAction {
             code: "registrar::no-price".into(),
             level: Level::Error,

@@ -248,7 +248,7 @@ pub fn to_text(plan: &Plan, style: Style) -> String {
     let plan = &visible_copy(plan);
     let mut out = String::new();
     if !plan.has_changes() {
-        out.push_str("No changes. The live setup matches the library files.\n\n");
+        out.push_str(&nothing_to_change(plan));
     } else {
         out.push_str("mailform will perform the following actions:\n\n");
     }
@@ -304,6 +304,28 @@ pub fn to_text(plan: &Plan, style: Style) -> String {
     out.push_str(&summary_line(plan.totals()));
     out.push('\n');
     out
+}
+
+/// The headline of a plan without changes. "No changes" only when nothing is held back: a
+/// purchase or an identity blocked by an error is wanted and not made, which is no match.
+pub fn nothing_to_change(plan: &Plan) -> String {
+    let blocked: Vec<String> = plan
+        .libraries
+        .iter()
+        .flat_map(|l| {
+            l.blocked
+                .iter()
+                .map(move |c| format!("{} {} (library {})", c.kind.as_str(), c.name, l.library))
+        })
+        .collect();
+    if blocked.is_empty() {
+        return "No changes. The live setup matches the library files.\n\n".into();
+    }
+    format!(
+        "Nothing can be applied, and the live setup does not match the library files: {} change(s) blocked by an error below ({}).\n\n",
+        blocked.len(),
+        blocked.join(", ")
+    )
 }
 
 /// The methods a platform finding stops, in words.

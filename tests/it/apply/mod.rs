@@ -4,6 +4,7 @@
 
 mod kill;
 mod onboarding;
+mod plan_time;
 mod safety;
 mod scenario;
 

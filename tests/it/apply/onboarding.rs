@@ -164,7 +164,9 @@ async fn a_renewal_over_the_cap_blocks_the_purchase_while_auto_renew_is_on() {
             && plan.stdout.contains(
                 "ogdenville-mail.org costs $15.00 the first year but renews at $45.00 a year, over the cap of $20.00, and auto-renew is on"
             )
-            && !plan.stdout.contains("+ domain-registration"),
+            && plan.stdout.contains(
+                "    + domain-registration ogdenville-mail.org  (blocked: the renewal is over the cap; nothing is bought)"
+            ),
         "{}",
         plan.stdout
     );

@@ -1,0 +1,91 @@
+//! What is found at plan time rather than in the middle of an apply, and shown loudly where it
+//! matters, through the binary against the sandbox: a typo in `--allow-purchase`, a purchase
+//! blocked by its price (never "No changes").
+
+use super::{World, cli, managed};
+
+const BUY: &str = "ogdenville-mail.org";
+
+#[tokio::test]
+async fn a_typo_in_allow_purchase_is_an_error_naming_the_domain_meant_and_nothing_changes() {
+    let world = World::new();
+    let cli = cli()
+        .file("libraries/ogdenville.kdl", &managed(BUY, ""))
+        .file(
+            "libraries/springfield.kdl",
+            &super::library("springfield", ""),
+        );
+    world.sandbox.clear_request_log();
+    let typo = world.run(
+        &cli,
+        &[
+            "apply",
+            "--auto-approve",
+            "--allow-purchase",
+            "ogdenvile-mail.org",
+        ],
+    );
+    assert_eq!(typo.code, 1, "{}", typo.all());
+    // The error box wraps its text: compare the words.
+    let words = typo
+        .stderr
+        .replace(['│', '×'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        words.contains(
+            "--allow-purchase names a domain no library file declares as its `managed-domain`, so nothing of that name can be bought: `ogdenvile-mail.org` (did you mean `ogdenville-mail.org`?)"
+        ),
+        "{words}"
+    );
+    assert!(
+        world.sandbox.request_log().is_empty(),
+        "refused before anything was read or changed: {:?}",
+        world.sandbox.request_log()
+    );
+
+    // Spelled right, and again once bought: a declared domain is never a typo.
+    let bought = world.run(&cli, &["apply", "--auto-approve", "--allow-purchase", BUY]);
+    assert_eq!(bought.code, 0, "{}", bought.all());
+    let again = world.run(&cli, &["apply", "--auto-approve", "--allow-purchase", BUY]);
+    assert_eq!(again.code, 0, "{}", again.all());
+}
+
+#[tokio::test]
+async fn a_purchase_blocked_by_its_price_is_shown_blocked_and_never_as_no_changes() {
+    let world = World::new();
+    let cli = cli().file(
+        "libraries/ogdenville.kdl",
+        &managed(BUY, "        price-cap 5.00\n"),
+    );
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        !plan.stdout.contains("No changes")
+            && plan.stdout.starts_with(
+                "Nothing can be applied, and the live setup does not match the library files: "
+            )
+            && plan.stdout.contains("domain-registration ogdenville-mail.org (library ogdenville)")
+            && plan.stdout.contains(
+                "    + domain-registration ogdenville-mail.org  (blocked: its price is over the cap; nothing is bought)"
+            ),
+        "{}",
+        plan.stdout
+    );
+    world.sandbox.clear_request_log();
+    let applied = world.run(&cli, &["apply", "--auto-approve", "--allow-purchase", BUY]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    assert!(
+        !applied.stdout.contains("No changes")
+            && applied.stdout.ends_with(
+                "Nothing to apply: every change the plan wants is blocked (see above).\n"
+            ),
+        "{}",
+        applied.stdout
+    );
+    assert!(
+        !world.sandbox.request_log().iter().any(|e| e.mutating),
+        "{:?}",
+        world.sandbox.request_log()
+    );
+}
