@@ -7,16 +7,52 @@
 //! `adopt #true` (so the plan that follows shows the adoption tags, and only those, as changes).
 //! A registered domain becomes a `managed-domain` library together with the SES identity of the
 //! same name; every other domain identity a `ses-domain` library. What live state cannot say
-//! (the library's name, its IT contact, its outgoing address, a launch date) is written as a
-//! valid guess from the domain, each marked with a `// CHECK:` comment for the operator.
+//! is never guessed where a notice would use it: the IT contact and the outgoing address are
+//! placeholders on `.invalid` (`config::placeholder`, which `plan`, `apply` and `notify` refuse),
+//! each under a `// TODO(operator):` line; the library's name is the domain, marked `// CHECK:`.
+//! A guessed address would pass `validate` and the next `notify` would mail it.
+//!
+//! A resource another team tagged as theirs (an `owner` tag) is left alone: neither adopted
+//! nor re-tagged, and said so.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::config::values::PLACEHOLDER_TLD;
 use crate::draft::{Draft, Field, Value};
 use crate::live::facts::Tags;
 use crate::live::ownership::{LIBRARY_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::live::snapshot::LiveSnapshotV1;
 use crate::model::{Config, LibraryId};
+
+/// The tag by which another team marks a resource as theirs; import never takes one over.
+pub const OWNER_KEY: &str = "owner";
+
+/// The team that tagged a resource as theirs, unless that is mailform.
+fn other_owner(tags: &Tags) -> Option<&str> {
+    let owner = tags
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(OWNER_KEY))
+        .map(|(_, v)| v.as_str())?;
+    (!owner.eq_ignore_ascii_case(MANAGED_BY_VALUE)).then_some(owner)
+}
+
+/// Why a resource named `name` is left to the team that owns it.
+fn owned_elsewhere(kind: &'static str, name: &str, owner: &str) -> Skipped {
+    Skipped {
+        kind,
+        name: name.into(),
+        why: format!(
+            "tagged `{OWNER_KEY}={owner}`: another team's, neither adopted nor re-tagged (declare it with `adopt #true` yourself once that team agrees)"
+        ),
+    }
+}
+
+/// An address on the placeholder domain: `it@springfield.example.org.invalid`.
+fn placeholder_address(local: &str, domain: &str) -> String {
+    format!("{local}@{domain}.{PLACEHOLDER_TLD}")
+}
+
+const TODO: &str = "TODO(operator):";
 
 /// The live resources import looks at.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -244,6 +280,17 @@ pub fn import(estate: &Estate, config: &Config) -> Import {
         }
         let identity = identities.get(name).copied();
         let zone = estate.zones.iter().find(|z| z.name == name && !z.private);
+        if let Some(owner) = std::iter::once(&domain.tags)
+            .chain(identity.map(|i| &i.tags))
+            .find_map(other_owner)
+        {
+            out.skipped.push(owned_elsewhere("domain", name, owner));
+            if identity.is_some() {
+                out.skipped
+                    .push(owned_elsewhere("ses-identity", name, owner));
+            }
+            continue;
+        }
         let mut tags = vec![&domain.tags];
         tags.extend(identity.map(|i| &i.tags));
         tags.extend(zone.map(|z| &z.tags));
@@ -277,6 +324,11 @@ pub fn import(estate: &Estate, config: &Config) -> Import {
             });
             continue;
         }
+        if let Some(owner) = other_owner(&identity.tags) {
+            out.skipped
+                .push(owned_elsewhere("ses-identity", name, owner));
+            continue;
+        }
         let who = ids.attribute(name, &[&identity.tags], !ours(&identity.tags));
         out.drafts.push(ses_domain(identity, who));
     }
@@ -299,15 +351,23 @@ pub fn import(estate: &Estate, config: &Config) -> Import {
     out
 }
 
-/// `name` and `it-contact`, guessed from the domain and marked for checking.
+/// `name`, guessed from the domain and marked for checking, and `it-contact`, a placeholder:
+/// notices go to it, so it is never a guess.
 fn library_fields(domain: &str) -> Vec<Field> {
     vec![
         Field::text("name", domain)
-            .noted("CHECK: the library's name; live state knows only its domain"),
-        Field::text("it-contact", format!("it@{domain}")).noted(
-            "CHECK: the library's IT contact; a guess from the domain, add `launch \"YYYY-MM-DD\"` below it if the library has not launched",
-        ),
+            .noted("CHECK: the library's name, as its notices show it; live state knows only its domain"),
+        Field::text("it-contact", placeholder_address("it", domain)).noted(format!(
+            "{TODO} the library's IT contact (live state cannot say; notices go to it); add `launch \"YYYY-MM-DD\"` below it if the library has not launched"
+        )),
     ]
+}
+
+/// `from`, a placeholder on the domain: the outgoing address is the library's choice.
+fn from_field(domain: &str, what: &str) -> Field {
+    Field::text("from", placeholder_address("noreply", domain)).noted(format!(
+        "{TODO} the outgoing address the library chose, on {domain} ({what} knows only the domain)"
+    ))
 }
 
 fn header(what: &str, who: &Attribution) -> Vec<String> {
@@ -331,10 +391,7 @@ fn adopt(who: &Attribution) -> Option<Field> {
 
 fn ses_domain(identity: &Identity, who: Attribution) -> Draft {
     let domain = identity.name.as_str();
-    let mut fields = vec![
-        Field::text("from", format!("noreply@{domain}"))
-            .noted("CHECK: the outgoing address the library chose; SES knows only its domain"),
-    ];
+    let mut fields = vec![from_field(domain, "SES")];
     if identity.key_length.as_deref() == Some("RSA_1024_BIT") {
         fields.push(Field::new("dkim-key-length", Value::Integer(1024)));
     }
@@ -356,12 +413,7 @@ fn ses_domain(identity: &Identity, who: Attribution) -> Draft {
 
 fn managed_domain(domain: &Domain, identity: Option<&Identity>, who: Attribution) -> Draft {
     let name = domain.name.as_str();
-    let mut fields = vec![
-        Field::text("domain", name),
-        Field::text("from", format!("noreply@{name}")).noted(
-            "CHECK: the outgoing address the library chose; live state knows only the domain",
-        ),
-    ];
+    let mut fields = vec![Field::text("domain", name), from_field(name, "live state")];
     let auto_renew = Field::new("auto-renew", Value::Bool(domain.auto_renew.unwrap_or(true)));
     fields.push(match domain.auto_renew {
         Some(_) => auto_renew,
@@ -384,8 +436,27 @@ fn managed_domain(domain: &Domain, identity: Option<&Identity>, who: Attribution
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::draft::tests::check;
+    use crate::draft::tests::{analyze, check};
     use crate::model::{DeliveryMethod, DkimKeyLength};
+
+    /// Checks an imported draft as `validate` would: canonical, valid, and its only findings
+    /// the placeholders, each under a `TODO(operator)` line.
+    fn check_imported(draft: &Draft) -> Config {
+        let (text, analysis) = analyze(draft);
+        let lines: Vec<&str> = text.lines().collect();
+        let mut placeholders = 0;
+        for d in &analysis.diagnostics {
+            assert_eq!(d.code, "config::placeholder", "{text}\n{d:?}");
+            placeholders += 1;
+        }
+        let todos = lines
+            .iter()
+            .filter(|l| l.contains("// TODO(operator):"))
+            .count();
+        assert_eq!(placeholders, todos, "{text}");
+        assert_eq!(placeholders, 2, "it-contact and from: {text}");
+        analysis.config.expect("a configuration")
+    }
 
     fn tags(pairs: &[(&str, &str)]) -> Tags {
         pairs
@@ -413,7 +484,10 @@ mod tests {
         check(&Draft {
             id: LibraryId::parse("existing").unwrap(),
             header: vec![],
-            fields: library_fields("existing.example.org"),
+            fields: vec![
+                Field::text("name", "Existing"),
+                Field::text("it-contact", "it@existing.example.org"),
+            ],
             method: "ses-domain",
             method_fields: vec![Field::text("from", "noreply@existing.example.org")],
         })
@@ -437,6 +511,10 @@ mod tests {
                 identity("bought.example.com", Tags::new()),
                 identity("odd.example.org", mailform("Not An Id")),
                 identity("taken.example.org", mailform("existing")),
+                identity(
+                    "marketing.example.com",
+                    tags(&[("Owner", "marketing"), ("library", "x")]),
+                ),
             ],
             domains: vec![
                 Domain {
@@ -447,6 +525,11 @@ mod tests {
                 Domain {
                     name: "by-hand.example.net".into(),
                     auto_renew: None,
+                    tags: tags(&[("team", "web")]),
+                },
+                Domain {
+                    name: "marketing.example.net".into(),
+                    auto_renew: Some(true),
                     tags: tags(&[("owner", "marketing")]),
                 },
             ],
@@ -477,14 +560,16 @@ mod tests {
         assert_eq!(
             skipped,
             [
+                ("domain", "marketing.example.net"),
                 ("ses-identity", "existing.example.org"),
+                ("ses-identity", "marketing.example.com"),
                 ("ses-identity", "someone@example.org"),
                 ("hosted-zone", "stray.example.org")
             ]
         );
         let by_id = |id: &str| {
             let draft = import.drafts.iter().find(|d| d.id.as_str() == id).unwrap();
-            let config = check(draft);
+            let config = check_imported(draft);
             (draft.render(), config.libraries.into_iter().next().unwrap())
         };
 
@@ -497,8 +582,17 @@ mod tests {
         assert_eq!(m.mail_from.unwrap().as_str(), "bounce.custom.example.org");
         assert_eq!(m.configuration_set.as_deref(), Some("library-notices"));
         assert!(
-            text.contains("// CHECK: the library's IT contact"),
+            text.contains("// TODO(operator): the library's IT contact")
+                && text.contains("it-contact \"it@custom.example.org.invalid\"")
+                && text.contains("from \"noreply@custom.example.org.invalid\""),
             "{text}"
+        );
+        assert!(
+            import.skipped[0]
+                .why
+                .contains("`owner=marketing`: another team's"),
+            "{:?}",
+            import.skipped
         );
 
         let (text, springfield) = by_id("springfield");

@@ -78,7 +78,10 @@ pub(super) fn run(a: ImportArgs, color: bool) -> Result<ExitCode, CliError> {
     ));
     if written > 0 {
         report.push_str(
-            "Check every `// CHECK:` comment in the files written (the name, the IT contact, the outgoing address, a launch date), then run `mailform validate` and `mailform plan`: it shows the adoption tags as the only changes.\n",
+            "Next: write the library's answers in place of each placeholder (`grep -rn 'TODO(operator)'` lists them: the IT contact and the outgoing address; live state cannot know them, and `plan`, `apply` and `notify` refuse to run while one is left) and check each `// CHECK:` comment; then `mailform validate` and `mailform plan`, which shows the adoption tags as the only changes.\n",
+        );
+        report.push_str(
+            "Before the first `mailform notify`, run `mailform notify --record-only`: the imported libraries were set up before, and the notices that look due to them (records, verified, launch) were told by hand or are long over; it records them as sent without sending any.\n",
         );
     }
     print(&report);
@@ -94,8 +97,10 @@ fn summary(draft: &Draft) -> String {
             _ => None,
         })
     };
+    // `from` is a placeholder on the domain (`noreply@DOMAIN.invalid`): name the domain.
     let domain = text("domain")
         .or_else(|| text("from").and_then(|from| from.rsplit_once('@').map(|(_, d)| d)))
+        .map(|d| d.strip_suffix(".invalid").unwrap_or(d))
         .unwrap_or_default();
     let adopts = draft.method_fields.iter().any(|f| f.name == "adopt");
     format!(

@@ -73,7 +73,7 @@ fn load(libraries: &Path, today: Date, color: bool, placeholders: Placeholders) 
         if left > 0 {
             let _ = writeln!(
                 err,
-                "{left} placeholder{} left from `mailform new`: write the library's answers in \
+                "{left} placeholder{} left from `mailform new` or `mailform import`: write the library's answers in \
                  their place first (`grep -rn 'TODO(operator)' {}` lists them)",
                 if left == 1 { " is" } else { "s are" },
                 libraries.display()

@@ -446,7 +446,7 @@ fn placeholder(kind: FileKind, spec: &NodeSpec, entry: &KdlEntry) -> Diagnostic 
     let (message, help) = match kind {
         FileKind::Library => (
             format!(
-                "`{value}` is a placeholder left from `mailform new`, not the library's answer"
+                "`{value}` is a placeholder left from `mailform new` or `mailform import`, not the library's answer"
             ),
             format!(
                 "replace it with the library's answer ({what}) and delete the \

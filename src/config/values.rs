@@ -337,6 +337,18 @@ pub fn is_placeholder(kind: &ValueKind, value: &KdlValue) -> bool {
     domain.is_ok_and(|d| d.as_str().rsplit('.').next() == Some(PLACEHOLDER_TLD))
 }
 
+/// The domain a placeholder domain stands for: `springfield.example.org.invalid` (as
+/// `mailform import` writes an outgoing address it cannot know) stands for
+/// `springfield.example.org`. `None` for a name that is no placeholder, or one with nothing
+/// before `.invalid`.
+pub fn placeholder_for(domain: &DomainName) -> Option<DomainName> {
+    let stem = domain
+        .as_str()
+        .strip_suffix(PLACEHOLDER_TLD)?
+        .strip_suffix('.')?;
+    DomainName::parse(stem).ok()
+}
+
 fn check_host(s: &str) -> Result<(), ValueError> {
     if s.parse::<std::net::IpAddr>().is_ok() {
         return Ok(());

@@ -1,8 +1,10 @@
 //! `mailform import` through the binary, against a sandbox estate of 20 SES identities and 5
 //! registered domains: half made by mailform's own apply for libraries whose files are then
-//! gone, half made by hand without mailform's tags. The files import writes validate, are
-//! canonical, and the plan over them changes only the adopted resources' ownership tags; a
-//! second import overwrites nothing.
+//! gone, half made by hand without mailform's tags (one domain tagged by another team, which
+//! import leaves alone). The files import writes are canonical and valid, but hold placeholders
+//! for what live state cannot know (the IT contact, the outgoing address), which `plan`
+//! refuses; once the operator writes the answers, the plan over them changes only the adopted
+//! resources' ownership tags. A second import overwrites nothing.
 
 use std::collections::BTreeSet;
 
@@ -205,15 +207,22 @@ async fn an_estate_imports_to_valid_canonical_files_whose_plan_only_adopts() {
         .map(|id| format!("{id}.kdl"))
         .collect();
     expected.extend((1..=8).map(|i| format!("byhand-{i}-example-net.kdl")));
-    expected.extend([
-        "console-1-mail-org.kdl".into(),
-        "console-2-mail-org.kdl".into(),
-    ]);
+    // console-1 is tagged `owner=marketing`: another team's, neither adopted nor re-tagged.
+    expected.insert("console-2-mail-org.kdl".into());
     assert_eq!(library_files(&cli), expected, "{}", imported.stdout);
     assert!(
         imported
             .stdout
-            .contains("Import: 20 written, 0 refused (exist already), 0 failed, 0 left.\n"),
+            .contains("Import: 19 written, 0 refused (exist already), 0 failed, 2 left.\n")
+            && imported.stdout.contains(
+                "left domain console-1-mail.org: tagged `owner=marketing`: another team's, neither adopted nor re-tagged"
+            )
+            && imported.stdout.contains(
+                "left ses-identity console-1-mail.org: tagged `owner=marketing`"
+            )
+            && imported
+                .stdout
+                .contains("run `mailform notify --record-only`"),
         "{}",
         imported.stdout
     );
@@ -237,22 +246,49 @@ async fn an_estate_imports_to_valid_canonical_files_whose_plan_only_adopts() {
     assert!(
         byhand1.contains("mail-from \"bounce.byhand-1.example.net\"")
             && byhand1.contains("adopt #true")
-            && byhand1.contains("// CHECK: the library's IT contact"),
+            && byhand1.contains("// TODO(operator): the library's IT contact")
+            && byhand1.contains("it-contact \"it@byhand-1.example.net.invalid\"")
+            && byhand1.contains("from \"noreply@byhand-1.example.net.invalid\""),
         "{byhand1}"
     );
-    let console1 = cli.read("libraries/console-1-mail-org.kdl");
+    let console2 = cli.read("libraries/console-2-mail-org.kdl");
     assert!(
-        console1.contains("managed-domain {") && console1.contains("adopt #true"),
-        "{console1}"
+        console2.contains("managed-domain {") && console2.contains("adopt #true"),
+        "{console2}"
     );
     crate::snap!("import", "report", imported.stdout.clone());
     crate::snap!("import", "adopted-identity", byhand1);
-    crate::snap!("import", "adopted-domain", console1);
+    crate::snap!("import", "adopted-domain", console2);
 
-    let validate = offline(&cli, &["validate", "--deny-warnings"]);
+    // Valid and canonical, each guess a placeholder: nothing would mail a guessed address.
+    let validate = offline(&cli, &["validate"]);
     assert_eq!(validate.code, 0, "{}", validate.all());
+    assert_eq!(
+        validate.all().matches("config::placeholder").count(),
+        19 * 2,
+        "an IT contact and an outgoing address in each file: {}",
+        validate.all()
+    );
     let fmt = offline(&cli, &["fmt", "--check"]);
     assert_eq!(fmt.code, 0, "{}", fmt.all());
+    let refused = world.run(&cli, &["plan"]);
+    assert_eq!(refused.code, 1, "{}", refused.all());
+    assert!(
+        refused
+            .stderr
+            .contains("38 placeholders are left from `mailform new` or `mailform import`"),
+        "{}",
+        refused.stderr
+    );
+
+    // The operator writes the library's answers (here: the addresses on each real domain).
+    for file in &expected {
+        let path = format!("libraries/{file}");
+        let answered = cli.read(&path).replace(".invalid\"", "\"");
+        std::fs::write(cli.path().join(&path), answered).unwrap();
+    }
+    let validate = offline(&cli, &["validate", "--deny-warnings"]);
+    assert_eq!(validate.code, 0, "{}", validate.all());
 
     // The plan changes the ownership tags of what was made by hand, and nothing else.
     let plan = world.run(&cli, &["plan", "--format", "json"]);
@@ -282,11 +318,9 @@ async fn an_estate_imports_to_valid_canonical_files_whose_plan_only_adopts() {
     let mut adopted: BTreeSet<String> = (1..=8)
         .map(|i| format!("ses-identity byhand-{i}.example.net"))
         .collect();
-    for domain in ["console-1-mail.org", "console-2-mail.org"] {
-        adopted.insert(format!("ses-identity {domain}"));
-        adopted.insert(format!("domain-tags {domain}"));
-    }
-    assert_eq!(changed, adopted);
+    adopted.insert("ses-identity console-2-mail.org".into());
+    adopted.insert("domain-tags console-2-mail.org".into());
+    assert_eq!(changed, adopted, "console-1 is never re-tagged");
 
     // Again, as if no file declared them (a libraries directory with the platform file alone):
     // every file exists already, and none is touched.
@@ -309,7 +343,7 @@ async fn an_estate_imports_to_valid_canonical_files_whose_plan_only_adopts() {
     assert!(
         again
             .stdout
-            .contains("Import: 0 written, 20 refused (exist already), 0 failed, 0 left.\n"),
+            .contains("Import: 0 written, 19 refused (exist already), 0 failed, 2 left.\n"),
         "{}",
         again.stdout
     );
@@ -325,7 +359,7 @@ async fn an_estate_imports_to_valid_canonical_files_whose_plan_only_adopts() {
     assert_eq!(declared.code, 0, "{}", declared.all());
     assert!(
         declared.stdout.contains("left ses-identity byhand-1.example.net: library `byhand-1-example-net` declares it already")
-            && declared.stdout.contains("Import: 0 written, 0 refused (exist already), 0 failed, 20 left.\n"),
+            && declared.stdout.contains("Import: 0 written, 0 refused (exist already), 0 failed, 21 left.\n"),
         "{}",
         declared.stdout
     );

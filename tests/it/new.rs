@@ -85,7 +85,7 @@ fn assert_refused(out: &crate::support::cli::Output, values: &[&str]) {
     }
     assert!(
         out.stderr.contains(&format!(
-            "{} placeholders are left from `mailform new`: write the library's answers in their place first",
+            "{} placeholders are left from `mailform new` or `mailform import`: write the library's answers in their place first",
             values.len()
         )),
         "{}",
