@@ -133,10 +133,15 @@ fn destroy_refusal(plan: &Plan, p: &Permissions) -> Option<String> {
         .flat_map(|l| {
             l.deletions.iter().map(move |d| {
                 format!(
-                    "  - {} {} (library `{}`)",
+                    "  - {} {} (library `{}`){}",
                     d.kind.as_str(),
                     d.name,
-                    l.library
+                    l.library,
+                    if d.stops_mail() {
+                        ": verified and sending, mail from it stops at once"
+                    } else {
+                        ""
+                    }
                 )
             })
         })

@@ -5,6 +5,7 @@
 use super::planner::tag_text;
 use super::{Attribute, Change, Cost, Op, ResourceKind};
 use crate::live::ownership;
+use crate::live::snapshot::IdentityV1;
 use crate::model::{Config, Library, ManagedDomain};
 
 /// The purchase of a managed domain: what `apply --allow-purchase DOMAIN` buys.
@@ -56,5 +57,39 @@ pub(super) fn blocked_purchase(
     Change {
         reason: Some(format!("blocked: {why}; nothing is bought")),
         ..registration(config, library, m, cents)
+    }
+}
+
+/// The attribute that marks the deletion of an identity SES still sends for
+/// ([`super::Change::stops_mail`]).
+pub const VERIFIED_FOR_SENDING: &str = "verified-for-sending";
+
+/// The deletion of an identity no library wants any more. One that is verified and sending is
+/// no routine cleanup: mail from its domain stops at once, and taking it back means new DKIM
+/// records and up to 72 hours; the change says so, and every rendering shows it.
+pub(super) fn identity_deletion(identity: &IdentityV1, reason: String) -> Change {
+    let sending = identity.verified_for_sending;
+    Change {
+        op: Op::Delete,
+        kind: ResourceKind::SesIdentity,
+        name: identity.name.clone(),
+        attributes: if sending {
+            vec![Attribute {
+                name: VERIFIED_FOR_SENDING.into(),
+                old: Some("true".into()),
+                new: None,
+            }]
+        } else {
+            vec![]
+        },
+        cost: None,
+        reason: Some(if sending {
+            format!(
+                "{reason}; VERIFIED AND SENDING: deleting it stops all mail from {} through SES at once, and a new identity needs new DKIM records and up to 72 hours",
+                identity.name
+            )
+        } else {
+            reason
+        }),
     }
 }

@@ -211,6 +211,18 @@ pub struct Change {
     pub reason: Option<String>,
 }
 
+impl Change {
+    /// The deletion of an SES identity that is verified and sending: mail stops when it goes.
+    pub fn stops_mail(&self) -> bool {
+        self.op == Op::Delete
+            && self.kind == ResourceKind::SesIdentity
+            && self
+                .attributes
+                .iter()
+                .any(|a| a.name == checks::VERIFIED_FOR_SENDING && a.old.as_deref() == Some("true"))
+    }
+}
+
 /// An attribute's old and new value; `None` for absent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attribute {

@@ -142,14 +142,7 @@ pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan 
                     Some(l) => format!("library `{library}` now uses {}", method_of(l).as_str()),
                     None => format!("library `{library}` was removed"),
                 };
-                let deletion = Change {
-                    op: Op::Delete,
-                    kind: ResourceKind::SesIdentity,
-                    name: identity.name.clone(),
-                    attributes: vec![],
-                    cost: None,
-                    reason: Some(reason),
-                };
+                let deletion = super::checks::identity_deletion(identity, reason);
                 match libraries.iter_mut().find(|l| l.library == library) {
                     Some(l) => l.deletions.push(deletion),
                     None => libraries.push(LibraryPlan {

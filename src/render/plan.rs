@@ -278,18 +278,36 @@ pub fn to_text(plan: &Plan, style: Style) -> String {
         .flat_map(|l| l.deletions.iter().map(move |c| (l.library.as_str(), c)))
         .collect();
     if !deletions.is_empty() {
+        let in_use = deletions.iter().filter(|(_, c)| c.stops_mail()).count();
         let _ = writeln!(
             out,
-            "# Deletions ({}; apply needs --allow-destroy)",
-            deletions.len()
+            "# Deletions ({}; apply needs --allow-destroy){}",
+            deletions.len(),
+            if in_use > 0 {
+                format!(
+                    ": {} {in_use} of them verified and sending, not routine cleanup",
+                    style.paint("31", "⚠")
+                )
+            } else {
+                String::new()
+            }
         );
         for (library, c) in deletions {
             let _ = writeln!(
                 out,
-                "  {} {} {}  (library {library})",
+                "  {} {} {}  (library {library}){}",
                 style.op(c.op),
                 c.kind.as_str(),
-                c.name
+                c.name,
+                if c.stops_mail() {
+                    format!(
+                        "  {} verified and sending: mail from {} stops at once",
+                        style.paint("31", "⚠"),
+                        c.name
+                    )
+                } else {
+                    String::new()
+                }
             );
         }
         out.push('\n');
@@ -474,7 +492,12 @@ pub fn to_markdown_with(plan: &Plan, o: &MarkdownOptions<'_>) -> String {
         let mut shown = 0;
         for (library, c) in &deletions {
             let line = format!(
-                "- **destroy** {} {} (library {}){}\n",
+                "- {}**destroy** {} {} (library {}){}\n",
+                if c.stops_mail() {
+                    "⚠️ **verified and sending, mail stops at once:** "
+                } else {
+                    ""
+                },
                 c.kind.as_str(),
                 code(&c.name),
                 code(library),

@@ -3,7 +3,7 @@
 //! and faults during apply.
 
 mod kill;
-mod onboarding;
+pub(crate) mod onboarding;
 mod plan_time;
 mod safety;
 mod scenario;

@@ -9,7 +9,7 @@ use crate::support::sandbox as harness;
 
 const DOMAIN: &str = "springfield.example.org";
 
-async fn dkim(world: &World, name: &str) -> (Vec<String>, String) {
+pub(super) async fn dkim(world: &World, name: &str) -> (Vec<String>, String) {
     let identity = harness::ses(&world.sandbox)
         .get_email_identity()
         .email_identity(name)

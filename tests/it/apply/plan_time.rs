@@ -89,3 +89,78 @@ async fn a_purchase_blocked_by_its_price_is_shown_blocked_and_never_as_no_change
         world.sandbox.request_log()
     );
 }
+
+#[tokio::test]
+async fn deleting_a_verified_sending_identity_is_shown_as_stopping_mail_not_as_cleanup() {
+    use mailform::sandbox::RecordInput;
+    let world = World::new();
+    const SENDING: &str = "springfield.example.org";
+    world.sandbox.create_zone(SENDING);
+    let cli = cli()
+        .file(
+            "libraries/springfield.kdl",
+            &super::library("springfield", ""),
+        )
+        .file(
+            "libraries/shelbyville.kdl",
+            &super::library("shelbyville", ""),
+        )
+        .file("libraries/keeper.kdl", &super::library("keeper", ""));
+    let created = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(created.code, 0, "{}", created.all());
+    // Springfield's IT staff installed the records: verified, sending.
+    let (tokens, _) = super::onboarding::dkim(&world, SENDING).await;
+    for token in &tokens {
+        world
+            .sandbox
+            .add_record(
+                SENDING,
+                RecordInput::new(
+                    &format!("{token}._domainkey.{SENDING}."),
+                    "CNAME",
+                    &format!("{token}.dkim.amazonses.com"),
+                ),
+            )
+            .unwrap();
+    }
+    assert_eq!(super::onboarding::dkim(&world, SENDING).await.1, "SUCCESS");
+    for id in ["springfield", "shelbyville"] {
+        std::fs::remove_file(cli.path().join(format!("libraries/{id}.kdl"))).unwrap();
+    }
+
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        plan.stdout.contains(
+            "# Deletions (2; apply needs --allow-destroy): ⚠ 1 of them verified and sending, not routine cleanup"
+        ) && plan.stdout.contains(
+            "  - ses-identity springfield.example.org  (library springfield)  ⚠ verified and sending: mail from springfield.example.org stops at once"
+        ) && plan
+            .stdout
+            .contains("  - ses-identity shelbyville.example.org  (library shelbyville)\n")
+            && plan.stdout.contains(
+                "(library `springfield` was removed; VERIFIED AND SENDING: deleting it stops all mail from springfield.example.org through SES at once"
+            ),
+        "{}",
+        plan.stdout
+    );
+    let markdown = world.run(&cli, &["plan", "--format", "markdown"]);
+    assert!(
+        markdown.stdout.contains(
+            "- ⚠️ **verified and sending, mail stops at once:** **destroy** ses-identity `springfield.example.org`"
+        ),
+        "{}",
+        markdown.stdout
+    );
+    world.sandbox.clear_request_log();
+    let waits = world.run(&cli, &["apply", "--auto-approve"]);
+    assert!(
+        waits.stderr.contains(
+            "  - ses-identity springfield.example.org (library `springfield`): verified and sending, mail from it stops at once"
+        ) && waits
+            .stderr
+            .contains("  - ses-identity shelbyville.example.org (library `shelbyville`)\n"),
+        "{}",
+        waits.stderr
+    );
+    assert!(!world.sandbox.request_log().iter().any(|e| e.mutating));
+}
