@@ -227,6 +227,40 @@ impl Date {
     }
 }
 
+/// Where a launch stands against today and the notice period. One rule for every place that
+/// judges it: the plan's readiness ("inside the notice period", an error when not ready), the
+/// status page's "late", `validate`'s `config::launch-too-soon` and the launch notice, so none
+/// of them disagrees with another about the day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaunchWindow {
+    /// At least the notice period away: time enough (the setup document's "at least two weeks
+    /// prior" still holds on the day exactly two weeks before).
+    Ahead,
+    /// Fewer days away than the notice period, the launch day itself included: a library not
+    /// ready now is late, and is told so.
+    Inside,
+    /// The launch day has passed.
+    Passed,
+}
+
+impl LaunchWindow {
+    /// The window `days_left` (today until the launch, [`Date::days_until`]) falls in.
+    pub fn of(days_left: i64, notice_days: u32) -> Self {
+        if days_left < 0 {
+            LaunchWindow::Passed
+        } else if days_left < i64::from(notice_days) {
+            LaunchWindow::Inside
+        } else {
+            LaunchWindow::Ahead
+        }
+    }
+
+    /// Not ready in this window is late: inside the notice period, or past the launch.
+    pub fn late_if_not_ready(self) -> bool {
+        self != LaunchWindow::Ahead
+    }
+}
+
 impl fmt::Display for LibraryId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -508,6 +542,19 @@ pub struct ManagedDomain {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_launch_window_turns_on_the_day_the_notice_period_begins() {
+        let at = |days| LaunchWindow::of(days, 14);
+        assert_eq!(at(15), LaunchWindow::Ahead);
+        assert_eq!(at(14), LaunchWindow::Ahead);
+        assert_eq!(at(13), LaunchWindow::Inside);
+        assert_eq!(at(0), LaunchWindow::Inside);
+        assert_eq!(at(-1), LaunchWindow::Passed);
+        assert!(at(0).late_if_not_ready() && at(-1).late_if_not_ready());
+        assert!(!at(14).late_if_not_ready());
+        assert_eq!(LaunchWindow::of(0, 0), LaunchWindow::Ahead);
+    }
 
     #[test]
     fn dates_round_trip_through_day_numbers() {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::live::snapshot::{IdentityV1, LibraryV1, LiveSnapshotV1};
-use crate::model::{Config, Date, DeliveryMethod, Library};
+use crate::model::{Config, Date, DeliveryMethod, LaunchWindow, Library};
 use crate::notice::NoticeKind;
 use crate::notice::ledger::{EntryState, LedgerEntry};
 use crate::plan::{Level, LibraryPlan, Method, Plan, Progress};
@@ -521,7 +521,7 @@ fn row(
         && lp
             .readiness
             .days_left
-            .is_some_and(|d| d < i64::from(notice_days));
+            .is_some_and(|d| LaunchWindow::of(d, notice_days).late_if_not_ready());
     let urgency = if broken.is_some() {
         Urgency::Failing
     } else if late {

@@ -335,7 +335,7 @@ fn lower_library(
     if let (Some(launch), Some(platform)) = (launch, platform) {
         let days_left = opts.today.days_until(&launch);
         let notice = i64::from(platform.notice_period_days);
-        if (0..notice).contains(&days_left) {
+        if LaunchWindow::of(days_left, platform.notice_period_days) == LaunchWindow::Inside {
             diagnostics.push(
                 Diagnostic::warning(
                     "config::launch-too-soon",

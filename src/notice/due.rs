@@ -10,7 +10,9 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{NoticeKey, NoticeKind};
 use crate::live::snapshot::{IdentityV1, LiveSnapshotV1};
-use crate::model::{Config, Date, DeliveryMethod, EmailAddress, Library, TransferRequest};
+use crate::model::{
+    Config, Date, DeliveryMethod, EmailAddress, LaunchWindow, Library, TransferRequest,
+};
 use crate::plan::planner::VERIFICATION_WINDOW_HOURS;
 use crate::plan::{LibraryPlan, Op, Plan, PlannedNotice, ResourceKind};
 use crate::render::records::{self, SheetRecord};
@@ -365,9 +367,11 @@ pub fn due(
             }
         }
         let r = &lp.readiness;
+        // The same day the plan turns the library's readiness into an error and the status
+        // page calls it late (`LaunchWindow`), not a day apart.
         if let (false, Some(launch), Some(days_left)) = (r.ready, library.launch, r.days_left)
-            && days_left >= 0
-            && days_left <= i64::from(config.platform.notice_period_days)
+            && LaunchWindow::of(days_left, config.platform.notice_period_days)
+                == LaunchWindow::Inside
         {
             let launch_text = launch.to_string();
             push(

@@ -6,7 +6,7 @@
 use super::{Information, Level, LibraryAction, Readiness, RecordHandoff};
 use crate::dns_provider::{self, DnsProvider};
 use crate::live::snapshot::{CheckV1, DnsV1, FindingV1};
-use crate::model::{Date, DomainName};
+use crate::model::{Date, DomainName, LaunchWindow};
 
 /// The name relative to the zone of `domain`, as a provider's "host" field wants it.
 pub fn host_part(name: &str, domain: &DomainName) -> String {
@@ -118,18 +118,19 @@ pub fn readiness(launch: Option<Date>, today: Date, notice_days: u32, blocked: b
             summary: "ready".into(),
         };
     }
-    let (level, summary) = match (launch, days_left) {
-        (Some(l), Some(d)) if d < 0 => (
+    let window = days_left.map(|d| LaunchWindow::of(d, notice_days));
+    let (level, summary) = match (launch, days_left, window) {
+        (Some(l), Some(d), Some(LaunchWindow::Passed)) => (
             Level::Error,
             format!("not ready, and the launch on {l} was {} days ago", -d),
         ),
-        (Some(l), Some(d)) if d < i64::from(notice_days) => (
+        (Some(l), Some(d), Some(LaunchWindow::Inside)) => (
             Level::Error,
             format!(
                 "not ready, launch {l} in {d} days, inside the {notice_days}-day notice period"
             ),
         ),
-        (Some(l), Some(d)) => (
+        (Some(l), Some(d), _) => (
             Level::Warning,
             format!("not ready yet, launch {l} in {d} days"),
         ),

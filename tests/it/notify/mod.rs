@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 mod episodes;
+mod launch_window;
 mod story;
 
 use mail_parser::{MessageParser, MimeHeaders as _};
