@@ -298,6 +298,9 @@ pub struct Config {
     pub libraries: Vec<Library>,
 }
 
+/// The Route 53 Domains quota of a new AWS account: 20 domains, raised only on request to AWS.
+pub const DEFAULT_DOMAIN_QUOTA: usize = 20;
+
 /// Platform-wide settings from `libraries/_platform.kdl`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Platform {
@@ -305,6 +308,8 @@ pub struct Platform {
     /// Tags mailform puts on everything it creates, besides its own ownership tags.
     pub tags: BTreeMap<String, String>,
     pub notice_period_days: u32,
+    /// How many domains the account may hold in Route 53 Domains ([`DEFAULT_DOMAIN_QUOTA`]).
+    pub domain_quota: usize,
     pub default_price_cap: Usd,
     pub registrant: Option<Contact>,
     /// The notices to libraries (`notices { … }`); `None` when the platform file has none.

@@ -488,6 +488,13 @@ const PLATFORM_BODY: &[NodeSpec] = &[
     )
     .default("14"),
     NodeSpec::leaf(
+        "domain-quota",
+        ValueKind::Integer { min: 1, max: 100_000 },
+        Optional,
+        "Domains the AWS account may hold in Route 53 Domains (20 unless AWS raised the quota on request): the plan blocks a purchase beyond it instead of failing in the middle of an apply.",
+    )
+    .default("20"),
+    NodeSpec::leaf(
         "default-price-cap",
         ValueKind::Usd,
         Optional,

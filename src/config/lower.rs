@@ -260,6 +260,9 @@ fn lower_platform(
         notice_period_days: f
             .int("notice-period-days")
             .map_or(DEFAULT_NOTICE_DAYS, |d| d as u32),
+        domain_quota: f
+            .int("domain-quota")
+            .map_or(DEFAULT_DOMAIN_QUOTA, |d| d as usize),
         default_price_cap: f
             .usd("default-price-cap")
             .unwrap_or(Usd::from_cents(DEFAULT_PRICE_CAP_CENTS)),

@@ -1058,6 +1058,7 @@ mod tests {
                 tags: Default::default(),
                 notice_period_days: 14,
                 default_price_cap: Usd::from_cents(2000),
+                domain_quota: crate::model::DEFAULT_DOMAIN_QUOTA,
                 registrant: None,
                 notices: None,
             },

@@ -2,10 +2,12 @@
 //! cannot be stopped), found while planning and shown as a library's error with its changes
 //! withheld. Pure: the planner hands in the facts, findings and blocked changes come out.
 
+use std::collections::BTreeSet;
+
 use super::planner::tag_text;
-use super::{Attribute, Change, Cost, Op, ResourceKind};
+use super::{Attribute, Change, Cost, Level, LibraryAction, LibraryPlan, Op, ResourceKind};
 use crate::live::ownership;
-use crate::live::snapshot::IdentityV1;
+use crate::live::snapshot::{IdentityV1, LiveSnapshotV1};
 use crate::model::{Config, Library, ManagedDomain};
 
 /// The purchase of a managed domain: what `apply --allow-purchase DOMAIN` buys.
@@ -92,4 +94,72 @@ pub(super) fn identity_deletion(identity: &IdentityV1, reason: String) -> Change
             reason
         }),
     }
+}
+
+/// How many domains count against the account's Route 53 Domains quota: those it holds, and
+/// those whose registration is under way (AWS counts them from the moment it accepts one).
+pub fn domains_held(live: &LiveSnapshotV1) -> usize {
+    let held: BTreeSet<&str> = live
+        .registrar
+        .domains
+        .iter()
+        .map(|d| d.name.as_str())
+        .chain(
+            live.registrar
+                .operations
+                .iter()
+                .filter(|o| {
+                    o.kind == "REGISTER_DOMAIN"
+                        && matches!(o.status.as_str(), "SUBMITTED" | "IN_PROGRESS")
+                })
+                .filter_map(|o| o.domain.as_deref()),
+        )
+        .collect();
+    held.len()
+}
+
+/// The account's domain quota, found at plan time: Route 53 Domains refuses a registration
+/// beyond it (`DomainLimitExceeded`), which would otherwise fail in the middle of an apply.
+/// The purchases that fit are kept in the libraries' order; each one beyond it is blocked with
+/// the rest of its library's changes (its identity and records need the domain). Returns the
+/// libraries whose changes it blocked.
+pub fn domain_quota(libraries: &mut [LibraryPlan], held: usize, quota: usize) -> Vec<String> {
+    let mut count = held;
+    let mut stopped = Vec::new();
+    for library in libraries.iter_mut() {
+        let Some(domain) = library
+            .changes
+            .iter()
+            .find(|c| c.kind == ResourceKind::DomainRegistration)
+            .map(|c| c.name.clone())
+        else {
+            continue;
+        };
+        if count < quota {
+            count += 1;
+            continue;
+        }
+        let message = format!(
+            "buying {domain} would exceed the account's Route 53 Domains quota: it holds {held} domain{} (registrations under way included) of at most {quota}",
+            if held == 1 { "" } else { "s" }
+        );
+        library.actions.push(LibraryAction {
+            code: "registrar::domain-quota".into(),
+            level: Level::Error,
+            message: message.clone(),
+            remedy: "ask AWS to raise the quota (Route 53 Domains has no self-service increase: open a support case), then set `domain-quota` in the platform file to the new figure; or free a domain the account no longer needs".into(),
+            records: vec![],
+            breaking: false,
+        });
+        for mut change in library.changes.drain(..) {
+            change.reason = Some(if change.kind == ResourceKind::DomainRegistration {
+                format!("blocked: over the account's domain quota of {quota}; nothing is bought")
+            } else {
+                format!("blocked until the domain is bought: {message}")
+            });
+            library.blocked.push(change);
+        }
+        stopped.push(library.library.clone());
+    }
+    stopped
 }

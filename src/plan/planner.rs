@@ -126,6 +126,15 @@ pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan 
         .iter()
         .map(|library| plan_library(config, live, &identities, library, opts))
         .collect();
+    let held = super::checks::domains_held(live);
+    for id in super::checks::domain_quota(&mut libraries, held, config.platform.domain_quota) {
+        if let (Some(l), Some(library)) = (
+            libraries.iter_mut().find(|l| l.library == id),
+            config.libraries.iter().find(|l| l.id.as_str() == id),
+        ) {
+            l.notices = crate::notice::due::after_apply(library, l);
+        }
+    }
 
     // Live identities: orphans become deletions of the library that left them; identities
     // nobody declares and mailform does not own are shown read-only.

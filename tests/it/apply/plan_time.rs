@@ -164,3 +164,70 @@ async fn deleting_a_verified_sending_identity_is_shown_as_stopping_mail_not_as_c
     );
     assert!(!world.sandbox.request_log().iter().any(|e| e.mutating));
 }
+
+/// A managed-domain library `id` buying `domain`.
+fn buying(id: &str, domain: &str) -> String {
+    format!(
+        "library \"{id}\" {{\n    name \"{id}\"\n    it-contact \"it@{id}.example.org\"\n\n    managed-domain {{\n        domain \"{domain}\"\n        from \"noreply@{domain}\"\n    }}\n}}\n"
+    )
+}
+
+#[tokio::test]
+async fn a_purchase_beyond_the_domain_quota_is_a_plan_error_not_an_apply_failure() {
+    let world = World::with(mailform::sandbox::SandboxConfig {
+        domain_limit: 2,
+        ..Default::default()
+    });
+    // Someone registered one by hand: the account holds 1 of its 2.
+    super::registered_with_tags(&world, "by-hand-mail.org", &[]).await;
+    let platform = crate::support::cli::PLATFORM.replace(
+        "notice-period-days 14",
+        "notice-period-days 14\n    domain-quota 2",
+    );
+    assert_ne!(platform, crate::support::cli::PLATFORM);
+    let cli = cli()
+        .file("libraries/_platform.kdl", &platform)
+        .file("libraries/ogdenville.kdl", &buying("ogdenville", BUY))
+        .file(
+            "libraries/shelbyville.kdl",
+            &buying("shelbyville", "shelbyville-mail.org"),
+        );
+    let plan = world.run(&cli, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.stdout.contains("  + domain-registration ogdenville-mail.org")
+            && plan.stdout.contains(
+                "✗ registrar::domain-quota  buying shelbyville-mail.org would exceed the account's Route 53 Domains quota: it holds 1 domain (registrations under way included) of at most 2"
+            )
+            && plan.stdout.contains(
+                "    + domain-registration shelbyville-mail.org  (blocked: over the account's domain quota of 2; nothing is bought)"
+            )
+            && !plan.stdout.contains("notice after apply: domain-bought to it@shelbyville"),
+        "{}",
+        plan.stdout
+    );
+    world.sandbox.clear_request_log();
+    let applied = world.run(
+        &cli,
+        &[
+            "apply",
+            "--auto-approve",
+            "--allow-purchase",
+            BUY,
+            "--allow-purchase",
+            "shelbyville-mail.org",
+        ],
+    );
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    let registrations: Vec<String> = world
+        .mutations()
+        .into_iter()
+        .filter(|m| m.starts_with("RegisterDomain"))
+        .collect();
+    assert_eq!(
+        registrations,
+        ["RegisterDomain 200"],
+        "one purchase, and no DomainLimitExceeded in the middle of the apply: {}",
+        applied.all()
+    );
+}
