@@ -9,6 +9,7 @@ use super::args::{LiveArgs, RefreshMode};
 use super::{CliError, human};
 use crate::config::{self, AnalyzeOptions};
 use crate::diagnostic::Severity;
+use crate::live::account::{AccountReader as _, AwsAccount};
 use crate::live::aws::{self, AwsOptions, Endpoints, Rates};
 use crate::live::clock::{FixedClock, SystemClock};
 use crate::live::dns::{DnsLimits, DnsSource, HickoryDns};
@@ -407,9 +408,29 @@ impl World {
                 })
                 .await;
             progress.clear();
-            result
+            let mut snapshot = result?;
+            // Which account this is, only when a transfer to an AWS account is asked for: the
+            // plan refuses a transfer to this very account. Unanswered, it stays unknown, and
+            // nothing is judged on it.
+            if transfers_to_an_aws_account(config)
+                && let Ok(id) = AwsAccount::new(&sdk, &opts).account_id().await
+            {
+                snapshot.ses.account.aws_account_id = Some(id);
+            }
+            Ok(snapshot)
         })
     }
+}
+
+/// Whether a library asks for its domain to go to another AWS account.
+fn transfers_to_an_aws_account(config: &Config) -> bool {
+    config.libraries.iter().any(|l| {
+        matches!(
+            &l.method,
+            crate::model::DeliveryMethod::ManagedDomain(m)
+                if matches!(m.transfer, Some(crate::model::TransferRequest::ToAwsAccount(_)))
+        )
+    })
 }
 
 /// A baseline on its way from the thread reading it: read and planned against, or why not.

@@ -58,6 +58,11 @@ pub struct SesAccountV1 {
     pub sending_enabled: bool,
     pub max_24_hour_send: Option<f64>,
     pub max_send_rate: Option<f64>,
+    /// The 12-digit AWS account id (STS `GetCallerIdentity`), read only when a library asks
+    /// for a transfer to another AWS account, so the plan can tell a transfer to this very
+    /// account; `None` when not read or not answered (then nothing is judged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws_account_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -358,6 +363,7 @@ impl LiveSnapshotV1 {
                     sending_enabled: true,
                     max_24_hour_send: None,
                     max_send_rate: None,
+                    aws_account_id: None,
                 },
                 identities: vec![],
                 configuration_sets: vec![],
@@ -384,6 +390,7 @@ impl From<&facts::SesAccount> for SesAccountV1 {
             sending_enabled: a.sending_enabled,
             max_24_hour_send: a.max_24_hour_send,
             max_send_rate: a.max_send_rate,
+            aws_account_id: None,
         }
     }
 }

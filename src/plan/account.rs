@@ -81,6 +81,7 @@ mod tests {
             sending_enabled,
             max_24_hour_send: Some(200.0),
             max_send_rate: Some(1.0),
+            aws_account_id: None,
         }
     }
 

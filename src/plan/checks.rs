@@ -163,3 +163,23 @@ pub fn domain_quota(libraries: &mut [LibraryPlan], held: usize, quota: usize) ->
     }
     stopped
 }
+
+/// A transfer to the account the domain is in already: Route 53 Domains refuses it, and the
+/// library, who asked to take the domain over, would get nothing. Judged only when the account
+/// id was read (`None` is unknown, never a match).
+pub(super) fn transfer_to_own_account(
+    live: &LiveSnapshotV1,
+    domain: &str,
+    account: &str,
+) -> Option<LibraryAction> {
+    (live.ses.account.aws_account_id.as_deref() == Some(account)).then(|| LibraryAction {
+        code: "registrar::transfer-to-own-account".into(),
+        level: Level::Error,
+        message: format!(
+            "the transfer of {domain} names account {account}, the platform's own account, where the domain is already: nothing would move to the library"
+        ),
+        remedy: "ask the library for the 12-digit id of its own AWS account and write it in `transfer-to-aws-account`".into(),
+        records: vec![],
+        breaking: false,
+    })
+}

@@ -950,13 +950,18 @@ fn plan_registration(
             Some(TransferRequest::ToRegistrar) => {
                 plan_auth_code(live, registered, handover_age(live, registered, grace), out)
             }
-            Some(TransferRequest::ToAwsAccount(account)) => plan_transfer(
-                live,
-                registered,
-                account,
-                handover_age(live, registered, grace),
-                out,
-            ),
+            Some(TransferRequest::ToAwsAccount(account)) => {
+                match super::checks::transfer_to_own_account(live, domain, account) {
+                    Some(action) => out.actions.push(action),
+                    None => plan_transfer(
+                        live,
+                        registered,
+                        account,
+                        handover_age(live, registered, grace),
+                        out,
+                    ),
+                }
+            }
             None => {}
         }
         return Registration::Ours;

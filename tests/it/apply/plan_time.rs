@@ -231,3 +231,46 @@ async fn a_purchase_beyond_the_domain_quota_is_a_plan_error_not_an_apply_failure
         applied.all()
     );
 }
+
+#[tokio::test]
+async fn a_transfer_to_the_platforms_own_account_is_a_plan_error() {
+    let world = World::new();
+    super::registered(&world, BUY).await;
+    // The sandbox's account is 123456789012, as `GetCallerIdentity` answers.
+    let cli = cli().file(
+        "libraries/ogdenville.kdl",
+        &managed(BUY, "        transfer-to-aws-account \"123456789012\"\n"),
+    );
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        plan.stdout.contains(
+            "✗ registrar::transfer-to-own-account  the transfer of ogdenville-mail.org names account 123456789012, the platform's own account"
+        ) && !plan.stdout.contains("domain-transfer"),
+        "{}",
+        plan.stdout
+    );
+    world.sandbox.clear_request_log();
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert!(
+        !world
+            .mutations()
+            .iter()
+            .any(|m| m.starts_with("TransferDomainToAnotherAwsAccount")),
+        "{:?} {}",
+        world.mutations(),
+        applied.all()
+    );
+    // The library's own account: the transfer is planned.
+    let cli = cli.file(
+        "libraries/ogdenville.kdl",
+        &managed(BUY, "        transfer-to-aws-account \"111122223333\"\n"),
+    );
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        plan.stdout
+            .contains("+ domain-transfer ogdenville-mail.org")
+            && !plan.stdout.contains("transfer-to-own-account"),
+        "{}",
+        plan.stdout
+    );
+}

@@ -19,6 +19,7 @@ fn sample() -> LiveSnapshotV1 {
                 sending_enabled: true,
                 max_24_hour_send: Some(50_000.0),
                 max_send_rate: Some(14.0),
+                aws_account_id: None,
             },
             identities: vec![IdentityV1 {
                 name: "springfield-library.example.org".into(),
