@@ -145,6 +145,8 @@ pub struct RegisteredDomain {
     pub auto_renew: Option<bool>,
     pub transfer_lock: Option<bool>,
     pub expiry: Option<i64>,
+    /// When it was registered (`GetDomainDetail.CreationDate`; `ListDomains` does not say).
+    pub created: Option<i64>,
     /// EPP status codes, e.g. `clientTransferProhibited`.
     pub statuses: Vec<String>,
     pub name_servers: Vec<String>,

@@ -102,6 +102,7 @@ impl RegistrarReader for AwsRegistrar {
                 auto_renew: d.auto_renew(),
                 transfer_lock: d.transfer_lock(),
                 expiry: d.expiry().map(secs),
+                created: None,
                 statuses: Vec::new(),
                 name_servers: Vec::new(),
                 tags: Tags::new(),
@@ -126,6 +127,7 @@ impl RegistrarReader for AwsRegistrar {
             auto_renew: detail.auto_renew(),
             transfer_lock: None,
             expiry: detail.expiration_date().map(secs),
+            created: detail.creation_date().map(secs),
             statuses: detail.status_list().to_vec(),
             name_servers: detail
                 .nameservers()

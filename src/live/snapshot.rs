@@ -113,6 +113,10 @@ pub struct DomainV1 {
     pub auto_renew: Option<bool>,
     pub transfer_lock: Option<bool>,
     pub expiry: Option<String>,
+    /// When it was registered (RFC 3339): the ICANN 60-day lock on a transfer to another
+    /// registrar counts from it. Absent in snapshots from before, and when not read in depth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
     pub statuses: Vec<String>,
     pub name_servers: Vec<String>,
     pub tags: BTreeMap<String, String>,
@@ -434,6 +438,7 @@ impl From<&facts::RegisteredDomain> for DomainV1 {
             auto_renew: d.auto_renew,
             transfer_lock: d.transfer_lock,
             expiry: d.expiry.map(unix),
+            created: d.created.map(unix),
             statuses: d.statuses.clone(),
             name_servers: d.name_servers.clone(),
             tags: d.tags.clone(),

@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use super::planner::tag_text;
 use super::{Attribute, Change, Cost, Level, LibraryAction, LibraryPlan, Op, ResourceKind};
 use crate::live::ownership;
-use crate::live::snapshot::{IdentityV1, LiveSnapshotV1};
+use crate::live::snapshot::{DomainV1, IdentityV1, LiveSnapshotV1};
+use crate::model::Date;
 use crate::model::{Config, Library, ManagedDomain};
 
 /// The purchase of a managed domain: what `apply --allow-purchase DOMAIN` buys.
@@ -179,6 +180,38 @@ pub(super) fn transfer_to_own_account(
             "the transfer of {domain} names account {account}, the platform's own account, where the domain is already: nothing would move to the library"
         ),
         remedy: "ask the library for the 12-digit id of its own AWS account and write it in `transfer-to-aws-account`".into(),
+        records: vec![],
+        breaking: false,
+    })
+}
+
+/// Days after a registration during which ICANN's transfer policy forbids a transfer to
+/// another registrar.
+pub const REGISTRAR_TRANSFER_LOCK_DAYS: i64 = 60;
+
+/// A transfer to another registrar inside ICANN's 60-day lock after the registration: the
+/// gaining registrar refuses it, so the auth code would be handed over for nothing. Said at
+/// plan time with the first day it becomes possible; the unlock and the auth code wait until
+/// then. Counted from the creation date Route 53 Domains reports (`None`: not known, nothing
+/// judged). A transfer into Route 53 also starts a lock, which its creation date does not show.
+pub(super) fn registrar_transfer_lock(registered: &DomainV1, today: Date) -> Option<LibraryAction> {
+    let created = registered
+        .created
+        .as_deref()
+        .and_then(|c| c.get(..10))
+        .and_then(|d| Date::parse(d).ok())?;
+    let possible =
+        Date::from_days_since_epoch(created.days_since_epoch() + REGISTRAR_TRANSFER_LOCK_DAYS);
+    (today < possible).then(|| LibraryAction {
+        code: "registrar::transfer-within-60-days".into(),
+        level: Level::Error,
+        message: format!(
+            "{} was registered on {created}: ICANN forbids a transfer to another registrar for {REGISTRAR_TRANSFER_LOCK_DAYS} days after a registration, so it becomes possible on {possible}",
+            registered.name
+        ),
+        remedy: format!(
+            "tell the library the handover can start on {possible}; the plan unlocks the domain and hands over its auth code from that day (nothing is done before)"
+        ),
         records: vec![],
         breaking: false,
     })

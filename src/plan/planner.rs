@@ -948,7 +948,12 @@ fn plan_registration(
         }
         match &m.transfer {
             Some(TransferRequest::ToRegistrar) => {
-                plan_auth_code(live, registered, handover_age(live, registered, grace), out)
+                match super::checks::registrar_transfer_lock(registered, today) {
+                    Some(action) => out.actions.push(action),
+                    None => {
+                        plan_auth_code(live, registered, handover_age(live, registered, grace), out)
+                    }
+                }
             }
             Some(TransferRequest::ToAwsAccount(account)) => {
                 match super::checks::transfer_to_own_account(live, domain, account) {

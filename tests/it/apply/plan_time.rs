@@ -274,3 +274,53 @@ async fn a_transfer_to_the_platforms_own_account_is_a_plan_error() {
         plan.stdout
     );
 }
+
+/// `command` against the test's sandbox, counting from `today`.
+fn on(world: &World, cli: &crate::support::cli::Cli, command: &[&str], today: &str) -> String {
+    use crate::support::estate::{FAST, QUICK_RETRIES, sandbox_flags};
+    let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
+    args.extend(sandbox_flags(&world.sandbox));
+    args.extend(
+        FAST.iter()
+            .chain(QUICK_RETRIES)
+            .chain(&["--today", today])
+            .map(|s| s.to_string()),
+    );
+    crate::support::cli::Cli::reuse(cli, args).run().stdout
+}
+
+#[tokio::test]
+async fn a_registrar_transfer_inside_the_60_day_lock_names_the_day_it_becomes_possible() {
+    let world = World::new();
+    // Registered on the sandbox's first day, 2026-01-01.
+    super::registered(&world, BUY).await;
+    let cli = cli().file(
+        "libraries/ogdenville.kdl",
+        &managed(BUY, "        transfer-to-registrar\n"),
+    );
+    let locked = on(&world, &cli, &["plan"], "2026-03-01");
+    assert!(
+        locked.contains(
+            "✗ registrar::transfer-within-60-days  ogdenville-mail.org was registered on 2026-01-01: ICANN forbids a transfer to another registrar for 60 days after a registration, so it becomes possible on 2026-03-02"
+        ) && !locked.contains("domain-transfer"),
+        "{locked}"
+    );
+    world.sandbox.clear_request_log();
+    on(&world, &cli, &["apply", "--auto-approve"], "2026-03-01");
+    assert!(
+        !world
+            .mutations()
+            .iter()
+            .any(|m| m.starts_with("UpdateDomain")
+                || m.starts_with("DisableDomainTransferLock")
+                || m.starts_with("RetrieveDomainAuthCode")),
+        "nothing is unlocked or handed over inside the lock: {:?}",
+        world.mutations()
+    );
+    let possible = on(&world, &cli, &["plan"], "2026-03-02");
+    assert!(
+        !possible.contains("transfer-within-60-days")
+            && possible.contains("~ domain-transfer-lock ogdenville-mail.org"),
+        "{possible}"
+    );
+}
