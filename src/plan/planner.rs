@@ -1032,13 +1032,9 @@ fn plan_registration(
                     records: vec![],
                     breaking: false,
                 });
-                out.blocked.push(super::checks::blocked_purchase(
-                    config,
-                    library,
-                    m,
-                    cents,
-                    "the renewal is over the cap",
-                ));
+                let why = "the renewal is over the cap";
+                let purchase = super::checks::blocked_purchase(config, library, m, cents, why);
+                out.blocked.push(purchase);
                 return Registration::NotYet;
             }
             out.changes
@@ -1059,13 +1055,9 @@ fn plan_registration(
                 records: vec![],
                 breaking: false,
             });
-            out.blocked.push(super::checks::blocked_purchase(
-                config,
-                library,
-                m,
-                cents,
-                "its price is over the cap",
-            ));
+            let why = "its price is over the cap";
+            let purchase = super::checks::blocked_purchase(config, library, m, cents, why);
+            out.blocked.push(purchase);
         }
         (Some("AVAILABLE"), None) => out.actions.push(LibraryAction {
             code: "registrar::no-price".into(),

@@ -42,11 +42,16 @@ impl World {
     }
 
     pub(crate) fn args(&self, command: &[&str]) -> Vec<String> {
+        self.args_on(command, "2026-11-26")
+    }
+
+    /// [`World::args`], counting launches and notice periods from `today`.
+    fn args_on(&self, command: &[&str], today: &str) -> Vec<String> {
         let mut out: Vec<String> = command.iter().map(|s| s.to_string()).collect();
         out.extend(sandbox_flags(&self.sandbox));
         out.extend(
             FAST.iter()
-                .chain(&["--today", "2026-11-26", "--max-attempts", "3"])
+                .chain(&["--today", today, "--max-attempts", "3"])
                 .chain(QUICK_RETRIES)
                 .map(|s| s.to_string()),
         );
@@ -55,6 +60,11 @@ impl World {
 
     pub(crate) fn run(&self, cli: &Cli, command: &[&str]) -> Output {
         Cli::reuse(cli, self.args(command)).run()
+    }
+
+    /// [`World::run`] on another day than the tests' fixed one.
+    pub(crate) fn run_on(&self, cli: &Cli, command: &[&str], today: &str) -> Output {
+        Cli::reuse(cli, self.args_on(command, today)).run()
     }
 
     fn mutations(&self) -> Vec<String> {

@@ -275,20 +275,6 @@ async fn a_transfer_to_the_platforms_own_account_is_a_plan_error() {
     );
 }
 
-/// `command` against the test's sandbox, counting from `today`.
-fn on(world: &World, cli: &crate::support::cli::Cli, command: &[&str], today: &str) -> String {
-    use crate::support::estate::{FAST, QUICK_RETRIES, sandbox_flags};
-    let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
-    args.extend(sandbox_flags(&world.sandbox));
-    args.extend(
-        FAST.iter()
-            .chain(QUICK_RETRIES)
-            .chain(&["--today", today])
-            .map(|s| s.to_string()),
-    );
-    crate::support::cli::Cli::reuse(cli, args).run().stdout
-}
-
 #[tokio::test]
 async fn a_registrar_transfer_inside_the_60_day_lock_names_the_day_it_becomes_possible() {
     let world = World::new();
@@ -298,7 +284,7 @@ async fn a_registrar_transfer_inside_the_60_day_lock_names_the_day_it_becomes_po
         "libraries/ogdenville.kdl",
         &managed(BUY, "        transfer-to-registrar\n"),
     );
-    let locked = on(&world, &cli, &["plan"], "2026-03-01");
+    let locked = world.run_on(&cli, &["plan"], "2026-03-01").stdout;
     assert!(
         locked.contains(
             "✗ registrar::transfer-within-60-days  ogdenville-mail.org was registered on 2026-01-01: ICANN forbids a transfer to another registrar for 60 days after a registration, so it becomes possible on 2026-03-02"
@@ -306,7 +292,7 @@ async fn a_registrar_transfer_inside_the_60_day_lock_names_the_day_it_becomes_po
         "{locked}"
     );
     world.sandbox.clear_request_log();
-    on(&world, &cli, &["apply", "--auto-approve"], "2026-03-01");
+    world.run_on(&cli, &["apply", "--auto-approve"], "2026-03-01");
     assert!(
         !world
             .mutations()
@@ -317,7 +303,7 @@ async fn a_registrar_transfer_inside_the_60_day_lock_names_the_day_it_becomes_po
         "nothing is unlocked or handed over inside the lock: {:?}",
         world.mutations()
     );
-    let possible = on(&world, &cli, &["plan"], "2026-03-02");
+    let possible = world.run_on(&cli, &["plan"], "2026-03-02").stdout;
     assert!(
         !possible.contains("transfer-within-60-days")
             && possible.contains("~ domain-transfer-lock ogdenville-mail.org"),

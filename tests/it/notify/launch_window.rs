@@ -5,22 +5,9 @@
 
 use super::{create_table, platform_at, ses_library};
 use crate::apply::{World, cli};
-use crate::support::cli::{Cli, Output};
-use crate::support::estate::{FAST, QUICK_RETRIES, sandbox_flags};
+use crate::support::cli::Cli;
 
 const LAUNCH: &str = "2026-12-15";
-
-fn run(world: &World, cli: &Cli, command: &[&str], today: &str) -> Output {
-    let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
-    args.extend(sandbox_flags(&world.sandbox));
-    args.extend(
-        FAST.iter()
-            .chain(QUICK_RETRIES)
-            .chain(&["--today", today])
-            .map(|s| s.to_string()),
-    );
-    Cli::reuse(cli, args).run()
-}
 
 #[test]
 fn the_launch_warning_and_late_turn_on_the_same_day() {
@@ -46,7 +33,7 @@ fn the_launch_warning_and_late_turn_on_the_same_day() {
     ];
     for (today, left, inside) in days {
         let passed = left < 0;
-        let plan = run(&world, &cli, &["plan"], today);
+        let plan = world.run_on(&cli, &["plan"], today);
         let readiness = plan
             .stdout
             .lines()
@@ -65,7 +52,7 @@ fn the_launch_warning_and_late_turn_on_the_same_day() {
         };
         assert_eq!(readiness, expected, "{today}");
 
-        let status = run(&world, &cli, &["status", "--format", "json"], today);
+        let status = world.run_on(&cli, &["status", "--format", "json"], today);
         assert_eq!(status.code, 0, "{today}: {}", status.all());
         let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
         let row = &status["rows"][0];
@@ -89,7 +76,7 @@ fn the_launch_warning_and_late_turn_on_the_same_day() {
             validate.all()
         );
 
-        let notify = run(&world, &cli, &["notify", "--dry-run"], today);
+        let notify = world.run_on(&cli, &["notify", "--dry-run"], today);
         assert_eq!(notify.code, 0, "{today}: {}", notify.all());
         assert_eq!(
             notify.stdout.contains("+ springfield/launch/"),
