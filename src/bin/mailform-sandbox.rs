@@ -118,6 +118,10 @@ struct Serve {
     /// internet takes (e.g. 40), so a refresh's DNS phase costs what it would for real.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     dns_latency_ms: u64,
+    /// How many domains the account may hold in Route 53 Domains: `RegisterDomain` beyond it
+    /// is refused with `DomainLimitExceeded`, as AWS refuses it (20 for a new account).
+    #[arg(long, default_value_t = mailform::model::DEFAULT_DOMAIN_QUOTA, value_name = "N")]
+    domain_quota: usize,
     /// Enforce the documented API rate limits (SES 1/s, Route 53 5/s).
     #[arg(long)]
     rate_limits: bool,
@@ -373,6 +377,7 @@ fn run_serve(serve: &Serve, state_dir: PathBuf) -> Result<(), String> {
         production_access: !serve.ses_sandbox,
         sending_enabled: !serve.sending_paused,
         dns_latency_ms: serve.dns_latency_ms,
+        domain_limit: serve.domain_quota,
         rate_limits: if serve.rate_limits {
             RateLimits::documented()
         } else {
