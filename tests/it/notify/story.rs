@@ -252,4 +252,17 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
             m.text
         );
     }
+    // Each reads on a phone and is not taken for spam.
+    let kinds = super::reading::check(&all);
+    assert_eq!(
+        kinds.iter().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "lapsed",
+            "launch",
+            "records",
+            "records-removed",
+            "reminder",
+            "verified"
+        ]
+    );
 }
