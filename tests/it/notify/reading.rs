@@ -2,9 +2,8 @@
 //! headless Chromium at a phone's and a laptop's width, and the whole message, as Exim
 //! delivered it, through Debian's SpamAssassin run offline.
 //!
-//! One Chromium run lays out every notice at every width (each in an `iframe` of that width,
-//! measured by a script in the page), and one SpamAssassin process scores every message: each
-//! tool starts slowly, so a test pays that once.
+//! One Chromium run lays out every notice at every width (`browser::measure_frames`), and one
+//! SpamAssassin process scores every message: each tool starts slowly, so a test pays that once.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -32,64 +31,22 @@ pub fn check(mails: &[Mail]) -> BTreeSet<String> {
     mails.iter().map(|m| kind_of(&m.message_id).0).collect()
 }
 
-/// The page that lays out each notice's HTML at each width and writes what it measured,
-/// as JSON, into `#report`.
-fn measuring_page(mails: &[Mail]) -> String {
-    let mut page = String::from("<!DOCTYPE html>\n<html><body>\n");
-    for (i, m) in mails.iter().enumerate() {
-        for w in WIDTHS {
-            page.push_str(&format!(
-                "<iframe data-mail=\"{i}\" style=\"width: {w}px; height: 700px; border: 0\" srcdoc=\"{}\"></iframe>\n",
-                mailform::text::html_escape(&m.html)
-            ));
-        }
-    }
-    page.push_str(
-        r#"<pre id="report"></pre>
-<script>
-addEventListener('load', () => {
-  const out = [];
-  for (const f of document.querySelectorAll('iframe')) {
-    const w = f.contentWindow, d = f.contentDocument;
-    const off = [...d.body.querySelectorAll('*')]
+/// What the page measures of each notice: its sideways scroll, every element past the right
+/// edge, its language, title and viewport, and the text of every `<code>`.
+const MEASURE: &str = r#"(w, d) => {
+  const viewport = d.querySelector('meta[name=viewport]');
+  return {
+    inner: w.innerWidth,
+    scroll: d.documentElement.scrollWidth,
+    off: [...d.body.querySelectorAll('*')]
       .filter(e => e.getBoundingClientRect().right > w.innerWidth + 0.5)
-      .map(e => e.tagName + ' ' + e.textContent.slice(0, 80));
-    const viewport = d.querySelector('meta[name=viewport]');
-    out.push({
-      mail: Number(f.dataset.mail),
-      inner: w.innerWidth,
-      scroll: d.documentElement.scrollWidth,
-      off,
-      lang: d.documentElement.lang,
-      title: d.title,
-      viewport: viewport ? viewport.content : '',
-      codes: [...d.querySelectorAll('code')].map(c => c.textContent),
-    });
-  }
-  document.getElementById('report').textContent = JSON.stringify(out);
-});
-</script>
-</body></html>
-"#,
-    );
-    page
-}
-
-/// The text of `#report` in a DOM dump, unescaped.
-fn report(dom: &str) -> Vec<Value> {
-    let start = dom.find("<pre id=\"report\">").expect("the report") + "<pre id=\"report\">".len();
-    let end = start + dom[start..].find("</pre>").expect("the report ends");
-    let json = dom[start..end]
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&amp;", "&");
-    serde_json::from_str::<Value>(&json)
-        .unwrap_or_else(|e| panic!("the page's report is not JSON ({e}): {json}"))
-        .as_array()
-        .expect("a list")
-        .clone()
-}
+      .map(e => e.tagName + ' ' + e.textContent.slice(0, 80)),
+    lang: d.documentElement.lang,
+    title: d.title,
+    viewport: viewport ? viewport.content : '',
+    codes: [...d.querySelectorAll('code')].map(c => c.textContent),
+  };
+}"#;
 
 /// The values a record block lists in the text part (`    Value:        …`), which a reader
 /// pastes into a DNS provider's form.
@@ -109,20 +66,24 @@ fn values_to_paste(text: &str) -> Vec<&str> {
 /// paste is shown whole as one string, and each document says its language, title and
 /// viewport.
 fn readable_on_a_phone(mails: &[Mail]) {
-    let dir = tempfile::tempdir().unwrap();
-    let page = dir.path().join("notices.html");
-    std::fs::write(&page, measuring_page(mails)).unwrap();
+    let docs: Vec<(&str, u32)> = mails
+        .iter()
+        .flat_map(|m| WIDTHS.map(|w| (m.html.as_str(), w)))
+        .collect();
+    let scratch = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let dom = browser::dump_dom(&page).unwrap_or_else(|e| panic!("{e}"));
+    let json =
+        browser::measure_frames(&docs, MEASURE, scratch.path()).unwrap_or_else(|e| panic!("{e}"));
     eprintln!(
         "chromium laid out {} notices at {WIDTHS:?} px in {:?}",
         mails.len(),
         started.elapsed()
     );
-    let measured = report(&dom);
-    assert_eq!(measured.len(), mails.len() * WIDTHS.len(), "{dom}");
-    for (m, width) in measured.iter().zip(WIDTHS.iter().cycle()) {
-        let mail = &mails[m["mail"].as_u64().unwrap() as usize];
+    let measured: Vec<Value> = serde_json::from_str(&json)
+        .unwrap_or_else(|e| panic!("the page's measurements are not JSON ({e}): {json}"));
+    assert_eq!(measured.len(), docs.len(), "{json}");
+    let notices = mails.iter().flat_map(|m| [m; WIDTHS.len()]);
+    for ((m, width), mail) in measured.iter().zip(WIDTHS.iter().cycle()).zip(notices) {
         let kind = kind_of(&mail.message_id).0;
         let at = format!("{kind} at {width} px");
         assert_eq!(m["inner"].as_u64(), Some(u64::from(*width)), "{at}: {m}");
