@@ -8,6 +8,8 @@
 //! Domains operation, the time a notice was sent. Nothing else dates a stage, so the row says
 //! "unknown" rather than guess.
 
+mod why;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -199,7 +201,8 @@ pub struct StatusRow {
     pub days_left: Option<i64>,
     /// The last notice the library was sent.
     pub last_notice: Option<SentNotice>,
-    /// One line: why it is failing or late; `None` otherwise.
+    /// One line: why it is failing or late, or what it waits for (`status::why`); `None` for
+    /// a row that waits on AWS or on nobody.
     pub reason: Option<String>,
 }
 
@@ -262,7 +265,7 @@ pub fn report(
                 today,
                 config.platform.notice_period_days,
             );
-            hold_for_platform(&mut row, &plan.platform);
+            why::hold_for_platform(&mut row, &plan.platform);
             Some(row)
         })
         .collect();
@@ -290,26 +293,6 @@ pub fn report(
         platform: plan.platform.clone(),
         counts: counts(&rows),
         rows,
-    }
-}
-
-/// A library a platform finding stops is not done, whatever its own stage says: it waits on
-/// the platform, and the row says why.
-fn hold_for_platform(row: &mut StatusRow, platform: &[crate::plan::PlatformFinding]) {
-    let Some(f) = platform
-        .iter()
-        .find(|f| f.level == Level::Error && f.affects.contains(&row.method))
-    else {
-        return;
-    };
-    if row.urgency == Urgency::Done {
-        row.urgency = Urgency::Waiting;
-    }
-    if row.urgency != Urgency::Failing {
-        row.waits_on = WaitsOn::Platform;
-    }
-    if row.reason.is_none() || row.urgency == Urgency::Late {
-        row.reason = Some(format!("waits on the platform: {}", f.message));
     }
 }
 
@@ -545,7 +528,7 @@ fn row(
             date: day_of_unix(at).to_string(),
         });
 
-    StatusRow {
+    let mut row = StatusRow {
         library: library.id.as_str().to_string(),
         name: library.name.clone(),
         method: lp.method,
@@ -557,7 +540,17 @@ fn row(
         days_left: library.launch.map(|l| today.days_until(&l)),
         last_notice,
         reason,
+    };
+    // A late row says what it waits for after why it is late; a failing row only its error.
+    if row.urgency != Urgency::Failing
+        && let Some(waiting) = why::waiting(&row, library, lp, observed)
+    {
+        row.reason = Some(match row.reason.take() {
+            Some(late) => format!("{late}; {waiting}"),
+            None => waiting,
+        });
     }
+    row
 }
 
 #[cfg(test)]
@@ -936,7 +929,11 @@ mod tests {
             late.reason
         );
         assert_eq!(row(&r, "old").days_in_stage, Some(56));
-        assert_eq!(row(&r, "early").reason, None);
+        // Waiting without a fault: the reason says what for.
+        assert_eq!(
+            row(&r, "early").reason.as_deref(),
+            Some("waits on the platform: no records notice sent yet: `mailform notify` sends it")
+        );
         assert_eq!(r.notice_period_days, 14);
     }
 

@@ -39,6 +39,16 @@ fn dollars(cents: u64) -> String {
     format!("${}.{:02}", cents / 100, cents % 100)
 }
 
+/// An AWS account id as the AWS console shows it, `1111-2222-3333`: easier to read back, and
+/// a bare 12-digit number in a message is what spam filters take for a tracking or bank number.
+fn aws_account(id: &str) -> String {
+    if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}-{}-{}", &id[..4], &id[4..8], &id[8..])
+    } else {
+        id.to_string()
+    }
+}
+
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
     crate::text::html_escape(s)
@@ -96,9 +106,7 @@ impl Body {
     fn new(greeting: &str) -> Body {
         let mut b = Body {
             text: String::new(),
-            html: String::from(
-                "<!DOCTYPE html>\n<html><body style=\"font-family: sans-serif; line-height: 1.4\">\n",
-            ),
+            html: String::new(),
         };
         b.para(greeting);
         b
@@ -124,48 +132,49 @@ impl Body {
         self.html.push_str("</ul>\n");
     }
 
+    /// The records, one block each with its fields stacked, in both parts. In HTML a table of
+    /// six columns is some 1,400 px wide and puts the value to paste off a phone's screen;
+    /// long values wrap anywhere (the body's `overflow-wrap`) with no character added, so
+    /// they copy as one string.
     fn records(&mut self, records: &[Record]) {
         for (i, r) in records.iter().enumerate() {
-            let value = match (r.rtype.as_str(), mx_fields(&r.value)) {
+            let mut fields = vec![
+                ("Type", r.rtype.as_str()),
+                ("Name (host)", r.host.as_str()),
+                ("Full name", r.name.as_str()),
+            ];
+            match (r.rtype.as_str(), mx_fields(&r.value)) {
                 ("MX", Some((priority, host))) => {
-                    format!("Priority:     {priority}\n    Mail server:  {host}")
+                    fields.extend([("Priority", priority), ("Mail server", host)])
                 }
-                _ => format!("Value:        {}", r.value),
-            };
+                _ => fields.push(("Value", r.value.as_str())),
+            }
+            let _ = writeln!(self.text, "  Record {}: {}", i + 1, state(r));
+            let _ = writeln!(
+                self.html,
+                "<div style=\"border: 1px solid #999; padding: 4px 8px; margin: 0 0 12px\">\n<p style=\"margin: 4px 0\"><strong>Record {}</strong>: {}</p>\n<dl style=\"margin: 0\">",
+                i + 1,
+                state(r)
+            );
+            for (label, value) in fields {
+                let _ = writeln!(self.text, "    {:<14}{value}", format!("{label}:"));
+                let _ = writeln!(
+                    self.html,
+                    "<dt>{label}</dt><dd style=\"margin: 0 0 4px 1em\"><code>{}</code></dd>",
+                    escape(value)
+                );
+            }
             let _ = writeln!(
                 self.text,
-                "  Record {}: {}\n    Type:         {}\n    Name (host):  {}\n    Full name:    {}\n    {value}\n    TTL:          {} (or your provider's default)\n",
-                i + 1,
-                state(r),
-                r.rtype,
-                r.host,
-                r.name,
+                "    TTL:          {} (or your provider's default)\n",
+                r.ttl
+            );
+            let _ = writeln!(
+                self.html,
+                "<dt>TTL</dt><dd style=\"margin: 0 0 4px 1em\">{} (or your provider&#39;s default)</dd>\n</dl>\n</div>",
                 r.ttl
             );
         }
-        self.html.push_str(
-            "<table style=\"border-collapse: collapse\" border=\"1\" cellpadding=\"4\">\n<thead><tr><th scope=\"col\">Type</th><th scope=\"col\">Name (host)</th><th scope=\"col\">Full name</th><th scope=\"col\">Value</th><th scope=\"col\">TTL</th><th scope=\"col\">Now</th></tr></thead>\n<tbody>\n",
-        );
-        for r in records {
-            let _ = writeln!(
-                self.html,
-                "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                escape(&r.rtype),
-                escape(&r.host),
-                escape(&r.name),
-                match (r.rtype.as_str(), mx_fields(&r.value)) {
-                    ("MX", Some((priority, host))) => format!(
-                        "priority {}, mail server {}",
-                        escape(priority),
-                        escape(host)
-                    ),
-                    _ => escape(&r.value),
-                },
-                r.ttl,
-                state(r)
-            );
-        }
-        self.html.push_str("</tbody>\n</table>\n");
     }
 
     fn problems(&mut self, problems: &[Problem]) {
@@ -204,7 +213,9 @@ impl Body {
         }
     }
 
-    fn finish(mut self, settings: &NoticeSettings) -> (String, String) {
+    /// The closing lines, and the HTML document around the body: its language, a title (the
+    /// subject) and a viewport, so that a phone's mail app shows it at the phone's width.
+    fn finish(mut self, settings: &NoticeSettings, subject: &str) -> (String, String) {
         let team = settings
             .from_name
             .as_deref()
@@ -214,12 +225,13 @@ impl Body {
             "If anything is unclear, reply to this message; it reaches our support team at {reply}."
         ));
         let _ = write!(self.text, "Kind regards,\n{team}\n");
-        let _ = writeln!(
+        let html = format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n</head>\n<body style=\"font-family: sans-serif; line-height: 1.4; margin: 8px; overflow-wrap: anywhere; word-wrap: break-word\">\n{}<p>Kind regards,<br>{}</p>\n</body>\n</html>\n",
+            escape(subject),
             self.html,
-            "<p>Kind regards,<br>{}</p>\n</body></html>",
             escape(team)
         );
-        (self.text, self.html)
+        (self.text, html)
     }
 }
 
@@ -466,8 +478,11 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             accept_by,
         } => {
             b.para(&format!(
-                "As you asked, we have started the transfer of {domain} to your AWS account {account}{}.",
-                started.map(|s| format!(" on {}", when(s))).unwrap_or_default()
+                "As you asked, we have started the transfer of {domain} to your AWS account {}{}.",
+                aws_account(account),
+                started
+                    .map(|s| format!(" on {}", when(s)))
+                    .unwrap_or_default()
             ));
             match accept_by {
                 Some(d) => b.para(&format!(
@@ -482,7 +497,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             format!("Transfer of {domain} to your AWS account: please accept it")
         }
     };
-    let (text, html) = b.finish(settings);
+    let (text, html) = b.finish(settings, &subject);
     Words {
         subject,
         text,

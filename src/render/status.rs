@@ -105,7 +105,16 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}\
 .rows tbody th{font-weight:600;border-left:4px solid var(--c,transparent)}\
 .rows small{display:block;color:var(--mute);font-weight:400}\
 .counts{max-width:640px}\
-@media (max-width:640px){main{padding:10px}svg text{font-size:20px}body{font-size:14px}.tiles{grid-template-columns:repeat(2,1fr)}.rows tbody th{position:sticky;left:0;background:var(--bg);max-width:40vw}}\
+@media (max-width:640px){main{padding:10px}svg text{font-size:20px}body{font-size:14px}.tiles{grid-template-columns:repeat(2,1fr)}\
+.scroll{overflow:visible;border:0}.rows{min-width:0}\
+.rows thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\
+.rows tr{display:block;padding:6px 0;border-bottom:1px solid var(--line)}\
+.rows th,.rows td{display:block;border:0;padding:1px 8px;text-align:left;overflow-wrap:anywhere}.rows td:empty{display:none}\
+.rows td::before{color:var(--mute);font-size:.85em}\
+.rows td:nth-of-type(2)::before{content:\"Waits on: \"}.rows td:nth-of-type(3)::before{content:\"Reason: \"}\
+.rows td:nth-of-type(4)::before{content:\"Stage: \"}.rows td:nth-of-type(5)::before{content:\"Method: \"}\
+.rows td:nth-of-type(6)::before{content:\"In this stage: \"}.rows td:nth-of-type(7)::before{content:\"Launch: \"}\
+.rows td:nth-of-type(8)::before{content:\"Days left: \"}.rows td:nth-of-type(9)::before{content:\"Last notice: \"}}\
 @media print{.scroll{overflow:visible;border:0}}\
 ";
 
@@ -144,6 +153,9 @@ pub fn to_html(report: &StatusReport) -> String {
         out.push_str("</ul></section>");
     }
 
+    // The rows come first (issue #23 item 14): they are what an operator opens the page for.
+    rows_table(&mut out, report);
+
     // Headline counts: by urgency, then who the waiting ones wait on.
     out.push_str(
         "<h2 id=\"summary\">At a glance</h2><ul class=\"tiles\" aria-labelledby=\"summary\">",
@@ -167,15 +179,23 @@ pub fn to_html(report: &StatusReport) -> String {
     timeline(&mut out, report);
     stage_counts(&mut out, report);
 
+    out.push_str("<p class=\"meta\">Written by <code>mailform status</code>. “Unknown” means no live fact dates the stage: SES keeps no date for records appearing in DNS, and a stage reached before the notice ledger recorded it has no notice to date it.</p>");
+    out.push_str("</main></body></html>\n");
+    out
+}
+
+/// Every library's row, most urgent first. On a phone each row is a block of labelled lines
+/// (the CSS's narrow layout), so the reason is on screen without scrolling sideways.
+fn rows_table(out: &mut String, report: &StatusReport) {
     out.push_str("<h2 id=\"all\">Every library</h2>");
     out.push_str("<div class=\"scroll\" role=\"region\" aria-labelledby=\"rows-caption\" tabindex=\"0\"><table class=\"rows\">");
     out.push_str("<caption id=\"rows-caption\">Every library, most urgent first: failing, then late against its launch, then waiting longest</caption>");
-    out.push_str("<thead><tr><th scope=\"col\">Library</th><th scope=\"col\">Status</th><th scope=\"col\">Method</th><th scope=\"col\">Stage</th><th scope=\"col\">Waits on</th><th scope=\"col\">In this stage</th><th scope=\"col\">Launch</th><th scope=\"col\">Days left</th><th scope=\"col\">Last notice</th><th scope=\"col\">Reason</th></tr></thead><tbody>");
+    out.push_str("<thead><tr><th scope=\"col\">Library</th><th scope=\"col\">Status</th><th scope=\"col\">Waits on</th><th scope=\"col\">Reason</th><th scope=\"col\">Stage</th><th scope=\"col\">Method</th><th scope=\"col\">In this stage</th><th scope=\"col\">Launch</th><th scope=\"col\">Days left</th><th scope=\"col\">Last notice</th></tr></thead><tbody>");
     for r in &report.rows {
         let c = urgency_class(r.urgency);
         let _ = write!(
             out,
-            "<tr class=\"{c}\" id=\"lib-{id}\" data-stage=\"{stage}\"><th scope=\"row\">{name}<small>{id}</small></th><td><span class=\"m\" aria-hidden=\"true\">{mark}</span> {urgency}</td><td>{method}</td><td>{stage_label} <small>step {step}</small></td><td>{waits}</td><td class=\"n\">{days}</td><td>{launch}</td><td class=\"n\">{left}</td><td>{notice}</td><td>{reason}</td></tr>",
+            "<tr class=\"{c}\" id=\"lib-{id}\" data-stage=\"{stage}\"><th scope=\"row\">{name}<small>{id}</small></th><td><span class=\"m\" aria-hidden=\"true\">{mark}</span> {urgency}</td><td>{waits}</td><td class=\"r\">{reason}</td><td>{stage_label} <small>step {step}</small></td><td>{method}</td><td class=\"n\">{days}</td><td>{launch}</td><td class=\"n\">{left}</td><td>{notice}</td></tr>",
             id = esc(&r.library),
             stage = r.stage.as_str(),
             name = esc(&r.name),
@@ -193,9 +213,6 @@ pub fn to_html(report: &StatusReport) -> String {
         );
     }
     out.push_str("</tbody></table></div>");
-    out.push_str("<p class=\"meta\">Written by <code>mailform status</code>. “Unknown” means no live fact dates the stage: SES keeps no date for records appearing in DNS, and a stage reached before the notice ledger recorded it has no notice to date it.</p>");
-    out.push_str("</main></body></html>\n");
-    out
 }
 
 /// The shapes of the marks, one per urgency (shape and colour both tell it).

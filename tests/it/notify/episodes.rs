@@ -126,4 +126,15 @@ fn an_account_failing_again_and_a_launch_not_ready_again_are_told_each_time() {
     let fourth = day("2026-11-29T09:00:00Z", "pass", PASSING);
     assert_eq!(kinds(&fourth), ["smtp-passing"]);
     assert_ne!(second[0].message_id, fourth[0].message_id);
+
+    // Each reads on a phone and is not taken for spam.
+    let all: Vec<_> = [first, second, third, fourth]
+        .into_iter()
+        .flatten()
+        .collect();
+    let kinds = super::reading::check(&all);
+    assert_eq!(
+        kinds.iter().map(String::as_str).collect::<Vec<_>>(),
+        ["launch", "smtp-failing", "smtp-passing"]
+    );
 }

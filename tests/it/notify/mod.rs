@@ -7,6 +7,7 @@ use std::time::Duration;
 
 mod episodes;
 mod launch_window;
+mod reading;
 mod story;
 
 use mail_parser::{MessageParser, MimeHeaders as _};
@@ -91,7 +92,14 @@ impl Estate {
                 "libraries/alpha.kdl",
                 &ses_library("alpha", Some("2026-12-05")),
             )
-            .file("libraries/bravo.kdl", &ses_library("bravo", None))
+            // A long MAIL FROM host: its MX and TXT records are in bravo's records notice.
+            .file(
+                "libraries/bravo.kdl",
+                &ses_library("bravo", None).replace(
+                    "        from \"noreply@bravo.example.org\"\n",
+                    "        from \"noreply@bravo.example.org\"\n        mail-from \"bounces-for-notices-and-receipts.mail.bravo.example.org\"\n",
+                ),
+            )
             .file(
                 "libraries/charlie.kdl",
                 &managed_library("charlie", "charlie-mail.org", ""),
@@ -388,6 +396,20 @@ fn notices_reach_each_it_contact_once_as_real_mime_through_the_relay() {
         listed.stdout.contains("records") && listed.stdout.contains("sent"),
         "{}",
         listed.stdout
+    );
+
+    // Each reads on a phone and is not taken for spam.
+    let kinds = reading::check(&mails);
+    assert_eq!(
+        kinds.iter().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "domain-bought",
+            "launch",
+            "records",
+            "smtp-failing",
+            "transfer-started",
+            "verified"
+        ]
     );
 
     // A second run sends nothing again.

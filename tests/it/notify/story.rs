@@ -79,10 +79,33 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
             .collect()
     };
 
+    // The status page's reason for the library's row: what it waits for.
+    let reason = || {
+        let out = run(&["status", "--format", "json"]);
+        assert_eq!(out.code, 0, "{}", out.all());
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+        report["rows"][0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+
     // Day 0: the identity is created; the records go out, and the launch warning (10 days).
     let applied = run(&["apply", "--auto-approve"]);
     assert_eq!(applied.code, 0, "{}", applied.all());
+    let before = reason();
+    assert!(
+        before.ends_with(
+            "waits on the platform: no records notice sent yet: `mailform notify` sends it"
+        ),
+        "{before}"
+    );
     notify();
+    let sent = reason();
+    assert!(
+        sent.ends_with("nothing installed yet: none of the 3 records is in DNS"),
+        "{sent}"
+    );
     let mut kinds = delivered_kinds(0);
     kinds.sort();
     assert_eq!(kinds, ["launch", "records"]);
@@ -134,6 +157,13 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
         reminder.text.contains(&typo) && reminder.text.contains("expected: "),
         "{}",
         reminder.text
+    );
+    // The status page tells this from nothing done.
+    let typo_reason = reason();
+    assert!(
+        typo_reason.contains("installed with a mistake (1 of 3 records wrong): ")
+            && typo_reason.contains(&typo),
+        "{typo_reason}"
     );
 
     // Day 3: SES gave up; the lapse notice says what is still wrong.
@@ -252,4 +282,17 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
             m.text
         );
     }
+    // Each reads on a phone and is not taken for spam.
+    let kinds = super::reading::check(&all);
+    assert_eq!(
+        kinds.iter().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "lapsed",
+            "launch",
+            "records",
+            "records-removed",
+            "reminder",
+            "verified"
+        ]
+    );
 }

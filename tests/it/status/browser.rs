@@ -106,6 +106,45 @@ pub fn dump_dom(page: &Path) -> Result<String, String> {
     Ok(run.stdout)
 }
 
+/// Lays out each document in an `iframe` of its width (CSS pixels), all in one Chromium run
+/// (a run costs seconds, a frame little), and once the page has loaded calls `measure`, a
+/// JavaScript function of the frame's window and document, on each. Returns the JSON array of
+/// what it returned, one per document in order. A frame is as wide as a phone's screen, which
+/// a headless window cannot be made narrower than.
+pub fn measure_frames(
+    docs: &[(&str, u32)],
+    measure: &str,
+    scratch: &Path,
+) -> Result<String, String> {
+    let mut page = String::from("<!DOCTYPE html>\n<html><body>\n");
+    for (doc, width) in docs {
+        // `srcdoc` frames share the page's origin, so its script may read their layout.
+        let attr = doc.replace('&', "&amp;").replace('"', "&quot;");
+        page.push_str(&format!(
+            "<iframe style=\"width: {width}px; height: 800px; border: 0\" srcdoc=\"{attr}\"></iframe>\n"
+        ));
+    }
+    page.push_str(&format!(
+        "<pre id=\"measured\"></pre>\n<script>\naddEventListener('load', () => {{\n  const measure = {measure};\n  const out = [...document.querySelectorAll('iframe')].map(f => measure(f.contentWindow, f.contentDocument));\n  document.getElementById('measured').textContent = JSON.stringify(out);\n}});\n</script>\n</body></html>\n"
+    ));
+    let file = scratch.join("frames.html");
+    std::fs::write(&file, page).map_err(|e| e.to_string())?;
+    let dom = dump_dom(&file)?;
+    let start = dom
+        .find("<pre id=\"measured\">")
+        .ok_or_else(|| format!("no measurements in {dom}"))?
+        + "<pre id=\"measured\">".len();
+    let end = start
+        + dom[start..]
+            .find("</pre>")
+            .ok_or("the measurements end nowhere")?;
+    Ok(dom[start..end]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&"))
+}
+
 /// A screenshot of the page at `width`×`height` CSS pixels, written to `png`.
 pub fn screenshot(page: &Path, width: u32, height: u32, png: &Path) -> Result<PathBuf, String> {
     let run = run(

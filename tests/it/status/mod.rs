@@ -1,10 +1,12 @@
 //! `mailform status`: the onboarding page through the real binary against the sandbox, for
 //! the README's demo estate and for 1,000 libraries, opened in headless Chromium: every
 //! library's row and stage in the DOM, a hostile name inert, screenshots at a phone's and a
-//! laptop's size that are not blank, and the page's weight. Every JSON report read here
+//! laptop's size that are not blank, and the page's weight; at a phone's width the rows come
+//! first with each reason on screen (`phone.rs`). Every JSON report read here
 //! follows `schemas/status.schema.json`.
 
 pub mod browser;
+mod phone;
 
 use std::path::Path;
 
@@ -83,6 +85,9 @@ fn check_in_browser(page: &Path, rows: &[(String, String)]) -> String {
         rows.len(),
         "one row per library"
     );
+    // On a phone: the rows first, each reason on screen, every wait on the platform explained.
+    let reasons = phone::check(page);
+    assert!(reasons > 0, "no row gives a reason");
     let shots = tempfile::tempdir().unwrap();
     for (w, h) in [(390, 844), (1366, 900)] {
         let png = shots.path().join(format!("shot-{w}.png"));
@@ -351,6 +356,7 @@ fn a_thousand_libraries_weigh_under_a_megabyte_and_a_hostile_name_is_inert() {
         String::from_utf8_lossy(&html.stderr)
     );
     let weight = std::fs::metadata(&page).unwrap().len();
+    eprintln!("the page of {n} libraries weighs {weight} bytes");
     assert!(weight < 1_000_000, "the page weighs {weight} bytes");
 
     let dom = check_in_browser(&page, &rows);
