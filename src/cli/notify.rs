@@ -108,6 +108,12 @@ fn ready(due: &[Due], settings: &NoticeSettings, at: i64) -> Result<Vec<Ready>, 
         .collect()
 }
 
+fn system_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 /// A random run id: 16 hex digits from the OS's randomness via std's hasher keys.
 fn run_id() -> String {
     use std::hash::{BuildHasher, Hasher};
@@ -144,6 +150,12 @@ fn line(r: &Ready, outcome: &Outcome, lease: i64) -> String {
             Some(at) => format!("already {} {}", entry.state.as_str(), when(at)),
             None => format!("already {}", entry.state.as_str()),
         },
+        Outcome::StillRefused { entry } => format!(
+            "FAILED, refused by the relay at {} and not sent since: {} (fix the cause, then `--resend {}`)",
+            when(entry.claimed_at),
+            entry.detail.as_deref().unwrap_or("no reply recorded"),
+            r.key
+        ),
         Outcome::InFlight { entry } => format!(
             "claimed by another run at {}; left to it until the lease ends at {}",
             when(entry.claimed_at),
@@ -193,11 +205,22 @@ pub(super) fn run(a: NotifyArgs, color: bool) -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::Usage(format!("cannot start the runtime: {e}")))?;
     let ledger = runtime.block_on(world.ledger(&settings.ledger_table));
     // The ledger's notices: the episodes that state-change notices are keyed on.
-    let history = {
-        let entries = runtime.block_on(ledger.entries(None))?;
-        due::History::new(entries.iter().map(|e| (&e.key, e.claimed_at)))
-    };
+    let entries = runtime.block_on(ledger.entries(None))?;
+    let history = due::History::new(
+        entries
+            .iter()
+            .map(|e| (&e.key, e.claimed_at, e.to.as_str())),
+    );
     let mut due = due_notices(&config, &live, today, a.handover_grace, &history);
+    // A notice sent again is written as of its first sending, so its words ("in 3 days")
+    // are the ones the library should have read then.
+    for d in &mut due {
+        if let Some(first) = entries.iter().find(|e| e.key == d.key)
+            && let Ok(at) = OffsetDateTime::from_unix_timestamp(first.claimed_at)
+        {
+            d.written = at;
+        }
+    }
     if !a.live.targets.is_empty() {
         due.retain(|d| a.live.targets.iter().any(|t| t == d.key.library.as_str()));
     }
@@ -275,6 +298,8 @@ pub(super) fn run(a: NotifyArgs, color: bool) -> Result<ExitCode, CliError> {
         now,
         lease: a.lease,
         pace: Duration::from_secs_f64(1.0 / f64::from(settings.send_rate.max(1))),
+        library_gap: Duration::from_secs(1),
+        clock_offset: world.now() - system_now(),
         record_only: a.record_only,
         resend: a.resend.clone(),
     };

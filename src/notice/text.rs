@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::NoticeKind;
 use super::due::{Content, Due, Found, Problem, Record};
-use crate::model::NoticeSettings;
+use crate::model::{NoticeSettings, TimeZoneName};
 
 /// A notice's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,17 +21,69 @@ pub struct Words {
     pub html: String,
 }
 
-/// `Friday 27 November 2026 at 14:05 UTC`.
-pub fn when(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{} {} {} {} at {:02}:{:02} UTC",
-        t.weekday(),
-        t.day(),
-        t.month(),
-        t.year(),
-        t.hour(),
-        t.minute()
+/// A time in the reader's zone: `Friday 27 November 2026 at 08:05 CST`.
+pub fn when(t: OffsetDateTime, zone: &TimeZoneName) -> String {
+    zoned(t, zone).map_or_else(
+        || t.to_string(),
+        |z| z.strftime("%A %-d %B %Y at %H:%M %Z").to_string(),
+    )
+}
+
+/// The day of a time in the reader's zone, for a subject: `Friday 27 November`.
+fn day(t: OffsetDateTime, zone: &TimeZoneName) -> String {
+    zoned(t, zone).map_or_else(
+        || t.date().to_string(),
+        |z| z.strftime("%A %-d %B").to_string(),
+    )
+}
+
+fn zoned(t: OffsetDateTime, zone: &TimeZoneName) -> Option<jiff::ZonedDateTime> {
+    let ts = jiff::Timestamp::from_second(t.unix_timestamp()).ok()?;
+    Some(ts.to_zoned_datetime(zone.zone()))
+}
+
+/// How far a time is from when the notice is written: `in 3 days`, `in 5 hours`. Whole
+/// units, rounded down, so "in 3 days" is never later than the deadline.
+pub fn relative(t: OffsetDateTime, written: OffsetDateTime) -> String {
+    let left = t - written;
+    let hours = left.whole_hours();
+    let plural = |n: i64, unit: &str| format!("in {n} {unit}{}", if n == 1 { "" } else { "s" });
+    if left.is_negative() {
+        "already passed".into()
+    } else if hours < 1 {
+        "within the hour".into()
+    } else if hours < 48 {
+        plural(hours, "hour")
+    } else {
+        plural(hours / 24, "day")
+    }
+}
+
+/// A deadline as a notice tells it: `Friday 27 November 2026 at 08:05 CST (in 3 days)`.
+fn deadline(t: OffsetDateTime, due: &Due) -> String {
+    format!("{} ({})", when(t, &due.zone), relative(t, due.written))
+}
+
+/// The longest subject: RFC 5322's recommended line length less `Subject: `, so the
+/// header fits one line and a phone shows it whole.
+pub const SUBJECT_MAX: usize = 68;
+
+/// The first of the candidates that fits [`SUBJECT_MAX`] (the last one if none does): the
+/// action first, the domain when there is room for it.
+fn fit(candidates: &[String]) -> String {
+    candidates
+        .iter()
+        .find(|s| s.chars().count() <= SUBJECT_MAX)
+        .or(candidates.last())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// A launch date as a reader says it: `Monday 11 January 2027`.
+fn launch_day(d: crate::model::Date) -> String {
+    jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).map_or_else(
+        |_| d.to_string(),
+        |c| c.strftime("%A %-d %B %Y").to_string(),
     )
 }
 
@@ -272,7 +324,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             match deadline {
                 Some(d) => b.para(&format!(
                     "Please install them by {}. Amazon looks for them until then; after that it stops and we have to start the check again.",
-                    when(*d)
+                    self::deadline(*d, due)
                 )),
                 None => b.para(
                     "Please install them within 72 hours. Amazon looks for them for 72 hours; after that it stops and we have to start the check again.",
@@ -288,7 +340,15 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 ));
             }
             b.para("There is nothing to send back: we check your DNS ourselves and will write again once Amazon has confirmed the records.");
-            format!("Action needed: DNS records for sending mail from {domain}")
+            let n = records.iter().filter(|r| !r.correct).count();
+            let by = deadline
+                .map(|d| format!(" by {}", day(d, &due.zone)))
+                .unwrap_or_default();
+            fit(&[
+                format!("Add {n} DNS records to {domain}{by}"),
+                format!("Add {n} DNS records for your library's mail{by}"),
+                format!("Add {n} DNS records for your library's mail"),
+            ])
         }
         Content::Reminder {
             domain,
@@ -298,7 +358,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
         } => {
             b.para(&format!(
                 "A reminder: Amazon stops looking for the DNS records of {domain} on {}, and some are not in place yet.",
-                when(*deadline)
+                self::deadline(*deadline, due)
             ));
             if !problems.is_empty() {
                 b.heading("What we see in your DNS today");
@@ -307,10 +367,11 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             b.heading("All the records, for reference");
             b.records(records);
             b.para("If the deadline passes, nothing breaks on your side: once the records are in place, our team starts Amazon's check again, and we write to you when Amazon confirms them.");
-            format!(
-                "Reminder: DNS records for {domain} are due {}",
-                when(*deadline)
-            )
+            let by = day(*deadline, &due.zone);
+            fit(&[
+                format!("Add the missing DNS records to {domain} by {by}"),
+                format!("Add the missing DNS records for your mail by {by}"),
+            ])
         }
         Content::Lapsed {
             domain,
@@ -329,7 +390,17 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 }
                 b.para("Please install the records from our earlier message (or correct them as described above). Once they are in place, our team starts Amazon's check again, and you will hear from us when it confirms them.");
             }
-            format!("Verification of {domain} lapsed: what happens next")
+            if *records_correct {
+                fit(&[
+                    format!("Nothing to do: Amazon checks {domain} again"),
+                    "Nothing to do: Amazon checks your domain again".into(),
+                ])
+            } else {
+                fit(&[
+                    format!("Fix the DNS records of {domain}: Amazon's check lapsed"),
+                    "Fix your DNS records: Amazon's check lapsed".into(),
+                ])
+            }
         }
         Content::Verified {
             domain,
@@ -346,7 +417,10 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 ));
                 b.para("Please leave the DNS records in place: Amazon checks them regularly, and removing them stops your mail from being signed.");
             }
-            format!("{domain} is verified for sending")
+            fit(&[
+                format!("Done: {domain} is verified for sending"),
+                "Done: your domain is verified for sending".into(),
+            ])
         }
         Content::RecordsRemoved {
             domain,
@@ -359,7 +433,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 "Some of the DNS records of {domain} are no longer in place ({gone} of {}). Amazon still signs your mail for now, but it stops {} if the records stay missing.",
                 records.len(),
                 match stops_by {
-                    Some(d) => format!("by {} at the latest", when(*d)),
+                    Some(d) => format!("by {} at the latest", deadline(*d, due)),
                     None => "72 hours after it notices".to_string(),
                 }
             ));
@@ -370,7 +444,10 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             b.heading("The records");
             b.records(records);
             b.para("Please put the missing records back exactly as listed. There is nothing to send back: we check your DNS every day and write to you once Amazon has seen them again.");
-            format!("Action needed: DNS records removed from {domain}")
+            fit(&[
+                format!("Put back the DNS records removed from {domain}"),
+                "Put back the DNS records removed from your domain".into(),
+            ])
         }
         Content::SmtpFailing {
             again,
@@ -394,9 +471,15 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             b.list(&items);
             b.para("We test the account again every day; you will hear from us when it passes. If you change the server, port or user name, please tell us the new details by replying to this message (never send the password by e-mail; we will tell you how to pass it on safely).");
             if *again {
-                format!("Action needed: the mail account {username} fails again")
+                fit(&[
+                    format!("Fix the mail account {username}: it fails again"),
+                    "Fix your mail account: it fails again".into(),
+                ])
             } else {
-                format!("Action needed: we could not use the mail account {username}")
+                fit(&[
+                    format!("Fix the mail account {username}: our test failed"),
+                    "Fix your mail account: our test failed".into(),
+                ])
             }
         }
         Content::SmtpPassing {
@@ -415,7 +498,17 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 b.list(&items);
             }
             b.para("If you change the account's password, please let us know before you do, so that mail keeps flowing.");
-            format!("Your mail account {username} is ready")
+            if codes.is_empty() {
+                fit(&[
+                    format!("Done: your mail account {username} is ready"),
+                    "Done: your mail account is ready".into(),
+                ])
+            } else {
+                fit(&[
+                    format!("Worth a look: your mail account {username} passed our test"),
+                    "Worth a look: your mail account passed our test".into(),
+                ])
+            }
         }
         Content::Launch {
             launch,
@@ -423,13 +516,18 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             outstanding,
         } => {
             b.para(&format!(
-                "Your library launches on {launch}, in {days_left} {}, and sending mail from your own address is not ready yet. We ask for two weeks of notice so that everything is in place by launch.",
+                "Your library launches on {}, in {days_left} {}, and sending mail from your own address is not ready yet. We ask for two weeks of notice so that everything is in place by launch.",
+                launch_day(*launch),
                 if *days_left == 1 { "day" } else { "days" }
             ));
             b.heading("Still to do");
             b.list(outstanding);
             b.para("If the launch date has moved, reply to this message and we will update it.");
-            format!("Your launch on {launch}: mail setup not ready yet")
+            let on = launch_day(*launch);
+            fit(&[
+                format!("Finish your mail setup before your launch on {on}"),
+                "Finish your mail setup before your launch".into(),
+            ])
         }
         Content::DomainBought {
             domain,
@@ -457,7 +555,10 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 )),
             }
             b.para("We set up its DNS records ourselves; there is nothing to install on your side. We will write again once Amazon has verified the domain.");
-            format!("We registered {domain} for your library's mail")
+            fit(&[
+                format!("Nothing to do: we registered {domain} for your mail"),
+                "Nothing to do: we registered a domain for your mail".into(),
+            ])
         }
         Content::TransferStarted {
             domain,
@@ -467,19 +568,28 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
         } => {
             b.para(&format!(
                 "As you asked, we have started the transfer of {domain} to your AWS account {account}{}.",
-                started.map(|s| format!(" on {}", when(s))).unwrap_or_default()
+                started
+                    .map(|s| format!(" on {}", when(s, &due.zone)))
+                    .unwrap_or_default()
             ));
             match accept_by {
                 Some(d) => b.para(&format!(
                     "Please accept it in the Route 53 console of that account (Registered domains, then Requests) by {}. If it is not accepted by then, the transfer lapses and we start a new one.",
-                    when(*d)
+                    deadline(*d, due)
                 )),
                 None => b.para(
                     "Please accept it within three days in the Route 53 console of that account (Registered domains, then Requests).",
                 ),
             }
             b.para("Accepting needs a password, which we never send by e-mail: our support team will give it to you through the secure channel we agreed. The domain's DNS zone stays with us until you tell us you have moved it.");
-            format!("Transfer of {domain} to your AWS account: please accept it")
+            let by = accept_by
+                .map(|d| format!(" by {}", day(d, &due.zone)))
+                .unwrap_or_default();
+            fit(&[
+                format!("Accept the transfer of {domain}{by}"),
+                format!("Accept the domain transfer to your AWS account{by}"),
+                "Accept the domain transfer to your AWS account".into(),
+            ])
         }
     };
     let (text, html) = b.finish(settings);
@@ -603,6 +713,7 @@ mod tests {
             reply_to: EmailAddress::parse("support@library-market.example.com").unwrap(),
             ledger_table: "mailform-notices".into(),
             send_rate: 1,
+            time_zone: crate::model::TimeZoneName::utc(),
             relay: Relay {
                 host: "email-smtp.us-east-1.amazonaws.com".into(),
                 port: 587,
@@ -753,9 +864,79 @@ mod tests {
                 key: NoticeKey::new(LibraryId::parse("springfield").unwrap(), kind, &["x"]),
                 to: EmailAddress::parse("it@springfield.example.org").unwrap(),
                 library_name: "Springfield Public Library".into(),
+                zone: TimeZoneName::parse("America/Chicago").unwrap(),
+                written: at("2026-11-27T14:05:00Z"),
                 content,
             })
             .collect()
+    }
+
+    #[test]
+    fn deadlines_are_told_in_the_library_zone_and_from_now() {
+        let due = every_kind().remove(0);
+        let w = words(&due, &settings());
+        // 14:05 UTC is 08:05 in Chicago (CST, UTC-6), three days after the notice is written.
+        assert!(
+            w.text
+                .contains("by Monday 30 November 2026 at 08:05 CST (in 3 days)"),
+            "{}",
+            w.text
+        );
+        let utc = Due {
+            zone: TimeZoneName::utc(),
+            ..due
+        };
+        assert!(
+            words(&utc, &settings())
+                .text
+                .contains("by Monday 30 November 2026 at 14:05 UTC (in 3 days)")
+        );
+        let t = at("2026-11-30T14:05:00Z");
+        assert_eq!(relative(t, at("2026-11-29T09:05:00Z")), "in 29 hours");
+        assert_eq!(relative(t, at("2026-11-30T13:30:00Z")), "within the hour");
+        assert_eq!(relative(t, at("2026-12-01T00:00:00Z")), "already passed");
+        assert_eq!(
+            TimeZoneName::parse("america/chicago").unwrap().as_str(),
+            "America/Chicago"
+        );
+        assert!(TimeZoneName::parse("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn subjects_lead_with_the_action_and_fit_one_header_line() {
+        let long = "the-springfield-public-library-and-reading-rooms.example.org";
+        for mut due in every_kind() {
+            match &mut due.content {
+                Content::Records { domain, .. }
+                | Content::Reminder { domain, .. }
+                | Content::Lapsed { domain, .. }
+                | Content::Verified { domain, .. }
+                | Content::RecordsRemoved { domain, .. }
+                | Content::DomainBought { domain, .. }
+                | Content::TransferStarted { domain, .. } => *domain = long.into(),
+                Content::SmtpFailing { username, .. } | Content::SmtpPassing { username, .. } => {
+                    *username = format!("notices@{long}")
+                }
+                Content::Launch { .. } => {}
+            }
+            let subject = words(&due, &settings()).subject;
+            // `Subject: ` and the subject on one line of under 78 characters.
+            assert!(
+                format!("Subject: {subject}").chars().count() < 78,
+                "{:?}: {subject}",
+                due.key.kind
+            );
+            // The action (or "nothing to do") comes first: an imperative or a verdict.
+            let first = subject.split([' ', ':']).next().unwrap_or_default();
+            assert!(
+                [
+                    "Add", "Fix", "Put", "Done", "Nothing", "Worth", "Finish", "Accept",
+                ]
+                .contains(&first),
+                "{:?}: {subject}",
+                due.key.kind
+            );
+        }
     }
 
     #[test]

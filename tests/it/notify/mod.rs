@@ -455,7 +455,8 @@ fn a_relay_that_defers_gets_the_notice_again_and_one_that_refuses_is_reported() 
     .unwrap();
     std::fs::write(estate.cli.path().join("relay-ca.pem"), relay.ca_pem()).unwrap();
     let second = estate.notify(&[]);
-    assert_eq!(second.code, 0, "{}", second.all());
+    // A refusal is never counted as sent: reported and failing on every run until resent.
+    assert_eq!(second.code, 1, "{}", second.all());
     let kinds: Vec<_> = delivered(&relay)
         .iter()
         .map(|m| kind_of(&m.message_id))
@@ -465,7 +466,21 @@ fn a_relay_that_defers_gets_the_notice_again_and_one_that_refuses_is_reported() 
         "{kinds:?}"
     );
     assert!(!kinds.iter().any(|(_, l)| l == "bravo"), "{kinds:?}");
-    assert!(second.stderr.contains("already failed"), "{}", second.all());
+    for run in [&second, &estate.notify(&[])] {
+        assert_eq!(run.code, 1, "{}", run.all());
+        assert!(
+            run.stderr.lines().any(|l| l.starts_with("bravo/records/")
+                && l.contains("FAILED, refused by the relay at ")
+                && l.contains("and not sent since")),
+            "{}",
+            run.all()
+        );
+        assert!(
+            run.stdout.contains(" 1 failed.") && !run.stdout.contains("1 sent before"),
+            "{}",
+            run.all()
+        );
+    }
 
     // The operator fixed the cause (here: the new relay takes it) and asks for it again.
     let key = first
