@@ -697,6 +697,7 @@ mod tests {
             subject: "subject".into(),
             message_id: "<m@example.org>".into(),
             detail: None,
+            words: None,
         }
     }
 

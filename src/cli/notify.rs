@@ -11,7 +11,7 @@ use super::{CliError, EXIT_FAILED, EXIT_OK, print, today, world};
 use crate::live::snapshot::LiveSnapshotV1;
 use crate::model::{Config, NoticeSettings};
 use crate::notice::due::{self, Due};
-use crate::notice::ledger::NoticeLedger;
+use crate::notice::ledger::{LedgerEntry, NoticeLedger};
 use crate::notice::relay::SmtpRelay;
 use crate::notice::run::{self, Outcome, Ready, RunOptions};
 use crate::notice::{message, text};
@@ -90,10 +90,24 @@ pub(super) fn due_notices(
     due::due(config, live, &plan, now_of(live), history)
 }
 
-fn ready(due: &[Due], settings: &NoticeSettings, at: i64) -> Result<Vec<Ready>, CliError> {
+/// The due notices as messages. A notice the ledger holds the words of (it was claimed
+/// before) keeps them: a resend, or a second copy after a crash, says what the first said.
+fn ready(
+    due: &[Due],
+    entries: &[LedgerEntry],
+    settings: &NoticeSettings,
+    at: i64,
+) -> Result<Vec<Ready>, CliError> {
     due.iter()
         .map(|d| {
-            let words = text::words(d, settings);
+            let stored = entries.iter().find(|e| e.key == d.key).and_then(|e| {
+                e.words.as_ref().map(|w| text::Words {
+                    subject: e.subject.clone(),
+                    text: w.text.clone(),
+                    html: w.html.clone(),
+                })
+            });
+            let words = stored.unwrap_or_else(|| text::words(d, settings));
             let built = message::build(&d.key, &d.to, &words, settings, at)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             Ok(Ready {
@@ -101,6 +115,7 @@ fn ready(due: &[Due], settings: &NoticeSettings, at: i64) -> Result<Vec<Ready>, 
                 to: d.to.to_string(),
                 subject: words.subject,
                 text: words.text,
+                html: words.html,
                 message_id: message::message_id(&d.key, settings),
                 message: built,
             })
@@ -224,7 +239,7 @@ pub(super) fn run(a: NotifyArgs, color: bool) -> Result<ExitCode, CliError> {
     if !a.live.targets.is_empty() {
         due.retain(|d| a.live.targets.iter().any(|t| t == d.key.library.as_str()));
     }
-    let ready = ready(&due, &settings, now)?;
+    let ready = ready(&due, &entries, &settings, now)?;
     for key in &a.resend {
         if !ready.iter().any(|r| r.key.to_string() == *key) {
             return Err(CliError::Usage(format!(

@@ -27,8 +27,10 @@ pub struct Ready {
     pub key: NoticeKey,
     pub to: String,
     pub subject: String,
-    /// The plain-text body, for `--dry-run`.
+    /// The plain-text body (`--dry-run` shows it) and the HTML one: the ledger keeps both, so
+    /// a resend carries them unchanged.
     pub text: String,
+    pub html: String,
     pub message_id: String,
     pub message: Message,
 }
@@ -115,6 +117,10 @@ fn entry(ready: &Ready, opts: &RunOptions) -> LedgerEntry {
         subject: ready.subject.clone(),
         message_id: ready.message_id.clone(),
         detail: None,
+        words: Some(super::ledger::StoredWords {
+            text: ready.text.clone(),
+            html: ready.html.clone(),
+        }),
     }
 }
 

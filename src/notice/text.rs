@@ -42,20 +42,21 @@ fn zoned(t: OffsetDateTime, zone: &TimeZoneName) -> Option<jiff::ZonedDateTime> 
     Some(ts.to_zoned_datetime(zone.zone()))
 }
 
-/// How far a time is from when the notice is written: `in 3 days`, `in 5 hours`. Whole
-/// units, rounded down, so "in 3 days" is never later than the deadline.
+/// How far a time is from when the notice is written: `in 3 days`, `in 5 hours`, to the
+/// nearest unit (a deadline 71 hours 59 minutes away is "in 3 days"; the exact time stands
+/// beside it).
 pub fn relative(t: OffsetDateTime, written: OffsetDateTime) -> String {
     let left = t - written;
-    let hours = left.whole_hours();
+    let hours = (left.whole_seconds() + 1800) / 3600;
     let plural = |n: i64, unit: &str| format!("in {n} {unit}{}", if n == 1 { "" } else { "s" });
     if left.is_negative() {
         "already passed".into()
-    } else if hours < 1 {
+    } else if left < time::Duration::hours(1) {
         "within the hour".into()
     } else if hours < 48 {
         plural(hours, "hour")
     } else {
-        plural(hours / 24, "day")
+        plural((hours + 12) / 24, "day")
     }
 }
 

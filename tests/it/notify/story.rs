@@ -44,7 +44,7 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
     between(0, &[], &[]);
     // The sandbox's day is 2026-01-01; the library launches ten days later.
     let library = format!(
-        "library \"springfield\" {{\n    name \"Springfield Public Library\"\n    it-contact \"it@springfield.example.org\"\n    launch \"2026-01-11\"\n\n    ses-domain {{\n        from \"noreply@{DOMAIN}\"\n    }}\n}}\n"
+        "library \"springfield\" {{\n    name \"Springfield Public Library\"\n    it-contact \"it@springfield.example.org\"\n    launch \"2026-01-11\"\n    time-zone \"America/Chicago\"\n\n    ses-domain {{\n        from \"noreply@{DOMAIN}\"\n    }}\n}}\n"
     );
     let cli = cli()
         .file(
@@ -95,7 +95,7 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
     assert!(
         first_records
             .text
-            .contains("Please install them by Sunday 4 January 2026 at 00:00 UTC"),
+            .contains("Please install them by Saturday 3 January 2026 at 18:00 CST (in 3 days)"),
         "{}",
         first_records.text
     );
@@ -131,7 +131,11 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
     assert_eq!(delivered_kinds(seen), ["reminder"]);
     let reminder = parse(exim.settle(Duration::from_millis(100)).last().unwrap());
     assert!(
-        reminder.text.contains(&typo) && reminder.text.contains("expected: "),
+        reminder.text.contains(&typo)
+            && reminder.text.contains("expected: ")
+            && reminder
+                .text
+                .contains("on Saturday 3 January 2026 at 18:00 CST (in 23 hours)"),
         "{}",
         reminder.text
     );
