@@ -112,6 +112,17 @@ pub struct Record {
     pub correct: bool,
     /// The DNS check asked about it and got an answer (present, missing or wrong).
     pub checked: bool,
+    /// Not one of the three DKIM records the setup document promises: the custom MAIL FROM's
+    /// MX and TXT, which mail goes out without (with Amazon's return address instead).
+    pub optional: bool,
+}
+
+/// The library's DNS provider, recognised from its name servers, and how its own record
+/// form wants each field filled in (in the provider's words).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provider {
+    pub name: String,
+    pub form: Vec<String>,
 }
 
 /// What the DNS check found at a record's name, as a notice may report it.
@@ -157,7 +168,9 @@ pub enum Content {
         /// When SES stops looking (RFC 3339, UTC); `None` when SES did not say when it began.
         deadline: Option<OffsetDateTime>,
         /// The DNS provider recognised from the zone's name servers.
-        provider: Option<String>,
+        provider: Option<Provider>,
+        /// The custom MAIL FROM domain, whose two records are optional.
+        mail_from: Option<String>,
     },
     Reminder {
         domain: String,
@@ -175,6 +188,9 @@ pub enum Content {
         domain: String,
         from: String,
         managed: bool,
+        /// The custom MAIL FROM domain and how many of its records are not in place: verified
+        /// is not finished while they are missing.
+        mail_from_missing: Option<(String, usize)>,
     },
     /// A verified domain lost records: Amazon stops signing once it has missed them for 72
     /// hours.
@@ -444,11 +460,14 @@ fn is_passing_code(code: &str) -> bool {
 }
 
 /// The records of a library's sheet, as the notice shows them.
-fn sheet_records(library: &Library, live: &LiveSnapshotV1) -> (Vec<Record>, Option<String>) {
+fn sheet_records(library: &Library, live: &LiveSnapshotV1) -> (Vec<Record>, Option<Provider>) {
     match records::sheet(library, live) {
         Ok(sheet) => (
             sheet.records.iter().map(record).collect(),
-            sheet.provider.map(|p| p.name),
+            sheet.provider.map(|p| Provider {
+                form: p.form(),
+                name: p.name,
+            }),
         ),
         Err(_) => (Vec::new(), None),
     }
@@ -466,6 +485,15 @@ fn record(r: &SheetRecord) -> Record {
             .status
             .as_deref()
             .is_some_and(|s| s != "dns::lookup-failed"),
+        optional: r.rtype != "CNAME",
+    }
+}
+
+/// The custom MAIL FROM domain of a library that has one.
+fn mail_from(library: &Library) -> Option<String> {
+    match &library.method {
+        DeliveryMethod::SesDomain(m) => m.mail_from.as_ref().map(|d| d.to_string()),
+        _ => None,
     }
 }
 
@@ -547,6 +575,11 @@ fn domain_notices(
                 domain: domain.to_string(),
                 from: library.method.from_address().to_string(),
                 managed,
+                mail_from_missing: mail_from(library).filter(|_| !managed).and_then(|m| {
+                    let (records, _) = sheet_records(library, live);
+                    let missing = records.iter().filter(|r| r.optional && !r.correct).count();
+                    (missing > 0).then_some((m, missing))
+                }),
             },
         ),
         // mailform installs a managed domain's records itself: nothing to ask the library.
@@ -565,6 +598,7 @@ fn domain_notices(
                     records: records.clone(),
                     deadline,
                     provider,
+                    mail_from: mail_from(library),
                 },
             );
             if let Some(deadline) = deadline {

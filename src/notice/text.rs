@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use time::OffsetDateTime;
 
 use super::NoticeKind;
-use super::due::{Content, Due, Found, Problem, Record};
+use super::due::{Content, Due, Found, Problem, Provider, Record};
 use crate::model::{NoticeSettings, TimeZoneName};
 
 /// A notice's words.
@@ -132,11 +132,20 @@ pub fn plain(s: &str) -> String {
 
 /// A record's state as the notice reports it: "in place" only when seen in place.
 fn state(r: &Record) -> &'static str {
-    match (r.correct, r.checked) {
-        (true, _) => "in place",
-        (false, true) => "to install",
-        (false, false) => "to install (we could not check it today)",
+    match (r.correct, r.checked, r.optional) {
+        (true, _, _) => "in place",
+        (false, true, false) => "to install",
+        (false, false, false) => "to install (we could not check it today)",
+        (false, true, true) => "optional, to install",
+        (false, false, true) => "optional, to install (we could not check it today)",
     }
+}
+
+/// What the optional MAIL FROM records are for, beside the three the setup document promises.
+fn optional_records(mail_from: &str) -> String {
+    format!(
+        "The MX and TXT records for {mail_from} are optional: with them, bounces come back through {mail_from}, so your mail's return address is in your own domain. Until they are in place your mail still goes out, with Amazon's own return address instead of yours."
+    )
 }
 
 /// A body built twice at once: paragraphs, lists and record tables in text and HTML.
@@ -278,17 +287,22 @@ impl Body {
 
 /// What to take care of, for the record types the notice lists: nothing said of a type the
 /// notice does not ask for.
-fn care(records: &[Record]) -> Vec<String> {
+fn care(records: &[Record], provider: Option<&Provider>) -> Vec<String> {
     let has = |t: &str| records.iter().any(|r| r.rtype == t);
-    let mut out = vec![
-        "Enter only the host part in the name field if your provider adds the domain itself; otherwise the domain ends up in the name twice.".to_string(),
-    ];
+    let mut out = Vec::new();
+    // A known provider's own form says how to fill in the name field and what to choose for
+    // proxying (below, in its words); the general advice is for an unknown one.
+    if provider.is_none() {
+        out.push("Enter only the host part in the name field if your provider adds the domain itself; otherwise the domain ends up in the name twice.".to_string());
+    }
     if has("CNAME") {
         out.push("Create the CNAME records as CNAME records (not TXT), and copy each value exactly: it ends in Amazon's signing domain.".into());
-        out.push(
-            "Turn off any proxying or CNAME flattening for the CNAME records (\"DNS only\")."
-                .into(),
-        );
+        if provider.is_none() {
+            out.push(
+                "Turn off any proxying or CNAME flattening for the CNAME records (\"DNS only\")."
+                    .into(),
+            );
+        }
     }
     if has("MX") {
         out.push("For the MX record, enter the priority and the mail server in their own fields, as listed.".into());
@@ -318,6 +332,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             records,
             deadline,
             provider,
+            mail_from,
         } => {
             b.para(&format!(
                 "To send your library's notices and receipts from {domain}, we have registered the domain with Amazon SES, the service that sends them. Amazon now needs to see the DNS records below in your domain before it signs mail for you."
@@ -331,17 +346,26 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                     "Please install them within 72 hours. Amazon looks for them for 72 hours; after that it stops and we have to start the check again.",
                 ),
             }
+            let optional = records.iter().filter(|r| r.optional).count();
+            if let (Some(m), true) = (mail_from, optional > 0) {
+                b.para(&format!(
+                    "Only the three CNAME records are needed before Amazon signs your mail. {}",
+                    optional_records(m)
+                ));
+            }
             b.heading("The records");
             b.records(records);
             b.heading("Please take care to");
-            b.list(&care(records));
+            b.list(&care(records, provider.as_ref()));
             if let Some(p) = provider {
-                b.para(&format!(
-                    "Your domain's DNS appears to be hosted at {p}. In its DNS settings, add each record with the type, name (host) and value above."
+                b.heading(&format!(
+                    "Your domain's DNS is hosted at {}; in its record form, enter",
+                    p.name
                 ));
+                b.list(&p.form);
             }
             b.para("There is nothing to send back: we check your DNS ourselves and will write again once Amazon has confirmed the records.");
-            let n = records.iter().filter(|r| !r.correct).count();
+            let n = records.iter().filter(|r| !r.correct && !r.optional).count();
             let by = deadline
                 .map(|d| format!(" by {}", day(d, &due.zone)))
                 .unwrap_or_default();
@@ -407,6 +431,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             domain,
             from,
             managed,
+            mail_from_missing,
         } => {
             if *managed {
                 b.para(&format!(
@@ -418,10 +443,23 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 ));
                 b.para("Please leave the DNS records in place: Amazon checks them regularly, and removing them stops your mail from being signed.");
             }
-            fit(&[
-                format!("Done: {domain} is verified for sending"),
-                "Done: your domain is verified for sending".into(),
-            ])
+            match mail_from_missing {
+                // Verified, not finished: the return address still waits for its records.
+                Some((m, n)) => {
+                    b.para(&format!(
+                        "One thing is left: the optional records for {m} are not all in place yet ({n} missing). {}",
+                        optional_records(m)
+                    ));
+                    fit(&[
+                        format!("Almost done: {domain} is verified, {n} optional records left"),
+                        format!("Almost done: your domain is verified, {n} optional records left"),
+                    ])
+                }
+                None => fit(&[
+                    format!("Done: {domain} is verified for sending"),
+                    "Done: your domain is verified for sending".into(),
+                ]),
+            }
         }
         Content::RecordsRemoved {
             domain,
@@ -745,8 +783,123 @@ mod tests {
                 ttl: 1800,
                 correct: i == 0,
                 checked: true,
+                optional: false,
             })
             .collect()
+    }
+
+    /// The three DKIM records and a custom MAIL FROM's two optional ones.
+    fn with_mail_from() -> Vec<Record> {
+        let mut all = records();
+        for (rtype, value) in [
+            ("MX", "10 feedback-smtp.us-east-1.amazonses.com"),
+            ("TXT", "v=spf1 include:amazonses.com ~all"),
+        ] {
+            all.push(Record {
+                name: "mail.springfield.example.org".into(),
+                host: "mail".into(),
+                rtype: rtype.into(),
+                value: value.into(),
+                ttl: 1800,
+                correct: false,
+                checked: true,
+                optional: true,
+            });
+        }
+        all
+    }
+
+    fn cloudflare() -> Provider {
+        let p = crate::dns_provider::providers()
+            .iter()
+            .find(|p| p.id == "cloudflare")
+            .unwrap();
+        Provider {
+            name: p.name.clone(),
+            form: p.form(),
+        }
+    }
+
+    #[test]
+    fn the_records_notice_matches_the_setup_document() {
+        let mut due = every_kind().remove(0);
+        let Content::Records {
+            records,
+            provider,
+            mail_from,
+            ..
+        } = &mut due.content
+        else {
+            unreachable!()
+        };
+        *records = with_mail_from();
+        *provider = Some(cloudflare());
+        *mail_from = Some("mail.springfield.example.org".into());
+        let w = words(&due, &settings());
+        // Three records are needed, as the setup document promises; the two of the custom
+        // MAIL FROM are optional, and said what they do.
+        assert!(
+            w.text.contains("Only the three CNAME records are needed")
+                && w.text.contains(
+                    "The MX and TXT records for mail.springfield.example.org are optional"
+                )
+                && w.text.matches("optional, to install").count() == 2
+                && w.subject.starts_with("Add 2 DNS records"),
+            "{}\n{}",
+            w.subject,
+            w.text
+        );
+        // MX priority and mail server as fields of their own.
+        assert!(
+            w.text.contains(
+                "Priority:     10\n    Mail server:  feedback-smtp.us-east-1.amazonses.com"
+            ),
+            "{}",
+            w.text
+        );
+        // The provider's own words in the first notice, and not the general advice beside them.
+        assert!(
+            w.text.contains("Your domain's DNS is hosted at Cloudflare")
+                && w.text.contains("Proxy status of the CNAMEs: DNS only")
+                && w.text
+                    .contains("Name: the host part only (Cloudflare appends the domain)")
+                && !w.text.contains("Turn off any proxying"),
+            "{}",
+            w.text
+        );
+        // Care lists per type: nothing about CNAMEs beside only an MX and a TXT.
+        let optional_only: Vec<Record> = with_mail_from()
+            .into_iter()
+            .filter(|r| r.optional)
+            .collect();
+        let care = care(&optional_only, None).join("\n");
+        assert!(
+            !care.contains("not TXT")
+                && !care.contains("signing domain")
+                && care.contains("MX record"),
+            "{care}"
+        );
+    }
+
+    #[test]
+    fn verified_is_not_finished_while_the_mail_from_records_are_missing() {
+        let mut due = every_kind().remove(3);
+        let Content::Verified {
+            mail_from_missing, ..
+        } = &mut due.content
+        else {
+            unreachable!()
+        };
+        *mail_from_missing = Some(("mail.springfield.example.org".into(), 2));
+        let w = words(&due, &settings());
+        assert!(
+            w.subject.starts_with("Almost done:")
+                && w.text.contains("One thing is left")
+                && w.text.contains("mail.springfield.example.org"),
+            "{}\n{}",
+            w.subject,
+            w.text
+        );
     }
 
     /// One notice of each kind, with fixed facts.
@@ -767,7 +920,8 @@ mod tests {
                     domain: "springfield.example.org".into(),
                     records: records(),
                     deadline: Some(at("2026-11-30T14:05:00Z")),
-                    provider: Some("Cloudflare".into()),
+                    provider: Some(cloudflare()),
+                    mail_from: None,
                 },
             ),
             (
@@ -793,6 +947,7 @@ mod tests {
                     domain: "springfield.example.org".into(),
                     from: "notices@springfield.example.org".into(),
                     managed: false,
+                    mail_from_missing: None,
                 },
             ),
             (
@@ -931,7 +1086,7 @@ mod tests {
             let first = subject.split([' ', ':']).next().unwrap_or_default();
             assert!(
                 [
-                    "Add", "Fix", "Put", "Done", "Nothing", "Worth", "Finish", "Accept",
+                    "Add", "Fix", "Put", "Done", "Almost", "Nothing", "Worth", "Finish", "Accept",
                 ]
                 .contains(&first),
                 "{:?}: {subject}",
