@@ -506,7 +506,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 ));
             }
             b.heading("What we found, and what to change");
-            let items: Vec<String> = codes.iter().map(|c| smtp_words(c)).collect();
+            let items: Vec<String> = codes.iter().map(|c| smtp_words_for(c, host)).collect();
             b.list(&items);
             b.para("We test the account again every day; you will hear from us when it passes. If you change the server, port or user name, please tell us the new details by replying to this message (never send the password by e-mail; we will tell you how to pass it on safely).");
             if *again {
@@ -533,7 +533,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             ));
             if !codes.is_empty() {
                 b.heading("Worth a look");
-                let items: Vec<String> = codes.iter().map(|c| smtp_words(c)).collect();
+                let items: Vec<String> = codes.iter().map(|c| smtp_words_for(c, host)).collect();
                 b.list(&items);
             }
             b.para("If you change the account's password, please let us know before you do, so that mail keeps flowing.");
@@ -639,6 +639,20 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
     }
 }
 
+/// One probe finding about the account on `host`, in the words of the library's IT staff:
+/// a finding about the host name names it.
+pub fn smtp_words_for(code: &str, host: &str) -> String {
+    match code {
+        "smtp::connect::dns" => format!(
+            "The server name {host} does not resolve: it has no address in DNS. Please check its spelling with your mail provider and give us the name it publishes for sending mail (often smtp. or mail. followed by your domain)."
+        ),
+        "smtp::connect::dns_timeout" => format!(
+            "We could not look up the server name {host} in DNS: its name servers did not answer in time. If it persists, please ask whoever runs the DNS of that domain."
+        ),
+        _ => smtp_words(code),
+    }
+}
+
 /// One probe finding in the words of the library's IT staff.
 pub fn smtp_words(code: &str) -> String {
     let specific = match code {
@@ -664,7 +678,7 @@ pub fn smtp_words(code: &str) -> String {
             "The server could not check the password just now (a temporary failure on its side). We will try again; if it persists, please ask your mail provider."
         }
         "smtp::tls::self_signed" => {
-            "The server's certificate is self-signed. We need a certificate from a public certificate authority (for example Let's Encrypt)."
+            "The server's certificate is self-signed: the server made it for itself (mail server software often starts with such a certificate until a real one is installed). Please install a certificate from a public certificate authority (for example Let's Encrypt) that names this server."
         }
         "smtp::tls::expired" => "The server's certificate has expired. Please renew it.",
         "smtp::tls::not_yet_valid" => {
@@ -677,10 +691,10 @@ pub fn smtp_words(code: &str) -> String {
             "The server's certificate is for another host name than the one you gave us. Please give us the host name the certificate names, or fix the certificate."
         }
         "smtp::tls::unknown_issuer" => {
-            "The server's certificate is not issued by a certificate authority we can trust. It needs a certificate from a public authority."
+            "The server's certificate comes from a private or unknown certificate authority (one your organisation runs for itself, for example), which mail services outside your network do not trust. Please install a certificate from a public certificate authority (for example Let's Encrypt)."
         }
         "smtp::tls::missing_intermediate" => {
-            "The server does not send its full certificate chain (an intermediate certificate is missing). Please install the full chain on the server."
+            "The server sends only its own certificate, without the certificate of the authority that issued it, so we cannot check it. If the certificate comes from a public authority, install the full chain file it supplied on the server; if it comes from an authority your organisation runs for itself, a certificate from a public authority is needed instead."
         }
         "smtp::tls::version_too_old" => {
             "The server offers only old encryption (TLS 1.0 or 1.1). It needs TLS 1.2 or newer."
@@ -1117,6 +1131,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_probe_diagnosis_in_plain_words() {
+        let dns = smtp_words_for("smtp::connect::dns", "smtp.ogdenville.example.org");
+        assert!(
+            dns.contains("smtp.ogdenville.example.org does not resolve"),
+            "{dns}"
+        );
+        let own = smtp_words("smtp::tls::self_signed");
+        assert!(own.contains("self-signed") && own.contains("public certificate authority"));
+        // A private authority is named as one, beside the missing intermediate's two cases.
+        assert!(smtp_words("smtp::tls::unknown_issuer").contains("private"));
+        assert!(smtp_words("smtp::tls::missing_intermediate").contains("your organisation runs"));
     }
 
     #[test]

@@ -305,6 +305,24 @@ fn diagnose_certificate(
             )
             .action("install a certificate from a public certificate authority (for example Let's Encrypt) with its full chain; certificates of a private authority are not accepted")
         }
+        // webpki refuses a certificate marked as an authority (`CA:TRUE`) before it looks at
+        // the issuer: what `openssl req -x509` makes by default, i.e. a server nobody gave a
+        // real certificate. Named in plain words, never as webpki's variant.
+        CertificateError::Other(e) if format!("{e:?}").contains("CaUsedAsEndEntity") => {
+            match cert {
+                Some(c) if c.self_signed => StageOutcome::fail(
+                    s,
+                    "self_signed",
+                    format!("the server's certificate{subject} is self-signed (a certificate authority's own certificate, as OpenSSL makes one by default); self-signed certificates are not supported"),
+                ),
+                _ => StageOutcome::fail(
+                    s,
+                    "invalid_certificate",
+                    format!("the server presents a certificate authority's certificate{subject} instead of a certificate for the server itself"),
+                ),
+            }
+            .action(FIX_CERT)
+        }
         other => StageOutcome::fail(s, "invalid_certificate", format!("the server's certificate is not acceptable: {other:?}"))
             .action(FIX_CERT),
     }

@@ -30,6 +30,10 @@ pub enum Leaf {
     WithoutIntermediate,
     /// The same kind of leaf, with the intermediate after it in the file: the full chain.
     FullChain,
+    /// Self-signed for localhost and marked as a certificate authority (`CA:TRUE`), as the
+    /// certificate `openssl req -x509` makes by default: webpki refuses it as
+    /// `CaUsedAsEndEntity` before it looks at the issuer.
+    SelfSignedCa,
 }
 
 impl Leaf {
@@ -43,6 +47,7 @@ impl Leaf {
             Leaf::NotYetValid => "future",
             Leaf::WithoutIntermediate => "leafonly",
             Leaf::FullChain => "fullchain",
+            Leaf::SelfSignedCa => "selfca",
         }
     }
 }
@@ -113,6 +118,7 @@ impl TestPki {
             Leaf::NotYetValid,
             Leaf::WithoutIntermediate,
             Leaf::FullChain,
+            Leaf::SelfSignedCa,
         ] {
             let key = KeyPair::generate().expect("leaf key");
             let cert = match leaf {
@@ -121,6 +127,11 @@ impl TestPki {
                 }
                 Leaf::SelfSigned => {
                     leaf_params(&["localhost", "127.0.0.1"], "localhost").self_signed(&key)
+                }
+                Leaf::SelfSignedCa => {
+                    let mut p = leaf_params(&["localhost", "127.0.0.1"], "localhost");
+                    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+                    p.self_signed(&key)
                 }
                 Leaf::Expired => {
                     let mut p = leaf_params(&["localhost", "127.0.0.1"], "localhost");
