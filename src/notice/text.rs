@@ -70,7 +70,8 @@ fn deadline(t: OffsetDateTime, due: &Due) -> String {
 pub const SUBJECT_MAX: usize = 68;
 
 /// The first of the candidates that fits [`SUBJECT_MAX`] (the last one if none does): the
-/// action first, the domain when there is room for it.
+/// action first, then the domain (an IT contact may look after several), then the day when
+/// there is room for it (the body gives the deadline in full).
 fn fit(candidates: &[String]) -> String {
     candidates
         .iter()
@@ -371,6 +372,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 .unwrap_or_default();
             fit(&[
                 format!("Add {n} DNS records to {domain}{by}"),
+                format!("Add {n} DNS records to {domain}"),
                 format!("Add {n} DNS records for your library's mail{by}"),
                 format!("Add {n} DNS records for your library's mail"),
             ])
@@ -395,6 +397,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             let by = day(*deadline, &due.zone);
             fit(&[
                 format!("Add the missing DNS records to {domain} by {by}"),
+                format!("Add the missing DNS records to {domain}"),
                 format!("Add the missing DNS records for your mail by {by}"),
             ])
         }
@@ -626,6 +629,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 .unwrap_or_default();
             fit(&[
                 format!("Accept the transfer of {domain}{by}"),
+                format!("Accept the transfer of {domain}"),
                 format!("Accept the domain transfer to your AWS account{by}"),
                 "Accept the domain transfer to your AWS account".into(),
             ])
