@@ -829,6 +829,7 @@ mod tests {
             taken_at: "2026-11-26T03:00:00Z".into(),
             verdict: "pass".into(),
             codes: vec![],
+            certificate_expires: None,
         });
         live.libraries = vec![probed, observed("t", "smtp-account", None, "")];
         live.registrar.operations = vec![OperationV1 {

@@ -211,6 +211,8 @@ pub enum Content {
         from: String,
         /// The probe's failing and warning codes.
         codes: Vec<String>,
+        /// When the server's certificate expires (or expired).
+        certificate_expires: Option<OffsetDateTime>,
     },
     SmtpPassing {
         host: String,
@@ -219,6 +221,8 @@ pub enum Content {
         from: String,
         /// Warnings that did not fail the check (e.g. a Google account password).
         codes: Vec<String>,
+        /// When the server's certificate expires.
+        certificate_expires: Option<OffsetDateTime>,
     },
     Launch {
         launch: Date,
@@ -391,6 +395,10 @@ pub fn due(
                                 username: m.username.clone(),
                                 from: from.clone(),
                                 codes: codes.clone(),
+                                certificate_expires: probe
+                                    .certificate_expires
+                                    .as_deref()
+                                    .and_then(parse_time),
                             },
                         );
                     } else {
@@ -403,6 +411,10 @@ pub fn due(
                                 username: m.username.clone(),
                                 from: from.clone(),
                                 codes: codes.clone(),
+                                certificate_expires: probe
+                                    .certificate_expires
+                                    .as_deref()
+                                    .and_then(parse_time),
                             },
                         );
                     }

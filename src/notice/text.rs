@@ -498,6 +498,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             username,
             from,
             codes,
+            certificate_expires,
         } => {
             if *again {
                 b.para(&format!(
@@ -509,7 +510,10 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 ));
             }
             b.heading("What we found, and what to change");
-            let items: Vec<String> = codes.iter().map(|c| smtp_words_for(c, host)).collect();
+            let items: Vec<String> = codes
+                .iter()
+                .map(|c| smtp_finding(c, host, *certificate_expires, due))
+                .collect();
             b.list(&items);
             b.para("We test the account again every day; you will hear from us when it passes. If you change the server, port or user name, please tell us the new details by replying to this message (never send the password by e-mail; we will tell you how to pass it on safely).");
             if *again {
@@ -530,13 +534,17 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             username,
             from,
             codes,
+            certificate_expires,
         } => {
             b.para(&format!(
                 "Good news: the mail account {username} on {host} (port {port}) passed our connection test. Notices and receipts will be sent from {from}."
             ));
             if !codes.is_empty() {
                 b.heading("Worth a look");
-                let items: Vec<String> = codes.iter().map(|c| smtp_words_for(c, host)).collect();
+                let items: Vec<String> = codes
+                    .iter()
+                    .map(|c| smtp_finding(c, host, *certificate_expires, due))
+                    .collect();
                 b.list(&items);
             }
             b.para("If you change the account's password, please let us know before you do, so that mail keeps flowing.");
@@ -640,6 +648,21 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
         subject,
         text,
         html,
+    }
+}
+
+/// One probe finding as the notice tells it: in the library's words, with the host name or
+/// the certificate's expiry where the finding is about them.
+fn smtp_finding(code: &str, host: &str, expires: Option<OffsetDateTime>, due: &Due) -> String {
+    let words = smtp_words_for(code, host);
+    match (code, expires) {
+        ("smtp::tls::expired", Some(at)) => {
+            format!("{words} It expired on {}.", when(at, &due.zone))
+        }
+        ("smtp::tls::expires_soon", Some(at)) => {
+            format!("{words} It expires on {}.", deadline(at, due))
+        }
+        _ => words,
     }
 }
 
@@ -989,6 +1012,7 @@ mod tests {
                         "smtp::auth::bad_credentials".into(),
                         "smtp::tls::self_signed".into(),
                     ],
+                    certificate_expires: None,
                 },
             ),
             (
@@ -999,6 +1023,7 @@ mod tests {
                     username: "ogdenville.library@gmail.com".into(),
                     from: "ogdenville.library@gmail.com".into(),
                     codes: vec!["smtp::google::account_password".into()],
+                    certificate_expires: None,
                 },
             ),
             (
@@ -1135,6 +1160,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn an_expiring_certificate_is_told_with_its_date() {
+        let mut due = every_kind().remove(6);
+        let Content::SmtpPassing {
+            codes,
+            certificate_expires,
+            ..
+        } = &mut due.content
+        else {
+            unreachable!()
+        };
+        *codes = vec!["smtp::tls::expires_soon".into()];
+        *certificate_expires = Some(at("2026-12-07T18:00:00Z"));
+        let w = words(&due, &settings());
+        assert!(
+            w.text
+                .contains("It expires on Monday 7 December 2026 at 12:00 CST (in 10 days)."),
+            "{}",
+            w.text
+        );
     }
 
     #[test]

@@ -34,12 +34,12 @@ fn date_of(raw: &str) -> i64 {
 #[test]
 fn one_run_tells_one_story_in_order_dated_when_sent_and_a_resend_repeats_it() {
     let (world, exim, cli) = ogdenville(LIBRARY);
+    // The probe also read the certificate's expiry: 8 December, 18:00 UTC.
     let facts = |taken_at: &str, warning: &str| {
-        std::fs::write(
-            cli.path().join("live.json"),
-            snapshot(taken_at, "warn", &passing_with(warning)),
-        )
-        .unwrap();
+        let mut live: serde_json::Value =
+            serde_json::from_str(&snapshot(taken_at, "warn", &passing_with(warning))).unwrap();
+        live["libraries"][0]["smtp_probe"]["certificate_expires"] = "2026-12-08T18:00:00Z".into();
+        std::fs::write(cli.path().join("live.json"), live.to_string()).unwrap();
     };
     let notify = |extra: &[&str]| {
         let mut args = vec![
@@ -84,6 +84,14 @@ fn one_run_tells_one_story_in_order_dated_when_sent_and_a_resend_repeats_it() {
         passing.text.contains("passed our connection test") && !passing.subject.contains("ready"),
         "a passing account with a warning is not called ready:\n{}\n{}",
         passing.subject,
+        passing.text
+    );
+    // The probe's diagnosis with its date, in the library's zone and from the facts' time.
+    assert!(
+        passing
+            .text
+            .contains("It expires on Tuesday 8 December 2026 at 12:00 CST (in 12 days)."),
+        "{}",
         passing.text
     );
     // In the reader's terms: the launch as a day, subjects action-first on one header line.
