@@ -1160,6 +1160,7 @@ mod tests {
                 }
             }
         }
+        assert_no_operator_wording();
     }
 
     #[test]
@@ -1196,6 +1197,86 @@ mod tests {
         // A private authority is named as one, beside the missing intermediate's two cases.
         assert!(smtp_words("smtp::tls::unknown_issuer").contains("private"));
         assert!(smtp_words("smtp::tls::missing_intermediate").contains("your organisation runs"));
+    }
+
+    /// The DNS check's findings as the plan words them for operators, in the provider's
+    /// words where the provider is known: what the notices must turn into the library's voice.
+    fn operator_problems() -> Vec<Problem> {
+        let handoff = crate::plan::RecordHandoff {
+            name: "tok2._domainkey.springfield.example.org".into(),
+            host: "tok2._domainkey".into(),
+            rtype: "CNAME".into(),
+            value: "tok2.dkim.amazonses.com".into(),
+            status: "dns::missing".into(),
+            found: None,
+        };
+        let mut actions = vec![crate::plan::LibraryAction {
+            code: "dns::missing".into(),
+            level: crate::plan::Level::Warning,
+            message: "1 of the 3 DKIM records is not installed: `tok2._domainkey`".into(),
+            remedy: "install the records below exactly at the library's DNS provider".into(),
+            records: vec![handoff.clone()],
+            breaking: false,
+        }];
+        let cloudflare = crate::dns_provider::providers()
+            .iter()
+            .find(|p| p.id == "cloudflare")
+            .unwrap();
+        crate::plan::actions::in_providers_words(cloudflare, &mut actions);
+        let mut out: Vec<Problem> = actions
+            .iter()
+            .map(|a| Problem {
+                what: a.message.clone(),
+                fix: a.remedy.clone(),
+                records: vec![(handoff.name.clone(), handoff.value.clone(), Found::Nothing)],
+            })
+            .collect();
+        out.push(Problem {
+            what: "the custom MAIL FROM domain's MX or SPF record is missing or wrong".into(),
+            fix: "install exactly one MX and the SPF record below; until then SES sends from amazonses.com".into(),
+            records: vec![],
+        });
+        out.push(Problem {
+            what: "the custom MAIL FROM domain's records could not be looked up".into(),
+            fix:
+                "check that the domain's name servers answer; mailform looks again on the next plan"
+                    .into(),
+            records: vec![],
+        });
+        out
+    }
+
+    /// The operator's wording of the DNS check (backticks, "the library's DNS provider",
+    /// "SES sends from amazonses.com", "mailform … next plan") never reaches a library, in any
+    /// kind that carries the check's findings.
+    fn assert_no_operator_wording() {
+        for mut due in every_kind() {
+            match &mut due.content {
+                Content::Reminder { problems, .. }
+                | Content::Lapsed { problems, .. }
+                | Content::RecordsRemoved { problems, .. } => *problems = operator_problems(),
+                _ => {}
+            }
+            let w = words(&due, &settings());
+            for body in [&w.subject, &w.text, &w.html] {
+                for operator in [
+                    "`",
+                    "the library's DNS provider",
+                    "known from its name servers",
+                    "SES sends from",
+                    "mailform",
+                    "next plan",
+                    "dns::",
+                    "smtp::",
+                ] {
+                    assert!(
+                        !body.contains(operator),
+                        "{:?} says {operator:?}:\n{body}",
+                        due.key.kind
+                    );
+                }
+            }
+        }
     }
 
     #[test]
