@@ -184,6 +184,26 @@ async fn a_self_signed_authority_as_the_server_certificate_is_named_self_signed(
     );
 }
 
+/// A certificate from an organisation's own authority, sent alone: named a private
+/// authority, not a public one's missing intermediate.
+#[tokio::test]
+async fn a_private_authority_is_not_called_a_missing_intermediate() {
+    let r = failing(
+        EximSpec {
+            leaf: Leaf::PrivateCa,
+            ..EximSpec::default()
+        },
+        "testpass",
+    )
+    .await;
+    assert_eq!(failures(&r), ["smtp::tls::unknown_issuer"]);
+    let text = render_human(&r);
+    assert!(
+        text.contains("private") && text.contains("Ogdenville Library internal CA"),
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn expired_certificate_is_named_with_its_date() {
     let r = failing(
