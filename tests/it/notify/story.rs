@@ -30,8 +30,10 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
             ..SandboxConfig::default()
         })
         .unwrap();
+        // The library's DNS is at Cloudflare (its zone's name servers say so).
         if handle.records(DOMAIN).is_err() {
-            handle.create_zone(DOMAIN);
+            handle
+                .create_zone_served_by(DOMAIN, &["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"]);
         }
         for (name, rtype) in remove {
             handle.remove_record(DOMAIN, name, rtype, None).unwrap();
@@ -98,6 +100,23 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
             .contains("Please install them by Saturday 3 January 2026 at 18:00 CST (in 3 days)"),
         "{}",
         first_records.text
+    );
+    // The first records notice, not only the reminders, speaks the provider's own form, and
+    // its subject leads with the action and fits one header line.
+    assert!(
+        first_records
+            .text
+            .contains("Your domain's DNS is hosted at Cloudflare")
+            && first_records
+                .text
+                .contains("Proxy status of the CNAMEs: DNS only (grey cloud)")
+            && !first_records.text.contains("Turn off any proxying"),
+        "{}",
+        first_records.text
+    );
+    assert_eq!(
+        first_records.subject,
+        "Add 3 DNS records to springfield.example.org by Saturday 3 January"
     );
 
     // The records the library was sent, as its IT staff read them.
@@ -227,6 +246,12 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
                 );
             }
         }
+        // In the reader's terms: one header line, the action first.
+        assert!(
+            format!("Subject: {}", m.subject).chars().count() < 78,
+            "{}",
+            m.subject
+        );
         // The library's voice: no operator wording.
         for operator in [
             "the library's",
