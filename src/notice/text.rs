@@ -297,7 +297,13 @@ fn care(records: &[Record], provider: Option<&Provider>) -> Vec<String> {
         out.push("Enter only the host part in the name field if your provider adds the domain itself; otherwise the domain ends up in the name twice.".to_string());
     }
     if has("CNAME") {
-        out.push("Create the CNAME records as CNAME records (not TXT), and copy each value exactly: it ends in Amazon's signing domain.".into());
+        // "Not TXT" warns off a common mistake, but beside a TXT record the notice asks for it
+        // reads as a contradiction: then each record's own type is the rule.
+        out.push(if has("TXT") {
+            "Create each record with the type listed (the CNAME records as CNAME records), and copy each CNAME value exactly: it ends in Amazon's signing domain.".into()
+        } else {
+            "Create the CNAME records as CNAME records (not TXT), and copy each value exactly: it ends in Amazon's signing domain.".into()
+        });
         if provider.is_none() {
             out.push(
                 "Turn off any proxying or CNAME flattening for the CNAME records (\"DNS only\")."
@@ -890,6 +896,8 @@ mod tests {
             w.subject,
             w.text
         );
+        // No "not TXT" beside the TXT record the notice asks for.
+        assert!(!w.text.contains("not TXT"), "{}", w.text);
         // MX priority and mail server as fields of their own.
         assert!(
             w.text.contains(
