@@ -301,6 +301,42 @@ pub struct Config {
 /// The Route 53 Domains quota of a new AWS account: 20 domains, raised only on request to AWS.
 pub const DEFAULT_DOMAIN_QUOTA: usize = 20;
 
+/// An IANA time zone name (`America/Chicago`) the bundled zone database knows, in its
+/// canonical spelling: the zone a library's notices tell their deadlines in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeZoneName(String);
+
+impl TimeZoneName {
+    pub fn parse(s: &str) -> Result<TimeZoneName, String> {
+        let zone = jiff::tz::TimeZone::get(s)
+            .map_err(|_| format!("`{s}` is not a time zone of the IANA database"))?;
+        Ok(TimeZoneName(
+            zone.iana_name()
+                .map_or_else(|| s.to_string(), str::to_string),
+        ))
+    }
+
+    /// UTC, the platform's default.
+    pub fn utc() -> TimeZoneName {
+        TimeZoneName("UTC".into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The zone's rules (the name was checked when parsed; UTC if the database changed).
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.0).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
+impl fmt::Display for TimeZoneName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Platform-wide settings from `libraries/_platform.kdl`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Platform {
@@ -327,6 +363,8 @@ pub struct NoticeSettings {
     pub ledger_table: String,
     /// Messages a second at most.
     pub send_rate: u32,
+    /// The zone deadlines are told in for a library that names none (`time-zone`).
+    pub time_zone: TimeZoneName,
     pub relay: Relay,
 }
 
@@ -397,6 +435,8 @@ pub struct Library {
     pub name: String,
     pub it_contact: EmailAddress,
     pub launch: Option<Date>,
+    /// The zone its notices tell deadlines in; the platform's default when `None`.
+    pub time_zone: Option<TimeZoneName>,
     pub method: DeliveryMethod,
 }
 

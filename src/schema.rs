@@ -49,6 +49,8 @@ pub enum ValueKind {
     CountryCode,
     /// An AWS tag value (up to 256 characters).
     TagValue,
+    /// An IANA time zone name such as `America/Chicago`.
+    TimeZone,
 }
 
 impl ValueKind {
@@ -81,6 +83,7 @@ impl ValueKind {
             ValueKind::Phone => "phone, +CC.NUMBER".into(),
             ValueKind::CountryCode => "two-letter country code".into(),
             ValueKind::TagValue => "tag value".into(),
+            ValueKind::TimeZone => "IANA time zone, e.g. America/Chicago".into(),
         }
     }
 
@@ -107,6 +110,7 @@ impl ValueKind {
             ValueKind::Phone => "phone",
             ValueKind::CountryCode => "country-code",
             ValueKind::TagValue => "tag-value",
+            ValueKind::TimeZone => "time-zone",
         }
     }
 }
@@ -390,6 +394,12 @@ const LIBRARY_BODY: &[NodeSpec] = &[
         "The library's IT contact address.",
     ),
     NodeSpec::leaf("launch", ValueKind::Date, Optional, "Planned launch date."),
+    NodeSpec::leaf(
+        "time-zone",
+        ValueKind::TimeZone,
+        Optional,
+        "The library's time zone (IANA name, e.g. \"America/Chicago\"): its notices tell deadlines in it. Default: the platform's `notices { time-zone }`.",
+    ),
     NodeSpec::block(
         "ses-domain",
         SES_DOMAIN,
@@ -613,6 +623,13 @@ const NOTICES: &[NodeSpec] = &[
         "Messages a second at most: the relay's sending rate (SES: the account's maximum send rate).",
     )
     .default("1"),
+    NodeSpec::leaf(
+        "time-zone",
+        ValueKind::TimeZone,
+        Optional,
+        "The time zone (IANA name) notices tell deadlines in for a library that names none.",
+    )
+    .default("\"UTC\""),
     NodeSpec::block(
         "relay",
         RELAY,

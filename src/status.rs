@@ -690,6 +690,7 @@ mod tests {
             subject: "subject".into(),
             message_id: "<m@example.org>".into(),
             detail: None,
+            words: None,
         }
     }
 
@@ -821,6 +822,7 @@ mod tests {
             taken_at: "2026-11-26T03:00:00Z".into(),
             verdict: "pass".into(),
             codes: vec![],
+            certificate_expires: None,
         });
         live.libraries = vec![probed, observed("t", "smtp-account", None, "")];
         live.registrar.operations = vec![OperationV1 {

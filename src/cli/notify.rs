@@ -11,7 +11,7 @@ use super::{CliError, EXIT_FAILED, EXIT_OK, print, today, world};
 use crate::live::snapshot::LiveSnapshotV1;
 use crate::model::{Config, NoticeSettings};
 use crate::notice::due::{self, Due};
-use crate::notice::ledger::NoticeLedger;
+use crate::notice::ledger::{LedgerEntry, NoticeLedger};
 use crate::notice::relay::SmtpRelay;
 use crate::notice::run::{self, Outcome, Ready, RunOptions};
 use crate::notice::{message, text};
@@ -90,10 +90,24 @@ pub(super) fn due_notices(
     due::due(config, live, &plan, now_of(live), history)
 }
 
-fn ready(due: &[Due], settings: &NoticeSettings, at: i64) -> Result<Vec<Ready>, CliError> {
+/// The due notices as messages. A notice the ledger holds the words of (it was claimed
+/// before) keeps them: a resend, or a second copy after a crash, says what the first said.
+fn ready(
+    due: &[Due],
+    entries: &[LedgerEntry],
+    settings: &NoticeSettings,
+    at: i64,
+) -> Result<Vec<Ready>, CliError> {
     due.iter()
         .map(|d| {
-            let words = text::words(d, settings);
+            let stored = entries.iter().find(|e| e.key == d.key).and_then(|e| {
+                e.words.as_ref().map(|w| text::Words {
+                    subject: e.subject.clone(),
+                    text: w.text.clone(),
+                    html: w.html.clone(),
+                })
+            });
+            let words = stored.unwrap_or_else(|| text::words(d, settings));
             let built = message::build(d, &words, settings, at)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             Ok(Ready {
@@ -101,11 +115,18 @@ fn ready(due: &[Due], settings: &NoticeSettings, at: i64) -> Result<Vec<Ready>, 
                 to: d.to.to_string(),
                 subject: words.subject,
                 text: words.text,
+                html: words.html,
                 message_id: message::message_id(&d.key, settings),
                 message: built,
             })
         })
         .collect()
+}
+
+fn system_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// A random run id: 16 hex digits from the OS's randomness via std's hasher keys.
@@ -144,6 +165,12 @@ fn line(r: &Ready, outcome: &Outcome, lease: i64) -> String {
             Some(at) => format!("already {} {}", entry.state.as_str(), when(at)),
             None => format!("already {}", entry.state.as_str()),
         },
+        Outcome::StillRefused { entry } => format!(
+            "FAILED, refused by the relay at {} and not sent since: {} (fix the cause, then `--resend {}`)",
+            when(entry.claimed_at),
+            entry.detail.as_deref().unwrap_or("no reply recorded"),
+            r.key
+        ),
         Outcome::InFlight { entry } => format!(
             "claimed by another run at {}; left to it until the lease ends at {}",
             when(entry.claimed_at),
@@ -193,19 +220,26 @@ pub(super) fn run(a: NotifyArgs, color: bool) -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::Usage(format!("cannot start the runtime: {e}")))?;
     let ledger = runtime.block_on(world.ledger(&settings.ledger_table));
     // The ledger's notices: the episodes that state-change notices are keyed on.
-    let history = {
-        let entries = runtime.block_on(ledger.entries(None))?;
-        due::History::new(entries.iter().map(|e| (&e.key, e.claimed_at)))
-    };
+    let entries = runtime.block_on(ledger.entries(None))?;
+    let history = due::History::new(
+        entries
+            .iter()
+            .map(|e| (&e.key, e.claimed_at, e.to.as_str())),
+    );
     let mut due = due_notices(&config, &live, today, a.handover_grace, &history);
+    // A notice sent again is written as of its first sending, so its words ("in 3 days")
+    // are the ones the library should have read then.
+    for d in &mut due {
+        if let Some(first) = entries.iter().find(|e| e.key == d.key)
+            && let Ok(at) = OffsetDateTime::from_unix_timestamp(first.claimed_at)
+        {
+            d.written = at;
+        }
+    }
     if !a.live.targets.is_empty() {
         due.retain(|d| a.live.targets.iter().any(|t| t == d.key.library.as_str()));
     }
-    // A message is dated when it is written, by the wall clock the relay stamps its
-    // `Received` lines with: dated by an older snapshot (or the sandbox's clock), it reads as
-    // days old on arrival, and spam filters count that against it.
-    let written = time::OffsetDateTime::now_utc().unix_timestamp();
-    let ready = ready(&due, &settings, written)?;
+    let ready = ready(&due, &entries, &settings, now)?;
     for key in &a.resend {
         if !ready.iter().any(|r| r.key.to_string() == *key) {
             return Err(CliError::Usage(format!(
@@ -279,6 +313,8 @@ pub(super) fn run(a: NotifyArgs, color: bool) -> Result<ExitCode, CliError> {
         now,
         lease: a.lease,
         pace: Duration::from_secs_f64(1.0 / f64::from(settings.send_rate.max(1))),
+        library_gap: Duration::from_secs(1),
+        clock_offset: world.now() - system_now(),
         record_only: a.record_only,
         resend: a.resend.clone(),
     };

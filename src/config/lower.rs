@@ -292,6 +292,10 @@ fn lower_notices(
             .unwrap_or(DEFAULT_LEDGER_TABLE)
             .to_string(),
         send_rate: n.int("send-rate").map_or(1, |r| r as u32),
+        time_zone: n
+            .str("time-zone")
+            .and_then(|z| TimeZoneName::parse(z).ok())
+            .unwrap_or_else(TimeZoneName::utc),
         relay: Relay {
             host: r.str("host")?.to_ascii_lowercase(),
             port: r.int("port").and_then(|p| u16::try_from(p).ok())?,
@@ -495,6 +499,7 @@ fn lower_library(
         name: f.str("name")?.to_string(),
         it_contact: f.email("it-contact")?,
         launch,
+        time_zone: f.str("time-zone").and_then(|z| TimeZoneName::parse(z).ok()),
         method,
     };
     ok.then_some(Lowered {

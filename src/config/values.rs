@@ -246,6 +246,16 @@ pub fn check(kind: &ValueKind, entry: &KdlEntry) -> Result<(), ValueError> {
                 ))
             }
         }
+        ValueKind::TimeZone => {
+            let s = expect_string(value, kind)?;
+            crate::model::TimeZoneName::parse(s).map(drop).map_err(|e| {
+                err(
+                    "config::invalid-time-zone",
+                    e,
+                    "write an IANA time zone name such as \"America/Chicago\", \"Europe/London\" or \"UTC\"",
+                )
+            })
+        }
         ValueKind::AwsRegion => {
             let s = expect_string(value, kind)?;
             let parts: Vec<&str> = s.split('-').collect();

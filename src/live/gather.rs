@@ -668,6 +668,11 @@ async fn probe_all(
                 taken_at: snapshot::timestamp(report.taken_at),
                 verdict: report.verdict.key().to_string(),
                 codes: report.codes().into_iter().map(str::to_string).collect(),
+                certificate_expires: report
+                    .tls
+                    .as_ref()
+                    .and_then(|t| t.certificate.as_ref())
+                    .map(|c| snapshot::timestamp(c.not_after)),
             };
             (id, Ok(result))
         })
@@ -1044,6 +1049,7 @@ mod tests {
             name: id.into(),
             it_contact: EmailAddress::parse("it@example.org").unwrap(),
             launch: None,
+            time_zone: None,
             method: DeliveryMethod::SesDomain(SesDomain {
                 from: EmailAddress::parse(&format!("noreply@{domain}")).unwrap(),
                 dkim_key_length: DkimKeyLength::Rsa2048,

@@ -170,6 +170,7 @@ mod tests {
             name: id.into(),
             it_contact: EmailAddress::parse("it@example.org").unwrap(),
             launch: None,
+            time_zone: None,
             method: DeliveryMethod::SesDomain(SesDomain {
                 from: EmailAddress::parse(&format!("noreply@{domain}")).unwrap(),
                 dkim_key_length: DkimKeyLength::Rsa2048,

@@ -259,6 +259,10 @@ pub struct ProbeV1 {
     /// `pass`, `warn` or `fail`.
     pub verdict: String,
     pub codes: Vec<String>,
+    /// When the server's certificate expires (RFC 3339), when it presented one: the date an
+    /// expired or expiring certificate's notice tells. Absent in snapshots written before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_expires: Option<String>,
 }
 
 /// Why a snapshot could not be written or read.

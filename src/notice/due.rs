@@ -11,7 +11,8 @@ use time::format_description::well_known::Rfc3339;
 use super::{NoticeKey, NoticeKind};
 use crate::live::snapshot::{IdentityV1, LiveSnapshotV1};
 use crate::model::{
-    Config, Date, DeliveryMethod, EmailAddress, LaunchWindow, Library, TransferRequest,
+    Config, Date, DeliveryMethod, EmailAddress, LaunchWindow, Library, TimeZoneName,
+    TransferRequest,
 };
 use crate::plan::planner::VERIFICATION_WINDOW_HOURS;
 use crate::plan::{LibraryPlan, Op, Plan, PlannedNotice, ResourceKind};
@@ -30,20 +31,30 @@ pub const TRANSFER_ACCEPT_DAYS: i64 = 3;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct History {
     notices: std::collections::BTreeMap<String, Vec<(i64, NoticeKind)>>,
+    /// Who each notice went to, by key.
+    recipients: std::collections::BTreeMap<NoticeKey, String>,
 }
 
 impl History {
-    /// From the ledger's entries: (key, claimed at, unix seconds).
-    pub fn new<'a>(entries: impl IntoIterator<Item = (&'a NoticeKey, i64)>) -> History {
-        let mut notices: std::collections::BTreeMap<String, Vec<(i64, NoticeKind)>> =
-            std::collections::BTreeMap::new();
-        for (k, at) in entries {
-            notices
+    /// From the ledger's entries: (key, claimed at in unix seconds, recipient).
+    pub fn new<'a>(entries: impl IntoIterator<Item = (&'a NoticeKey, i64, &'a str)>) -> History {
+        let mut history = History::default();
+        for (k, at, to) in entries {
+            history
+                .notices
                 .entry(k.library.as_str().to_string())
                 .or_default()
                 .push((at, k.kind));
+            history.recipients.insert(k.clone(), to.to_string());
         }
-        History { notices }
+        history
+    }
+
+    /// Whether the notice `key` went to another address than `to`.
+    fn went_elsewhere(&self, key: &NoticeKey, to: &str) -> bool {
+        self.recipients
+            .get(key)
+            .is_some_and(|sent| !sent.eq_ignore_ascii_case(to))
     }
 
     /// Notices of `kind` for the library that a notice of one of `opposite` followed.
@@ -81,6 +92,12 @@ pub struct Due {
     pub to: EmailAddress,
     /// The library's name as its file gives it.
     pub library_name: String,
+    /// The zone its deadlines are told in: the library's `time-zone`, or the platform's.
+    pub zone: TimeZoneName,
+    /// The time the notice is written at, which relative deadlines ("in 3 days") count from:
+    /// the facts' time, or the first sending's claim when it is sent again, so a resend
+    /// carries the words of the first.
+    pub written: OffsetDateTime,
     pub content: Content,
 }
 
@@ -96,6 +113,17 @@ pub struct Record {
     pub correct: bool,
     /// The DNS check asked about it and got an answer (present, missing or wrong).
     pub checked: bool,
+    /// Not one of the three DKIM records the setup document promises: the custom MAIL FROM's
+    /// MX and TXT, which mail goes out without (with Amazon's return address instead).
+    pub optional: bool,
+}
+
+/// The library's DNS provider, recognised from its name servers, and how its own record
+/// form wants each field filled in (in the provider's words).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provider {
+    pub name: String,
+    pub form: Vec<String>,
 }
 
 /// What the DNS check found at a record's name, as a notice may report it.
@@ -141,7 +169,9 @@ pub enum Content {
         /// When SES stops looking (RFC 3339, UTC); `None` when SES did not say when it began.
         deadline: Option<OffsetDateTime>,
         /// The DNS provider recognised from the zone's name servers.
-        provider: Option<String>,
+        provider: Option<Provider>,
+        /// The custom MAIL FROM domain, whose two records are optional.
+        mail_from: Option<String>,
     },
     Reminder {
         domain: String,
@@ -159,6 +189,9 @@ pub enum Content {
         domain: String,
         from: String,
         managed: bool,
+        /// The custom MAIL FROM domain and how many of its records are not in place: verified
+        /// is not finished while they are missing.
+        mail_from_missing: Option<(String, usize)>,
     },
     /// A verified domain lost records: Amazon stops signing once it has missed them for 72
     /// hours.
@@ -179,6 +212,8 @@ pub enum Content {
         from: String,
         /// The probe's failing and warning codes.
         codes: Vec<String>,
+        /// When the server's certificate expires (or expired).
+        certificate_expires: Option<OffsetDateTime>,
     },
     SmtpPassing {
         host: String,
@@ -187,6 +222,8 @@ pub enum Content {
         from: String,
         /// Warnings that did not fail the check (e.g. a Google account password).
         codes: Vec<String>,
+        /// When the server's certificate expires.
+        certificate_expires: Option<OffsetDateTime>,
     },
     Launch {
         launch: Date,
@@ -226,6 +263,11 @@ pub fn due(
     history: &History,
 ) -> Vec<Due> {
     let mut out = Vec::new();
+    let zone = config
+        .platform
+        .notices
+        .as_ref()
+        .map_or_else(TimeZoneName::utc, |n| n.time_zone.clone());
     for library in &config.libraries {
         let Some(lp) = plan
             .libraries
@@ -248,10 +290,22 @@ pub fn due(
             let episode = episode(history.superseded(id, kind, opposite));
             let mut facts: Vec<&str> = facts.to_vec();
             facts.extend(episode.as_deref());
+            let mut key = NoticeKey::new(library.id.clone(), kind, &facts);
+            // The records went to an earlier IT contact: the new one gets them too. Keyed on
+            // the new address only then, so the keys of an estate whose contacts never
+            // changed stay as they were (and back to the earlier address, its key again).
+            let to = library.it_contact.to_string();
+            if kind == NoticeKind::Records && history.went_elsewhere(&key, &to) {
+                let recipient = format!("to {}", to.to_ascii_lowercase());
+                facts.push(&recipient);
+                key = NoticeKey::new(library.id.clone(), kind, &facts);
+            }
             out.push(Due {
-                key: NoticeKey::new(library.id.clone(), kind, &facts),
+                key,
                 to: library.it_contact.clone(),
                 library_name: library.name.clone(),
+                zone: library.time_zone.clone().unwrap_or_else(|| zone.clone()),
+                written: now,
                 content,
             });
         };
@@ -328,13 +382,7 @@ pub fn due(
                     codes.sort();
                     codes.dedup();
                     let from = m.from.to_string();
-                    // One verdict per library and run: the plan's, which also decides the
-                    // launch warning (a code the plan counts as blocking fails the account,
-                    // whatever the probe's own summary said).
-                    let blocked = lp.actions.iter().any(|a| {
-                        a.code.starts_with("smtp::") && a.level == crate::plan::Level::Error
-                    });
-                    if blocked || probe.verdict == "fail" {
+                    if !smtp_passes(lp, probe) {
                         let again = history.any(id, &[NoticeKind::SmtpPassing]);
                         let mut facts = vec![m.host.as_str(), port.as_str(), &m.username, &from];
                         facts.extend(codes.iter().map(String::as_str));
@@ -348,6 +396,10 @@ pub fn due(
                                 username: m.username.clone(),
                                 from: from.clone(),
                                 codes: codes.clone(),
+                                certificate_expires: probe
+                                    .certificate_expires
+                                    .as_deref()
+                                    .and_then(parse_time),
                             },
                         );
                     } else {
@@ -360,6 +412,10 @@ pub fn due(
                                 username: m.username.clone(),
                                 from: from.clone(),
                                 codes: codes.clone(),
+                                certificate_expires: probe
+                                    .certificate_expires
+                                    .as_deref()
+                                    .and_then(parse_time),
                             },
                         );
                     }
@@ -388,6 +444,18 @@ pub fn due(
     out
 }
 
+/// The one verdict of a library's SMTP account for a run, which its account notice and its
+/// launch warning both tell: the plan's (a code the plan counts as blocking fails the account,
+/// whatever the probe's own summary said). Warnings do not fail it: the account sends; they
+/// are told as things to look at.
+fn smtp_passes(lp: &LibraryPlan, probe: &crate::live::snapshot::ProbeV1) -> bool {
+    let blocked = lp
+        .actions
+        .iter()
+        .any(|a| a.code.starts_with("smtp::") && a.level == crate::plan::Level::Error);
+    !blocked && probe.verdict != "fail"
+}
+
 fn identity<'a>(live: &'a LiveSnapshotV1, domain: &str) -> Option<&'a IdentityV1> {
     live.ses
         .identities
@@ -407,11 +475,14 @@ fn is_passing_code(code: &str) -> bool {
 }
 
 /// The records of a library's sheet, as the notice shows them.
-fn sheet_records(library: &Library, live: &LiveSnapshotV1) -> (Vec<Record>, Option<String>) {
+fn sheet_records(library: &Library, live: &LiveSnapshotV1) -> (Vec<Record>, Option<Provider>) {
     match records::sheet(library, live) {
         Ok(sheet) => (
             sheet.records.iter().map(record).collect(),
-            sheet.provider.map(|p| p.name),
+            sheet.provider.map(|p| Provider {
+                form: p.form(),
+                name: p.name,
+            }),
         ),
         Err(_) => (Vec::new(), None),
     }
@@ -429,6 +500,15 @@ fn record(r: &SheetRecord) -> Record {
             .status
             .as_deref()
             .is_some_and(|s| s != "dns::lookup-failed"),
+        optional: r.rtype != "CNAME",
+    }
+}
+
+/// The custom MAIL FROM domain of a library that has one.
+fn mail_from(library: &Library) -> Option<String> {
+    match &library.method {
+        DeliveryMethod::SesDomain(m) => m.mail_from.as_ref().map(|d| d.to_string()),
+        _ => None,
     }
 }
 
@@ -510,6 +590,11 @@ fn domain_notices(
                 domain: domain.to_string(),
                 from: library.method.from_address().to_string(),
                 managed,
+                mail_from_missing: mail_from(library).filter(|_| !managed).and_then(|m| {
+                    let (records, _) = sheet_records(library, live);
+                    let missing = records.iter().filter(|r| r.optional && !r.correct).count();
+                    (missing > 0).then_some((m, missing))
+                }),
             },
         ),
         // mailform installs a managed domain's records itself: nothing to ask the library.
@@ -528,6 +613,7 @@ fn domain_notices(
                     records: records.clone(),
                     deadline,
                     provider,
+                    mail_from: mail_from(library),
                 },
             );
             if let Some(deadline) = deadline {
@@ -594,22 +680,49 @@ fn outstanding(library: &Library, lp: &LibraryPlan, live: &LiveSnapshotV1) -> Ve
             }
         }
         DeliveryMethod::SmtpAccount(m) => {
-            if lp.actions.iter().any(|a| a.code == "smtp::not-probed") {
-                out.push(format!(
+            let probe = live
+                .libraries
+                .iter()
+                .find(|l| l.id == library.id.as_str())
+                .and_then(|l| l.smtp_probe.as_ref());
+            match probe {
+                None => out.push(format!(
                     "We could not yet test the account {} on {}.",
                     m.username, m.host
-                ));
-            } else {
-                out.push(format!(
+                )),
+                Some(p) if !smtp_passes(lp, p) => out.push(format!(
                     "The account {} on {} does not yet pass our connection test.",
                     m.username, m.host
-                ));
+                )),
+                // The account passes, as its own notice says: what holds the launch back are
+                // the warnings that notice lists.
+                Some(p) => {
+                    let mut codes: Vec<&String> =
+                        p.codes.iter().filter(|c| !is_passing_code(c)).collect();
+                    codes.sort();
+                    codes.dedup();
+                    out.extend(codes.into_iter().map(|c| {
+                        format!(
+                            "The account {} passes our connection test, but please look at this: {}",
+                            m.username,
+                            super::text::smtp_words(c)
+                        )
+                    }));
+                }
             }
         }
         DeliveryMethod::ManagedDomain(m) => out.push(format!(
             "The sending domain {} is not yet verified; we are working on it.",
             m.domain
         )),
+    }
+    // Not ready for a reason on our side (the platform's Amazon account, a change not yet
+    // made): said as such, never an empty list.
+    if out.is_empty() {
+        out.push(
+            "Everything on your side is in place; we are finishing the setup on ours and will tell you when it is done."
+                .into(),
+        );
     }
     out
 }

@@ -4,7 +4,8 @@
 //! One table (the platform file's `notices { ledger-table "…" }`), partition key `library`,
 //! sort key `notice` (`kind#fingerprint`, [`NoticeKey::item`]), both strings; the other
 //! attributes are `state`, `run`, `claimed_at` and `sent_at` (numbers, unix seconds), `to`,
-//! `subject`, `message_id` and `detail`.
+//! `subject`, `message_id`, `detail`, and the body as first written, `text` and `html` (a
+//! notice is a few kilobytes, far below an item's 400 KB).
 //!
 //! Every write is conditional and sent once: the SDK's retry is off for them, so a write
 //! whose answer was lost (a timeout, a dropped connection, a 5xx) is an error for the caller,
@@ -21,7 +22,7 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata as _, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
 use super::NoticeKey;
-use super::ledger::{Claim, EntryState, LedgerEntry, NoticeLedger, Settle};
+use super::ledger::{Claim, EntryState, LedgerEntry, NoticeLedger, Settle, StoredWords};
 use crate::live::aws::{AwsOptions, classify, limited_http_client};
 use crate::live::error::{ReadError, ReadErrorKind, System};
 use crate::live::meter::Meter;
@@ -197,6 +198,10 @@ fn to_item(e: &LedgerEntry) -> HashMap<String, AttributeValue> {
     if let Some(detail) = &e.detail {
         item.insert("detail".into(), s(detail));
     }
+    if let Some(words) = &e.words {
+        item.insert("text".into(), s(&words.text));
+        item.insert("html".into(), s(&words.html));
+    }
     item
 }
 
@@ -243,6 +248,10 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Result<LedgerEntry, Stri
         subject: text("subject")?,
         message_id: text("message_id")?,
         detail: opt_text("detail")?,
+        words: match (opt_text("text")?, opt_text("html")?) {
+            (Some(text), Some(html)) => Some(StoredWords { text, html }),
+            _ => None,
+        },
         key,
     })
 }
@@ -443,6 +452,10 @@ mod tests {
             subject: "Records to install".into(),
             message_id: "<x@mailform>".into(),
             detail: None,
+            words: Some(StoredWords {
+                text: "Hello,\n\nthe records.\n".into(),
+                html: "<p>the records</p>".into(),
+            }),
         }
     }
 

@@ -43,8 +43,9 @@ impl EntryState {
     }
 }
 
-/// One notice in the ledger. Holds no secret and no message body: the subject and the
-/// recipient are what an operator needs to answer "did they get it?".
+/// One notice in the ledger. Holds no secret: the subject and the recipient are what an
+/// operator needs to answer "did they get it?", and the body as it was first written is what
+/// a resend carries (so the library reads the same words again, whatever changed since).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerEntry {
     pub key: NoticeKey,
@@ -62,6 +63,15 @@ pub struct LedgerEntry {
     pub message_id: String,
     /// The relay's refusal for [`EntryState::Failed`].
     pub detail: Option<String>,
+    /// The message's words as first written; `None` in entries older than this field.
+    pub words: Option<StoredWords>,
+}
+
+/// A notice's body as the ledger keeps it (the subject is [`LedgerEntry::subject`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredWords {
+    pub text: String,
+    pub html: String,
 }
 
 /// The outcome of a claim.

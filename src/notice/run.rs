@@ -27,8 +27,10 @@ pub struct Ready {
     pub key: NoticeKey,
     pub to: String,
     pub subject: String,
-    /// The plain-text body, for `--dry-run`.
+    /// The plain-text body (`--dry-run` shows it) and the HTML one: the ledger keeps both, so
+    /// a resend carries them unchanged.
     pub text: String,
+    pub html: String,
     pub message_id: String,
     pub message: Message,
 }
@@ -44,6 +46,14 @@ pub struct RunOptions {
     pub lease: i64,
     /// The least time between two messages (the relay's sending rate).
     pub pace: Duration,
+    /// The least time between two messages to the same library: its notices of one run
+    /// arrive in their stated order, with `Date` headers a second apart at least, so a mail
+    /// client lists them as they were meant to be read.
+    pub library_gap: Duration,
+    /// Seconds the clock of the live services (the sandbox's simulated one under `--sandbox`)
+    /// is ahead of the system's: a message's `Date` is the time it is handed to the relay on
+    /// that clock, not the time its facts were read.
+    pub clock_offset: i64,
     /// Record due notices as sent without sending them (adopting notices on an estate whose
     /// libraries were told by hand).
     pub record_only: bool,
@@ -62,8 +72,12 @@ pub enum Outcome {
     Resent { earlier: LedgerEntry },
     /// Recorded as sent without sending (`--record-only`).
     Recorded,
-    /// Sent (or refused) before.
+    /// Sent before.
     Done { entry: LedgerEntry },
+    /// Refused for good by the relay on an earlier run and not sent since: reported on every
+    /// run (and failing it) until an operator fixes the cause and sends it again (`--resend`),
+    /// so a refusal is never read as sent.
+    StillRefused { entry: LedgerEntry },
     /// Claimed by a run that is still inside the lease (running now, or crashed recently).
     InFlight { entry: LedgerEntry },
     /// An at-most-once notice whose sending was never confirmed: not sent again by itself.
@@ -84,7 +98,10 @@ impl Outcome {
     pub fn is_failure(&self) -> bool {
         matches!(
             self,
-            Outcome::Failed { .. } | Outcome::Unknown { .. } | Outcome::Lost
+            Outcome::Failed { .. }
+                | Outcome::StillRefused { .. }
+                | Outcome::Unknown { .. }
+                | Outcome::Lost
         )
     }
 }
@@ -100,7 +117,36 @@ fn entry(ready: &Ready, opts: &RunOptions) -> LedgerEntry {
         subject: ready.subject.clone(),
         message_id: ready.message_id.clone(),
         detail: None,
+        words: Some(super::ledger::StoredWords {
+            text: ready.text.clone(),
+            html: ready.html.clone(),
+        }),
     }
+}
+
+/// Now on the live services' clock.
+fn clock_time(offset: i64) -> std::time::SystemTime {
+    let now = std::time::SystemTime::now();
+    if offset >= 0 {
+        now + Duration::from_secs(offset.unsigned_abs())
+    } else {
+        now - Duration::from_secs(offset.unsigned_abs())
+    }
+}
+
+/// Now on the live services' clock, in unix seconds.
+fn clock_now(offset: i64) -> i64 {
+    clock_time(offset)
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Now, as a `Date` header: the wall clock the relay stamps its `Received` lines with. Dated
+/// by the live services' clock (the sandbox's, days ahead in a story), a message reads as days
+/// old or from the future on arrival, and spam filters count that against it. The ledger keeps
+/// the services' clock (`clock_now`), which its leases are measured on.
+fn send_date() -> lettre::message::header::Date {
+    lettre::message::header::Date::new(clock_time(0))
 }
 
 /// What a dry run would do with each due notice, from the ledger's entries.
@@ -140,7 +186,8 @@ pub async fn send_all<L: NoticeLedger + Sync, R: Relay + Sync>(
         entries.into_iter().map(|e| (e.key.clone(), e)).collect();
     let mut out = Vec::new();
     let mut last_send: Option<tokio::time::Instant> = None;
-    for ready in due {
+    let mut last_to_library: BTreeMap<String, tokio::time::Instant> = BTreeMap::new();
+    for mut ready in due {
         let mine = entry(&ready, opts);
         let asked = opts.resend.iter().any(|k| *k == ready.key.to_string());
         let claim = match by_key.get(&ready.key) {
@@ -163,7 +210,8 @@ pub async fn send_all<L: NoticeLedger + Sync, R: Relay + Sync>(
             .cloned();
         let outcome = match claim {
             Claim::Held(e) => match e.state {
-                EntryState::Sent | EntryState::Failed => Outcome::Done { entry: *e },
+                EntryState::Sent => Outcome::Done { entry: *e },
+                EntryState::Failed => Outcome::StillRefused { entry: *e },
                 EntryState::Claimed
                     if ready.key.kind.crash_rule() == CrashRule::AtMostOnce
                         && opts.now - e.claimed_at >= opts.lease =>
@@ -186,10 +234,19 @@ pub async fn send_all<L: NoticeLedger + Sync, R: Relay + Sync>(
                 if let Some(at) = last_send {
                     tokio::time::sleep_until(at + opts.pace).await;
                 }
-                last_send = Some(tokio::time::Instant::now());
+                let library = ready.key.library.as_str().to_string();
+                if let Some(at) = last_to_library.get(&library) {
+                    tokio::time::sleep_until(*at + opts.library_gap).await;
+                }
+                let sent_at = tokio::time::Instant::now();
+                last_send = Some(sent_at);
+                last_to_library.insert(library, sent_at);
+                ready.message.headers_mut().set(send_date());
                 let (settle, outcome) = match relay.send(ready.message.clone()).await {
                     Ok(()) => (
-                        Some(Settle::Sent { at: opts.now }),
+                        Some(Settle::Sent {
+                            at: clock_now(opts.clock_offset),
+                        }),
                         match earlier {
                             Some(earlier) => Outcome::Resent { earlier },
                             None => Outcome::Sent,

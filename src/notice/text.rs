@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use time::OffsetDateTime;
 
 use super::NoticeKind;
-use super::due::{Content, Due, Found, Problem, Record};
-use crate::model::NoticeSettings;
+use super::due::{Content, Due, Found, Problem, Provider, Record};
+use crate::model::{NoticeSettings, TimeZoneName};
 
 /// A notice's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,17 +21,71 @@ pub struct Words {
     pub html: String,
 }
 
-/// `Friday 27 November 2026 at 14:05 UTC`.
-pub fn when(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{} {} {} {} at {:02}:{:02} UTC",
-        t.weekday(),
-        t.day(),
-        t.month(),
-        t.year(),
-        t.hour(),
-        t.minute()
+/// A time in the reader's zone: `Friday 27 November 2026 at 08:05 CST`.
+pub fn when(t: OffsetDateTime, zone: &TimeZoneName) -> String {
+    zoned(t, zone).map_or_else(
+        || t.to_string(),
+        |z| z.strftime("%A %-d %B %Y at %H:%M %Z").to_string(),
+    )
+}
+
+/// The day of a time in the reader's zone, for a subject: `Friday 27 November`.
+fn day(t: OffsetDateTime, zone: &TimeZoneName) -> String {
+    zoned(t, zone).map_or_else(
+        || t.date().to_string(),
+        |z| z.strftime("%A %-d %B").to_string(),
+    )
+}
+
+fn zoned(t: OffsetDateTime, zone: &TimeZoneName) -> Option<jiff::ZonedDateTime> {
+    let ts = jiff::Timestamp::from_second(t.unix_timestamp()).ok()?;
+    Some(ts.to_zoned_datetime(zone.zone()))
+}
+
+/// How far a time is from when the notice is written: `in 3 days`, `in 5 hours`, to the
+/// nearest unit (a deadline 71 hours 59 minutes away is "in 3 days"; the exact time stands
+/// beside it).
+pub fn relative(t: OffsetDateTime, written: OffsetDateTime) -> String {
+    let left = t - written;
+    let hours = (left.whole_seconds() + 1800) / 3600;
+    let plural = |n: i64, unit: &str| format!("in {n} {unit}{}", if n == 1 { "" } else { "s" });
+    if left.is_negative() {
+        "already passed".into()
+    } else if left < time::Duration::hours(1) {
+        "within the hour".into()
+    } else if hours < 48 {
+        plural(hours, "hour")
+    } else {
+        plural((hours + 12) / 24, "day")
+    }
+}
+
+/// A deadline as a notice tells it: `Friday 27 November 2026 at 08:05 CST (in 3 days)`.
+fn deadline(t: OffsetDateTime, due: &Due) -> String {
+    format!("{} ({})", when(t, &due.zone), relative(t, due.written))
+}
+
+/// The longest subject: RFC 5322's recommended line length less `Subject: `, so the
+/// header fits one line and a phone shows it whole.
+pub const SUBJECT_MAX: usize = 68;
+
+/// The first of the candidates that fits [`SUBJECT_MAX`] (the last one if none does): the
+/// action first, then the domain (an IT contact may look after several), then the day when
+/// there is room for it (the body gives the deadline in full).
+fn fit(candidates: &[String]) -> String {
+    candidates
+        .iter()
+        .find(|s| s.chars().count() <= SUBJECT_MAX)
+        .or(candidates.last())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// A launch date as a reader says it: `Monday 11 January 2027`.
+fn launch_day(d: crate::model::Date) -> String {
+    jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).map_or_else(
+        |_| d.to_string(),
+        |c| c.strftime("%A %-d %B %Y").to_string(),
     )
 }
 
@@ -89,11 +143,20 @@ pub fn plain(s: &str) -> String {
 
 /// A record's state as the notice reports it: "in place" only when seen in place.
 fn state(r: &Record) -> &'static str {
-    match (r.correct, r.checked) {
-        (true, _) => "in place",
-        (false, true) => "to install",
-        (false, false) => "to install (we could not check it today)",
+    match (r.correct, r.checked, r.optional) {
+        (true, _, _) => "in place",
+        (false, true, false) => "to install",
+        (false, false, false) => "to install (we could not check it today)",
+        (false, true, true) => "optional, to install",
+        (false, false, true) => "optional, to install (we could not check it today)",
     }
+}
+
+/// What the optional MAIL FROM records are for, beside the three the setup document promises.
+fn optional_records(mail_from: &str) -> String {
+    format!(
+        "The MX and TXT records for {mail_from} are optional: with them, bounces come back through {mail_from}, so your mail's return address is in your own domain. Until they are in place your mail still goes out, with Amazon's own return address instead of yours."
+    )
 }
 
 /// A body built twice at once: paragraphs, lists and record tables in text and HTML.
@@ -237,17 +300,28 @@ impl Body {
 
 /// What to take care of, for the record types the notice lists: nothing said of a type the
 /// notice does not ask for.
-fn care(records: &[Record]) -> Vec<String> {
+fn care(records: &[Record], provider: Option<&Provider>) -> Vec<String> {
     let has = |t: &str| records.iter().any(|r| r.rtype == t);
-    let mut out = vec![
-        "Enter only the host part in the name field if your provider adds the domain itself; otherwise the domain ends up in the name twice.".to_string(),
-    ];
+    let mut out = Vec::new();
+    // A known provider's own form says how to fill in the name field and what to choose for
+    // proxying (below, in its words); the general advice is for an unknown one.
+    if provider.is_none() {
+        out.push("Enter only the host part in the name field if your provider adds the domain itself; otherwise the domain ends up in the name twice.".to_string());
+    }
     if has("CNAME") {
-        out.push("Create the CNAME records as CNAME records (not TXT), and copy each value exactly: it ends in Amazon's signing domain.".into());
-        out.push(
-            "Turn off any proxying or CNAME flattening for the CNAME records (\"DNS only\")."
-                .into(),
-        );
+        // "Not TXT" warns off a common mistake, but beside a TXT record the notice asks for it
+        // reads as a contradiction: then each record's own type is the rule.
+        out.push(if has("TXT") {
+            "Create each record with the type listed (the CNAME records as CNAME records), and copy each CNAME value exactly: it ends in Amazon's signing domain.".into()
+        } else {
+            "Create the CNAME records as CNAME records (not TXT), and copy each value exactly: it ends in Amazon's signing domain.".into()
+        });
+        if provider.is_none() {
+            out.push(
+                "Turn off any proxying or CNAME flattening for the CNAME records (\"DNS only\")."
+                    .into(),
+            );
+        }
     }
     if has("MX") {
         out.push("For the MX record, enter the priority and the mail server in their own fields, as listed.".into());
@@ -277,6 +351,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             records,
             deadline,
             provider,
+            mail_from,
         } => {
             b.para(&format!(
                 "To send your library's notices and receipts from {domain}, we have registered the domain with Amazon SES, the service that sends them. Amazon now needs to see the DNS records below in your domain before it signs mail for you."
@@ -284,23 +359,41 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             match deadline {
                 Some(d) => b.para(&format!(
                     "Please install them by {}. Amazon looks for them until then; after that it stops and we have to start the check again.",
-                    when(*d)
+                    self::deadline(*d, due)
                 )),
                 None => b.para(
                     "Please install them within 72 hours. Amazon looks for them for 72 hours; after that it stops and we have to start the check again.",
                 ),
             }
+            let optional = records.iter().filter(|r| r.optional).count();
+            if let (Some(m), true) = (mail_from, optional > 0) {
+                b.para(&format!(
+                    "Only the three CNAME records are needed before Amazon signs your mail. {}",
+                    optional_records(m)
+                ));
+            }
             b.heading("The records");
             b.records(records);
             b.heading("Please take care to");
-            b.list(&care(records));
+            b.list(&care(records, provider.as_ref()));
             if let Some(p) = provider {
-                b.para(&format!(
-                    "Your domain's DNS appears to be hosted at {p}. In its DNS settings, add each record with the type, name (host) and value above."
+                b.heading(&format!(
+                    "Your domain's DNS is hosted at {}; in its record form, enter",
+                    p.name
                 ));
+                b.list(&p.form);
             }
             b.para("There is nothing to send back: we check your DNS ourselves and will write again once Amazon has confirmed the records.");
-            format!("Action needed: DNS records for sending mail from {domain}")
+            let n = records.iter().filter(|r| !r.correct && !r.optional).count();
+            let by = deadline
+                .map(|d| format!(" by {}", day(d, &due.zone)))
+                .unwrap_or_default();
+            fit(&[
+                format!("Add {n} DNS records to {domain}{by}"),
+                format!("Add {n} DNS records to {domain}"),
+                format!("Add {n} DNS records for your library's mail{by}"),
+                format!("Add {n} DNS records for your library's mail"),
+            ])
         }
         Content::Reminder {
             domain,
@@ -310,7 +403,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
         } => {
             b.para(&format!(
                 "A reminder: Amazon stops looking for the DNS records of {domain} on {}, and some are not in place yet.",
-                when(*deadline)
+                self::deadline(*deadline, due)
             ));
             if !problems.is_empty() {
                 b.heading("What we see in your DNS today");
@@ -319,10 +412,12 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             b.heading("All the records, for reference");
             b.records(records);
             b.para("If the deadline passes, nothing breaks on your side: once the records are in place, our team starts Amazon's check again, and we write to you when Amazon confirms them.");
-            format!(
-                "Reminder: DNS records for {domain} are due {}",
-                when(*deadline)
-            )
+            let by = day(*deadline, &due.zone);
+            fit(&[
+                format!("Add the missing DNS records to {domain} by {by}"),
+                format!("Add the missing DNS records to {domain}"),
+                format!("Add the missing DNS records for your mail by {by}"),
+            ])
         }
         Content::Lapsed {
             domain,
@@ -341,12 +436,23 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 }
                 b.para("Please install the records from our earlier message (or correct them as described above). Once they are in place, our team starts Amazon's check again, and you will hear from us when it confirms them.");
             }
-            format!("Verification of {domain} lapsed: what happens next")
+            if *records_correct {
+                fit(&[
+                    format!("Nothing to do: Amazon checks {domain} again"),
+                    "Nothing to do: Amazon checks your domain again".into(),
+                ])
+            } else {
+                fit(&[
+                    format!("Fix the DNS records of {domain}: Amazon's check lapsed"),
+                    "Fix your DNS records: Amazon's check lapsed".into(),
+                ])
+            }
         }
         Content::Verified {
             domain,
             from,
             managed,
+            mail_from_missing,
         } => {
             if *managed {
                 b.para(&format!(
@@ -358,7 +464,23 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 ));
                 b.para("Please leave the DNS records in place: Amazon checks them regularly, and removing them stops your mail from being signed.");
             }
-            format!("{domain} is verified for sending")
+            match mail_from_missing {
+                // Verified, not finished: the return address still waits for its records.
+                Some((m, n)) => {
+                    b.para(&format!(
+                        "One thing is left: the optional records for {m} are not all in place yet ({n} missing). {}",
+                        optional_records(m)
+                    ));
+                    fit(&[
+                        format!("Almost done: {domain} is verified, {n} optional records left"),
+                        format!("Almost done: your domain is verified, {n} optional records left"),
+                    ])
+                }
+                None => fit(&[
+                    format!("Done: {domain} is verified for sending"),
+                    "Done: your domain is verified for sending".into(),
+                ]),
+            }
         }
         Content::RecordsRemoved {
             domain,
@@ -371,7 +493,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 "Some of the DNS records of {domain} are no longer in place ({gone} of {}). Amazon still signs your mail for now, but it stops {} if the records stay missing.",
                 records.len(),
                 match stops_by {
-                    Some(d) => format!("by {} at the latest", when(*d)),
+                    Some(d) => format!("by {} at the latest", deadline(*d, due)),
                     None => "72 hours after it notices".to_string(),
                 }
             ));
@@ -382,7 +504,10 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             b.heading("The records");
             b.records(records);
             b.para("Please put the missing records back exactly as listed. There is nothing to send back: we check your DNS every day and write to you once Amazon has seen them again.");
-            format!("Action needed: DNS records removed from {domain}")
+            fit(&[
+                format!("Put back the DNS records removed from {domain}"),
+                "Put back the DNS records removed from your domain".into(),
+            ])
         }
         Content::SmtpFailing {
             again,
@@ -391,6 +516,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             username,
             from,
             codes,
+            certificate_expires,
         } => {
             if *again {
                 b.para(&format!(
@@ -402,13 +528,22 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 ));
             }
             b.heading("What we found, and what to change");
-            let items: Vec<String> = codes.iter().map(|c| smtp_words(c)).collect();
+            let items: Vec<String> = codes
+                .iter()
+                .map(|c| smtp_finding(c, host, *certificate_expires, due))
+                .collect();
             b.list(&items);
             b.para("We test the account again every day; you will hear from us when it passes. If you change the server, port or user name, please tell us the new details by replying to this message (never send the password by e-mail; we will tell you how to pass it on safely).");
             if *again {
-                format!("Action needed: the mail account {username} fails again")
+                fit(&[
+                    format!("Fix the mail account {username}: it fails again"),
+                    "Fix your mail account: it fails again".into(),
+                ])
             } else {
-                format!("Action needed: we could not use the mail account {username}")
+                fit(&[
+                    format!("Fix the mail account {username}: our test failed"),
+                    "Fix your mail account: our test failed".into(),
+                ])
             }
         }
         Content::SmtpPassing {
@@ -417,17 +552,31 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             username,
             from,
             codes,
+            certificate_expires,
         } => {
             b.para(&format!(
                 "Good news: the mail account {username} on {host} (port {port}) passed our connection test. Notices and receipts will be sent from {from}."
             ));
             if !codes.is_empty() {
                 b.heading("Worth a look");
-                let items: Vec<String> = codes.iter().map(|c| smtp_words(c)).collect();
+                let items: Vec<String> = codes
+                    .iter()
+                    .map(|c| smtp_finding(c, host, *certificate_expires, due))
+                    .collect();
                 b.list(&items);
             }
             b.para("If you change the account's password, please let us know before you do, so that mail keeps flowing.");
-            format!("Your mail account {username} is ready")
+            if codes.is_empty() {
+                fit(&[
+                    format!("Done: your mail account {username} is ready"),
+                    "Done: your mail account is ready".into(),
+                ])
+            } else {
+                fit(&[
+                    format!("Worth a look: your mail account {username} passed our test"),
+                    "Worth a look: your mail account passed our test".into(),
+                ])
+            }
         }
         Content::Launch {
             launch,
@@ -435,13 +584,18 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
             outstanding,
         } => {
             b.para(&format!(
-                "Your library launches on {launch}, in {days_left} {}, and sending mail from your own address is not ready yet. We ask for two weeks of notice so that everything is in place by launch.",
+                "Your library launches on {}, in {days_left} {}, and sending mail from your own address is not ready yet. We ask for two weeks of notice so that everything is in place by launch.",
+                launch_day(*launch),
                 if *days_left == 1 { "day" } else { "days" }
             ));
             b.heading("Still to do");
             b.list(outstanding);
             b.para("If the launch date has moved, reply to this message and we will update it.");
-            format!("Your launch on {launch}: mail setup not ready yet")
+            let on = launch_day(*launch);
+            fit(&[
+                format!("Finish your mail setup before your launch on {on}"),
+                "Finish your mail setup before your launch".into(),
+            ])
         }
         Content::DomainBought {
             domain,
@@ -469,7 +623,10 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 )),
             }
             b.para("We set up its DNS records ourselves; there is nothing to install on your side. We will write again once Amazon has verified the domain.");
-            format!("We registered {domain} for your library's mail")
+            fit(&[
+                format!("Nothing to do: we registered {domain} for your mail"),
+                "Nothing to do: we registered a domain for your mail".into(),
+            ])
         }
         Content::TransferStarted {
             domain,
@@ -481,20 +638,28 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 "As you asked, we have started the transfer of {domain} to your AWS account {}{}.",
                 aws_account(account),
                 started
-                    .map(|s| format!(" on {}", when(s)))
+                    .map(|s| format!(" on {}", when(s, &due.zone)))
                     .unwrap_or_default()
             ));
             match accept_by {
                 Some(d) => b.para(&format!(
                     "Please accept it in the Route 53 console of that account (Registered domains, then Requests) by {}. If it is not accepted by then, the transfer lapses and we start a new one.",
-                    when(*d)
+                    deadline(*d, due)
                 )),
                 None => b.para(
                     "Please accept it within three days in the Route 53 console of that account (Registered domains, then Requests).",
                 ),
             }
             b.para("Accepting needs a password, which we never send by e-mail: our support team will give it to you through the secure channel we agreed. The domain's DNS zone stays with us until you tell us you have moved it.");
-            format!("Transfer of {domain} to your AWS account: please accept it")
+            let by = accept_by
+                .map(|d| format!(" by {}", day(d, &due.zone)))
+                .unwrap_or_default();
+            fit(&[
+                format!("Accept the transfer of {domain}{by}"),
+                format!("Accept the transfer of {domain}"),
+                format!("Accept the domain transfer to your AWS account{by}"),
+                "Accept the domain transfer to your AWS account".into(),
+            ])
         }
     };
     let (text, html) = b.finish(settings, &subject);
@@ -502,6 +667,35 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
         subject,
         text,
         html,
+    }
+}
+
+/// One probe finding as the notice tells it: in the library's words, with the host name or
+/// the certificate's expiry where the finding is about them.
+fn smtp_finding(code: &str, host: &str, expires: Option<OffsetDateTime>, due: &Due) -> String {
+    let words = smtp_words_for(code, host);
+    match (code, expires) {
+        ("smtp::tls::expired", Some(at)) => {
+            format!("{words} It expired on {}.", when(at, &due.zone))
+        }
+        ("smtp::tls::expires_soon", Some(at)) => {
+            format!("{words} It expires on {}.", deadline(at, due))
+        }
+        _ => words,
+    }
+}
+
+/// One probe finding about the account on `host`, in the words of the library's IT staff:
+/// a finding about the host name names it.
+pub fn smtp_words_for(code: &str, host: &str) -> String {
+    match code {
+        "smtp::connect::dns" => format!(
+            "The server name {host} does not resolve: it has no address in DNS. Please check its spelling with your mail provider and give us the name it publishes for sending mail (often smtp. or mail. followed by your domain)."
+        ),
+        "smtp::connect::dns_timeout" => format!(
+            "We could not look up the server name {host} in DNS: its name servers did not answer in time. If it persists, please ask whoever runs the DNS of that domain."
+        ),
+        _ => smtp_words(code),
     }
 }
 
@@ -530,7 +724,7 @@ pub fn smtp_words(code: &str) -> String {
             "The server could not check the password just now (a temporary failure on its side). We will try again; if it persists, please ask your mail provider."
         }
         "smtp::tls::self_signed" => {
-            "The server's certificate is self-signed. We need a certificate from a public certificate authority (for example Let's Encrypt)."
+            "The server's certificate is self-signed: the server made it for itself (mail server software often starts with such a certificate until a real one is installed). Please install a certificate from a public certificate authority (for example Let's Encrypt) that names this server."
         }
         "smtp::tls::expired" => "The server's certificate has expired. Please renew it.",
         "smtp::tls::not_yet_valid" => {
@@ -543,10 +737,10 @@ pub fn smtp_words(code: &str) -> String {
             "The server's certificate is for another host name than the one you gave us. Please give us the host name the certificate names, or fix the certificate."
         }
         "smtp::tls::unknown_issuer" => {
-            "The server's certificate is not issued by a certificate authority we can trust. It needs a certificate from a public authority."
+            "The server's certificate comes from a private or unknown certificate authority (one your organisation runs for itself, for example), which mail services outside your network do not trust. Please install a certificate from a public certificate authority (for example Let's Encrypt)."
         }
         "smtp::tls::missing_intermediate" => {
-            "The server does not send its full certificate chain (an intermediate certificate is missing). Please install the full chain on the server."
+            "The server sends only its own certificate, without the certificate of the authority that issued it, so we cannot check it. If the certificate comes from a public authority, install the full chain file it supplied on the server; if it comes from an authority your organisation runs for itself, a certificate from a public authority is needed instead."
         }
         "smtp::tls::version_too_old" => {
             "The server offers only old encryption (TLS 1.0 or 1.1). It needs TLS 1.2 or newer."
@@ -605,230 +799,5 @@ pub fn describe(kind: NoticeKind) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{Date, EmailAddress, LibraryId, Relay, SmtpSecurity};
-    use crate::notice::NoticeKey;
-    use crate::notice::due::Problem;
-
-    fn settings() -> NoticeSettings {
-        NoticeSettings {
-            from: EmailAddress::parse("mail-setup@library-market.example.com").unwrap(),
-            from_name: Some("Library Market".into()),
-            reply_to: EmailAddress::parse("support@library-market.example.com").unwrap(),
-            ledger_table: "mailform-notices".into(),
-            send_rate: 1,
-            relay: Relay {
-                host: "email-smtp.us-east-1.amazonaws.com".into(),
-                port: 587,
-                security: SmtpSecurity::StartTls,
-                username: "relay-user".into(),
-                password: crate::model::PasswordEnv::new(
-                    "MAILFORM_SMTP_PASSWORD_RELAY",
-                    "MAILFORM_SMTP_PASSWORD_",
-                )
-                .unwrap(),
-            },
-        }
-    }
-
-    fn at(s: &str) -> OffsetDateTime {
-        OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap()
-    }
-
-    fn records() -> Vec<Record> {
-        ["tok1", "tok2", "tok3"]
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Record {
-                name: format!("{t}._domainkey.springfield.example.org"),
-                host: format!("{t}._domainkey"),
-                rtype: "CNAME".into(),
-                value: format!("{t}.dkim.amazonses.com"),
-                ttl: 1800,
-                correct: i == 0,
-                checked: true,
-            })
-            .collect()
-    }
-
-    /// One notice of each kind, with fixed facts.
-    fn every_kind() -> Vec<Due> {
-        let problem = Problem {
-            what: "the record was created as `tok2._domainkey.springfield.example.org.springfield.example.org`: the DNS provider's form added the domain a second time".into(),
-            fix: "delete that record and enter only the host part (`<token>._domainkey`) in the name field".into(),
-            records: vec![(
-                "tok2._domainkey.springfield.example.org".into(),
-                "tok2.dkim.amazonses.com".into(),
-                Found::Other("CNAME at tok2._domainkey.springfield.example.org.springfield.example.org".into()),
-            )],
-        };
-        let contents = vec![
-            (
-                NoticeKind::Records,
-                Content::Records {
-                    domain: "springfield.example.org".into(),
-                    records: records(),
-                    deadline: Some(at("2026-11-30T14:05:00Z")),
-                    provider: Some("Cloudflare".into()),
-                },
-            ),
-            (
-                NoticeKind::Reminder,
-                Content::Reminder {
-                    domain: "springfield.example.org".into(),
-                    deadline: at("2026-11-30T14:05:00Z"),
-                    problems: vec![problem.clone()],
-                    records: records(),
-                },
-            ),
-            (
-                NoticeKind::Lapsed,
-                Content::Lapsed {
-                    domain: "springfield.example.org".into(),
-                    records_correct: false,
-                    problems: vec![problem],
-                },
-            ),
-            (
-                NoticeKind::Verified,
-                Content::Verified {
-                    domain: "springfield.example.org".into(),
-                    from: "notices@springfield.example.org".into(),
-                    managed: false,
-                },
-            ),
-            (
-                NoticeKind::RecordsRemoved,
-                Content::RecordsRemoved {
-                    domain: "springfield.example.org".into(),
-                    records: records(),
-                    stops_by: Some(at("2026-12-03T14:05:00Z")),
-                    problems: vec![],
-                },
-            ),
-            (
-                NoticeKind::SmtpFailing,
-                Content::SmtpFailing {
-                    again: false,
-                    host: "smtp.shelbyville.example.net".into(),
-                    port: 587,
-                    username: "notices@shelbyville.example.net".into(),
-                    from: "notices@shelbyville.example.net".into(),
-                    codes: vec![
-                        "smtp::auth::bad_credentials".into(),
-                        "smtp::tls::self_signed".into(),
-                    ],
-                },
-            ),
-            (
-                NoticeKind::SmtpPassing,
-                Content::SmtpPassing {
-                    host: "smtp.gmail.com".into(),
-                    port: 587,
-                    username: "ogdenville.library@gmail.com".into(),
-                    from: "ogdenville.library@gmail.com".into(),
-                    codes: vec!["smtp::google::account_password".into()],
-                },
-            ),
-            (
-                NoticeKind::Launch,
-                Content::Launch {
-                    launch: Date::parse("2026-12-07").unwrap(),
-                    days_left: 10,
-                    outstanding: vec![
-                        "2 of the 3 DNS records for springfield.example.org are not yet in place."
-                            .into(),
-                    ],
-                },
-            ),
-            (
-                NoticeKind::DomainBought,
-                Content::DomainBought {
-                    domain: "capital-city-notices.example".into(),
-                    from: "notices@capital-city-notices.example".into(),
-                    yearly_cents: Some(1400),
-                    years: 1,
-                    auto_renew: true,
-                },
-            ),
-            (
-                NoticeKind::TransferStarted,
-                Content::TransferStarted {
-                    domain: "brockway-notices.example".into(),
-                    account: "111122223333".into(),
-                    started: Some(at("2026-11-27T09:00:00Z")),
-                    accept_by: Some(at("2026-11-30T09:00:00Z")),
-                },
-            ),
-        ];
-        contents
-            .into_iter()
-            .map(|(kind, content)| Due {
-                key: NoticeKey::new(LibraryId::parse("springfield").unwrap(), kind, &["x"]),
-                to: EmailAddress::parse("it@springfield.example.org").unwrap(),
-                library_name: "Springfield Public Library".into(),
-                content,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn every_kind_reads_as_a_support_person_writes() {
-        let settings = settings();
-        for due in every_kind() {
-            let w = words(&due, &settings);
-            insta::with_settings!({snapshot_path => "../../snapshots/notify", prepend_module_to_snapshot => false}, {
-                insta::assert_snapshot!(format!("words_{}_text", due.key.kind), format!("Subject: {}\n\n{}", w.subject, w.text));
-                insta::assert_snapshot!(format!("words_{}_html", due.key.kind), w.html);
-            });
-            // No internal codes, flags or command names reach the library.
-            for body in [&w.subject, &w.text, &w.html] {
-                for internal in [
-                    "smtp::", "dns::", "ses::", "mailform", "--", "`", "adopt", "apply",
-                ] {
-                    assert!(
-                        !body.contains(internal),
-                        "{:?} says {internal:?}:\n{body}",
-                        due.key.kind
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn every_probe_code_has_words_for_the_library() {
-        for code in [
-            "smtp::connect::refused",
-            "smtp::relay::open",
-            "smtp::sender::refused",
-            "smtp::auth::bad_credentials",
-            "smtp::tls::version_too_old",
-            "smtp::whatever::new",
-        ] {
-            let w = smtp_words(code);
-            assert!(!w.is_empty() && !w.contains("::"), "{code}: {w}");
-        }
-    }
-
-    #[test]
-    fn html_escapes_every_value() {
-        let mut due = every_kind().remove(0);
-        due.library_name = "<script>alert(1)</script>".into();
-        let w = words(&due, &settings());
-        assert!(!w.html.contains("<script>"));
-        assert!(w.html.contains("&lt;script&gt;"));
-    }
-
-    #[test]
-    fn hidden_characters_are_shown_in_both_parts() {
-        let mut due = every_kind().remove(0);
-        due.library_name = "Lib\u{1b}]0;pwned\u{7}\u{202e}".into();
-        let w = words(&due, &settings());
-        for part in [&w.text, &w.html] {
-            assert!(!part.contains(['\u{1b}', '\u{7}', '\u{202e}']), "{part}");
-            assert!(part.contains("Lib\\x1b]0;pwned\\x07\\u{202e}"), "{part}");
-        }
-    }
-}
+#[path = "text_tests.rs"]
+mod tests;

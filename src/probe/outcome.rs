@@ -166,6 +166,10 @@ pub struct CertificateInfo {
     pub names: Vec<String>,
     /// Subject and issuer are the same.
     pub self_signed: bool,
+    /// It says where its issuer's certificate is (an Authority Information Access extension):
+    /// a public authority's certificates always do, a private authority's rarely. It tells a
+    /// missing intermediate from a private authority when the server sends one certificate.
+    pub points_to_issuer: bool,
 }
 
 /// What the TLS handshake gave.

@@ -120,8 +120,14 @@ pub fn certificate_info(der: &[u8]) -> Option<CertificateInfo> {
     }
     let subject = cert.subject().to_string();
     let issuer = cert.issuer().to_string();
+    // id-pe-authorityInfoAccess (RFC 5280, 4.2.2.1).
+    let points_to_issuer = cert
+        .extensions()
+        .iter()
+        .any(|e| e.oid.to_id_string() == "1.3.6.1.5.5.7.1.1");
     Some(CertificateInfo {
         self_signed: subject == issuer,
+        points_to_issuer,
         subject,
         issuer,
         not_before: cert.validity().not_before.to_datetime(),
@@ -283,6 +289,19 @@ fn diagnose_certificate(
             format!("the server's certificate{subject} is self-signed; self-signed certificates are not supported"),
         )
         .action(FIX_CERT),
+        // One certificate, from an issuer it does not point to: a private authority (one an
+        // organisation runs for itself), not a public one's missing intermediate.
+        CertificateError::UnknownIssuer
+            if presented.count == 1 && cert.is_some_and(|c| !c.points_to_issuer) =>
+        {
+            let issuer = cert.map(|c| c.issuer.as_str()).unwrap_or_default();
+            StageOutcome::fail(
+                s,
+                "unknown_issuer",
+                format!("the server's certificate{subject} is issued by {issuer}, a private or unknown certificate authority: not a root Mozilla trusts, and the certificate does not say where its issuer's certificate is, as a public authority's always does"),
+            )
+            .action("install a certificate from a public certificate authority (for example Let's Encrypt) with its full chain; certificates of a private authority are not accepted")
+        }
         CertificateError::UnknownIssuer if presented.count == 1 && cert.is_some() => {
             let issuer = cert.map(|c| c.issuer.as_str()).unwrap_or_default();
             StageOutcome::fail(
@@ -304,6 +323,24 @@ fn diagnose_certificate(
                 format!("the server sends {} certificate{}{issuer}, but they do not lead to a root Mozilla trusts: the chain ends at a private or unknown certificate authority", presented.count, if presented.count == 1 { "" } else { "s" }),
             )
             .action("install a certificate from a public certificate authority (for example Let's Encrypt) with its full chain; certificates of a private authority are not accepted")
+        }
+        // webpki refuses a certificate marked as an authority (`CA:TRUE`) before it looks at
+        // the issuer: what `openssl req -x509` makes by default, i.e. a server nobody gave a
+        // real certificate. Named in plain words, never as webpki's variant.
+        CertificateError::Other(e) if format!("{e:?}").contains("CaUsedAsEndEntity") => {
+            match cert {
+                Some(c) if c.self_signed => StageOutcome::fail(
+                    s,
+                    "self_signed",
+                    format!("the server's certificate{subject} is self-signed (a certificate authority's own certificate, as OpenSSL makes one by default); self-signed certificates are not supported"),
+                ),
+                _ => StageOutcome::fail(
+                    s,
+                    "invalid_certificate",
+                    format!("the server presents a certificate authority's certificate{subject} instead of a certificate for the server itself"),
+                ),
+            }
+            .action(FIX_CERT)
         }
         other => StageOutcome::fail(s, "invalid_certificate", format!("the server's certificate is not acceptable: {other:?}"))
             .action(FIX_CERT),
@@ -348,6 +385,7 @@ mod tests {
             not_after: time::macros::datetime!(2021-01-01 0:00 UTC),
             names: vec!["wrong.example.net".into()],
             self_signed: subject == issuer,
+            points_to_issuer: true,
         }
     }
 
@@ -422,6 +460,24 @@ mod tests {
         );
         assert_eq!(o.code, "smtp::tls::missing_intermediate");
         assert!(o.diagnosis.contains("CN=Some CA"), "{}", o.diagnosis);
+        // The same single certificate without a pointer to its issuer: a private authority.
+        let private = CertificateInfo {
+            points_to_issuer: false,
+            ..other.clone()
+        };
+        let o = diagnose_handshake(
+            &io(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer,
+            )),
+            Presented {
+                leaf: Some(&private),
+                count: 1,
+                last_issuer: None,
+            },
+            "localhost",
+        );
+        assert_eq!(o.code, "smtp::tls::unknown_issuer");
+        assert!(o.diagnosis.contains("private"), "{}", o.diagnosis);
     }
 
     #[test]

@@ -237,6 +237,7 @@ mod tests {
             subject: "Subject".into(),
             message_id: "<id@x>".into(),
             detail: (state == EntryState::Failed).then(|| "550 5.1.1 no such user".into()),
+            words: None,
         }
     }
 

@@ -61,6 +61,7 @@ fn sample() -> LiveSnapshotV1 {
                 taken_at: "2026-11-26T07:00:01Z".into(),
                 verdict: "pass".into(),
                 codes: vec!["smtp::connect::ok".into()],
+                certificate_expires: Some("2045-01-01T00:00:00Z".into()),
             }),
             desired: Some("0f".repeat(32)),
             notes: vec![],

@@ -34,6 +34,7 @@ pub fn entry(library: &str, kind: NoticeKind, facts: &[&str], run: &str, at: i64
         subject: format!("{kind} for {library}"),
         message_id: format!("<{kind}.{library}@notices.library-market.example>"),
         detail: None,
+        words: None,
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::{RELAY_PASSWORD, kind_of, parse, platform};
 use crate::apply::{World, cli};
-use crate::support::cli::CANARY;
+use crate::support::cli::{CANARY, Cli};
 use crate::support::exim::{Exim, EximSpec};
 
 const LIBRARY: &str = "library \"ogdenville\" {\n    name \"Ogdenville Library\"\n    it-contact \"it@ogdenville.example.org\"\n    launch \"2026-12-01\"\n\n    smtp-account {\n        host \"smtp.ogdenville.example.org\"\n        port 587\n        security \"starttls\"\n        username \"notices@ogdenville.example.org\"\n        password env=\"MAILFORM_SMTP_PASSWORD_OGDENVILLE\"\n        from \"notices@ogdenville.example.org\"\n    }\n}\n";
@@ -21,7 +21,7 @@ const FAILING: &[&str] = &[
     "smtp::relay::closed",
     "smtp::auth::bad_credentials",
 ];
-const PASSING: &[&str] = &[
+pub(super) const PASSING: &[&str] = &[
     "smtp::connect::ok",
     "smtp::greeting::ok",
     "smtp::ehlo::ok",
@@ -32,7 +32,7 @@ const PASSING: &[&str] = &[
 ];
 
 /// The live facts at `taken_at`: the account's probe said `verdict` with `codes`.
-fn snapshot(taken_at: &str, verdict: &str, codes: &[&str]) -> String {
+pub(super) fn snapshot(taken_at: &str, verdict: &str, codes: &[&str]) -> String {
     serde_json::json!({
         "version": 1, "taken_at": taken_at, "region": "us-east-1", "targets": null,
         "ses": { "account": { "production_access": true, "sending_enabled": true, "max_24_hour_send": null, "max_send_rate": null },
@@ -46,8 +46,9 @@ fn snapshot(taken_at: &str, verdict: &str, codes: &[&str]) -> String {
     .to_string()
 }
 
-#[test]
-fn an_account_failing_again_and_a_launch_not_ready_again_are_told_each_time() {
+/// A sandbox for the ledger, a delivering Exim as the relay, and the files of ogdenville as
+/// `library` declares it, its account's password a canary.
+pub(super) fn ogdenville(library: &str) -> (World, Exim, Cli) {
     let world = World::new();
     let exim = Exim::start(&EximSpec {
         deliver: true,
@@ -59,10 +60,16 @@ fn an_account_failing_again_and_a_launch_not_ready_again_are_told_each_time() {
             "libraries/_platform.kdl",
             &platform(&exim, "mailform-notices"),
         )
-        .file("libraries/ogdenville.kdl", LIBRARY)
+        .file("libraries/ogdenville.kdl", library)
         .file("relay-ca.pem", &exim.ca_pem())
         .env("MAILFORM_SMTP_PASSWORD_RELAY", RELAY_PASSWORD)
         .env("MAILFORM_SMTP_PASSWORD_OGDENVILLE", CANARY);
+    (world, exim, cli)
+}
+
+#[test]
+fn an_account_failing_again_and_a_launch_not_ready_again_are_told_each_time() {
+    let (world, exim, cli) = ogdenville(LIBRARY);
     let day = |taken_at: &str, verdict: &str, codes: &[&str]| {
         std::fs::write(
             cli.path().join("live.json"),

@@ -30,8 +30,10 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
             ..SandboxConfig::default()
         })
         .unwrap();
+        // The library's DNS is at Cloudflare (its zone's name servers say so).
         if handle.records(DOMAIN).is_err() {
-            handle.create_zone(DOMAIN);
+            handle
+                .create_zone_served_by(DOMAIN, &["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"]);
         }
         for (name, rtype) in remove {
             handle.remove_record(DOMAIN, name, rtype, None).unwrap();
@@ -44,7 +46,7 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
     between(0, &[], &[]);
     // The sandbox's day is 2026-01-01; the library launches ten days later.
     let library = format!(
-        "library \"springfield\" {{\n    name \"Springfield Public Library\"\n    it-contact \"it@springfield.example.org\"\n    launch \"2026-01-11\"\n\n    ses-domain {{\n        from \"noreply@{DOMAIN}\"\n    }}\n}}\n"
+        "library \"springfield\" {{\n    name \"Springfield Public Library\"\n    it-contact \"it@springfield.example.org\"\n    launch \"2026-01-11\"\n    time-zone \"America/Chicago\"\n\n    ses-domain {{\n        from \"noreply@{DOMAIN}\"\n    }}\n}}\n"
     );
     let cli = cli()
         .file(
@@ -118,9 +120,26 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
     assert!(
         first_records
             .text
-            .contains("Please install them by Sunday 4 January 2026 at 00:00 UTC"),
+            .contains("Please install them by Saturday 3 January 2026 at 18:00 CST (in 3 days)"),
         "{}",
         first_records.text
+    );
+    // The first records notice, not only the reminders, speaks the provider's own form, and
+    // its subject leads with the action and fits one header line.
+    assert!(
+        first_records
+            .text
+            .contains("Your domain's DNS is hosted at Cloudflare")
+            && first_records
+                .text
+                .contains("Proxy status of the CNAMEs: DNS only (grey cloud)")
+            && !first_records.text.contains("Turn off any proxying"),
+        "{}",
+        first_records.text
+    );
+    assert_eq!(
+        first_records.subject,
+        "Add 3 DNS records to springfield.example.org by Saturday 3 January"
     );
 
     // The records the library was sent, as its IT staff read them.
@@ -154,7 +173,11 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
     assert_eq!(delivered_kinds(seen), ["reminder"]);
     let reminder = parse(exim.settle(Duration::from_millis(100)).last().unwrap());
     assert!(
-        reminder.text.contains(&typo) && reminder.text.contains("expected: "),
+        reminder.text.contains(&typo)
+            && reminder.text.contains("expected: ")
+            && reminder
+                .text
+                .contains("on Saturday 3 January 2026 at 18:00 CST (in 23 hours)"),
         "{}",
         reminder.text
     );
@@ -253,6 +276,12 @@ fn an_onboarding_with_a_typo_and_a_lapse_gets_each_notice_once_at_its_time() {
                 );
             }
         }
+        // In the reader's terms: one header line, the action first.
+        assert!(
+            format!("Subject: {}", m.subject).chars().count() < 78,
+            "{}",
+            m.subject
+        );
         // The library's voice: no operator wording.
         for operator in [
             "the library's",

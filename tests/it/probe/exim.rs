@@ -163,6 +163,47 @@ async fn self_signed_certificate_is_named() {
     assert_probe_snapshot!("self_signed", render_human(&r));
 }
 
+/// The certificate a server gets when nobody installed one (`openssl req -x509`'s default,
+/// a self-signed authority): named self-signed in plain words, never webpki's
+/// `CaUsedAsEndEntity`.
+#[tokio::test]
+async fn a_self_signed_authority_as_the_server_certificate_is_named_self_signed() {
+    let r = failing(
+        EximSpec {
+            leaf: Leaf::SelfSignedCa,
+            ..EximSpec::default()
+        },
+        "testpass",
+    )
+    .await;
+    assert_eq!(failures(&r), ["smtp::tls::self_signed"]);
+    let text = render_human(&r);
+    assert!(
+        !text.contains("CaUsedAsEndEntity") && text.contains("self-signed"),
+        "{text}"
+    );
+}
+
+/// A certificate from an organisation's own authority, sent alone: named a private
+/// authority, not a public one's missing intermediate.
+#[tokio::test]
+async fn a_private_authority_is_not_called_a_missing_intermediate() {
+    let r = failing(
+        EximSpec {
+            leaf: Leaf::PrivateCa,
+            ..EximSpec::default()
+        },
+        "testpass",
+    )
+    .await;
+    assert_eq!(failures(&r), ["smtp::tls::unknown_issuer"]);
+    let text = render_human(&r);
+    assert!(
+        text.contains("private") && text.contains("Ogdenville Library internal CA"),
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn expired_certificate_is_named_with_its_date() {
     let r = failing(

@@ -49,8 +49,8 @@ fn the_main_job_plans_applies_and_ends_converged_on_the_example_libraries() {
     // libraries (the managed domains' registrations are still under way: nothing for them yet).
     let notices = stdout.rsplit("==> the notices").next().unwrap_or_default();
     assert!(
-        notices.contains("Subject: Action needed: DNS records for sending mail from springfield-library.example.org")
-            && notices.contains("Subject: Action needed: DNS records for sending mail from shelbyville.example.net")
+        notices.contains("Subject: Add 3 DNS records to springfield-library.example.org")
+            && notices.contains("Subject: Add 3 DNS records to shelbyville.example.net")
             && notices.contains("Nothing was sent (--dry-run)."),
         "{stdout}"
     );

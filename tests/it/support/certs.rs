@@ -30,6 +30,13 @@ pub enum Leaf {
     WithoutIntermediate,
     /// The same kind of leaf, with the intermediate after it in the file: the full chain.
     FullChain,
+    /// Signed by a private CA nobody trusts (not the test CA), for localhost, without a
+    /// pointer to its issuer: what an organisation's own authority issues.
+    PrivateCa,
+    /// Self-signed for localhost and marked as a certificate authority (`CA:TRUE`), as the
+    /// certificate `openssl req -x509` makes by default: webpki refuses it as
+    /// `CaUsedAsEndEntity` before it looks at the issuer.
+    SelfSignedCa,
 }
 
 impl Leaf {
@@ -43,6 +50,8 @@ impl Leaf {
             Leaf::NotYetValid => "future",
             Leaf::WithoutIntermediate => "leafonly",
             Leaf::FullChain => "fullchain",
+            Leaf::SelfSignedCa => "selfca",
+            Leaf::PrivateCa => "private",
         }
     }
 }
@@ -75,6 +84,22 @@ fn leaf_params(names: &[&str], cn: &str) -> CertificateParams {
     p
 }
 
+/// An Authority Information Access extension naming where the issuer's certificate is
+/// (`caIssuers`, RFC 5280 4.2.2.1), DER-encoded by hand: one access description.
+fn ca_issuers(uri: &str) -> rcgen::CustomExtension {
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        assert!(content.len() < 128, "short form lengths only");
+        let mut out = vec![tag, content.len() as u8];
+        out.extend_from_slice(content);
+        out
+    }
+    // id-ad-caIssuers, 1.3.6.1.5.5.7.48.2.
+    let method = tlv(0x06, &[0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02]);
+    let location = tlv(0x86, uri.as_bytes());
+    let description = tlv(0x30, &[method, location].concat());
+    rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], tlv(0x30, &description))
+}
+
 impl TestPki {
     /// Writes `ca.pem` and `{good,self,expired,wrong}.{pem,key}` into `dir`.
     pub fn create(dir: &Path) -> TestPki {
@@ -103,6 +128,17 @@ impl TestPki {
             .expect("intermediate cert");
         let mid_issuer = Issuer::new(mid_params, mid_key);
 
+        // An organisation's own authority: trusted by nobody here.
+        let private_key = KeyPair::generate().expect("private CA key");
+        let mut private_params =
+            CertificateParams::new(Vec::<String>::new()).expect("private CA params");
+        private_params.distinguished_name = dn("Ogdenville Library internal CA");
+        private_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        private_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        private_params.not_before = datetime!(2024-01-01 0:00 UTC);
+        private_params.not_after = datetime!(2050-01-01 0:00 UTC);
+        let private_issuer = Issuer::new(private_params, private_key);
+
         let mut good = None;
         for leaf in [
             Leaf::Good,
@@ -113,6 +149,8 @@ impl TestPki {
             Leaf::NotYetValid,
             Leaf::WithoutIntermediate,
             Leaf::FullChain,
+            Leaf::SelfSignedCa,
+            Leaf::PrivateCa,
         ] {
             let key = KeyPair::generate().expect("leaf key");
             let cert = match leaf {
@@ -121,6 +159,11 @@ impl TestPki {
                 }
                 Leaf::SelfSigned => {
                     leaf_params(&["localhost", "127.0.0.1"], "localhost").self_signed(&key)
+                }
+                Leaf::SelfSignedCa => {
+                    let mut p = leaf_params(&["localhost", "127.0.0.1"], "localhost");
+                    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+                    p.self_signed(&key)
                 }
                 Leaf::Expired => {
                     let mut p = leaf_params(&["localhost", "127.0.0.1"], "localhost");
@@ -140,10 +183,15 @@ impl TestPki {
                 }
                 Leaf::WrongHost => leaf_params(&["wrong.example.net"], "wrong.example.net")
                     .signed_by(&key, &issuer),
+                // A public authority's leaf says where its issuer's certificate is (AIA).
                 Leaf::WithoutIntermediate | Leaf::FullChain => {
-                    leaf_params(&["localhost", "127.0.0.1"], "localhost")
-                        .signed_by(&key, &mid_issuer)
+                    let mut p = leaf_params(&["localhost", "127.0.0.1"], "localhost");
+                    p.custom_extensions
+                        .push(ca_issuers("http://ca.example/intermediate.der"));
+                    p.signed_by(&key, &mid_issuer)
                 }
+                Leaf::PrivateCa => leaf_params(&["localhost", "127.0.0.1"], "localhost")
+                    .signed_by(&key, &private_issuer),
             }
             .expect("sign leaf");
             if leaf == Leaf::Good {
