@@ -18,6 +18,10 @@ use crate::source::SourceSet;
 
 const DEFAULT_NOTICE_DAYS: u32 = 14;
 const DEFAULT_PRICE_CAP_CENTS: u64 = 2000;
+/// `standard`: SES pauses a library only on a high-impact finding, and only that library, so
+/// one library mailing stale addresses no longer puts the whole account under review; `strict`
+/// would pause on low-impact findings too, `none` would give no isolation at all.
+const DEFAULT_REPUTATION_POLICY: ReputationPolicy = ReputationPolicy::Standard;
 
 /// Hosts of Google's SMTP service, where `google-auth` applies.
 const GOOGLE_HOSTS: &[&str] = &[
@@ -268,7 +272,28 @@ fn lower_platform(
             Some(node) => Some(lower_notices(place, node, diagnostics)?),
             None => None,
         },
+        reputation_policy: f
+            .node("tenants")
+            .and_then(|t| Fields::of(t.children()).str("reputation-policy"))
+            .and_then(ReputationPolicy::parse)
+            .unwrap_or(DEFAULT_REPUTATION_POLICY),
     })
+}
+
+/// A method's `tenant { … }` block; a policy it does not name is the platform's.
+fn lower_tenant(m: &Fields<'_>, platform: Option<&Platform>) -> TenantSettings {
+    let t = m.node("tenant").map(|n| Fields::of(n.children()));
+    let field = |name| t.as_ref().and_then(|t| t.str(name));
+    TenantSettings {
+        reputation_policy: field("reputation-policy")
+            .and_then(ReputationPolicy::parse)
+            .or(platform.map(|p| p.reputation_policy))
+            .unwrap_or(DEFAULT_REPUTATION_POLICY),
+        sending: match field("sending") {
+            Some("paused") => TenantSending::Paused,
+            _ => TenantSending::Enabled,
+        },
+    }
 }
 
 /// The platform's `notices { … }` block.
@@ -387,6 +412,7 @@ fn lower_library(
             mail_from,
             configuration_set: m.str("configuration-set").map(str::to_string),
             adopt: m.bool("adopt").unwrap_or(false),
+            tenant: lower_tenant(&m, platform),
         });
         (method, m.span("from").unwrap_or(name_span(node)))
     } else if let Some(node) = f.node("smtp-account") {
@@ -472,6 +498,7 @@ fn lower_library(
             auto_renew: m.bool("auto-renew").unwrap_or(true),
             transfer,
             adopt: m.bool("adopt").unwrap_or(false),
+            tenant: lower_tenant(&m, platform),
             domain,
             from,
         });

@@ -176,6 +176,10 @@ mod tests {
                 mail_from: None,
                 configuration_set: None,
                 adopt,
+                tenant: TenantSettings {
+                    reputation_policy: ReputationPolicy::Standard,
+                    sending: TenantSending::Enabled,
+                },
             }),
         }
     }
@@ -189,6 +193,7 @@ mod tests {
                 default_price_cap: Usd::from_cents(2000),
                 registrant: None,
                 notices: None,
+                reputation_policy: ReputationPolicy::Standard,
             },
             libraries: vec![
                 library("springfield", "springfield.example.org", false),
