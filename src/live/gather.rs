@@ -1281,6 +1281,8 @@ mod tests {
                 "ses:GetEmailIdentity b.example.org",
                 "ses:ListConfigurationSets",
                 "ses:ListEmailIdentities",
+                "ses:ListReputationEntities",
+                "ses:ListTenants",
             ]
         );
         // The zone belongs to no target: listed, never read.

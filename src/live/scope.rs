@@ -345,9 +345,11 @@ mod tests {
                 ("library".to_string(), id.to_string()),
             ]),
         };
+        let tenant = |id: &str| TenantV1::converged(id, &format!("{id}.example.org"));
         LiveSnapshotV1 {
             ses: SesV1 {
                 identities: vec![identity("a"), identity("b")],
+                tenants: vec![tenant("a"), tenant("b")],
                 ..LiveSnapshotV1::empty("", "").ses
             },
             libraries: config

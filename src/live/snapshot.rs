@@ -79,6 +79,32 @@ pub struct TenantV1 {
     pub reputation_impact: Option<String>,
 }
 
+#[cfg(test)]
+impl TenantV1 {
+    /// The tenant of `library` as an apply leaves it: tagged for it, its identity `identity`
+    /// associated, the standard policy, sending.
+    pub(crate) fn converged(library: &str, identity: &str) -> Self {
+        TenantV1 {
+            name: library.into(),
+            id: None,
+            arn: format!("arn:aws:ses:us-east-1:123456789012:tenant/{library}/tn-1"),
+            tags: Some(BTreeMap::from([
+                ("managed-by".to_string(), "mailform".to_string()),
+                ("library".to_string(), library.to_string()),
+            ])),
+            resources: Some(vec![format!(
+                "arn:aws:ses:us-east-1:123456789012:identity/{identity}"
+            )]),
+            reputation_policy: Some("standard".into()),
+            customer_managed_status: Some("ENABLED".into()),
+            ses_managed_status: Some("ENABLED".into()),
+            ses_managed_cause: None,
+            sending_status: Some("ENABLED".into()),
+            reputation_impact: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SesAccountV1 {
     pub production_access: bool,

@@ -36,6 +36,7 @@ pub struct TenantSummary {
 /// identities and configuration sets it sends with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantDetail {
+    pub arn: String,
     pub tags: Tags,
     /// `(resource type, resource ARN)`, e.g. `("EMAIL_IDENTITY", "arn:aws:ses:…")`.
     pub resources: Vec<(String, String)>,
@@ -93,12 +94,12 @@ pub trait TenantReader {
 
 /// Changes the SES tenants mailform owns.
 pub trait TenantWriter {
-    /// `CreateTenant` with the ownership tags.
+    /// `CreateTenant` with the ownership tags; answers its ARN.
     fn create_tenant(
         &self,
         name: &str,
         tags: &Tags,
-    ) -> impl Future<Output = Result<(), ReadError>> + Send;
+    ) -> impl Future<Output = Result<String, ReadError>> + Send;
     /// `CreateTenantResourceAssociation`.
     fn associate(
         &self,
@@ -162,6 +163,11 @@ impl TenantReader for AwsSes {
                 return Err(classify(System::Ses, "GetTenant", self.attempts, e).resource(name));
             }
         };
+        let arn = out
+            .tenant()
+            .and_then(|t| t.tenant_arn())
+            .unwrap_or_default()
+            .to_string();
         let tags: Tags = out
             .tenant()
             .map(|t| t.tags())
@@ -191,7 +197,11 @@ impl TenantReader for AwsSes {
             }));
         }
         resources.sort();
-        Ok(Some(TenantDetail { tags, resources }))
+        Ok(Some(TenantDetail {
+            arn,
+            tags,
+            resources,
+        }))
     }
 
     async fn reputation_entities(&self) -> Result<Vec<ReputationEntity>, ReadError> {
@@ -224,16 +234,17 @@ impl TenantReader for AwsSes {
 }
 
 impl TenantWriter for AwsSes {
-    async fn create_tenant(&self, name: &str, tags: &Tags) -> Result<(), ReadError> {
+    async fn create_tenant(&self, name: &str, tags: &Tags) -> Result<String, ReadError> {
         let tags = super::ses::sdk_tags("CreateTenant", name, tags)?;
-        self.client
+        let out = self
+            .client
             .create_tenant()
             .tenant_name(name)
             .set_tags(Some(tags))
             .send()
             .await
             .map_err(|e| classify(System::Ses, "CreateTenant", self.attempts, e).resource(name))?;
-        Ok(())
+        Ok(out.tenant_arn().unwrap_or_default().to_string())
     }
 
     async fn associate(&self, tenant: &str, resource_arn: &str) -> Result<(), ReadError> {

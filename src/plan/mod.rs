@@ -10,6 +10,7 @@ pub mod account;
 pub mod actions;
 pub mod planner;
 pub mod saved;
+pub mod tenants;
 
 use serde::{Deserialize, Serialize};
 
@@ -178,6 +179,9 @@ pub enum ResourceKind {
     DomainTransfer,
     /// The ownership tags of a registered domain (adopted, or moved to another library).
     DomainTags,
+    /// A library's SES tenant: its reputation policy, its sending (customer-managed status)
+    /// and the identity and configuration set associated with it.
+    SesTenant,
 }
 
 impl ResourceKind {
@@ -190,6 +194,7 @@ impl ResourceKind {
             ResourceKind::DomainTransferLock => "domain-transfer-lock",
             ResourceKind::DomainTransfer => "domain-transfer",
             ResourceKind::DomainTags => "domain-tags",
+            ResourceKind::SesTenant => "ses-tenant",
         }
     }
 }

@@ -368,6 +368,14 @@ fn tags_of<'a>(
             .map(|s| &mut s.tags)
             .ok_or_else(not_found);
     }
+    if rest.starts_with("tenant/") {
+        return state
+            .tenants
+            .values_mut()
+            .find(|t| t.arn == arn)
+            .map(|t| &mut t.tags)
+            .ok_or_else(not_found);
+    }
     Err(not_found())
 }
 
