@@ -1,7 +1,7 @@
 //! SES tenants: each library that sends through SES is a tenant named after its id, so SES
 //! keeps its reputation apart and pauses only that library on a bad finding. The
-//! [`TenantReader`] and [`TenantWriter`] traits and their aws-sdk-sesv2 adapter (on
-//! [`AwsSes`], the same client and rate limiter as the identities).
+//! [`TenantReader`] and [`TenantWriter`] traits and their adapter on [`AwsSes`]: the same
+//! `aws_sdk_sesv2::Client` and rate limiter as the identities.
 //!
 //! A refresh asks the list calls for everyone (`ListTenants`, `ListReputationEntities`: the
 //! sending status, policy and impact of every tenant, a page each) and a tenant's tags and

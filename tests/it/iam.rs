@@ -47,6 +47,8 @@ const ALSO_NEEDS: &[(&str, &str)] = &[
     // mailform tags the identity in the CreateEmailIdentity request; SES v2 authorises tags
     // given at creation as `ses:TagResource`.
     ("ses:CreateEmailIdentity", "ses:TagResource"),
+    // The same for the tags given to CreateTenant.
+    ("ses:CreateTenant", "ses:TagResource"),
     // Route 53 Domains creates the new domain's hosted zone with the caller's permissions
     // (AWS's own AmazonRoute53DomainsFullAccess grants it for this reason).
     ("route53domains:RegisterDomain", "route53:CreateHostedZone"),
