@@ -264,6 +264,15 @@ pub struct Config {
     pub libraries: Vec<Library>,
 }
 
+impl Config {
+    /// The SES tenant `library` should have: only when the platform manages tenants and the
+    /// library sends through SES (methods 1 and 3).
+    pub fn tenant_of<'a>(&self, library: &'a Library) -> Option<&'a TenantSettings> {
+        self.platform.tenants?;
+        library.method.tenant()
+    }
+}
+
 /// Platform-wide settings from `libraries/_platform.kdl`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Platform {
@@ -275,8 +284,15 @@ pub struct Platform {
     pub registrant: Option<Contact>,
     /// The notices to libraries (`notices { … }`); `None` when the platform file has none.
     pub notices: Option<NoticeSettings>,
-    /// The SES reputation policy of every library's tenant that names none
-    /// (`tenants { reputation-policy … }`).
+    /// SES tenant management (`tenants { … }`): `None` when the platform file has no such
+    /// block, and mailform then neither reads nor keeps tenants.
+    pub tenants: Option<TenantDefaults>,
+}
+
+/// The platform's `tenants { … }` block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantDefaults {
+    /// The reputation policy of every library's tenant that names none.
     pub reputation_policy: ReputationPolicy,
 }
 

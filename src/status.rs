@@ -739,10 +739,6 @@ mod tests {
 
         // Identity created on 2026-11-20, the records notice not sent: the platform sends it.
         live.ses.identities = vec![identity("a.example.org", "PENDING", "2026-11-20")];
-        live.ses.tenants = vec![crate::live::snapshot::TenantV1::converged(
-            "a",
-            "a.example.org",
-        )];
         let r = build(&config, &live, &[]);
         let a = row(&r, "a");
         assert_eq!(
@@ -974,10 +970,6 @@ mod tests {
         let mut verified = identity("m-mail.example", "SUCCESS", "2026-11-23");
         verified.tags.insert("library".into(), "m".into());
         live.ses.identities = vec![verified];
-        live.ses.tenants = vec![crate::live::snapshot::TenantV1::converged(
-            "m",
-            "m-mail.example",
-        )];
         live.libraries = vec![observed(
             "m",
             "managed-domain",

@@ -31,9 +31,9 @@ where
     S: TenantReader + TenantWriter + SesWriter + Sync,
     A: AccountReader + Sync,
 {
-    let Some(settings) = library.method.tenant() else {
+    let Some(settings) = config.tenant_of(library) else {
         return Ok(Outcome::Failed(format!(
-            "the library {} no longer sends through SES; plan again",
+            "the library {} no longer has an SES tenant (no SES method, or the platform's `tenants` block is gone); plan again",
             library.id
         )));
     };

@@ -272,12 +272,39 @@ fn lower_platform(
             Some(node) => Some(lower_notices(place, node, diagnostics)?),
             None => None,
         },
-        reputation_policy: f
-            .node("tenants")
-            .and_then(|t| Fields::of(t.children()).str("reputation-policy"))
-            .and_then(ReputationPolicy::parse)
-            .unwrap_or(DEFAULT_REPUTATION_POLICY),
+        tenants: f.node("tenants").map(|t| TenantDefaults {
+            reputation_policy: Fields::of(t.children())
+                .str("reputation-policy")
+                .and_then(ReputationPolicy::parse)
+                .unwrap_or(DEFAULT_REPUTATION_POLICY),
+        }),
     })
+}
+
+/// A `tenant` block needs the platform to manage tenants: otherwise it would be silently
+/// ignored, and a `sending "paused"` meant to stop a library would stop nothing.
+fn tenants_on(
+    file: FileId,
+    m: &Fields<'_>,
+    platform: Option<&Platform>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
+    let Some(node) = m.node("tenant") else {
+        return true;
+    };
+    if platform.is_none_or(|p| p.tenants.is_some()) {
+        return true;
+    }
+    diagnostics.push(
+        Diagnostic::error(
+            "config::tenants-off",
+            "this library sets its SES tenant, but the platform does not manage SES tenants",
+        )
+        .at(file, name_span(node))
+        .label("no effect without the platform's `tenants` block")
+        .help("add `tenants { }` to libraries/_platform.kdl (see \"SES tenants\" in the README), or remove this block"),
+    );
+    false
 }
 
 /// A method's `tenant { … }` block; a policy it does not name is the platform's.
@@ -287,7 +314,9 @@ fn lower_tenant(m: &Fields<'_>, platform: Option<&Platform>) -> TenantSettings {
     TenantSettings {
         reputation_policy: field("reputation-policy")
             .and_then(ReputationPolicy::parse)
-            .or(platform.map(|p| p.reputation_policy))
+            .or(platform
+                .and_then(|p| p.tenants)
+                .map(|t| t.reputation_policy))
             .unwrap_or(DEFAULT_REPUTATION_POLICY),
         sending: match field("sending") {
             Some("paused") => TenantSending::Paused,
@@ -414,6 +443,7 @@ fn lower_library(
             adopt: m.bool("adopt").unwrap_or(false),
             tenant: lower_tenant(&m, platform),
         });
+        ok &= tenants_on(file, &m, platform, diagnostics);
         (method, m.span("from").unwrap_or(name_span(node)))
     } else if let Some(node) = f.node("smtp-account") {
         let m = Fields::of(node.children());
@@ -502,6 +532,7 @@ fn lower_library(
             domain,
             from,
         });
+        ok &= tenants_on(file, &m, platform, diagnostics);
         (method, m.span("domain").unwrap_or(name_span(node)))
     } else {
         return None;

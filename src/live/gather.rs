@@ -136,9 +136,8 @@ where
     let lists = async {
         let ses = async {
             (opts.progress)("SES: account and identities");
-            // GetAccount, ListEmailIdentities, ListConfigurationSets, ListTenants,
-            // ListReputationEntities (one page each, at least).
-            opts.meters.ses.expect(5);
+            // GetAccount, ListEmailIdentities, ListConfigurationSets (one page each, at least).
+            opts.meters.ses.expect(3);
             let account = readers.ses.account().await?;
             let listed: Vec<IdentitySummary> = readers
                 .ses
@@ -148,8 +147,16 @@ where
                 .filter(|i| everything || wanted_identities.contains(&i.name))
                 .collect();
             let sets = readers.ses.configuration_sets().await?;
-            let tenants = readers.ses.tenants().await?;
-            let reputation = readers.ses.reputation_entities().await?;
+            let (tenants, reputation) = if config.platform.tenants.is_some() {
+                // ListTenants, ListReputationEntities.
+                opts.meters.ses.expect(2);
+                (
+                    readers.ses.tenants().await?,
+                    readers.ses.reputation_entities().await?,
+                )
+            } else {
+                (Vec::new(), Vec::new())
+            };
             Ok::<_, ReadError>((account, listed, sets, (tenants, reputation)))
         };
         let route53 = async {
@@ -293,20 +300,25 @@ where
         .await;
     }
 
-    (opts.progress)("SES tenants");
-    let tenants = super::tenants::gather(
-        &readers.ses,
-        super::tenants::Wanted {
-            libraries: &libraries,
-            everything,
-            scope: &scope,
-        },
-        listed_tenants,
-        reputation,
-        n,
-        &opts.meters.ses,
-    )
-    .await?;
+    // Only when the platform manages tenants (its `tenants` block).
+    let tenants = if config.platform.tenants.is_some() {
+        (opts.progress)("SES tenants");
+        super::tenants::gather(
+            &readers.ses,
+            super::tenants::Wanted {
+                libraries: &libraries,
+                everything,
+                scope: &scope,
+            },
+            listed_tenants,
+            reputation,
+            n,
+            &opts.meters.ses,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
 
     (opts.progress)("SMTP probes");
     let probes = probe_all(&libraries, opts, n).await;
@@ -1105,7 +1117,9 @@ mod tests {
                 default_price_cap: Usd::from_cents(2000),
                 registrant: None,
                 notices: None,
-                reputation_policy: ReputationPolicy::Standard,
+                tenants: Some(TenantDefaults {
+                    reputation_policy: ReputationPolicy::Standard,
+                }),
             },
             libraries: vec![ses("a", "a.example.org"), ses("b", "b.example.org")],
         }

@@ -89,7 +89,7 @@ impl<'a> Wanted<'a> {
         let (mut identities, mut domains, mut tenants) =
             (HashMap::new(), HashMap::new(), HashMap::new());
         for l in &config.libraries {
-            if l.method.tenant().is_some() {
+            if config.tenant_of(l).is_some() {
                 tenants.insert(l.id.as_str().to_string(), l);
             }
             if let Some(d) = l.method.ses_identity() {
@@ -205,7 +205,9 @@ mod tests {
                 default_price_cap: Usd::from_cents(2000),
                 registrant: None,
                 notices: None,
-                reputation_policy: ReputationPolicy::Standard,
+                tenants: Some(TenantDefaults {
+                    reputation_policy: ReputationPolicy::Standard,
+                }),
             },
             libraries: vec![
                 library("springfield", "springfield.example.org", false),

@@ -314,7 +314,9 @@ mod tests {
                 default_price_cap: Usd::from_cents(2000),
                 registrant: None,
                 notices: None,
-                reputation_policy: ReputationPolicy::Standard,
+                tenants: Some(TenantDefaults {
+                    reputation_policy: ReputationPolicy::Standard,
+                }),
             },
             libraries: vec![ses("a", key_length_a), ses("b", DkimKeyLength::Rsa2048)],
         }

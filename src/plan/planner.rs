@@ -452,6 +452,7 @@ fn plan_library(
         }
     }
     blocked |= super::tenants::plan_library(
+        config,
         library,
         live.tenants.get(library.id.as_str()).copied(),
         library

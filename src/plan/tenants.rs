@@ -10,7 +10,7 @@
 
 use crate::live::ownership::{self, Ownership, Wanted};
 use crate::live::snapshot::{IdentityV1, TenantV1};
-use crate::model::{Library, TenantSending, TenantSettings};
+use crate::model::{Config, Library, TenantSending, TenantSettings};
 
 use super::{Attribute, Change, Information, Level, LibraryAction, LibraryPlan, Op, ResourceKind};
 
@@ -73,6 +73,7 @@ fn sending_word(status: Option<&str>) -> &'static str {
 /// Plans one library's tenant; answers whether the library is blocked (paused, or a tenant
 /// it cannot use).
 pub fn plan_library(
+    config: &Config,
     library: &Library,
     tenant: Option<&TenantV1>,
     identity: Option<&IdentityV1>,
@@ -80,7 +81,7 @@ pub fn plan_library(
     sets: &[String],
     out: &mut LibraryPlan,
 ) -> bool {
-    let Some(settings) = library.method.tenant() else {
+    let Some(settings) = config.tenant_of(library) else {
         return false;
     };
     let name = library.id.as_str();
