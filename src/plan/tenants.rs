@@ -246,8 +246,7 @@ fn reputation_findings(name: &str, tenant: &TenantV1, out: &mut LibraryPlan) -> 
             code: "ses::tenant-paused".into(),
             level: Level::Error,
             message: format!(
-                "SES paused this library's sending (tenant {name}){impact_words}: {}",
-                crate::text::visible(cause)
+                "SES paused this library's sending (tenant {name}){impact_words}: {cause}"
             ),
             remedy: "find the addresses that bounce or complain (`mailform deliverability`), remove them from the library's lists, then ask AWS Support to reinstate the tenant; the other libraries keep sending".into(),
             records: vec![],
