@@ -6,7 +6,7 @@ mod kill;
 mod onboarding;
 mod safety;
 mod scenario;
-mod tenants;
+pub(crate) mod tenants;
 
 use mailform::sandbox::{FaultKind, FaultRule, SandboxConfig, SandboxHandle, Service};
 

@@ -20,12 +20,12 @@ fn platform_with_tenants() -> String {
     )
 }
 
-fn tenants_cli() -> Cli {
+pub(crate) fn tenants_cli() -> Cli {
     cli().file("libraries/_platform.kdl", &platform_with_tenants())
 }
 
 /// A method-1 library with a `tenant { … }` block (empty: none).
-fn ses_library(id: &str, tenant: &str) -> String {
+pub(crate) fn ses_library(id: &str, tenant: &str) -> String {
     if tenant.is_empty() {
         return library(id, "");
     }
