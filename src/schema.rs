@@ -550,7 +550,10 @@ const PLATFORM_BODY: &[NodeSpec] = &[
         "tenants",
         PLATFORM_TENANTS,
         Optional,
-        "The SES tenants mailform keeps, one per library that sends through SES.",
+        "SES tenant management, on when this block is there: each library that sends through \
+         SES becomes a tenant named after its id (its identity and configuration set \
+         associated), so SES judges and pauses each library apart. The platform's senders must \
+         name the tenant (SendEmail's `TenantName`).",
     ),
     NodeSpec::block(
         "notices",
