@@ -9,6 +9,17 @@ use crate::support::sandbox as harness;
 
 const REGION: &str = "us-east-1";
 
+/// Associates `arn` with the tenant springfield: the error code, if refused.
+async fn associate(ses: &aws_sdk_sesv2::Client, arn: &str) -> Result<(), String> {
+    ses.create_tenant_resource_association()
+        .tenant_name("springfield")
+        .resource_arn(arn)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| e.code().unwrap_or_default().to_string())
+}
+
 fn policy(name: &str) -> String {
     format!("arn:aws:ses:{REGION}:aws:reputation-policy/{name}")
 }
@@ -61,30 +72,16 @@ async fn a_tenant_holds_its_identity_and_its_reputation_and_ses_can_pause_it() {
 
     // Only what exists can be associated, and only once.
     let identity = format!("arn:aws:ses:{REGION}:123456789012:identity/springfield.example.org");
-    ses.create_tenant_resource_association()
-        .tenant_name("springfield")
-        .resource_arn(&identity)
-        .send()
-        .await
-        .unwrap();
-    let twice = ses
-        .create_tenant_resource_association()
-        .tenant_name("springfield")
-        .resource_arn(&identity)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(twice.code(), Some("AlreadyExistsException"));
-    let missing = ses
-        .create_tenant_resource_association()
-        .tenant_name("springfield")
-        .resource_arn(format!(
-            "arn:aws:ses:{REGION}:123456789012:identity/nobody.example.org"
-        ))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(missing.code(), Some("NotFoundException"));
+    associate(&ses, &identity).await.unwrap();
+    assert_eq!(
+        associate(&ses, &identity).await.unwrap_err(),
+        "AlreadyExistsException"
+    );
+    let nobody = format!("arn:aws:ses:{REGION}:123456789012:identity/nobody.example.org");
+    assert_eq!(
+        associate(&ses, &nobody).await.unwrap_err(),
+        "NotFoundException"
+    );
     let resources = ses
         .list_tenant_resources()
         .tenant_name("springfield")
