@@ -9,6 +9,7 @@ use mailform::sandbox::ReputationFinding;
 
 use super::{World, cli, library};
 use crate::support::cli::{Cli, PLATFORM};
+use crate::support::estate::{FAST, QUICK_RETRIES, sandbox_flags};
 use crate::support::sandbox as harness;
 
 /// The test platform, managing tenants with the standard policy by default.
@@ -95,6 +96,9 @@ async fn each_library_gets_its_tenant_and_a_pause_by_ses_fails_only_that_library
         )
         .file("libraries/shelbyville.kdl", &ses_library("shelbyville", ""));
 
+    for id in ["springfield", "shelbyville"] {
+        world.sandbox.create_zone(&format!("{id}.example.org"));
+    }
     let plan = world.run(&cli, &["plan"]);
     assert!(
         plan.stdout.contains("+ ses-tenant springfield"),
@@ -134,7 +138,57 @@ async fn each_library_gets_its_tenant_and_a_pause_by_ses_fails_only_that_library
         shelbyville.policy,
         "arn:aws:ses:us-east-1:aws:reputation-policy/standard"
     );
-    world.assert_converged(&cli);
+    // The libraries publish their DKIM records and SES verifies them: settled.
+    for id in ["springfield", "shelbyville"] {
+        super::scenario::install(&world, &format!("{id}.example.org"), false).await;
+    }
+    world
+        .sandbox
+        .advance_clock(std::time::Duration::from_secs(3600));
+    let ready = world.run(&cli, &["plan", "--detailed-exitcode"]);
+    assert_eq!(ready.code, 0, "{}", ready.all());
+    world.sandbox.clear_request_log();
+    let again = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert_eq!(world.mutations(), Vec::<String>::new());
+
+    // The snapshot holds the tenants (as its schema says), and a plan scoped by it reads them
+    // with the two list calls alone: no GetTenant, no ListTenantResources for settled libraries.
+    let mut args = vec![
+        "refresh".to_string(),
+        "--out".into(),
+        "baseline.json".into(),
+    ];
+    args.extend(sandbox_flags(&world.sandbox));
+    args.extend(FAST.iter().chain(QUICK_RETRIES).map(|s| s.to_string()));
+    let refresh = Cli::reuse(&cli, args).run();
+    assert_eq!(refresh.code, 0, "{}", refresh.all());
+    let snapshot: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cli.path().join("baseline.json")).unwrap())
+            .unwrap();
+    crate::support::json_schema::assert_valid("live-snapshot.schema.json", &snapshot);
+    let tenants = snapshot["ses"]["tenants"].as_array().unwrap();
+    assert_eq!(tenants.len(), 2, "{snapshot:#}");
+    assert_eq!(tenants[1]["name"], "springfield");
+    assert_eq!(tenants[1]["reputation_policy"], "strict");
+    let tenant_reads = |world: &World| -> Vec<String> {
+        let mut ops: Vec<String> = world
+            .sandbox
+            .request_log()
+            .into_iter()
+            .map(|e| e.operation)
+            .filter(|o| o.contains("Tenant") || o.contains("Reputation"))
+            .collect();
+        ops.sort();
+        ops
+    };
+    world.sandbox.clear_request_log();
+    let scoped = world.run(&cli, &["plan", "--baseline", "baseline.json"]);
+    assert!(scoped.stdout.contains("No changes"), "{}", scoped.all());
+    assert_eq!(
+        tenant_reads(&world),
+        ["ListReputationEntities", "ListTenants"]
+    );
 
     // SES pauses springfield on a finding: a failing finding with SES's reason, in the plan
     // (exit code 3: nothing to change, something broken) and in the status; shelbyville sends.
@@ -149,7 +203,11 @@ async fn each_library_gets_its_tenant_and_a_pause_by_ses_fails_only_that_library
             },
         )
         .unwrap();
-    let plan = world.run(&cli, &["plan", "--detailed-exitcode"]);
+    // Seen by the scoped plan too: the pause is list-level.
+    let plan = world.run(
+        &cli,
+        &["plan", "--detailed-exitcode", "--baseline", "baseline.json"],
+    );
     assert_eq!(plan.code, 3, "{}", plan.all());
     assert!(
         plan.stdout.contains(
