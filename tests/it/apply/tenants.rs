@@ -13,7 +13,7 @@ use crate::support::estate::{FAST, QUICK_RETRIES, sandbox_flags};
 use crate::support::sandbox as harness;
 
 /// The test platform, managing tenants with the standard policy by default.
-fn platform_with_tenants() -> String {
+pub(crate) fn platform_with_tenants() -> String {
     PLATFORM.replacen(
         "platform {\n",
         "platform {\n    tenants {\n        reputation-policy \"standard\"\n    }\n",
