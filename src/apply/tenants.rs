@@ -105,13 +105,24 @@ where
         match (&attribute.old, &attribute.new) {
             (None, Some(add)) if !held.contains(&add.as_str()) => {
                 let arn = resource_arn(config, account, add).await?;
-                ses.associate(name, &arn).await?;
-                calls.push(format!("CreateTenantResourceAssociation {add}"));
+                // Associated since the re-read (a second apply at once): what was asked is true.
+                match ses.associate(name, &arn).await {
+                    Ok(()) => calls.push(format!("CreateTenantResourceAssociation {add}")),
+                    Err(e) if is_code(&e, "AlreadyExistsException") => calls.push(format!(
+                        "CreateTenantResourceAssociation {add} (associated already, by another apply moments ago)"
+                    )),
+                    Err(e) => return Err(e),
+                }
             }
             (Some(remove), None) if held.contains(&remove.as_str()) => {
                 let arn = resource_arn(config, account, remove).await?;
-                ses.disassociate(name, &arn).await?;
-                calls.push(format!("DeleteTenantResourceAssociation {remove}"));
+                match ses.disassociate(name, &arn).await {
+                    Ok(()) => calls.push(format!("DeleteTenantResourceAssociation {remove}")),
+                    Err(e) if is_code(&e, "NotFoundException") => calls.push(format!(
+                        "DeleteTenantResourceAssociation {remove} (gone already, by another apply moments ago)"
+                    )),
+                    Err(e) => return Err(e),
+                }
             }
             _ => {}
         }
