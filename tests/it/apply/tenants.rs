@@ -1,8 +1,9 @@
 //! SES tenants through the binary against the sandbox: each SES library its own tenant
 //! (created, tagged, its identity associated, its policy set), SES pausing one library (a
 //! failing finding with SES's reason in plan and status, the others untouched), a pause and a
-//! reinstatement declared in a library file, a tenant of another team left alone, a removed
-//! library's tenant deleted only with `--allow-destroy`, and two applies at once.
+//! reinstatement declared in a library file, a tenant of another team left alone (and one made
+//! by hand adopted with `adopt #true`), a removed library's tenant deleted only with
+//! `--allow-destroy`, and two applies at once.
 
 use aws_sdk_sesv2::types::{ReputationEntityType, SendingStatus, Tag};
 use mailform::sandbox::ReputationFinding;
@@ -429,4 +430,54 @@ fn two_applies_at_once_make_one_tenant_and_associate_once() {
         assert!(live.policy.ends_with("/strict"), "{context}");
         world.assert_converged(&cli);
     }
+}
+
+#[tokio::test]
+async fn a_tenant_made_by_hand_is_adopted_only_with_adopt_true() {
+    let world = World::new();
+    harness::ses(&world.sandbox)
+        .create_tenant()
+        .tenant_name("springfield")
+        .tags(
+            Tag::builder()
+                .key("cost-centre")
+                .value("42")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let cli = tenants_cli().file(
+        "libraries/springfield.kdl",
+        &library("springfield", "        adopt #true\n"),
+    );
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        plan.stdout.contains("~ ses-tenant springfield"),
+        "{}",
+        plan.stdout
+    );
+    let apply = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    assert!(
+        apply
+            .stdout
+            .contains("~ ses-tenant springfield: done (TagResource, CreateTenantResourceAssociation identity/springfield.example.org)"),
+        "{}",
+        apply.stdout
+    );
+    let live = tenant(&world, "springfield").await.unwrap();
+    for tag in [
+        ("managed-by", "mailform"),
+        ("library", "springfield"),
+        ("cost-centre", "42"),
+    ] {
+        assert!(
+            live.tags.contains(&(tag.0.into(), tag.1.into())),
+            "{:?}",
+            live.tags
+        );
+    }
+    assert_eq!(live.resources, [identity_arn("springfield.example.org")]);
 }
