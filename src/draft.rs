@@ -40,6 +40,8 @@ pub enum Value {
     Bool(bool),
     /// A property alone, e.g. `password env="NAME"`.
     Property(&'static str, String),
+    /// A block of child nodes, e.g. `tenant { … }`.
+    Block(Vec<Field>),
 }
 
 impl Field {
@@ -91,10 +93,23 @@ impl Draft {
 const INDENT: &str = "    ";
 
 fn render_field(out: &mut String, indent: &str, field: &Field) {
+    // `fmt` sets a block apart from the nodes before it with a blank line.
+    if matches!(field.value, Value::Block(_)) {
+        out.push('\n');
+    }
     for line in &field.comment {
         comment(out, indent, line);
     }
     let value = match &field.value {
+        Value::Block(children) => {
+            let _ = writeln!(out, "{indent}{} {{", field.name);
+            let inner = format!("{indent}{INDENT}");
+            for child in children {
+                render_field(out, &inner, child);
+            }
+            let _ = writeln!(out, "{indent}}}");
+            return;
+        }
         Value::Text(s) => quote(s),
         Value::Integer(n) => n.to_string(),
         Value::Bool(b) => format!("#{b}"),
@@ -153,6 +168,10 @@ pub(crate) mod tests {
         city "Springfield"
         country-code "US"
         zip-code "62701"
+    }
+
+    tenants {
+        reputation-policy "standard"
     }
 }
 "#;

@@ -60,6 +60,18 @@ pub struct Estate {
     pub identities: Vec<Identity>,
     pub domains: Vec<Domain>,
     pub zones: Vec<Zone>,
+    pub tenants: Vec<Tenant>,
+}
+
+/// An SES tenant read in depth: whose it is, and what a library file can say of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub name: String,
+    pub tags: Tags,
+    /// `none`, `standard`, `strict`.
+    pub reputation_policy: Option<String>,
+    /// The customer-managed status: `DISABLED` is a library paused by the operator.
+    pub customer_managed_status: Option<String>,
 }
 
 /// An SES identity, as far as a library file can say it.
@@ -130,6 +142,19 @@ impl From<&LiveSnapshotV1> for Estate {
                     tags: z.tags.clone(),
                 })
                 .collect(),
+            tenants: live
+                .ses
+                .tenants
+                .iter()
+                .filter_map(|t| {
+                    Some(Tenant {
+                        name: t.name.clone(),
+                        tags: t.tags.clone()?,
+                        reputation_policy: t.reputation_policy.clone(),
+                        customer_managed_status: t.customer_managed_status.clone(),
+                    })
+                })
+                .collect(),
         }
     }
 }
@@ -146,7 +171,7 @@ pub struct Import {
 /// A live resource import wrote no file for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
-    /// `ses-identity`, `domain` or `hosted-zone`.
+    /// `ses-identity`, `domain`, `hosted-zone` or `ses-tenant`.
     pub kind: &'static str,
     pub name: String,
     pub why: String,
@@ -347,8 +372,66 @@ pub fn import(estate: &Estate, config: &Config) -> Import {
                 .into(),
         });
     }
+    tenants(estate, config, &taken, &mut out);
     out.drafts.sort_by(|a, b| a.id.cmp(&b.id));
     out
+}
+
+/// Tenants attribute like identities, by their tags: a tenant mailform made for a library
+/// imported here gives that draft its `tenant` block (only what differs from the platform's
+/// defaults); every other tenant is left out, with why.
+fn tenants(estate: &Estate, config: &Config, taken: &BTreeSet<String>, out: &mut Import) {
+    let default = config
+        .platform
+        .tenants
+        .map(|t| t.reputation_policy.as_str());
+    for tenant in &estate.tenants {
+        let library = match tagged_library(&tenant.tags) {
+            Some(Ok(id)) if id.as_str() == tenant.name => id,
+            _ => {
+                out.skipped.push(Skipped {
+                    kind: "ses-tenant",
+                    name: tenant.name.clone(),
+                    why: "not made by mailform for a library of that name: it is only read, never adopted".into(),
+                });
+                continue;
+            }
+        };
+        if taken.contains(library.as_str()) {
+            out.skipped.push(Skipped {
+                kind: "ses-tenant",
+                name: tenant.name.clone(),
+                why: format!("library `{library}` declares it already"),
+            });
+            continue;
+        }
+        let Some(draft) = out.drafts.iter_mut().find(|d| d.id == library) else {
+            out.skipped.push(Skipped {
+                kind: "ses-tenant",
+                name: tenant.name.clone(),
+                why: format!("library `{library}` has no SES identity or domain left to import it with; the plan deletes it once allowed"),
+            });
+            continue;
+        };
+        let mut fields = Vec::new();
+        if let Some(policy) = tenant
+            .reputation_policy
+            .as_deref()
+            .filter(|p| Some(*p) != default)
+        {
+            fields.push(Field::text("reputation-policy", policy));
+        }
+        if tenant.customer_managed_status.as_deref() == Some("DISABLED") {
+            fields.push(Field::text("sending", "paused").noted(
+                "CHECK: its sending was paused by an operator; remove this line to let it send",
+            ));
+        }
+        if !fields.is_empty() {
+            draft
+                .method_fields
+                .push(Field::new("tenant", Value::Block(fields)));
+        }
+    }
 }
 
 /// `name`, guessed from the domain and marked for checking, and `it-contact`, a placeholder:
@@ -500,6 +583,7 @@ mod tests {
         custom.configuration_set = Some("library-notices".into());
         custom.key_length = Some("RSA_1024_BIT".into());
         let estate = Estate {
+            tenants: vec![],
             identities: vec![
                 identity("springfield.example.org", mailform("springfield")),
                 custom,
@@ -650,5 +734,74 @@ mod tests {
         let mut dedup = ids.clone();
         dedup.dedup();
         assert_eq!(dedup, ids);
+    }
+
+    #[test]
+    fn a_tenant_goes_with_the_library_its_tags_name_and_another_teams_is_left_out() {
+        let tenant = |name: &str, t: Tags, policy: &str, status: &str| Tenant {
+            name: name.into(),
+            tags: t,
+            reputation_policy: Some(policy.into()),
+            customer_managed_status: Some(status.into()),
+        };
+        let estate = Estate {
+            identities: vec![
+                identity("springfield.example.org", mailform("springfield")),
+                identity("shelbyville.example.org", mailform("shelbyville")),
+            ],
+            tenants: vec![
+                tenant("springfield", mailform("springfield"), "strict", "DISABLED"),
+                // As the platform's default: nothing to write.
+                tenant(
+                    "shelbyville",
+                    mailform("shelbyville"),
+                    "standard",
+                    "ENABLED",
+                ),
+                tenant(
+                    "ogdenville",
+                    tags(&[("team", "billing")]),
+                    "none",
+                    "ENABLED",
+                ),
+                tenant("gone", mailform("gone"), "standard", "ENABLED"),
+            ],
+            ..Estate::default()
+        };
+        let imported = import(&estate, &empty());
+        let springfield = imported
+            .drafts
+            .iter()
+            .find(|d| d.id.as_str() == "springfield")
+            .unwrap();
+        let text = springfield.render();
+        assert!(
+            text.contains(
+                "\n        tenant {\n            reputation-policy \"strict\"\n            // CHECK: its sending was paused by an operator; remove this line to let it send\n            sending \"paused\"\n        }\n"
+            ),
+            "{text}"
+        );
+        let config = check(springfield);
+        let settings = config.tenant_of(&config.libraries[0]).unwrap();
+        assert_eq!(
+            settings.reputation_policy,
+            crate::model::ReputationPolicy::Strict
+        );
+        assert_eq!(settings.sending, crate::model::TenantSending::Paused);
+        let shelbyville = imported
+            .drafts
+            .iter()
+            .find(|d| d.id.as_str() == "shelbyville")
+            .unwrap();
+        assert!(!shelbyville.render().contains("tenant"));
+        let skipped: Vec<(&str, &str)> = imported
+            .skipped
+            .iter()
+            .filter(|s| s.kind == "ses-tenant")
+            .map(|s| (s.name.as_str(), s.why.as_str()))
+            .collect();
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
+        assert!(skipped[0].0 == "ogdenville" && skipped[0].1.contains("never adopted"));
+        assert!(skipped[1].0 == "gone" && skipped[1].1.contains("no SES identity"));
     }
 }

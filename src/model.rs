@@ -337,6 +337,15 @@ impl fmt::Display for TimeZoneName {
     }
 }
 
+impl Config {
+    /// The SES tenant `library` should have: only when the platform manages tenants and the
+    /// library sends through SES (methods 1 and 3).
+    pub fn tenant_of<'a>(&self, library: &'a Library) -> Option<&'a TenantSettings> {
+        self.platform.tenants?;
+        library.method.tenant()
+    }
+}
+
 /// Platform-wide settings from `libraries/_platform.kdl`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Platform {
@@ -350,6 +359,16 @@ pub struct Platform {
     pub registrant: Option<Contact>,
     /// The notices to libraries (`notices { … }`); `None` when the platform file has none.
     pub notices: Option<NoticeSettings>,
+    /// SES tenant management (`tenants { … }`): `None` when the platform file has no such
+    /// block, and mailform then neither reads nor keeps tenants.
+    pub tenants: Option<TenantDefaults>,
+}
+
+/// The platform's `tenants { … }` block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantDefaults {
+    /// The reputation policy of every library's tenant that names none.
+    pub reputation_policy: ReputationPolicy,
 }
 
 /// How notices reach the libraries: sender, support address, relay and ledger.
@@ -461,6 +480,24 @@ impl DeliveryMethod {
         }
     }
 
+    /// The SES tenant this method sends through, if it sends through SES (methods 1 and 3).
+    pub fn tenant(&self) -> Option<&TenantSettings> {
+        match self {
+            DeliveryMethod::SesDomain(m) => Some(&m.tenant),
+            DeliveryMethod::ManagedDomain(m) => Some(&m.tenant),
+            DeliveryMethod::SmtpAccount(_) => None,
+        }
+    }
+
+    /// The configuration set associated with the library's SES tenant: the one place that
+    /// chooses it (today the library's own `configuration-set`, if any).
+    pub fn tenant_configuration_set(&self) -> Option<&str> {
+        match self {
+            DeliveryMethod::SesDomain(m) => m.configuration_set.as_deref(),
+            DeliveryMethod::ManagedDomain(_) | DeliveryMethod::SmtpAccount(_) => None,
+        }
+    }
+
     /// The SES identity this method needs, if any.
     pub fn ses_identity(&self) -> Option<&DomainName> {
         match self {
@@ -486,6 +523,55 @@ pub struct SesDomain {
     /// Explicit consent to take over an identity mailform did not create (`adopt #true`).
     /// Never inferred: without it an existing identity stays read-only.
     pub adopt: bool,
+    pub tenant: TenantSettings,
+}
+
+/// An SES-managed reputation policy: what SES does to a tenant on a reputation finding.
+/// `standard` pauses it on high-impact findings, `strict` on low-impact ones too, `none` never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReputationPolicy {
+    None,
+    Standard,
+    Strict,
+}
+
+impl ReputationPolicy {
+    pub const NAMES: &[&str] = &["none", "standard", "strict"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "none" => Some(ReputationPolicy::None),
+            "standard" => Some(ReputationPolicy::Standard),
+            "strict" => Some(ReputationPolicy::Strict),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReputationPolicy::None => "none",
+            ReputationPolicy::Standard => "standard",
+            ReputationPolicy::Strict => "strict",
+        }
+    }
+}
+
+/// Whether the operator lets a library's tenant send: its customer-managed status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenantSending {
+    Enabled,
+    Paused,
+}
+
+impl TenantSending {
+    pub const NAMES: &[&str] = &["enabled", "paused"];
+}
+
+/// A library's SES tenant (named after the library id), resolved against the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantSettings {
+    pub reputation_policy: ReputationPolicy,
+    pub sending: TenantSending,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -582,6 +668,7 @@ pub struct ManagedDomain {
     pub transfer: Option<TransferRequest>,
     /// Explicit consent to take over a registered domain mailform did not buy (`adopt #true`).
     pub adopt: bool,
+    pub tenant: TenantSettings,
 }
 
 #[cfg(test)]

@@ -245,6 +245,30 @@ const SECURITY: &[&str] = &["tls", "starttls"];
 /// `oauth` is listed so that it gets its own explanation instead of a generic refusal.
 pub const GOOGLE_AUTH: &[&str] = &["app-password", "account-password", "oauth"];
 
+const REPUTATION_POLICIES: &[&str] = crate::model::ReputationPolicy::NAMES;
+
+const LIBRARY_TENANT: &[NodeSpec] = &[
+    NodeSpec::leaf(
+        "reputation-policy",
+        ValueKind::OneOf(REPUTATION_POLICIES),
+        Optional,
+        "SES reputation policy of this library's tenant: `standard` pauses it on high-impact \
+         findings, `strict` on low-impact ones too, `none` never.",
+    )
+    .default("platform `tenants { reputation-policy }`"),
+    NodeSpec::leaf(
+        "sending",
+        ValueKind::OneOf(crate::model::TenantSending::NAMES),
+        Optional,
+        "`paused` stops this library's SES sending (the tenant's customer-managed status); \
+         `enabled` reinstates it.",
+    )
+    .default("\"enabled\""),
+];
+
+const TENANT_DOC: &str = "The library's SES tenant, named after its id: its own reputation, \
+                          so one library's bounces never pause another's sending.";
+
 const SES_DOMAIN: &[NodeSpec] = &[
     NodeSpec::leaf(
         "from",
@@ -280,6 +304,7 @@ const SES_DOMAIN: &[NodeSpec] = &[
          without it such an identity is only read, never changed.",
     )
     .default("#false"),
+    NodeSpec::block("tenant", LIBRARY_TENANT, Optional, TENANT_DOC),
 ];
 
 const SMTP_ACCOUNT: &[NodeSpec] = &[
@@ -383,6 +408,7 @@ const MANAGED_DOMAIN: &[NodeSpec] = &[
          changed, and no records are written in its zone.",
     )
     .default("#false"),
+    NodeSpec::block("tenant", LIBRARY_TENANT, Optional, TENANT_DOC),
 ];
 
 const LIBRARY_BODY: &[NodeSpec] = &[
@@ -538,6 +564,15 @@ const PLATFORM_BODY: &[NodeSpec] = &[
         "Registrant, admin and tech contact for domains mailform buys; required once a library uses managed-domain.",
     ),
     NodeSpec::block(
+        "tenants",
+        PLATFORM_TENANTS,
+        Optional,
+        "SES tenant management, on when this block is there: each library that sends through \
+         SES becomes a tenant named after its id (its identity and configuration set \
+         associated), so SES judges and pauses each library apart. The platform's senders must \
+         name the tenant (SendEmail's `TenantName`).",
+    ),
+    NodeSpec::block(
         "notices",
         NOTICES,
         Optional,
@@ -546,6 +581,15 @@ const PLATFORM_BODY: &[NodeSpec] = &[
          to a single sending.",
     ),
 ];
+
+const PLATFORM_TENANTS: &[NodeSpec] = &[NodeSpec::leaf(
+    "reputation-policy",
+    ValueKind::OneOf(REPUTATION_POLICIES),
+    Optional,
+    "The reputation policy of every library's tenant that names none. `standard`: SES pauses \
+     a library whose bounces or complaints are high-impact, and only that library.",
+)
+.default("\"standard\"")];
 
 const RELAY: &[NodeSpec] = &[
     NodeSpec::leaf(

@@ -21,12 +21,14 @@ use crate::live::ownership::{self, Ownership};
 use crate::live::registrar::{RegistrarReader, RegistrarWriter};
 use crate::live::route53::{RecordWrite, Route53Reader, Route53Writer};
 use crate::live::ses::{self, SesReader, SesWriter};
+use crate::live::tenants::{TenantReader, TenantWriter};
 use crate::model::{Config, DeliveryMethod, DkimKeyLength, Library};
 use crate::plan::{Change, LibraryPlan, Op, Plan, ResourceKind};
 use crate::secret::Secret;
 
 mod domain;
 pub mod guard;
+mod tenants;
 
 pub use guard::Permissions;
 
@@ -108,6 +110,8 @@ fn rank(change: &Change) -> u8 {
         ) => 2,
         (_, ResourceKind::SesIdentity) => 3,
         (_, ResourceKind::DnsRecord) => 4,
+        // Its identity exists before it is associated.
+        (_, ResourceKind::SesTenant) => 5,
     }
 }
 
@@ -160,7 +164,7 @@ pub async fn apply<S, Z, R, A>(
     opts: &ApplyOptions<'_>,
 ) -> Summary
 where
-    S: SesReader + SesWriter + Sync,
+    S: SesReader + SesWriter + TenantReader + TenantWriter + Sync,
     Z: Route53Reader + Route53Writer + Sync,
     R: RegistrarReader + RegistrarWriter + Sync,
     A: AccountReader + Sync,
@@ -257,7 +261,7 @@ async fn step<S, Z, R, A>(
     opts: &ApplyOptions<'_>,
 ) -> Outcome
 where
-    S: SesReader + SesWriter + Sync,
+    S: SesReader + SesWriter + TenantReader + TenantWriter + Sync,
     Z: Route53Reader + Route53Writer + Sync,
     R: RegistrarReader + RegistrarWriter + Sync,
     A: AccountReader + Sync,
@@ -271,8 +275,11 @@ where
         (Op::Delete, ResourceKind::SesIdentity) => {
             delete_identity(config, &library_plan.library, &change.name, &services.ses).await
         }
+        (Op::Delete, ResourceKind::SesTenant) => {
+            tenants::delete(config, &library_plan.library, &change.name, &services.ses).await
+        }
         (Op::Delete, _) => Ok(Outcome::Failed(format!(
-            "apply deletes only SES identities; {} {} is left as it is",
+            "apply deletes only SES identities and tenants; {} {} is left as it is",
             change.kind.as_str(),
             change.name
         ))),
@@ -291,6 +298,15 @@ where
             }
             _ => Ok(Outcome::Failed(format!(
                 "the library files no longer ask for the SES identity {}; plan again",
+                change.name
+            ))),
+        },
+        (_, ResourceKind::SesTenant) => match library {
+            Some(l) if l.id.as_str() == change.name => {
+                tenants::converge(config, l, change, &services.ses, account).await
+            }
+            _ => Ok(Outcome::Failed(format!(
+                "the library files no longer ask for the SES tenant {}; plan again",
                 change.name
             ))),
         },
@@ -765,6 +781,45 @@ mod tests {
         }
         async fn configuration_sets(&self) -> Result<Vec<ConfigurationSet>, ReadError> {
             Err(self.unexpected("ListConfigurationSets"))
+        }
+    }
+
+    /// The plans these tests apply hold no tenant changes: any tenant call is unexpected.
+    impl TenantReader for Fake {
+        async fn tenants(&self) -> Result<Vec<crate::live::tenants::TenantSummary>, ReadError> {
+            Err(self.unexpected("ListTenants"))
+        }
+        async fn tenant(
+            &self,
+            _: &str,
+        ) -> Result<Option<crate::live::tenants::TenantDetail>, ReadError> {
+            Err(self.unexpected("GetTenant"))
+        }
+        async fn reputation_entities(
+            &self,
+        ) -> Result<Vec<crate::live::tenants::ReputationEntity>, ReadError> {
+            Err(self.unexpected("ListReputationEntities"))
+        }
+    }
+
+    impl TenantWriter for Fake {
+        async fn create_tenant(&self, _: &str, _: &Tags) -> Result<String, ReadError> {
+            Err(self.unexpected("CreateTenant"))
+        }
+        async fn associate(&self, _: &str, _: &str) -> Result<(), ReadError> {
+            Err(self.unexpected("CreateTenantResourceAssociation"))
+        }
+        async fn disassociate(&self, _: &str, _: &str) -> Result<(), ReadError> {
+            Err(self.unexpected("DeleteTenantResourceAssociation"))
+        }
+        async fn set_policy(&self, _: &str, _: &str) -> Result<(), ReadError> {
+            Err(self.unexpected("UpdateReputationEntityPolicy"))
+        }
+        async fn set_customer_managed_status(&self, _: &str, _: &str) -> Result<(), ReadError> {
+            Err(self.unexpected("UpdateReputationEntityCustomerManagedStatus"))
+        }
+        async fn delete_tenant(&self, _: &str) -> Result<(), ReadError> {
+            Err(self.unexpected("DeleteTenant"))
         }
     }
 

@@ -11,8 +11,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use mailform::sandbox::{
-    AdminClient, Availability, FaultKind, FaultRule, Ports, RateLimits, RecordInput, Sandbox,
-    SandboxConfig, Service, parse_duration,
+    AdminClient, Availability, FaultKind, FaultRule, Ports, RateLimits, RecordInput,
+    ReputationFinding, Sandbox, SandboxConfig, Service, parse_duration,
 };
 
 #[derive(Parser)]
@@ -78,6 +78,9 @@ enum Command {
     Reset,
     /// Play the recipient clicking SES's link for an email address identity.
     ConfirmAddress { address: String },
+    /// Play SES deciding on an SES tenant's reputation finding.
+    #[command(subcommand)]
+    Reputation(Reputation),
     /// Print the request log as JSON lines.
     Log {
         /// Empty the log afterwards.
@@ -149,6 +152,23 @@ enum Dns {
     },
     /// List a zone's records.
     List { zone: String },
+}
+
+#[derive(Subcommand)]
+enum Reputation {
+    /// Set SES's side of a library's tenant: `--sending disabled` pauses it, as SES does on
+    /// a finding under its reputation policy.
+    Set {
+        /// The tenant: the library id.
+        tenant: String,
+        #[arg(long, value_parser = ["enabled", "disabled", "reinstated"])]
+        sending: String,
+        #[arg(long, value_parser = ["high", "low"])]
+        impact: Option<String>,
+        /// Why, as SES words it (the status record's cause).
+        #[arg(long)]
+        finding: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -331,6 +351,21 @@ fn run(args: Args) -> Result<(), String> {
         }
         Command::Reset => admin.reset().map_err(fail),
         Command::ConfirmAddress { address } => admin.confirm_address(&address).map_err(fail),
+        Command::Reputation(Reputation::Set {
+            tenant,
+            sending,
+            impact,
+            finding,
+        }) => admin
+            .set_reputation(
+                &tenant,
+                &ReputationFinding {
+                    status: sending.to_ascii_uppercase(),
+                    cause: finding,
+                    impact: impact.map(|i| i.to_ascii_uppercase()),
+                },
+            )
+            .map_err(fail),
         Command::Log { clear } => {
             for entry in admin.request_log().map_err(fail)? {
                 out!("{}", serde_json::to_string(&entry).unwrap_or_default());

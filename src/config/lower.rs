@@ -18,6 +18,10 @@ use crate::source::SourceSet;
 
 const DEFAULT_NOTICE_DAYS: u32 = 14;
 const DEFAULT_PRICE_CAP_CENTS: u64 = 2000;
+/// `standard`: SES pauses a library only on a high-impact finding, and only that library, so
+/// one library mailing stale addresses no longer puts the whole account under review; `strict`
+/// would pause on low-impact findings too, `none` would give no isolation at all.
+const DEFAULT_REPUTATION_POLICY: ReputationPolicy = ReputationPolicy::Standard;
 
 /// Hosts of Google's SMTP service, where `google-auth` applies.
 const GOOGLE_HOSTS: &[&str] = &[
@@ -271,7 +275,57 @@ fn lower_platform(
             Some(node) => Some(lower_notices(place, node, diagnostics)?),
             None => None,
         },
+        tenants: f.node("tenants").map(|t| TenantDefaults {
+            reputation_policy: Fields::of(t.children())
+                .str("reputation-policy")
+                .and_then(ReputationPolicy::parse)
+                .unwrap_or(DEFAULT_REPUTATION_POLICY),
+        }),
     })
+}
+
+/// A `tenant` block needs the platform to manage tenants: otherwise it would be silently
+/// ignored, and a `sending "paused"` meant to stop a library would stop nothing.
+fn tenants_on(
+    file: FileId,
+    m: &Fields<'_>,
+    platform: Option<&Platform>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
+    let Some(node) = m.node("tenant") else {
+        return true;
+    };
+    if platform.is_none_or(|p| p.tenants.is_some()) {
+        return true;
+    }
+    diagnostics.push(
+        Diagnostic::error(
+            "config::tenants-off",
+            "this library sets its SES tenant, but the platform does not manage SES tenants",
+        )
+        .at(file, name_span(node))
+        .label("no effect without the platform's `tenants` block")
+        .help("add `tenants { }` to libraries/_platform.kdl (see \"SES tenants\" in the README), or remove this block"),
+    );
+    false
+}
+
+/// A method's `tenant { … }` block; a policy it does not name is the platform's.
+fn lower_tenant(m: &Fields<'_>, platform: Option<&Platform>) -> TenantSettings {
+    let t = m.node("tenant").map(|n| Fields::of(n.children()));
+    let field = |name| t.as_ref().and_then(|t| t.str(name));
+    TenantSettings {
+        reputation_policy: field("reputation-policy")
+            .and_then(ReputationPolicy::parse)
+            .or(platform
+                .and_then(|p| p.tenants)
+                .map(|t| t.reputation_policy))
+            .unwrap_or(DEFAULT_REPUTATION_POLICY),
+        sending: match field("sending") {
+            Some("paused") => TenantSending::Paused,
+            _ => TenantSending::Enabled,
+        },
+    }
 }
 
 /// The platform's `notices { … }` block.
@@ -398,7 +452,9 @@ fn lower_library(
             mail_from,
             configuration_set: m.str("configuration-set").map(str::to_string),
             adopt: m.bool("adopt").unwrap_or(false),
+            tenant: lower_tenant(&m, platform),
         });
+        ok &= tenants_on(file, &m, platform, diagnostics);
         (method, m.span("from").unwrap_or(name_span(node)))
     } else if let Some(node) = f.node("smtp-account") {
         let m = Fields::of(node.children());
@@ -486,9 +542,11 @@ fn lower_library(
             auto_renew: m.bool("auto-renew").unwrap_or(true),
             transfer,
             adopt: m.bool("adopt").unwrap_or(false),
+            tenant: lower_tenant(&m, platform),
             domain,
             from,
         });
+        ok &= tenants_on(file, &m, platform, diagnostics);
         (method, m.span("domain").unwrap_or(name_span(node)))
     } else {
         return None;

@@ -30,6 +30,7 @@ use super::snapshot::{
     LiveSnapshotV1, NameServersV1, ObservationV1, PriceV1, ProbeV1, RefreshV1, RegistrarV1,
     Route53V1, SesV1, ZoneV1,
 };
+use super::tenants::TenantReader;
 
 /// The readers one refresh uses.
 pub struct Readers<S, Z, R, D> {
@@ -73,7 +74,7 @@ pub async fn gather<S, Z, R, D>(
     clock: &dyn Clock,
 ) -> Result<LiveSnapshotV1, ReadError>
 where
-    S: SesReader + Sync,
+    S: SesReader + TenantReader + Sync,
     Z: Route53Reader + Sync,
     R: RegistrarReader + Sync,
     D: DnsReader + Sync,
@@ -100,7 +101,7 @@ pub async fn gather_with<'b, S, Z, R, D>(
     baseline: impl Future<Output = Option<Baseline<'b>>>,
 ) -> Result<LiveSnapshotV1, ReadError>
 where
-    S: SesReader + Sync,
+    S: SesReader + TenantReader + Sync,
     Z: Route53Reader + Sync,
     R: RegistrarReader + Sync,
     D: DnsReader + Sync,
@@ -146,7 +147,17 @@ where
                 .filter(|i| everything || wanted_identities.contains(&i.name))
                 .collect();
             let sets = readers.ses.configuration_sets().await?;
-            Ok::<_, ReadError>((account, listed, sets))
+            let (tenants, reputation) = if config.platform.tenants.is_some() {
+                // ListTenants, ListReputationEntities.
+                opts.meters.ses.expect(2);
+                (
+                    readers.ses.tenants().await?,
+                    readers.ses.reputation_entities().await?,
+                )
+            } else {
+                (Vec::new(), Vec::new())
+            };
+            Ok::<_, ReadError>((account, listed, sets, (tenants, reputation)))
         };
         let route53 = async {
             (opts.progress)("Route 53: hosted zones");
@@ -238,7 +249,7 @@ where
         Ok::<_, ReadError>((scope, dns))
     };
     let ((ses, zones, registrar), (mut scope, mut dns)) = tokio::try_join!(lists, settled)?;
-    let (account, identities, sets) = ses;
+    let (account, identities, sets, (listed_tenants, reputation)) = ses;
     let (domains, operations, availability, prices) = registrar;
     let listed = Listed {
         identities,
@@ -288,6 +299,26 @@ where
         )
         .await;
     }
+
+    // Only when the platform manages tenants (its `tenants` block).
+    let tenants = if config.platform.tenants.is_some() {
+        (opts.progress)("SES tenants");
+        super::tenants::gather(
+            &readers.ses,
+            super::tenants::Wanted {
+                libraries: &libraries,
+                everything,
+                scope: &scope,
+            },
+            listed_tenants,
+            reputation,
+            n,
+            &opts.meters.ses,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
 
     (opts.progress)("SMTP probes");
     let probes = probe_all(&libraries, opts, n).await;
@@ -349,6 +380,7 @@ where
             account: (&account).into(),
             identities: deep.identities.into_values().collect(),
             configuration_sets: sets.into_iter().map(|s| s.name).collect(),
+            tenants,
         },
         registrar: RegistrarV1 {
             domains: deep.domains.into_values().collect(),
@@ -925,6 +957,27 @@ mod tests {
         }
     }
 
+    /// An account without tenants: the list calls are made and counted, nothing is listed.
+    impl TenantReader for Fake {
+        async fn tenants(&self) -> Result<Vec<super::super::tenants::TenantSummary>, ReadError> {
+            self.calls.push("ses:ListTenants".into());
+            Ok(vec![])
+        }
+        async fn tenant(
+            &self,
+            name: &str,
+        ) -> Result<Option<super::super::tenants::TenantDetail>, ReadError> {
+            self.calls.push(format!("ses:GetTenant {name}"));
+            Ok(None)
+        }
+        async fn reputation_entities(
+            &self,
+        ) -> Result<Vec<super::super::tenants::ReputationEntity>, ReadError> {
+            self.calls.push("ses:ListReputationEntities".into());
+            Ok(vec![])
+        }
+    }
+
     impl SesReader for Fake {
         async fn account(&self) -> Result<SesAccount, ReadError> {
             self.calls.push("ses:GetAccount".into());
@@ -1056,6 +1109,10 @@ mod tests {
                 mail_from: None,
                 configuration_set: None,
                 adopt: false,
+                tenant: TenantSettings {
+                    reputation_policy: ReputationPolicy::Standard,
+                    sending: TenantSending::Enabled,
+                },
             }),
         };
         Config {
@@ -1067,6 +1124,9 @@ mod tests {
                 domain_quota: crate::model::DEFAULT_DOMAIN_QUOTA,
                 registrant: None,
                 notices: None,
+                tenants: Some(TenantDefaults {
+                    reputation_policy: ReputationPolicy::Standard,
+                }),
             },
             libraries: vec![ses("a", "a.example.org"), ses("b", "b.example.org")],
         }
@@ -1242,6 +1302,8 @@ mod tests {
                 "ses:GetEmailIdentity b.example.org",
                 "ses:ListConfigurationSets",
                 "ses:ListEmailIdentities",
+                "ses:ListReputationEntities",
+                "ses:ListTenants",
             ]
         );
         // The zone belongs to no target: listed, never read.

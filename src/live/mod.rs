@@ -27,5 +27,6 @@ pub mod route53;
 pub mod scope;
 pub mod ses;
 pub mod snapshot;
+pub mod tenants;
 
 pub use error::{ReadError, ReadErrorKind, System};

@@ -43,6 +43,8 @@ pub enum ResourceKind {
     SesIdentity,
     HostedZone,
     RegisteredDomain,
+    /// Named after the library id; wanted by a library that sends through SES.
+    SesTenant,
 }
 
 /// Where a live resource stands.
@@ -79,12 +81,17 @@ impl Ownership {
 pub struct Wanted<'a> {
     identities: HashMap<String, &'a Library>,
     domains: HashMap<String, &'a Library>,
+    tenants: HashMap<String, &'a Library>,
 }
 
 impl<'a> Wanted<'a> {
     pub fn new(config: &'a Config) -> Self {
-        let (mut identities, mut domains) = (HashMap::new(), HashMap::new());
+        let (mut identities, mut domains, mut tenants) =
+            (HashMap::new(), HashMap::new(), HashMap::new());
         for l in &config.libraries {
+            if config.tenant_of(l).is_some() {
+                tenants.insert(l.id.as_str().to_string(), l);
+            }
             if let Some(d) = l.method.ses_identity() {
                 identities.entry(d.as_str().to_string()).or_insert(l);
             }
@@ -95,13 +102,18 @@ impl<'a> Wanted<'a> {
         Wanted {
             identities,
             domains,
+            tenants,
         }
     }
 
     /// The library (if any) whose desired state includes a resource of this kind and name.
     pub fn get(&self, kind: ResourceKind, name: &str) -> Option<&'a Library> {
+        if kind == ResourceKind::SesTenant {
+            return self.tenants.get(name).copied();
+        }
         let name = name.trim_end_matches('.').to_ascii_lowercase();
         match kind {
+            ResourceKind::SesTenant => None,
             ResourceKind::SesIdentity => self.identities.get(&name).copied(),
             ResourceKind::HostedZone | ResourceKind::RegisteredDomain => {
                 self.domains.get(&name).copied()
@@ -177,6 +189,10 @@ mod tests {
                 mail_from: None,
                 configuration_set: None,
                 adopt,
+                tenant: TenantSettings {
+                    reputation_policy: ReputationPolicy::Standard,
+                    sending: TenantSending::Enabled,
+                },
             }),
         }
     }
@@ -191,6 +207,9 @@ mod tests {
                 domain_quota: crate::model::DEFAULT_DOMAIN_QUOTA,
                 registrant: None,
                 notices: None,
+                tenants: Some(TenantDefaults {
+                    reputation_policy: ReputationPolicy::Standard,
+                }),
             },
             libraries: vec![
                 library("springfield", "springfield.example.org", false),

@@ -8,6 +8,9 @@
 //!   verification status), `ListDomains` (auto-renew, transfer lock, expiry),
 //!   `ListHostedZones`, `ListOperations`, the account and the configuration sets, prices and
 //!   availability;
+//! * every SES tenant's sending status, policy and reputation impact are list-level
+//!   (`ListTenants`, `ListReputationEntities`), so a pause by SES is always seen; a tenant's
+//!   tags and resources are a deep read, reused for settled libraries;
 //! * DNS is always asked live for every library, and SMTP accounts are always probed;
 //! * a deep read (`GetEmailIdentity`, `GetDomainDetail`, a zone's records and tags) is reused
 //!   from the baseline only when the resource is *settled*: it is in the baseline, its
@@ -32,7 +35,7 @@ use crate::plan::planner::{self, PlanOptions};
 use crate::plan::saved::sha256;
 
 use super::facts::{HostedZone, IdentitySummary, RegisteredDomain, Status};
-use super::snapshot::{DnsV1, DomainV1, IdentityV1, LibraryV1, LiveSnapshotV1, ZoneV1};
+use super::snapshot::{DnsV1, DomainV1, IdentityV1, LibraryV1, LiveSnapshotV1, TenantV1, ZoneV1};
 
 /// The fingerprint of what a library asks for, platform settings included. Stored per library
 /// in every snapshot; a different fingerprint makes the library dirty. Built from the model's
@@ -205,6 +208,20 @@ impl<'a> Scope<'a> {
             .cloned()
     }
 
+    /// The baseline's tags and resources of a settled library's tenant, when it is the same
+    /// tenant (its ARN unchanged) and was read in depth then.
+    pub fn tenant(&self, library: &Library, arn: &str) -> Option<TenantV1> {
+        if self.is_dirty(library) {
+            return None;
+        }
+        self.baseline?
+            .ses
+            .tenants
+            .iter()
+            .find(|t| t.arn == arn && t.tags.is_some() && t.resources.is_some())
+            .cloned()
+    }
+
     /// The baseline's records and tags of a listed zone, when it is the same zone.
     pub fn zone(&self, listed: &HostedZone) -> Option<ZoneV1> {
         if self.dirty_names.contains(&listed.name) {
@@ -284,6 +301,10 @@ mod tests {
                 mail_from: None,
                 configuration_set: None,
                 adopt: false,
+                tenant: TenantSettings {
+                    reputation_policy: ReputationPolicy::Standard,
+                    sending: TenantSending::Enabled,
+                },
             }),
         };
         Config {
@@ -295,6 +316,9 @@ mod tests {
                 domain_quota: crate::model::DEFAULT_DOMAIN_QUOTA,
                 registrant: None,
                 notices: None,
+                tenants: Some(TenantDefaults {
+                    reputation_policy: ReputationPolicy::Standard,
+                }),
             },
             libraries: vec![ses("a", key_length_a), ses("b", DkimKeyLength::Rsa2048)],
         }
@@ -325,9 +349,11 @@ mod tests {
                 ("library".to_string(), id.to_string()),
             ]),
         };
+        let tenant = |id: &str| TenantV1::converged(id, &format!("{id}.example.org"));
         LiveSnapshotV1 {
             ses: SesV1 {
                 identities: vec![identity("a"), identity("b")],
+                tenants: vec![tenant("a"), tenant("b")],
                 ..LiveSnapshotV1::empty("", "").ses
             },
             libraries: config

@@ -37,9 +37,9 @@ pub trait SesReader {
 /// The aws-sdk-sesv2 adapter.
 #[derive(Debug, Clone)]
 pub struct AwsSes {
-    client: Client,
-    attempts: u32,
-    page_size: Option<i32>,
+    pub(super) client: Client,
+    pub(super) attempts: u32,
+    pub(super) page_size: Option<i32>,
 }
 
 impl AwsSes {
@@ -225,12 +225,17 @@ pub trait SesWriter {
     ) -> impl Future<Output = Result<(), ReadError>> + Send;
 }
 
+/// The ARN of an SES configuration set, as a tenant association wants it.
+pub fn configuration_set_arn(region: &str, account_id: &str, name: &str) -> String {
+    format!("arn:aws:ses:{region}:{account_id}:configuration-set/{name}")
+}
+
 /// The ARN of an SES identity, as `TagResource` wants it.
 pub fn identity_arn(region: &str, account_id: &str, name: &str) -> String {
     format!("arn:aws:ses:{region}:{account_id}:identity/{name}")
 }
 
-fn sdk_tags(
+pub(super) fn sdk_tags(
     operation: &'static str,
     name: &str,
     tags: &Tags,

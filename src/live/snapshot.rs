@@ -50,6 +50,59 @@ pub struct SesV1 {
     pub account: SesAccountV1,
     pub identities: Vec<IdentityV1>,
     pub configuration_sets: Vec<String>,
+    /// SES tenants: every one `ListTenants` gives with its reputation; tags and resources
+    /// only for those named after a library read in depth. Absent in older snapshots.
+    #[serde(default)]
+    pub tenants: Vec<TenantV1>,
+}
+
+/// An SES tenant and its reputation entity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantV1 {
+    pub name: String,
+    pub id: Option<String>,
+    pub arn: String,
+    /// `None` when the tenant was not read in depth (it belongs to no library read).
+    pub tags: Option<BTreeMap<String, String>>,
+    /// The ARNs of the identities and configuration sets associated; `None` as for `tags`.
+    pub resources: Option<Vec<String>>,
+    /// The SES-managed policy's name: `none`, `standard`, `strict` (or its ARN if unknown).
+    pub reputation_policy: Option<String>,
+    /// `ENABLED`, `DISABLED`, `REINSTATED`: what the operator set.
+    pub customer_managed_status: Option<String>,
+    /// The same, as SES set it on its findings, and why.
+    pub ses_managed_status: Option<String>,
+    pub ses_managed_cause: Option<String>,
+    /// What applies: `DISABLED` when either is.
+    pub sending_status: Option<String>,
+    /// `HIGH` or `LOW`.
+    pub reputation_impact: Option<String>,
+}
+
+#[cfg(test)]
+impl TenantV1 {
+    /// The tenant of `library` as an apply leaves it: tagged for it, its identity `identity`
+    /// associated, the standard policy, sending.
+    pub(crate) fn converged(library: &str, identity: &str) -> Self {
+        TenantV1 {
+            name: library.into(),
+            id: None,
+            arn: format!("arn:aws:ses:us-east-1:123456789012:tenant/{library}/tn-1"),
+            tags: Some(BTreeMap::from([
+                ("managed-by".to_string(), "mailform".to_string()),
+                ("library".to_string(), library.to_string()),
+            ])),
+            resources: Some(vec![format!(
+                "arn:aws:ses:us-east-1:123456789012:identity/{identity}"
+            )]),
+            reputation_policy: Some("standard".into()),
+            customer_managed_status: Some("ENABLED".into()),
+            ses_managed_status: Some("ENABLED".into()),
+            ses_managed_cause: None,
+            sending_status: Some("ENABLED".into()),
+            reputation_impact: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -375,6 +428,7 @@ impl LiveSnapshotV1 {
                 },
                 identities: vec![],
                 configuration_sets: vec![],
+                tenants: vec![],
             },
             registrar: RegistrarV1 {
                 domains: vec![],

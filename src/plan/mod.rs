@@ -11,6 +11,7 @@ pub mod actions;
 pub mod checks;
 pub mod planner;
 pub mod saved;
+pub mod tenants;
 
 use serde::{Deserialize, Serialize};
 
@@ -179,6 +180,9 @@ pub enum ResourceKind {
     DomainTransfer,
     /// The ownership tags of a registered domain (adopted, or moved to another library).
     DomainTags,
+    /// A library's SES tenant: its reputation policy, its sending (customer-managed status)
+    /// and the identity and configuration set associated with it.
+    SesTenant,
 }
 
 impl ResourceKind {
@@ -191,6 +195,7 @@ impl ResourceKind {
             ResourceKind::DomainTransferLock => "domain-transfer-lock",
             ResourceKind::DomainTransfer => "domain-transfer",
             ResourceKind::DomainTags => "domain-tags",
+            ResourceKind::SesTenant => "ses-tenant",
         }
     }
 }

@@ -55,6 +55,7 @@ struct Facts<'a> {
     public_zones: HashMap<&'a str, &'a ZoneV1>,
     availability: HashMap<&'a str, &'a str>,
     prices: HashMap<&'a str, &'a crate::live::snapshot::PriceV1>,
+    tenants: HashMap<&'a str, &'a crate::live::snapshot::TenantV1>,
 }
 
 impl<'a> Facts<'a> {
@@ -87,8 +88,13 @@ impl<'a> Facts<'a> {
         for p in &snapshot.registrar.prices {
             prices.entry(p.tld.as_str()).or_insert(p);
         }
+        let mut tenants = HashMap::new();
+        for t in &snapshot.ses.tenants {
+            tenants.entry(t.name.as_str()).or_insert(t);
+        }
         Facts {
             snapshot,
+            tenants,
             wanted: ownership::Wanted::new(config),
             observed,
             domains,
@@ -147,35 +153,9 @@ pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan 
             &identity.tags,
         ) {
             Ownership::Orphaned { library } => {
-                let reason = match config.libraries.iter().find(|l| l.id.as_str() == library) {
-                    Some(l) => format!("library `{library}` now uses {}", method_of(l).as_str()),
-                    None => format!("library `{library}` was removed"),
-                };
+                let reason = orphan_reason(config, &library);
                 let deletion = super::checks::identity_deletion(identity, reason);
-                match libraries.iter_mut().find(|l| l.library == library) {
-                    Some(l) => l.deletions.push(deletion),
-                    None => libraries.push(LibraryPlan {
-                        library: library.clone(),
-                        name: "(removed from the library files)".into(),
-                        method: Method::SesDomain,
-                        changes: vec![],
-                        deletions: vec![deletion],
-                        blocked: vec![],
-                        actions: vec![],
-                        in_progress: vec![],
-                        // Not ready: nothing is sent for a library no file declares.
-                        readiness: super::Readiness {
-                            ready: false,
-                            launch: None,
-                            days_left: None,
-                            level: Level::Info,
-                            summary: "removed: mailform sends nothing for it".into(),
-                        },
-                        yearly_cost: None,
-                        information: vec![],
-                        notices: vec![],
-                    }),
-                }
+                deletion_of(&mut libraries, &library, deletion);
             }
             Ownership::Unmanaged { wanted_by: None } => unmanaged.push(Unmanaged {
                 kind: ResourceKind::SesIdentity,
@@ -183,6 +163,24 @@ pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan 
                 note: "no library declares it and mailform did not create it".into(),
             }),
             _ => {}
+        }
+    }
+    // Live tenants no library wants, the same way.
+    for (tenant, o) in super::tenants::orphans(&live.ses.tenants, &live.wanted) {
+        match o {
+            Ownership::Orphaned { library } => {
+                let reason = orphan_reason(config, &library);
+                deletion_of(
+                    &mut libraries,
+                    &library,
+                    super::tenants::deletion(tenant, reason),
+                );
+            }
+            _ => unmanaged.push(Unmanaged {
+                kind: ResourceKind::SesTenant,
+                name: tenant.name.clone(),
+                note: "no library is named so and mailform did not create it".into(),
+            }),
         }
     }
     for domain in &live.registrar.domains {
@@ -222,6 +220,43 @@ pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan 
         platform,
         libraries,
         unmanaged,
+    }
+}
+
+/// Why a resource mailform made for `library` is no longer wanted.
+fn orphan_reason(config: &Config, library: &str) -> String {
+    match config.libraries.iter().find(|l| l.id.as_str() == library) {
+        Some(l) => format!("library `{library}` now uses {}", method_of(l).as_str()),
+        None => format!("library `{library}` was removed"),
+    }
+}
+
+/// Files a deletion under the library that left the resource, adding a plan for a library
+/// no file declares any more.
+fn deletion_of(libraries: &mut Vec<LibraryPlan>, library: &str, deletion: Change) {
+    match libraries.iter_mut().find(|l| l.library == library) {
+        Some(l) => l.deletions.push(deletion),
+        None => libraries.push(LibraryPlan {
+            library: library.to_string(),
+            name: "(removed from the library files)".into(),
+            method: Method::SesDomain,
+            changes: vec![],
+            deletions: vec![deletion],
+            blocked: vec![],
+            actions: vec![],
+            in_progress: vec![],
+            // Not ready: nothing is sent for a library no file declares.
+            readiness: super::Readiness {
+                ready: false,
+                launch: None,
+                days_left: None,
+                level: Level::Info,
+                summary: "removed: mailform sends nothing for it".into(),
+            },
+            yearly_cost: None,
+            information: vec![],
+            notices: vec![],
+        }),
     }
 }
 
@@ -418,6 +453,18 @@ fn plan_library(
             }
         }
     }
+    blocked |= super::tenants::plan_library(
+        config,
+        library,
+        live.tenants.get(library.id.as_str()).copied(),
+        library
+            .method
+            .ses_identity()
+            .and_then(|d| identities.get(d.as_str()).copied()),
+        &live.wanted,
+        &live.ses.configuration_sets,
+        &mut out,
+    );
     out.notices = crate::notice::due::after_apply(library, &out);
     blocked |= out.actions.iter().any(|a| a.level >= Level::Warning);
     out.readiness = readiness(

@@ -164,6 +164,19 @@ impl AdminClient {
             .map(|_| ())
     }
 
+    /// Plays SES deciding on the tenant `tenant`'s reputation finding.
+    pub fn set_reputation(
+        &self,
+        tenant: &str,
+        finding: &super::ReputationFinding,
+    ) -> Result<(), AdminError> {
+        let mut body =
+            serde_json::to_value(finding).map_err(|e| AdminError::Malformed(e.to_string()))?;
+        body["tenant"] = json!(tenant);
+        self.call("POST", "/_sandbox/ses/reputation", Some(body))
+            .map(|_| ())
+    }
+
     pub fn inject_fault(&self, rule: &FaultRule) -> Result<(), AdminError> {
         let body = serde_json::to_value(rule).map_err(|e| AdminError::Malformed(e.to_string()))?;
         self.call("POST", "/_sandbox/faults", Some(body))

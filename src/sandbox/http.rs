@@ -678,6 +678,15 @@ fn admin_inner(req: &Req, shared: &Shared) -> Result<Value, (u16, String)> {
                 .map_err(|e| (404, e.to_string()))?;
             Ok(json!({}))
         }
+        ("POST", ["_sandbox", "ses", "reputation"]) => {
+            let v = body()?;
+            let finding: super::ReputationFinding = serde_json::from_value(v.clone())
+                .map_err(|e| bad(format!("invalid finding: {e}")))?;
+            world
+                .set_reputation(&text(&v, "tenant")?, &finding)
+                .map_err(|e| (404, e.to_string()))?;
+            Ok(json!({}))
+        }
         ("POST", ["_sandbox", "faults"]) => {
             let rule: FaultRule =
                 serde_json::from_value(body()?).map_err(|e| bad(format!("invalid fault: {e}")))?;

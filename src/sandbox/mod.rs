@@ -47,6 +47,7 @@ mod http;
 pub mod iam;
 mod route53;
 mod ses;
+mod ses_tenants;
 mod state;
 mod sts;
 mod zones;
@@ -63,6 +64,7 @@ use serde::{Deserialize, Serialize};
 pub use admin_client::{AdminClient, AdminError};
 pub use config::{Availability, Ports, RateLimits, SandboxConfig, Timings, TldPrice};
 pub use faults::{FaultKind, FaultRule, Service, parse_duration};
+pub use ses_tenants::ReputationFinding;
 pub use state::RecordSet;
 
 use faults::Bucket;
@@ -96,6 +98,8 @@ pub enum SandboxError {
     NoSuchAddress { address: String },
     #[error("invalid record: {0}")]
     InvalidRecord(String),
+    #[error("{0}")]
+    Reputation(String),
 }
 
 /// Where the running sandbox listens.
@@ -364,6 +368,18 @@ impl World {
         self.faults.clear();
         self.log.clear();
         self.persist();
+    }
+
+    /// Plays SES deciding on a tenant's reputation finding (see [`ReputationFinding`]).
+    pub fn set_reputation(
+        &mut self,
+        tenant: &str,
+        finding: &ReputationFinding,
+    ) -> Result<(), SandboxError> {
+        ses_tenants::set_finding(&mut self.state, tenant, finding)
+            .map_err(SandboxError::Reputation)?;
+        self.persist();
+        Ok(())
     }
 
     pub fn confirm_address(&mut self, address: &str) -> Result<(), SandboxError> {
@@ -643,6 +659,15 @@ impl SandboxHandle {
     /// address identity (otherwise it fails after 24 simulated hours).
     pub fn confirm_address(&self, address: &str) -> Result<(), SandboxError> {
         lock(&self.shared).confirm_address(address)
+    }
+
+    /// Plays SES pausing (or reinstating) the tenant `tenant` on a reputation finding.
+    pub fn set_reputation(
+        &self,
+        tenant: &str,
+        finding: &ReputationFinding,
+    ) -> Result<(), SandboxError> {
+        lock(&self.shared).set_reputation(tenant, finding)
     }
 
     pub fn inject_fault(&self, rule: FaultRule) {

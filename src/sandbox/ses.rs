@@ -46,7 +46,7 @@ pub(crate) fn route(req: &Req) -> Option<&'static str> {
         ("GET", ["configuration-sets", _]) => "GetConfigurationSet",
         ("DELETE", ["configuration-sets", _]) => "DeleteConfigurationSet",
         ("GET", ["account"]) => "GetAccount",
-        _ => return None,
+        _ => return super::ses_tenants::route(req.method.as_str(), rest),
     })
 }
 
@@ -202,9 +202,7 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
                 "SuppressionAttributes": { "SuppressedReasons": [] }
             })))
         }
-        _ => Err(ApiError::bad_request(format!(
-            "unknown operation {operation}"
-        ))),
+        _ => super::ses_tenants::handle(world, operation, req),
     }
 }
 
@@ -280,7 +278,10 @@ fn find_mut<'a>(
         .ok_or_else(|| not_found_identity(name))
 }
 
-fn required_str<'a>(body: &'a Map<String, Value>, key: &str) -> Result<&'a str, ApiError> {
+pub(crate) fn required_str<'a>(
+    body: &'a Map<String, Value>,
+    key: &str,
+) -> Result<&'a str, ApiError> {
     body.get(key)
         .and_then(Value::as_str)
         .ok_or_else(|| ApiError::bad_request(format!("{key} is required")))
@@ -302,7 +303,7 @@ pub(crate) fn valid_domain(name: &str) -> bool {
         })
 }
 
-fn parse_tags(body: &Map<String, Value>) -> Result<Vec<Tag>, ApiError> {
+pub(crate) fn parse_tags(body: &Map<String, Value>) -> Result<Vec<Tag>, ApiError> {
     let Some(tags) = body.get("Tags") else {
         return Ok(Vec::new());
     };
@@ -367,10 +368,21 @@ fn tags_of<'a>(
             .map(|s| &mut s.tags)
             .ok_or_else(not_found);
     }
+    if rest.starts_with("tenant/") {
+        return state
+            .tenants
+            .values_mut()
+            .find(|t| t.arn == arn)
+            .map(|t| &mut t.tags)
+            .ok_or_else(not_found);
+    }
     Err(not_found())
 }
 
-fn paginate(items: &[String], req: &Req) -> Result<(Vec<String>, Option<String>), ApiError> {
+pub(crate) fn paginate(
+    items: &[String],
+    req: &Req,
+) -> Result<(Vec<String>, Option<String>), ApiError> {
     let body = req.json()?;
     let token = body
         .get("NextToken")

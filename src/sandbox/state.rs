@@ -33,6 +33,29 @@ pub(crate) struct State {
     /// sandbox served DynamoDB.
     #[serde(default)]
     pub dynamodb: BTreeMap<String, DynamoTable>,
+    /// SES tenants by name. Absent in state files written before the sandbox served them.
+    #[serde(default)]
+    pub tenants: BTreeMap<String, Tenant>,
+}
+
+/// An SES tenant and its reputation entity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Tenant {
+    pub name: String,
+    pub id: String,
+    pub arn: String,
+    pub created_at: i64,
+    pub tags: Vec<Tag>,
+    /// ARNs of the associated identities and configuration sets.
+    pub resources: Vec<String>,
+    /// `none`, `standard` or `strict`.
+    pub policy: String,
+    /// `ENABLED`, `DISABLED`, `REINSTATED`.
+    pub customer_status: String,
+    pub ses_status: String,
+    pub ses_cause: Option<String>,
+    /// `HIGH` or `LOW` once SES has a finding.
+    pub impact: Option<String>,
 }
 
 impl State {
@@ -50,6 +73,7 @@ impl State {
             operations: Vec::new(),
             availability: BTreeMap::new(),
             dynamodb: BTreeMap::new(),
+            tenants: BTreeMap::new(),
         }
     }
 

@@ -47,6 +47,8 @@ const ALSO_NEEDS: &[(&str, &str)] = &[
     // mailform tags the identity in the CreateEmailIdentity request; SES v2 authorises tags
     // given at creation as `ses:TagResource`.
     ("ses:CreateEmailIdentity", "ses:TagResource"),
+    // The same for the tags given to CreateTenant.
+    ("ses:CreateTenant", "ses:TagResource"),
     // Route 53 Domains creates the new domain's hosted zone with the caller's permissions
     // (AWS's own AmazonRoute53DomainsFullAccess grants it for this reason).
     ("route53domains:RegisterDomain", "route53:CreateHostedZone"),
@@ -185,7 +187,9 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
     // every request to the plan role's policy, as AWS would.
     let world = World::new();
     world.sandbox.set_iam_policy(Some(policy(&[PLAN_POLICY])));
-    let mut examples = cli();
+    // With SES tenants on, so that their reads are held to the policy too.
+    let tenants = crate::apply::tenants::platform_with_tenants();
+    let mut examples = cli().file("libraries/_platform.kdl", &tenants);
     for entry in std::fs::read_dir(repo().join("libraries")).expect("libraries/") {
         let path = entry.expect("entry").path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -225,17 +229,21 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
         "        mail-from \"bounce.springfield.example.org\"\n        configuration-set \"library-notices\"\n",
     );
     let bought = "shelbyville-mail.org";
-    let estate = cli().file("libraries/springfield.kdl", &ses_domain).file(
-        "libraries/shelbyville.kdl",
-        &managed(bought, "").replace("ogdenville", "shelbyville"),
-    );
+    let estate = cli()
+        .file("libraries/_platform.kdl", &tenants)
+        .file("libraries/springfield.kdl", &ses_domain)
+        .file(
+            "libraries/shelbyville.kdl",
+            &managed(bought, "").replace("ogdenville", "shelbyville"),
+        );
     seen.plan(&world, &estate, &["plan", "--out", "plan.json"], 0);
     seen.apply(
         &world,
         &estate,
         &["apply", "plan.json", "--allow-purchase", bought],
     );
-    // A new key length and configuration set for the identity made above.
+    // A new key length and configuration set for the identity made above (its tenant trades
+    // one set for the other), and the library's sending paused.
     edit(
         &estate,
         "libraries/springfield.kdl",
@@ -244,7 +252,10 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
                 "    ses-domain {\n",
                 "    ses-domain {\n        dkim-key-length 1024\n",
             )
-            .replace("library-notices", "library-receipts"),
+            .replace(
+                "        configuration-set \"library-notices\"\n",
+                "        configuration-set \"library-receipts\"\n        tenant {\n            sending \"paused\"\n        }\n",
+            ),
     );
     seen.apply(&world, &estate, &["apply", "--auto-approve"]);
     // A method switch: the SES identity goes.

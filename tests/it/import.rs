@@ -370,3 +370,65 @@ async fn an_estate_imports_to_valid_canonical_files_whose_plan_only_adopts() {
     assert_eq!(before, after);
     assert_eq!(library_files(&cli), expected);
 }
+
+#[tokio::test]
+async fn a_tenant_imports_with_the_library_its_tags_name_and_another_teams_is_left_out() {
+    use crate::apply::tenants::{ses_library, tenants_cli};
+    let world = World::new();
+    let cli = tenants_cli().file(
+        "libraries/springfield.kdl",
+        &ses_library(
+            "springfield",
+            "            reputation-policy \"strict\"\n            sending \"paused\"\n",
+        ),
+    );
+    let apply = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    // The file is lost; another team has a tenant of its own.
+    std::fs::remove_file(cli.path().join("libraries/springfield.kdl")).unwrap();
+    harness::ses(&world.sandbox)
+        .create_tenant()
+        .tenant_name("ogdenville")
+        .tags(Tag::builder().key("team").value("billing").build().unwrap())
+        .send()
+        .await
+        .unwrap();
+
+    let out = import(&world, &cli, &[]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.all().contains("ogdenville") && out.all().contains("never adopted"),
+        "{}",
+        out.all()
+    );
+    let text = std::fs::read_to_string(cli.path().join("libraries/springfield.kdl")).unwrap();
+    assert!(
+        text.contains("        tenant {\n            reputation-policy \"strict\"\n"),
+        "{text}"
+    );
+    assert!(text.contains("            sending \"paused\"\n"), "{text}");
+    assert_eq!(
+        library_files(&cli),
+        BTreeSet::from(["springfield.kdl".to_string()])
+    );
+    let valid = offline(&cli, &["validate"]);
+    assert_eq!(valid.code, 0, "{}", valid.all());
+    // The plan over the imported file keeps the tenant as it is: no tenant change, and the
+    // other team's tenant is only listed.
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        !plan.stdout.contains("ses-tenant springfield"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("ses-tenant ogdenville"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("ses::tenant-paused-by-file"),
+        "{}",
+        plan.stdout
+    );
+}

@@ -7,6 +7,7 @@ pub(crate) mod onboarding;
 mod plan_time;
 mod safety;
 mod scenario;
+pub(crate) mod tenants;
 
 use mailform::sandbox::{FaultKind, FaultRule, SandboxConfig, SandboxHandle, Service};
 

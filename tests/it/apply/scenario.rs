@@ -72,7 +72,7 @@ async fn tokens(world: &World, domain: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn install(world: &World, domain: &str, typo: bool) {
+pub(super) async fn install(world: &World, domain: &str, typo: bool) {
     for (n, token) in tokens(world, domain).await.iter().enumerate() {
         let target = if typo && n == 0 {
             format!("{token}.dkim.amazonses.co")

@@ -10,6 +10,7 @@ use mailform::live::facts::{ConfigurationSet, IdentitySummary, SesAccount, SesId
 use mailform::live::gather::{GatherOptions, Readers, gather};
 use mailform::live::ses::{AwsSes, SesReader};
 use mailform::live::snapshot::LiveSnapshotV1;
+use mailform::live::tenants::{ReputationEntity, TenantDetail, TenantReader, TenantSummary};
 use mailform::model::Config;
 use mailform::probe::ProbeOptions;
 use mailform::sandbox::{FaultKind, FaultRule, RecordInput, SandboxConfig, SandboxHandle, Service};
@@ -51,6 +52,22 @@ impl SesReader for ThrottleEveryCall<'_> {
     async fn configuration_sets(&self) -> Result<Vec<ConfigurationSet>, ReadError> {
         self.arm("ListConfigurationSets");
         self.inner.configuration_sets().await
+    }
+}
+
+impl TenantReader for ThrottleEveryCall<'_> {
+    async fn tenants(&self) -> Result<Vec<TenantSummary>, ReadError> {
+        self.arm("ListTenants");
+        self.inner.tenants().await
+    }
+    async fn tenant(&self, name: &str) -> Result<Option<TenantDetail>, ReadError> {
+        self.arm("GetTenant");
+        self.arm("ListTenantResources");
+        self.inner.tenant(name).await
+    }
+    async fn reputation_entities(&self) -> Result<Vec<ReputationEntity>, ReadError> {
+        self.arm("ListReputationEntities");
+        self.inner.reputation_entities().await
     }
 }
 
@@ -110,7 +127,7 @@ async fn world() -> (tempfile::TempDir, SandboxHandle) {
     (dir, sandbox)
 }
 
-async fn snapshot<S: SesReader + Sync>(
+async fn snapshot<S: SesReader + TenantReader + Sync>(
     sandbox: &SandboxHandle,
     ses: S,
     config: &Config,

@@ -42,6 +42,7 @@ fn sample() -> LiveSnapshotV1 {
                 tags: [("managed-by".to_string(), "mailform".to_string())].into(),
             }],
             configuration_sets: vec!["default".into()],
+            tenants: vec![],
         },
         registrar: RegistrarV1 {
             domains: vec![],

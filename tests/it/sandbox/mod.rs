@@ -14,3 +14,4 @@ mod moto_contract;
 mod route53_rules;
 mod ses_ops;
 mod state_dir;
+mod tenants;

@@ -529,3 +529,25 @@ async fn the_notice_ledger_agrees() {
         ["false".to_string(), "true".to_string()]
     );
 }
+
+/// moto 5.2.1 does not implement SES tenant management: its `moto/sesv2` knows no tenant and no
+/// reputation entity (only a configuration set's `ReputationOptions`). There is nothing to
+/// agree on, so this asserts the gap instead of faking a contract: the day moto serves
+/// `CreateTenant`, this fails and the tenant calls get a real contract test beside the
+/// identities'. The sandbox's own behaviour is tested in `sandbox/tenants.rs`.
+#[tokio::test]
+async fn moto_serves_no_ses_tenants_the_sandbox_does() {
+    let moto = Moto::start();
+    let sandbox = harness::start();
+    async fn create(ses: aws_sdk_sesv2::Client) -> Result<(), String> {
+        ses.create_tenant()
+            .tenant_name("springfield")
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{e:?}"))
+    }
+    let from_moto = create(Client::retrying(3).ses_at(&moto.url)).await;
+    assert!(from_moto.is_err(), "moto now serves CreateTenant");
+    create(harness::ses(&sandbox)).await.unwrap();
+}

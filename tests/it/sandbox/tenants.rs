@@ -1,0 +1,283 @@
+//! SES tenant management through the official SDK client: tenants, their associations and
+//! their reputation entities, and the admin command that plays SES deciding on a finding.
+
+use aws_sdk_sesv2::error::ProvideErrorMetadata;
+use aws_sdk_sesv2::types::{ReputationEntityType, SendingStatus, Tag};
+use mailform::sandbox::ReputationFinding;
+
+use crate::support::sandbox as harness;
+
+const REGION: &str = "us-east-1";
+
+/// Associates `arn` with the tenant springfield: the error code, if refused.
+async fn associate(ses: &aws_sdk_sesv2::Client, arn: &str) -> Result<(), String> {
+    ses.create_tenant_resource_association()
+        .tenant_name("springfield")
+        .resource_arn(arn)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| e.code().unwrap_or_default().to_string())
+}
+
+fn policy(name: &str) -> String {
+    format!("arn:aws:ses:{REGION}:aws:reputation-policy/{name}")
+}
+
+#[tokio::test]
+async fn a_tenant_holds_its_identity_and_its_reputation_and_ses_can_pause_it() {
+    let sandbox = harness::start();
+    let ses = harness::ses(&sandbox);
+    ses.create_email_identity()
+        .email_identity("springfield.example.org")
+        .send()
+        .await
+        .unwrap();
+
+    let created = ses
+        .create_tenant()
+        .tenant_name("springfield")
+        .tags(
+            Tag::builder()
+                .key("library")
+                .value("springfield")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let arn = created.tenant_arn().unwrap().to_string();
+    assert!(arn.starts_with(&format!("arn:aws:ses:{REGION}:")), "{arn}");
+    let again = ses
+        .create_tenant()
+        .tenant_name("springfield")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Some("AlreadyExistsException"));
+
+    let got = ses
+        .get_tenant()
+        .tenant_name("springfield")
+        .send()
+        .await
+        .unwrap();
+    let tenant = got.tenant().unwrap();
+    assert_eq!(tenant.tenant_arn(), Some(arn.as_str()));
+    assert_eq!(tenant.tags()[0].value(), "springfield");
+    assert_eq!(tenant.sending_status(), Some(&SendingStatus::Enabled));
+    let listed = ses.list_tenants().send().await.unwrap();
+    assert_eq!(listed.tenants().len(), 1);
+
+    // Only what exists can be associated, and only once.
+    let identity = format!("arn:aws:ses:{REGION}:123456789012:identity/springfield.example.org");
+    associate(&ses, &identity).await.unwrap();
+    assert_eq!(
+        associate(&ses, &identity).await.unwrap_err(),
+        "AlreadyExistsException"
+    );
+    let nobody = format!("arn:aws:ses:{REGION}:123456789012:identity/nobody.example.org");
+    assert_eq!(
+        associate(&ses, &nobody).await.unwrap_err(),
+        "NotFoundException"
+    );
+    let resources = ses
+        .list_tenant_resources()
+        .tenant_name("springfield")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resources.tenant_resources()[0].resource_arn(),
+        Some(identity.as_str())
+    );
+    let of_identity = ses
+        .list_resource_tenants()
+        .resource_arn(&identity)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        of_identity.resource_tenants()[0].tenant_name(),
+        Some("springfield")
+    );
+
+    // A new tenant has the standard policy and sends.
+    let entity = ses
+        .get_reputation_entity()
+        .reputation_entity_type(ReputationEntityType::Resource)
+        .reputation_entity_reference(&arn)
+        .send()
+        .await
+        .unwrap();
+    let entity = entity.reputation_entity().unwrap();
+    assert_eq!(
+        entity.reputation_management_policy(),
+        Some(policy("standard").as_str())
+    );
+    assert_eq!(
+        entity.sending_status_aggregate(),
+        Some(&SendingStatus::Enabled)
+    );
+
+    ses.update_reputation_entity_policy()
+        .reputation_entity_type(ReputationEntityType::Resource)
+        .reputation_entity_reference(&arn)
+        .reputation_entity_policy(policy("strict"))
+        .send()
+        .await
+        .unwrap();
+    let bad = ses
+        .update_reputation_entity_policy()
+        .reputation_entity_type(ReputationEntityType::Resource)
+        .reputation_entity_reference(&arn)
+        .reputation_entity_policy("arn:aws:ses:us-east-1:aws:reputation-policy/lenient")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Some("BadRequestException"));
+
+    // SES pauses it on a finding: the aggregate is DISABLED, with SES's cause and the impact.
+    sandbox
+        .set_reputation(
+            "springfield",
+            &ReputationFinding {
+                status: "DISABLED".into(),
+                cause: Some("bounce rate 12%".into()),
+                impact: Some("HIGH".into()),
+            },
+        )
+        .unwrap();
+    let entities = ses.list_reputation_entities().send().await.unwrap();
+    let entity = &entities.reputation_entities()[0];
+    assert_eq!(entity.reputation_entity_reference(), Some(arn.as_str()));
+    assert_eq!(
+        entity.reputation_management_policy(),
+        Some(policy("strict").as_str())
+    );
+    assert_eq!(
+        entity.sending_status_aggregate(),
+        Some(&SendingStatus::Disabled)
+    );
+    let by_ses = entity.aws_ses_managed_status().unwrap();
+    assert_eq!(by_ses.cause(), Some("bounce rate 12%"));
+    assert_eq!(
+        entity.customer_managed_status().unwrap().status(),
+        Some(&SendingStatus::Enabled)
+    );
+    assert_eq!(entity.reputation_impact().map(|i| i.as_str()), Some("HIGH"));
+
+    // The operator's own pause is the customer-managed status.
+    ses.update_reputation_entity_customer_managed_status()
+        .reputation_entity_type(ReputationEntityType::Resource)
+        .reputation_entity_reference(&arn)
+        .sending_status(SendingStatus::Disabled)
+        .send()
+        .await
+        .unwrap();
+    let entities = ses.list_reputation_entities().send().await.unwrap();
+    assert_eq!(
+        entities.reputation_entities()[0]
+            .customer_managed_status()
+            .unwrap()
+            .status(),
+        Some(&SendingStatus::Disabled)
+    );
+
+    // Deleting the tenant drops its associations, never the identity.
+    ses.delete_tenant()
+        .tenant_name("springfield")
+        .send()
+        .await
+        .unwrap();
+    let gone = ses
+        .get_tenant()
+        .tenant_name("springfield")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(gone.code(), Some("NotFoundException"));
+    ses.get_email_identity()
+        .email_identity("springfield.example.org")
+        .send()
+        .await
+        .unwrap();
+    // And the admin API names what it cannot find.
+    let err = sandbox
+        .set_reputation(
+            "springfield",
+            &ReputationFinding {
+                status: "DISABLED".into(),
+                cause: None,
+                impact: None,
+            },
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("no SES tenant springfield"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn the_admin_command_sets_a_finding_through_the_binary() {
+    let sandbox = harness::start();
+    let ses = harness::ses(&sandbox);
+    ses.create_tenant()
+        .tenant_name("shelbyville")
+        .send()
+        .await
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailform-sandbox"))
+        .args([
+            "--admin",
+            &sandbox.endpoints().admin,
+            "reputation",
+            "set",
+            "shelbyville",
+            "--sending",
+            "disabled",
+            "--impact",
+            "high",
+            "--finding",
+            "complaint rate 0.6%",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entities = ses.list_reputation_entities().send().await.unwrap();
+    let entity = &entities.reputation_entities()[0];
+    assert_eq!(
+        entity.aws_ses_managed_status().unwrap().cause(),
+        Some("complaint rate 0.6%")
+    );
+    assert_eq!(
+        entity.sending_status_aggregate(),
+        Some(&SendingStatus::Disabled)
+    );
+
+    // A tenant that does not exist: a clear refusal, exit code 1.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailform-sandbox"))
+        .args([
+            "--admin",
+            &sandbox.endpoints().admin,
+            "reputation",
+            "set",
+            "nobody",
+            "--sending",
+            "disabled",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no SES tenant nobody"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
