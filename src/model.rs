@@ -275,7 +275,28 @@ pub struct Platform {
     pub registrant: Option<Contact>,
     /// The notices to libraries (`notices { … }`); `None` when the platform file has none.
     pub notices: Option<NoticeSettings>,
+    /// Where SES's sending events go and are kept (`events { … }`); `None` without the block.
+    pub events: Option<EventSettings>,
 }
+
+/// The platform's SES event pipeline: the configuration set whose event destination publishes
+/// to an SNS topic, the SQS queue subscribed to it, its dead-letter queue, and the DynamoDB
+/// table `mailform events drain` keeps the events in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventSettings {
+    pub configuration_set: String,
+    /// The event destination's name in the configuration set.
+    pub destination: String,
+    pub topic_arn: String,
+    pub queue_url: String,
+    pub dead_letter_queue_url: String,
+    pub table: String,
+}
+
+/// The event store's table when the platform file names none.
+pub const DEFAULT_EVENTS_TABLE: &str = "mailform-events";
+/// The event destination's name when the platform file names none.
+pub const DEFAULT_EVENT_DESTINATION: &str = "mailform-events";
 
 /// How notices reach the libraries: sender, support address, relay and ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]

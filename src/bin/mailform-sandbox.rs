@@ -99,6 +99,10 @@ struct Serve {
     #[arg(long, default_value_t = 0)]
     dynamodb_port: u16,
     #[arg(long, default_value_t = 0)]
+    sqs_port: u16,
+    #[arg(long, default_value_t = 0)]
+    sns_port: u16,
+    #[arg(long, default_value_t = 0)]
     admin_port: u16,
     #[arg(long, default_value_t = 0)]
     dns_port: u16,
@@ -365,6 +369,8 @@ fn run_serve(serve: &Serve, state_dir: PathBuf) -> Result<(), String> {
             route53domains: serve.route53domains_port,
             sts: serve.sts_port,
             dynamodb: serve.dynamodb_port,
+            sqs: serve.sqs_port,
+            sns: serve.sns_port,
             admin: serve.admin_port,
             dns: serve.dns_port,
         },
@@ -396,6 +402,8 @@ fn run_serve(serve: &Serve, state_dir: PathBuf) -> Result<(), String> {
     println!("route53domains {}", endpoints.route53domains);
     println!("sts            {}", endpoints.sts);
     println!("dynamodb       {}", endpoints.dynamodb);
+    println!("sqs            {}", endpoints.sqs);
+    println!("sns            {}", endpoints.sns);
     println!("admin          {}", endpoints.admin);
     println!("dns            {} (udp and tcp)", endpoints.dns);
     println!("state          {}", state_dir.display());

@@ -1060,6 +1060,7 @@ mod tests {
                 default_price_cap: Usd::from_cents(2000),
                 registrant: None,
                 notices: None,
+                events: None,
             },
             libraries: vec![ses("a", "a.example.org"), ses("b", "b.example.org")],
         }

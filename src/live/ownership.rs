@@ -189,6 +189,7 @@ mod tests {
                 default_price_cap: Usd::from_cents(2000),
                 registrant: None,
                 notices: None,
+                events: None,
             },
             libraries: vec![
                 library("springfield", "springfield.example.org", false),

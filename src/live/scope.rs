@@ -293,6 +293,7 @@ mod tests {
                 default_price_cap: Usd::from_cents(2000),
                 registrant: None,
                 notices: None,
+                events: None,
             },
             libraries: vec![ses("a", key_length_a), ses("b", DkimKeyLength::Rsa2048)],
         }
