@@ -533,8 +533,8 @@ const PLATFORM_BODY: &[NodeSpec] = &[
         EVENTS,
         Optional,
         "Where SES's sending events go (bounces, complaints, deliveries, rejects, delays): the \
-         configuration set and its event destination, which plan/apply keep, and the SNS topic, \
-         SQS queues and DynamoDB table made once by hand (see \"Deliverability\").",
+         configuration set and its event destination, the SNS topic, the SQS queues and the \
+         DynamoDB table, made once (see \"Deliverability\").",
     ),
 ];
 

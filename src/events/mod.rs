@@ -15,6 +15,25 @@
 //! drain killed at any point loses nothing; records are keyed by (SES message id, event type,
 //! recipient) and written with plain puts, so a message received twice counts once.
 
+use crate::model::{DeliveryMethod, Library, Platform};
+
+/// The configuration set a library's mail goes out with, so its events reach the platform's
+/// event destination: the library's own `configuration-set`, else the platform's
+/// `events { configuration-set }`; `None` for a library outside SES or without either. The one
+/// place that decides it (a library's SES tenant is associated with this set).
+pub fn configuration_set<'a>(library: &'a Library, platform: &'a Platform) -> Option<&'a str> {
+    let own = match &library.method {
+        DeliveryMethod::SesDomain(m) => m.configuration_set.as_deref(),
+        // A managed domain's identity takes the platform's set: its file names none.
+        DeliveryMethod::ManagedDomain(_) => None,
+        DeliveryMethod::SmtpAccount(_) => return None,
+    };
+    own.or(platform
+        .events
+        .as_ref()
+        .map(|e| e.configuration_set.as_str()))
+}
+
 pub mod deliverability;
 pub mod drain;
 pub mod dynamo;
