@@ -242,7 +242,16 @@ fn main() {
             "    events {{\n        configuration-set \"library-mail\"\n        sns-topic-arn \"arn:aws:sns:us-east-1:123456789012:{QUEUE}\"\n        queue-url \"https://sqs.us-east-1.amazonaws.com/123456789012/{QUEUE}\"\n        dead-letter-queue-url \"https://sqs.us-east-1.amazonaws.com/123456789012/{DLQ}\"\n    }}\n}}\n"
         );
     std::fs::write(libraries.join("_platform.kdl"), platform).unwrap();
-    std::fs::write(libraries.join("lib-0000.kdl"), estate::library_file(0, "")).unwrap();
+    // A thousand libraries sending through SES, one per From domain of the events.
+    for i in 0..1000 {
+        std::fs::write(
+            libraries.join(format!("lib-{i:04}.kdl")),
+            format!(
+                "library \"lib-{i:04}\" {{\n    name \"Library {i}\"\n    it-contact \"it@lib-{i:04}.example.org\"\n\n    ses-domain {{\n        from \"news@lib-{i:04}.example.org\"\n    }}\n}}\n"
+            ),
+        )
+        .unwrap();
+    }
 
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_mailform"));
     let started = Instant::now();
@@ -281,5 +290,41 @@ fn main() {
         n as f64 / took.as_secs_f64(),
         peak as f64 / 1024.0,
         took.as_secs_f64() / floor.as_secs_f64()
+    );
+    // Deliverability of the thousand libraries over the events just drained.
+    let started = Instant::now();
+    let out = Command::new(&bin)
+        .args([
+            "deliverability",
+            "--format",
+            "json",
+            "--today",
+            "2026-01-28",
+        ])
+        .args(sandbox_flags(&sandbox))
+        .current_dir(root.path())
+        .env("AWS_ACCESS_KEY_ID", "AKIDSANDBOXTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "sandbox-secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run mailform deliverability");
+    let took = started.elapsed();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let sent: u64 = doc["libraries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["windows"][2]["counts"]["delivered"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sent, n as u64);
+    println!(
+        "deliverability of 1000 libraries over {n} events ({} a library): {took:?}",
+        n / 1000
     );
 }

@@ -29,6 +29,9 @@ pub struct DrainArgs {
     /// Stop after this many queue messages; default: until the queue is empty.
     #[arg(long, value_name = "N")]
     pub max_messages: Option<u64>,
+    /// Rounds (5 receives, their writes, their deletes) in flight at once.
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub workers: u16,
     #[arg(long, value_enum, default_value_t = DrainFormat::Text)]
     pub format: DrainFormat,
     #[command(flatten)]
@@ -84,6 +87,7 @@ pub(super) fn run(a: EventsArgs, color: bool) -> Result<ExitCode, CliError> {
             &store,
             DrainOptions {
                 max_messages: a.max_messages,
+                workers: usize::from(a.workers),
             },
         )
         .await

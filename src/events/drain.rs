@@ -13,6 +13,7 @@
 //! second copy there at worst, never none.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::event::{self, EventRecord, Parsed};
 use super::store::{EventQueue, EventStore, RECEIVE_BATCH, WRITE_BATCH};
@@ -35,29 +36,82 @@ pub struct DrainReport {
 pub struct DrainOptions {
     /// Stop after this many messages (`None`: until the queue is empty).
     pub max_messages: Option<u64>,
+    /// Rounds in flight at once. Each is receive → write → delete on its own messages, so the
+    /// invariants hold per round; more than one keeps the queue and the store busy while a
+    /// round waits on an answer.
+    pub workers: usize,
+}
+
+impl Default for DrainOptions {
+    fn default() -> Self {
+        DrainOptions {
+            max_messages: None,
+            workers: 1,
+        }
+    }
+}
+
+/// Takes up to 10 of the messages a limited run may still receive; 0 when none are left.
+fn reserve(taken: &AtomicU64, max: Option<u64>) -> u64 {
+    let Some(max) = max else {
+        return RECEIVE_BATCH as u64;
+    };
+    let mut now = taken.load(Ordering::SeqCst);
+    loop {
+        if now >= max {
+            return 0;
+        }
+        let want = (max - now).min(RECEIVE_BATCH as u64);
+        match taken.compare_exchange(now, now + want, Ordering::SeqCst, Ordering::SeqCst) {
+            Ok(_) => return want,
+            Err(actual) => now = actual,
+        }
+    }
 }
 
 /// Receives per round: 50 messages, two full write batches when each holds one event.
 const RECEIVES_PER_ROUND: usize = 5;
 
-/// Drains `queue` into `store`.
+/// Drains `queue` into `store`, `options.workers` rounds at a time.
 pub async fn drain(
     queue: &impl EventQueue,
     store: &impl EventStore,
     options: DrainOptions,
+) -> Result<DrainReport, ReadError> {
+    let taken = AtomicU64::new(0);
+    let results = futures::future::join_all(
+        (0..options.workers.max(1)).map(|_| worker(queue, store, options.max_messages, &taken)),
+    )
+    .await;
+    let mut report = DrainReport::default();
+    for result in results {
+        let one = result?;
+        report.messages += one.messages;
+        report.records += one.records;
+        report.dead_lettered.extend(one.dead_lettered);
+    }
+    Ok(report)
+}
+
+/// One worker's rounds, until the queue answers empty or the run's limit is reached.
+async fn worker(
+    queue: &impl EventQueue,
+    store: &impl EventStore,
+    max_messages: Option<u64>,
+    taken: &AtomicU64,
 ) -> Result<DrainReport, ReadError> {
     let mut report = DrainReport::default();
     loop {
         let mut messages = Vec::new();
         let mut empty = false;
         for _ in 0..RECEIVES_PER_ROUND {
-            let taken = report.messages + messages.len() as u64;
-            let want = match options.max_messages {
-                Some(max) if taken >= max => break,
-                Some(max) => (max - taken).min(RECEIVE_BATCH as u64) as i32,
-                None => RECEIVE_BATCH,
-            };
-            let got = queue.receive(want).await?;
+            let want = reserve(taken, max_messages);
+            if want == 0 {
+                break;
+            }
+            let got = queue.receive(want as i32).await?;
+            // What was reserved and not received goes back for the others.
+            taken.fetch_sub(want - got.len() as u64, Ordering::SeqCst);
             empty = got.is_empty();
             messages.extend(got);
             if empty {
@@ -182,7 +236,7 @@ mod tests {
             })
             .collect();
         let store = Store::default();
-        let report = drain(&queue, &store, DrainOptions { max_messages: None })
+        let report = drain(&queue, &store, DrainOptions::default())
             .await
             .unwrap();
         assert_eq!(report.messages, 14);
@@ -222,6 +276,7 @@ mod tests {
             &store,
             DrainOptions {
                 max_messages: Some(15),
+                workers: 3,
             },
         )
         .await

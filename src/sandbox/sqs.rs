@@ -13,7 +13,7 @@
 //! hundreds of megabytes. Queues are kept in memory only; a sandbox that restarts starts with
 //! empty queues (a test or the demo creates them again), and the README says so.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
@@ -51,6 +51,10 @@ struct Queue {
     ready: VecDeque<Message>,
     /// Received and not yet deleted, by message id, with when each becomes visible again.
     in_flight: HashMap<String, (Instant, Message)>,
+    /// Ids in `ready`, and those of them deleted late (after their visibility ran out), which
+    /// a receive skips: a late delete costs a set insert, not a scan of a million messages.
+    ready_ids: HashSet<String>,
+    deleted: HashSet<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +84,7 @@ impl Queues {
             self.next_id
         );
         let queue = self.by_name.get_mut(name)?;
+        queue.ready_ids.insert(id.clone());
         queue.ready.push_back(Message {
             id: id.clone(),
             body,
@@ -92,11 +97,11 @@ impl Queues {
     /// Duplicates the first `count` visible messages of a queue (SQS's at-least-once delivery,
     /// or SNS delivering twice); answers how many were duplicated.
     pub fn duplicate(&mut self, name: &str, count: usize) -> Option<usize> {
-        let bodies: Vec<String> = self
-            .by_name
-            .get(name)?
+        let queue = self.by_name.get(name)?;
+        let bodies: Vec<String> = queue
             .ready
             .iter()
+            .filter(|m| !queue.deleted.contains(&m.id))
             .take(count)
             .map(|m| m.body.clone())
             .collect();
@@ -123,7 +128,7 @@ impl Queues {
     pub fn depth(&self, name: &str) -> Option<(usize, usize)> {
         self.by_name
             .get(name)
-            .map(|q| (q.ready.len(), q.in_flight.len()))
+            .map(|q| (q.ready.len() - q.deleted.len(), q.in_flight.len()))
     }
 }
 
@@ -193,6 +198,8 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
                 redrive,
                 ready: VecDeque::new(),
                 in_flight: HashMap::new(),
+                ready_ids: HashSet::new(),
+                deleted: HashSet::new(),
             });
             json!({ "QueueUrl": url(&name) })
         }
@@ -208,7 +215,7 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
             let queue = queues.by_name.get(name).ok_or_else(no_queue)?;
             json!({ "Attributes": {
                 "QueueArn": format!("arn:aws:sqs:{region}:{account}:{name}"),
-                "ApproximateNumberOfMessages": queue.ready.len().to_string(),
+                "ApproximateNumberOfMessages": (queue.ready.len() - queue.deleted.len()).to_string(),
                 "ApproximateNumberOfMessagesNotVisible": queue.in_flight.len().to_string(),
                 "VisibilityTimeout": queue.visibility.as_secs().to_string(),
             }})
@@ -348,6 +355,7 @@ fn receive(
         .collect();
     for id in expired {
         if let Some((_, message)) = queue.in_flight.remove(&id) {
+            queue.ready_ids.insert(message.id.clone());
             queue.ready.push_back(message);
         }
     }
@@ -359,6 +367,10 @@ fn receive(
         let Some(mut message) = queue.ready.pop_front() else {
             break;
         };
+        queue.ready_ids.remove(&message.id);
+        if queue.deleted.remove(&message.id) {
+            continue;
+        }
         if let Some((_, max_receives)) = &redrive
             && message.receive_count >= *max_receives
         {
@@ -390,7 +402,7 @@ fn receive(
 /// late delete of a message whose visibility ran out still deletes it, as on SQS).
 fn delete(queue: &mut Queue, receipt: &str) {
     let id = receipt.split('#').next().unwrap_or_default();
-    if queue.in_flight.remove(id).is_none() {
-        queue.ready.retain(|m| m.id != id);
+    if queue.in_flight.remove(id).is_none() && queue.ready_ids.contains(id) {
+        queue.deleted.insert(id.to_string());
     }
 }

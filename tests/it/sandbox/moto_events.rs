@@ -171,7 +171,7 @@ async fn scenario(sqs_url: String, sns_url: String, ddb_url: String) -> Vec<Stri
     };
     let queue = SqsEventQueue::new(&sdk, &opts, &settings);
     let store = DynamoEventStore::new(&sdk, &opts, "mailform-events");
-    let report = drain(&queue, &store, DrainOptions { max_messages: None })
+    let report = drain(&queue, &store, DrainOptions::default())
         .await
         .unwrap();
     let mut records: Vec<String> = store
