@@ -78,12 +78,35 @@ enum Command {
     Reset,
     /// Play the recipient clicking SES's link for an email address identity.
     ConfirmAddress { address: String },
+    /// SES events' queue: deliver messages again, out of order, or a poison message; count it.
+    #[command(subcommand)]
+    Sqs(Sqs),
     /// Print the request log as JSON lines.
     Log {
         /// Empty the log afterwards.
         #[arg(long)]
         clear: bool,
     },
+}
+
+#[derive(clap::Subcommand)]
+enum Sqs {
+    /// Deliver the first COUNT visible messages once more (SQS delivers at least once).
+    Duplicate {
+        queue: String,
+        #[arg(long, default_value_t = 1)]
+        count: u64,
+    },
+    /// Reverse the order of the visible messages.
+    Reverse { queue: String },
+    /// Put a message that is not an SES event on the queue.
+    Poison {
+        queue: String,
+        #[arg(long, default_value = "{\"not\": \"an SES event\"")]
+        body: String,
+    },
+    /// Print the visible and in-flight messages' counts as JSON.
+    Depth { queue: String },
 }
 
 #[derive(clap::Args)]
@@ -331,6 +354,21 @@ fn run(args: Args) -> Result<(), String> {
         }
         Command::Reset => admin.reset().map_err(fail),
         Command::ConfirmAddress { address } => admin.confirm_address(&address).map_err(fail),
+        Command::Sqs(action) => {
+            let (name, queue, extra) = match action {
+                Sqs::Duplicate { queue, count } => {
+                    ("duplicate", queue, serde_json::json!({ "count": count }))
+                }
+                Sqs::Reverse { queue } => ("reverse", queue, serde_json::json!({})),
+                Sqs::Poison { queue, body } => {
+                    ("poison", queue, serde_json::json!({ "body": body }))
+                }
+                Sqs::Depth { queue } => ("depth", queue, serde_json::json!({})),
+            };
+            let answer = admin.sqs(name, &queue, extra).map_err(fail)?;
+            out!("{answer}");
+            Ok(())
+        }
         Command::Log { clear } => {
             for entry in admin.request_log().map_err(fail)? {
                 out!("{}", serde_json::to_string(&entry).unwrap_or_default());
