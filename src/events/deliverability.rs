@@ -207,3 +207,73 @@ pub fn compute(
         standing,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(kind: EventKind, day: &str, bounce: Option<&str>, n: usize) -> EventRecord {
+        EventRecord {
+            message_id: format!("m{n}"),
+            kind,
+            recipient: format!("r{n}@example.net"),
+            domain: "lib.example".into(),
+            day: day.into(),
+            bounce_type: bounce.map(str::to_string),
+            diagnostic: bounce.map(|_| "smtp; 550 5.1.1 user unknown".to_string()),
+        }
+    }
+
+    fn today() -> Date {
+        Date::parse("2026-01-31").unwrap()
+    }
+
+    #[test]
+    fn rates_meet_aws_thresholds_at_their_edges() {
+        // 100 sent today; 5 hard bounces is exactly the review threshold, 10 the pause one.
+        for (hard, soft, want) in [
+            (4, 20, Standing::Healthy),
+            (5, 0, Standing::UnderReview),
+            (10, 0, Standing::AtRiskOfPause),
+        ] {
+            let mut records: Vec<EventRecord> = (0..100)
+                .map(|n| record(EventKind::Send, "2026-01-31", None, n))
+                .collect();
+            records.extend(
+                (0..hard).map(|n| record(EventKind::Bounce, "2026-01-31", Some("Permanent"), n)),
+            );
+            records.extend(
+                (0..soft)
+                    .map(|n| record(EventKind::Bounce, "2026-01-31", Some("Transient"), 500 + n)),
+            );
+            let report = compute("lib", "lib.example", &records, today());
+            assert_eq!(report.windows[0].bounce_standing, want, "{hard} hard");
+            assert_eq!(report.windows[0].counts.soft_bounces, soft as u64);
+            assert_eq!(report.standing, want);
+        }
+    }
+
+    #[test]
+    fn windows_count_their_days_only_and_nothing_sent_is_no_mail() {
+        let records = vec![
+            record(EventKind::Send, "2026-01-31", None, 1),
+            record(EventKind::Send, "2026-01-25", None, 2),
+            record(EventKind::Send, "2026-01-02", None, 3),
+            // Outside 30 days: ignored.
+            record(EventKind::Send, "2026-01-01", None, 4),
+            record(EventKind::Complaint, "2026-01-02", None, 3),
+        ];
+        let report = compute("lib", "lib.example", &records, today());
+        let sent: Vec<u64> = report.windows.iter().map(|w| w.counts.sent).collect();
+        assert_eq!(sent, [1, 2, 3]);
+        // One complaint in three sent over 30 days: far past 0.5 %.
+        assert_eq!(
+            report.windows[2].complaint_standing,
+            Standing::AtRiskOfPause
+        );
+        assert_eq!(report.windows[0].complaint_standing, Standing::Healthy);
+        let empty = compute("lib", "lib.example", &[], today());
+        assert_eq!(empty.standing, Standing::NoMail);
+        assert_eq!(empty.windows[0].bounce_rate, None);
+    }
+}
