@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod dns_check;
 pub mod dns_provider;
 pub mod draft;
+pub mod events;
 pub mod format;
 pub mod import;
 pub mod live;

@@ -337,6 +337,23 @@ impl fmt::Display for TimeZoneName {
     }
 }
 
+impl Platform {
+    /// The configuration set a library's mail goes out with, so its events reach the
+    /// platform's event destination: the library's own `configuration-set`, else the
+    /// platform's `events { configuration-set }`; `None` for a library outside SES or without
+    /// either. The one place that decides it: the identity's default set and the set
+    /// associated with the library's SES tenant both come from here.
+    pub fn configuration_set_for<'a>(&'a self, library: &'a Library) -> Option<&'a str> {
+        let own = match &library.method {
+            DeliveryMethod::SesDomain(m) => m.configuration_set.as_deref(),
+            // A managed domain's identity takes the platform's set: its file names none.
+            DeliveryMethod::ManagedDomain(_) => None,
+            DeliveryMethod::SmtpAccount(_) => return None,
+        };
+        own.or(self.events.as_ref().map(|e| e.configuration_set.as_str()))
+    }
+}
+
 impl Config {
     /// The SES tenant `library` should have: only when the platform manages tenants and the
     /// library sends through SES (methods 1 and 3).
@@ -359,6 +376,8 @@ pub struct Platform {
     pub registrant: Option<Contact>,
     /// The notices to libraries (`notices { … }`); `None` when the platform file has none.
     pub notices: Option<NoticeSettings>,
+    /// Where SES's sending events go and are kept (`events { … }`); `None` without the block.
+    pub events: Option<EventSettings>,
     /// SES tenant management (`tenants { … }`): `None` when the platform file has no such
     /// block, and mailform then neither reads nor keeps tenants.
     pub tenants: Option<TenantDefaults>,
@@ -370,6 +389,25 @@ pub struct TenantDefaults {
     /// The reputation policy of every library's tenant that names none.
     pub reputation_policy: ReputationPolicy,
 }
+
+/// The platform's SES event pipeline: the configuration set whose event destination publishes
+/// to an SNS topic, the SQS queue subscribed to it, its dead-letter queue, and the DynamoDB
+/// table `mailform events drain` keeps the events in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventSettings {
+    pub configuration_set: String,
+    /// The event destination's name in the configuration set.
+    pub destination: String,
+    pub topic_arn: String,
+    pub queue_url: String,
+    pub dead_letter_queue_url: String,
+    pub table: String,
+}
+
+/// The event store's table when the platform file names none.
+pub const DEFAULT_EVENTS_TABLE: &str = "mailform-events";
+/// The event destination's name when the platform file names none.
+pub const DEFAULT_EVENT_DESTINATION: &str = "mailform-events";
 
 /// How notices reach the libraries: sender, support address, relay and ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -486,15 +524,6 @@ impl DeliveryMethod {
             DeliveryMethod::SesDomain(m) => Some(&m.tenant),
             DeliveryMethod::ManagedDomain(m) => Some(&m.tenant),
             DeliveryMethod::SmtpAccount(_) => None,
-        }
-    }
-
-    /// The configuration set associated with the library's SES tenant: the one place that
-    /// chooses it (today the library's own `configuration-set`, if any).
-    pub fn tenant_configuration_set(&self) -> Option<&str> {
-        match self {
-            DeliveryMethod::SesDomain(m) => m.configuration_set.as_deref(),
-            DeliveryMethod::ManagedDomain(_) | DeliveryMethod::SmtpAccount(_) => None,
         }
     }
 

@@ -580,6 +580,55 @@ const PLATFORM_BODY: &[NodeSpec] = &[
          from, where replies go, the relay that carries them and the ledger that keeps each one \
          to a single sending.",
     ),
+    NodeSpec::block(
+        "events",
+        EVENTS,
+        Optional,
+        "Where SES's sending events go (bounces, complaints, deliveries, rejects, delays): the \
+         configuration set and its event destination, the SNS topic, the SQS queues and the \
+         DynamoDB table, made once (see \"Deliverability\").",
+    ),
+];
+
+const EVENTS: &[NodeSpec] = &[
+    NodeSpec::leaf(
+        "configuration-set",
+        ValueKind::ConfigurationSetName,
+        Required,
+        "The platform's SES configuration set: every library without its own sends through it.",
+    ),
+    NodeSpec::leaf(
+        "destination",
+        ValueKind::Text,
+        Optional,
+        "The name of the configuration set's event destination mailform keeps.",
+    )
+    .default("\"mailform-events\""),
+    NodeSpec::leaf(
+        "sns-topic-arn",
+        ValueKind::Text,
+        Required,
+        "The SNS topic the event destination publishes to.",
+    ),
+    NodeSpec::leaf(
+        "queue-url",
+        ValueKind::Text,
+        Required,
+        "The SQS queue subscribed to the topic, which `mailform events drain` empties.",
+    ),
+    NodeSpec::leaf(
+        "dead-letter-queue-url",
+        ValueKind::Text,
+        Required,
+        "The SQS queue a message that is not an SES event is moved to, for a person to look at.",
+    ),
+    NodeSpec::leaf(
+        "table",
+        ValueKind::Text,
+        Optional,
+        "The DynamoDB table the events are kept in (partition key `pk`, sort key `sk`, strings).",
+    )
+    .default("\"mailform-events\""),
 ];
 
 const PLATFORM_TENANTS: &[NodeSpec] = &[NodeSpec::leaf(

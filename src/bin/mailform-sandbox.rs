@@ -81,12 +81,35 @@ enum Command {
     /// Play SES deciding on an SES tenant's reputation finding.
     #[command(subcommand)]
     Reputation(Reputation),
+    /// SES events' queue: deliver messages again, out of order, or a poison message; count it.
+    #[command(subcommand)]
+    Sqs(Sqs),
     /// Print the request log as JSON lines.
     Log {
         /// Empty the log afterwards.
         #[arg(long)]
         clear: bool,
     },
+}
+
+#[derive(clap::Subcommand)]
+enum Sqs {
+    /// Deliver the first COUNT visible messages once more (SQS delivers at least once).
+    Duplicate {
+        queue: String,
+        #[arg(long, default_value_t = 1)]
+        count: u64,
+    },
+    /// Reverse the order of the visible messages.
+    Reverse { queue: String },
+    /// Put a message that is not an SES event on the queue.
+    Poison {
+        queue: String,
+        #[arg(long, default_value = "{\"not\": \"an SES event\"")]
+        body: String,
+    },
+    /// Print the visible and in-flight messages' counts as JSON.
+    Depth { queue: String },
 }
 
 #[derive(clap::Args)]
@@ -101,6 +124,10 @@ struct Serve {
     sts_port: u16,
     #[arg(long, default_value_t = 0)]
     dynamodb_port: u16,
+    #[arg(long, default_value_t = 0)]
+    sqs_port: u16,
+    #[arg(long, default_value_t = 0)]
+    sns_port: u16,
     #[arg(long, default_value_t = 0)]
     admin_port: u16,
     #[arg(long, default_value_t = 0)]
@@ -366,6 +393,21 @@ fn run(args: Args) -> Result<(), String> {
                 },
             )
             .map_err(fail),
+        Command::Sqs(action) => {
+            let (name, queue, extra) = match action {
+                Sqs::Duplicate { queue, count } => {
+                    ("duplicate", queue, serde_json::json!({ "count": count }))
+                }
+                Sqs::Reverse { queue } => ("reverse", queue, serde_json::json!({})),
+                Sqs::Poison { queue, body } => {
+                    ("poison", queue, serde_json::json!({ "body": body }))
+                }
+                Sqs::Depth { queue } => ("depth", queue, serde_json::json!({})),
+            };
+            let answer = admin.sqs(name, &queue, extra).map_err(fail)?;
+            out!("{answer}");
+            Ok(())
+        }
         Command::Log { clear } => {
             for entry in admin.request_log().map_err(fail)? {
                 out!("{}", serde_json::to_string(&entry).unwrap_or_default());
@@ -404,6 +446,8 @@ fn run_serve(serve: &Serve, state_dir: PathBuf) -> Result<(), String> {
             route53domains: serve.route53domains_port,
             sts: serve.sts_port,
             dynamodb: serve.dynamodb_port,
+            sqs: serve.sqs_port,
+            sns: serve.sns_port,
             admin: serve.admin_port,
             dns: serve.dns_port,
         },
@@ -436,6 +480,8 @@ fn run_serve(serve: &Serve, state_dir: PathBuf) -> Result<(), String> {
     println!("route53domains {}", endpoints.route53domains);
     println!("sts            {}", endpoints.sts);
     println!("dynamodb       {}", endpoints.dynamodb);
+    println!("sqs            {}", endpoints.sqs);
+    println!("sns            {}", endpoints.sns);
     println!("admin          {}", endpoints.admin);
     println!("dns            {} (udp and tcp)", endpoints.dns);
     println!("state          {}", state_dir.display());

@@ -43,6 +43,11 @@ pub enum Command {
     Notices(super::notices::NoticesArgs),
     /// Send the notices due to each library's IT contact, each once (`--dry-run` shows them).
     Notify(super::notify::NotifyArgs),
+    /// SES's sending events: `events drain` moves them from the queue into the event store.
+    Events(super::events::EventsArgs),
+    /// Each SES library's deliverability: counts, bounce and complaint rates over 1, 7 and 30
+    /// days against AWS's thresholds, and the commonest bounce reasons.
+    Deliverability(super::deliverability::DeliverabilityArgs),
     /// Every library's onboarding stage, who it waits on and since when, against its launch:
     /// a self-contained HTML page, Markdown, CSV or JSON.
     Status(super::status::StatusArgs),
@@ -270,6 +275,9 @@ pub struct LiveArgs {
     /// DynamoDB endpoint URL (a sandbox), for the notice ledger; default: AWS.
     #[arg(long, value_name = "URL")]
     pub endpoint_dynamodb: Option<String>,
+    /// SQS endpoint URL (a sandbox), for the queue of SES events; default: AWS.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_sqs: Option<String>,
     /// Calls in flight at once per system; the rate limits still apply.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,

@@ -6,6 +6,8 @@
 mod apply;
 mod args;
 mod costs;
+mod deliverability;
+mod events;
 mod human;
 mod import;
 mod new;
@@ -78,6 +80,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Apply(a) => apply::run(a, color),
         Command::Show(a) => plan::show(a, color),
         Command::Notices(a) => notices::run(a, color),
+        Command::Events(a) => events::run(a, color),
+        Command::Deliverability(a) => deliverability::run(a, color),
         Command::Notify(a) => notify::run(a, color),
         Command::Status(a) => status::run(a, color),
         Command::Import(a) => import::run(a, color),

@@ -138,6 +138,7 @@ impl World {
             route53domains: a.endpoint_route53domains.clone(),
             sts: a.endpoint_sts.clone(),
             dynamodb: a.endpoint_dynamodb.clone(),
+            sqs: a.endpoint_sqs.clone(),
         };
         opts.rates = Rates {
             ses: a.rate_ses,
@@ -220,6 +221,7 @@ impl World {
             route53domains: Some(endpoints.route53domains.clone()),
             sts: Some(endpoints.sts.clone()),
             dynamodb: Some(endpoints.dynamodb.clone()),
+            sqs: Some(endpoints.sqs.clone()),
         };
         // The sandbox accepts any credentials and has no rate limit unless asked.
         opts.credentials = Some(aws_credential_types::Credentials::new(
@@ -310,6 +312,22 @@ impl World {
     pub async fn ledger(&self, table: &str) -> crate::notice::dynamo::DynamoLedger {
         let sdk = aws::load_sdk_config(&self.aws).await;
         crate::notice::dynamo::DynamoLedger::new(&sdk, &self.aws, table, self.ledger_rate)
+    }
+
+    /// The SES event queue and store of the platform's `events { … }` block: AWS, the
+    /// endpoints of `--endpoint-sqs` and `--endpoint-dynamodb`, or the in-process sandbox's.
+    pub async fn events(
+        &self,
+        settings: &crate::model::EventSettings,
+    ) -> (
+        crate::events::sqs::SqsEventQueue,
+        crate::events::dynamo::DynamoEventStore,
+    ) {
+        let sdk = aws::load_sdk_config(&self.aws).await;
+        (
+            crate::events::sqs::SqsEventQueue::new(&sdk, &self.aws, settings),
+            crate::events::dynamo::DynamoEventStore::new(&sdk, &self.aws, &settings.table),
+        )
     }
 
     /// Whether the clock is the sandbox's simulated one.

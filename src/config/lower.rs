@@ -281,6 +281,23 @@ fn lower_platform(
                 .and_then(ReputationPolicy::parse)
                 .unwrap_or(DEFAULT_REPUTATION_POLICY),
         }),
+        events: match f.node("events") {
+            Some(node) => {
+                let e = Fields::of(node.children());
+                Some(EventSettings {
+                    configuration_set: e.str("configuration-set")?.to_string(),
+                    destination: e
+                        .str("destination")
+                        .unwrap_or(DEFAULT_EVENT_DESTINATION)
+                        .to_string(),
+                    topic_arn: e.str("sns-topic-arn")?.to_string(),
+                    queue_url: e.str("queue-url")?.to_string(),
+                    dead_letter_queue_url: e.str("dead-letter-queue-url")?.to_string(),
+                    table: e.str("table").unwrap_or(DEFAULT_EVENTS_TABLE).to_string(),
+                })
+            }
+            None => None,
+        },
     })
 }
 

@@ -59,8 +59,10 @@ pub struct Endpoints {
     pub route53: Option<String>,
     pub route53domains: Option<String>,
     pub sts: Option<String>,
-    /// The notice ledger's table (`mailform notices`, `mailform notify`).
+    /// The notice ledger's table (`mailform notices`, `mailform notify`) and the event store.
     pub dynamodb: Option<String>,
+    /// The queue of SES events (`mailform events drain`).
+    pub sqs: Option<String>,
 }
 
 /// Retries with exponential backoff on throttling, 5xx and transient network errors.

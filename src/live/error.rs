@@ -14,8 +14,10 @@ pub enum System {
     Route53Domains,
     /// STS, for the account id only (`GetCallerIdentity`).
     Sts,
-    /// DynamoDB, for the notice ledger's table only.
+    /// DynamoDB, for the notice ledger's and the event store's tables.
     DynamoDb,
+    /// SQS, for the queue of SES events (`mailform events drain`).
+    Sqs,
 }
 
 impl System {
@@ -26,6 +28,7 @@ impl System {
             System::Route53Domains => "route53domains",
             System::Sts => "sts",
             System::DynamoDb => "dynamodb",
+            System::Sqs => "sqs",
         }
     }
 
@@ -37,6 +40,7 @@ impl System {
             System::Route53Domains => "route53domains",
             System::Sts => "sts",
             System::DynamoDb => "dynamodb",
+            System::Sqs => "sqs",
         }
     }
 
@@ -47,6 +51,7 @@ impl System {
             System::Route53Domains => "Route 53 Domains",
             System::Sts => "STS",
             System::DynamoDb => "DynamoDB",
+            System::Sqs => "SQS",
         }
     }
 }

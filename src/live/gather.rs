@@ -1127,6 +1127,7 @@ mod tests {
                 tenants: Some(TenantDefaults {
                     reputation_policy: ReputationPolicy::Standard,
                 }),
+                events: None,
             },
             libraries: vec![ses("a", "a.example.org"), ses("b", "b.example.org")],
         }

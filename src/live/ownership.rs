@@ -210,6 +210,7 @@ mod tests {
                 tenants: Some(TenantDefaults {
                     reputation_policy: ReputationPolicy::Standard,
                 }),
+                events: None,
             },
             libraries: vec![
                 library("springfield", "springfield.example.org", false),

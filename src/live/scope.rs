@@ -319,6 +319,7 @@ mod tests {
                 tenants: Some(TenantDefaults {
                     reputation_policy: ReputationPolicy::Standard,
                 }),
+                events: None,
             },
             libraries: vec![ses("a", key_length_a), ses("b", DkimKeyLength::Rsa2048)],
         }

@@ -313,10 +313,10 @@ fn plan_library(
             restart_verification(m.from.domain().as_str(), identity, in_place, &mut out);
             // Known at plan time, not at apply time: SES refuses an identity (or an update)
             // naming a configuration set the account does not have.
-            if let Some(set) = m
-                .configuration_set
-                .as_ref()
-                .filter(|s| !live.ses.configuration_sets.contains(s))
+            if let Some(set) = config
+                .platform
+                .configuration_set_for(library)
+                .filter(|s| !live.ses.configuration_sets.iter().any(|have| have == s))
             {
                 let message = format!(
                     "the configuration set `{set}` does not exist in this SES account ({})",
@@ -506,7 +506,14 @@ fn plan_identity(
     let mail_from = method1
         .and_then(|m| m.mail_from.as_ref())
         .map(|d| d.to_string());
-    let configuration_set = method1.and_then(|m| m.configuration_set.clone());
+    // The library's own set, else the platform's events set (methods 1 and 3): the one
+    // choice `Platform::configuration_set_for` makes. A managed domain's identity keeps an
+    // unmanaged set when the platform has no events block, as before there was one.
+    let configuration_set = config
+        .platform
+        .configuration_set_for(library)
+        .map(str::to_string);
+    let manages_set = method1.is_some() || config.platform.events.is_some();
     let Some(identity) = identity else {
         let mut attributes = vec![Attribute {
             name: "dkim-signing-key-length".into(),
@@ -583,7 +590,7 @@ fn plan_identity(
             new: mail_from,
         });
     }
-    if method1.is_some() && identity.configuration_set != configuration_set {
+    if manages_set && identity.configuration_set != configuration_set {
         attributes.push(Attribute {
             name: "configuration-set".into(),
             old: identity.configuration_set.clone(),

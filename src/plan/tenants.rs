@@ -10,7 +10,7 @@
 
 use crate::live::ownership::{self, Ownership, Wanted};
 use crate::live::snapshot::{IdentityV1, TenantV1};
-use crate::model::{Config, Library, TenantSending, TenantSettings};
+use crate::model::{Config, Library, Platform, TenantSending, TenantSettings};
 
 use super::{Attribute, Change, Information, Level, LibraryAction, LibraryPlan, Op, ResourceKind};
 
@@ -28,6 +28,7 @@ pub fn resource_name(arn: &str) -> Option<&str> {
 /// What the library's tenant should hold: its identity (once it exists or this apply creates
 /// it, and is mailform's) and its configuration set (once the account has it).
 fn wanted_resources(
+    platform: &Platform,
     library: &Library,
     identity: Option<&IdentityV1>,
     wanted: &Wanted<'_>,
@@ -53,9 +54,8 @@ fn wanted_resources(
             resources.push(format!("identity/{domain}"));
         }
     }
-    if let Some(set) = library
-        .method
-        .tenant_configuration_set()
+    if let Some(set) = platform
+        .configuration_set_for(library)
         .filter(|s| sets.iter().any(|have| have == s))
     {
         resources.push(format!("configuration-set/{set}"));
@@ -85,7 +85,7 @@ pub fn plan_library(
         return false;
     };
     let name = library.id.as_str();
-    let resources = wanted_resources(library, identity, wanted, sets, out);
+    let resources = wanted_resources(&config.platform, library, identity, wanted, sets, out);
     let mut blocked = false;
     if settings.sending == TenantSending::Paused {
         blocked = true;

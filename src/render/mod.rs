@@ -6,6 +6,7 @@
 //! for each reader by [`crate::text`], never by hand here.
 
 pub mod costs;
+pub mod deliverability;
 pub mod diagnostics;
 pub mod notices;
 pub mod plan;

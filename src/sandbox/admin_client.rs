@@ -208,6 +208,16 @@ impl AdminClient {
         Self::field(self.call("GET", "/_sandbox/log", None)?, "log")
     }
 
+    /// An SQS fault on `queue` (`duplicate` with `count`, `reverse`, `poison` with `body`) or its
+    /// `depth`; answers the admin API's JSON.
+    pub fn sqs(&self, action: &str, queue: &str, extra: Value) -> Result<Value, AdminError> {
+        let mut body = json!({ "queue": queue });
+        if let (Value::Object(body), Value::Object(extra)) = (&mut body, extra) {
+            body.extend(extra);
+        }
+        self.call("POST", &format!("/_sandbox/sqs/{action}"), Some(body))
+    }
+
     pub fn clear_request_log(&self) -> Result<(), AdminError> {
         self.call("DELETE", "/_sandbox/log", None).map(|_| ())
     }

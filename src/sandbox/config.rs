@@ -45,6 +45,9 @@ pub struct SandboxConfig {
     /// layout (partition key `library`, sort key `notice`); default: `mailform-notices`, the
     /// platform file's default `ledger-table`, so the demo and tests need no setup.
     pub dynamodb_tables: Vec<String>,
+    /// DynamoDB tables created at start with the SES event store's layout (partition key `pk`,
+    /// sort key `sk`); default: `mailform-events`, the platform file's default `events { table }`.
+    pub event_tables: Vec<String>,
     /// With a `state_dir` another sandbox owns: wait until it stops (`true`), or fail at once
     /// with [`super::SandboxError::Busy`] (`false`, the default).
     pub wait_for_state_dir: bool,
@@ -73,6 +76,7 @@ impl Default for SandboxConfig {
             failing_registrations: BTreeSet::new(),
             dns_latency_ms: 0,
             dynamodb_tables: vec![crate::model::DEFAULT_LEDGER_TABLE.to_string()],
+            event_tables: vec![crate::model::DEFAULT_EVENTS_TABLE.to_string()],
             wait_for_state_dir: false,
             iam_policy: None,
         }
@@ -87,6 +91,8 @@ pub struct Ports {
     pub route53domains: u16,
     pub sts: u16,
     pub dynamodb: u16,
+    pub sqs: u16,
+    pub sns: u16,
     pub admin: u16,
     /// UDP and TCP.
     pub dns: u16,

@@ -25,7 +25,8 @@ use super::http::{ApiError, Reply, Req};
 use super::state::{DynamoTable, Item};
 
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
-const OPERATIONS: [&str; 8] = [
+const OPERATIONS: [&str; 9] = [
+    "BatchWriteItem",
     "CreateTable",
     "DescribeTable",
     "PutItem",
@@ -115,6 +116,13 @@ pub(crate) fn ensure_tables(world: &mut World) {
             .entry(name.clone())
             .or_insert_with(|| DynamoTable::ledger(&name, now));
     }
+    for name in world.config.event_tables.clone() {
+        world
+            .state
+            .dynamodb
+            .entry(name.clone())
+            .or_insert_with(|| DynamoTable::events(&name, now));
+    }
 }
 
 pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Reply, ApiError> {
@@ -149,6 +157,7 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
             let table = tables.get(name).ok_or_else(|| not_found(name))?;
             json!({ "Table": describe(table, &region, &account) })
         }
+        "BatchWriteItem" => batch_write(tables, &body)?,
         "GetItem" => {
             let table = table(tables, &body)?;
             let key = table.key_of(object(&body, "Key")?, true)?;
@@ -178,7 +187,7 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
                 None => Vec::new(),
             };
             let condition = match body.get("ConditionExpression").and_then(Value::as_str) {
-                Some(text) => Some(expr.condition(text)?),
+                Some(text) => Some(expr.write_condition(text)?),
                 None => None,
             };
             expr.all_used()?;
@@ -221,14 +230,18 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
             let condition = expr.condition(text)?;
             expr.all_used()?;
             let (partition, sort) = table.key_condition(&condition)?;
-            let items: Vec<&Item> = table
-                .items
-                .get(&partition)
-                .into_iter()
-                .flat_map(|p| p.iter())
-                .filter(|(s, _)| sort.as_ref().is_none_or(|want| *s == want))
-                .map(|(_, item)| item)
-                .collect();
+            let items: Vec<&Item> = match table.items.get(&partition) {
+                None => Vec::new(),
+                Some(p) => match &sort {
+                    None => p.values().collect(),
+                    Some(SortKey::Equals(want)) => p.get(want).into_iter().collect(),
+                    Some(SortKey::Between(low, high)) if low <= high => p
+                        .range(low.clone()..=high.clone())
+                        .map(|(_, i)| i)
+                        .collect(),
+                    Some(SortKey::Between(..)) => Vec::new(),
+                },
+            };
             let forward = body
                 .get("ScanIndexForward")
                 .and_then(Value::as_bool)
@@ -266,6 +279,56 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
     })
 }
 
+/// `BatchWriteItem` with `PutRequest`s only (the event store's idempotent puts): 1 to 25 in
+/// all, each a plain put, none of them unprocessed.
+fn batch_write(
+    tables: &mut BTreeMap<String, DynamoTable>,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let requests = body
+        .get("RequestItems")
+        .and_then(Value::as_object)
+        .ok_or_else(|| validation("RequestItems is required"))?;
+    let total: usize = requests
+        .values()
+        .map(|v| v.as_array().map_or(0, Vec::len))
+        .sum();
+    if !(1..=25).contains(&total) {
+        return Err(validation(format!(
+            "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length less than or equal to 25 and at least 1 (got {total})"
+        )));
+    }
+    // Checked whole before any write: AWS refuses a bad batch without writing any of it.
+    let mut puts = Vec::new();
+    for (name, writes) in requests {
+        let table = tables.get(name).ok_or_else(|| not_found(name))?;
+        for write in writes.as_array().into_iter().flatten() {
+            let item = write
+                .get("PutRequest")
+                .and_then(|p| p.get("Item"))
+                .and_then(Value::as_object)
+                .ok_or_else(|| {
+                    validation("the sandbox serves BatchWriteItem with PutRequest items only")
+                })?;
+            let key = table.key_of(item, false)?;
+            check_attribute_values(item)?;
+            if puts
+                .iter()
+                .any(|(n, k, _): &(String, _, _)| n == name && *k == key)
+            {
+                return Err(validation("Provided list of item keys contains duplicates"));
+            }
+            puts.push((name.clone(), key, item.clone()));
+        }
+    }
+    for (name, key, item) in puts {
+        if let Some(table) = tables.get_mut(&name) {
+            table.put(key, item);
+        }
+    }
+    Ok(json!({ "UnprocessedItems": {} }))
+}
+
 fn object<'a>(body: &'a Map<String, Value>, key: &str) -> Result<&'a Item, ApiError> {
     body.get(key).and_then(Value::as_object).ok_or_else(|| {
         validation(format!(
@@ -286,7 +349,7 @@ fn table<'a>(
 fn conditional(body: &Map<String, Value>, old: Option<&Item>) -> Result<(), ApiError> {
     let mut expr = Expr::new(body)?;
     let condition = match body.get("ConditionExpression").and_then(Value::as_str) {
-        Some(text) => Some(expr.condition(text)?),
+        Some(text) => Some(expr.write_condition(text)?),
         None => None,
     };
     expr.all_used()?;
@@ -556,11 +619,21 @@ impl DynamoTable {
     }
 
     /// The partition (and sort key) a key condition asks for.
-    fn key_condition(&self, terms: &[Term]) -> Result<(String, Option<String>), ApiError> {
+    fn key_condition(&self, terms: &[Term]) -> Result<(String, Option<SortKey>), ApiError> {
         let mut partition = None;
         let mut sort = None;
+        let string = |v: &Value| {
+            v.get("S").and_then(Value::as_str).map(str::to_string).ok_or_else(|| {
+                validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
+            })
+        };
         for term in terms {
             match term {
+                Term::Between(name, low, high)
+                    if Some(name) == self.range_key.as_ref() && sort.is_none() =>
+                {
+                    sort = Some(SortKey::Between(string(low)?, string(high)?));
+                }
                 Term::Equals(name, Value::Object(v)) if v.len() == 1 => {
                     let s = v.get("S").and_then(Value::as_str).map(str::to_string);
                     let s = s.ok_or_else(|| {
@@ -569,7 +642,7 @@ impl DynamoTable {
                     if *name == self.hash_key && partition.is_none() {
                         partition = Some(s);
                     } else if Some(name) == self.range_key.as_ref() && sort.is_none() {
-                        sort = Some(s);
+                        sort = Some(SortKey::Equals(s));
                     } else {
                         return Err(validation(format!(
                             "Query condition missed key schema element or names a non-key attribute: {name}"
@@ -578,7 +651,7 @@ impl DynamoTable {
                 }
                 _ => {
                     return Err(validation(
-                        "Invalid KeyConditionExpression: the sandbox serves `key = :value` terms only",
+                        "Invalid KeyConditionExpression: the sandbox serves `key = :value` and `sort BETWEEN :a AND :b` terms only",
                     ));
                 }
             }
@@ -593,12 +666,22 @@ impl DynamoTable {
     }
 }
 
+/// What a key condition asks of the sort key.
+#[derive(Debug, Clone, PartialEq)]
+enum SortKey {
+    Equals(String),
+    /// Both ends included, as DynamoDB's `BETWEEN`.
+    Between(String, String),
+}
+
 /// One term of a condition, names and values resolved.
 #[derive(Debug, Clone, PartialEq)]
 enum Term {
     NotExists(String),
     Exists(String),
     Equals(String, Value),
+    /// `p BETWEEN :a AND :b`: key conditions only (the event store's day ranges).
+    Between(String, Value, Value),
 }
 
 /// Whether every term holds for the item (`None`: no item).
@@ -607,6 +690,8 @@ fn holds(terms: &[Term], item: Option<&Item>) -> bool {
         Term::NotExists(name) => item.is_none_or(|i| !i.contains_key(name)),
         Term::Exists(name) => item.is_some_and(|i| i.contains_key(name)),
         Term::Equals(name, value) => item.and_then(|i| i.get(name)) == Some(value),
+        // Refused as a write condition by `Expr::condition`'s callers; never reached.
+        Term::Between(..) => false,
     })
 }
 
@@ -702,6 +787,16 @@ impl Expr {
                 [p, eq, v, after @ ..] if eq == "=" => {
                     (Term::Equals(self.path(p)?, self.value(v)?), after)
                 }
+                [p, between, low, and, high, after @ ..]
+                    if between.eq_ignore_ascii_case("BETWEEN")
+                        && and.eq_ignore_ascii_case("AND") =>
+                {
+                    let name = self.path(p)?;
+                    (
+                        Term::Between(name, self.value(low)?, self.value(high)?),
+                        after,
+                    )
+                }
                 _ => {
                     return Err(validation(format!(
                         "Invalid ConditionExpression: the sandbox serves attribute_not_exists(p), attribute_exists(p) and p = :v joined by AND, not `{text}`"
@@ -721,6 +816,18 @@ impl Expr {
                 }
             }
         }
+    }
+
+    /// A write's `ConditionExpression`: as [`Expr::condition`], without `BETWEEN`, which the
+    /// sandbox serves in key conditions only.
+    fn write_condition(&mut self, text: &str) -> Result<Vec<Term>, ApiError> {
+        let terms = self.condition(text)?;
+        if terms.iter().any(|t| matches!(t, Term::Between(..))) {
+            return Err(validation(format!(
+                "Invalid ConditionExpression: the sandbox serves BETWEEN in key conditions only: `{text}`"
+            )));
+        }
+        Ok(terms)
     }
 
     /// `SET p = :v, q = :w`.

@@ -20,6 +20,10 @@ pub enum Service {
     Sts,
     /// The notice ledger's table.
     DynamoDb,
+    /// The queue SES events reach (`src/events`).
+    Sqs,
+    /// The topic SES publishes events to.
+    Sns,
 }
 
 impl Service {
@@ -30,6 +34,8 @@ impl Service {
             Service::Route53Domains => "route53domains",
             Service::Sts => "sts",
             Service::DynamoDb => "dynamodb",
+            Service::Sqs => "sqs",
+            Service::Sns => "sns",
         }
     }
 
@@ -40,6 +46,8 @@ impl Service {
             "route53domains" | "domains" => Some(Service::Route53Domains),
             "sts" => Some(Service::Sts),
             "dynamodb" => Some(Service::DynamoDb),
+            "sqs" => Some(Service::Sqs),
+            "sns" => Some(Service::Sns),
             _ => None,
         }
     }

@@ -22,7 +22,7 @@ use super::faults::{self, FaultKind, FaultRule, Service};
 use super::iam;
 use super::{
     Availability, LogEntry, RateLimits, RecordInput, Shared, domains, dynamodb, lock, route53, ses,
-    sts, zones,
+    sns, sqs, sts, zones,
 };
 
 /// What a listener serves.
@@ -159,8 +159,8 @@ impl ApiError {
                 headers: vec![("x-amzn-ErrorType", self.code.clone())],
                 body: json!({ "message": self.message }).to_string().into_bytes(),
             },
-            // Route 53 (REST-XML) and STS (Query) wrap errors alike, each in its namespace.
-            Service::Route53 | Service::Sts => {
+            // Route 53 (REST-XML), STS and SNS (Query) wrap errors alike, each in its namespace.
+            Service::Route53 | Service::Sts | Service::Sns => {
                 let kind = if self.status >= 500 {
                     "Receiver"
                 } else {
@@ -168,6 +168,7 @@ impl ApiError {
                 };
                 let xmlns = match service {
                     Service::Sts => sts::XMLNS,
+                    Service::Sns => "http://sns.amazonaws.com/doc/2010-03-31/",
                     _ => "https://route53.amazonaws.com/doc/2013-04-01/",
                 };
                 Reply::xml(
@@ -190,7 +191,7 @@ impl ApiError {
             },
             // JSON 1.0: `__type` is namespaced (`com.amazonaws.dynamodb.v20120810#…`) as AWS
             // sends it; the SDK reads the part after `#`.
-            Service::DynamoDb => {
+            Service::DynamoDb | Service::Sqs => {
                 let mut body = json!({ "__type": self.code, "message": self.message });
                 if let Some(Value::Object(extra)) = &self.extra {
                     for (k, v) in extra {
@@ -217,6 +218,8 @@ impl ApiError {
                 "com.amazon.coral.availability#ThrottlingException",
                 "Rate of requests exceeds the allowed throughput.",
             ),
+            Service::Sqs => ApiError::new(400, "ThrottlingException", "Rate exceeded"),
+            Service::Sns => ApiError::new(400, "Throttling", "Rate exceeded"),
         }
     }
 
@@ -233,6 +236,8 @@ impl ApiError {
             Service::Route53Domains => (400, "AccessDeniedException"),
             Service::Sts => (403, "AccessDenied"),
             Service::DynamoDb => (400, "com.amazon.coral.service#AccessDeniedException"),
+            Service::Sqs => (400, "com.amazonaws.sqs#AccessDenied"),
+            Service::Sns => (403, "AuthorizationError"),
         };
         ApiError::new(
             status,
@@ -250,6 +255,8 @@ impl ApiError {
             Service::Route53 => "InternalError",
             Service::Route53Domains | Service::Sts => "InternalFailure",
             Service::DynamoDb => "com.amazonaws.dynamodb.v20120810#InternalServerError",
+            Service::Sqs => "com.amazonaws.sqs#InternalError",
+            Service::Sns => "InternalError",
         };
         ApiError::new(
             500,
@@ -394,6 +401,8 @@ async fn handle(
         Service::Route53Domains => domains::route(&req),
         Service::Sts => sts::route(&req),
         Service::DynamoDb => dynamodb::route(&req),
+        Service::Sqs => sqs::route(&req),
+        Service::Sns => sns::route(&req),
     };
     let Some(operation) = operation else {
         let err = ApiError::new(
@@ -477,8 +486,12 @@ async fn handle(
             Service::Route53Domains => domains::handle(&mut world, operation, &req),
             Service::Sts => sts::handle(&mut world, operation, &req),
             Service::DynamoDb => dynamodb::handle(&mut world, operation, &req),
+            Service::Sqs => sqs::handle(&mut world, operation, &req),
+            Service::Sns => sns::handle(&mut world, operation, &req),
         };
-        if mutating && result.is_ok() {
+        // Queues and topics live beside the state (see `sqs`): a receive or delete writes nothing.
+        let in_state = !matches!(service, Service::Sqs | Service::Sns);
+        if mutating && in_state && result.is_ok() {
             world.recheck();
             world.persist();
         }
@@ -511,6 +524,8 @@ fn service_prefix(service: Service) -> &'static str {
         Service::Route53Domains => "route53domains",
         Service::Sts => "sts",
         Service::DynamoDb => "dynamodb",
+        Service::Sqs => "sqs",
+        Service::Sns => "sns",
     }
 }
 
@@ -531,6 +546,29 @@ fn auth_request(
         ..iam::AuthRequest::default()
     };
     match (service, operation) {
+        // One table's batch: its ARN, as for a single write.
+        (Service::DynamoDb, "BatchWriteItem") => {
+            let body = json();
+            let tables: Vec<&String> = body["RequestItems"]
+                .as_object()
+                .map(|m| m.keys().collect())
+                .unwrap_or_default();
+            if let [table] = tables.as_slice() {
+                request.resource = Some(format!(
+                    "arn:aws:dynamodb:{}:{}:table/{table}",
+                    config.region, config.account_id
+                ));
+            }
+        }
+        (Service::Sqs, _) => {
+            if let Some(url) = json()["QueueUrl"].as_str() {
+                let name = url.rsplit('/').next().unwrap_or(url);
+                request.resource = Some(format!(
+                    "arn:aws:sqs:{}:{}:{name}",
+                    config.region, config.account_id
+                ));
+            }
+        }
         (Service::DynamoDb, _) => {
             if let Some(table) = json()["TableName"].as_str() {
                 request.resource = Some(format!(
@@ -553,8 +591,19 @@ fn auth_request(
 
 fn is_mutating(operation: &str) -> bool {
     [
-        "Create", "Delete", "Put", "Tag", "Untag", "Change", "Register", "Enable", "Disable",
-        "Transfer", "Update", "Cancel",
+        "Create",
+        "Delete",
+        "Put",
+        "Tag",
+        "Untag",
+        "Change",
+        "Register",
+        "Enable",
+        "Disable",
+        "Transfer",
+        "Update",
+        "Cancel",
+        "BatchWrite",
     ]
     .iter()
     .any(|p| operation.starts_with(p))
@@ -573,6 +622,10 @@ fn is_mutating(operation: &str) -> bool {
 /// - `POST /_sandbox/rate-limits` a [`RateLimits`]
 /// - `POST /_sandbox/availability` `{"domain", "availability"}`
 /// - `GET  /_sandbox/log`; `DELETE /_sandbox/log`
+/// - `POST /_sandbox/sqs/duplicate` `{"queue", "count"}`: the first visible messages again
+/// - `POST /_sandbox/sqs/reverse` `{"queue"}`: visible messages in the opposite order
+/// - `POST /_sandbox/sqs/poison` `{"queue", "body"}`: a message that is not an SES event
+/// - `POST /_sandbox/sqs/depth` `{"queue"}` → `{"visible", "in_flight"}`
 fn admin(req: &Req, shared: &Shared) -> Reply {
     let result = admin_inner(req, shared);
     match result {
@@ -716,6 +769,36 @@ fn admin_inner(req: &Req, shared: &Shared) -> Result<Value, (u16, String)> {
                 .insert(domain, availability.as_str().to_string());
             world.persist();
             Ok(json!({}))
+        }
+        ("POST", ["_sandbox", "sqs", fault]) => {
+            let v = body()?;
+            let queue = text(&v, "queue")?;
+            let missing = || (404u16, format!("no queue {queue}"));
+            match *fault {
+                "duplicate" => {
+                    let count = v.get("count").and_then(Value::as_u64).unwrap_or(1) as usize;
+                    let n = world.queues.duplicate(&queue, count).ok_or_else(missing)?;
+                    Ok(json!({ "duplicated": n }))
+                }
+                "reverse" => {
+                    let n = world.queues.reverse(&queue).ok_or_else(missing)?;
+                    Ok(json!({ "reversed": n }))
+                }
+                "poison" => {
+                    let body = v
+                        .get("body")
+                        .and_then(Value::as_str)
+                        .unwrap_or("{\"not\": \"an SES event\"")
+                        .to_string();
+                    let id = world.queues.send(&queue, body).ok_or_else(missing)?;
+                    Ok(json!({ "message_id": id }))
+                }
+                "depth" => {
+                    let (visible, in_flight) = world.queues.depth(&queue).ok_or_else(missing)?;
+                    Ok(json!({ "visible": visible, "in_flight": in_flight }))
+                }
+                other => Err((404, format!("no SQS fault {other}"))),
+            }
         }
         ("GET", ["_sandbox", "log"]) => Ok(json!({ "log": world.log })),
         ("DELETE", ["_sandbox", "log"]) => {

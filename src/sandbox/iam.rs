@@ -34,7 +34,13 @@ pub fn actions_for(prefix: &str, operation: &str, tagged: bool) -> Vec<String> {
     if prefix == "sts" && operation == "GetCallerIdentity" {
         return out;
     }
-    out.push(format!("{prefix}:{operation}"));
+    // SQS authorises a batch call as the single call it batches.
+    let action = match (prefix, operation) {
+        ("sqs", "DeleteMessageBatch") => "DeleteMessage",
+        ("sqs", "SendMessageBatch") => "SendMessage",
+        _ => operation,
+    };
+    out.push(format!("{prefix}:{action}"));
     match (prefix, operation) {
         ("ses", "CreateEmailIdentity") if tagged => out.push("ses:TagResource".into()),
         ("route53domains", "RegisterDomain") => out.push("route53:CreateHostedZone".into()),

@@ -47,7 +47,10 @@ mod http;
 pub mod iam;
 mod route53;
 mod ses;
+mod ses_send;
 mod ses_tenants;
+mod sns;
+mod sqs;
 mod state;
 mod sts;
 mod zones;
@@ -117,6 +120,12 @@ pub struct Endpoints {
     /// `endpoint_url` for aws-sdk-dynamodb (the notice ledger).
     #[serde(default)]
     pub dynamodb: String,
+    /// `endpoint_url` for aws-sdk-sqs (SES events).
+    #[serde(default)]
+    pub sqs: String,
+    /// `endpoint_url` for aws-sdk-sns (SES events).
+    #[serde(default)]
+    pub sns: String,
     /// The admin API (`/_sandbox/...`).
     pub admin: String,
     /// The DNS server, UDP and TCP.
@@ -174,6 +183,9 @@ pub(crate) struct World {
     pub faults: Vec<FaultRule>,
     pub log: Vec<LogEntry>,
     pub buckets: HashMap<Service, Bucket>,
+    /// SQS queues and SNS topics: in memory, beside the state (see `sqs`).
+    pub queues: sqs::Queues,
+    pub topics: sns::Topics,
 }
 
 impl World {
@@ -196,6 +208,8 @@ impl World {
             faults: Vec::new(),
             log: Vec::new(),
             buckets: HashMap::new(),
+            queues: sqs::Queues::default(),
+            topics: sns::Topics::default(),
         };
         let limits = world.config.rate_limits;
         world.set_rate_limits(limits);
@@ -365,6 +379,8 @@ impl World {
     pub fn reset(&mut self) {
         self.state = State::new(self.state.now);
         dynamodb::ensure_tables(self);
+        self.queues = sqs::Queues::default();
+        self.topics = sns::Topics::default();
         self.faults.clear();
         self.log.clear();
         self.persist();
@@ -507,6 +523,8 @@ impl Sandbox {
         let route53domains = bind("the Route 53 Domains listener", ports.route53domains)?;
         let sts = bind("the STS listener", ports.sts)?;
         let dynamodb = bind("the DynamoDB listener", ports.dynamodb)?;
+        let sqs = bind("the SQS listener", ports.sqs)?;
+        let sns = bind("the SNS listener", ports.sns)?;
         let admin = bind("the admin listener", ports.admin)?;
         let (dns_udp, dns_tcp) = dns::bind(ports.dns)?;
         let url = |l: &std::net::TcpListener| -> Result<String, SandboxError> {
@@ -519,6 +537,8 @@ impl Sandbox {
             route53domains: url(&route53domains)?,
             sts: url(&sts)?,
             dynamodb: url(&dynamodb)?,
+            sqs: url(&sqs)?,
+            sns: url(&sns)?,
             admin: url(&admin)?,
             dns: dns_udp.local_addr().map_err(SandboxError::Runtime)?,
         };
@@ -542,6 +562,8 @@ impl Sandbox {
                         ),
                         (sts, http::Front::Service(Service::Sts)),
                         (dynamodb, http::Front::Service(Service::DynamoDb)),
+                        (sqs, http::Front::Service(Service::Sqs)),
+                        (sns, http::Front::Service(Service::Sns)),
                         (admin, http::Front::Admin),
                     ];
                     for (listener, front) in listeners {
@@ -623,6 +645,7 @@ impl SandboxHandle {
                 name: name.to_string(),
                 options: serde_json::Map::new(),
                 tags: Vec::new(),
+                event_destinations: Vec::new(),
             });
         world.persist();
     }
@@ -713,6 +736,27 @@ impl SandboxHandle {
     /// caller's role changed; see [`SandboxConfig::iam_policy`].
     pub fn set_iam_policy(&self, policy: Option<serde_json::Value>) {
         lock(&self.shared).config.iam_policy = policy;
+    }
+
+    /// Delivers the first `count` visible messages of a queue once more (SQS's at-least-once
+    /// delivery); answers how many, `None` without the queue.
+    pub fn sqs_duplicate(&self, queue: &str, count: usize) -> Option<usize> {
+        lock(&self.shared).queues.duplicate(queue, count)
+    }
+
+    /// Reverses the order of a queue's visible messages (out-of-order delivery).
+    pub fn sqs_reverse(&self, queue: &str) -> Option<usize> {
+        lock(&self.shared).queues.reverse(queue)
+    }
+
+    /// Puts a message with this body on a queue (a poison message, when it is not an event).
+    pub fn sqs_send(&self, queue: &str, body: &str) -> Option<String> {
+        lock(&self.shared).queues.send(queue, body.to_string())
+    }
+
+    /// (visible, in flight) messages of a queue.
+    pub fn sqs_depth(&self, queue: &str) -> Option<(usize, usize)> {
+        lock(&self.shared).queues.depth(queue)
     }
 
     /// Stops every server and waits for them to finish.

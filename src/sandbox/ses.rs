@@ -46,11 +46,17 @@ pub(crate) fn route(req: &Req) -> Option<&'static str> {
         ("GET", ["configuration-sets", _]) => "GetConfigurationSet",
         ("DELETE", ["configuration-sets", _]) => "DeleteConfigurationSet",
         ("GET", ["account"]) => "GetAccount",
-        _ => return super::ses_tenants::route(req.method.as_str(), rest),
+        _ => {
+            return super::ses_tenants::route(req.method.as_str(), rest)
+                .or_else(|| super::ses_send::route(req.method.as_str(), rest));
+        }
     })
 }
 
 pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Reply, ApiError> {
+    if let Some(result) = super::ses_send::handle(world, operation, req) {
+        return result;
+    }
     let World { state, config, .. } = world;
     let at = Region {
         asked: req
@@ -742,6 +748,7 @@ fn create_configuration_set(
             name,
             options: body,
             tags,
+            event_destinations: Vec::new(),
         },
     );
     Ok(Reply::json(json!({})))

@@ -203,6 +203,10 @@ pub(crate) struct ConfigurationSet {
     /// The option blocks exactly as given (TrackingOptions, DeliveryOptions, ...).
     pub options: serde_json::Map<String, serde_json::Value>,
     pub tags: Vec<Tag>,
+    /// Event destinations as `GetConfigurationSetEventDestinations` answers them; absent in
+    /// state files written before the sandbox published events.
+    #[serde(default)]
+    pub event_destinations: Vec<serde_json::Value>,
 }
 
 /// One record set: a name, a type and its values in zone-file presentation
@@ -323,6 +327,16 @@ pub(crate) struct DynamoTable {
 }
 
 impl DynamoTable {
+    /// The SES event store's layout (`src/events/dynamo.rs`): partition key `pk`, sort key
+    /// `sk`, on demand.
+    pub fn events(name: &str, now: i64) -> Self {
+        DynamoTable {
+            hash_key: "pk".into(),
+            range_key: Some("sk".into()),
+            ..DynamoTable::ledger(name, now)
+        }
+    }
+
     /// The notice ledger's layout: partition key `library`, sort key `notice`, on demand.
     pub fn ledger(name: &str, now: i64) -> Self {
         DynamoTable {

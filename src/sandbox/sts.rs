@@ -9,7 +9,7 @@ const VERSION: &str = "2011-06-15";
 pub(crate) const XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 /// The form fields of a Query request body.
-fn form(req: &Req) -> Vec<(String, String)> {
+pub(crate) fn form(req: &Req) -> Vec<(String, String)> {
     String::from_utf8_lossy(&req.body)
         .split('&')
         .filter(|p| !p.is_empty())

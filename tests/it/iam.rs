@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use mailform::sandbox::{LogEntry, Service};
+use mailform::sandbox::LogEntry;
 
 use crate::apply::{World, cli, library, managed, registered};
 use crate::support::cli::{Cli, repo};
@@ -24,6 +24,9 @@ const PLAN_POLICY: &str = ".github/iam/plan-role-policy.json";
 const APPLY_POLICY: &str = ".github/iam/apply-role-policy.json";
 /// The nightly notify job's role: `notify --live` reads and writes the notice ledger only.
 const NOTIFY_POLICY: &str = ".github/iam/notify-role-policy.json";
+/// The scheduled job's drain step: `events drain` reads the SES event queue (receiving and
+/// deleting, and moving poison to the dead-letter queue) and writes the event store, nothing else.
+const EVENTS_POLICY: &str = ".github/iam/events-role-policy.json";
 /// What a handover adds, for the operator who runs it with their own credentials: the apply
 /// workflow holds handovers (`--hold-handovers`), so the CI apply role has none of these.
 const HANDOVER_POLICY: &str = ".github/iam/operator-handover-policy.json";
@@ -41,6 +44,11 @@ fn is_handover(operation: &str) -> bool {
     HANDOVER_OPERATIONS.contains(&operation)
 }
 
+/// A write only the event drain makes (`src/events/`): the drain role's, no other.
+fn is_drain(c: &Call) -> bool {
+    c.access == Access::Write && c.files.iter().all(|f| f.starts_with("src/events/"))
+}
+
 /// IAM actions an API operation needs besides its own `prefix:Operation`, from AWS's Service
 /// Authorization Reference.
 const ALSO_NEEDS: &[(&str, &str)] = &[
@@ -53,6 +61,10 @@ const ALSO_NEEDS: &[(&str, &str)] = &[
     // (AWS's own AmazonRoute53DomainsFullAccess grants it for this reason).
     ("route53domains:RegisterDomain", "route53:CreateHostedZone"),
 ];
+
+/// API operations IAM authorises under another action's name: SQS's batch calls need the
+/// permission of the single call (AWS's SQS API reference, "Permissions").
+const AUTHORISED_AS: &[(&str, &str)] = &[("sqs:DeleteMessageBatch", "sqs:DeleteMessage")];
 
 /// API operations IAM does not authorise at all: AWS documents that `GetCallerIdentity` needs no
 /// permission (an explicit deny cannot even stop it), so no policy lists it.
@@ -67,7 +79,10 @@ enum Access {
 /// One SDK call found in the source: where, and which role needs it.
 #[derive(Debug, Clone)]
 struct Call {
+    /// The first file it is called in.
     file: String,
+    /// Every file it is called in (the notice ledger and the event store both `Query`).
+    files: BTreeSet<String>,
     access: Access,
     /// `prefix:Operation`, as the map it sits in is keyed.
     operation: String,
@@ -86,9 +101,10 @@ fn the_policies_grant_exactly_the_actions_the_code_calls() {
     check_policy(
         APPLY_POLICY,
         &calls,
-        |c| !is_handover(&c.operation),
+        |c| !is_handover(&c.operation) && !is_drain(c),
         &mut problems,
     );
+    check_policy(EVENTS_POLICY, &calls, is_drain, &mut problems);
     check_policy(
         HANDOVER_POLICY,
         &calls,
@@ -104,7 +120,7 @@ fn the_policies_grant_exactly_the_actions_the_code_calls() {
     check_policy(
         NOTIFY_POLICY,
         &calls,
-        |c| c.file == "src/notice/dynamo.rs",
+        |c| c.files.contains("src/notice/dynamo.rs"),
         &mut problems,
     );
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
@@ -156,6 +172,7 @@ fn a_policy_missing_or_adding_an_action_is_reported_with_the_file_to_edit() {
     .map(|(op, access)| {
         let call = Call {
             file: "src/live/ses.rs".into(),
+            files: BTreeSet::from(["src/live/ses.rs".to_string()]),
             access,
             operation: op.to_string(),
         };
@@ -210,6 +227,17 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
         seen.plan.contains_key("dynamodb:Scan"),
         "`mailform notices` read the ledger"
     );
+
+    // The events role drains simulator mail with a poison message among it; the plan role
+    // reads the event store (`deliverability`, and the status page's column).
+    let (world, events) = crate::events::scene().await;
+    crate::events::send_the_mix(&world.sandbox).await;
+    world.sandbox.sqs_send(crate::events::QUEUE, "poison");
+    world.sandbox.set_iam_policy(Some(policy(&[EVENTS_POLICY])));
+    seen.events(&world, &events, &["events", "drain"]);
+    assert_eq!(world.sandbox.sqs_depth(crate::events::DLQ), Some((1, 0)));
+    world.sandbox.set_iam_policy(Some(policy(&[PLAN_POLICY])));
+    seen.plan(&world, &events, &["deliverability"], 0);
 
     // The apply role, from nothing: an SES domain with MAIL FROM and a configuration set, and a
     // managed domain bought.
@@ -336,7 +364,7 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
             Some(_) => {}
         }
     }
-    for (action, first) in seen.apply.iter().chain(&seen.operator) {
+    for (action, first) in seen.apply.iter().chain(&seen.operator).chain(&seen.events) {
         if !calls.contains_key(action) {
             problems.push(format!(
                 "apply called {action} (during `{first}`), which the scan of src/ does not find; teach tests/it/iam.rs to see it"
@@ -348,6 +376,7 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
         (&[PLAN_POLICY][..], &seen.plan),
         (&[APPLY_POLICY][..], &seen.apply),
         (&[APPLY_POLICY, HANDOVER_POLICY][..], &seen.operator),
+        (&[EVENTS_POLICY][..], &seen.events),
     ] {
         let policy = policies.join(" + ");
         let granted: BTreeSet<String> = policies.iter().flat_map(|p| granted(p)).collect();
@@ -366,6 +395,7 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
         .keys()
         .chain(seen.apply.keys())
         .chain(seen.operator.keys())
+        .chain(seen.events.keys())
         .collect();
     let unreached: Vec<&String> = calls.keys().filter(|a| !reached.contains(a)).collect();
     // Not a failure: the static check covers these. Shown so a new call gets a scenario.
@@ -547,6 +577,8 @@ struct Seen {
     apply: BTreeMap<String, String>,
     /// An operator's handover runs.
     operator: BTreeMap<String, String>,
+    /// The scheduled job's drain (the events role).
+    events: BTreeMap<String, String>,
 }
 
 impl Seen {
@@ -570,6 +602,11 @@ impl Seen {
         let log = run(world, cli, command, 0);
         record(&mut self.operator, command, log);
     }
+
+    fn events(&mut self, world: &World, cli: &Cli, command: &[&str]) {
+        let log = run(world, cli, command, 0);
+        record(&mut self.events, command, log);
+    }
 }
 
 /// The policy documents as one, as IAM joins the policies attached to one role.
@@ -590,8 +627,8 @@ fn policy(files: &[&str]) -> serde_json::Value {
 
 fn run(world: &World, cli: &Cli, command: &[&str], code: i32) -> Vec<LogEntry> {
     let mut args = world.args(command);
-    if matches!(command.first(), Some(&"refresh" | &"notices")) {
-        // refresh and notices have no --today: they read, and judge nothing.
+    if matches!(command.first(), Some(&"refresh" | &"notices" | &"events")) {
+        // refresh, notices and events have no --today: they read or move, and judge nothing.
         let at = args.iter().position(|a| a == "--today").expect("--today");
         args.drain(at..at + 2);
     }
@@ -613,13 +650,7 @@ fn record(into: &mut BTreeMap<String, String>, command: &[&str], log: Vec<LogEnt
             command.join(" "),
             entry.operation
         );
-        let prefix = match entry.service {
-            Service::Ses => "ses",
-            Service::Route53 => "route53",
-            Service::Route53Domains => "route53domains",
-            Service::Sts => "sts",
-            Service::DynamoDb => "dynamodb",
-        };
+        let prefix = entry.service.as_str();
         into.entry(format!("{prefix}:{}", entry.operation))
             .or_insert_with(|| command.join(" "));
     }
@@ -628,7 +659,9 @@ fn record(into: &mut BTreeMap<String, String>, command: &[&str], log: Vec<LogEnt
 /// `prefix:Operation` → the IAM actions it needs.
 fn iam_actions(operation: &str) -> Vec<String> {
     let mut out = Vec::new();
-    if !NEEDS_NO_PERMISSION.contains(&operation) {
+    if let Some((_, action)) = AUTHORISED_AS.iter().find(|(op, _)| *op == operation) {
+        out.push(action.to_string());
+    } else if !NEEDS_NO_PERMISSION.contains(&operation) {
         out.push(operation.to_string());
     }
     out.extend(
@@ -720,19 +753,18 @@ fn sdk_calls() -> BTreeMap<String, Call> {
         }
         let text = std::fs::read_to_string(&path).expect("read a source file");
         for (operation, access) in calls_in(&rel, &text) {
-            let call = Call {
+            let call = out.entry(operation.clone()).or_insert_with(|| Call {
                 file: rel.clone(),
+                files: BTreeSet::new(),
                 access,
                 operation: operation.clone(),
-            };
-            let previous = out.insert(operation.clone(), call.clone());
-            if let Some(p) = previous {
-                assert_eq!(
-                    p.access, call.access,
-                    "{operation} is called from a Reader and a Writer ({} and {rel}); the plan role would need it",
-                    p.file
-                );
-            }
+            });
+            assert_eq!(
+                call.access, access,
+                "{operation} is called from a Reader and a Writer ({} and {rel}); the plan role would need it",
+                call.file
+            );
+            call.files.insert(rel.clone());
         }
     }
     out
@@ -758,6 +790,7 @@ fn calls_in(file: &str, text: &str) -> Vec<(String, Access)> {
         ("aws_sdk_route53domains::Client", "route53domains"),
         ("aws_sdk_sts::Client", "sts"),
         ("aws_sdk_dynamodb::Client", "dynamodb"),
+        ("aws_sdk_sqs::Client", "sqs"),
     ]
     .into_iter()
     .filter(|(path, _)| text.contains(path))
@@ -819,6 +852,8 @@ fn calls_in(file: &str, text: &str) -> Vec<(String, Access)> {
                 "query" | "scan" | "get_item" | "describe_table" => Access::Read,
                 _ => Access::Write,
             },
+            // Draining a queue consumes it: every SQS call is a write.
+            _ if prefix == "sqs" => Access::Write,
             Some(l) if l.contains("Reader for ") => Access::Read,
             Some(l) if l.contains("Writer for ") => Access::Write,
             _ => panic!(

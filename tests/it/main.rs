@@ -4,6 +4,8 @@
 mod apply;
 mod costs;
 mod dns;
+#[cfg(feature = "sandbox")]
+mod events;
 mod fmt;
 #[cfg(feature = "sandbox")]
 mod iam;

@@ -399,7 +399,7 @@ fn fake_mailform(dir: &Path, code: i32) -> std::path::PathBuf {
     std::fs::write(
         &path,
         format!(
-            "#!/usr/bin/env bash\ncase \" $* \" in *' --detailed-exitcode '*|*' apply '*|*' notify '*) exit {code} ;; esac\necho '{{\"libraries\": []}}'\n"
+            "#!/usr/bin/env bash\ncase \" $* \" in *' --detailed-exitcode '*|*' apply '*|*' notify '*|*' drain '*) exit {code} ;; esac\necho '{{\"libraries\": []}}'\n"
         ),
     )
     .expect("write");
@@ -445,6 +445,11 @@ fn steps_that_run_mailform_accept_only_their_expected_exit_codes() {
             "drift.yml plan",
             step_run(job(&drift, "drift"), "mailform plan against the snapshot"),
             vec![0, 2, 3, 4],
+        ),
+        (
+            "drift.yml events drain",
+            step_run(job(&drift, "events"), "mailform events drain"),
+            vec![0],
         ),
         (
             "drift.yml notify",

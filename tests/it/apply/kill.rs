@@ -146,10 +146,7 @@ fn count_ok(world: &World, operation: &str) -> usize {
 
 #[test]
 fn apply_killed_anywhere_never_buys_or_hands_over_twice_nor_loses_a_secret_unsaid() {
-    let rounds: u64 = std::env::var("MAILFORM_KILL_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(30);
+    let rounds = crate::support::kill_rounds("MAILFORM_KILL_ROUNDS");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

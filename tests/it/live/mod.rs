@@ -34,6 +34,7 @@ mod with_sandbox {
             route53domains: Some(e.route53domains.clone()),
             sts: Some(e.sts.clone()),
             dynamodb: Some(e.dynamodb.clone()),
+            sqs: Some(e.sqs.clone()),
         };
         o.rates = Rates {
             ses: 0.0,

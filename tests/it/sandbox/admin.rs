@@ -169,12 +169,40 @@ async fn the_binary_serves_and_its_subcommands_drive_it() {
     assert!(run(&["fault", "list"]).contains("throttle"));
     run(&["fault", "clear"]);
     run(&["availability", "taken-library.org", "unavailable_premium"]);
-
     let admin = AdminClient::new(&endpoints.admin).unwrap();
     let records = admin.records("example.org").unwrap();
     assert!(records.iter().any(|r| r.values == ["192.0.2.7"]));
     run(&["dns", "remove", "example.org", "www", "A"]);
     assert!(run(&["log"]).is_empty());
+    // SES events' queue faults: a poison message, delivered twice, reversed, counted.
+    crate::support::sandbox::sqs_at(&endpoints.sqs)
+        .create_queue()
+        .queue_name("events")
+        .send()
+        .await
+        .unwrap();
+    assert!(run(&["sqs", "poison", "events"]).contains("message_id"));
+    assert_eq!(
+        run(&["sqs", "duplicate", "events", "--count", "5"]).trim(),
+        "{\"duplicated\":1}"
+    );
+    assert_eq!(
+        run(&["sqs", "reverse", "events"]).trim(),
+        "{\"reversed\":2}"
+    );
+    assert_eq!(
+        run(&["sqs", "depth", "events"]).trim(),
+        "{\"in_flight\":0,\"visible\":2}"
+    );
+    let refused = Command::new(bin)
+        .arg("--state-dir")
+        .arg(dir.path())
+        .args(["sqs", "depth", "nowhere"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no queue nowhere"));
+
     run(&["reset"]);
     assert!(admin.records("example.org").is_err());
 }

@@ -11,6 +11,8 @@ mod method1;
 mod method3;
 #[cfg(feature = "moto-contract")]
 mod moto_contract;
+#[cfg(feature = "moto-contract")]
+mod moto_events;
 mod route53_rules;
 mod ses_ops;
 mod state_dir;

@@ -224,6 +224,9 @@ pub fn sandbox_flags(sandbox: &SandboxHandle) -> Vec<String> {
         // Never AWS's own DynamoDB: the notice ledger.
         "--endpoint-dynamodb",
         &e.dynamodb,
+        // Never AWS's own SQS: the queue of SES events.
+        "--endpoint-sqs",
+        &e.sqs,
     ]
     .iter()
     .map(|s| s.to_string())

@@ -15,6 +15,15 @@ pub mod moto;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
+/// The number of kill points of a kill test: `var` when set (a longer run), else 30 (CI's).
+#[cfg(feature = "sandbox")]
+pub fn kill_rounds(var: &str) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30)
+}
+
 /// Filters that take run-dependent parts out of probe output: times,
 /// durations, ports, Exim's version and greeting date, days left.
 pub fn filters() -> Vec<(&'static str, &'static str)> {

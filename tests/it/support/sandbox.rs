@@ -128,6 +128,35 @@ pub fn ses_in(sandbox: &SandboxHandle, region: &'static str) -> aws_sdk_sesv2::C
     aws_sdk_sesv2::Client::from_conf(config)
 }
 
+/// An SQS client for the sandbox (the queue of SES events).
+pub fn sqs(sandbox: &SandboxHandle) -> aws_sdk_sqs::Client {
+    sqs_at(&sandbox.endpoints().sqs)
+}
+
+/// An SQS client for the SQS endpoint `endpoint`.
+pub fn sqs_at(endpoint: &str) -> aws_sdk_sqs::Client {
+    let config = aws_sdk_sqs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(credentials())
+        .endpoint_url(endpoint)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_sqs::Client::from_conf(config)
+}
+
+/// An SNS client for the sandbox (the topic SES publishes events to).
+pub fn sns(sandbox: &SandboxHandle) -> aws_sdk_sns::Client {
+    let config = aws_sdk_sns::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(credentials())
+        .endpoint_url(&sandbox.endpoints().sns)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_sns::Client::from_conf(config)
+}
+
 pub fn route53(sandbox: &SandboxHandle) -> aws_sdk_route53::Client {
     Client::default().route53(sandbox)
 }
