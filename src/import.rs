@@ -781,7 +781,7 @@ mod tests {
             ),
             "{text}"
         );
-        let config = check(springfield);
+        let config = check_imported(springfield);
         let settings = config.tenant_of(&config.libraries[0]).unwrap();
         assert_eq!(
             settings.reputation_policy,
