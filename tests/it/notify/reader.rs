@@ -162,7 +162,15 @@ fn a_new_it_contact_gets_the_records_and_only_the_records_once() {
     let estate = Estate::new(EximSpec::default());
     let first = estate.notify(&[]);
     assert_eq!(first.code, 0, "{}", first.all());
-    let before = delivered(&estate.exim).len();
+    // Counted per library: another library's notice may go in any run (a probe that times out
+    // on a loaded machine is a new fact), which says nothing about alpha's contact.
+    let alphas = || {
+        delivered(&estate.exim)
+            .into_iter()
+            .filter(|m| kind_of(&m.message_id).1 == "alpha")
+            .count()
+    };
+    let before = alphas();
     let records_to = |address: &str| {
         delivered(&estate.exim)
             .into_iter()
@@ -183,24 +191,18 @@ fn a_new_it_contact_gets_the_records_and_only_the_records_once() {
     .unwrap();
     let changed = estate.notify(&[]);
     assert_eq!(changed.code, 0, "{}", changed.all());
-    assert!(
-        changed.stdout.contains("Notices: 1 sent,"),
-        "{}",
-        changed.all()
-    );
     let new = records_to("helpdesk@alpha.example.org");
     assert_eq!(new.len(), 1, "{}", changed.all());
-    assert_eq!(delivered(&estate.exim).len(), before + 1);
+    assert_eq!(alphas(), before + 1, "{}", changed.all());
     assert_ne!(
         new[0].message_id,
         records_to("it@alpha.example.org")[0].message_id
     );
     let again = estate.notify(&[]);
-    assert!(again.stdout.contains(" 0 sent,"), "{}", again.all());
+    assert_eq!(alphas(), before + 1, "{}", again.all());
 
     // Back to the first contact: it had the records already.
     std::fs::write(&file, original).unwrap();
     let back = estate.notify(&[]);
-    assert!(back.stdout.contains(" 0 sent,"), "{}", back.all());
-    assert_eq!(delivered(&estate.exim).len(), before + 1);
+    assert_eq!(alphas(), before + 1, "{}", back.all());
 }
