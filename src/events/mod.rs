@@ -34,6 +34,26 @@ pub fn configuration_set<'a>(library: &'a Library, platform: &'a Platform) -> Op
         .map(|e| e.configuration_set.as_str()))
 }
 
+/// The event destination the README's one-time setup puts on a configuration set: every event
+/// type `deliverability` counts, published to the SNS topic `topic_arn`.
+pub fn event_destination(
+    topic_arn: &str,
+) -> Result<aws_sdk_sesv2::types::EventDestinationDefinition, aws_sdk_sesv2::error::BuildError> {
+    use aws_sdk_sesv2::types::{EventDestinationDefinition, EventType, SnsDestination};
+    Ok(EventDestinationDefinition::builder()
+        .enabled(true)
+        .set_matching_event_types(Some(vec![
+            EventType::Send,
+            EventType::Delivery,
+            EventType::Bounce,
+            EventType::Complaint,
+            EventType::Reject,
+            EventType::DeliveryDelay,
+        ]))
+        .sns_destination(SnsDestination::builder().topic_arn(topic_arn).build()?)
+        .build())
+}
+
 pub mod deliverability;
 pub mod drain;
 pub mod dynamo;
