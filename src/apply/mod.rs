@@ -399,7 +399,8 @@ where
 struct Desired {
     domain: String,
     key_length: &'static str,
-    /// `None` when the method does not manage it (method 3 leaves MAIL FROM and the set alone).
+    /// `None` when the method does not manage it (method 3 leaves MAIL FROM alone, and the set
+    /// too without the platform's events block).
     mail_from: Option<Option<String>>,
     configuration_set: Option<Option<String>>,
     tags: BTreeMap<String, String>,
@@ -408,19 +409,25 @@ struct Desired {
 impl Desired {
     fn of(config: &Config, library: &Library) -> Option<Desired> {
         let tags = ownership::tags_for(config, &library.id);
+        // The planner's one choice of set (`Platform::configuration_set_for`); a managed domain's
+        // identity keeps an unmanaged set when the platform has no events block.
+        let set = config
+            .platform
+            .configuration_set_for(library)
+            .map(str::to_string);
         match &library.method {
             DeliveryMethod::SesDomain(m) => Some(Desired {
                 domain: m.from.domain().to_string(),
                 key_length: key_length_name(m.dkim_key_length),
                 mail_from: Some(m.mail_from.as_ref().map(|d| d.to_string())),
-                configuration_set: Some(m.configuration_set.clone()),
+                configuration_set: Some(set),
                 tags,
             }),
             DeliveryMethod::ManagedDomain(m) => Some(Desired {
                 domain: m.domain.to_string(),
                 key_length: key_length_name(DkimKeyLength::Rsa2048),
                 mail_from: None,
-                configuration_set: None,
+                configuration_set: config.platform.events.is_some().then_some(set),
                 tags,
             }),
             DeliveryMethod::SmtpAccount(_) => None,

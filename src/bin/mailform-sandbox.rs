@@ -1,7 +1,7 @@
 //! `mailform-sandbox`: runs the local AWS sandbox, or drives a running one
 //! through its admin API (the library's DNS, the clock, faults, the log), or
-//! shows mailform's main job on it (`demo`: plan → apply → plan, then the status page and
-//! the notices due, as a dry run).
+//! shows mailform's main job on it (`demo`: plan → apply → plan, then the status page, the
+//! notices due as a dry run, and each SES library's deliverability of simulator mail).
 //!
 //! Glue only: everything it does is in `mailform::sandbox` and, for `demo`,
 //! mailform's own commands (`mailform::cli::run`).
@@ -10,6 +10,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+#[path = "mailform-sandbox/demo_events.rs"]
+mod demo_events;
 use mailform::sandbox::{
     AdminClient, Availability, FaultKind, FaultRule, Ports, RateLimits, RecordInput,
     ReputationFinding, Sandbox, SandboxConfig, Service, parse_duration,
@@ -38,7 +41,9 @@ enum Command {
     Serve(Serve),
     /// mailform's main job on a fresh sandbox: plan, apply (buying the managed domains, which
     /// costs nothing here), then plan again; fails unless that last plan has no changes. Writes
-    /// the onboarding status page of the estate to .mailform/status.html.
+    /// the onboarding status page of the estate to .mailform/status.html, shows the notices
+    /// due, and, with an `events` block, ends with each SES library's deliverability of a few
+    /// messages to the mailbox simulator.
     Demo {
         /// The library files.
         #[arg(long, default_value = "libraries", value_name = "DIR")]
@@ -521,10 +526,16 @@ fn demo(libraries: &std::path::Path) -> Result<(), String> {
     let mut sets = Vec::new();
     let mut own_domains = Vec::new();
     for library in &config.libraries {
+        // The configuration sets the account has before mailform runs: each library's own,
+        // and the platform's events set (the README's one-time setup).
+        if let Some(set) = config.platform.configuration_set_for(library)
+            && !sets.iter().any(|s: &String| s == set)
+        {
+            sets.push(set.to_string());
+        }
         match &library.method {
             DeliveryMethod::ManagedDomain(m) => purchases.push(m.domain.to_string()),
-            DeliveryMethod::SesDomain(m) => {
-                sets.extend(m.configuration_set.clone());
+            DeliveryMethod::SesDomain(_) => {
                 own_domains.extend(library.method.ses_identity().map(|d| d.to_string()));
             }
             DeliveryMethod::SmtpAccount(_) => {}
@@ -632,31 +643,23 @@ fn demo(libraries: &std::path::Path) -> Result<(), String> {
         let page_text = page.display().to_string();
         std::fs::create_dir_all(".mailform")
             .map_err(|e| format!("cannot create .mailform: {e}"))?;
-        let mut argv = vec!["mailform", "status", "--out", &page_text];
-        argv.extend(live);
-        println!("\n==> the onboarding status page: {}", argv.join(" "));
-        let args = MailformArgs::try_parse_from(&argv).map_err(|e| e.to_string())?;
-        match mailform_cli::run(args) {
-            Ok(code) if code == ExitCode::SUCCESS => {}
-            Ok(_) => return Err(format!("`{}` failed", argv.join(" "))),
-            Err(e) => return Err(mailform_cli::render_error(&e)),
-        }
+        run_shown(
+            "the onboarding status page",
+            &["status", "--out", &page_text],
+            &live,
+        )?;
         println!(
             "Open {} in a browser (one file, works offline).",
             page.display()
         );
         // The conversation with each library: the notices due now, shown and not sent.
-        let mut argv = vec!["mailform", "notify", "--dry-run"];
-        argv.extend(live);
-        println!(
-            "\n==> the notices the libraries' IT contacts would get: {}",
-            argv.join(" ")
-        );
-        let args = MailformArgs::try_parse_from(&argv).map_err(|e| e.to_string())?;
-        match mailform_cli::run(args) {
-            Ok(code) if code == ExitCode::SUCCESS => {}
-            Ok(_) => return Err(format!("`{}` failed", argv.join(" "))),
-            Err(e) => return Err(mailform_cli::render_error(&e)),
+        run_shown(
+            "the notices the libraries' IT contacts would get",
+            &["notify", "--dry-run"],
+            &live,
+        )?;
+        if let Some(events) = &config.platform.events {
+            demo_deliverability(&dir, &config, events, &live)?;
         }
         let _ = std::fs::remove_dir_all(&dir);
         Ok(())
@@ -664,5 +667,81 @@ fn demo(libraries: &std::path::Path) -> Result<(), String> {
         Err(format!(
             "not converged: the last plan still has changes (or failed); the sandbox state is in {dir_text}"
         ))
+    }
+}
+
+/// The SES libraries' mail, last: the event pipeline set up once in the demo's sandbox, a few
+/// messages to the mailbox simulator from each SES library, then `events drain` and
+/// `deliverability` as the nightly job runs them.
+fn demo_deliverability(
+    dir: &std::path::Path,
+    config: &mailform::model::Config,
+    events: &mailform::model::EventSettings,
+    live: &[&str],
+) -> Result<(), String> {
+    let sandbox = Sandbox::start(SandboxConfig {
+        state_dir: Some(dir.to_path_buf()),
+        region: config.platform.aws_region.clone(),
+        // The last command's sandbox may still be letting go of the directory.
+        wait_for_state_dir: true,
+        ..SandboxConfig::default()
+    })
+    .map_err(|e| e.to_string())?;
+    // The queues live only in the running sandbox's memory, so it keeps running through the
+    // drain; `--sandbox` finds it through endpoints.json, as it finds `mailform-sandbox serve`.
+    let result = std::fs::write(
+        dir.join("endpoints.json"),
+        serde_json::to_string_pretty(sandbox.endpoints()).unwrap_or_default(),
+    )
+    .map_err(|e| format!("cannot write endpoints.json in {}: {e}", dir.display()))
+    .and_then(|()| demo_events::set_up_and_send(&sandbox, config, events))
+    .and_then(|sent| drain_and_show(events, live, &sent));
+    sandbox.shutdown();
+    result
+}
+
+/// The pipeline's part as the nightly job runs it: the drain, then each library's figures.
+fn drain_and_show(
+    events: &mailform::model::EventSettings,
+    live: &[&str],
+    sent: &[String],
+) -> Result<(), String> {
+    println!(
+        "\nSet up in the sandbox, as a platform does once: the topic {}, the queue {} and its dead-letter queue, the table {}, and the event destination {} on every SES library's configuration set.",
+        events.topic_arn, events.queue_url, events.table, events.destination
+    );
+    println!(
+        "Sent from each of {} to the mailbox simulator: {}.",
+        sent.join(", "),
+        demo_events::SIMULATOR
+            .map(|l| format!("{l}@simulator.amazonses.com"))
+            .join(", ")
+    );
+    run_shown(
+        "the SES events into the event store",
+        &["events", "drain"],
+        live,
+    )?;
+    run_shown(
+        "each SES library's deliverability",
+        &["deliverability"],
+        live,
+    )
+}
+
+/// Runs `mailform COMMAND LIVE…` through `mailform::cli::run` under a `==> what: command`
+/// header; anything but exit 0 fails the demo.
+fn run_shown(what: &str, command: &[&str], live: &[&str]) -> Result<(), String> {
+    use mailform::cli::{self as mailform_cli, Args as MailformArgs};
+
+    let mut argv = vec!["mailform"];
+    argv.extend(command);
+    argv.extend(live);
+    println!("\n==> {what}: {}", argv.join(" "));
+    let args = MailformArgs::try_parse_from(&argv).map_err(|e| e.to_string())?;
+    match mailform_cli::run(args) {
+        Ok(code) if code == ExitCode::SUCCESS => Ok(()),
+        Ok(_) => Err(format!("`{}` failed", argv.join(" "))),
+        Err(e) => Err(mailform_cli::render_error(&e)),
     }
 }

@@ -15,6 +15,26 @@
 //! drain killed at any point loses nothing; records are keyed by (SES message id, event type,
 //! recipient) and written with plain puts, so a message received twice counts once.
 
+/// The event destination the README's one-time setup puts on a configuration set: every event
+/// type `deliverability` counts, published to the SNS topic `topic_arn`.
+pub fn event_destination(
+    topic_arn: &str,
+) -> Result<aws_sdk_sesv2::types::EventDestinationDefinition, aws_sdk_sesv2::error::BuildError> {
+    use aws_sdk_sesv2::types::{EventDestinationDefinition, EventType, SnsDestination};
+    Ok(EventDestinationDefinition::builder()
+        .enabled(true)
+        .set_matching_event_types(Some(vec![
+            EventType::Send,
+            EventType::Delivery,
+            EventType::Bounce,
+            EventType::Complaint,
+            EventType::Reject,
+            EventType::DeliveryDelay,
+        ]))
+        .sns_destination(SnsDestination::builder().topic_arn(topic_arn).build()?)
+        .build())
+}
+
 pub mod deliverability;
 pub mod drain;
 pub mod dynamo;

@@ -311,32 +311,7 @@ fn plan_library(
             let in_place = dkim
                 .is_some_and(|c| !c.is_empty() && c.iter().all(|c| c.verdict == "dns::present"));
             restart_verification(m.from.domain().as_str(), identity, in_place, &mut out);
-            // Known at plan time, not at apply time: SES refuses an identity (or an update)
-            // naming a configuration set the account does not have.
-            if let Some(set) = config
-                .platform
-                .configuration_set_for(library)
-                .filter(|s| !live.ses.configuration_sets.iter().any(|have| have == s))
-            {
-                let message = format!(
-                    "the configuration set `{set}` does not exist in this SES account ({})",
-                    live.region
-                );
-                out.actions.push(LibraryAction {
-                    code: "ses::configuration-set-missing".into(),
-                    level: Level::Error,
-                    message: message.clone(),
-                    remedy: "create it in SES first (the platform's setup), or correct `configuration-set` in the library file".into(),
-                    records: vec![],
-                    breaking: false,
-                });
-                let withheld: Vec<Change> = out.changes.drain(before..).collect();
-                out.blocked.extend(withheld.into_iter().map(|mut c| {
-                    c.reason = Some(format!("blocked: {message}"));
-                    c
-                }));
-                blocked = true;
-            }
+            blocked |= configuration_set_missing(config, live, library, before, &mut out);
             let mail_from = observed
                 .and_then(|o| o.dns.as_ref())
                 .map(|d| d.mail_from.as_slice());
@@ -393,6 +368,7 @@ fn plan_library(
                     &mut out,
                 );
                 plan_zone_records(live, m, identity, &mut out);
+                blocked |= configuration_set_missing(config, live, library, before, &mut out);
                 if !coming {
                     // Nobody can buy it now (over the cap, unavailable, no price, not checked):
                     // an identity and records for a domain nobody bought are withheld.
@@ -488,6 +464,42 @@ pub(super) fn tag_text(tags: &BTreeMap<String, String>) -> String {
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+/// Known at plan time, not at apply time: SES refuses an identity (or an update) naming a
+/// configuration set the account does not have. The library's changes planned since `before`
+/// are withheld with the reason; answers whether it blocked them.
+fn configuration_set_missing(
+    config: &Config,
+    live: &Facts<'_>,
+    library: &Library,
+    before: usize,
+    out: &mut LibraryPlan,
+) -> bool {
+    let Some(set) = config
+        .platform
+        .configuration_set_for(library)
+        .filter(|s| !live.ses.configuration_sets.iter().any(|have| have == s))
+    else {
+        return false;
+    };
+    let message = format!(
+        "the configuration set `{set}` does not exist in this SES account ({})",
+        live.region
+    );
+    out.actions.push(LibraryAction {
+        code: "ses::configuration-set-missing".into(),
+        level: Level::Error,
+        message: message.clone(),
+        remedy: "create it in SES first (the platform's setup: `events { configuration-set }` or the library's `configuration-set`), or correct the name in the file".into(),
+        records: vec![],
+        breaking: false,
+    });
+    let withheld: Vec<Change> = out.changes.drain(before..).collect();
+    out.blocked.extend(withheld.into_iter().map(|mut c| {
+        c.reason = Some(format!("blocked: {message}"));
+        c
+    }));
+    true
 }
 
 /// The SES identity of a library: create it, bring its attributes in line, or report why it

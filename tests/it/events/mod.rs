@@ -87,29 +87,10 @@ pub(crate) async fn scene() -> (World, Cli) {
         .send()
         .await
         .unwrap();
-    use aws_sdk_sesv2::types::{EventDestinationDefinition, EventType, SnsDestination};
     ses.create_configuration_set_event_destination()
         .configuration_set_name(CONFIGURATION_SET)
         .event_destination_name("mailform-events")
-        .event_destination(
-            EventDestinationDefinition::builder()
-                .enabled(true)
-                .set_matching_event_types(Some(vec![
-                    EventType::Send,
-                    EventType::Delivery,
-                    EventType::Bounce,
-                    EventType::Complaint,
-                    EventType::Reject,
-                    EventType::DeliveryDelay,
-                ]))
-                .sns_destination(
-                    SnsDestination::builder()
-                        .topic_arn(topic.topic_arn().unwrap())
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .event_destination(mailform::events::event_destination(topic.topic_arn().unwrap()).unwrap())
         .send()
         .await
         .unwrap();

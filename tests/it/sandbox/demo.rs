@@ -1,5 +1,6 @@
 //! The README's main job, `mailform-sandbox demo`, run as a new user runs it: on the
-//! repository's example libraries, plan → apply → plan, ending converged.
+//! repository's example libraries, plan → apply → plan, ending converged, then each SES
+//! library's deliverability of the simulator mail the demo sends.
 
 use std::process::Command;
 
@@ -31,6 +32,8 @@ fn the_main_job_plans_applies_and_ends_converged_on_the_example_libraries() {
             "==> 3/3 nothing left to change: mailform plan --detailed-exitcode",
             "==> the onboarding status page: mailform status --out .mailform/status.html",
             "==> the notices the libraries' IT contacts would get: mailform notify --dry-run",
+            "==> the SES events into the event store: mailform events drain",
+            "==> each SES library's deliverability: mailform deliverability",
         ],
         "{stdout}"
     );
@@ -52,6 +55,39 @@ fn the_main_job_plans_applies_and_ends_converged_on_the_example_libraries() {
         notices.contains("Subject: Add 3 DNS records to springfield-library.example.org")
             && notices.contains("Subject: Add 3 DNS records to shelbyville.example.net")
             && notices.contains("Nothing was sent (--dry-run)."),
+        "{stdout}"
+    );
+    // Last of all, each SES library's deliverability: the demo sent one message to each of
+    // the simulator's success, bounce and complaint addresses from every library SES sends for,
+    // and the drain moved their events into the store.
+    let deliverability = stdout
+        .rsplit("==> each SES library's deliverability")
+        .next()
+        .unwrap_or_default();
+    let libraries: Vec<&str> = deliverability
+        .lines()
+        .filter(|l| l.ends_with("): at-risk-of-pause"))
+        .map(|l| l.split(' ').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        libraries,
+        [
+            "brockway",
+            "ogdenville",
+            "shelbyville",
+            "springfield-public"
+        ],
+        "{stdout}"
+    );
+    let month =
+        "  30d          3         2     1     0          1       0      0   33.33%     33.33%";
+    assert_eq!(
+        deliverability.lines().filter(|l| *l == month).count(),
+        4,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("drained 28 messages holding 28 event records into mailform-events"),
         "{stdout}"
     );
     let last_plan = stdout.rsplit("==> 3/3").next().unwrap_or_default();

@@ -146,11 +146,12 @@ fn the_demo_estate_after_apply_in_the_browser() {
     let sandbox = sandbox::start();
     let mut purchases = vec![];
     for library in &config.libraries {
+        // Each library's own set and the platform's events set, as the one-time setup makes them.
+        if let Some(set) = config.platform.configuration_set_for(library) {
+            sandbox.create_configuration_set(set);
+        }
         match &library.method {
             mailform::model::DeliveryMethod::SesDomain(m) => {
-                if let Some(set) = &m.configuration_set {
-                    sandbox.create_configuration_set(set);
-                }
                 sandbox.create_zone(m.from.domain().as_str());
             }
             mailform::model::DeliveryMethod::ManagedDomain(m) => {
