@@ -41,6 +41,8 @@ pub(super) fn judge(
         )
     };
     if !identity_exists {
+        // No identity is made, so no DKIM records become known after this apply.
+        out.actions.retain(|a| a.code != "dns::records-after-apply");
         let withheld: Vec<Change> = out.changes.drain(first_change..).collect();
         out.blocked.extend(withheld.into_iter().map(|mut c| {
             c.reason = Some(format!("blocked: {message}"));
