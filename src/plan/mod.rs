@@ -9,6 +9,7 @@
 pub mod account;
 pub mod actions;
 pub mod checks;
+pub mod no_such_domain;
 pub mod planner;
 pub mod saved;
 pub mod tenants;

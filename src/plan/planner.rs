@@ -321,21 +321,13 @@ fn plan_library(
                 out.information =
                     super::actions::wrong_only(super::actions::domain_information(dns, mf));
                 // The domain's apex answered NXDOMAIN: no record can be installed yet.
-                if dns.spf.code.as_deref() == Some("dns::no-such-domain") {
-                    out.information.retain(|i| i.code != "dns::no-such-domain");
-                    out.actions.push(LibraryAction {
-                        code: "dns::no-such-domain".into(),
-                        level: Level::Warning,
-                        message: format!(
-                            "the sending domain {} does not exist in DNS: its name servers answer NXDOMAIN",
-                            m.from.domain()
-                        ),
-                        remedy: "check the spelling of `from` in the library file, or register the domain and set up its DNS first; SES cannot verify a domain that does not exist".into(),
-                        records: vec![],
-                        breaking: false,
-                    });
-                    blocked = true;
-                }
+                blocked |= super::no_such_domain::judge(
+                    m.from.domain().as_str(),
+                    dns.spf.code.as_deref(),
+                    identity.is_some(),
+                    before,
+                    &mut out,
+                );
                 if let Some(provider) = super::actions::dns_provider(dns) {
                     super::actions::in_providers_words(provider, &mut out.actions);
                 }

@@ -21,10 +21,20 @@ pub(crate) fn library(id: &str, extra: &str) -> String {
     )
 }
 
+/// A directory with one method-1 library file per id (`libraries/<id>.kdl`, [`library`]).
+pub(crate) fn libraries(ids: &[&str]) -> Cli {
+    ids.iter().fold(cli(), |cli, id| {
+        cli.file(&format!("libraries/{id}.kdl"), &library(id, ""))
+    })
+}
+
 /// A sandbox started in this test, with its state in a temp dir, and the binary's flags for it.
 pub(crate) struct World {
     _dir: tempfile::TempDir,
     pub(crate) sandbox: SandboxHandle,
+    /// Whether each run first gives the sending domains of the library files a zone at their
+    /// DNS provider (see [`crate::support::estate::serve_sending_domains`]); off in [`World::without_zones`].
+    zones: bool,
 }
 
 impl World {
@@ -39,7 +49,20 @@ impl World {
             state_dir: Some(dir.path().to_path_buf()),
             ..config
         });
-        World { _dir: dir, sandbox }
+        World {
+            _dir: dir,
+            sandbox,
+            zones: true,
+        }
+    }
+
+    /// A world whose sending domains exist only where the test creates their zones: a domain
+    /// without one does not exist in DNS (NXDOMAIN), as on the internet.
+    pub(crate) fn without_zones() -> World {
+        World {
+            zones: false,
+            ..World::new()
+        }
     }
 
     pub(crate) fn args(&self, command: &[&str]) -> Vec<String> {
@@ -60,12 +83,25 @@ impl World {
     }
 
     pub(crate) fn run(&self, cli: &Cli, command: &[&str]) -> Output {
+        self.serve(cli);
         Cli::reuse(cli, self.args(command)).run()
     }
 
     /// [`World::run`] on another day than the tests' fixed one.
     pub(crate) fn run_on(&self, cli: &Cli, command: &[&str], today: &str) -> Output {
+        self.serve(cli);
         Cli::reuse(cli, self.args_on(command, today)).run()
+    }
+
+    /// Gives the sending domains of `cli`'s library files their zones (unless
+    /// [`World::without_zones`]); every run does this first.
+    pub(crate) fn serve(&self, cli: &Cli) {
+        if self.zones {
+            crate::support::estate::serve_sending_domains(
+                &self.sandbox,
+                &cli.path().join("libraries"),
+            );
+        }
     }
 
     fn mutations(&self) -> Vec<String> {

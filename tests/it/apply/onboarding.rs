@@ -351,7 +351,7 @@ async fn a_transfer_the_receiving_account_never_accepted_is_shown_as_lapsed_and_
 
 #[tokio::test]
 async fn dns_that_cannot_be_asked_is_never_told_as_missing_records() {
-    let world = World::new();
+    let world = World::without_zones();
     let cli = cli().file(
         "libraries/springfield.kdl",
         &super::library("springfield", ""),
@@ -391,14 +391,14 @@ async fn dns_that_cannot_be_asked_is_never_told_as_missing_records() {
 }
 
 /// A DNS server on 127.0.0.1 that answers every question with SERVFAIL; stops when dropped.
-struct ServFail {
-    addr: String,
+pub(crate) struct ServFail {
+    pub(crate) addr: String,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl ServFail {
-    fn start() -> ServFail {
+    pub(crate) fn start() -> ServFail {
         use std::sync::atomic::{AtomicBool, Ordering};
         let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         socket
@@ -444,15 +444,7 @@ impl Drop for ServFail {
 async fn a_saved_plan_is_stale_only_when_a_fact_its_changes_depend_on_moved() {
     let world = World::new();
     world.sandbox.create_zone("shelbyville.example.org");
-    let cli = cli()
-        .file(
-            "libraries/springfield.kdl",
-            &super::library("springfield", ""),
-        )
-        .file(
-            "libraries/shelbyville.kdl",
-            &super::library("shelbyville", ""),
-        );
+    let cli = super::libraries(&["springfield", "shelbyville"]);
     // shelbyville is set up already; the reviewed plan creates springfield's identity only.
     let setup = world.run(
         &cli,

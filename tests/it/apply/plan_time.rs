@@ -1,6 +1,6 @@
 //! What is found at plan time rather than in the middle of an apply, and shown loudly where it
 //! matters, through the binary against the sandbox: a typo in `--allow-purchase`, a purchase
-//! blocked by its price (never "No changes").
+//! blocked by its price (never "No changes"), a sending domain that does not exist in DNS.
 
 use super::{World, cli, managed};
 
@@ -96,16 +96,7 @@ async fn deleting_a_verified_sending_identity_is_shown_as_stopping_mail_not_as_c
     let world = World::new();
     const SENDING: &str = "springfield.example.org";
     world.sandbox.create_zone(SENDING);
-    let cli = cli()
-        .file(
-            "libraries/springfield.kdl",
-            &super::library("springfield", ""),
-        )
-        .file(
-            "libraries/shelbyville.kdl",
-            &super::library("shelbyville", ""),
-        )
-        .file("libraries/keeper.kdl", &super::library("keeper", ""));
+    let cli = super::libraries(&["springfield", "shelbyville", "keeper"]);
     let created = world.run(&cli, &["apply", "--auto-approve"]);
     assert_eq!(created.code, 0, "{}", created.all());
     // Springfield's IT staff installed the records: verified, sending.
@@ -308,5 +299,76 @@ async fn a_registrar_transfer_inside_the_60_day_lock_names_the_day_it_becomes_po
         !possible.contains("transfer-within-60-days")
             && possible.contains("~ domain-transfer-lock ogdenville-mail.org"),
         "{possible}"
+    );
+}
+
+#[tokio::test]
+async fn a_sending_domain_that_does_not_exist_gets_no_identity_and_the_others_go_ahead() {
+    // Springfield's domain has a zone at its DNS provider; shelbyville's has none, so its name
+    // servers answer NXDOMAIN: an identity for it would start SES's 72 hours for nothing.
+    let world = World::without_zones();
+    world.sandbox.create_zone("springfield.example.org");
+    let cli = super::libraries(&["springfield", "shelbyville"]);
+    let gone = "the sending domain shelbyville.example.org does not exist in DNS: its name servers answer NXDOMAIN";
+    let plan = world.run(&cli, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.stdout
+            .contains(&format!("✗ dns::no-such-domain  {gone}"))
+            && plan
+                .stdout
+                .contains("register the domain and set up its DNS, or correct `from`")
+            && plan.stdout.contains(&format!(
+                "    + ses-identity shelbyville.example.org  (blocked: {gone})"
+            ))
+            && plan
+                .stdout
+                .contains("  + ses-identity springfield.example.org\n")
+            // Only springfield's records become known after this apply.
+            && plan.stdout.matches("dns::records-after-apply").count() == 1,
+        "{}",
+        plan.stdout
+    );
+    world.sandbox.clear_request_log();
+    let applied = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    assert_eq!(
+        world.mutations(),
+        ["CreateEmailIdentity 200"],
+        "{}",
+        applied.all()
+    );
+    assert_eq!(world.identities().await, ["springfield.example.org"]);
+
+    // Name servers that cannot be asked (SERVFAIL) say nothing about whether the domain
+    // exists: unknown never blocks, and shelbyville's identity is created.
+    let servfail = super::onboarding::ServFail::start();
+    let mut args = world.args(&["apply", "--auto-approve"]);
+    let at = args.iter().position(|a| a == "--resolver").unwrap();
+    args[at + 1] = servfail.addr.clone();
+    let unknown = crate::support::cli::Cli::reuse(&cli, args).run();
+    drop(servfail);
+    assert_eq!(unknown.code, 0, "{}", unknown.all());
+    assert!(
+        unknown
+            .stdout
+            .contains("shelbyville: + ses-identity shelbyville.example.org: done"),
+        "{}",
+        unknown.stdout
+    );
+    assert_eq!(
+        world.identities().await,
+        ["shelbyville.example.org", "springfield.example.org"]
+    );
+
+    // Once the identity exists there is nothing to withhold: the domain is still named.
+    let after = world.run(&cli, &["plan"]);
+    assert!(
+        after
+            .stdout
+            .contains(&format!("! dns::no-such-domain  {gone}"))
+            && !after.stdout.contains("blocked"),
+        "{}",
+        after.stdout
     );
 }

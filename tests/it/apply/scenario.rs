@@ -136,6 +136,7 @@ async fn weeks_of_onboarding_end_with_every_library_ready_or_failing_for_a_named
     );
     // And one library that leaves after its identity exists: its deletion waits for approval.
     cli = cli.file("libraries/leaving.kdl", &super::library("leaving", ""));
+    world.sandbox.create_zone("leaving.example.org");
     let purchases: Vec<String> = managed_ids[1..]
         .iter()
         .map(|id| format!("{id}-mail.org"))

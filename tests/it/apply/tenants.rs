@@ -396,6 +396,8 @@ fn two_applies_at_once_make_one_tenant_and_associate_once() {
             "libraries/springfield.kdl",
             &ses_library("springfield", "            reputation-policy \"strict\"\n"),
         );
+        // Run side by side without World::run, so the sending domain's zone is made here.
+        world.serve(&cli);
         let args = world.args(&["apply", "--auto-approve"]);
         let apart = [0, 50, 150, 300, 600][(round % 5) as usize];
         let (a, b) = std::thread::scope(|scope| {

@@ -36,6 +36,22 @@ fn the_examples_plan_against_the_sandbox_with_no_aws_account() {
         "{}",
         out.stdout
     );
+    // A fresh sandbox serves no library's domain (`mailform-sandbox demo` makes the zones):
+    // springfield-public's does not exist, so its identity waits instead of starting SES's
+    // 72 hours for a domain that cannot verify (it also waits for the events set, below).
+    assert!(
+        out.stdout.contains(
+            "✗ dns::no-such-domain  the sending domain springfield-library.example.org does not exist in DNS"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("+ ses-identity springfield-library.example.org  (blocked: "),
+        "{}",
+        out.stdout
+    );
     // A fresh sandbox has none of the platform's configuration sets (the demo makes them):
     // known at plan time, and the identities (and a managed domain's records) wait for them,
     // shelbyville's own set and the platform's events set alike; the purchases do not.

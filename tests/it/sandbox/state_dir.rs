@@ -62,6 +62,23 @@ fn sandbox_cmd(dir: &Path, args: &[&str]) -> Output {
     }
 }
 
+/// The library's sending domain as its DNS provider serves it (a zone with an SPF record),
+/// through the running server: a domain that does not exist gets no identity.
+fn serve_domain(dir: &Path) {
+    let added = sandbox_cmd(
+        dir,
+        &[
+            "dns",
+            "add",
+            "springfield.example.org",
+            "@",
+            "TXT",
+            "v=spf1 -all",
+        ],
+    );
+    assert_eq!(added.code, 0, "{}", added.all());
+}
+
 fn mailform(cli: &Cli, dir: &Path, command: &[&str]) -> Output {
     let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
     args.extend(["--sandbox".into(), "--sandbox-dir".into()]);
@@ -74,6 +91,7 @@ fn a_sandbox_run_uses_the_running_server_and_its_state_survives_the_server() {
     let cli = Cli::with_platform().file("libraries/springfield.kdl", LIBRARY);
     let dir = cli.path().join("sandbox-state");
     let server = serve(&dir);
+    serve_domain(&dir);
 
     let applied = mailform(&cli, &dir, &["apply", "--auto-approve"]);
     assert_eq!(applied.code, 0, "{}", applied.all());
@@ -120,6 +138,10 @@ fn a_sandbox_run_uses_the_running_server_and_its_state_survives_the_server() {
 fn two_sandbox_runs_on_one_directory_take_turns() {
     let cli = Cli::with_platform().file("libraries/springfield.kdl", LIBRARY);
     let dir = cli.path().join("sandbox-state");
+    // A server only to add the zone; once it is gone, the runs start sandboxes of their own.
+    let server = serve(&dir);
+    serve_domain(&dir);
+    drop(server);
     let (first, second) = std::thread::scope(|s| {
         let a = s.spawn(|| mailform(&cli, &dir, &["apply", "--auto-approve"]));
         let b = s.spawn(|| mailform(&cli, &dir, &["apply", "--auto-approve"]));

@@ -118,6 +118,8 @@ impl Estate {
     }
 
     fn run_with(&self, bin: &Path, sandbox: &SandboxHandle, args: &[&str], more: &[&str]) -> Run {
+        // Every library of an estate has set its sending domain up at its DNS provider.
+        serve_sending_domains(sandbox, &self.root.join("libraries"));
         let out = Command::new(bin)
             .args(args)
             .args(sandbox_flags(sandbox))
@@ -249,4 +251,29 @@ pub const QUICK_RETRIES: &[&str] = &["--test-only-backoff-ms", "10"];
 fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+/// Gives every SES-domain library in `libraries` (method 1) a zone for its sending domain at
+/// its DNS provider, as a library that has set up its domain has: a sending domain with no
+/// zone answers NXDOMAIN, and mailform withholds its identity. Idempotent; returns the zones.
+pub fn serve_sending_domains(sandbox: &SandboxHandle, libraries: &std::path::Path) -> Vec<String> {
+    let Ok(files) = std::fs::read_dir(libraries) else {
+        return Vec::new();
+    };
+    let mut zones = Vec::new();
+    for file in files.flatten() {
+        let text = std::fs::read_to_string(file.path()).unwrap_or_default();
+        let Some(block) = text.split("ses-domain {").nth(1) else {
+            continue;
+        };
+        let domain = block
+            .lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix("from \""))
+            .and_then(|from| from.split(['@', '"']).nth(1));
+        if let Some(domain) = domain {
+            zones.push(sandbox.create_zone(domain));
+        }
+    }
+    zones
 }
