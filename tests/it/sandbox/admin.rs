@@ -72,8 +72,11 @@ async fn the_admin_api_edits_dns_moves_the_clock_and_injects_faults() {
 #[tokio::test]
 async fn state_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
+    // Waiting for the directory's lock, as the CLI's `--sandbox` does: the first sandbox's
+    // last server task may still hold it for a moment after `shutdown` returns.
     let config = || SandboxConfig {
         state_dir: Some(dir.path().to_path_buf()),
+        wait_for_state_dir: true,
         ..SandboxConfig::default()
     };
     let first = harness::start_with(config());
