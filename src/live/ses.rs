@@ -334,13 +334,19 @@ impl SesWriter for AwsSes {
 
     async fn delete_identity(&self, name: &str) -> Result<(), ReadError> {
         const OP: &str = "DeleteEmailIdentity";
-        self.client
+        match self
+            .client
             .delete_email_identity()
             .email_identity(name)
             .send()
             .await
-            .map_err(|e| classify(System::Ses, OP, self.attempts, e).resource(name))?;
-        Ok(())
+        {
+            Ok(_) => Ok(()),
+            // Gone already (a second apply since the re-read, or a retry after a lost answer):
+            // what was asked is true.
+            Err(e) if e.code() == Some("NotFoundException") => Ok(()),
+            Err(e) => Err(classify(System::Ses, OP, self.attempts, e).resource(name)),
+        }
     }
 
     async fn tag_identity(&self, name: &str, arn: &str, tags: &Tags) -> Result<(), ReadError> {

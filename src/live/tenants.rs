@@ -184,9 +184,18 @@ impl TenantReader for AwsSes {
             .send();
         let mut resources = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| {
-                classify(System::Ses, "ListTenantResources", self.attempts, e).resource(name)
-            })?;
+            let page = match page {
+                Ok(page) => page,
+                // Deleted between the two reads (another apply, an operator): gone, as
+                // `GetTenant` would now say.
+                Err(e) if e.code() == Some("NotFoundException") => return Ok(None),
+                Err(e) => {
+                    return Err(
+                        classify(System::Ses, "ListTenantResources", self.attempts, e)
+                            .resource(name),
+                    );
+                }
+            };
             resources.extend(page.tenant_resources().iter().map(|r| {
                 (
                     r.resource_type()

@@ -6,7 +6,7 @@
 //! `--allow-destroy`, and two applies at once.
 
 use aws_sdk_sesv2::types::{ReputationEntityType, SendingStatus, Tag};
-use mailform::sandbox::ReputationFinding;
+use mailform::sandbox::{FaultKind, FaultRule, ReputationFinding, Service};
 
 use super::{World, cli, library};
 use crate::support::cli::{Cli, PLATFORM};
@@ -386,6 +386,66 @@ async fn a_tenant_of_another_team_is_never_adopted_and_a_removed_librarys_waits_
     );
     assert!(tenant(&world, "springfield").await.is_none());
     assert!(tenant(&world, "shelbyville").await.is_some());
+}
+
+/// A deletion is irreversible: its answer lost after SES deleted the tenant (the retry finds
+/// it gone), and two approved applies deleting at once, each end with the tenant gone, exactly
+/// one `DeleteTenant` that took effect, and a plan with nothing left to do.
+#[tokio::test]
+async fn a_deletion_whose_answer_is_lost_or_raced_deletes_once() {
+    for raced in [false, true] {
+        let world = World::new();
+        let both = tenants_cli()
+            .file("libraries/springfield.kdl", &ses_library("springfield", ""))
+            .file("libraries/shelbyville.kdl", &ses_library("shelbyville", ""));
+        let made = world.run(&both, &["apply", "--auto-approve"]);
+        assert_eq!(made.code, 0, "{}", made.all());
+        assert!(tenant(&world, "springfield").await.is_some());
+        let without =
+            tenants_cli().file("libraries/shelbyville.kdl", &ses_library("shelbyville", ""));
+        let args = ["apply", "--auto-approve", "--allow-destroy"];
+        let outs = if raced {
+            // Both read the tenant before either deletes it.
+            world.sandbox.inject_fault(
+                FaultRule::new(Service::Ses, FaultKind::RespondLate { millis: 700 })
+                    .operation("GetTenant")
+                    .times(2),
+            );
+            std::thread::scope(|scope| {
+                let runs: Vec<_> = (0..2)
+                    .map(|_| scope.spawn(|| world.run(&without, &args)))
+                    .collect();
+                runs.into_iter()
+                    .map(|r| r.join().unwrap())
+                    .collect::<Vec<_>>()
+            })
+        } else {
+            world.sandbox.inject_fault(
+                FaultRule::new(Service::Ses, FaultKind::DropAfterCommit)
+                    .operation("DeleteTenant")
+                    .times(1),
+            );
+            vec![world.run(&without, &args)]
+        };
+        for out in &outs {
+            assert_eq!(out.code, 0, "raced {raced}: {}", out.all());
+        }
+        assert!(tenant(&world, "springfield").await.is_none());
+        assert!(tenant(&world, "shelbyville").await.is_some());
+        let deleted = world
+            .mutations()
+            .into_iter()
+            // Committed: answered (200) or dropped after the change (0); a 404 found it gone.
+            .filter(|m| m.starts_with("DeleteTenant ") && m != "DeleteTenant 404")
+            .count();
+        assert_eq!(deleted, 1, "raced {raced}: {:?}", world.mutations());
+        let plan = world.run(&without, &["plan"]);
+        assert!(
+            !plan.stdout.contains("ses-tenant springfield"),
+            "raced {raced}: {}",
+            plan.stdout
+        );
+    }
 }
 
 #[test]
