@@ -159,28 +159,13 @@ fn apply_killed_anywhere_never_buys_or_hands_over_twice_nor_loses_a_secret_unsai
     assert_eq!(whole.code, 0, "{}", whole.all());
     drop(world);
 
-    let points: Vec<u64> = (0..rounds).collect();
     let mut seen: std::collections::BTreeMap<&'static str, usize> = Default::default();
-    // Three worlds at a time (2 cores); each round is independent.
-    for batch in points.chunks(3) {
-        let found: Vec<Vec<&'static str>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = batch
-                .iter()
-                .map(|&round| {
-                    // Spread evenly over one and a half runs (three worlds at once run slower
-                    // than the measured one, and the last points must land after the last
-                    // secret is kept), with a little jitter so rounds do not align.
-                    let base = span.as_micros() as u64 * 3 * (2 * round + 1) / (4 * rounds);
-                    let jitter = (round.wrapping_mul(2_654_435_761) % 20_000) as i64 - 10_000;
-                    let at = Duration::from_micros(base.saturating_add_signed(jitter));
-                    scope.spawn(move || kill_round(round, at))
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        for state in found.into_iter().flatten() {
-            *seen.entry(state).or_default() += 1;
-        }
+    // Spread over one and a half runs: three worlds at once run slower than the measured one,
+    // and the last points must land after the last secret is kept.
+    let found =
+        crate::support::at_kill_points(rounds, span * 3 / 2, Duration::from_millis(10), kill_round);
+    for state in found.into_iter().flatten() {
+        *seen.entry(state).or_default() += 1;
     }
     // What the kills left behind, for the record (`--no-capture` shows it).
     eprintln!("{rounds} kills over a {span:?} apply; states found after them: {seen:?}");

@@ -8,6 +8,7 @@ mod plan_time;
 mod safety;
 mod scenario;
 pub(crate) mod tenants;
+mod tenants_kill;
 
 use mailform::sandbox::{FaultKind, FaultRule, SandboxConfig, SandboxHandle, Service};
 

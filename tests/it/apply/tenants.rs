@@ -34,14 +34,15 @@ pub(crate) fn ses_library(id: &str, tenant: &str) -> String {
     library(id, &format!("        tenant {{\n{tenant}        }}\n"))
 }
 
-struct Live {
-    tags: Vec<(String, String)>,
-    resources: Vec<String>,
-    policy: String,
-    customer: SendingStatus,
+pub(crate) struct Live {
+    pub(crate) tags: Vec<(String, String)>,
+    pub(crate) resources: Vec<String>,
+    pub(crate) policy: String,
+    pub(crate) customer: SendingStatus,
 }
 
-async fn tenant(world: &World, name: &str) -> Option<Live> {
+/// A tenant as the sandbox holds it; `None` when there is none.
+pub(crate) async fn tenant(world: &World, name: &str) -> Option<Live> {
     let ses = harness::ses(&world.sandbox);
     let got = ses.get_tenant().tenant_name(name).send().await.ok()?;
     let t = got.tenant()?;

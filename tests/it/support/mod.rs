@@ -24,6 +24,37 @@ pub fn kill_rounds(var: &str) -> u64 {
         .unwrap_or(30)
 }
 
+/// Runs `round(n, at)` for `rounds` kill points spread evenly over `over`, each moved by up to
+/// `jitter` either way so rounds do not align; three rounds at a time (2 cores), each in its
+/// own world. Answers what each round found, in round order.
+#[cfg(feature = "sandbox")]
+pub fn at_kill_points<T: Send>(
+    rounds: u64,
+    over: std::time::Duration,
+    jitter: std::time::Duration,
+    round: impl Fn(u64, std::time::Duration) -> T + Sync,
+) -> Vec<T> {
+    let points: Vec<u64> = (0..rounds).collect();
+    let width = (2 * jitter.as_micros() as u64).max(1);
+    let mut found = Vec::new();
+    for batch in points.chunks(3) {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|&n| {
+                    let base = over.as_micros() as u64 * (2 * n + 1) / (2 * rounds);
+                    let shift = (n.wrapping_mul(2_654_435_761) % width) as i64 - (width / 2) as i64;
+                    let at = std::time::Duration::from_micros(base.saturating_add_signed(shift));
+                    let round = &round;
+                    scope.spawn(move || round(n, at))
+                })
+                .collect();
+            found.extend(handles.into_iter().map(|h| h.join().unwrap()));
+        });
+    }
+    found
+}
+
 /// Filters that take run-dependent parts out of probe output: times,
 /// durations, ports, Exim's version and greeting date, days left.
 pub fn filters() -> Vec<(&'static str, &'static str)> {
