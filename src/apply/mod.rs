@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use crate::live::ReadError;
 use crate::live::account::AccountReader;
+use crate::live::event_destinations::{EventDestinationReader, EventDestinationWriter};
 use crate::live::facts::SesIdentity;
 use crate::live::ownership::{self, Ownership};
 use crate::live::registrar::{RegistrarReader, RegistrarWriter};
@@ -27,6 +28,7 @@ use crate::plan::{Change, LibraryPlan, Op, Plan, ResourceKind};
 use crate::secret::Secret;
 
 mod domain;
+mod events;
 pub mod guard;
 mod tenants;
 
@@ -112,6 +114,9 @@ fn rank(change: &Change) -> u8 {
         (_, ResourceKind::DnsRecord) => 4,
         // Its identity exists before it is associated.
         (_, ResourceKind::SesTenant) => 5,
+        // The platform's: made before every library's changes (see `apply`), the set first.
+        (_, ResourceKind::SesConfigurationSet) => 0,
+        (_, ResourceKind::SesEventDestination) => 1,
     }
 }
 
@@ -145,14 +150,16 @@ pub struct ApplyOptions<'a> {
 /// How many steps an apply of `plan` reports: each change and deletion, with a library's DNS
 /// records counted once (they are one step).
 pub fn step_count(plan: &Plan) -> usize {
-    plan.libraries
-        .iter()
-        .map(|l| {
-            let all = l.changes.iter().chain(&l.deletions);
-            let records = all.clone().any(|c| c.kind == ResourceKind::DnsRecord);
-            all.filter(|c| c.kind != ResourceKind::DnsRecord).count() + usize::from(records)
-        })
-        .sum()
+    plan.platform_changes.len()
+        + plan
+            .libraries
+            .iter()
+            .map(|l| {
+                let all = l.changes.iter().chain(&l.deletions);
+                let records = all.clone().any(|c| c.kind == ResourceKind::DnsRecord);
+                all.filter(|c| c.kind != ResourceKind::DnsRecord).count() + usize::from(records)
+            })
+            .sum::<usize>()
 }
 
 /// Executes the plan's changes and deletions, one library after another; a library's failure
@@ -164,7 +171,13 @@ pub async fn apply<S, Z, R, A>(
     opts: &ApplyOptions<'_>,
 ) -> Summary
 where
-    S: SesReader + SesWriter + TenantReader + TenantWriter + Sync,
+    S: SesReader
+        + SesWriter
+        + TenantReader
+        + TenantWriter
+        + EventDestinationReader
+        + EventDestinationWriter
+        + Sync,
     Z: Route53Reader + Route53Writer + Sync,
     R: RegistrarReader + RegistrarWriter + Sync,
     A: AccountReader + Sync,
@@ -174,6 +187,7 @@ where
         id: tokio::sync::OnceCell::new(),
     };
     let mut summary = Summary::default();
+    platform_steps(config, plan, &services.ses, opts, &mut summary).await;
     for library_plan in &plan.libraries {
         let library = config
             .libraries
@@ -244,6 +258,54 @@ where
     summary
 }
 
+/// What a platform step is filed under in an apply's report.
+pub const PLATFORM: &str = "platform";
+
+/// The platform's changes, before any library's: the events set and its destination, which
+/// identities name as their default set. A failure stops the rest of them; the libraries'
+/// steps still run (those that name the set then fail on their own, saying so).
+async fn platform_steps<S>(
+    config: &Config,
+    plan: &Plan,
+    ses: &S,
+    opts: &ApplyOptions<'_>,
+    summary: &mut Summary,
+) where
+    S: EventDestinationReader + EventDestinationWriter + Sync,
+{
+    let mut steps: Vec<&Change> = plan.platform_changes.iter().collect();
+    steps.sort_by_key(|c| rank(c));
+    let mut failed = false;
+    for change in steps {
+        let change_label = label(change);
+        (opts.on_start)(PLATFORM, &change_label);
+        let outcome = if failed {
+            Outcome::Skipped("not attempted: an earlier platform step failed".into())
+        } else {
+            events::converge(config.platform.events.as_ref(), change, ses)
+                .await
+                .unwrap_or_else(|e| Outcome::Failed(e.to_string()))
+        };
+        match &outcome {
+            Outcome::Done(_) => summary.done += 1,
+            Outcome::Skipped(_) => summary.skipped += 1,
+            Outcome::Waiting(_) => summary.waiting += 1,
+            Outcome::Failed(_) => {
+                summary.failed += 1;
+                failed = true;
+            }
+        }
+        (opts.on_step)(&Step {
+            library: PLATFORM.into(),
+            change: change_label,
+            outcome,
+        });
+    }
+    if failed {
+        summary.failed_libraries.push(PLATFORM.into());
+    }
+}
+
 fn zone_of(library: Option<&Library>, change: &Change) -> String {
     match library.map(|l| &l.method) {
         Some(DeliveryMethod::ManagedDomain(m)) => m.domain.to_string(),
@@ -261,7 +323,13 @@ async fn step<S, Z, R, A>(
     opts: &ApplyOptions<'_>,
 ) -> Outcome
 where
-    S: SesReader + SesWriter + TenantReader + TenantWriter + Sync,
+    S: SesReader
+        + SesWriter
+        + TenantReader
+        + TenantWriter
+        + EventDestinationReader
+        + EventDestinationWriter
+        + Sync,
     Z: Route53Reader + Route53Writer + Sync,
     R: RegistrarReader + RegistrarWriter + Sync,
     A: AccountReader + Sync,
@@ -277,6 +345,13 @@ where
         }
         (Op::Delete, ResourceKind::SesTenant) => {
             tenants::delete(config, &library_plan.library, &change.name, &services.ses).await
+        }
+        (_, ResourceKind::SesConfigurationSet | ResourceKind::SesEventDestination) => {
+            Ok(Outcome::Failed(format!(
+                "{} {} is the platform's, not a library's; plan again",
+                change.kind.as_str(),
+                change.name
+            )))
         }
         (Op::Delete, _) => Ok(Outcome::Failed(format!(
             "apply deletes only SES identities and tenants; {} {} is left as it is",
@@ -775,6 +850,41 @@ mod tests {
         }
     }
 
+    impl EventDestinationReader for Fake {
+        async fn event_destinations(
+            &self,
+            _: &str,
+        ) -> Result<Option<Vec<crate::live::snapshot::EventDestinationV1>>, ReadError> {
+            Err(self.unexpected("GetConfigurationSetEventDestinations"))
+        }
+    }
+
+    impl EventDestinationWriter for Fake {
+        async fn create_configuration_set(
+            &self,
+            _: &str,
+            _: &crate::live::facts::Tags,
+        ) -> Result<(), ReadError> {
+            Err(self.unexpected("CreateConfigurationSet"))
+        }
+        async fn create_event_destination(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<(), ReadError> {
+            Err(self.unexpected("CreateConfigurationSetEventDestination"))
+        }
+        async fn update_event_destination(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<(), ReadError> {
+            Err(self.unexpected("UpdateConfigurationSetEventDestination"))
+        }
+    }
+
     impl SesReader for Fake {
         async fn account(&self) -> Result<SesAccount, ReadError> {
             Err(self.unexpected("GetAccount"))
@@ -1110,6 +1220,8 @@ mod tests {
         let config = config(&["springfield"]);
         let plan = Plan {
             platform: vec![],
+            platform_changes: vec![],
+            platform_deletions: vec![],
             version: 1,
             libraries: vec![library_plan(
                 "springfield",
@@ -1158,6 +1270,8 @@ mod tests {
         ]);
         let plan = Plan {
             platform: vec![],
+            platform_changes: vec![],
+            platform_deletions: vec![],
             version: 1,
             libraries: ["springfield", "shelbyville"]
                 .iter()
@@ -1215,6 +1329,8 @@ mod tests {
         let config = config(&["springfield"]);
         let plan = Plan {
             platform: vec![],
+            platform_changes: vec![],
+            platform_deletions: vec![],
             version: 1,
             libraries: vec![
                 library_plan(
@@ -1270,6 +1386,8 @@ mod tests {
         let config = config(&["springfield"]);
         let plan = Plan {
             platform: vec![],
+            platform_changes: vec![],
+            platform_deletions: vec![],
             version: 1,
             libraries: vec![library_plan(
                 "gone",
@@ -1305,6 +1423,8 @@ mod tests {
         let config = config(&["springfield", "shelbyville"]);
         let plan = Plan {
             platform: vec![],
+            platform_changes: vec![],
+            platform_deletions: vec![],
             version: 1,
             libraries: vec![
                 library_plan(
@@ -1375,6 +1495,8 @@ mod tests {
         )]);
         let plan = Plan {
             platform: vec![],
+            platform_changes: vec![],
+            platform_deletions: vec![],
             version: 1,
             libraries: vec![library_plan(
                 "ogdenville",

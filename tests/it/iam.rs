@@ -57,6 +57,8 @@ const ALSO_NEEDS: &[(&str, &str)] = &[
     ("ses:CreateEmailIdentity", "ses:TagResource"),
     // The same for the tags given to CreateTenant.
     ("ses:CreateTenant", "ses:TagResource"),
+    // And to CreateConfigurationSet (the platform's events set, tagged as mailform's).
+    ("ses:CreateConfigurationSet", "ses:TagResource"),
     // Route 53 Domains creates the new domain's hosted zone with the caller's permissions
     // (AWS's own AmazonRoute53DomainsFullAccess grants it for this reason).
     ("route53domains:RegisterDomain", "route53:CreateHostedZone"),

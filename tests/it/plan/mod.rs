@@ -265,6 +265,8 @@ pub fn sample() -> Plan {
     };
     Plan {
         platform: vec![],
+        platform_changes: vec![],
+        platform_deletions: vec![],
         version: PLAN_VERSION,
         libraries: vec![springfield, shelbyville, ogdenville, capital],
         unmanaged: vec![Unmanaged {
@@ -410,6 +412,8 @@ fn markdown_at_a_thousand_libraries_shows_the_pull_requests_library() {
     libraries.reverse();
     let plan = Plan {
         platform: vec![],
+        platform_changes: vec![],
+        platform_deletions: vec![],
         version: PLAN_VERSION,
         libraries,
         unmanaged: vec![],
