@@ -46,25 +46,26 @@ async fn destinations(world: &World) -> Option<Vec<Destination>> {
         .send()
         .await
         .ok()?;
-    Some(
-        out.event_destinations()
-            .iter()
-            .map(|d| {
-                let mut types: Vec<String> = d
-                    .matching_event_types()
-                    .iter()
-                    .map(|t| t.as_str().to_string())
-                    .collect();
-                types.sort();
-                (
-                    d.name().to_string(),
-                    d.enabled(),
-                    types,
-                    d.sns_destination().map(|s| s.topic_arn().to_string()),
-                )
-            })
-            .collect(),
-    )
+    let mut all: Vec<Destination> = out
+        .event_destinations()
+        .iter()
+        .map(|d| {
+            let mut types: Vec<String> = d
+                .matching_event_types()
+                .iter()
+                .map(|t| t.as_str().to_string())
+                .collect();
+            types.sort();
+            (
+                d.name().to_string(),
+                d.enabled(),
+                types,
+                d.sns_destination().map(|s| s.topic_arn().to_string()),
+            )
+        })
+        .collect();
+    all.sort();
+    Some(all)
 }
 
 fn ours() -> Destination {
