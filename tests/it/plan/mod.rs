@@ -3,6 +3,7 @@
 #[cfg(feature = "sandbox")]
 mod account;
 mod cli;
+mod events;
 #[cfg(feature = "sandbox")]
 mod limits;
 mod planner;
