@@ -187,7 +187,7 @@ where
         id: tokio::sync::OnceCell::new(),
     };
     let mut summary = Summary::default();
-    platform_steps(config, plan, &services.ses, opts, &mut summary).await;
+    events::platform_steps(config, plan, &services.ses, opts, &mut summary).await;
     for library_plan in &plan.libraries {
         let library = config
             .libraries
@@ -256,54 +256,6 @@ where
         }
     }
     summary
-}
-
-/// What a platform step is filed under in an apply's report.
-pub const PLATFORM: &str = "platform";
-
-/// The platform's changes, before any library's: the events set and its destination, which
-/// identities name as their default set. A failure stops the rest of them; the libraries'
-/// steps still run (those that name the set then fail on their own, saying so).
-async fn platform_steps<S>(
-    config: &Config,
-    plan: &Plan,
-    ses: &S,
-    opts: &ApplyOptions<'_>,
-    summary: &mut Summary,
-) where
-    S: EventDestinationReader + EventDestinationWriter + Sync,
-{
-    let mut steps: Vec<&Change> = plan.platform_changes.iter().collect();
-    steps.sort_by_key(|c| rank(c));
-    let mut failed = false;
-    for change in steps {
-        let change_label = label(change);
-        (opts.on_start)(PLATFORM, &change_label);
-        let outcome = if failed {
-            Outcome::Skipped("not attempted: an earlier platform step failed".into())
-        } else {
-            events::converge(config.platform.events.as_ref(), change, ses)
-                .await
-                .unwrap_or_else(|e| Outcome::Failed(e.to_string()))
-        };
-        match &outcome {
-            Outcome::Done(_) => summary.done += 1,
-            Outcome::Skipped(_) => summary.skipped += 1,
-            Outcome::Waiting(_) => summary.waiting += 1,
-            Outcome::Failed(_) => {
-                summary.failed += 1;
-                failed = true;
-            }
-        }
-        (opts.on_step)(&Step {
-            library: PLATFORM.into(),
-            change: change_label,
-            outcome,
-        });
-    }
-    if failed {
-        summary.failed_libraries.push(PLATFORM.into());
-    }
 }
 
 fn zone_of(library: Option<&Library>, change: &Change) -> String {
