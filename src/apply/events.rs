@@ -50,15 +50,7 @@ pub(super) async fn platform_steps<S>(
                 .await
                 .unwrap_or_else(|e| Outcome::Failed(e.to_string()))
         };
-        match &outcome {
-            Outcome::Done(_) => summary.done += 1,
-            Outcome::Skipped(_) => summary.skipped += 1,
-            Outcome::Waiting(_) => summary.waiting += 1,
-            Outcome::Failed(_) => {
-                summary.failed += 1;
-                failed = true;
-            }
-        }
+        failed |= summary.count(&outcome);
         (opts.on_step)(&Step {
             library: PLATFORM.into(),
             change: change_label,

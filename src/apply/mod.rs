@@ -96,6 +96,19 @@ pub struct Summary {
     pub failed_libraries: Vec<String>,
 }
 
+impl Summary {
+    /// Counts one step's outcome; answers whether it failed.
+    fn count(&mut self, outcome: &Outcome) -> bool {
+        match outcome {
+            Outcome::Done(_) => self.done += 1,
+            Outcome::Skipped(_) => self.skipped += 1,
+            Outcome::Waiting(_) => self.waiting += 1,
+            Outcome::Failed(_) => self.failed += 1,
+        }
+        matches!(outcome, Outcome::Failed(_))
+    }
+}
+
 /// The order of execution: a domain is registered before its settings change, an identity
 /// exists before its records go into the zone, and deletions come last.
 fn rank(change: &Change) -> u8 {
@@ -236,15 +249,7 @@ where
                 )
                 .await
             };
-            match &outcome {
-                Outcome::Done(_) => summary.done += 1,
-                Outcome::Skipped(_) => summary.skipped += 1,
-                Outcome::Waiting(_) => summary.waiting += 1,
-                Outcome::Failed(_) => {
-                    summary.failed += 1;
-                    failed = true;
-                }
-            }
+            failed |= summary.count(&outcome);
             (opts.on_step)(&Step {
                 library: library_plan.library.clone(),
                 change: change_label,
