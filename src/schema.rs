@@ -43,6 +43,10 @@ pub enum ValueKind {
     AwsRegion,
     /// An SES configuration set name.
     ConfigurationSetName,
+    /// An SES event destination name (the same letters as a configuration set's).
+    EventDestinationName,
+    /// An SNS topic ARN, `arn:aws:sns:REGION:ACCOUNT:NAME`.
+    SnsTopicArn,
     /// A phone number in Route 53 Domains' form, `+1.5555550100`.
     Phone,
     /// An ISO 3166 two-letter country code.
@@ -80,6 +84,8 @@ impl ValueKind {
             ValueKind::AwsAccountId => "12-digit AWS account id".into(),
             ValueKind::AwsRegion => "AWS region, e.g. us-east-1".into(),
             ValueKind::ConfigurationSetName => "SES configuration set name".into(),
+            ValueKind::EventDestinationName => "SES event destination name".into(),
+            ValueKind::SnsTopicArn => "SNS topic ARN, arn:aws:sns:REGION:ACCOUNT:NAME".into(),
             ValueKind::Phone => "phone, +CC.NUMBER".into(),
             ValueKind::CountryCode => "two-letter country code".into(),
             ValueKind::TagValue => "tag value".into(),
@@ -107,6 +113,8 @@ impl ValueKind {
             ValueKind::AwsAccountId => "aws-account-id",
             ValueKind::AwsRegion => "aws-region",
             ValueKind::ConfigurationSetName => "configuration-set-name",
+            ValueKind::EventDestinationName => "event-destination-name",
+            ValueKind::SnsTopicArn => "sns-topic-arn",
             ValueKind::Phone => "phone",
             ValueKind::CountryCode => "country-code",
             ValueKind::TagValue => "tag-value",
@@ -585,8 +593,8 @@ const PLATFORM_BODY: &[NodeSpec] = &[
         EVENTS,
         Optional,
         "Where SES's sending events go (bounces, complaints, deliveries, rejects, delays): the \
-         configuration set and its event destination, the SNS topic, the SQS queues and the \
-         DynamoDB table, made once (see \"Deliverability\").",
+         configuration set and its event destination, which plan/apply keep, and the SNS \
+         topic, the SQS queues and the DynamoDB table, made once (see \"Deliverability\").",
     ),
 ];
 
@@ -599,16 +607,19 @@ const EVENTS: &[NodeSpec] = &[
     ),
     NodeSpec::leaf(
         "destination",
-        ValueKind::Text,
+        ValueKind::EventDestinationName,
         Optional,
-        "The name of the configuration set's event destination mailform keeps.",
+        "The name of the configuration set's event destination mailform keeps: plan/apply \
+         create it (and the set, when missing) and bring it back when it drifts; any other \
+         destination on the set is left alone.",
     )
     .default("\"mailform-events\""),
     NodeSpec::leaf(
         "sns-topic-arn",
-        ValueKind::Text,
+        ValueKind::SnsTopicArn,
         Required,
-        "The SNS topic the event destination publishes to.",
+        "The SNS topic the event destination publishes to (made once, with the queues and the \
+         table; see \"Deliverability\").",
     ),
     NodeSpec::leaf(
         "queue-url",

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use crate::live::ReadError;
 use crate::live::account::AccountReader;
+use crate::live::event_destinations::{EventDestinationReader, EventDestinationWriter};
 use crate::live::facts::SesIdentity;
 use crate::live::ownership::{self, Ownership};
 use crate::live::registrar::{RegistrarReader, RegistrarWriter};
@@ -27,6 +28,7 @@ use crate::plan::{Change, LibraryPlan, Op, Plan, ResourceKind};
 use crate::secret::Secret;
 
 mod domain;
+mod events;
 pub mod guard;
 mod tenants;
 
@@ -94,6 +96,19 @@ pub struct Summary {
     pub failed_libraries: Vec<String>,
 }
 
+impl Summary {
+    /// Counts one step's outcome; answers whether it failed.
+    fn count(&mut self, outcome: &Outcome) -> bool {
+        match outcome {
+            Outcome::Done(_) => self.done += 1,
+            Outcome::Skipped(_) => self.skipped += 1,
+            Outcome::Waiting(_) => self.waiting += 1,
+            Outcome::Failed(_) => self.failed += 1,
+        }
+        matches!(outcome, Outcome::Failed(_))
+    }
+}
+
 /// The order of execution: a domain is registered before its settings change, an identity
 /// exists before its records go into the zone, and deletions come last.
 fn rank(change: &Change) -> u8 {
@@ -112,6 +127,9 @@ fn rank(change: &Change) -> u8 {
         (_, ResourceKind::DnsRecord) => 4,
         // Its identity exists before it is associated.
         (_, ResourceKind::SesTenant) => 5,
+        // The platform's: made before every library's changes (see `apply`), the set first.
+        (_, ResourceKind::SesConfigurationSet) => 0,
+        (_, ResourceKind::SesEventDestination) => 1,
     }
 }
 
@@ -145,14 +163,16 @@ pub struct ApplyOptions<'a> {
 /// How many steps an apply of `plan` reports: each change and deletion, with a library's DNS
 /// records counted once (they are one step).
 pub fn step_count(plan: &Plan) -> usize {
-    plan.libraries
-        .iter()
-        .map(|l| {
-            let all = l.changes.iter().chain(&l.deletions);
-            let records = all.clone().any(|c| c.kind == ResourceKind::DnsRecord);
-            all.filter(|c| c.kind != ResourceKind::DnsRecord).count() + usize::from(records)
-        })
-        .sum()
+    plan.platform_changes.len()
+        + plan
+            .libraries
+            .iter()
+            .map(|l| {
+                let all = l.changes.iter().chain(&l.deletions);
+                let records = all.clone().any(|c| c.kind == ResourceKind::DnsRecord);
+                all.filter(|c| c.kind != ResourceKind::DnsRecord).count() + usize::from(records)
+            })
+            .sum::<usize>()
 }
 
 /// Executes the plan's changes and deletions, one library after another; a library's failure
@@ -164,7 +184,13 @@ pub async fn apply<S, Z, R, A>(
     opts: &ApplyOptions<'_>,
 ) -> Summary
 where
-    S: SesReader + SesWriter + TenantReader + TenantWriter + Sync,
+    S: SesReader
+        + SesWriter
+        + TenantReader
+        + TenantWriter
+        + EventDestinationReader
+        + EventDestinationWriter
+        + Sync,
     Z: Route53Reader + Route53Writer + Sync,
     R: RegistrarReader + RegistrarWriter + Sync,
     A: AccountReader + Sync,
@@ -174,6 +200,7 @@ where
         id: tokio::sync::OnceCell::new(),
     };
     let mut summary = Summary::default();
+    events::platform_steps(config, plan, &services.ses, opts, &mut summary).await;
     for library_plan in &plan.libraries {
         let library = config
             .libraries
@@ -222,15 +249,7 @@ where
                 )
                 .await
             };
-            match &outcome {
-                Outcome::Done(_) => summary.done += 1,
-                Outcome::Skipped(_) => summary.skipped += 1,
-                Outcome::Waiting(_) => summary.waiting += 1,
-                Outcome::Failed(_) => {
-                    summary.failed += 1;
-                    failed = true;
-                }
-            }
+            failed |= summary.count(&outcome);
             (opts.on_step)(&Step {
                 library: library_plan.library.clone(),
                 change: change_label,
@@ -261,7 +280,13 @@ async fn step<S, Z, R, A>(
     opts: &ApplyOptions<'_>,
 ) -> Outcome
 where
-    S: SesReader + SesWriter + TenantReader + TenantWriter + Sync,
+    S: SesReader
+        + SesWriter
+        + TenantReader
+        + TenantWriter
+        + EventDestinationReader
+        + EventDestinationWriter
+        + Sync,
     Z: Route53Reader + Route53Writer + Sync,
     R: RegistrarReader + RegistrarWriter + Sync,
     A: AccountReader + Sync,
@@ -277,6 +302,13 @@ where
         }
         (Op::Delete, ResourceKind::SesTenant) => {
             tenants::delete(config, &library_plan.library, &change.name, &services.ses).await
+        }
+        (_, ResourceKind::SesConfigurationSet | ResourceKind::SesEventDestination) => {
+            Ok(Outcome::Failed(format!(
+                "{} {} is the platform's, not a library's; plan again",
+                change.kind.as_str(),
+                change.name
+            )))
         }
         (Op::Delete, _) => Ok(Outcome::Failed(format!(
             "apply deletes only SES identities and tenants; {} {} is left as it is",
@@ -775,6 +807,41 @@ mod tests {
         }
     }
 
+    impl EventDestinationReader for Fake {
+        async fn event_destinations(
+            &self,
+            _: &str,
+        ) -> Result<Option<Vec<crate::live::snapshot::EventDestinationV1>>, ReadError> {
+            Err(self.unexpected("GetConfigurationSetEventDestinations"))
+        }
+    }
+
+    impl EventDestinationWriter for Fake {
+        async fn create_configuration_set(
+            &self,
+            _: &str,
+            _: &crate::live::facts::Tags,
+        ) -> Result<(), ReadError> {
+            Err(self.unexpected("CreateConfigurationSet"))
+        }
+        async fn create_event_destination(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<(), ReadError> {
+            Err(self.unexpected("CreateConfigurationSetEventDestination"))
+        }
+        async fn update_event_destination(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<(), ReadError> {
+            Err(self.unexpected("UpdateConfigurationSetEventDestination"))
+        }
+    }
+
     impl SesReader for Fake {
         async fn account(&self) -> Result<SesAccount, ReadError> {
             Err(self.unexpected("GetAccount"))
@@ -1110,6 +1177,8 @@ mod tests {
         let config = config(&["springfield"]);
         let plan = Plan {
             platform: vec![],
+            platform_changes: vec![],
+            platform_deletions: vec![],
             version: 1,
             libraries: vec![library_plan(
                 "springfield",
@@ -1158,6 +1227,8 @@ mod tests {
         ]);
         let plan = Plan {
             platform: vec![],
+            platform_changes: vec![],
+            platform_deletions: vec![],
             version: 1,
             libraries: ["springfield", "shelbyville"]
                 .iter()
@@ -1215,6 +1286,8 @@ mod tests {
         let config = config(&["springfield"]);
         let plan = Plan {
             platform: vec![],
+            platform_changes: vec![],
+            platform_deletions: vec![],
             version: 1,
             libraries: vec![
                 library_plan(
@@ -1270,6 +1343,8 @@ mod tests {
         let config = config(&["springfield"]);
         let plan = Plan {
             platform: vec![],
+            platform_changes: vec![],
+            platform_deletions: vec![],
             version: 1,
             libraries: vec![library_plan(
                 "gone",
@@ -1305,6 +1380,8 @@ mod tests {
         let config = config(&["springfield", "shelbyville"]);
         let plan = Plan {
             platform: vec![],
+            platform_changes: vec![],
+            platform_deletions: vec![],
             version: 1,
             libraries: vec![
                 library_plan(
@@ -1375,6 +1452,8 @@ mod tests {
         )]);
         let plan = Plan {
             platform: vec![],
+            platform_changes: vec![],
+            platform_deletions: vec![],
             version: 1,
             libraries: vec![library_plan(
                 "ogdenville",

@@ -176,6 +176,6 @@ async fn resource_arn<A: AccountReader + Sync>(
     })
 }
 
-fn is_code(e: &ReadError, want: &str) -> bool {
+pub(super) fn is_code(e: &ReadError, want: &str) -> bool {
     matches!(&e.kind, crate::live::ReadErrorKind::Service { code, .. } if code == want)
 }

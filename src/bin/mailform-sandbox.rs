@@ -526,9 +526,15 @@ fn demo(libraries: &std::path::Path) -> Result<(), String> {
     let mut sets = Vec::new();
     let mut own_domains = Vec::new();
     for library in &config.libraries {
-        // The configuration sets the account has before mailform runs: each library's own,
-        // and the platform's events set (the README's one-time setup).
+        // The configuration sets the account has before mailform runs: each library's own
+        // (mailform makes only the platform's events set, in the apply below).
+        let platform_set = config
+            .platform
+            .events
+            .as_ref()
+            .map(|e| e.configuration_set.as_str());
         if let Some(set) = config.platform.configuration_set_for(library)
+            && Some(set) != platform_set
             && !sets.iter().any(|s: &String| s == set)
         {
             sets.push(set.to_string());

@@ -6,6 +6,29 @@ use crate::model::{Date, DomainName, EmailAddress, LibraryId, Usd};
 use crate::schema::ValueKind;
 use crate::source::is_env_name;
 
+/// `arn:PARTITION:sns:REGION:ACCOUNT:NAME`: a 12-digit account, a topic name of at most 256
+/// letters, digits, hyphens and underscores (a FIFO topic's ending in `.fifo`).
+fn is_sns_topic_arn(s: &str) -> bool {
+    let parts: Vec<&str> = s.split(':').collect();
+    let [arn, partition, sns, region, account, name] = parts.as_slice() else {
+        return false;
+    };
+    let topic = name.strip_suffix(".fifo").unwrap_or(name);
+    *arn == "arn"
+        && partition.starts_with("aws")
+        && *sns == "sns"
+        && !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && (1..=256).contains(&topic.len())
+        && topic
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Why a value does not fit, and what to write instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueError {
@@ -291,6 +314,33 @@ pub fn check(kind: &ValueKind, entry: &KdlEntry) -> Result<(), ValueError> {
                 ))
             }
         }
+        ValueKind::EventDestinationName => {
+            let s = expect_string(value, kind)?;
+            if s.len() <= 64
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                Ok(())
+            } else {
+                Err(err(
+                    "config::invalid-value",
+                    format!("`{s}` is not a valid SES event destination name"),
+                    "use at most 64 letters, digits, hyphens and underscores, e.g. \"mailform-events\"",
+                ))
+            }
+        }
+        ValueKind::SnsTopicArn => {
+            let s = expect_string(value, kind)?;
+            if is_sns_topic_arn(s) {
+                Ok(())
+            } else {
+                Err(err(
+                    "config::invalid-value",
+                    format!("`{s}` is not an SNS topic ARN"),
+                    "write the topic's ARN as `aws sns list-topics` shows it, e.g. \"arn:aws:sns:us-east-1:123456789012:ses-events\"",
+                ))
+            }
+        }
         ValueKind::Phone => {
             let s = expect_string(value, kind)?;
             let ok = s
@@ -471,5 +521,30 @@ mod tests {
             assert!(!is_placeholder(&kind, &text(value)), "{value}");
         }
         assert!(!is_placeholder(&ValueKind::Port, &KdlValue::Integer(587)));
+    }
+}
+
+#[cfg(test)]
+mod sns_topic_arn_tests {
+    use super::is_sns_topic_arn;
+
+    #[test]
+    fn topic_arns_are_told_from_other_text() {
+        assert!(is_sns_topic_arn(
+            "arn:aws:sns:us-east-1:123456789012:ses-events"
+        ));
+        assert!(is_sns_topic_arn(
+            "arn:aws-us-gov:sns:us-gov-west-1:123456789012:events.fifo"
+        ));
+        for bad in [
+            "ses-events",
+            "arn:aws:sqs:us-east-1:123456789012:ses-events",
+            "arn:aws:sns:us-east-1:1234:ses-events",
+            "arn:aws:sns:us-east-1:123456789012:",
+            "arn:aws:sns:us-east-1:123456789012:a b",
+            "https://sns.us-east-1.amazonaws.com/123456789012/ses-events",
+        ] {
+            assert!(!is_sns_topic_arn(bad), "{bad}");
+        }
     }
 }

@@ -78,7 +78,7 @@ mod tests {
         let own = "    ses-domain {\n        from \"news@own.example.org\"\n        configuration-set \"own-set\"\n    }\n";
         let plain = "    ses-domain {\n        from \"news@plain.example.org\"\n    }\n";
         let smtp = "    smtp-account {\n        host \"smtp.example.org\"\n        port 587\n        security \"starttls\"\n        username \"u\"\n        password env=\"MAILFORM_SMTP_PASSWORD_SMTP\"\n        from \"news@smtp.example.org\"\n    }\n";
-        let events = "    events {\n        configuration-set \"library-mail\"\n        sns-topic-arn \"arn:aws:sns:us-east-1:1:t\"\n        queue-url \"https://sqs.us-east-1.amazonaws.com/1/q\"\n        dead-letter-queue-url \"https://sqs.us-east-1.amazonaws.com/1/d\"\n    }\n";
+        let events = "    events {\n        configuration-set \"library-mail\"\n        sns-topic-arn \"arn:aws:sns:us-east-1:123456789012:t\"\n        queue-url \"https://sqs.us-east-1.amazonaws.com/1/q\"\n        dead-letter-queue-url \"https://sqs.us-east-1.amazonaws.com/1/d\"\n    }\n";
         let libraries = [("own", own), ("plain", plain), ("smtp", smtp)];
         for (block, want) in [
             (events, [Some("own-set"), Some("library-mail"), None]),

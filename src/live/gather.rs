@@ -19,6 +19,7 @@ use crate::secret::Secret;
 use super::clock::Clock;
 use super::dns::{Answer, DnsReader, Observations, Query, observe_until};
 use super::error::ReadError;
+use super::event_destinations::EventDestinationReader;
 use super::facts::{HostedZone, IdentitySummary, RegisteredDomain};
 use super::meter::{Meter, Meters};
 use super::registrar::RegistrarReader;
@@ -26,7 +27,7 @@ use super::route53::Route53Reader;
 use super::scope::{Baseline, Scope, desired_fingerprint, resource_names};
 use super::ses::SesReader;
 use super::snapshot::{
-    self, AvailabilityV1, CheckV1, DnsV1, DomainV1, FindingV1, IdentityV1, LibraryV1,
+    self, AvailabilityV1, CheckV1, DnsV1, DomainV1, EventSetV1, FindingV1, IdentityV1, LibraryV1,
     LiveSnapshotV1, NameServersV1, ObservationV1, PriceV1, ProbeV1, RefreshV1, RegistrarV1,
     Route53V1, SesV1, ZoneV1,
 };
@@ -74,7 +75,7 @@ pub async fn gather<S, Z, R, D>(
     clock: &dyn Clock,
 ) -> Result<LiveSnapshotV1, ReadError>
 where
-    S: SesReader + TenantReader + Sync,
+    S: SesReader + TenantReader + EventDestinationReader + Sync,
     Z: Route53Reader + Sync,
     R: RegistrarReader + Sync,
     D: DnsReader + Sync,
@@ -101,7 +102,7 @@ pub async fn gather_with<'b, S, Z, R, D>(
     baseline: impl Future<Output = Option<Baseline<'b>>>,
 ) -> Result<LiveSnapshotV1, ReadError>
 where
-    S: SesReader + TenantReader + Sync,
+    S: SesReader + TenantReader + EventDestinationReader + Sync,
     Z: Route53Reader + Sync,
     R: RegistrarReader + Sync,
     D: DnsReader + Sync,
@@ -146,7 +147,26 @@ where
                 .into_iter()
                 .filter(|i| everything || wanted_identities.contains(&i.name))
                 .collect();
-            let sets = readers.ses.configuration_sets().await?;
+            let mut sets = readers.ses.configuration_sets().await?;
+            let events_set = match &config.platform.events {
+                Some(events) if sets.iter().any(|s| s.name == events.configuration_set) => {
+                    // GetConfigurationSetEventDestinations.
+                    opts.meters.ses.expect(1);
+                    let name = &events.configuration_set;
+                    match readers.ses.event_destinations(name).await? {
+                        Some(destinations) => Some(EventSetV1 {
+                            name: name.clone(),
+                            destinations,
+                        }),
+                        None => {
+                            // Deleted since the list: it is missing, and plans as such.
+                            sets.retain(|s| &s.name != name);
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            };
             let (tenants, reputation) = if config.platform.tenants.is_some() {
                 // ListTenants, ListReputationEntities.
                 opts.meters.ses.expect(2);
@@ -157,7 +177,7 @@ where
             } else {
                 (Vec::new(), Vec::new())
             };
-            Ok::<_, ReadError>((account, listed, sets, (tenants, reputation)))
+            Ok::<_, ReadError>((account, listed, (sets, events_set), (tenants, reputation)))
         };
         let route53 = async {
             (opts.progress)("Route 53: hosted zones");
@@ -249,7 +269,7 @@ where
         Ok::<_, ReadError>((scope, dns))
     };
     let ((ses, zones, registrar), (mut scope, mut dns)) = tokio::try_join!(lists, settled)?;
-    let (account, identities, sets, (listed_tenants, reputation)) = ses;
+    let (account, identities, (sets, events_set), (listed_tenants, reputation)) = ses;
     let (domains, operations, availability, prices) = registrar;
     let listed = Listed {
         identities,
@@ -381,6 +401,7 @@ where
             identities: deep.identities.into_values().collect(),
             configuration_sets: sets.into_iter().map(|s| s.name).collect(),
             tenants,
+            events_set,
         },
         registrar: RegistrarV1 {
             domains: deep.domains.into_values().collect(),
@@ -954,6 +975,18 @@ mod tests {
             configuration_set: None,
             tags: Tags::new(),
             verification_error: None,
+        }
+    }
+
+    /// No platform `events` block in these tests: never asked.
+    impl EventDestinationReader for Fake {
+        async fn event_destinations(
+            &self,
+            set: &str,
+        ) -> Result<Option<Vec<crate::live::snapshot::EventDestinationV1>>, ReadError> {
+            self.calls
+                .push(format!("ses:GetConfigurationSetEventDestinations {set}"));
+            Ok(None)
         }
     }
 

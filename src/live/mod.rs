@@ -4,7 +4,7 @@
 //! library is decided by the pure checks (`crate::dns_check`) and the planner. That keeps
 //! every decision testable from recorded facts, and every adapter thin.
 //!
-//! - [`ses`], [`registrar`], [`route53`], [`dns`], [`clock`], [`account`]: the traits and their
+//! - [`ses`], [`event_destinations`], [`registrar`], [`route53`], [`dns`], [`clock`], [`account`]: the traits and their
 //!   adapters; [`aws`] holds what the AWS adapters share (configuration, rate limiter, error mapping).
 //! - [`facts`]: what the readers return, as plain data; [`error`]: why a read failed.
 //! - [`ownership`]: pure classification of live resources as managed, adoptable or not ours.
@@ -18,6 +18,7 @@ pub mod aws;
 pub mod clock;
 pub mod dns;
 pub mod error;
+pub mod event_destinations;
 pub mod facts;
 pub mod gather;
 pub mod meter;

@@ -247,7 +247,7 @@ pub(super) fn sdk_tags(
 }
 
 /// A request the SDK refused to build: a bug of ours, named like any other failure.
-fn invalid(operation: &'static str, name: &str, e: impl std::fmt::Display) -> ReadError {
+pub(super) fn invalid(operation: &'static str, name: &str, e: impl std::fmt::Display) -> ReadError {
     ReadError::new(
         System::Ses,
         operation,

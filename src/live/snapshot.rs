@@ -54,6 +54,31 @@ pub struct SesV1 {
     /// only for those named after a library read in depth. Absent in older snapshots.
     #[serde(default)]
     pub tenants: Vec<TenantV1>,
+    /// The platform's events configuration set (`events { configuration-set }`) with its event
+    /// destinations: read only when the platform file has an `events` block and the set
+    /// exists. Absent in older snapshots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_set: Option<EventSetV1>,
+}
+
+/// A configuration set and its event destinations, as `GetConfigurationSetEventDestinations`
+/// answers them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventSetV1 {
+    pub name: String,
+    pub destinations: Vec<EventDestinationV1>,
+}
+
+/// One event destination of a configuration set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventDestinationV1 {
+    pub name: String,
+    pub enabled: bool,
+    /// SES's names: `SEND`, `DELIVERY`, `BOUNCE`, `COMPLAINT`, `REJECT`, `DELIVERY_DELAY`, …
+    pub event_types: Vec<String>,
+    /// The SNS topic it publishes to; `None` for another kind of destination (CloudWatch,
+    /// EventBridge, Firehose, Pinpoint).
+    pub sns_topic_arn: Option<String>,
 }
 
 /// An SES tenant and its reputation entity.
@@ -429,6 +454,7 @@ impl LiveSnapshotV1 {
                 identities: vec![],
                 configuration_sets: vec![],
                 tenants: vec![],
+                events_set: None,
             },
             registrar: RegistrarV1 {
                 domains: vec![],

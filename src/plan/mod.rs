@@ -9,6 +9,7 @@
 pub mod account;
 pub mod actions;
 pub mod checks;
+pub mod events;
 pub mod no_such_domain;
 pub mod planner;
 pub mod saved;
@@ -27,6 +28,15 @@ pub struct Plan {
     /// still in the SES sandbox, its sending paused): shown once, before the libraries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platform: Vec<PlatformFinding>,
+    /// The platform's own resources (the events configuration set and mailform's event
+    /// destination on it, see [`events`]): apply makes them before any library's changes,
+    /// since identities name the set as their default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platform_changes: Vec<Change>,
+    /// Deletions of the platform's own resources (only with `--allow-destroy`), made after
+    /// every library's changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platform_deletions: Vec<Change>,
     pub libraries: Vec<LibraryPlan>,
     /// Live resources no library declares and mailform does not own: shown, never touched.
     pub unmanaged: Vec<Unmanaged>,
@@ -184,6 +194,10 @@ pub enum ResourceKind {
     /// A library's SES tenant: its reputation policy, its sending (customer-managed status)
     /// and the identity and configuration set associated with it.
     SesTenant,
+    /// The platform's events configuration set (`events { configuration-set }`).
+    SesConfigurationSet,
+    /// An event destination of a configuration set, named `SET/DESTINATION`.
+    SesEventDestination,
 }
 
 impl ResourceKind {
@@ -197,6 +211,8 @@ impl ResourceKind {
             ResourceKind::DomainTransfer => "domain-transfer",
             ResourceKind::DomainTags => "domain-tags",
             ResourceKind::SesTenant => "ses-tenant",
+            ResourceKind::SesConfigurationSet => "ses-configuration-set",
+            ResourceKind::SesEventDestination => "ses-event-destination",
         }
     }
 }
@@ -346,15 +362,20 @@ pub struct Totals {
 impl Plan {
     pub fn totals(&self) -> Totals {
         let mut t = Totals::default();
-        for l in &self.libraries {
-            for c in l.changes.iter().chain(&l.deletions) {
-                match c.op {
-                    Op::Create => t.create += 1,
-                    Op::Update => t.update += 1,
-                    Op::Replace => t.replace += 1,
-                    Op::Delete => t.destroy += 1,
-                }
+        let platform = self.platform_changes.iter().chain(&self.platform_deletions);
+        let libraries = self
+            .libraries
+            .iter()
+            .flat_map(|l| l.changes.iter().chain(&l.deletions));
+        for c in platform.chain(libraries) {
+            match c.op {
+                Op::Create => t.create += 1,
+                Op::Update => t.update += 1,
+                Op::Replace => t.replace += 1,
+                Op::Delete => t.destroy += 1,
             }
+        }
+        for l in &self.libraries {
             t.attention += usize::from(l.needs_attention());
             t.failing += usize::from(l.failing());
         }
@@ -368,8 +389,11 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        self.libraries
-            .iter()
-            .any(|l| !l.changes.is_empty() || !l.deletions.is_empty())
+        !self.platform_changes.is_empty()
+            || !self.platform_deletions.is_empty()
+            || self
+                .libraries
+                .iter()
+                .any(|l| !l.changes.is_empty() || !l.deletions.is_empty())
     }
 }

@@ -56,10 +56,17 @@ struct Facts<'a> {
     availability: HashMap<&'a str, &'a str>,
     prices: HashMap<&'a str, &'a crate::live::snapshot::PriceV1>,
     tenants: HashMap<&'a str, &'a crate::live::snapshot::TenantV1>,
+    /// The configuration sets the account has once this plan is applied: the live ones, and
+    /// the platform's events set when the plan creates it.
+    configuration_sets: Vec<String>,
 }
 
 impl<'a> Facts<'a> {
-    fn new(config: &'a Config, snapshot: &'a LiveSnapshotV1) -> Self {
+    fn new(
+        config: &'a Config,
+        snapshot: &'a LiveSnapshotV1,
+        events: &super::events::EventsPlan,
+    ) -> Self {
         let mut operations: HashMap<&str, Vec<_>> = HashMap::new();
         for o in &snapshot.registrar.operations {
             if let Some(d) = o.domain.as_deref() {
@@ -92,9 +99,20 @@ impl<'a> Facts<'a> {
         for t in &snapshot.ses.tenants {
             tenants.entry(t.name.as_str()).or_insert(t);
         }
+        let mut configuration_sets = snapshot.ses.configuration_sets.clone();
+        if let Some(set) = config
+            .platform
+            .events
+            .as_ref()
+            .map(|e| &e.configuration_set)
+            .filter(|set| events.creates_set(set))
+        {
+            configuration_sets.push(set.clone());
+        }
         Facts {
             snapshot,
             tenants,
+            configuration_sets,
             wanted: ownership::Wanted::new(config),
             observed,
             domains,
@@ -120,7 +138,10 @@ impl std::ops::Deref for Facts<'_> {
 
 /// Plans every library of `config` against `live`.
 pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan {
-    let live = &Facts::new(config, live);
+    // The platform's events set and destination first: whether the set is created decides
+    // whether identities may name it.
+    let events = super::events::plan(config.platform.events.as_ref(), live);
+    let live = &Facts::new(config, live, &events);
     let identities: BTreeMap<&str, &IdentityV1> = live
         .ses
         .identities
@@ -144,7 +165,7 @@ pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan 
 
     // Live identities: orphans become deletions of the library that left them; identities
     // nobody declares and mailform does not own are shown read-only.
-    let mut unmanaged = Vec::new();
+    let mut unmanaged = events.unmanaged;
     for identity in &live.ses.identities {
         match ownership::classify_in(
             &live.wanted,
@@ -218,6 +239,8 @@ pub fn plan(config: &Config, live: &LiveSnapshotV1, opts: &PlanOptions) -> Plan 
     Plan {
         version: PLAN_VERSION,
         platform,
+        platform_changes: events.changes,
+        platform_deletions: vec![],
         libraries,
         unmanaged,
     }
@@ -430,7 +453,7 @@ fn plan_library(
             .ses_identity()
             .and_then(|d| identities.get(d.as_str()).copied()),
         &live.wanted,
-        &live.ses.configuration_sets,
+        &live.configuration_sets,
         &mut out,
     );
     out.notices = crate::notice::due::after_apply(library, &out);
@@ -458,7 +481,8 @@ pub(super) fn tag_text(tags: &BTreeMap<String, String>) -> String {
         .join(", ")
 }
 /// Known at plan time, not at apply time: SES refuses an identity (or an update) naming a
-/// configuration set the account does not have. The library's changes planned since `before`
+/// configuration set the account does not have (and will not have after this apply: the
+/// platform's events set is created by it). The library's changes planned since `before`
 /// are withheld with the reason; answers whether it blocked them.
 fn configuration_set_missing(
     config: &Config,
@@ -470,7 +494,7 @@ fn configuration_set_missing(
     let Some(set) = config
         .platform
         .configuration_set_for(library)
-        .filter(|s| !live.ses.configuration_sets.iter().any(|have| have == s))
+        .filter(|s| !live.configuration_sets.iter().any(|have| have == s))
     else {
         return false;
     };
@@ -482,7 +506,7 @@ fn configuration_set_missing(
         code: "ses::configuration-set-missing".into(),
         level: Level::Error,
         message: message.clone(),
-        remedy: "create it in SES first (the platform's setup: `events { configuration-set }` or the library's `configuration-set`), or correct the name in the file".into(),
+        remedy: "create it in SES first (a library's own `configuration-set` is not made by mailform), or correct the name in the file".into(),
         records: vec![],
         breaking: false,
     });

@@ -68,6 +68,7 @@ pub fn dependencies(
         keys.extend([
             "ses.account".to_string(),
             "ses.configuration-sets".to_string(),
+            "ses.events-set".to_string(),
         ]);
         let mut domains: Vec<String> = l
             .changes
@@ -138,6 +139,9 @@ pub fn fingerprints(live: &LiveSnapshotV1) -> BTreeMap<String, String> {
         "ses.configuration-sets".to_string(),
         hash_of(&live.ses.configuration_sets),
     );
+    // The platform's events set and its destinations: whether an identity's default set is
+    // made by this plan, and what the platform's own changes are.
+    out.insert("ses.events-set".to_string(), hash_of(&live.ses.events_set));
     for i in &live.ses.identities {
         out.insert(format!("ses.identity/{}", i.name), hash_of(i));
     }

@@ -267,6 +267,13 @@ pub fn to_text(plan: &Plan, style: Style) -> String {
         }
         out.push('\n');
     }
+    if !plan.platform_changes.is_empty() {
+        out.push_str("# The platform's events (made before every library's changes)\n");
+        for c in &plan.platform_changes {
+            change_lines(&mut out, c, style, "  ");
+        }
+        out.push('\n');
+    }
     for l in &plan.libraries {
         let _ = writeln!(out, "# {}: {} ({})", l.library, l.name, l.method.as_str());
         library_body(&mut out, l, style, "  ");
@@ -474,6 +481,26 @@ pub fn to_markdown_with(plan: &Plan, o: &MarkdownOptions<'_>) -> String {
                 inline(&f.remedy),
                 affected(f)
             );
+        }
+        out.push('\n');
+    }
+    if !plan.platform_changes.is_empty() {
+        out.push_str("#### The platform's events\n\n");
+        for c in &plan.platform_changes {
+            let _ = writeln!(
+                out,
+                "- **{}** {} {}{}",
+                c.op.verb(),
+                c.kind.as_str(),
+                code(&c.name),
+                c.reason
+                    .as_ref()
+                    .map(|r| format!(": {}", inline(r)))
+                    .unwrap_or_default()
+            );
+            for a in &c.attributes {
+                let _ = writeln!(out, "  - {}", inline(&attribute_line(a)));
+            }
         }
         out.push('\n');
     }

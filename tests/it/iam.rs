@@ -57,6 +57,8 @@ const ALSO_NEEDS: &[(&str, &str)] = &[
     ("ses:CreateEmailIdentity", "ses:TagResource"),
     // The same for the tags given to CreateTenant.
     ("ses:CreateTenant", "ses:TagResource"),
+    // And to CreateConfigurationSet (the platform's events set, tagged as mailform's).
+    ("ses:CreateConfigurationSet", "ses:TagResource"),
     // Route 53 Domains creates the new domain's hosted zone with the caller's permissions
     // (AWS's own AmazonRoute53DomainsFullAccess grants it for this reason).
     ("route53domains:RegisterDomain", "route53:CreateHostedZone"),
@@ -296,6 +298,46 @@ async fn every_call_the_binary_makes_is_in_the_policy_of_the_role_that_makes_it(
         &world,
         &estate,
         &["apply", "--auto-approve", "--allow-destroy"],
+    );
+
+    // The platform's events set and destination from nothing, then a destination drifted by
+    // hand put back: the apply role makes them, the plan role reads them.
+    let world = World::new();
+    world.sandbox.set_iam_policy(Some(policy(&[APPLY_POLICY])));
+    let with_events = cli()
+        .file("libraries/_platform.kdl", &crate::events::platform())
+        .file("libraries/springfield.kdl", &library("springfield", ""));
+    seen.apply(&world, &with_events, &["apply", "--auto-approve"]);
+    crate::support::sandbox::ses(&world.sandbox)
+        .update_configuration_set_event_destination()
+        .configuration_set_name(crate::events::CONFIGURATION_SET)
+        .event_destination_name("mailform-events")
+        .event_destination(
+            aws_sdk_sesv2::types::EventDestinationDefinition::builder()
+                .enabled(false)
+                .matching_event_types(aws_sdk_sesv2::types::EventType::Send)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("a drifted destination");
+    world.sandbox.set_iam_policy(Some(policy(&[PLAN_POLICY])));
+    seen.plan(&world, &with_events, &["plan"], 0);
+    world.sandbox.set_iam_policy(Some(policy(&[APPLY_POLICY])));
+    seen.apply(&world, &with_events, &["apply", "--auto-approve"]);
+    for op in [
+        "ses:CreateConfigurationSet",
+        "ses:CreateConfigurationSetEventDestination",
+        "ses:UpdateConfigurationSetEventDestination",
+    ] {
+        assert!(
+            seen.apply.contains_key(op),
+            "the events scenario did not reach {op}"
+        );
+    }
+    assert!(
+        seen.plan
+            .contains_key("ses:GetConfigurationSetEventDestinations")
     );
 
     // A registered managed domain: auto-renew off, then on again.

@@ -1,5 +1,6 @@
 //! The demo's deliverability part: the SES event pipeline's one-time setup (the README's
-//! "Deliverability" commands, done here through the SDK against the demo's own sandbox), then a
+//! "Deliverability" commands, done here through the SDK against the demo's own sandbox; the
+//! platform's configuration set and its event destination are the demo's apply's), then a
 //! few messages to Amazon's mailbox simulator from each SES library, so `events drain` and
 //! `deliverability` have the library's own events to show.
 
@@ -118,7 +119,8 @@ pub fn set_up_and_send(
             _ => {}
         }
 
-        // Every configuration set an SES library sends with gets the event destination.
+        // Every configuration set an SES library sends with gets the event destination; the
+        // platform's events set has it already (the demo's apply made both).
         let senders: Vec<(&str, String, &str)> = config
             .libraries
             .iter()
@@ -131,13 +133,11 @@ pub fn set_up_and_send(
         let mut sets: Vec<&str> = senders.iter().map(|(_, _, set)| *set).collect();
         sets.sort_unstable();
         sets.dedup();
-        for set in sets {
-            // The library files' own sets exist already (the demo made them before the plan).
-            let _ = ses
-                .create_configuration_set()
-                .configuration_set_name(set)
-                .send()
-                .await;
+        for set in sets
+            .into_iter()
+            .filter(|set| *set != events.configuration_set)
+        {
+            // A library's own set exists already (the demo made it before the plan).
             let destination = mailform::events::event_destination(&topic_arn)
                 .map_err(|e| fail("event destination", &e))?;
             ses.create_configuration_set_event_destination()

@@ -130,7 +130,7 @@ impl World {
 
     /// The plan has no changes (only libraries waiting on their DNS), and an apply reads the
     /// live state but makes no mutating call.
-    fn assert_converged(&self, cli: &Cli) {
+    pub(crate) fn assert_converged(&self, cli: &Cli) {
         let plan = self.run(cli, &["plan", "--detailed-exitcode"]);
         assert_eq!(plan.code, 4, "{}", plan.all());
         assert!(

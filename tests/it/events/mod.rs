@@ -4,6 +4,7 @@
 //! duplicate and out-of-order delivery, a poison message, two drains at once, and `kill -9`
 //! at points spread over a drain.
 
+mod destination;
 mod kill;
 
 use std::collections::BTreeMap;
@@ -19,8 +20,8 @@ use crate::support::sandbox as harness;
 
 pub(crate) const QUEUE: &str = "mailform-ses-events";
 pub(crate) const DLQ: &str = "mailform-ses-events-dlq";
-const TOPIC: &str = "mailform-ses-events";
-const CONFIGURATION_SET: &str = "library-mail";
+pub(crate) const TOPIC: &str = "mailform-ses-events";
+pub(crate) const CONFIGURATION_SET: &str = "library-mail";
 /// The sandbox's first day (`support::sandbox::START`).
 pub(crate) const TODAY: &str = "2026-01-01";
 const SCHEMA: &str = "deliverability.schema.json";

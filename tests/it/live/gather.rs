@@ -6,10 +6,11 @@ use std::time::Duration;
 use mailform::live::ReadError;
 use mailform::live::clock::FixedClock;
 use mailform::live::dns::{DnsSource, HickoryDns};
+use mailform::live::event_destinations::EventDestinationReader;
 use mailform::live::facts::{ConfigurationSet, IdentitySummary, SesAccount, SesIdentity};
 use mailform::live::gather::{GatherOptions, Readers, gather};
 use mailform::live::ses::{AwsSes, SesReader};
-use mailform::live::snapshot::LiveSnapshotV1;
+use mailform::live::snapshot::{EventDestinationV1, LiveSnapshotV1};
 use mailform::live::tenants::{ReputationEntity, TenantDetail, TenantReader, TenantSummary};
 use mailform::model::Config;
 use mailform::probe::ProbeOptions;
@@ -52,6 +53,16 @@ impl SesReader for ThrottleEveryCall<'_> {
     async fn configuration_sets(&self) -> Result<Vec<ConfigurationSet>, ReadError> {
         self.arm("ListConfigurationSets");
         self.inner.configuration_sets().await
+    }
+}
+
+impl EventDestinationReader for ThrottleEveryCall<'_> {
+    async fn event_destinations(
+        &self,
+        set: &str,
+    ) -> Result<Option<Vec<EventDestinationV1>>, ReadError> {
+        self.arm("GetConfigurationSetEventDestinations");
+        self.inner.event_destinations(set).await
     }
 }
 
@@ -127,7 +138,7 @@ async fn world() -> (tempfile::TempDir, SandboxHandle) {
     (dir, sandbox)
 }
 
-async fn snapshot<S: SesReader + TenantReader + Sync>(
+async fn snapshot<S: SesReader + TenantReader + EventDestinationReader + Sync>(
     sandbox: &SandboxHandle,
     ses: S,
     config: &Config,

@@ -43,6 +43,7 @@ fn sample() -> LiveSnapshotV1 {
             }],
             configuration_sets: vec!["default".into()],
             tenants: vec![],
+            events_set: None,
         },
         registrar: RegistrarV1 {
             domains: vec![],

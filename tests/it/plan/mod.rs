@@ -3,6 +3,7 @@
 #[cfg(feature = "sandbox")]
 mod account;
 mod cli;
+mod events;
 #[cfg(feature = "sandbox")]
 mod limits;
 mod planner;
@@ -265,6 +266,8 @@ pub fn sample() -> Plan {
     };
     Plan {
         platform: vec![],
+        platform_changes: vec![],
+        platform_deletions: vec![],
         version: PLAN_VERSION,
         libraries: vec![springfield, shelbyville, ogdenville, capital],
         unmanaged: vec![Unmanaged {
@@ -410,6 +413,8 @@ fn markdown_at_a_thousand_libraries_shows_the_pull_requests_library() {
     libraries.reverse();
     let plan = Plan {
         platform: vec![],
+        platform_changes: vec![],
+        platform_deletions: vec![],
         version: PLAN_VERSION,
         libraries,
         unmanaged: vec![],

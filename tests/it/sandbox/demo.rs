@@ -38,7 +38,7 @@ fn the_main_job_plans_applies_and_ends_converged_on_the_example_libraries() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("Apply complete: 8 done, 0 skipped, 0 failed, 0 waiting for approval."),
+        stdout.contains("Apply complete: 10 done, 0 skipped, 0 failed, 0 waiting for approval."),
         "{stdout}"
     );
     // The status page of the converged estate, where the demo says it is.

@@ -6,6 +6,7 @@ mod admin;
 mod demo;
 mod dns;
 mod domains_ops;
+mod event_destinations;
 mod faults;
 mod method1;
 mod method3;
