@@ -327,7 +327,7 @@ pub(super) fn words(b: &mut Body, a: &AtRisk, _due: &Due) -> String {
             .collect();
         b.list(&reasons);
     }
-    b.para("The share falls as your library's new messages reach valid addresses. We write about this once; we write again only if it rises to this level after a week back below it.");
+    b.para("The share falls with each message that reaches a valid address and a patron who wants it. We write about this once; we write again only if it rises to this level after a week back below it.");
     let paused = a.paused.is_some();
     let candidates: Vec<String> = match (a.bounces.is_some(), paused) {
         (true, true) => vec![

@@ -31,11 +31,19 @@ fn platform_with_events(exim_platform: &str) -> String {
 /// Sends from `domain`'s library to `success` delivered and `bounce` hard-bouncing simulator
 /// addresses, 50 recipients a message (SES's limit), each address its own.
 async fn send_many(sandbox: &SandboxHandle, domain: &str, success: usize, bounce: usize) {
+    send_mix(sandbox, domain, &[("success", success), ("bounce", bounce)]).await;
+}
+
+/// Sends from `domain`'s library to so many of each simulator address (`success`, `bounce`,
+/// `complaint`, …).
+async fn send_mix(sandbox: &SandboxHandle, domain: &str, mix: &[(&str, usize)]) {
     let ses = harness::ses(sandbox);
     let stamp = sandbox.now();
-    let to: Vec<String> = (0..success)
-        .map(|i| format!("success+{stamp}-{i}@simulator.amazonses.com"))
-        .chain((0..bounce).map(|i| format!("bounce+{stamp}-{i}@simulator.amazonses.com")))
+    let to: Vec<String> = mix
+        .iter()
+        .flat_map(|(local, n)| {
+            (0..*n).map(move |i| format!("{local}+{stamp}-{i}@simulator.amazonses.com"))
+        })
         .collect();
     let text = |s: &str| Content::builder().data(s).build().unwrap();
     for chunk in to.chunks(50) {
@@ -284,12 +292,19 @@ async fn a_library_that_ses_paused_is_told_so_and_record_only_adopts_it() {
         )
         .unwrap();
     send_many(&world.sandbox, SPRINGFIELD, 176, 24).await;
+    // Shelbyville's patrons report 1 of its 200 messages as spam: 0.5 %, the pause level.
+    send_mix(
+        &world.sandbox,
+        SHELBYVILLE,
+        &[("success", 199), ("complaint", 1)],
+    )
+    .await;
     drain(&world, &cli);
     // An estate told by hand: recorded, nothing sent.
     let recorded = notify(&world, &cli, &["--record-only"]);
     assert_eq!(recorded.code, 0, "{}", recorded.all());
     assert!(
-        recorded.stdout.contains(" 1 recorded without sending"),
+        recorded.stdout.contains(" 2 recorded without sending"),
         "{}",
         recorded.all()
     );
@@ -299,13 +314,17 @@ async fn a_library_that_ses_paused_is_told_so_and_record_only_adopts_it() {
     assert!(after.stdout.contains(" 0 sent,"), "{}", after.all());
 
     // Sent again on request: the words say Amazon paused the library, with its reason.
-    let key = recorded
-        .stderr
-        .lines()
-        .find(|l| l.contains("/at-risk/"))
-        .and_then(|l| l.split_whitespace().next())
-        .expect("the at-risk notice's key")
-        .to_string();
+    // Each notice's key, as the run printed it.
+    let key_of = |library: &str| -> String {
+        recorded
+            .stderr
+            .lines()
+            .find(|l| l.starts_with(&format!("{library}/at-risk/")))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no at-risk notice of {library}: {}", recorded.all()))
+            .to_string()
+    };
+    let key = key_of("springfield");
     let resent = notify(&world, &cli, &["--resend", &key]);
     assert_eq!(resent.code, 0, "{}", resent.all());
     let mails = new_mail(&exim, 0);
@@ -324,6 +343,32 @@ async fn a_library_that_ses_paused_is_told_so_and_record_only_adopts_it() {
         assert!(m.text.contains(words), "{words:?} not in:\n{}", m.text);
     }
     assert!(!m.text.contains("If Amazon pauses"), "{}", m.text);
+
+    // Shelbyville's complaints, sent again on request: the spam reports, not bounces.
+    let key = key_of("shelbyville");
+    let resent = notify(&world, &cli, &["--resend", &key]);
+    assert_eq!(resent.code, 0, "{}", resent.all());
+    let mails = delivered(&exim);
+    assert_eq!(mails.len(), 2, "{}", resent.all());
+    let m = &mails[1];
+    assert_eq!(
+        kind_of(&m.message_id),
+        ("at-risk".into(), "shelbyville".into())
+    );
+    assert_eq!(
+        m.subject,
+        "Check who gets your library's mail: too many spam reports"
+    );
+    for words in [
+        "Of the 200 messages your library sent to patrons in the last 7 days, 1 (0.50 %) were reported as spam",
+        "pauses its sending at 0.5 %. Your library is at or above the 0.5 % level now",
+        "Send patrons only the mail they asked for",
+    ] {
+        assert!(m.text.contains(words), "{words:?} not in:\n{}", m.text);
+    }
+    assert!(!m.text.contains("bounced"), "{}", m.text);
+    let kinds = super::reading::check(&mails);
+    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["at-risk"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
