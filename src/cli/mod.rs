@@ -5,6 +5,7 @@
 
 mod apply;
 mod args;
+mod at_risk;
 mod costs;
 mod deliverability;
 mod events;

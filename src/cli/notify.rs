@@ -78,6 +78,7 @@ pub(super) fn due_notices(
     today: crate::model::Date,
     handover_grace: i64,
     history: &due::History,
+    at_risk: &std::collections::BTreeMap<String, (usize, crate::notice::at_risk::AtRisk)>,
 ) -> Vec<Due> {
     let plan = planner::plan(
         config,
@@ -87,7 +88,7 @@ pub(super) fn due_notices(
             handover_grace,
         },
     );
-    due::due(config, live, &plan, now_of(live), history)
+    due::due(config, live, &plan, now_of(live), history, at_risk)
 }
 
 /// The due notices as messages. A notice the ledger holds the words of (it was claimed
@@ -226,7 +227,23 @@ pub(super) fn run(a: NotifyArgs, color: bool) -> Result<ExitCode, CliError> {
             .iter()
             .map(|e| (&e.key, e.claimed_at, e.to.as_str())),
     );
-    let mut due = due_notices(&config, &live, today, a.handover_grace, &history);
+    // Each SES library's deliverability, for the at-risk notice. An event store that cannot be
+    // read holds back that notice alone, said on stderr: the other notices still go.
+    let at_risk = runtime
+        .block_on(super::at_risk::at_risk_today(
+            &world,
+            &config,
+            &entries,
+            today,
+            &a.live.targets,
+        ))
+        .unwrap_or_else(|e| {
+            eprintln!(
+                "warning: the SES event store could not be read, so no at-risk notice is sent this run: {e}"
+            );
+            Default::default()
+        });
+    let mut due = due_notices(&config, &live, today, a.handover_grace, &history, &at_risk);
     // A notice sent again is written as of its first sending, so its words ("in 3 days")
     // are the ones the library should have read then.
     for d in &mut due {

@@ -244,6 +244,8 @@ pub enum Content {
         started: Option<OffsetDateTime>,
         accept_by: Option<OffsetDateTime>,
     },
+    /// Patrons' addresses bounce (or complain) at AWS's review level or above.
+    AtRisk(super::at_risk::AtRisk),
 }
 
 fn parse_time(s: &str) -> Option<OffsetDateTime> {
@@ -254,13 +256,15 @@ fn stamp(t: Option<OffsetDateTime>) -> String {
     t.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
 }
 
-/// The notices due for every library of `config`, in library order.
+/// The notices due for every library of `config`, in library order. `at_risk` holds, by
+/// library id, the episode and breaches of each library whose deliverability is at risk today.
 pub fn due(
     config: &Config,
     live: &LiveSnapshotV1,
     plan: &Plan,
     now: OffsetDateTime,
     history: &History,
+    at_risk: &std::collections::BTreeMap<String, (usize, super::at_risk::AtRisk)>,
 ) -> Vec<Due> {
     let mut out = Vec::new();
     let zone = config
@@ -421,6 +425,16 @@ pub fn due(
                     }
                 }
             }
+        }
+        // A fact like the others, before the launch warning built on them.
+        if let Some((episode, risk)) = at_risk.get(id) {
+            let risk = super::at_risk::AtRisk {
+                paused: super::at_risk::paused(lp, live, id),
+                ..risk.clone()
+            };
+            let facts = super::at_risk::facts(*episode, risk.paused.is_some());
+            let facts: Vec<&str> = facts.iter().map(String::as_str).collect();
+            push(NoticeKind::AtRisk, &facts, Content::AtRisk(risk));
         }
         let r = &lp.readiness;
         // The same day the plan turns the library's readiness into an error and the status

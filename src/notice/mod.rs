@@ -6,6 +6,7 @@
 //! - [`ledger`]: the record of notices claimed and sent (the [`ledger::NoticeLedger`] trait,
 //!   a DynamoDB table in production and in the sandbox).
 
+pub mod at_risk;
 pub mod due;
 pub mod dynamo;
 pub mod ledger;
@@ -43,6 +44,9 @@ pub enum NoticeKind {
     DomainBought,
     /// A managed domain's transfer to the library was started: the acceptance window.
     TransferStarted,
+    /// The library's patrons' addresses bounce (or complain) so much that Amazon reviews or
+    /// may pause its sending: the numbers, why they matter, what to clean up.
+    AtRisk,
 }
 
 /// What happens to a notice whose sending was claimed but never confirmed (a crash, a kill,
@@ -57,7 +61,7 @@ pub enum CrashRule {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 10] = [
+    pub const ALL: [NoticeKind; 11] = [
         NoticeKind::Records,
         NoticeKind::Reminder,
         NoticeKind::Lapsed,
@@ -68,6 +72,7 @@ impl NoticeKind {
         NoticeKind::Launch,
         NoticeKind::DomainBought,
         NoticeKind::TransferStarted,
+        NoticeKind::AtRisk,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,6 +87,7 @@ impl NoticeKind {
             NoticeKind::Launch => "launch",
             NoticeKind::DomainBought => "domain-bought",
             NoticeKind::TransferStarted => "transfer-started",
+            NoticeKind::AtRisk => "at-risk",
         }
     }
 
@@ -99,7 +105,10 @@ impl NoticeKind {
             | NoticeKind::Lapsed
             | NoticeKind::RecordsRemoved
             | NoticeKind::SmtpFailing
-            | NoticeKind::Launch => CrashRule::AtLeastOnce,
+            | NoticeKind::Launch
+            // A lost warning leaves the library to meet the pause unwarned: every one of its
+            // notices to patrons stops. A second copy of the same words costs nothing.
+            | NoticeKind::AtRisk => CrashRule::AtLeastOnce,
             // A second "we bought your domain" reads as a second charge, a second "transfer
             // started" as a second transfer to accept, a second confirmation as noise; a lost
             // one is shown to the operator, and the facts it reports are also in the next

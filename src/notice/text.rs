@@ -72,7 +72,7 @@ pub const SUBJECT_MAX: usize = 68;
 /// The first of the candidates that fits [`SUBJECT_MAX`] (the last one if none does): the
 /// action first, then the domain (an IT contact may look after several), then the day when
 /// there is room for it (the body gives the deadline in full).
-fn fit(candidates: &[String]) -> String {
+pub(super) fn fit(candidates: &[String]) -> String {
     candidates
         .iter()
         .find(|s| s.chars().count() <= SUBJECT_MAX)
@@ -160,7 +160,7 @@ fn optional_records(mail_from: &str) -> String {
 }
 
 /// A body built twice at once: paragraphs, lists and record tables in text and HTML.
-struct Body {
+pub(super) struct Body {
     text: String,
     html: String,
 }
@@ -175,17 +175,17 @@ impl Body {
         b
     }
 
-    fn para(&mut self, s: &str) {
+    pub(super) fn para(&mut self, s: &str) {
         let _ = writeln!(self.text, "{s}\n");
         let _ = writeln!(self.html, "<p>{}</p>", escape(s));
     }
 
-    fn heading(&mut self, s: &str) {
+    pub(super) fn heading(&mut self, s: &str) {
         let _ = writeln!(self.text, "{s}:\n");
         let _ = writeln!(self.html, "<h3>{}</h3>", escape(s));
     }
 
-    fn list(&mut self, items: &[String]) {
+    pub(super) fn list(&mut self, items: &[String]) {
         self.html.push_str("<ul>\n");
         for item in items {
             let _ = writeln!(self.text, "  * {item}");
@@ -628,6 +628,7 @@ pub fn words(due: &Due, settings: &NoticeSettings) -> Words {
                 "Nothing to do: we registered a domain for your mail".into(),
             ])
         }
+        Content::AtRisk(a) => super::at_risk::words(&mut b, a, due),
         Content::TransferStarted {
             domain,
             account,
@@ -794,6 +795,9 @@ pub fn describe(kind: NoticeKind) -> &'static str {
         NoticeKind::DomainBought => "that the managed domain was bought, with its yearly charge",
         NoticeKind::TransferStarted => {
             "that the domain transfer started, and the acceptance window"
+        }
+        NoticeKind::AtRisk => {
+            "that its patrons' addresses bounce so much that its sending is at risk"
         }
     }
 }

@@ -275,6 +275,23 @@ fn every_kind() -> Vec<Due> {
                 accept_by: Some(at("2026-11-30T09:00:00Z")),
             },
         ),
+        (
+            NoticeKind::AtRisk,
+            Content::AtRisk(crate::notice::at_risk::AtRisk {
+                bounces: Some(crate::notice::at_risk::Breach {
+                    days: 7,
+                    sent: 1240,
+                    count: 93,
+                    standing: crate::events::deliverability::Standing::UnderReview,
+                }),
+                complaints: None,
+                reasons: vec![
+                    ("smtp; 550 5.1.1 user unknown".into(), 81),
+                    ("Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address.".into(), 12),
+                ],
+                paused: None,
+            }),
+        ),
     ];
     contents
         .into_iter()
@@ -335,7 +352,7 @@ fn subjects_lead_with_the_action_and_fit_one_header_line() {
             Content::SmtpFailing { username, .. } | Content::SmtpPassing { username, .. } => {
                 *username = format!("notices@{long}")
             }
-            Content::Launch { .. } => {}
+            Content::Launch { .. } | Content::AtRisk(_) => {}
         }
         let subject = words(&due, &settings()).subject;
         // `Subject: ` and the subject on one line of under 78 characters.
@@ -349,6 +366,7 @@ fn subjects_lead_with_the_action_and_fit_one_header_line() {
         assert!(
             [
                 "Add", "Fix", "Put", "Done", "Almost", "Nothing", "Worth", "Finish", "Accept",
+                "Clean", "Check",
             ]
             .contains(&first),
             "{:?}: {subject}",

@@ -22,7 +22,8 @@ use crate::support::cli::{Cli, repo};
 
 const PLAN_POLICY: &str = ".github/iam/plan-role-policy.json";
 const APPLY_POLICY: &str = ".github/iam/apply-role-policy.json";
-/// The nightly notify job's role: `notify --live` reads and writes the notice ledger only.
+/// The nightly notify job's role: `notify --live` reads and writes the notice ledger, and reads the
+/// event table (the at-risk notice).
 const NOTIFY_POLICY: &str = ".github/iam/notify-role-policy.json";
 /// The scheduled job's drain step: `events drain` reads the SES event queue (receiving and
 /// deleting, and moving poison to the dead-letter queue) and writes the event store, nothing else.

@@ -43,6 +43,12 @@ impl World {
         World::with(SandboxConfig::default())
     }
 
+    /// The sandbox's state directory, which it holds locked: `--sandbox --sandbox-dir` on it
+    /// uses this sandbox as it runs (its clock included) once its `endpoints.json` is there.
+    pub(crate) fn state_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// A sandbox with its own settings (prices, timings), its state in a temp dir.
     pub(crate) fn with(config: SandboxConfig) -> World {
         let dir = tempfile::tempdir().expect("temp dir");

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+mod at_risk;
 mod episodes;
 mod launch_window;
 mod reader;
