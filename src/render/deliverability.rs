@@ -170,7 +170,10 @@ pub fn to_json(today: &str, reports: &[LibraryDeliverability]) -> String {
         },
         libraries: reports,
     };
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    // Addresses and diagnostics come from outside: a bidirectional override stays a JSON
+    // escape, not a raw character (nor stdout's guard's `\u{…}`, which is not JSON).
+    let mut text = crate::text::json_escape_hidden(&text).into_owned();
     text.push('\n');
     text
 }
