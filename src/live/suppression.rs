@@ -1,5 +1,6 @@
 //! SES suppression lists: the addresses SES will not send to again after a hard bounce or a
-//! complaint. [`SuppressionReader`] and its adapter on [`AwsSes`]: `ListSuppressedDestinations`
+//! complaint. [`SuppressionReader`] and its adapter on [`AwsSes`] (the same
+//! `aws_sdk_sesv2::Client` and rate limiter as the identities): `ListSuppressedDestinations`
 //! of one tenant's own list (`TenantName`) or of the account's, every page.
 //!
 //! The addresses are patrons' personal data: they are read for the operator's
