@@ -187,6 +187,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn json_keeps_hidden_characters_as_json_escapes() {
+        let json = serde_json::to_string("a\u{202e}b\u{7f}\u{1b}").unwrap();
+        let escaped = json_escape_hidden(&json);
+        assert_eq!(escaped, r#""a\u202eb\u007f\u001b""#);
+        let back: String = serde_json::from_str(&escaped).unwrap();
+        assert_eq!(back, "a\u{202e}b\u{7f}\u{1b}");
+        // Nothing left for stdout's guard to rewrite.
+        assert_eq!(visible_lines(&escaped), escaped);
+        assert!(matches!(
+            json_escape_hidden("{\n  \"a\": 1\n}"),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
     fn control_characters_become_visible() {
         assert_eq!(visible("plain text"), "plain text");
         assert_eq!(
