@@ -388,6 +388,36 @@ pub struct Platform {
 pub struct TenantDefaults {
     /// The reputation policy of every library's tenant that names none.
     pub reputation_policy: ReputationPolicy,
+    /// The suppression list of every library's tenant that names none.
+    pub suppression: SuppressionScope,
+}
+
+/// Which suppression list SES keeps a tenant's hard bounces and complaints on: the account's
+/// (SES's default: one library's bounce stops every library's mail to that address) or the
+/// tenant's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuppressionScope {
+    Account,
+    Tenant,
+}
+
+impl SuppressionScope {
+    pub const NAMES: &[&str] = &["account", "tenant"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "account" => Some(SuppressionScope::Account),
+            "tenant" => Some(SuppressionScope::Tenant),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionScope::Account => "account",
+            SuppressionScope::Tenant => "tenant",
+        }
+    }
 }
 
 /// The platform's SES event pipeline: the configuration set whose event destination publishes
@@ -601,6 +631,8 @@ impl TenantSending {
 pub struct TenantSettings {
     pub reputation_policy: ReputationPolicy,
     pub sending: TenantSending,
+    /// `None` when the platform manages no tenants: no tenant, so no list of its own.
+    pub suppression: Option<SuppressionScope>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

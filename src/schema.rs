@@ -272,6 +272,13 @@ const LIBRARY_TENANT: &[NodeSpec] = &[
          `enabled` reinstates it.",
     )
     .default("\"enabled\""),
+    NodeSpec::leaf(
+        "suppression",
+        ValueKind::OneOf(crate::model::SuppressionScope::NAMES),
+        Optional,
+        "Where SES keeps the addresses this library's mail hard-bounced or drew complaints          from: `tenant`, its own list (shown by `deliverability`); `account`, the list all          libraries share.",
+    )
+    .default("platform `tenants { suppression }`"),
 ];
 
 const TENANT_DOC: &str = "The library's SES tenant, named after its id: its own reputation, \
@@ -642,14 +649,25 @@ const EVENTS: &[NodeSpec] = &[
     .default("\"mailform-events\""),
 ];
 
-const PLATFORM_TENANTS: &[NodeSpec] = &[NodeSpec::leaf(
-    "reputation-policy",
-    ValueKind::OneOf(REPUTATION_POLICIES),
-    Optional,
-    "The reputation policy of every library's tenant that names none. `standard`: SES pauses \
-     a library whose bounces or complaints are high-impact, and only that library.",
-)
-.default("\"standard\"")];
+const PLATFORM_TENANTS: &[NodeSpec] = &[
+    NodeSpec::leaf(
+        "reputation-policy",
+        ValueKind::OneOf(REPUTATION_POLICIES),
+        Optional,
+        "The reputation policy of every library's tenant that names none. `standard`: SES pauses \
+         a library whose bounces or complaints are high-impact, and only that library.",
+    )
+    .default("\"standard\""),
+    NodeSpec::leaf(
+        "suppression",
+        ValueKind::OneOf(crate::model::SuppressionScope::NAMES),
+        Optional,
+        "The suppression list of every library's tenant that names none: `account` (SES's \
+         default), the list all libraries share; `tenant`, each library its own list of the \
+         addresses its mail hard-bounced or drew complaints from.",
+    )
+    .default("\"account\""),
+];
 
 const RELAY: &[NodeSpec] = &[
     NodeSpec::leaf(

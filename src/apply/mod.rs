@@ -876,6 +876,8 @@ mod tests {
         }
     }
 
+    use crate::model::SuppressionScope;
+
     impl TenantWriter for Fake {
         async fn create_tenant(&self, _: &str, _: &Tags) -> Result<String, ReadError> {
             Err(self.unexpected("CreateTenant"))
@@ -894,6 +896,9 @@ mod tests {
         }
         async fn delete_tenant(&self, _: &str) -> Result<(), ReadError> {
             Err(self.unexpected("DeleteTenant"))
+        }
+        async fn set_suppression(&self, _: &str, _: SuppressionScope) -> Result<(), ReadError> {
+            Err(self.unexpected("PutTenantSuppressionAttributes"))
         }
     }
 

@@ -1,7 +1,9 @@
 //! Apply's SES tenant steps: create a library's tenant (tagged in the same call, so no
-//! untagged tenant is ever left by a crash), bring its reputation policy, its sending and its
-//! associations in line, and delete an orphaned one. Each re-reads the tenant right before
-//! its calls: one made or tagged otherwise since the plan is left alone.
+//! untagged tenant is ever left by a crash), bring its reputation policy, its sending, its
+//! suppression list and its associations in line, and delete an orphaned one. (The
+//! suppression list is a call after `CreateTenant`: a crash between leaves the account's
+//! list, SES's default, which the next plan shows as an update.) Each re-reads the tenant
+//! right before its calls: one made or tagged otherwise since the plan is left alone.
 //!
 //! Every call is idempotent in effect (a create that finds this library's tenant made by a
 //! lost first answer or by a second apply carries on; an association already there is not
@@ -13,7 +15,7 @@ use crate::live::account::AccountReader;
 use crate::live::ownership::{self, Ownership};
 use crate::live::ses::{self, SesWriter};
 use crate::live::tenants::{TenantReader, TenantWriter, policy_arn};
-use crate::model::{Config, Library, TenantSending};
+use crate::model::{Config, Library, SuppressionScope, TenantSending};
 use crate::plan::Change;
 use crate::plan::tenants::resource_name;
 
@@ -95,6 +97,13 @@ where
         calls.push(format!(
             "UpdateReputationEntityCustomerManagedStatus {status}"
         ));
+    }
+    if let Some(scope) = settings.suppression.filter(|_| wants("suppression")) {
+        let live_scope = live.suppression_scope.as_deref() == Some("TENANT");
+        if live_scope != (scope == SuppressionScope::Tenant) {
+            ses.set_suppression(name, scope).await?;
+            calls.push(format!("PutTenantSuppressionAttributes {}", scope.as_str()));
+        }
     }
     let held: Vec<&str> = live
         .resources

@@ -118,5 +118,56 @@ pub(super) async fn read(
         .buffered(16)
         .collect()
         .await;
-    results.into_iter().collect()
+    let mut reports: Vec<LibraryDeliverability> = results.into_iter().collect::<Result<_, _>>()?;
+    suppressed(world, libraries, &mut reports).await?;
+    Ok(reports)
+}
+
+/// Fills in each report's suppressed recipients, a separate step after the counts: the
+/// library's own tenant list from SES (`ListSuppressedDestinations`, every page), or why it
+/// has none. The reports are in `libraries`' order.
+async fn suppressed(
+    world: &world::World,
+    libraries: &[&Library],
+    reports: &mut [LibraryDeliverability],
+) -> Result<(), CliError> {
+    use crate::events::suppression::{list_to_read, of_list};
+    use crate::live::suppression::SuppressionReader as _;
+    use futures::StreamExt as _;
+    let wanted: Vec<Result<&str, _>> = libraries
+        .iter()
+        .map(|l| list_to_read(l.id.as_str(), l.method.tenant()))
+        .collect();
+    if wanted.iter().all(Result::is_err) {
+        for (report, want) in reports.iter_mut().zip(wanted) {
+            report.suppression = want.err().unwrap_or_default();
+        }
+        return Ok(());
+    }
+    let sdk = crate::live::aws::load_sdk_config(&world.aws).await;
+    let ses = crate::live::ses::AwsSes::new(&sdk, &world.aws);
+    let ses = &ses;
+    let read: Vec<Result<_, CliError>> = futures::stream::iter(wanted)
+        .map(|want| async move {
+            let tenant = match want {
+                Ok(tenant) => tenant,
+                Err(why) => return Ok(why),
+            };
+            match ses.suppressed(Some(tenant)).await {
+                Ok(list) => Ok(of_list(tenant, Some(list))),
+                Err(e) if is_not_found(&e) => Ok(of_list(tenant, None)),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .buffered(4)
+        .collect()
+        .await;
+    for (report, suppression) in reports.iter_mut().zip(read) {
+        report.suppression = suppression?;
+    }
+    Ok(())
+}
+
+fn is_not_found(e: &crate::live::ReadError) -> bool {
+    matches!(&e.kind, crate::live::ReadErrorKind::Service { code, .. } if code == "NotFoundException")
 }

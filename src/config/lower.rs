@@ -280,6 +280,10 @@ fn lower_platform(
                 .str("reputation-policy")
                 .and_then(ReputationPolicy::parse)
                 .unwrap_or(DEFAULT_REPUTATION_POLICY),
+            suppression: Fields::of(t.children())
+                .str("suppression")
+                .and_then(SuppressionScope::parse)
+                .unwrap_or(SuppressionScope::Account),
         }),
         events: match f.node("events") {
             Some(node) => {
@@ -342,6 +346,11 @@ fn lower_tenant(m: &Fields<'_>, platform: Option<&Platform>) -> TenantSettings {
             Some("paused") => TenantSending::Paused,
             _ => TenantSending::Enabled,
         },
+        suppression: platform.and_then(|p| p.tenants).map(|defaults| {
+            field("suppression")
+                .and_then(SuppressionScope::parse)
+                .unwrap_or(defaults.suppression)
+        }),
     }
 }
 

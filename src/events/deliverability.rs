@@ -124,6 +124,8 @@ pub struct LibraryDeliverability {
     pub top_bounce_reasons: Vec<Reason>,
     /// The worst standing of any window.
     pub standing: Standing,
+    /// The library's suppressed recipients, filled in after the counts (`NotRead` until then).
+    pub suppression: super::suppression::Suppression,
 }
 
 /// The first day of the longest window ending `today`.
@@ -205,6 +207,7 @@ pub fn compute(
         windows,
         top_bounce_reasons: top,
         standing,
+        suppression: super::suppression::Suppression::NotRead,
     }
 }
 

@@ -8,7 +8,8 @@
 //!   [`store::EventStore`];
 //! - `drain`: the loop, receive → write → delete, over the traits;
 //! - `sqs`, `dynamo`: the SQS and DynamoDB adapters;
-//! - `deliverability`: counts, rates and thresholds per library (pure).
+//! - `deliverability`: counts, rates and thresholds per library (pure);
+//! - `suppression`: a library's suppressed recipients in its report (pure).
 //!
 //! Invariant: a message is deleted from the queue only after every record it holds was
 //! written (or, when it is not an SES event, after it was put on the dead-letter queue), so a
@@ -41,6 +42,7 @@ pub mod dynamo;
 pub mod event;
 pub mod sqs;
 pub mod store;
+pub mod suppression;
 
 #[cfg(test)]
 mod tests {

@@ -1145,6 +1145,7 @@ mod tests {
                 tenant: TenantSettings {
                     reputation_policy: ReputationPolicy::Standard,
                     sending: TenantSending::Enabled,
+                    suppression: Some(crate::model::SuppressionScope::Account),
                 },
             }),
         };
@@ -1159,6 +1160,7 @@ mod tests {
                 notices: None,
                 tenants: Some(TenantDefaults {
                     reputation_policy: ReputationPolicy::Standard,
+                    suppression: crate::model::SuppressionScope::Account,
                 }),
                 events: None,
             },

@@ -11,6 +11,7 @@
 //! - [`gather`]: reads everything for a set of libraries into a snapshot; [`scope`]: which
 //!   deep reads a refresh may take from a previous snapshot; [`meter`]: its calls counted,
 //!   for a progress line.
+//! - [`suppression`]: SES's suppression lists (the account's, a tenant's), for `deliverability`.
 //! - [`snapshot`]: the versioned live-state file `mailform refresh` writes and `--live` reads.
 
 pub mod account;
@@ -28,6 +29,7 @@ pub mod route53;
 pub mod scope;
 pub mod ses;
 pub mod snapshot;
+pub mod suppression;
 pub mod tenants;
 
 pub use error::{ReadError, ReadErrorKind, System};

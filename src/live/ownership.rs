@@ -192,6 +192,7 @@ mod tests {
                 tenant: TenantSettings {
                     reputation_policy: ReputationPolicy::Standard,
                     sending: TenantSending::Enabled,
+                    suppression: Some(crate::model::SuppressionScope::Account),
                 },
             }),
         }
@@ -209,6 +210,7 @@ mod tests {
                 notices: None,
                 tenants: Some(TenantDefaults {
                     reputation_policy: ReputationPolicy::Standard,
+                    suppression: crate::model::SuppressionScope::Account,
                 }),
                 events: None,
             },

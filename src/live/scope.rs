@@ -304,6 +304,7 @@ mod tests {
                 tenant: TenantSettings {
                     reputation_policy: ReputationPolicy::Standard,
                     sending: TenantSending::Enabled,
+                    suppression: Some(crate::model::SuppressionScope::Account),
                 },
             }),
         };
@@ -318,6 +319,7 @@ mod tests {
                 notices: None,
                 tenants: Some(TenantDefaults {
                     reputation_policy: ReputationPolicy::Standard,
+                    suppression: crate::model::SuppressionScope::Account,
                 }),
                 events: None,
             },

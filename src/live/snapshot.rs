@@ -102,6 +102,10 @@ pub struct TenantV1 {
     pub sending_status: Option<String>,
     /// `HIGH` or `LOW`.
     pub reputation_impact: Option<String>,
+    /// `TENANT` when it keeps its own suppression list, `ACCOUNT` or absent when it uses the
+    /// account's (SES's default). Absent also in snapshots written before it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression_scope: Option<String>,
 }
 
 #[cfg(test)]
@@ -126,6 +130,7 @@ impl TenantV1 {
             ses_managed_cause: None,
             sending_status: Some("ENABLED".into()),
             reputation_impact: None,
+            suppression_scope: None,
         }
     }
 }

@@ -22,7 +22,7 @@ use super::meter::Meter;
 use super::scope::Scope;
 use super::ses::AwsSes;
 use super::snapshot::TenantV1;
-use crate::model::Library;
+use crate::model::{Library, SuppressionScope};
 
 /// A tenant as `ListTenants` gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,9 @@ pub struct TenantDetail {
     pub tags: Tags,
     /// `(resource type, resource ARN)`, e.g. `("EMAIL_IDENTITY", "arn:aws:ses:…")`.
     pub resources: Vec<(String, String)>,
+    /// `TENANT` when it keeps its own suppression list; `ACCOUNT` or `None` (SES's default)
+    /// when it uses the account's.
+    pub suppression_scope: Option<String>,
 }
 
 /// A status record of a reputation entity: `ENABLED`, `DISABLED` or `REINSTATED`, and why.
@@ -126,6 +129,13 @@ pub trait TenantWriter {
     ) -> impl Future<Output = Result<(), ReadError>> + Send;
     /// `DeleteTenant`: its associations go, the identities stay.
     fn delete_tenant(&self, name: &str) -> impl Future<Output = Result<(), ReadError>> + Send;
+    /// `PutTenantSuppressionAttributes`: its own list (scope `TENANT`, hard bounces and
+    /// complaints), or back to the account's (both attributes cleared, SES's default).
+    fn set_suppression(
+        &self,
+        name: &str,
+        scope: SuppressionScope,
+    ) -> impl Future<Output = Result<(), ReadError>> + Send;
 }
 
 fn record(r: Option<&aws_sdk_sesv2::types::StatusRecord>) -> StatusRecord {
@@ -168,6 +178,11 @@ impl TenantReader for AwsSes {
             .and_then(|t| t.tenant_arn())
             .unwrap_or_default()
             .to_string();
+        let suppression_scope = out
+            .tenant()
+            .and_then(|t| t.suppression_attributes())
+            .and_then(|a| a.suppression_scope())
+            .map(|s| s.as_str().to_string());
         let tags: Tags = out
             .tenant()
             .map(|t| t.tags())
@@ -210,6 +225,7 @@ impl TenantReader for AwsSes {
             arn,
             tags,
             resources,
+            suppression_scope,
         }))
     }
 
@@ -338,6 +354,33 @@ impl TenantWriter for AwsSes {
         Ok(())
     }
 
+    async fn set_suppression(&self, name: &str, scope: SuppressionScope) -> Result<(), ReadError> {
+        use aws_sdk_sesv2::types::{SuppressionListReason, SuppressionListScope};
+        let call = self
+            .client
+            .put_tenant_suppression_attributes()
+            .tenant_name(name);
+        // SES takes the scope and the reasons together, or neither (which is the account's
+        // list again).
+        let call = match scope {
+            SuppressionScope::Tenant => call
+                .suppression_scope(SuppressionListScope::Tenant)
+                .suppressed_reasons(SuppressionListReason::Bounce)
+                .suppressed_reasons(SuppressionListReason::Complaint),
+            SuppressionScope::Account => call,
+        };
+        call.send().await.map_err(|e| {
+            classify(
+                System::Ses,
+                "PutTenantSuppressionAttributes",
+                self.attempts,
+                e,
+            )
+            .resource(name)
+        })?;
+        Ok(())
+    }
+
     async fn delete_tenant(&self, name: &str) -> Result<(), ReadError> {
         match self.client.delete_tenant().tenant_name(name).send().await {
             Ok(_) => Ok(()),
@@ -413,12 +456,17 @@ pub async fn gather<T: TenantReader + Sync>(
             continue;
         }
         let r = reputation.remove(&t.arn);
-        let (tags, resources) = match (baseline, detail) {
+        let (tags, resources, suppression_scope) = match (baseline, detail) {
             (_, Some(d)) => (
                 d.tags,
                 d.resources.into_iter().map(|(_, arn)| arn).collect(),
+                d.suppression_scope,
             ),
-            (Some(b), None) => (b.tags.unwrap_or_default(), b.resources.unwrap_or_default()),
+            (Some(b), None) => (
+                b.tags.unwrap_or_default(),
+                b.resources.unwrap_or_default(),
+                b.suppression_scope,
+            ),
             (None, None) => continue,
         };
         out.push(TenantV1 {
@@ -436,6 +484,7 @@ pub async fn gather<T: TenantReader + Sync>(
             ses_managed_cause: r.as_ref().and_then(|r| r.ses_managed.cause.clone()),
             sending_status: r.as_ref().and_then(|r| r.sending_status.clone()),
             reputation_impact: r.as_ref().and_then(|r| r.reputation_impact.clone()),
+            suppression_scope,
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));

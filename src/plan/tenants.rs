@@ -63,6 +63,14 @@ fn wanted_resources(
     resources
 }
 
+/// A tenant's suppression scope in the file's words: SES's default (none set) is the account's.
+fn suppression_word(scope: Option<&str>) -> &'static str {
+    match scope {
+        Some("TENANT") => "tenant",
+        _ => "account",
+    }
+}
+
 fn sending_word(status: Option<&str>) -> &'static str {
     match status {
         Some(DISABLED) => "paused",
@@ -154,6 +162,16 @@ pub fn plan_library(
             new: Some(policy.into()),
         });
     }
+    if let Some(want) = settings.suppression {
+        let live = suppression_word(tenant.suppression_scope.as_deref());
+        if live != want.as_str() {
+            attributes.push(Attribute {
+                name: "suppression".into(),
+                old: Some(live.into()),
+                new: Some(want.as_str().into()),
+            });
+        }
+    }
     let live_sending = sending_word(tenant.customer_managed_status.as_deref());
     let want_sending = sending_text(settings.sending);
     if live_sending != want_sending {
@@ -222,6 +240,14 @@ fn create_attributes(settings: &TenantSettings, resources: &[String]) -> Vec<Att
             new: Some(sending_text(settings.sending).into()),
         },
     ];
+    // A new tenant uses the account's list unless told otherwise: only its own list is news.
+    if settings.suppression == Some(crate::model::SuppressionScope::Tenant) {
+        attributes.push(Attribute {
+            name: "suppression".into(),
+            old: None,
+            new: Some("tenant".into()),
+        });
+    }
     attributes.extend(resources.iter().map(|r| Attribute {
         name: "resource".into(),
         old: None,

@@ -48,6 +48,7 @@ pub mod iam;
 mod route53;
 mod ses;
 mod ses_send;
+mod ses_suppression;
 mod ses_tenants;
 mod sns;
 mod sqs;

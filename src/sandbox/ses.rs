@@ -48,13 +48,17 @@ pub(crate) fn route(req: &Req) -> Option<&'static str> {
         ("GET", ["account"]) => "GetAccount",
         _ => {
             return super::ses_tenants::route(req.method.as_str(), rest)
-                .or_else(|| super::ses_send::route(req.method.as_str(), rest));
+                .or_else(|| super::ses_send::route(req.method.as_str(), rest))
+                .or_else(|| super::ses_suppression::route(req.method.as_str(), rest));
         }
     })
 }
 
 pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Reply, ApiError> {
     if let Some(result) = super::ses_send::handle(world, operation, req) {
+        return result;
+    }
+    if let Some(result) = super::ses_suppression::handle(world, operation, req) {
         return result;
     }
     let World { state, config, .. } = world;
@@ -205,7 +209,7 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
                     "SentLast24Hours": 0.0
                 },
                 "SendingEnabled": config.sending_enabled,
-                "SuppressionAttributes": { "SuppressedReasons": [] }
+                "SuppressionAttributes": { "SuppressedReasons": ["BOUNCE", "COMPLAINT"] }
             })))
         }
         _ => super::ses_tenants::handle(world, operation, req),

@@ -260,6 +260,17 @@ fn send_email(world: &mut World, body: &Map<String, Value>) -> Result<Reply, Api
         "tags": tags,
     });
     let events = simulate(&mail, &recipients, &now);
+    // SES's suppression lists take the hard bounces and complaints, the tenant's own when
+    // the message names a tenant whose suppression scope is TENANT.
+    let tenant = body.get("TenantName").and_then(Value::as_str);
+    for r in &recipients {
+        let why = match simulator_local(r).as_deref() {
+            Some("bounce" | "suppressionlist") => "BOUNCE",
+            Some("complaint") => "COMPLAINT",
+            _ => continue,
+        };
+        super::ses_suppression::suppress(&mut world.state, tenant, r, why);
+    }
     if let Some(name) = set_name {
         let topics: Vec<(Vec<String>, String)> = world
             .state
@@ -291,6 +302,12 @@ fn send_email(world: &mut World, body: &Map<String, Value>) -> Result<Reply, Api
     Ok(Reply::json(json!({ "MessageId": message_id })))
 }
 
+/// A mailbox simulator address's scenario (`bounce` of `bounce+7@simulator.amazonses.com`).
+fn simulator_local(r: &str) -> Option<String> {
+    r.strip_suffix(&format!("@{SIMULATOR}"))
+        .map(|l| l.split('+').next().unwrap_or(l).to_ascii_lowercase())
+}
+
 /// The events SES publishes for one message, by `MatchingEventTypes` name.
 fn simulate(mail: &Value, recipients: &[String], now: &str) -> Vec<(&'static str, Value)> {
     let event = |kind: &str, key: &str, detail: Value| {
@@ -299,10 +316,7 @@ fn simulate(mail: &Value, recipients: &[String], now: &str) -> Vec<(&'static str
         e
     };
     let mut events = vec![("SEND", event("Send", "send", json!({})))];
-    let local = |r: &str| {
-        r.strip_suffix(&format!("@{SIMULATOR}"))
-            .map(|l| l.split('+').next().unwrap_or(l).to_ascii_lowercase())
-    };
+    let local = simulator_local;
     for r in recipients {
         let bounce = |sub: &str, status: &str, code: &str| {
             event(

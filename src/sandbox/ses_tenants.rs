@@ -74,6 +74,8 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
                 ));
             }
             let tags = parse_tags(&body)?;
+            let (suppression_scope, suppressed_reasons) =
+                super::ses_suppression::attributes(body.get("SuppressionAttributes"))?;
             let id = format!("tn-{:016x}", world.state.counter.wrapping_add(1));
             world.state.counter += 1;
             let tenant = Tenant {
@@ -88,6 +90,9 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
                 ses_status: "ENABLED".into(),
                 ses_cause: None,
                 impact: None,
+                suppression_scope,
+                suppressed_reasons,
+                suppressed: Default::default(),
             };
             let out = tenant_json(&tenant, &region);
             world.state.tenants.insert(name.to_string(), tenant);
@@ -274,7 +279,7 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-fn not_found(name: &str) -> ApiError {
+pub(crate) fn not_found(name: &str) -> ApiError {
     ApiError::new(
         404,
         "NotFoundException",
@@ -357,14 +362,18 @@ fn aggregate(t: &Tenant) -> &'static str {
 }
 
 fn tenant_json(t: &Tenant, _region: &str) -> Value {
-    json!({
+    let mut out = json!({
         "TenantName": t.name,
         "TenantId": t.id,
         "TenantArn": t.arn,
         "CreatedTimestamp": t.created_at,
         "Tags": t.tags.iter().map(|t| json!({ "Key": t.key, "Value": t.value })).collect::<Vec<_>>(),
         "SendingStatus": aggregate(t),
-    })
+    });
+    if let Some(attributes) = super::ses_suppression::tenant_attributes(t) {
+        out["SuppressionAttributes"] = attributes;
+    }
+    out
 }
 
 fn entity_json(t: &Tenant, region: &str) -> Value {

@@ -36,6 +36,18 @@ pub(crate) struct State {
     /// SES tenants by name. Absent in state files written before the sandbox served them.
     #[serde(default)]
     pub tenants: BTreeMap<String, Tenant>,
+    /// The account-level suppression list by address (case kept, as SES keeps it). Absent in
+    /// state files written before the sandbox kept it.
+    #[serde(default)]
+    pub suppressed: BTreeMap<String, Suppressed>,
+}
+
+/// An address on a suppression list: why SES put it there, and when.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Suppressed {
+    /// `BOUNCE` or `COMPLAINT`.
+    pub reason: String,
+    pub at: i64,
 }
 
 /// An SES tenant and its reputation entity.
@@ -56,6 +68,17 @@ pub(crate) struct Tenant {
     pub ses_cause: Option<String>,
     /// `HIGH` or `LOW` once SES has a finding.
     pub impact: Option<String>,
+    /// `TENANT` when the tenant keeps its own suppression list; `None` (SES's default) or
+    /// `ACCOUNT` when it uses the account's.
+    #[serde(default)]
+    pub suppression_scope: Option<String>,
+    /// What SES adds to the tenant's list: `BOUNCE`, `COMPLAINT`.
+    #[serde(default)]
+    pub suppressed_reasons: Vec<String>,
+    /// The tenant's own suppression list; kept when its scope goes back to `ACCOUNT`, as SES
+    /// keeps it.
+    #[serde(default)]
+    pub suppressed: BTreeMap<String, Suppressed>,
 }
 
 impl State {
@@ -74,6 +97,7 @@ impl State {
             availability: BTreeMap::new(),
             dynamodb: BTreeMap::new(),
             tenants: BTreeMap::new(),
+            suppressed: BTreeMap::new(),
         }
     }
 

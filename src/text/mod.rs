@@ -109,6 +109,27 @@ pub fn visible_lines(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Serialised JSON with the hidden characters serde leaves raw inside strings (DEL, C1,
+/// bidirectional overrides; it escapes C0 itself) written as JSON escapes (`\u202e`): the
+/// same string to a JSON reader, and nothing for stdout's guard to rewrite into invalid JSON.
+pub fn json_escape_hidden(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(|c| c != '\n' && c != '\t' && is_hidden(c)) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if c != '\n' && c != '\t' && is_hidden(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// A copy of `value` with every string in it (map keys too) passed through [`visible`]: the
 /// plan a terminal or a comment is drawn from, so no field can be forgotten. The copy goes
 /// through the value's serde form; a value that does not read back (a typed field refusing
@@ -164,6 +185,21 @@ pub fn html_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_keeps_hidden_characters_as_json_escapes() {
+        let json = serde_json::to_string("a\u{202e}b\u{7f}\u{1b}").unwrap();
+        let escaped = json_escape_hidden(&json);
+        assert_eq!(escaped, r#""a\u202eb\u007f\u001b""#);
+        let back: String = serde_json::from_str(&escaped).unwrap();
+        assert_eq!(back, "a\u{202e}b\u{7f}\u{1b}");
+        // Nothing left for stdout's guard to rewrite.
+        assert_eq!(visible_lines(&escaped), escaped);
+        assert!(matches!(
+            json_escape_hidden("{\n  \"a\": 1\n}"),
+            Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn control_characters_become_visible() {

@@ -544,3 +544,71 @@ async fn a_tenant_made_by_hand_is_adopted_only_with_adopt_true() {
     }
     assert_eq!(live.resources, [identity_arn("springfield.example.org")]);
 }
+
+/// The tenant's suppression scope as SES reports it (`None`: SES's default, the account's).
+async fn suppression_scope(world: &World, name: &str) -> Option<String> {
+    let got = harness::ses(&world.sandbox)
+        .get_tenant()
+        .tenant_name(name)
+        .send()
+        .await
+        .unwrap();
+    got.tenant()?
+        .suppression_attributes()?
+        .suppression_scope()
+        .map(|s| s.as_str().to_string())
+}
+
+#[tokio::test]
+async fn a_library_s_own_suppression_list_is_declared_applied_and_given_back() {
+    let world = World::new();
+    let own = tenants_cli()
+        .file(
+            "libraries/springfield.kdl",
+            &ses_library("springfield", "            suppression \"tenant\"\n"),
+        )
+        .file("libraries/shelbyville.kdl", &ses_library("shelbyville", ""));
+    let plan = world.run(&own, &["plan"]);
+    assert!(plan.stdout.contains("suppression"), "{}", plan.stdout);
+    let first = world.run(&own, &["apply", "--auto-approve"]);
+    assert_eq!(first.code, 0, "{}", first.all());
+    assert!(
+        first
+            .stdout
+            .contains("PutTenantSuppressionAttributes tenant"),
+        "{}",
+        first.stdout
+    );
+    assert_eq!(
+        suppression_scope(&world, "springfield").await.as_deref(),
+        Some("TENANT")
+    );
+    // The platform's default is the account's list, SES's own default: no call for it.
+    assert_eq!(suppression_scope(&world, "shelbyville").await, None);
+    world.assert_converged(&own);
+
+    // The file gives the list back to the account's: the plan says so, apply clears it.
+    let shared = tenants_cli()
+        .file(
+            "libraries/springfield.kdl",
+            &ses_library("springfield", "            suppression \"account\"\n"),
+        )
+        .file("libraries/shelbyville.kdl", &ses_library("shelbyville", ""));
+    let plan = world.run(&shared, &["plan"]);
+    assert!(
+        plan.stdout.contains("~ ses-tenant springfield"),
+        "{}",
+        plan.stdout
+    );
+    let apply = world.run(&shared, &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    assert!(
+        apply
+            .stdout
+            .contains("PutTenantSuppressionAttributes account"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(suppression_scope(&world, "springfield").await, None);
+    world.assert_converged(&shared);
+}

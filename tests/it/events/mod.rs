@@ -6,6 +6,7 @@
 
 mod destination;
 mod kill;
+mod suppression;
 
 use std::collections::BTreeMap;
 
