@@ -402,6 +402,7 @@ mod tests {
                 count: 20,
             }],
             standing: Standing::AtRiskOfPause,
+            suppression: crate::events::suppression::Suppression::NotRead,
         }
     }
 
