@@ -11,6 +11,7 @@ use super::{CliError, EXIT_FAILED, EXIT_OK, print, today, world};
 use crate::notice::ledger::LedgerEntry;
 use crate::plan::planner::{self, PlanOptions};
 use crate::render::status as render;
+use crate::status::deliverability::Insight;
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
@@ -69,6 +70,50 @@ fn sent_notices(a: &StatusArgs, config: &crate::model::Config) -> Vec<LedgerEntr
     }
 }
 
+/// Each SES library's deliverability over the windows ending `day`, through
+/// `cli::deliverability::read` like every other surface; only `targets` when some are named.
+/// No `events` block: nothing is kept. A store that cannot be read (its table missing, access
+/// denied) leaves the page without the column and says why, on it and on stderr: the page is
+/// for looking, not a gate.
+fn insight(a: &StatusArgs, config: &crate::model::Config, day: crate::model::Date) -> Insight {
+    let Some(settings) = &config.platform.events else {
+        return Insight::NotKept;
+    };
+    let libraries: Vec<&crate::model::Library> = config
+        .libraries
+        .iter()
+        .filter(|l| l.method.ses_identity().is_some())
+        .filter(|l| a.live.targets.is_empty() || a.live.targets.iter().any(|t| t == l.id.as_str()))
+        .collect();
+    let read = || -> Result<_, CliError> {
+        let world = world::World::open(&a.live, config)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(CliError::Runtime)?;
+        runtime.block_on(super::deliverability::read(
+            &world, settings, &libraries, day,
+        ))
+    };
+    match read() {
+        Ok(reports) => Insight::Read {
+            table: settings.table.clone(),
+            reports,
+        },
+        Err(e) => {
+            let error = e.to_string();
+            eprintln!(
+                "warning: the event store {} could not be read, so the page shows no deliverability: {error}",
+                settings.table
+            );
+            Insight::Unreadable {
+                table: settings.table.clone(),
+                error,
+            }
+        }
+    }
+}
+
 pub(super) fn run(a: StatusArgs, color: bool) -> Result<ExitCode, CliError> {
     let today = today(a.today.as_deref())?;
     let Some(config) = world::load_config(&a.live.libraries, today, color) else {
@@ -85,7 +130,8 @@ pub(super) fn run(a: StatusArgs, color: bool) -> Result<ExitCode, CliError> {
         },
     );
     let notices = sent_notices(&a, &config);
-    let mut report = crate::status::report(&config, &live, &plan, today, &notices);
+    let insight = insight(&a, &config, today);
+    let mut report = crate::status::report(&config, &live, &plan, today, &notices, &insight);
     if !a.live.targets.is_empty() {
         report.rows.retain(|r| a.live.targets.contains(&r.library));
     }

@@ -8,8 +8,10 @@
 
 use std::fmt::Write as _;
 
+use crate::events::deliverability::Standing;
 use crate::model::Date;
 use crate::plan::Method;
+use crate::status::deliverability::{self as insight, RowDeliverability};
 use crate::status::{StatusReport, StatusRow, Urgency, WaitsOn};
 use crate::text::markdown::{code_cell, inline};
 
@@ -101,22 +103,112 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}\
 .bar{display:inline-block;height:10px;background:var(--w);border-radius:2px;vertical-align:middle;margin-left:6px}\
 .scroll{overflow-x:auto;border:1px solid var(--line);border-radius:6px}\
 .scroll:focus{outline:2px solid var(--w)}\
-.rows{min-width:980px}\
+.rows{min-width:1100px}\
 .rows tbody th{font-weight:600;border-left:4px solid var(--c,transparent)}\
 .rows small{display:block;color:var(--mute);font-weight:400}\
 .counts{max-width:640px}\
+.vx{color:var(--f);font-weight:700}.vr{color:var(--l);font-weight:600}.vx small,.vr small{font-weight:400}\
 @media (max-width:640px){main{padding:10px}svg text{font-size:20px}body{font-size:14px}.tiles{grid-template-columns:repeat(2,1fr)}\
 .scroll{overflow:visible;border:0}.rows{min-width:0}\
 .rows thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\
 .rows tr{display:block;padding:6px 0;border-bottom:1px solid var(--line)}\
 .rows th,.rows td{display:block;border:0;padding:1px 8px;text-align:left;overflow-wrap:anywhere}.rows td:empty{display:none}\
-.rows td::before{color:var(--mute);font-size:.85em}\
-.rows td:nth-of-type(2)::before{content:\"Waits on: \"}.rows td:nth-of-type(3)::before{content:\"Reason: \"}\
-.rows td:nth-of-type(4)::before{content:\"Stage: \"}.rows td:nth-of-type(5)::before{content:\"Method: \"}\
-.rows td:nth-of-type(6)::before{content:\"In this stage: \"}.rows td:nth-of-type(7)::before{content:\"Launch: \"}\
-.rows td:nth-of-type(8)::before{content:\"Days left: \"}.rows td:nth-of-type(9)::before{content:\"Last notice: \"}}\
-@media print{.scroll{overflow:visible;border:0}}\
-";
+.rows td::before{color:var(--mute);font-size:.85em}";
+/// The end of the page's style, after the narrow layout's labels ([`phone_labels`]).
+const CSS_END: &str = "}@media print{.scroll{overflow:visible;border:0}}";
+
+/// The rows' data columns, after the library's own header cell: (header, label on a phone;
+/// `None` for the status, whose mark and word need none).
+fn columns(deliverability: bool) -> Vec<(&'static str, Option<&'static str>)> {
+    let mut out = vec![("Status", None)];
+    if deliverability {
+        // Beside the status, on the first screen: a library at risk of pause stops everyone.
+        out.push(("Deliverability", Some("Deliverability")));
+    }
+    out.extend([
+        ("Waits on", Some("Waits on")),
+        ("Reason", Some("Reason")),
+        ("Stage", Some("Stage")),
+        ("Method", Some("Method")),
+        ("In this stage", Some("In this stage")),
+        ("Launch", Some("Launch")),
+        ("Days left", Some("Days left")),
+        ("Last notice", Some("Last notice")),
+    ]);
+    out
+}
+
+/// On a phone each cell of a row is a line labelled by its column.
+fn phone_labels(deliverability: bool) -> String {
+    let mut out = String::new();
+    for (k, (_, label)) in columns(deliverability).iter().enumerate() {
+        if let Some(label) = label {
+            let _ = write!(
+                out,
+                ".rows td:nth-of-type({})::before{{content:\"{label}: \"}}",
+                k + 1
+            );
+        }
+    }
+    out
+}
+
+/// The deliverability cell's mark (shape as well as colour) and class.
+fn standing_mark(s: Standing) -> (&'static str, &'static str) {
+    match s {
+        Standing::AtRiskOfPause => ("✖", "vx"),
+        Standing::UnderReview => ("▲", "vr"),
+        Standing::Healthy => ("●", "vh"),
+        Standing::NoMail => ("○", "vn"),
+    }
+}
+
+/// The commonest bounce reason and its count, cut to fit a line on the page.
+fn top_reason(d: &RowDeliverability, cut: usize) -> Option<String> {
+    let r = d.top_bounce_reasons.first()?;
+    let text: String = if r.diagnostic.chars().count() > cut {
+        let mut t: String = r.diagnostic.chars().take(cut).collect();
+        t.push('…');
+        t
+    } else {
+        r.diagnostic.clone()
+    };
+    Some(format!("{text} ({})", r.count))
+}
+
+/// "7 sent in 30 days" and, if any bounced, the commonest reason.
+fn mail_line(d: &RowDeliverability, cut: usize) -> String {
+    let mut line = format!("{} sent in 30 days", d.sent_30_days);
+    if let Some(top) = top_reason(d, cut) {
+        let _ = write!(line, " · top bounce: {top}");
+    }
+    line
+}
+
+/// A row's deliverability cell: the standing in words, the rate and window that set it, its
+/// mail and its commonest bounce reason; "—" for a library outside SES.
+fn deliverability_cell(out: &mut String, r: &StatusRow) {
+    let Some(d) = &r.deliverability else {
+        out.push_str("<td>—</td>");
+        return;
+    };
+    let (mark, class) = standing_mark(d.standing);
+    let _ = write!(
+        out,
+        "<td class=\"{class}\"><span aria-hidden=\"true\">{mark}</span> {}",
+        insight::label(d.standing)
+    );
+    if d.standing == Standing::NoMail {
+        out.push_str(" in 30 days</td>");
+        return;
+    }
+    let _ = write!(
+        out,
+        "<small>{}</small><small>{}</small></td>",
+        esc(&d.line()),
+        esc(&mail_line(d, 60))
+    );
+}
 
 /// The page: headline counts, a timeline of the upcoming launches, the libraries per stage,
 /// and every library's row, most urgent first.
@@ -126,8 +218,9 @@ pub fn to_html(report: &StatusReport) -> String {
     out.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
     let _ = write!(
         out,
-        "<title>Onboarding status: {} libraries</title><style>{CSS}</style></head><body><main>",
-        report.rows.len()
+        "<title>Onboarding status: {} libraries</title><style>{CSS}{}{CSS_END}</style></head><body><main>",
+        report.rows.len(),
+        phone_labels(shows_deliverability(report))
     );
     out.push_str("<h1>Onboarding status</h1>");
     let _ = write!(
@@ -152,6 +245,14 @@ pub fn to_html(report: &StatusReport) -> String {
         }
         out.push_str("</ul></section>");
     }
+    if let Some((table, error)) = unread(report) {
+        let _ = write!(
+            out,
+            "<section class=\"platform\" role=\"alert\" aria-labelledby=\"unread\"><h2 id=\"unread\">Deliverability could not be read</h2><p>The event store <code>{}</code> could not be read, so no row shows its bounces and complaints; the rest is as read. {}</p></section>",
+            esc(table),
+            esc(error)
+        );
+    }
 
     // The rows come first (issue #23 item 14): they are what an operator opens the page for.
     rows_table(&mut out, report);
@@ -174,6 +275,20 @@ pub fn to_html(report: &StatusReport) -> String {
         let n = report.rows.iter().filter(|r| r.waits_on == w).count();
         let _ = write!(out, "<li><b>{n}</b>wait on {}</li>", w.label());
     }
+    if let Some(d) = report.deliverability.as_ref().filter(|d| d.read) {
+        for (n, class, standing, after) in [
+            (d.counts.at_risk_of_pause, "f", Standing::AtRiskOfPause, ""),
+            (d.counts.under_review, "l", Standing::UnderReview, ""),
+            (d.counts.no_mail, "", Standing::NoMail, " in 30 days"),
+        ] {
+            let _ = write!(
+                out,
+                "<li class=\"{class}\"><b>{n}</b><span class=\"m\" aria-hidden=\"true\">{}</span> {}{after}</li>",
+                standing_mark(standing).0,
+                insight::label(standing)
+            );
+        }
+    }
     out.push_str("</ul>");
 
     timeline(&mut out, report);
@@ -190,17 +305,29 @@ fn rows_table(out: &mut String, report: &StatusReport) {
     out.push_str("<h2 id=\"all\">Every library</h2>");
     out.push_str("<div class=\"scroll\" role=\"region\" aria-labelledby=\"rows-caption\" tabindex=\"0\"><table class=\"rows\">");
     out.push_str("<caption id=\"rows-caption\">Every library, most urgent first: failing, then late against its launch, then waiting longest</caption>");
-    out.push_str("<thead><tr><th scope=\"col\">Library</th><th scope=\"col\">Status</th><th scope=\"col\">Waits on</th><th scope=\"col\">Reason</th><th scope=\"col\">Stage</th><th scope=\"col\">Method</th><th scope=\"col\">In this stage</th><th scope=\"col\">Launch</th><th scope=\"col\">Days left</th><th scope=\"col\">Last notice</th></tr></thead><tbody>");
+    let deliverability = shows_deliverability(report);
+    out.push_str("<thead><tr><th scope=\"col\">Library</th>");
+    for (header, _) in columns(deliverability) {
+        let _ = write!(out, "<th scope=\"col\">{header}</th>");
+    }
+    out.push_str("</tr></thead><tbody>");
     for r in &report.rows {
         let c = urgency_class(r.urgency);
         let _ = write!(
             out,
-            "<tr class=\"{c}\" id=\"lib-{id}\" data-stage=\"{stage}\"><th scope=\"row\">{name}<small>{id}</small></th><td><span class=\"m\" aria-hidden=\"true\">{mark}</span> {urgency}</td><td>{waits}</td><td class=\"r\">{reason}</td><td>{stage_label} <small>step {step}</small></td><td>{method}</td><td class=\"n\">{days}</td><td>{launch}</td><td class=\"n\">{left}</td><td>{notice}</td></tr>",
+            "<tr class=\"{c}\" id=\"lib-{id}\" data-stage=\"{stage}\"><th scope=\"row\">{name}<small>{id}</small></th><td><span class=\"m\" aria-hidden=\"true\">{mark}</span> {urgency}</td>",
             id = esc(&r.library),
             stage = r.stage.as_str(),
             name = esc(&r.name),
             mark = urgency_mark(r.urgency),
             urgency = r.urgency.label(),
+        );
+        if deliverability {
+            deliverability_cell(out, r);
+        }
+        let _ = write!(
+            out,
+            "<td>{waits}</td><td class=\"r\">{reason}</td><td>{stage_label} <small>step {step}</small></td><td>{method}</td><td class=\"n\">{days}</td><td>{launch}</td><td class=\"n\">{left}</td><td>{notice}</td></tr>",
             method = r.method.as_str(),
             stage_label = r.stage.label(),
             step = step_text(r),
@@ -213,6 +340,49 @@ fn rows_table(out: &mut String, report: &StatusReport) {
         );
     }
     out.push_str("</tbody></table></div>");
+    if let Some(d) = report.deliverability.as_ref().filter(|d| d.read) {
+        let _ = write!(
+            out,
+            "<p class=\"meta\" id=\"deliverability\">Deliverability: the worse of the hard-bounce and complaint rates (per recipient sent to) over the 1, 7 and 30 days to {}, from the SES events kept in <code>{}</code> by <code>mailform events drain</code>. AWS reviews an account at {} hard bounces or {} complaints and pauses its sending, every library's, at {} or {}: a library at risk of pause is failing until its rates fall.{}</p>",
+            esc(&d.windows_end),
+            esc(&d.table),
+            insight::percent(d.thresholds.bounce_review),
+            insight::percent(d.thresholds.complaint_review),
+            insight::percent(d.thresholds.bounce_pause),
+            insight::percent(d.thresholds.complaint_pause),
+            if report.rows.iter().any(|r| r.method == Method::SmtpAccount) {
+                " “—”: the library sends through its own SMTP account, so SES has no events of its mail."
+            } else {
+                ""
+            }
+        );
+    }
+}
+
+/// The event store's table and why it could not be read, when it could not.
+fn unread(report: &StatusReport) -> Option<(&str, &str)> {
+    let d = report.deliverability.as_ref().filter(|d| !d.read)?;
+    Some((&d.table, d.error.as_deref().unwrap_or_default()))
+}
+
+/// Whether the rows have a deliverability column: the platform keeps SES events and they
+/// were read.
+fn shows_deliverability(report: &StatusReport) -> bool {
+    report.deliverability.as_ref().is_some_and(|d| d.read)
+}
+
+/// A row's deliverability in one Markdown or CSV cell: standing, cause, mail, top reason.
+fn deliverability_text(r: &StatusRow) -> String {
+    match &r.deliverability {
+        None => "—".into(),
+        Some(d) if d.standing == Standing::NoMail => "no mail in 30 days".into(),
+        Some(d) => format!(
+            "{}: {}; {}",
+            insight::label(d.standing),
+            d.line(),
+            mail_line(d, 60)
+        ),
+    }
 }
 
 /// The shapes of the marks, one per urgency (shape and colour both tell it).
@@ -424,12 +594,36 @@ pub fn to_markdown(report: &StatusReport) -> String {
             inline(&f.remedy)
         );
     }
-    out.push_str("| Library | Status | Method | Stage | Waits on | In this stage | Launch | Days left | Last notice | Reason |\n");
-    out.push_str("|---|---|---|---|---|---:|---|---:|---|---|\n");
-    for r in &report.rows {
+    let deliverability = shows_deliverability(report);
+    if let Some((table, error)) = unread(report) {
         let _ = writeln!(
             out,
-            "| {} ({}) | {} {} | {} | {} ({}) | {} | {} | {} | {} | {} | {} |",
+            "> ⚠ **Deliverability could not be read** from the event store {}: {}\n",
+            code_cell(table),
+            inline(error)
+        );
+    }
+    out.push_str(if deliverability {
+        "| Library | Status | Deliverability | Method | Stage | Waits on | In this stage | Launch | Days left | Last notice | Reason |\n|---|---|---|---|---|---|---:|---|---:|---|---|\n"
+    } else {
+        "| Library | Status | Method | Stage | Waits on | In this stage | Launch | Days left | Last notice | Reason |\n|---|---|---|---|---|---:|---|---:|---|---|\n"
+    });
+    for r in &report.rows {
+        let cell = if deliverability {
+            match &r.deliverability {
+                Some(d) => format!(
+                    " {} {} |",
+                    standing_mark(d.standing).0,
+                    inline(&deliverability_text(r))
+                ),
+                None => " — |".into(),
+            }
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "| {} ({}) | {} {} |{cell} {} | {} ({}) | {} | {} | {} | {} | {} | {} |",
             inline(&r.name),
             code_cell(&r.library),
             urgency_mark(r.urgency),
@@ -444,6 +638,9 @@ pub fn to_markdown(report: &StatusReport) -> String {
             inline(&notice_text(r)),
             inline(r.reason.as_deref().unwrap_or(""))
         );
+    }
+    if deliverability && report.rows.iter().any(|r| r.method == Method::SmtpAccount) {
+        out.push_str("\nDeliverability “—”: the library sends through its own SMTP account, so SES has no events of its mail.\n");
     }
     out
 }
@@ -460,10 +657,11 @@ fn csv_text(s: &str) -> String {
 /// CSV with a stable header, one row per library, most urgent first.
 pub fn to_csv(report: &StatusReport) -> String {
     let mut out = String::from(
-        "library,name,method,stage,step,waits_on,urgency,days_in_stage,launch,days_left,last_notice,last_notice_date,reason\n",
+        "library,name,method,stage,step,waits_on,urgency,days_in_stage,launch,days_left,last_notice,last_notice_date,reason,deliverability,deliverability_cause,sent_30_days,top_bounce_reason\n",
     );
     for r in &report.rows {
         let opt = |d: Option<i64>| d.map_or_else(String::new, |d| d.to_string());
+        let d = r.deliverability.as_ref();
         let cells = [
             r.library.clone(),
             csv_text(&r.name),
@@ -486,6 +684,14 @@ pub fn to_csv(report: &StatusReport) -> String {
                     .clone()
                     .unwrap_or_default()
                     .replace(['\r', '\n'], " "),
+            ),
+            d.map_or_else(String::new, |d| d.standing.as_str().to_string()),
+            d.and_then(|d| d.cause.as_ref().map(|_| d.line()))
+                .unwrap_or_default(),
+            d.map_or_else(String::new, |d| d.sent_30_days.to_string()),
+            csv_text(
+                &d.and_then(|d| d.top_bounce_reasons.first())
+                    .map_or_else(String::new, |t| t.diagnostic.replace(['\r', '\n'], " ")),
             ),
         ];
         let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
@@ -513,6 +719,7 @@ mod tests {
             today: "2026-11-26".into(),
             notice_period_days: 14,
             platform: vec![],
+            deliverability: None,
             rows: vec![StatusRow {
                 library: "a".into(),
                 name: name.into(),
@@ -525,6 +732,7 @@ mod tests {
                 days_left: Some(5),
                 last_notice: None,
                 reason: Some("not ready, launch <soon>".into()),
+                deliverability: None,
             }],
             counts: vec![StageCount {
                 method: Method::SesDomain,
@@ -549,7 +757,7 @@ mod tests {
         r.rows[0].reason = Some("-1+2".into());
         let csv = to_csv(&r);
         assert!(csv.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{csv}");
-        assert!(csv.contains(",'-1+2\n"), "{csv}");
+        assert!(csv.contains(",'-1+2,,,,\n"), "{csv}");
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub(crate) fn platform() -> String {
     )
 }
 
-fn library(id: &str, domain: &str) -> String {
+pub(crate) fn library(id: &str, domain: &str) -> String {
     format!(
         "library \"{id}\" {{\n    name \"{id}\"\n    it-contact \"it@{domain}\"\n\n    ses-domain {{\n        from \"news@{domain}\"\n    }}\n}}\n"
     )
@@ -56,13 +56,10 @@ fn library(id: &str, domain: &str) -> String {
 pub(crate) const SPRINGFIELD: &str = "springfield-library.org";
 pub(crate) const SHELBYVILLE: &str = "shelbyville-library.org";
 
-/// A sandbox with the README's one-time setup done (topic, queue with a 1-second visibility
-/// timeout so a killed drain's messages come back quickly, dead-letter queue, subscription),
-/// the configuration set and its event destination, and each library's From address verified;
-/// and the library files.
-pub(crate) async fn scene() -> (World, Cli) {
-    let world = World::new();
-    let sandbox = &world.sandbox;
+/// The README's one-time setup done in `sandbox`: topic, queue with a 1-second visibility
+/// timeout so a killed drain's messages come back quickly, dead-letter queue, subscription,
+/// the configuration set and its event destination.
+pub(crate) async fn pipeline(sandbox: &SandboxHandle) {
     let sqs = harness::sqs(sandbox);
     let sns = harness::sns(sandbox);
     let ses = harness::ses(sandbox);
@@ -96,6 +93,15 @@ pub(crate) async fn scene() -> (World, Cli) {
         .send()
         .await
         .unwrap();
+}
+
+/// A sandbox with the [`pipeline`] set up and each library's From address verified; and the
+/// library files.
+pub(crate) async fn scene() -> (World, Cli) {
+    let world = World::new();
+    let sandbox = &world.sandbox;
+    pipeline(sandbox).await;
+    let ses = harness::ses(sandbox);
     for domain in [SPRINGFIELD, SHELBYVILLE] {
         let from = format!("news@{domain}");
         ses.create_email_identity()

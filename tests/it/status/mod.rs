@@ -6,6 +6,7 @@
 //! follows `schemas/status.schema.json`.
 
 pub mod browser;
+mod deliverability;
 mod phone;
 
 use std::path::Path;
@@ -44,7 +45,7 @@ const SCHEMA: &str = "status.schema.json";
 
 /// The rows of `status --format json`, which follows `schemas/status.schema.json`:
 /// (library, stage).
-fn json_rows(text: &str) -> Vec<(String, String)> {
+pub(crate) fn json_rows(text: &str) -> Vec<(String, String)> {
     let v: Value = serde_json::from_str(text).expect("status --format json is JSON");
     assert_eq!(v["version"], 1);
     json_schema::assert_valid(SCHEMA, &v);
@@ -62,7 +63,7 @@ fn json_rows(text: &str) -> Vec<(String, String)> {
 }
 
 /// Checks the page in the browser: each row with its stage, and two screenshots with ink.
-fn check_in_browser(page: &Path, rows: &[(String, String)]) -> String {
+pub(crate) fn check_in_browser(page: &Path, rows: &[(String, String)]) -> String {
     let dom = browser::dump_dom(page).unwrap_or_else(|e| panic!("{e}"));
     assert!(dom.contains("<caption"), "the table has no caption");
     for (library, stage) in rows {
@@ -86,7 +87,7 @@ fn check_in_browser(page: &Path, rows: &[(String, String)]) -> String {
         "one row per library"
     );
     // On a phone: the rows first, each reason on screen, every wait on the platform explained.
-    let reasons = phone::check(page);
+    let (reasons, _) = phone::check(page);
     assert!(reasons > 0, "no row gives a reason");
     let shots = tempfile::tempdir().unwrap();
     for (w, h) in [(390, 844), (1366, 900)] {
