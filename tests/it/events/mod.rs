@@ -5,6 +5,7 @@
 //! at points spread over a drain.
 
 mod kill;
+mod rollups;
 
 use std::collections::BTreeMap;
 
