@@ -66,6 +66,24 @@ const UNSUPPORTED: [&str; 14] = [
 /// The most items a `Query` or `Scan` page holds when no `Limit` is given (AWS stops at 1 MB).
 const PAGE: usize = 1000;
 
+/// The fault `transaction-conflict`: `TransactWriteItems` cancelled for a conflict on each of
+/// its actions.
+pub(crate) fn conflict(req: &Req) -> ApiError {
+    let actions = req
+        .json()
+        .ok()
+        .and_then(|b| {
+            b.get("TransactItems")
+                .and_then(Value::as_array)
+                .map(Vec::len)
+        })
+        .unwrap_or(1);
+    transact::cancelled(vec![
+        json!({ "Code": "TransactionConflict", "Message": "Transaction is ongoing for the item" });
+        actions
+    ])
+}
+
 pub(crate) fn route(req: &Req) -> Option<&'static str> {
     if req.method != "POST" || !req.segments.is_empty() {
         return None;

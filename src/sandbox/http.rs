@@ -468,6 +468,7 @@ async fn handle(
         Some(FaultKind::Throttle) => Some(ApiError::throttle(service)),
         Some(FaultKind::ServerError) => Some(ApiError::internal(service)),
         Some(FaultKind::AccessDenied) => Some(ApiError::access_denied(service, operation)),
+        Some(FaultKind::TransactionConflict) => Some(dynamodb::conflict(&req)),
         Some(FaultKind::DropConnection) => {
             log(0, None, fault.as_ref());
             return Err(Box::new(DropConnection));

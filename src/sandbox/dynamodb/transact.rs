@@ -131,20 +131,7 @@ pub(super) fn write(
         }
     }
     if cancelled {
-        let codes: Vec<&str> = reasons
-            .iter()
-            .map(|r| r["Code"].as_str().unwrap_or("None"))
-            .collect();
-        let mut err = ApiError::new(
-            400,
-            &format!("{}TransactionCanceledException", super::NS),
-            format!(
-                "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
-                codes.join(", ")
-            ),
-        );
-        err.extra = Some(json!({ "CancellationReasons": reasons }));
-        return Err(err);
+        return Err(self::cancelled(reasons));
     }
     for (action, result) in actions.into_iter().zip(results) {
         let Some(table) = tables.get_mut(&action.table) else {
@@ -158,6 +145,24 @@ pub(super) fn write(
         }
     }
     Ok(json!({}))
+}
+
+/// `TransactionCanceledException` with these reasons, one per action in order.
+pub(super) fn cancelled(reasons: Vec<Value>) -> ApiError {
+    let codes: Vec<&str> = reasons
+        .iter()
+        .map(|r| r["Code"].as_str().unwrap_or("None"))
+        .collect();
+    let mut err = ApiError::new(
+        400,
+        &format!("{}TransactionCanceledException", super::NS),
+        format!(
+            "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+            codes.join(", ")
+        ),
+    );
+    err.extra = Some(json!({ "CancellationReasons": reasons }));
+    err
 }
 
 /// One element of `TransactItems`, validated as AWS does before anything is evaluated.

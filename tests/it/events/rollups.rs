@@ -139,3 +139,27 @@ async fn rebuilding_the_rollups_recounts_them_from_the_records() {
         text.stdout
     );
 }
+
+#[tokio::test]
+async fn a_transaction_conflict_with_another_drain_is_sent_again_and_counts_once() {
+    use mailform::sandbox::{FaultKind, FaultRule, Service};
+    let (world, cli) = scene().await;
+    super::send_the_mix(&world.sandbox).await;
+    // Another drain holds the rollup items twice in a row.
+    world.sandbox.inject_fault(
+        FaultRule::new(Service::DynamoDb, FaultKind::TransactionConflict)
+            .operation("TransactWriteItems")
+            .times(2),
+    );
+    world.sandbox.clear_request_log();
+    drain_one_worker(&world, &cli);
+    let answers: Vec<u16> = world
+        .sandbox
+        .request_log()
+        .into_iter()
+        .filter(|e| e.operation == "TransactWriteItems")
+        .map(|e| e.status)
+        .collect();
+    assert_eq!(answers, [400, 400, 200]);
+    assert_eq!(counts(&world, &cli), expected_mix());
+}
