@@ -25,8 +25,8 @@ use crate::live::error::ReadError;
 pub struct DrainReport {
     /// Queue messages received and deleted.
     pub messages: u64,
-    /// Records written (a record written again after a redelivery counts again here; the
-    /// store holds it once).
+    /// Records handed to the store (a record received again after a redelivery counts again
+    /// here; the store writes and counts it once).
     pub records: u64,
     /// Messages that were not SES events, moved to the dead-letter queue, with why.
     pub dead_lettered: Vec<String>,
