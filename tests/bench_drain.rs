@@ -139,6 +139,10 @@ async fn latencies(sandbox: &SandboxHandle, calls: usize) -> (Duration, Duration
             .expect("receive");
     }
     let receive = started.elapsed() / calls as u32;
+    // Keys new to the table on every call of this function: the puts are conditional.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     let started = Instant::now();
     for round in 0..calls {
         // As the drain writes a batch of this bench's events: 25 records of 25 domains, each
@@ -150,11 +154,11 @@ async fn latencies(sandbox: &SandboxHandle, calls: usize) -> (Duration, Duration
                 ("pk", format!("domain#{domain}")),
                 (
                     "sk",
-                    format!("2026-01-01#probe-{round}-{i}#delivery#p@example.net"),
+                    format!("2026-01-01#probe-{run}-{round}-{i}#delivery#p@example.net"),
                 ),
                 ("type", "delivery".to_string()),
                 ("recipient", "p@example.net".to_string()),
-                ("message_id", format!("probe-{round}-{i}")),
+                ("message_id", format!("probe-{run}-{round}-{i}")),
                 ("day", "2026-01-01".to_string()),
             ]
             .into_iter()
