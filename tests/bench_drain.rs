@@ -3,8 +3,11 @@
 //! Run with `cargo bench --bench drain --features sandbox`. `MAILFORM_BENCH_EVENTS=N` changes
 //! the number of events (default 1,000,000). Prints the rate, the drain's peak RSS (VmHWM of
 //! the real binary, read from /proc while it runs), and the floor that the batch sizes and the
-//! sandbox's per-call latency set: N/10 receives + N/25 writes + N/10 deletes, each at the
-//! latency measured here for that call from this process against the same sandbox.
+//! sandbox's per-call latency set: N/10 receives + N/25 writes (a `TransactWriteItems` of 25
+//! conditional puts and their 25 rollup `ADD`s, as the drain sends for these events) + N/10
+//! deletes, each at the latency measured here for that call from this process against the same
+//! sandbox. Then `deliverability` of the 1,000 libraries over the drained events (one `Query`
+//! of 30 days of rollups each).
 //!
 //! It also measures what a queue of N messages costs a sandbox that persists its state: the
 //! latency of a receive and a delete with the queue full, against an empty one (the queues
@@ -22,8 +25,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PutRequest,
-    ScalarAttributeType, WriteRequest,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, Put,
+    ScalarAttributeType, TransactWriteItem, Update,
 };
 use estate::sandbox_flags;
 use mailform::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
@@ -86,7 +89,8 @@ async fn create_queues(sandbox: &SandboxHandle) {
     }
 }
 
-/// Mean latency of each call the drain makes, from this process: (receive, write 25, delete 10).
+/// Mean latency of each call the drain makes, from this process: (receive, a transaction of 25
+/// records with their rollup items, delete 10).
 async fn latencies(sandbox: &SandboxHandle, calls: usize) -> (Duration, Duration, Duration) {
     let sqs = sqs(sandbox);
     let ddb = dynamodb(sandbox);
@@ -135,31 +139,61 @@ async fn latencies(sandbox: &SandboxHandle, calls: usize) -> (Duration, Duration
             .expect("receive");
     }
     let receive = started.elapsed() / calls as u32;
+    // Keys new to the table on every call of this function: the puts are conditional.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     let started = Instant::now();
     for round in 0..calls {
-        let writes: Vec<WriteRequest> = (0..25)
-            .map(|i| {
-                let item = [
-                    ("pk", format!("domain#lib-{:04}.example.org", i)),
-                    (
-                        "sk",
-                        format!("2026-01-01#probe-{round}-{i}#delivery#p@example.net"),
-                    ),
-                    ("type", "delivery".to_string()),
-                    ("recipient", "p@example.net".to_string()),
-                    ("message_id", format!("probe-{round}-{i}")),
-                    ("day", "2026-01-01".to_string()),
-                ]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), AttributeValue::S(v)))
-                .collect();
-                WriteRequest::builder()
-                    .put_request(PutRequest::builder().set_item(Some(item)).build().unwrap())
-                    .build()
-            })
+        // As the drain writes a batch of this bench's events: 25 records of 25 domains, each
+        // put only if absent, and each record's day rollup item incremented.
+        let mut actions = Vec::with_capacity(50);
+        for i in 0..25 {
+            let domain = format!("lib-{i:04}.example.org");
+            let item = [
+                ("pk", format!("domain#{domain}")),
+                (
+                    "sk",
+                    format!("2026-01-01#probe-{run}-{round}-{i}#delivery#p@example.net"),
+                ),
+                ("type", "delivery".to_string()),
+                ("recipient", "p@example.net".to_string()),
+                ("message_id", format!("probe-{run}-{round}-{i}")),
+                ("day", "2026-01-01".to_string()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), AttributeValue::S(v)))
             .collect();
-        ddb.batch_write_item()
-            .request_items(PROBE, writes)
+            actions.push(
+                TransactWriteItem::builder()
+                    .put(
+                        Put::builder()
+                            .table_name(PROBE)
+                            .set_item(Some(item))
+                            .condition_expression("attribute_not_exists(pk)")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            );
+            actions.push(
+                TransactWriteItem::builder()
+                    .update(
+                        Update::builder()
+                            .table_name(PROBE)
+                            .key("pk", AttributeValue::S(format!("rollup#{domain}")))
+                            .key("sk", AttributeValue::S("2026-01-01".into()))
+                            .update_expression("ADD #c0 :c0")
+                            .expression_attribute_names("#c0", "delivered")
+                            .expression_attribute_values(":c0", AttributeValue::N("1".into()))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            );
+        }
+        ddb.transact_write_items()
+            .set_transact_items(Some(actions))
             .send()
             .await
             .expect("write");
@@ -226,7 +260,7 @@ fn main() {
     let (receive, write, delete) = runtime.block_on(latencies(&sandbox, 2000));
     let floor = receive * (n / 10) as u32 + write * (n / 25) as u32 + delete * (n / 10) as u32;
     println!(
-        "per-call latency: receive {receive:?}, write of 25 {write:?}, delete of 10 {delete:?}; floor for {n} events {floor:?}"
+        "per-call latency: receive {receive:?}, transaction of 25 records + 25 rollup items {write:?}, delete of 10 {delete:?}; floor for {n} events {floor:?}"
     );
     let filled = Instant::now();
     for i in 0..n {

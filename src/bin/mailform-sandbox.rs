@@ -215,8 +215,9 @@ enum Clock {
 #[derive(Subcommand)]
 enum Fault {
     /// KIND is throttle, server-error, latency, drop, access-denied, respond-late (the change
-    /// is made, the answer comes after --millis) or drop-after-commit (the change is made, no
-    /// answer comes).
+    /// is made, the answer comes after --millis), drop-after-commit (the change is made, no
+    /// answer comes) or transaction-conflict (DynamoDB TransactWriteItems cancelled, as when
+    /// another transaction holds its items).
     Add {
         service: String,
         kind: String,
@@ -335,9 +336,10 @@ fn run(args: Args) -> Result<(), String> {
                 "access-denied" => FaultKind::AccessDenied,
                 "respond-late" => FaultKind::RespondLate { millis },
                 "drop-after-commit" => FaultKind::DropAfterCommit,
+                "transaction-conflict" => FaultKind::TransactionConflict,
                 other => {
                     return Err(format!(
-                        "unknown fault {other}: use throttle, server-error, latency, drop, access-denied, respond-late or drop-after-commit"
+                        "unknown fault {other}: use throttle, server-error, latency, drop, access-denied, respond-late, drop-after-commit or transaction-conflict"
                     ));
                 }
             };

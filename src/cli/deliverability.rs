@@ -89,7 +89,8 @@ pub(super) fn run(a: DeliverabilityArgs, color: bool) -> Result<ExitCode, CliErr
     Ok(ExitCode::from(EXIT_OK))
 }
 
-/// Reads each library's 30 days of records (a few queries at a time) and computes its report.
+/// Reads each library's 30 days of daily rollups (one query each, a few at a time) and computes
+/// its report.
 pub(super) async fn read(
     world: &world::World,
     settings: &crate::model::EventSettings,
@@ -106,11 +107,11 @@ pub(super) async fn read(
             let domain = l.method.from_address().domain().to_string();
             let (from, to) = (from.clone(), to.clone());
             async move {
-                let records = store.read(&domain, &from, &to).await?;
+                let rollup = store.rollup(&domain, &from, &to).await?;
                 Ok(deliverability::compute(
                     l.id.as_str(),
                     &domain,
-                    &records,
+                    &rollup,
                     day,
                 ))
             }

@@ -1,5 +1,6 @@
 //! `mailform events drain`: moves SES's sending events from the platform's queue into its
-//! event store, each once (see `crate::events`).
+//! event store, each once (see `crate::events`); `mailform events rebuild-rollups`: recomputes
+//! each library's daily rollups from its records (a table written before rollups existed).
 
 use std::process::ExitCode;
 
@@ -22,6 +23,17 @@ pub enum EventsCommand {
     /// Move every event waiting on the queue into the event store: each message is deleted
     /// only after its events are written, and an event received twice is kept once.
     Drain(DrainArgs),
+    /// Recompute every SES library's daily rollups from the event records and overwrite them:
+    /// for a table whose records were written before rollups existed. Run it with no drain
+    /// running (a drain's counts added meanwhile could be overwritten); running it again
+    /// changes nothing.
+    RebuildRollups(RebuildArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RebuildArgs {
+    #[command(flatten)]
+    pub live: LiveArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,7 +76,10 @@ pub(super) fn settings<'c>(
 }
 
 pub(super) fn run(a: EventsArgs, color: bool) -> Result<ExitCode, CliError> {
-    let EventsCommand::Drain(a) = a.command;
+    let a = match a.command {
+        EventsCommand::Drain(a) => a,
+        EventsCommand::RebuildRollups(a) => return rebuild(a, color),
+    };
     if a.live.live.is_some() {
         return Err(CliError::Usage(
             "`mailform events drain` reads the SES event queue; a live snapshot (--live) does not hold it"
@@ -117,5 +132,52 @@ pub(super) fn run(a: EventsArgs, color: bool) -> Result<ExitCode, CliError> {
             print(&text);
         }
     }
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+fn rebuild(a: RebuildArgs, color: bool) -> Result<ExitCode, CliError> {
+    use crate::events::rollup::Rollup;
+    use crate::events::store::EventStore as _;
+    if a.live.live.is_some() {
+        return Err(CliError::Usage(
+            "`mailform events rebuild-rollups` rewrites the event store (DynamoDB); a live snapshot (--live) does not hold it"
+                .into(),
+        ));
+    }
+    let Some(config) = world::load_config(&a.live.libraries, today(None)?, color) else {
+        return Ok(ExitCode::from(EXIT_FAILED));
+    };
+    let settings = settings(&config, &a.live)?;
+    let world = world::World::open(&a.live, &config)?;
+    let mut domains: Vec<String> = config
+        .libraries
+        .iter()
+        .filter(|l| l.method.ses_identity().is_some())
+        .map(|l| l.method.from_address().domain().to_string())
+        .collect();
+    domains.sort();
+    domains.dedup();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
+    let records = runtime.block_on(async {
+        let (_, store) = world.events(settings).await;
+        let mut records = 0;
+        for domain in &domains {
+            // Every day: sort keys start with the day, and days with a digit.
+            let all = store.read(domain, "0", "9").await?;
+            records += all.len();
+            store.replace_rollup(domain, &Rollup::of(&all)).await?;
+        }
+        Ok::<usize, crate::live::error::ReadError>(records)
+    })?;
+    print(&format!(
+        "rebuilt the daily rollups of {} domain{} from {records} event record{} in {}\n",
+        domains.len(),
+        if domains.len() == 1 { "" } else { "s" },
+        if records == 1 { "" } else { "s" },
+        settings.table
+    ));
     Ok(ExitCode::from(EXIT_OK))
 }

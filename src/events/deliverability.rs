@@ -1,4 +1,4 @@
-//! Deliverability per library, from its events (pure): counts over the last 30 days; hard
+//! Deliverability per library, from its domain's daily rollup (pure): counts over the last 30 days; hard
 //! bounce and complaint rates over 1, 7 and 30 days, each against the thresholds at which AWS
 //! reviews an account (5 % bounces, 0.1 % complaints) and pauses its sending (10 %, 0.5 %);
 //! and the commonest bounce diagnostics.
@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::event::{EventKind, EventRecord};
+use super::rollup::Rollup;
 use crate::model::Date;
 
 /// AWS's thresholds, as fractions.
@@ -133,32 +133,19 @@ pub fn first_day(today: Date) -> Date {
     Date::from_days_since_epoch(today.days_since_epoch() - (i64::from(WINDOWS[2]) - 1))
 }
 
-/// Computes one library's report from the records of its domain (any days; those outside the
+/// Computes one library's report from its domain's daily rollup (any days; those outside the
 /// windows are ignored).
-pub fn compute(
-    library: &str,
-    domain: &str,
-    records: &[EventRecord],
-    today: Date,
-) -> LibraryDeliverability {
+pub fn compute(library: &str, domain: &str, rollup: &Rollup, today: Date) -> LibraryDeliverability {
+    let to = today.to_string();
     let windows: Vec<Window> = WINDOWS
         .iter()
         .map(|&days| {
             let from =
                 Date::from_days_since_epoch(today.days_since_epoch() - (i64::from(days) - 1))
                     .to_string();
-            let to = today.to_string();
             let mut c = Counts::default();
-            for r in records.iter().filter(|r| r.day >= from && r.day <= to) {
-                match r.kind {
-                    EventKind::Send => c.sent += 1,
-                    EventKind::Delivery => c.delivered += 1,
-                    EventKind::Bounce if r.is_hard_bounce() => c.hard_bounces += 1,
-                    EventKind::Bounce => c.soft_bounces += 1,
-                    EventKind::Complaint => c.complaints += 1,
-                    EventKind::Reject => c.rejects += 1,
-                    EventKind::DeliveryDelay => c.delays += 1,
-                }
+            for (_, day) in rollup.days.range(from..=to.clone()) {
+                c.plus(day);
             }
             let rate = |n: u64| (c.sent > 0).then(|| n as f64 / c.sent as f64);
             let bounce_rate = rate(c.hard_bounces);
@@ -175,13 +162,11 @@ pub fn compute(
         .collect();
     let from = first_day(today).to_string();
     let mut reasons: BTreeMap<&str, u64> = BTreeMap::new();
-    for r in records
-        .iter()
-        .filter(|r| r.kind == EventKind::Bounce && r.day >= from)
-    {
-        *reasons
-            .entry(r.diagnostic.as_deref().unwrap_or("(no diagnostic)"))
-            .or_default() += 1;
+    for ((day, diagnostic), count) in &rollup.reasons {
+        // A rebuilt rollup keeps a diagnostic its records no longer hold at 0.
+        if *day >= from && *day <= to && *count > 0 {
+            *reasons.entry(diagnostic.as_str()).or_default() += count;
+        }
     }
     let mut top: Vec<Reason> = reasons
         .into_iter()
@@ -214,6 +199,16 @@ pub fn compute(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::event::{EventKind, EventRecord};
+
+    fn compute(
+        library: &str,
+        domain: &str,
+        records: &[EventRecord],
+        today: Date,
+    ) -> LibraryDeliverability {
+        super::compute(library, domain, &Rollup::of(records), today)
+    }
 
     fn record(kind: EventKind, day: &str, bounce: Option<&str>, n: usize) -> EventRecord {
         EventRecord {

@@ -7,8 +7,9 @@
 //! Why nothing is lost or counted twice whatever stops the run: a message is deleted only
 //! after its records were written, so a drain that dies before the delete leaves the message
 //! to come back after its visibility timeout and be written again — onto the same keys, which
-//! changes nothing. Two drains at once receive different messages (SQS hides a received one),
-//! and when SQS delivers one message to both, both write the same items. A malformed message
+//! the store finds there and neither writes nor counts again. Two drains at once receive
+//! different messages (SQS hides a received one), and when SQS delivers one message to both,
+//! the first write of each record wins and counts. A malformed message
 //! is copied to the dead-letter queue before it is deleted; dying between the two leaves a
 //! second copy there at worst, never none.
 
@@ -24,8 +25,8 @@ use crate::live::error::ReadError;
 pub struct DrainReport {
     /// Queue messages received and deleted.
     pub messages: u64,
-    /// Records written (a record written again after a redelivery counts again here; the
-    /// store holds it once).
+    /// Records handed to the store (a record received again after a redelivery counts again
+    /// here; the store writes and counts it once).
     pub records: u64,
     /// Messages that were not SES events, moved to the dead-letter queue, with why.
     pub dead_lettered: Vec<String>,
@@ -157,6 +158,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::events::rollup::Rollup;
     use crate::events::store::QueueMessage;
 
     #[derive(Default)]
@@ -195,19 +197,26 @@ mod tests {
     type EventKindKey = &'static str;
 
     impl EventStore for Store {
-        async fn put(&self, records: &[EventRecord]) -> Result<(), ReadError> {
+        async fn put(&self, records: &[EventRecord]) -> Result<u64, ReadError> {
             assert!(records.len() <= WRITE_BATCH);
             *self.calls.borrow_mut() += 1;
+            let mut new = 0;
             for r in records {
-                self.items.borrow_mut().insert(
-                    (r.message_id.clone(), r.kind.as_str(), r.recipient.clone()),
-                    r.clone(),
-                );
+                let key = (r.message_id.clone(), r.kind.as_str(), r.recipient.clone());
+                if self.items.borrow_mut().insert(key, r.clone()).is_none() {
+                    new += 1;
+                }
             }
-            Ok(())
+            Ok(new)
         }
         async fn read(&self, _: &str, _: &str, _: &str) -> Result<Vec<EventRecord>, ReadError> {
             Ok(self.items.borrow().values().cloned().collect())
+        }
+        async fn rollup(&self, _: &str, _: &str, _: &str) -> Result<Rollup, ReadError> {
+            Ok(Rollup::of(self.items.borrow().values()))
+        }
+        async fn replace_rollup(&self, _: &str, _: &Rollup) -> Result<(), ReadError> {
+            Ok(())
         }
     }
 

@@ -8,13 +8,15 @@
 //!   [`store::EventStore`];
 //! - `drain`: the loop, receive → write → delete, over the traits;
 //! - `sqs`, `dynamo`: the SQS and DynamoDB adapters;
-//! - `deliverability`: counts, rates and thresholds per library (pure);
+//! - `rollup`: a batch's (or a domain's) counts per day and bounce diagnostics (pure);
+//! - `deliverability`: counts, rates and thresholds per library, from its rollup (pure);
 //! - `suppression`: a library's suppressed recipients in its report (pure).
 //!
 //! Invariant: a message is deleted from the queue only after every record it holds was
 //! written (or, when it is not an SES event, after it was put on the dead-letter queue), so a
 //! drain killed at any point loses nothing; records are keyed by (SES message id, event type,
-//! recipient) and written with plain puts, so a message received twice counts once.
+//! recipient) and written, with their rollup counts, only if absent, in one transaction, so a
+//! message received twice counts once.
 
 /// The event destination the README's one-time setup puts on a configuration set: every event
 /// type `deliverability` counts, published to the SNS topic `topic_arn`.
@@ -40,6 +42,7 @@ pub mod deliverability;
 pub mod drain;
 pub mod dynamo;
 pub mod event;
+pub mod rollup;
 pub mod sqs;
 pub mod store;
 pub mod suppression;

@@ -2,12 +2,15 @@
 //! the conditional writes the notice ledger makes (`src/notice/dynamo.rs`).
 //!
 //! Served: `CreateTable`, `DescribeTable`, `PutItem`, `GetItem`, `UpdateItem`, `DeleteItem`,
-//! `Query`, `Scan`. Expressions are served in exactly the forms the ledger uses, each with
+//! `Query`, `Scan`, `BatchWriteItem` (puts) and `TransactWriteItems` (`transact.rs`: the
+//! event store's records and rollup counters, all or nothing). Expressions (`expr.rs`) are
+//! served in exactly the forms the ledger and the event store use, each with
 //! `ExpressionAttributeNames` and `ExpressionAttributeValues`:
 //!
 //! - conditions: `attribute_not_exists(p)`, `attribute_exists(p)`, `p = :v`, joined by `AND`;
-//! - key conditions: `k = :v` on the partition key, optionally `AND` the sort key `= :w`;
-//! - updates: `SET p = :v, q = :w`.
+//! - key conditions: `k = :v` on the partition key, optionally `AND` the sort key `= :w` or
+//!   `BETWEEN :a AND :b`;
+//! - updates: `SET p = :v, …` and `ADD p :n, …` (whole numbers).
 //!
 //! Anything else (another function, `OR`, a comparison other than `=`, a filter, a projection,
 //! an index, the legacy `Expected`/`KeyConditions` parameters, a key that is not a string) is
@@ -16,17 +19,22 @@
 //! (`__type`, `message`); a failed condition answers `ConditionalCheckFailedException` with
 //! the item when `ReturnValuesOnConditionCheckFailure` is `ALL_OLD`.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod expr;
+mod transact;
+
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use self::expr::{Expr, Term, holds};
 use super::World;
 use super::http::{ApiError, Reply, Req};
 use super::state::{DynamoTable, Item};
 
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
-const OPERATIONS: [&str; 9] = [
+const OPERATIONS: [&str; 10] = [
     "BatchWriteItem",
+    "TransactWriteItems",
     "CreateTable",
     "DescribeTable",
     "PutItem",
@@ -58,6 +66,24 @@ const UNSUPPORTED: [&str; 14] = [
 /// The most items a `Query` or `Scan` page holds when no `Limit` is given (AWS stops at 1 MB).
 const PAGE: usize = 1000;
 
+/// The fault `transaction-conflict`: `TransactWriteItems` cancelled for a conflict on each of
+/// its actions.
+pub(crate) fn conflict(req: &Req) -> ApiError {
+    let actions = req
+        .json()
+        .ok()
+        .and_then(|b| {
+            b.get("TransactItems")
+                .and_then(Value::as_array)
+                .map(Vec::len)
+        })
+        .unwrap_or(1);
+    transact::cancelled(vec![
+        json!({ "Code": "TransactionConflict", "Message": "Transaction is ongoing for the item" });
+        actions
+    ])
+}
+
 pub(crate) fn route(req: &Req) -> Option<&'static str> {
     if req.method != "POST" || !req.segments.is_empty() {
         return None;
@@ -84,16 +110,28 @@ fn not_found(table: &str) -> ApiError {
     )
 }
 
+/// `ReturnValuesOnConditionCheckFailure`: whether it asks for the item (`ALL_OLD`); refused
+/// when it is neither that nor `NONE`.
+fn on_failure_values(body: &Map<String, Value>) -> Result<bool, ApiError> {
+    match body
+        .get("ReturnValuesOnConditionCheckFailure")
+        .and_then(Value::as_str)
+    {
+        None | Some("NONE") => Ok(false),
+        Some("ALL_OLD") => Ok(true),
+        Some(v) => Err(validation(format!(
+            "1 validation error detected: Value '{v}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]"
+        ))),
+    }
+}
+
 fn condition_failed(old: Option<&Item>, body: &Map<String, Value>) -> ApiError {
     let mut err = ApiError::new(
         400,
         &format!("{NS}ConditionalCheckFailedException"),
         "The conditional request failed",
     );
-    let all_old = body
-        .get("ReturnValuesOnConditionCheckFailure")
-        .and_then(Value::as_str)
-        == Some("ALL_OLD");
+    let all_old = on_failure_values(body).unwrap_or(false);
     if let (true, Some(old)) = (all_old, old) {
         err.extra = Some(json!({ "Item": old }));
     }
@@ -158,6 +196,7 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
             json!({ "Table": describe(table, &region, &account) })
         }
         "BatchWriteItem" => batch_write(tables, &body)?,
+        "TransactWriteItems" => transact::write(tables, &body)?,
         "GetItem" => {
             let table = table(tables, &body)?;
             let key = table.key_of(object(&body, "Key")?, true)?;
@@ -182,7 +221,7 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
             let key = table.key_of(&key_item, true)?;
             let old = table.get(&key).cloned();
             let mut expr = Expr::new(&body)?;
-            let sets = match body.get("UpdateExpression").and_then(Value::as_str) {
+            let updates = match body.get("UpdateExpression").and_then(Value::as_str) {
                 Some(text) => expr.update(text)?,
                 None => Vec::new(),
             };
@@ -192,21 +231,13 @@ pub(crate) fn handle(world: &mut World, operation: &str, req: &Req) -> Result<Re
             };
             expr.all_used()?;
             let mut item = old.clone().unwrap_or(key_item);
-            for (name, _) in &sets {
-                if name == &table.hash_key || Some(name) == table.range_key.as_ref() {
-                    return Err(validation(format!(
-                        "One or more parameter values were invalid: Cannot update attribute {name}. This attribute is part of the key"
-                    )));
-                }
-            }
+            table.refuse_key_updates(&updates)?;
             if let Some(condition) = condition
                 && !holds(&condition, old.as_ref())
             {
                 return Err(condition_failed(old.as_ref(), &body));
             }
-            for (name, value) in sets {
-                item.insert(name, value);
-            }
+            expr::apply(&mut item, &updates)?;
             table.put(key, item);
             returned(&body, old.as_ref(), &["NONE", "ALL_OLD"])?
         }
@@ -375,15 +406,7 @@ fn returned(
             allowed.join(" or ")
         )));
     }
-    if let Some(v) = body
-        .get("ReturnValuesOnConditionCheckFailure")
-        .and_then(Value::as_str)
-        .filter(|v| !["NONE", "ALL_OLD"].contains(v))
-    {
-        return Err(validation(format!(
-            "1 validation error detected: Value '{v}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]"
-        )));
-    }
+    on_failure_values(body)?;
     Ok(match (want, old) {
         ("ALL_OLD", Some(old)) => json!({ "Attributes": old }),
         _ => json!({}),
@@ -601,6 +624,20 @@ impl DynamoTable {
         Ok((partition, sort))
     }
 
+    /// AWS refuses an update of a key attribute.
+    fn refuse_key_updates(&self, updates: &[expr::Update]) -> Result<(), ApiError> {
+        match updates
+            .iter()
+            .find(|u| u.name == self.hash_key || Some(&u.name) == self.range_key.as_ref())
+        {
+            Some(u) => Err(validation(format!(
+                "One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key",
+                u.name
+            ))),
+            None => Ok(()),
+        }
+    }
+
     fn get(&self, key: &(String, String)) -> Option<&Item> {
         self.items.get(&key.0)?.get(&key.1)
     }
@@ -672,296 +709,4 @@ enum SortKey {
     Equals(String),
     /// Both ends included, as DynamoDB's `BETWEEN`.
     Between(String, String),
-}
-
-/// One term of a condition, names and values resolved.
-#[derive(Debug, Clone, PartialEq)]
-enum Term {
-    NotExists(String),
-    Exists(String),
-    Equals(String, Value),
-    /// `p BETWEEN :a AND :b`: key conditions only (the event store's day ranges).
-    Between(String, Value, Value),
-}
-
-/// Whether every term holds for the item (`None`: no item).
-fn holds(terms: &[Term], item: Option<&Item>) -> bool {
-    terms.iter().all(|term| match term {
-        Term::NotExists(name) => item.is_none_or(|i| !i.contains_key(name)),
-        Term::Exists(name) => item.is_some_and(|i| i.contains_key(name)),
-        Term::Equals(name, value) => item.and_then(|i| i.get(name)) == Some(value),
-        // Refused as a write condition by `Expr::condition`'s callers; never reached.
-        Term::Between(..) => false,
-    })
-}
-
-/// The expression placeholders of one request, and which of them were used.
-struct Expr {
-    names: Map<String, Value>,
-    values: Map<String, Value>,
-    used: BTreeSet<String>,
-}
-
-impl Expr {
-    fn new(body: &Map<String, Value>) -> Result<Expr, ApiError> {
-        let map = |key: &str| -> Result<Map<String, Value>, ApiError> {
-            match body.get(key) {
-                None => Ok(Map::new()),
-                Some(Value::Object(m)) if m.is_empty() => {
-                    Err(validation(format!("{key} must not be empty")))
-                }
-                Some(Value::Object(m)) => Ok(m.clone()),
-                Some(_) => Err(validation(format!("{key} is not a map"))),
-            }
-        };
-        Ok(Expr {
-            names: map("ExpressionAttributeNames")?,
-            values: map("ExpressionAttributeValues")?,
-            used: BTreeSet::new(),
-        })
-    }
-
-    /// An attribute name or a `#placeholder`.
-    fn path(&mut self, token: &str) -> Result<String, ApiError> {
-        if token.starts_with('#') {
-            let name = self
-                .names
-                .get(token)
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    validation(format!(
-                        "Value provided in ExpressionAttributeNames unused in expressions or An expression attribute name used in the document path is not defined; attribute name: {token}"
-                    ))
-                })?
-                .to_string();
-            self.used.insert(token.to_string());
-            Ok(name)
-        } else if !token.is_empty()
-            && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && token.starts_with(|c: char| c.is_ascii_alphabetic())
-        {
-            Ok(token.to_string())
-        } else {
-            Err(validation(format!(
-                "Invalid expression: the sandbox serves attribute names and #placeholders, not `{token}`"
-            )))
-        }
-    }
-
-    /// A `:placeholder`.
-    fn value(&mut self, token: &str) -> Result<Value, ApiError> {
-        if !token.starts_with(':') {
-            return Err(validation(format!(
-                "Invalid expression: expected a :value, found `{token}`"
-            )));
-        }
-        let value = self.values.get(token).cloned().ok_or_else(|| {
-            validation(format!(
-                "Invalid expression: An expression attribute value used in expression is not defined; attribute value: {token}"
-            ))
-        })?;
-        self.used.insert(token.to_string());
-        Ok(value)
-    }
-
-    /// `term AND term …`, each `attribute_not_exists(p)`, `attribute_exists(p)` or `p = :v`.
-    fn condition(&mut self, text: &str) -> Result<Vec<Term>, ApiError> {
-        let tokens = tokenize(text)?;
-        let mut terms = Vec::new();
-        let mut rest = tokens.as_slice();
-        loop {
-            let (term, after) = match rest {
-                [f, open, p, close, after @ ..]
-                    if open == "("
-                        && close == ")"
-                        && (f == "attribute_not_exists" || f == "attribute_exists") =>
-                {
-                    let path = self.path(p)?;
-                    let term = if f == "attribute_exists" {
-                        Term::Exists(path)
-                    } else {
-                        Term::NotExists(path)
-                    };
-                    (term, after)
-                }
-                [p, eq, v, after @ ..] if eq == "=" => {
-                    (Term::Equals(self.path(p)?, self.value(v)?), after)
-                }
-                [p, between, low, and, high, after @ ..]
-                    if between.eq_ignore_ascii_case("BETWEEN")
-                        && and.eq_ignore_ascii_case("AND") =>
-                {
-                    let name = self.path(p)?;
-                    (
-                        Term::Between(name, self.value(low)?, self.value(high)?),
-                        after,
-                    )
-                }
-                _ => {
-                    return Err(validation(format!(
-                        "Invalid ConditionExpression: the sandbox serves attribute_not_exists(p), attribute_exists(p) and p = :v joined by AND, not `{text}`"
-                    )));
-                }
-            };
-            terms.push(term);
-            match after {
-                [] => return Ok(terms),
-                [and, more @ ..] if and.eq_ignore_ascii_case("AND") && !more.is_empty() => {
-                    rest = more
-                }
-                _ => {
-                    return Err(validation(format!(
-                        "Invalid ConditionExpression: the sandbox joins terms with AND only: `{text}`"
-                    )));
-                }
-            }
-        }
-    }
-
-    /// A write's `ConditionExpression`: as [`Expr::condition`], without `BETWEEN`, which the
-    /// sandbox serves in key conditions only.
-    fn write_condition(&mut self, text: &str) -> Result<Vec<Term>, ApiError> {
-        let terms = self.condition(text)?;
-        if terms.iter().any(|t| matches!(t, Term::Between(..))) {
-            return Err(validation(format!(
-                "Invalid ConditionExpression: the sandbox serves BETWEEN in key conditions only: `{text}`"
-            )));
-        }
-        Ok(terms)
-    }
-
-    /// `SET p = :v, q = :w`.
-    fn update(&mut self, text: &str) -> Result<Vec<(String, Value)>, ApiError> {
-        let tokens = tokenize(text)?;
-        let refuse = || {
-            validation(format!(
-                "Invalid UpdateExpression: the sandbox serves `SET p = :v, …` only, not `{text}`"
-            ))
-        };
-        let [set, first @ ..] = tokens.as_slice() else {
-            return Err(refuse());
-        };
-        let mut rest: &[String] = first;
-        if !set.eq_ignore_ascii_case("SET") {
-            return Err(refuse());
-        }
-        let mut sets: Vec<(String, Value)> = Vec::new();
-        loop {
-            let [p, eq, v, after @ ..] = rest else {
-                return Err(refuse());
-            };
-            if eq != "=" {
-                return Err(refuse());
-            }
-            let name = self.path(p)?;
-            if sets.iter().any(|(n, _)| *n == name) {
-                return Err(validation(format!(
-                    "Invalid UpdateExpression: Two document paths overlap with each other; {name}"
-                )));
-            }
-            let value = self.value(v)?;
-            sets.push((name, value));
-            match after {
-                [] => return Ok(sets),
-                [comma, more @ ..] if comma == "," => rest = more,
-                _ => return Err(refuse()),
-            }
-        }
-    }
-
-    /// AWS refuses names and values that no expression uses.
-    fn all_used(&self) -> Result<(), ApiError> {
-        if let Some(name) = self.names.keys().find(|k| !self.used.contains(*k)) {
-            return Err(validation(format!(
-                "Value provided in ExpressionAttributeNames unused in expressions: keys: {{{name}}}"
-            )));
-        }
-        if let Some(value) = self.values.keys().find(|k| !self.used.contains(*k)) {
-            return Err(validation(format!(
-                "Value provided in ExpressionAttributeValues unused in expressions: keys: {{{value}}}"
-            )));
-        }
-        Ok(())
-    }
-}
-
-/// Words, placeholders, `(`, `)`, `=` and `,`; anything else is refused.
-fn tokenize(text: &str) -> Result<Vec<String>, ApiError> {
-    let mut tokens = Vec::new();
-    let mut current = String::new();
-    let flush = |current: &mut String, tokens: &mut Vec<String>| {
-        if !current.is_empty() {
-            tokens.push(std::mem::take(current));
-        }
-    };
-    for c in text.chars() {
-        match c {
-            c if c.is_whitespace() => flush(&mut current, &mut tokens),
-            '(' | ')' | '=' | ',' => {
-                flush(&mut current, &mut tokens);
-                tokens.push(c.to_string());
-            }
-            c if c.is_ascii_alphanumeric() || "_#:".contains(c) => current.push(c),
-            c => {
-                return Err(validation(format!(
-                    "Invalid expression: the sandbox does not serve `{c}` in `{text}`"
-                )));
-            }
-        }
-    }
-    flush(&mut current, &mut tokens);
-    Ok(tokens)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn body(v: Value) -> Map<String, Value> {
-        v.as_object().cloned().unwrap()
-    }
-
-    #[test]
-    fn conditions_of_the_ledger_parse_and_hold() {
-        let b = body(json!({
-            "ExpressionAttributeNames": { "#s": "state", "#r": "run" },
-            "ExpressionAttributeValues": { ":c": { "S": "claimed" }, ":r": { "S": "r1" } },
-        }));
-        let mut e = Expr::new(&b).unwrap();
-        let terms = e.condition("#s = :c AND #r = :r").unwrap();
-        e.all_used().unwrap();
-        let item = body(json!({ "state": { "S": "claimed" }, "run": { "S": "r1" } }));
-        assert!(holds(&terms, Some(&item)));
-        let other = body(json!({ "state": { "S": "sent" }, "run": { "S": "r1" } }));
-        assert!(!holds(&terms, Some(&other)));
-        assert!(!holds(&terms, None));
-        let mut e = Expr::new(&Map::new()).unwrap();
-        let absent = e.condition("attribute_not_exists(library)").unwrap();
-        assert!(holds(&absent, None));
-        assert!(!holds(
-            &absent,
-            Some(&body(json!({ "library": { "S": "a" } })))
-        ));
-    }
-
-    #[test]
-    fn other_forms_are_refused() {
-        let b = body(json!({ "ExpressionAttributeValues": { ":v": { "S": "x" } } }));
-        for text in [
-            "a = :v OR b = :v",
-            "a <> :v",
-            "begins_with(a, :v)",
-            "a = :v AND",
-            "(a = :v)",
-            "size(a) = :v",
-        ] {
-            let err = Expr::new(&b).unwrap().condition(text).unwrap_err();
-            assert!(err.code.ends_with("ValidationException"), "{text}: {err:?}");
-        }
-        let mut e = Expr::new(&b).unwrap();
-        e.condition("attribute_exists(a)").unwrap();
-        assert!(e.all_used().is_err(), "an unused value is refused");
-        assert!(Expr::new(&b).unwrap().update("REMOVE a").is_err());
-        assert!(Expr::new(&b).unwrap().update("SET a = :v, a = :v").is_err());
-    }
 }

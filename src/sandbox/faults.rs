@@ -75,6 +75,10 @@ pub enum FaultKind {
     /// Handles the request in full (its change is made), then closes the connection without
     /// an answer.
     DropAfterCommit,
+    /// DynamoDB `TransactWriteItems` cancelled as when another transaction holds its items at
+    /// that moment (two drains adding to one rollup counter): `TransactionCanceledException`
+    /// with a `TransactionConflict` reason for each action; nothing is written.
+    TransactionConflict,
 }
 
 impl FaultKind {
@@ -87,6 +91,7 @@ impl FaultKind {
             FaultKind::AccessDenied => "access_denied",
             FaultKind::RespondLate { .. } => "respond_late",
             FaultKind::DropAfterCommit => "drop_after_commit",
+            FaultKind::TransactionConflict => "transaction_conflict",
         }
     }
 }

@@ -192,7 +192,14 @@ impl ApiError {
             // JSON 1.0: `__type` is namespaced (`com.amazonaws.dynamodb.v20120810#…`) as AWS
             // sends it; the SDK reads the part after `#`.
             Service::DynamoDb | Service::Sqs => {
-                let mut body = json!({ "__type": self.code, "message": self.message });
+                // `TransactionCanceledException` spells it `Message`, and the SDK reads that
+                // spelling alone for it (as AWS sends it); the others `message`.
+                let message = if self.code.ends_with("#TransactionCanceledException") {
+                    "Message"
+                } else {
+                    "message"
+                };
+                let mut body = json!({ "__type": self.code, message: self.message });
                 if let Some(Value::Object(extra)) = &self.extra {
                     for (k, v) in extra {
                         body[k] = v.clone();
@@ -461,6 +468,7 @@ async fn handle(
         Some(FaultKind::Throttle) => Some(ApiError::throttle(service)),
         Some(FaultKind::ServerError) => Some(ApiError::internal(service)),
         Some(FaultKind::AccessDenied) => Some(ApiError::access_denied(service, operation)),
+        Some(FaultKind::TransactionConflict) => Some(dynamodb::conflict(&req)),
         Some(FaultKind::DropConnection) => {
             log(0, None, fault.as_ref());
             return Err(Box::new(DropConnection));
@@ -546,6 +554,34 @@ fn auth_request(
         ..iam::AuthRequest::default()
     };
     match (service, operation) {
+        // AWS authorises a transaction per action, as the single call each stands for
+        // (`dynamodb:PutItem`, `UpdateItem`, `DeleteItem`, `ConditionCheckItem`); there is no
+        // `dynamodb:TransactWriteItems` permission. One table's: its ARN.
+        (Service::DynamoDb, "TransactWriteItems") => {
+            let body = json();
+            let mut tables = std::collections::BTreeSet::new();
+            let mut actions = std::collections::BTreeSet::new();
+            for item in body["TransactItems"].as_array().into_iter().flatten() {
+                for (kind, action) in [
+                    ("Put", "PutItem"),
+                    ("Update", "UpdateItem"),
+                    ("Delete", "DeleteItem"),
+                    ("ConditionCheck", "ConditionCheckItem"),
+                ] {
+                    if let Some(table) = item[kind]["TableName"].as_str() {
+                        tables.insert(table.to_string());
+                        actions.insert(format!("dynamodb:{action}"));
+                    }
+                }
+            }
+            request.actions = actions.into_iter().collect();
+            if let (1, Some(table)) = (tables.len(), tables.first()) {
+                request.resource = Some(format!(
+                    "arn:aws:dynamodb:{}:{}:table/{table}",
+                    config.region, config.account_id
+                ));
+            }
+        }
         // One table's batch: its ARN, as for a single write.
         (Service::DynamoDb, "BatchWriteItem") => {
             let body = json();

@@ -323,7 +323,12 @@ mod tests {
 
     fn cell(records: &[EventRecord]) -> RowDeliverability {
         let today = Date::parse("2026-01-31").unwrap();
-        RowDeliverability::of(&compute("lib", "lib.example", records, today))
+        RowDeliverability::of(&compute(
+            "lib",
+            "lib.example",
+            &crate::events::rollup::Rollup::of(records),
+            today,
+        ))
     }
 
     #[test]

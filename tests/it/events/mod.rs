@@ -6,6 +6,7 @@
 
 mod destination;
 mod kill;
+mod rollups;
 mod suppression;
 
 use std::collections::BTreeMap;

@@ -1,9 +1,10 @@
 //! Contract test of the SES event pipeline's calls, against moto's server and the sandbox:
 //! SNS `CreateTopic`/`Subscribe`/`Publish` delivering to SQS, SQS `CreateQueue`/`SendMessage`/
-//! `ReceiveMessage`/`DeleteMessageBatch`, DynamoDB `BatchWriteItem`/`Query`, driven through
-//! mailform's own drain and adapters, and SES v2 `SendEmail`. moto publishes no events for
-//! `SendEmail` (it has no mailbox simulator), so the events are published to the topic by hand
-//! in SES's JSON; the sandbox's own publishing is tested in `tests/it/events`.
+//! `ReceiveMessage`/`DeleteMessageBatch`, DynamoDB `TransactWriteItems`/`Query`, driven through
+//! mailform's own drain and adapters, and SES v2 `SendEmail`; and a cancelled transaction's
+//! `CancellationReasons`, as the SDK parses them. moto publishes no events for `SendEmail` (it
+//! has no mailbox simulator), so the events are published to the topic by hand in SES's JSON;
+//! the sandbox's own publishing is tested in `tests/it/events`.
 
 use std::time::Duration;
 
@@ -25,6 +26,37 @@ fn ses_event(kind: &str, detail: &str, id: &str) -> String {
     format!(
         r#"{{"eventType":"{kind}",{detail},"mail":{{"timestamp":"2026-01-01T10:00:00.000Z","source":"news@springfield-library.org","messageId":"{id}","destination":["bounce@simulator.amazonses.com"],"tags":{{"ses:from-domain":["springfield-library.org"]}}}}}}"#
     )
+}
+
+/// The event store's table (`pk`, `sk`), unless it is there.
+async fn create_events_table(ddb: &aws_sdk_dynamodb::Client) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let mut table = ddb
+        .create_table()
+        .table_name("mailform-events")
+        .billing_mode(BillingMode::PayPerRequest);
+    for (name, key) in [("pk", KeyType::Hash), ("sk", KeyType::Range)] {
+        table = table
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(name)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(name)
+                    .key_type(key)
+                    .build()
+                    .unwrap(),
+            );
+    }
+    if let Err(e) = table.send().await {
+        assert_eq!(e.code(), Some("ResourceInUseException"), "{e:?}");
+    }
 }
 
 /// The pipeline at one set of endpoints; what a person would compare: the drain's report, the
@@ -58,33 +90,7 @@ async fn scenario(sqs_url: String, sns_url: String, ddb_url: String) -> Vec<Stri
             .endpoint_url(&ddb_url)
             .build(),
     );
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
-    let mut table = ddb
-        .create_table()
-        .table_name("mailform-events")
-        .billing_mode(BillingMode::PayPerRequest);
-    for (name, key) in [("pk", KeyType::Hash), ("sk", KeyType::Range)] {
-        table = table
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(name)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(name)
-                    .key_type(key)
-                    .build()
-                    .unwrap(),
-            );
-    }
-    if let Err(e) = table.send().await {
-        assert_eq!(e.code(), Some("ResourceInUseException"), "{e:?}");
-    }
+    create_events_table(&ddb).await;
     let dlq_url = sqs
         .create_queue()
         .queue_name(DLQ)
@@ -287,4 +293,123 @@ async fn send_email_agrees() {
     .await;
     assert_eq!(from_moto, from_sandbox);
     assert_eq!(from_sandbox, [Ok(true), Err("MessageRejected".to_string())]);
+}
+
+/// The event store's transaction, as the SDK sees it: a batch of conditional puts and an
+/// `ADD` to a counter goes through; a second batch holding one record that exists is
+/// cancelled whole, with `CancellationReasons` in the order of its actions, which the SDK
+/// parses into `TransactionCanceledException`; the counter is untouched.
+async fn transaction(ddb_url: String) -> Vec<String> {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+    let ddb = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "AKIDSANDBOXTEST",
+                "sandbox-secret",
+                None,
+                None,
+                "contract",
+            ))
+            .endpoint_url(&ddb_url)
+            .build(),
+    );
+    create_events_table(&ddb).await;
+    let s = |v: &str| AttributeValue::S(v.to_string());
+    let put = |sk: &str| {
+        TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name("mailform-events")
+                    .item("pk", s("domain#springfield-library.org"))
+                    .item("sk", s(sk))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let add = |n: u64| {
+        TransactWriteItem::builder()
+            .update(
+                Update::builder()
+                    .table_name("mailform-events")
+                    .key("pk", s("rollup#springfield-library.org"))
+                    .key("sk", s("2026-01-01"))
+                    .update_expression("ADD #c :c")
+                    .expression_attribute_names("#c", "delivered")
+                    .expression_attribute_values(":c", AttributeValue::N(n.to_string()))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let mut out = Vec::new();
+    let first = ddb
+        .transact_write_items()
+        .transact_items(put("2026-01-01#m-1#delivery#a@x.org"))
+        .transact_items(add(1))
+        .send()
+        .await;
+    out.push(format!("first: {:?}", first.map(|_| "written")));
+    let second = ddb
+        .transact_write_items()
+        .transact_items(put("2026-01-01#m-2#delivery#b@x.org"))
+        .transact_items(put("2026-01-01#m-1#delivery#a@x.org"))
+        .transact_items(add(2))
+        .send()
+        .await;
+    match second.map_err(|e| e.into_service_error()) {
+        Err(TransactWriteItemsError::TransactionCanceledException(e)) => {
+            let codes: Vec<&str> = e
+                .cancellation_reasons()
+                .iter()
+                .map(|r| r.code().unwrap_or("(no code)"))
+                .collect();
+            out.push(format!("second: cancelled {codes:?}"));
+        }
+        other => out.push(format!("second: {other:?}")),
+    }
+    let counter = ddb
+        .get_item()
+        .table_name("mailform-events")
+        .key("pk", s("rollup#springfield-library.org"))
+        .key("sk", s("2026-01-01"))
+        .send()
+        .await
+        .unwrap();
+    out.push(format!(
+        "delivered {:?}",
+        counter.item().and_then(|i| i.get("delivered")).cloned()
+    ));
+    let m2 = ddb
+        .get_item()
+        .table_name("mailform-events")
+        .key("pk", s("domain#springfield-library.org"))
+        .key("sk", s("2026-01-01#m-2#delivery#b@x.org"))
+        .send()
+        .await
+        .unwrap();
+    out.push(format!("m-2 written: {}", m2.item().is_some()));
+    out
+}
+
+#[tokio::test]
+async fn a_cancelled_transaction_agrees() {
+    let moto = Moto::start();
+    let from_moto = transaction(moto.url.clone()).await;
+    let sandbox = harness::start();
+    let from_sandbox = transaction(sandbox.endpoints().dynamodb.clone()).await;
+    assert_eq!(from_moto, from_sandbox);
+    assert_eq!(
+        from_sandbox,
+        [
+            "first: Ok(\"written\")",
+            "second: cancelled [\"None\", \"ConditionalCheckFailed\", \"None\"]",
+            "delivered Some(N(\"1\"))",
+            "m-2 written: false",
+        ]
+    );
 }

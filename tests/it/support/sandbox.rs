@@ -145,6 +145,19 @@ pub fn sqs_at(endpoint: &str) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::from_conf(config)
 }
 
+/// A DynamoDB client for the sandbox (the event store's table, read and altered behind
+/// mailform's back).
+pub fn dynamodb(sandbox: &SandboxHandle) -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(credentials())
+        .endpoint_url(&sandbox.endpoints().dynamodb)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
 /// An SNS client for the sandbox (the topic SES publishes events to).
 pub fn sns(sandbox: &SandboxHandle) -> aws_sdk_sns::Client {
     let config = aws_sdk_sns::Config::builder()
