@@ -1,4 +1,5 @@
-//! SES v2 sending and event publishing: `SendEmail` (with `TenantName` accepted), the
+//! SES v2 sending and event publishing: `SendEmail` (through a tenant with `TenantName`: the
+//! tenant must exist, send, and hold the From identity and the configuration set), the
 //! configuration set's event destinations (`Create`/`Get`/`Update`/
 //! `DeleteConfigurationSetEventDestination(s)`), and Amazon's mailbox simulator.
 //!
@@ -224,6 +225,40 @@ fn send_email(world: &mut World, body: &Map<String, Value>) -> Result<Reply, Api
         && !world.state.configuration_sets.contains_key(name)
     {
         return Err(not_found(&format!("Configuration set <{name}>")));
+    }
+    // A message sent through a tenant: the tenant must exist, be allowed to send, and hold
+    // every resource the message uses (SES: "the email sending operation will only succeed if
+    // all referenced resources (identities, configuration sets, and templates) are associated
+    // with this tenant").
+    if let Some(tenant) = body.get("TenantName").and_then(Value::as_str) {
+        let (region, account) = (&world.config.region, &world.config.account_id);
+        let t = world
+            .state
+            .tenants
+            .get(tenant)
+            .ok_or_else(|| not_found(&format!("Tenant <{tenant}>")))?;
+        if t.customer_status == "DISABLED" || t.ses_status == "DISABLED" {
+            return Err(ApiError::new(
+                400,
+                "SendingPausedException",
+                format!("Email sending is disabled for tenant {tenant}."),
+            ));
+        }
+        let held = |arn: String| t.resources.contains(&arn);
+        // The From address's own identity or its domain's, whichever the tenant holds.
+        let identity_held = [&address, &domain]
+            .iter()
+            .any(|name| held(format!("arn:aws:ses:{region}:{account}:identity/{name}")));
+        let set_held = set_name.as_ref().is_none_or(|set| {
+            held(format!(
+                "arn:aws:ses:{region}:{account}:configuration-set/{set}"
+            ))
+        });
+        if !identity_held || !set_held {
+            return Err(ApiError::bad_request(format!(
+                "Not all resources used by this message are associated with tenant {tenant}."
+            )));
+        }
     }
     world.state.counter += 1;
     let message_id = format!(

@@ -1,8 +1,9 @@
 //! The demo's deliverability part: the SES event pipeline's one-time setup (the README's
 //! "Deliverability" commands, done here through the SDK against the demo's own sandbox; the
 //! platform's configuration set and its event destination are the demo's apply's), then a
-//! few messages to Amazon's mailbox simulator from each SES library, so `events drain` and
-//! `deliverability` have the library's own events to show.
+//! few messages to Amazon's mailbox simulator from each SES library (through its SES tenant
+//! when the platform manages tenants), so `events drain` and `deliverability` have the
+//! library's own events, and its own suppression list, to show.
 
 use aws_sdk_sesv2::error::DisplayErrorContext;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
@@ -161,6 +162,21 @@ pub fn set_up_and_send(
             sandbox
                 .confirm_address(from)
                 .map_err(|e| fail("From address", &e))?;
+            // With tenants, each library's mail goes through its tenant, as the platform's
+            // sending code sends it; SES sends through a tenant only resources it holds, and
+            // the demo's From address stands in for the domain that is not verified yet.
+            let tenant = config.platform.tenants.is_some().then_some(*id);
+            if let Some(tenant) = tenant {
+                ses.create_tenant_resource_association()
+                    .tenant_name(tenant)
+                    .resource_arn(format!(
+                        "arn:aws:ses:{}:{account}:identity/{from}",
+                        config.platform.aws_region
+                    ))
+                    .send()
+                    .await
+                    .map_err(|e| fail(&format!("tenant {tenant}"), &DisplayErrorContext(e)))?;
+            }
             for local in SIMULATOR {
                 let text = |t: &str| Content::builder().data(t).build();
                 let message = Message::builder()
@@ -180,6 +196,7 @@ pub fn set_up_and_send(
                     )
                     .content(EmailContent::builder().simple(message).build())
                     .configuration_set_name(*set)
+                    .set_tenant_name(tenant.map(str::to_string))
                     .send()
                     .await
                     .map_err(|e| fail(&format!("mail from {id}"), &DisplayErrorContext(e)))?;

@@ -25,10 +25,18 @@ fn platform_with_tenant_lists() -> String {
     )
 }
 
-/// Each library's tenant, with its own suppression list, as apply leaves it.
+/// Each library's tenant, with its own suppression list, holding the From address's identity and the
+/// configuration sets, as apply leaves it (SES sends through a tenant only what it holds).
 async fn tenants(sandbox: &SandboxHandle) {
     let ses = harness::ses(sandbox);
-    for name in ["springfield", "shelbyville"] {
+    let sets: Vec<String> = ses
+        .list_configuration_sets()
+        .send()
+        .await
+        .unwrap()
+        .configuration_sets()
+        .to_vec();
+    for (name, domain) in [("springfield", SPRINGFIELD), ("shelbyville", SHELBYVILLE)] {
         ses.create_tenant()
             .tenant_name(name)
             .suppression_attributes(
@@ -41,6 +49,19 @@ async fn tenants(sandbox: &SandboxHandle) {
             .send()
             .await
             .unwrap();
+        let arn = |kind: &str, resource: &str| {
+            format!("arn:aws:ses:us-east-1:123456789012:{kind}/{resource}")
+        };
+        let held = std::iter::once(arn("identity", &format!("news@{domain}")))
+            .chain(sets.iter().map(|set| arn("configuration-set", set)));
+        for resource in held {
+            ses.create_tenant_resource_association()
+                .tenant_name(name)
+                .resource_arn(resource)
+                .send()
+                .await
+                .unwrap();
+        }
     }
 }
 

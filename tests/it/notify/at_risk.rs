@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::types::Destination;
 use mailform::sandbox::SandboxHandle;
 
 use super::{Mail, RELAY_PASSWORD, delivered, kind_of, parse, platform, platform_at};
@@ -45,7 +45,6 @@ async fn send_mix(sandbox: &SandboxHandle, domain: &str, mix: &[(&str, usize)]) 
             (0..*n).map(move |i| format!("{local}+{stamp}-{i}@simulator.amazonses.com"))
         })
         .collect();
-    let text = |s: &str| Content::builder().data(s).build().unwrap();
     for chunk in to.chunks(50) {
         ses.send_email()
             .from_email_address(format!("news@{domain}"))
@@ -54,16 +53,10 @@ async fn send_mix(sandbox: &SandboxHandle, domain: &str, mix: &[(&str, usize)]) 
                     .set_to_addresses(Some(chunk.to_vec()))
                     .build(),
             )
-            .content(
-                EmailContent::builder()
-                    .simple(
-                        Message::builder()
-                            .subject(text("Your hold is ready"))
-                            .body(Body::builder().text(text("Please collect it.")).build())
-                            .build(),
-                    )
-                    .build(),
-            )
+            .content(harness::text_message(
+                "Your hold is ready",
+                "Please collect it.",
+            ))
             // The events tests' configuration set, whose destination publishes to the queue.
             .configuration_set_name("library-mail")
             .send()

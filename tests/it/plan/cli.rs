@@ -32,7 +32,7 @@ fn the_examples_plan_against_the_sandbox_with_no_aws_account() {
     let out = Cli::reuse(&cli, args(&["--sandbox", "--sandbox-dir", "sbx"])).run();
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(
-        out.stdout.ends_with("Plan: 8 to create, 0 to change, 0 to replace, 0 to destroy. 6 libraries need attention, 2 failing.\n"),
+        out.stdout.ends_with("Plan: 12 to create, 0 to change, 0 to replace, 0 to destroy. 6 libraries need attention, 2 failing.\n"),
         "{}",
         out.stdout
     );

@@ -38,7 +38,7 @@ fn the_main_job_plans_applies_and_ends_converged_on_the_example_libraries() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("Apply complete: 10 done, 0 skipped, 0 failed, 0 waiting for approval."),
+        stdout.contains("Apply complete: 14 done, 0 skipped, 0 failed, 0 waiting for approval."),
         "{stdout}"
     );
     // The status page of the converged estate, where the demo says it is.
@@ -86,6 +86,24 @@ fn the_main_job_plans_applies_and_ends_converged_on_the_example_libraries() {
         4,
         "{stdout}"
     );
+    // Each library's mail went through its own tenant, so each has its own suppression list:
+    // the bounce and the complaint address, nobody else's.
+    for library in &libraries {
+        let block = deliverability
+            .split(&format!(
+                "suppression list (tenant {library}): 2 recipients\n"
+            ))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{library}'s own list: {stdout}"));
+        let entries: Vec<&str> = block.lines().take(2).map(str::trim).collect();
+        assert!(
+            entries[0].starts_with("BOUNCE ")
+                && entries[0].ends_with(" bounce@simulator.amazonses.com")
+                && entries[1].starts_with("COMPLAINT ")
+                && entries[1].ends_with(" complaint@simulator.amazonses.com"),
+            "{library}: {entries:?}"
+        );
+    }
     assert!(
         stdout.contains("drained 28 messages holding 28 event records into mailform-events"),
         "{stdout}"

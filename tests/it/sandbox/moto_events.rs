@@ -241,8 +241,7 @@ async fn the_event_pipeline_agrees() {
 #[tokio::test]
 async fn send_email_agrees() {
     async fn send(ses: &aws_sdk_sesv2::Client, from: &str) -> Result<bool, String> {
-        use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
-        let content = |t: &str| Content::builder().data(t).build().unwrap();
+        use aws_sdk_sesv2::types::Destination;
         ses.send_email()
             .from_email_address(from)
             .destination(
@@ -250,16 +249,10 @@ async fn send_email_agrees() {
                     .to_addresses("success@simulator.amazonses.com")
                     .build(),
             )
-            .content(
-                EmailContent::builder()
-                    .simple(
-                        Message::builder()
-                            .subject(content("Due"))
-                            .body(Body::builder().text(content("Bring it back.")).build())
-                            .build(),
-                    )
-                    .build(),
-            )
+            .content(crate::support::sandbox::text_message(
+                "Due",
+                "Bring it back.",
+            ))
             .send()
             .await
             .map(|out| out.message_id.is_some_and(|id| !id.is_empty()))

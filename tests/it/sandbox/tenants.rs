@@ -281,3 +281,118 @@ async fn the_admin_command_sets_a_finding_through_the_binary() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// One message from `from` to the simulator's success address, through `tenant` when given:
+/// the error code when SES refuses it.
+async fn send_through(
+    ses: &aws_sdk_sesv2::Client,
+    from: &str,
+    tenant: Option<&str>,
+) -> Result<(), String> {
+    use aws_sdk_sesv2::types::Destination;
+    ses.send_email()
+        .from_email_address(from)
+        .destination(
+            Destination::builder()
+                .to_addresses("success@simulator.amazonses.com")
+                .build(),
+        )
+        .content(harness::text_message(
+            "Your loan is due",
+            "Please bring it back.",
+        ))
+        .set_tenant_name(tenant.map(str::to_string))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| e.code().unwrap_or_default().to_string())
+}
+
+#[tokio::test]
+async fn mail_through_a_tenant_uses_only_what_it_holds_and_stops_while_it_is_paused() {
+    let sandbox = harness::start();
+    let ses = harness::ses(&sandbox);
+    let from = "news@springfield.example.org";
+    ses.create_email_identity()
+        .email_identity(from)
+        .send()
+        .await
+        .unwrap();
+    sandbox.confirm_address(from).unwrap();
+    // Without a tenant the verified address sends; through a tenant that does not exist, not.
+    assert_eq!(send_through(&ses, from, None).await, Ok(()));
+    assert_eq!(
+        send_through(&ses, from, Some("springfield")).await,
+        Err("NotFoundException".to_string())
+    );
+    ses.create_tenant()
+        .tenant_name("springfield")
+        .send()
+        .await
+        .unwrap();
+    // SES sends through a tenant only the resources associated with it.
+    assert_eq!(
+        send_through(&ses, from, Some("springfield")).await,
+        Err("BadRequestException".to_string())
+    );
+    let identity = |name: &str| format!("arn:aws:ses:{REGION}:123456789012:identity/{name}");
+    // The domain's identity held stands for the address under it.
+    ses.create_email_identity()
+        .email_identity("springfield.example.org")
+        .send()
+        .await
+        .unwrap();
+    associate(&ses, &identity("springfield.example.org"))
+        .await
+        .unwrap();
+    assert_eq!(send_through(&ses, from, Some("springfield")).await, Ok(()));
+    // A configuration set the message names must be held too.
+    ses.create_configuration_set()
+        .configuration_set_name("library-mail")
+        .send()
+        .await
+        .unwrap();
+    let with_set = ses
+        .send_email()
+        .from_email_address(from)
+        .configuration_set_name("library-mail")
+        .tenant_name("springfield")
+        .destination(
+            aws_sdk_sesv2::types::Destination::builder()
+                .to_addresses("success@simulator.amazonses.com")
+                .build(),
+        )
+        .content(
+            aws_sdk_sesv2::types::EmailContent::builder()
+                .raw(
+                    aws_sdk_sesv2::types::RawMessage::builder()
+                        .data(aws_sdk_sesv2::primitives::Blob::new(
+                            "Subject: due\r\n\r\nPlease bring it back.\r\n",
+                        ))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(with_set.code(), Some("BadRequestException"));
+
+    // SES pauses the tenant: its mail stops, other mail goes on.
+    sandbox
+        .set_reputation(
+            "springfield",
+            &ReputationFinding {
+                status: "DISABLED".into(),
+                cause: Some("bounce rate 11% over the last 7 days".into()),
+                impact: Some("HIGH".into()),
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        send_through(&ses, from, Some("springfield")).await,
+        Err("SendingPausedException".to_string())
+    );
+    assert_eq!(send_through(&ses, from, None).await, Ok(()));
+}

@@ -235,3 +235,17 @@ pub async fn identity_status(ses: &aws_sdk_sesv2::Client, identity: &str) -> Ide
         verified_for_sending: got.verified_for_sending_status(),
     }
 }
+
+/// A plain-text message for `SendEmail`, as a library's notice would be.
+pub fn text_message(subject: &str, body: &str) -> aws_sdk_sesv2::types::EmailContent {
+    use aws_sdk_sesv2::types::{Body, Content, EmailContent, Message};
+    let text = |t: &str| Content::builder().data(t).build().unwrap();
+    EmailContent::builder()
+        .simple(
+            Message::builder()
+                .subject(text(subject))
+                .body(Body::builder().text(text(body)).build())
+                .build(),
+        )
+        .build()
+}
