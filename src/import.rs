@@ -22,7 +22,7 @@ use crate::draft::{Draft, Field, Value};
 use crate::live::facts::Tags;
 use crate::live::ownership::{LIBRARY_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::live::snapshot::LiveSnapshotV1;
-use crate::model::{Config, LibraryId};
+use crate::model::{Config, LibraryId, SuppressionScope};
 
 /// The tag by which another team marks a resource as theirs; import never takes one over.
 pub const OWNER_KEY: &str = "owner";
@@ -72,6 +72,8 @@ pub struct Tenant {
     pub reputation_policy: Option<String>,
     /// The customer-managed status: `DISABLED` is a library paused by the operator.
     pub customer_managed_status: Option<String>,
+    /// `TENANT` when it keeps its own suppression list; `ACCOUNT` or `None` for the account's.
+    pub suppression_scope: Option<String>,
 }
 
 /// An SES identity, as far as a library file can say it.
@@ -152,6 +154,7 @@ impl From<&LiveSnapshotV1> for Estate {
                         tags: t.tags.clone()?,
                         reputation_policy: t.reputation_policy.clone(),
                         customer_managed_status: t.customer_managed_status.clone(),
+                        suppression_scope: t.suppression_scope.clone(),
                     })
                 })
                 .collect(),
@@ -385,6 +388,7 @@ fn tenants(estate: &Estate, config: &Config, taken: &BTreeSet<String>, out: &mut
         .platform
         .tenants
         .map(|t| t.reputation_policy.as_str());
+    let default_list = config.platform.tenants.map(|t| t.suppression);
     for tenant in &estate.tenants {
         let library = match tagged_library(&tenant.tags) {
             Some(Ok(id)) if id.as_str() == tenant.name => id,
@@ -425,6 +429,15 @@ fn tenants(estate: &Estate, config: &Config, taken: &BTreeSet<String>, out: &mut
             fields.push(Field::text("sending", "paused").noted(
                 "CHECK: its sending was paused by an operator; remove this line to let it send",
             ));
+        }
+        // The list SES keeps: its own when the tenant's scope is TENANT, the account's otherwise.
+        let list = if tenant.suppression_scope.as_deref() == Some("TENANT") {
+            SuppressionScope::Tenant
+        } else {
+            SuppressionScope::Account
+        };
+        if list != default_list.unwrap_or(SuppressionScope::Account) {
+            fields.push(Field::text("suppression", list.as_str()));
         }
         if !fields.is_empty() {
             draft
@@ -743,6 +756,8 @@ mod tests {
             tags: t,
             reputation_policy: Some(policy.into()),
             customer_managed_status: Some(status.into()),
+            // springfield keeps its own list; the others the account's, the default.
+            suppression_scope: (name == "springfield").then(|| "TENANT".into()),
         };
         let estate = Estate {
             identities: vec![
@@ -777,7 +792,7 @@ mod tests {
         let text = springfield.render();
         assert!(
             text.contains(
-                "\n        tenant {\n            reputation-policy \"strict\"\n            // CHECK: its sending was paused by an operator; remove this line to let it send\n            sending \"paused\"\n        }\n"
+                "\n        tenant {\n            reputation-policy \"strict\"\n            // CHECK: its sending was paused by an operator; remove this line to let it send\n            sending \"paused\"\n            suppression \"tenant\"\n        }\n"
             ),
             "{text}"
         );
@@ -788,6 +803,7 @@ mod tests {
             crate::model::ReputationPolicy::Strict
         );
         assert_eq!(settings.sending, crate::model::TenantSending::Paused);
+        assert_eq!(settings.suppression, Some(SuppressionScope::Tenant));
         let shelbyville = imported
             .drafts
             .iter()

@@ -379,7 +379,7 @@ async fn a_tenant_imports_with_the_library_its_tags_name_and_another_teams_is_le
         "libraries/springfield.kdl",
         &ses_library(
             "springfield",
-            "            reputation-policy \"strict\"\n            sending \"paused\"\n",
+            "            reputation-policy \"strict\"\n            sending \"paused\"\n            suppression \"tenant\"\n",
         ),
     );
     let apply = world.run(&cli, &["apply", "--auto-approve"]);
@@ -406,7 +406,10 @@ async fn a_tenant_imports_with_the_library_its_tags_name_and_another_teams_is_le
         text.contains("        tenant {\n            reputation-policy \"strict\"\n"),
         "{text}"
     );
-    assert!(text.contains("            sending \"paused\"\n"), "{text}");
+    assert!(
+        text.contains("            sending \"paused\"\n            suppression \"tenant\"\n"),
+        "{text}"
+    );
     assert_eq!(
         library_files(&cli),
         BTreeSet::from(["springfield.kdl".to_string()])
