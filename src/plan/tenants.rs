@@ -196,9 +196,14 @@ pub fn plan_library(
             });
         }
     }
-    // Only what mailform associates is taken away again: a template someone added stays.
+    // Only what mailform associates is taken away again: a template someone added stays, and so
+    // does an email-address identity (mailform makes only domain identities; an address the
+    // platform verified and put in the tenant is what SES sends that address's mail through).
     for h in held {
-        let ours = h.starts_with("identity/") || h.starts_with("configuration-set/");
+        let ours = h
+            .strip_prefix("identity/")
+            .is_some_and(|i| !i.contains('@'))
+            || h.starts_with("configuration-set/");
         if ours && !resources.iter().any(|r| r == h) {
             attributes.push(Attribute {
                 name: "resource".into(),

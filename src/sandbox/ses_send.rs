@@ -245,10 +245,11 @@ fn send_email(world: &mut World, body: &Map<String, Value>) -> Result<Reply, Api
             ));
         }
         let held = |arn: String| t.resources.contains(&arn);
-        // The From address's own identity or its domain's, whichever the tenant holds.
-        let identity_held = [&address, &domain]
-            .iter()
-            .any(|name| held(format!("arn:aws:ses:{region}:{account}:identity/{name}")));
+        // The identity SES sends this mail through: the From address's own when verified,
+        // else its domain's.
+        let identity_held = held(format!(
+            "arn:aws:ses:{region}:{account}:identity/{identity_name}"
+        ));
         let set_held = set_name.as_ref().is_none_or(|set| {
             held(format!(
                 "arn:aws:ses:{region}:{account}:configuration-set/{set}"

@@ -612,3 +612,59 @@ async fn a_library_s_own_suppression_list_is_declared_applied_and_given_back() {
     assert_eq!(suppression_scope(&world, "springfield").await, None);
     world.assert_converged(&shared);
 }
+
+#[tokio::test]
+async fn an_address_identity_the_platform_put_in_a_tenant_stays_there() {
+    let world = World::new();
+    let cli = tenants_cli().file("libraries/springfield.kdl", &ses_library("springfield", ""));
+    let first = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(first.code, 0, "{}", first.all());
+    // The platform verified an address of its own under the library's domain and put it in the
+    // tenant, since SES sends that address's mail through its own identity.
+    let ses = harness::ses(&world.sandbox);
+    let address = "notices@springfield.example.org";
+    ses.create_email_identity()
+        .email_identity(address)
+        .send()
+        .await
+        .unwrap();
+    ses.create_tenant_resource_association()
+        .tenant_name("springfield")
+        .resource_arn(identity_arn(address))
+        .send()
+        .await
+        .unwrap();
+    // And a domain identity mailform associated for nobody any more would go: a stale one.
+    ses.create_email_identity()
+        .email_identity("old-springfield.example.org")
+        .send()
+        .await
+        .unwrap();
+    ses.create_tenant_resource_association()
+        .tenant_name("springfield")
+        .resource_arn(identity_arn("old-springfield.example.org"))
+        .send()
+        .await
+        .unwrap();
+    let plan = world.run(&cli, &["plan"]);
+    assert!(
+        plan.stdout
+            .contains("resource: \"identity/old-springfield.example.org\" → (none)")
+            && !plan
+                .stdout
+                .contains(&format!("resource: \"identity/{address}\"")),
+        "{}",
+        plan.stdout
+    );
+    let apply = world.run(&cli, &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let mut held = tenant(&world, "springfield").await.unwrap().resources;
+    held.sort();
+    assert_eq!(
+        held,
+        [
+            identity_arn(address),
+            identity_arn("springfield.example.org")
+        ]
+    );
+}

@@ -336,7 +336,8 @@ async fn mail_through_a_tenant_uses_only_what_it_holds_and_stops_while_it_is_pau
         Err("BadRequestException".to_string())
     );
     let identity = |name: &str| format!("arn:aws:ses:{REGION}:123456789012:identity/{name}");
-    // The domain's identity held stands for the address under it.
+    // The mail goes through the verified address's own identity, so holding its domain's
+    // identity (not verified) is not enough; holding the address's is.
     ses.create_email_identity()
         .email_identity("springfield.example.org")
         .send()
@@ -345,6 +346,11 @@ async fn mail_through_a_tenant_uses_only_what_it_holds_and_stops_while_it_is_pau
     associate(&ses, &identity("springfield.example.org"))
         .await
         .unwrap();
+    assert_eq!(
+        send_through(&ses, from, Some("springfield")).await,
+        Err("BadRequestException".to_string())
+    );
+    associate(&ses, &identity(from)).await.unwrap();
     assert_eq!(send_through(&ses, from, Some("springfield")).await, Ok(()));
     // A configuration set the message names must be held too.
     ses.create_configuration_set()
