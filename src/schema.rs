@@ -276,7 +276,7 @@ const LIBRARY_TENANT: &[NodeSpec] = &[
         "suppression",
         ValueKind::OneOf(crate::model::SuppressionScope::NAMES),
         Optional,
-        "Where SES keeps the addresses this library's mail hard-bounced or drew complaints          from: `tenant`, its own list (shown by `deliverability`); `account`, the list all          libraries share.",
+        "Where SES keeps the addresses this library's mail hard-bounced or drew complaints from: `tenant`, its own list (shown by `deliverability`); `account`, the list all libraries share.",
     )
     .default("platform `tenants { suppression }`"),
 ];
