@@ -390,6 +390,8 @@ pub struct TenantDefaults {
     pub reputation_policy: ReputationPolicy,
     /// The suppression list of every library's tenant that names none.
     pub suppression: SuppressionScope,
+    /// What one tenant costs a month, in hundredths of a cent; `None`: not given.
+    pub price_per_month: Option<u64>,
 }
 
 /// Which suppression list SES keeps a tenant's hard bounces and complaints on: the account's

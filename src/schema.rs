@@ -31,6 +31,8 @@ pub enum ValueKind {
     Bool,
     /// US dollars, a number with at most two decimals.
     Usd,
+    /// A price to the hundredth of a cent (a per-unit charge such as SES's per-tenant one).
+    UsdRate,
     /// One of a fixed set of words.
     OneOf(&'static [&'static str]),
     /// An environment variable name (`SMTP_PASSWORD`).
@@ -75,6 +77,7 @@ impl ValueKind {
             }
             ValueKind::Bool => "#true or #false".into(),
             ValueKind::Usd => "US dollars, e.g. 20.00".into(),
+            ValueKind::UsdRate => "US dollars to a hundredth of a cent, e.g. 0.005".into(),
             ValueKind::OneOf(words) => {
                 let quoted: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
                 format!("one of {}", quoted.join(", "))
@@ -107,6 +110,7 @@ impl ValueKind {
             ValueKind::IntegerOneOf(_) => "integer-one-of",
             ValueKind::Bool => "bool",
             ValueKind::Usd => "usd",
+            ValueKind::UsdRate => "usd-rate",
             ValueKind::OneOf(_) => "one-of",
             ValueKind::EnvName => "env-name",
             ValueKind::EnvPrefix => "env-prefix",
@@ -667,6 +671,14 @@ const PLATFORM_TENANTS: &[NodeSpec] = &[
          addresses its mail hard-bounced or drew complaints from.",
     )
     .default("\"account\""),
+    NodeSpec::leaf(
+        "price-per-month",
+        ValueKind::UsdRate,
+        Optional,
+        "What AWS charges a month for each SES tenant, from the account's bill or plan (e.g. \
+         0.005 à la carte); `costs` then shows the tenants' charge. Without it `costs` lists no \
+         tenant charge.",
+    ),
 ];
 
 const RELAY: &[NodeSpec] = &[

@@ -40,6 +40,7 @@ pub(super) fn run(mut a: CostsArgs, color: bool) -> Result<ExitCode, CliError> {
         costs::CostSheet {
             taken_at: crate::live::snapshot::timestamp(time::OffsetDateTime::now_utc()),
             rows: vec![],
+            tenants: costs::tenant_charge(&config),
         }
     } else {
         // Read the managed domains only: no DNS or SMTP checks of the other libraries.

@@ -284,6 +284,9 @@ fn lower_platform(
                 .str("suppression")
                 .and_then(SuppressionScope::parse)
                 .unwrap_or(SuppressionScope::Account),
+            price_per_month: Fields::of(t.children())
+                .arg("price-per-month")
+                .and_then(|e| values::usd_rate(e).ok()),
         }),
         events: match f.node("events") {
             Some(node) => {

@@ -203,6 +203,7 @@ pub fn check(kind: &ValueKind, entry: &KdlEntry) -> Result<(), ValueError> {
             )),
         },
         ValueKind::Usd => usd(entry).map(drop),
+        ValueKind::UsdRate => usd_rate(entry).map(drop),
         ValueKind::OneOf(words) => {
             let s = expect_string(value, kind)?;
             if words.contains(&s) {
@@ -482,9 +483,62 @@ pub fn usd(entry: &KdlEntry) -> Result<Usd, ValueError> {
     Ok(Usd::from_cents(total))
 }
 
+/// Reads a per-unit price exactly, in hundredths of a cent (ten-thousandths of a dollar), from
+/// the number as written: `0.005` is 50.
+pub fn usd_rate(entry: &KdlEntry) -> Result<u64, ValueError> {
+    let written = entry
+        .format()
+        .map(|f| f.value_repr.clone())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| entry.value().to_string());
+    if !matches!(entry.value(), KdlValue::Integer(_) | KdlValue::Float(_)) {
+        return Err(err(
+            "config::wrong-type",
+            format!(
+                "expected {}, found {}",
+                ValueKind::UsdRate.describe(),
+                type_name(entry.value())
+            ),
+            "write the price as a number without quotes, e.g. 0.005",
+        ));
+    }
+    let bad = || {
+        err(
+            "config::invalid-value",
+            format!("`{written}` is not a price to a hundredth of a cent"),
+            "write a number with at most four decimals, e.g. 0.005",
+        )
+    };
+    let (whole, frac) = written.split_once('.').unwrap_or((&written, ""));
+    let whole_ok = !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit() || b == b'_');
+    if !whole_ok || frac.len() > 4 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let dollars: u64 = whole.replace('_', "").parse().map_err(|_| bad())?;
+    let parts: u64 = format!("{frac:0<4}").parse().map_err(|_| bad())?;
+    if dollars > 1_000 {
+        return Err(err(
+            "config::out-of-range",
+            format!("`{written}` is more than SES charges for anything a month"),
+            "write the monthly price of one tenant in US dollars, e.g. 0.005",
+        ));
+    }
+    Ok(dollars * 10_000 + parts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tenant_price_reads_to_the_hundredth_of_a_cent() {
+        let entry = |s: &str| s.parse::<KdlEntry>().unwrap();
+        assert_eq!(usd_rate(&entry("0.005")).unwrap(), 50);
+        assert_eq!(usd_rate(&entry("2")).unwrap(), 20_000);
+        assert!(usd_rate(&entry("0.00001")).is_err());
+        assert!(usd_rate(&entry("\"0.005\"")).is_err());
+        assert!(usd_rate(&entry("-1.0")).is_err());
+    }
 
     fn text(s: &str) -> KdlValue {
         KdlValue::String(s.into())

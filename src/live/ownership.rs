@@ -211,6 +211,7 @@ mod tests {
                 tenants: Some(TenantDefaults {
                     reputation_policy: ReputationPolicy::Standard,
                     suppression: crate::model::SuppressionScope::Account,
+                    price_per_month: None,
                 }),
                 events: None,
             },

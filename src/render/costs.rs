@@ -60,11 +60,21 @@ pub struct CostRow {
     pub expiry: Option<String>,
 }
 
-/// All managed domains' charges.
+/// All managed domains' charges, and the SES tenants' when the platform file prices them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CostSheet {
     pub taken_at: String,
     pub rows: Vec<CostRow>,
+    pub tenants: Option<TenantCharge>,
+}
+
+/// The SES tenants' monthly charge: one tenant per library that sends through SES.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantCharge {
+    /// The libraries with a tenant, in file order.
+    pub libraries: Vec<String>,
+    /// One tenant's price a month, in hundredths of a cent.
+    pub per_month: u64,
 }
 
 impl CostSheet {
@@ -149,7 +159,47 @@ pub fn sheet(config: &Config, live: &LiveSnapshotV1) -> CostSheet {
     CostSheet {
         taken_at: live.taken_at.clone(),
         rows,
+        tenants: tenant_charge(config),
     }
+}
+
+/// The SES tenants' charge, when the platform manages tenants and its file gives their price.
+pub fn tenant_charge(config: &Config) -> Option<TenantCharge> {
+    let per_month = config.platform.tenants?.price_per_month?;
+    Some(TenantCharge {
+        libraries: config
+            .libraries
+            .iter()
+            .filter(|l| config.tenant_of(l).is_some())
+            .map(|l| l.id.as_str().to_string())
+            .collect(),
+        per_month,
+    })
+}
+
+/// An amount in hundredths of a cent, with as many decimals as it needs (at least two).
+fn fine_amount(parts: u64) -> String {
+    let text = format!("{}.{:04}", parts / 10_000, parts % 10_000);
+    let trimmed = text.trim_end_matches('0');
+    match trimmed.len() - trimmed.find('.').unwrap_or(0) {
+        n if n < 3 => format!("{}.{:02}", parts / 10_000, (parts % 10_000) / 100),
+        _ => trimmed.to_string(),
+    }
+}
+
+/// The tenants' lines of the table, if the platform file prices them.
+fn tenant_lines(s: &CostSheet, out: &mut String) {
+    let Some(t) = &s.tenants else { return };
+    let n = t.libraries.len();
+    let month = t.per_month * n as u64;
+    let _ = writeln!(
+        out,
+        "\nSES tenants (one per library that sends through SES; price from the platform file's `tenants {{ price-per-month }}`):\n{n} tenant{} x {} USD a month = {} USD a month, {} USD a year",
+        if n == 1 { "" } else { "s" },
+        fine_amount(t.per_month),
+        fine_amount(month),
+        fine_amount(month * 12),
+    );
 }
 
 fn amount(cents: u64) -> String {
@@ -164,6 +214,7 @@ pub fn to_table(s: &CostSheet) -> String {
     );
     if s.rows.is_empty() {
         out.push_str("No library uses a managed domain.\n");
+        tenant_lines(s, &mut out);
         return out;
     }
     let header = [
@@ -246,6 +297,7 @@ pub fn to_table(s: &CostSheet) -> String {
             if s.unpriced() == 1 { "" } else { "s" }
         );
     }
+    tenant_lines(s, &mut out);
     out
 }
 

@@ -51,8 +51,10 @@ fn live() -> Value {
     })
 }
 
-fn run(format: &str) -> Output {
+/// The five example libraries under `platform`, with the hand-written live snapshot.
+fn estate(platform: &str) -> Cli {
     Cli::with_platform()
+        .file("libraries/_platform.kdl", platform)
         .file(
             "libraries/ogdenville.kdl",
             &managed(
@@ -79,6 +81,10 @@ fn run(format: &str) -> Output {
         )
         .file("libraries/springfield.kdl", SES_LIBRARY)
         .file("live.json", &serde_json::to_string_pretty(&live()).unwrap())
+}
+
+fn run(format: &str) -> Output {
+    estate(crate::support::cli::PLATFORM)
         .args(["costs", "--format", format, "--live", "live.json"])
         .run()
 }
@@ -153,5 +159,60 @@ fn no_managed_domains_reads_nothing() {
         out.stdout.contains("No library uses a managed domain."),
         "{}",
         out.stdout
+    );
+}
+
+/// The test platform managing tenants at `price` a tenant a month.
+fn platform_with_tenants(price: &str) -> String {
+    crate::support::cli::PLATFORM.replacen(
+        "platform {\n",
+        &format!("platform {{\n    tenants {{\n        price-per-month {price}\n    }}\n"),
+        1,
+    )
+}
+
+#[test]
+fn tenants_priced_in_the_platform_file_are_a_monthly_charge() {
+    // Each library that sends through SES is a tenant: the four managed-domain libraries and
+    // springfield; at half a cent a month, 2.5 cents a month, 30 cents a year.
+    let out = estate(&platform_with_tenants("0.005"))
+        .args(["costs", "--live", "live.json"])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout
+            .contains("5 tenants x 0.005 USD a month = 0.025 USD a month, 0.30 USD a year"),
+        "{}",
+        out.stdout
+    );
+    // springfield alone, at `price`; with no managed domain nothing is read (no AWS here).
+    let alone = |price: &str| {
+        Cli::with_platform()
+            .file("libraries/_platform.kdl", &platform_with_tenants(price))
+            .file("libraries/springfield.kdl", SES_LIBRARY)
+            .args(["costs"])
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .run()
+    };
+    let out = alone("0.005");
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout.contains("No library uses a managed domain.")
+            && out
+                .stdout
+                .contains("1 tenant x 0.005 USD a month = 0.005 USD a month, 0.06 USD a year"),
+        "{}",
+        out.stdout
+    );
+    // A price finer than a hundredth of a cent is refused where it is written.
+    let out = alone("0.00001");
+    assert_ne!(out.code, 0, "{}", out.all());
+    assert!(
+        out.all().contains("_platform.kdl:3:25")
+            && out
+                .all()
+                .contains("is not a price to a hundredth of a cent"),
+        "{}",
+        out.all()
     );
 }
