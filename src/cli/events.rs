@@ -107,6 +107,12 @@ pub(super) fn run(a: EventsArgs, color: bool) -> Result<ExitCode, CliError> {
         )
         .await
     })?;
+    for why in &report.not_deleted {
+        eprintln!(
+            "mailform: SQS did not delete a message ({}); it will be received and written again, counted once",
+            visible(why)
+        );
+    }
     match a.format {
         DrainFormat::Text => {
             let mut text = format!(

@@ -300,36 +300,16 @@ pub fn check(kind: &ValueKind, entry: &KdlEntry) -> Result<(), ValueError> {
                 ))
             }
         }
-        ValueKind::ConfigurationSetName => {
-            let s = expect_string(value, kind)?;
-            if s.len() <= 64
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
-                Ok(())
-            } else {
-                Err(err(
-                    "config::invalid-value",
-                    format!("`{s}` is not a valid SES configuration set name"),
-                    "use at most 64 letters, digits, hyphens and underscores",
-                ))
-            }
-        }
-        ValueKind::EventDestinationName => {
-            let s = expect_string(value, kind)?;
-            if s.len() <= 64
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
-                Ok(())
-            } else {
-                Err(err(
-                    "config::invalid-value",
-                    format!("`{s}` is not a valid SES event destination name"),
-                    "use at most 64 letters, digits, hyphens and underscores, e.g. \"mailform-events\"",
-                ))
-            }
-        }
+        ValueKind::ConfigurationSetName => ses_name(
+            expect_string(value, kind)?,
+            "configuration set",
+            "use at most 64 letters, digits, hyphens and underscores",
+        ),
+        ValueKind::EventDestinationName => ses_name(
+            expect_string(value, kind)?,
+            "event destination",
+            "use at most 64 letters, digits, hyphens and underscores, e.g. \"mailform-events\"",
+        ),
         ValueKind::SnsTopicArn => {
             let s = expect_string(value, kind)?;
             if is_sns_topic_arn(s) {
@@ -481,6 +461,23 @@ pub fn usd(entry: &KdlEntry) -> Result<Usd, ValueError> {
         ));
     }
     Ok(Usd::from_cents(total))
+}
+
+/// An SES resource name (configuration set, event destination): at most 64 letters, digits,
+/// hyphens and underscores.
+fn ses_name(s: &str, what: &str, help: &str) -> Result<(), ValueError> {
+    if s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        Ok(())
+    } else {
+        Err(err(
+            "config::invalid-value",
+            format!("`{s}` is not a valid SES {what} name"),
+            help,
+        ))
+    }
 }
 
 /// Reads a per-unit price exactly, in hundredths of a cent (ten-thousandths of a dollar), from

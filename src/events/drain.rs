@@ -30,6 +30,10 @@ pub struct DrainReport {
     pub records: u64,
     /// Messages that were not SES events, moved to the dead-letter queue, with why.
     pub dead_lettered: Vec<String>,
+    /// Why the queue kept a message the drain deleted (one per delete call that failed in
+    /// part): it comes back and is written again, counted once. Shown on stderr only.
+    #[serde(skip)]
+    pub not_deleted: Vec<String>,
 }
 
 /// Limits of one run.
@@ -143,7 +147,7 @@ async fn worker(
         }
         report.records += records.len() as u64;
         for chunk in receipts.chunks(RECEIVE_BATCH as usize) {
-            queue.delete(chunk).await?;
+            report.not_deleted.extend(queue.delete(chunk).await?);
         }
         report.messages += messages.len() as u64;
         if empty {
@@ -177,10 +181,10 @@ mod tests {
             let n = (max as usize).min(m.len());
             Ok(m.drain(..n).collect())
         }
-        async fn delete(&self, receipts: &[String]) -> Result<(), ReadError> {
+        async fn delete(&self, receipts: &[String]) -> Result<Option<String>, ReadError> {
             self.calls.borrow_mut().push("delete");
             self.deleted.borrow_mut().extend(receipts.iter().cloned());
-            Ok(())
+            Ok(None)
         }
         async fn dead_letter(&self, body: &str) -> Result<(), ReadError> {
             self.calls.borrow_mut().push("dead-letter");

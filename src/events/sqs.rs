@@ -65,7 +65,7 @@ impl EventQueue for SqsEventQueue {
             .collect())
     }
 
-    async fn delete(&self, receipts: &[String]) -> Result<(), ReadError> {
+    async fn delete(&self, receipts: &[String]) -> Result<Option<String>, ReadError> {
         let entries = receipts
             .iter()
             .enumerate()
@@ -90,14 +90,13 @@ impl EventQueue for SqsEventQueue {
             })?;
         // A failed delete leaves the message to come back; its records are written, so the
         // next drain writes them again onto the same keys. Nothing to do but say so.
-        if let Some(failed) = out.failed.first() {
-            eprintln!(
-                "mailform: SQS did not delete a message ({}: {}); it will be received and written again, counted once",
+        Ok(out.failed.first().map(|failed| {
+            format!(
+                "{}: {}",
                 failed.code,
                 failed.message.as_deref().unwrap_or("")
-            );
-        }
-        Ok(())
+            )
+        }))
     }
 
     async fn dead_letter(&self, body: &str) -> Result<(), ReadError> {

@@ -18,8 +18,9 @@ pub struct QueueMessage {
 pub trait EventQueue {
     /// Up to `max` (at most 10) messages; none when the queue is empty.
     async fn receive(&self, max: i32) -> Result<Vec<QueueMessage>, ReadError>;
-    /// Deletes received messages by their receipts.
-    async fn delete(&self, receipts: &[String]) -> Result<(), ReadError>;
+    /// Deletes received messages by their receipts; answers why the queue kept one, if it
+    /// did (its records are written, so it only comes back and is written again).
+    async fn delete(&self, receipts: &[String]) -> Result<Option<String>, ReadError>;
     /// Puts a message that is not an SES event on the dead-letter queue.
     async fn dead_letter(&self, body: &str) -> Result<(), ReadError>;
 }

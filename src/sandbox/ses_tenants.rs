@@ -246,6 +246,17 @@ pub struct ReputationFinding {
     pub impact: Option<String>,
 }
 
+impl ReputationFinding {
+    /// SES pausing a tenant on a high-impact finding, for `cause`.
+    pub fn paused_by_ses(cause: &str) -> Self {
+        ReputationFinding {
+            status: "DISABLED".into(),
+            cause: Some(cause.into()),
+            impact: Some("HIGH".into()),
+        }
+    }
+}
+
 /// Sets SES's side of the tenant `name`'s reputation, as SES does on a finding.
 pub(crate) fn set_finding(
     state: &mut super::state::State,

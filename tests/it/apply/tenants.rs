@@ -198,11 +198,7 @@ async fn each_library_gets_its_tenant_and_a_pause_by_ses_fails_only_that_library
         .sandbox
         .set_reputation(
             "springfield",
-            &ReputationFinding {
-                status: "DISABLED".into(),
-                cause: Some("bounce rate 11% over the last 7 days".into()),
-                impact: Some("HIGH".into()),
-            },
+            &ReputationFinding::paused_by_ses("bounce rate 11% over the last 7 days"),
         )
         .unwrap();
     // Seen by the scoped plan too: the pause is list-level.

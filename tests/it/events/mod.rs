@@ -202,6 +202,16 @@ pub(crate) fn drain(world: &World, cli: &Cli) -> Output {
 
 /// `deliverability --format json`, checked against its schema: each library's 30-day counts.
 pub(crate) fn counts(world: &World, cli: &Cli) -> BTreeMap<String, Value> {
+    per_library(world, cli, |l| l["windows"][2]["counts"].clone())
+}
+
+/// `deliverability --format json`, checked against its schema: `pick` of each library's report,
+/// by library id.
+pub(crate) fn per_library(
+    world: &World,
+    cli: &Cli,
+    pick: impl Fn(&Value) -> Value,
+) -> BTreeMap<String, Value> {
     let out = run(
         world,
         cli,
@@ -214,12 +224,7 @@ pub(crate) fn counts(world: &World, cli: &Cli) -> BTreeMap<String, Value> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| {
-            (
-                l["library"].as_str().unwrap().to_string(),
-                l["windows"][2]["counts"].clone(),
-            )
-        })
+        .map(|l| (l["library"].as_str().unwrap().to_string(), pick(l)))
         .collect()
 }
 

@@ -11,8 +11,7 @@ use aws_sdk_sesv2::types::{
 use mailform::sandbox::SandboxHandle;
 use serde_json::Value;
 
-use super::{SCHEMA, SHELBYVILLE, SPRINGFIELD, TODAY, platform, run, scene};
-use crate::support::json_schema;
+use super::{SHELBYVILLE, SPRINGFIELD, TODAY, platform, run, scene};
 use crate::support::sandbox as harness;
 
 /// The events platform file with `tenants { suppression "tenant" }`.
@@ -108,25 +107,7 @@ fn suppression(
     world: &crate::apply::World,
     cli: &crate::support::cli::Cli,
 ) -> std::collections::BTreeMap<String, Value> {
-    let out = run(
-        world,
-        cli,
-        &["deliverability", "--format", "json", "--today", TODAY],
-    );
-    assert_eq!(out.code, 0, "{}", out.all());
-    let doc: Value = serde_json::from_str(&out.stdout).expect("JSON");
-    json_schema::assert_valid(SCHEMA, &doc);
-    doc["libraries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            (
-                l["library"].as_str().unwrap().to_string(),
-                l["suppression"].clone(),
-            )
-        })
-        .collect()
+    super::per_library(world, cli, |l| l["suppression"].clone())
 }
 
 #[tokio::test]

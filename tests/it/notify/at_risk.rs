@@ -277,11 +277,9 @@ async fn a_library_that_ses_paused_is_told_so_and_record_only_adopts_it() {
         .sandbox
         .set_reputation(
             "springfield",
-            &mailform::sandbox::ReputationFinding {
-                status: "DISABLED".into(),
-                cause: Some("bounce rate 12% over the last 7 days".into()),
-                impact: Some("HIGH".into()),
-            },
+            &mailform::sandbox::ReputationFinding::paused_by_ses(
+                "bounce rate 12% over the last 7 days",
+            ),
         )
         .unwrap();
     send_many(&world.sandbox, SPRINGFIELD, 176, 24).await;

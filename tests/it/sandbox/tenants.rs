@@ -142,11 +142,7 @@ async fn a_tenant_holds_its_identity_and_its_reputation_and_ses_can_pause_it() {
     sandbox
         .set_reputation(
             "springfield",
-            &ReputationFinding {
-                status: "DISABLED".into(),
-                cause: Some("bounce rate 12%".into()),
-                impact: Some("HIGH".into()),
-            },
+            &ReputationFinding::paused_by_ses("bounce rate 12%"),
         )
         .unwrap();
     let entities = ses.list_reputation_entities().send().await.unwrap();
@@ -389,11 +385,7 @@ async fn mail_through_a_tenant_uses_only_what_it_holds_and_stops_while_it_is_pau
     sandbox
         .set_reputation(
             "springfield",
-            &ReputationFinding {
-                status: "DISABLED".into(),
-                cause: Some("bounce rate 11% over the last 7 days".into()),
-                impact: Some("HIGH".into()),
-            },
+            &ReputationFinding::paused_by_ses("bounce rate 11% over the last 7 days"),
         )
         .unwrap();
     assert_eq!(
